@@ -1,0 +1,111 @@
+"""Command-line tools: import/export profiles, create users, seed (``flask --help`` lists them)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from app.db import get_db, init_db
+from app.orgs.queries import list_organisations, upsert_organisations
+from app.seed import seed_demo_accounts, seed_organisations
+from app.users import ROLES, UserError, create_user
+from models.errors import InvalidImport
+from models.profiles import FORMATS, check_size, dump_records, format_from_filename, parse_import
+
+
+@click.command("import-orgs")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate the file only; write nothing.")
+def import_orgs_command(path: Path, dry_run: bool) -> None:
+    """Import organisation profiles from a .json, .jsonl or .csv file (upsert by short_name)."""
+    if not path.exists():
+        raise click.ClickException(f"{path}: no such file.")
+    limit = current_app.config["MAX_IMPORT_BYTES"]
+    try:
+        fmt = format_from_filename(path.name)
+        check_size(path.stat().st_size, limit)  # before reading: the file may be huge
+        records = parse_import(path.read_bytes(), fmt, max_bytes=limit)
+    except InvalidImport as error:
+        for problem in error.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise click.ClickException(f"{error}; nothing was imported.") from None
+    if dry_run:
+        click.echo(f"{path}: {len(records)} organisation(s), all valid. Nothing written (--dry-run).")
+        return
+    report = upsert_organisations(get_db(), records)
+    click.echo(
+        f"Imported {report.total} organisation(s) from {path}: "
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged."
+    )
+
+
+@click.command("export-orgs")
+@with_appcontext
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output."
+)
+def export_orgs_command(fmt: str, output: Path | None) -> None:
+    """Export every organisation in an import format (it imports back unchanged)."""
+    text = dump_records(list_organisations(get_db()), fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    # CSV gets a byte-order mark so that Excel opens the accents correctly; import tolerates it.
+    output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    click.echo(f"Wrote {output}.", err=True)
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option(
+    "--org", "orgs", multiple=True, metavar="SHORT_NAME", help="Organisation of a member (repeatable)."
+)
+def create_user_command(email: str, role: str, orgs: tuple[str, ...]) -> None:
+    """Create a user; the password is read from standard input when it is not a terminal."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user_id = create_user(
+            get_db(), email, password, role, orgs, hash_method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+    except UserError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {role} {email.strip().lower()} (id {user_id}).")
+
+
+@click.command("seed")
+@with_appcontext
+@click.option("--demo/--no-demo", default=False, help="Also create the demo accounts and print them.")
+def seed_command(demo: bool) -> None:
+    """Apply migrations and seed the ecosystem profiles (safe to run again)."""
+    db = get_db()
+    init_db(db)
+    report = seed_organisations(db)
+    click.echo(
+        f"Seed: {report.total} organisations ({report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged)."
+    )
+    if demo:
+        accounts = seed_demo_accounts(
+            db, Path(current_app.instance_path), current_app.config["PASSWORD_HASH_METHOD"]
+        )
+        click.echo("Demo accounts (kept in instance/demo-accounts.json, never in git):")
+        for account in accounts:
+            orgs = f"  [{', '.join(account.orgs)}]" if account.orgs else ""
+            click.echo(f"  {account.role:<12} {account.email:<48} {account.password}{orgs}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's CLI."""
+    for command in (import_orgs_command, export_orgs_command, create_user_command, seed_command):
+        app.cli.add_command(command)

@@ -1,0 +1,81 @@
+"""One sqlite_utils.Database per request (kept in ``g``), and the connection settings every process uses."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, g
+from flask.cli import with_appcontext
+from sqlite_utils import Database
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: str | Path) -> Database:
+    """Open the database with WAL, a busy timeout, foreign keys and durable commits."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    db = Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys=ON")
+    # FULL: a commit that returned is on disk, even if the machine loses power right after.
+    db.execute("PRAGMA synchronous=FULL")
+    return db
+
+
+@contextlib.contextmanager
+def immediate(db: Database) -> Iterator[Database]:
+    """A transaction that takes the write lock at once, for code that reads then writes."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def get_db() -> Database:
+    """Return this request's database, opening it on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_error: BaseException | None = None) -> None:
+    """Close this request's database, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_db(db: Database) -> list[str]:
+    """Apply pending migrations; return the names applied (empty when the schema is current)."""
+    from app.migrations import migrations
+
+    pending = [migration.name for migration in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    applied = init_db(get_db())
+    path = current_app.config["DATABASE"]
+    if applied:
+        click.echo(f"Applied {len(applied)} migration(s) to {path}: {', '.join(applied)}")
+    else:
+        click.echo(f"Database {path} is up to date.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the teardown and the CLI command."""
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)

@@ -1,0 +1,1 @@
+"""Organisation profiles: storage, and the directory pages."""

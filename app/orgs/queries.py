@@ -1,0 +1,82 @@
+"""Reading and writing organisation rows; list fields are stored as JSON arrays."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from models.profiles import EXPORT_FIELDS, LIST_FIELDS
+
+
+@dataclass(frozen=True)
+class UpsertReport:
+    created: int
+    updated: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def now() -> str:
+    """The current UTC time as an ISO 8601 string, the form every timestamp column holds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def decode(row: Mapping) -> dict:
+    """Turn a database row into a record whose list fields are Python lists."""
+    record = dict(row)
+    for field in LIST_FIELDS:
+        if field in record and isinstance(record[field], str):
+            record[field] = json.loads(record[field] or "[]")
+    return record
+
+
+def _encode(record: Mapping) -> dict:
+    row = {field: record.get(field, "") for field in EXPORT_FIELDS}
+    for field in LIST_FIELDS:
+        row[field] = json.dumps(list(record.get(field) or []), ensure_ascii=False)
+    return row
+
+
+def upsert_organisations(db: Database, records: Iterable[Mapping]) -> UpsertReport:
+    """Insert or update records by short_name, all in one transaction."""
+    created = updated = unchanged = 0
+    stamp = now()
+    with db.atomic():
+        for record in records:
+            row = _encode(record)
+            current = _row_by_short_name(db, row["short_name"])
+            if current is None:
+                db.table("organisations").insert({**row, "created_at": stamp, "updated_at": stamp})
+                created += 1
+                continue
+            if all(current[field] == row[field] for field in EXPORT_FIELDS):
+                unchanged += 1
+                continue
+            db.table("organisations").update(current["id"], {**row, "updated_at": stamp})
+            updated += 1
+    return UpsertReport(created, updated, unchanged)
+
+
+def list_organisations(db: Database, *, region: str | None = None) -> list[dict]:
+    """All organisations (or one region's), ordered by region then name."""
+    where, params = ("region = ?", [region]) if region else (None, [])
+    rows = db.table("organisations").rows_where(where, params, order_by="region, name COLLATE NOCASE")
+    return [decode(row) for row in rows]
+
+
+def _row_by_short_name(db: Database, short_name: str) -> dict | None:
+    rows = db.table("organisations").rows_where("short_name = ?", [short_name], limit=1)
+    return next(iter(rows), None)
+
+
+def get_by_short_name(db: Database, short_name: str) -> dict | None:
+    """The organisation with this short name, or None."""
+    row = _row_by_short_name(db, short_name)
+    return decode(row) if row else None

@@ -1,0 +1,321 @@
+"""The organisation profile contract: its fields, its vocabularies, and the import/export formats.
+
+An import file is ``.json`` (an array of objects), ``.jsonl`` (one object a line) or ``.csv``
+(UTF-8, a byte-order mark tolerated, list fields separated by ``;``). Every record has exactly the
+keys of :data:`IMPORT_FIELDS`, plus :data:`OPTIONAL_FIELDS` if wanted. :func:`parse_import` checks
+the whole file before anything is written and raises :class:`InvalidImport` naming every bad line
+and field, so a caller can write all records or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import PurePath
+from urllib.parse import urlsplit
+
+from models.errors import InvalidImport
+
+REGIONS = ("BFC", "QC")
+ORG_TYPES = (
+    "hospital",
+    "blood_establishment",
+    "university_lab",
+    "company",
+    "cluster_network",
+    "agency",
+    "training_body",
+    "incubator",
+)
+TRACKS = ("staff_exchange", "joint_trial", "co_training", "event", "economic")
+LANGUAGES = ("fr", "en")
+
+IMPORT_FIELDS = (
+    "name",
+    "short_name",
+    "region",
+    "city",
+    "type",
+    "expertise",
+    "offers",
+    "seeks",
+    "collaboration_types",
+    "languages",
+    "website",
+)
+OPTIONAL_FIELDS = ("source",)
+EXPORT_FIELDS = IMPORT_FIELDS + OPTIONAL_FIELDS
+LIST_FIELDS = {"collaboration_types": TRACKS, "languages": LANGUAGES}
+ENUM_FIELDS = {"region": REGIONS, "type": ORG_TYPES}
+URL_FIELDS = ("website", "source")
+# The three texts the engine embeds; the others are required but short.
+PROFILE_TEXT_FIELDS = ("expertise", "offers", "seeks")
+MAX_LENGTHS = {"name": 200, "short_name": 60, "city": 80, "website": 500, "source": 500}
+MAX_TEXT_LENGTH = 6000
+FORMATS = ("json", "jsonl", "csv")
+DEFAULT_MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def format_from_filename(filename: str) -> str:
+    """Return ``json``, ``jsonl`` or ``csv`` from a file name, or raise InvalidImport."""
+    suffix = PurePath(filename).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise InvalidImport([f"{filename}: unsupported file type '.{suffix}'; use .json, .jsonl or .csv"])
+    return suffix
+
+
+def parse_import(data: bytes, fmt: str, *, max_bytes: int = DEFAULT_MAX_IMPORT_BYTES) -> list[dict]:
+    """Decode, parse and validate an import file; return clean records or raise InvalidImport."""
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    check_size(len(data), max_bytes)
+    text = _decode(data)
+    numbered = list(_READERS[fmt](text))
+    if not numbered:
+        raise InvalidImport(["the file holds no organisation"])
+    return validate_records(numbered, from_csv=fmt == "csv")
+
+
+def check_size(size: int, max_bytes: int) -> None:
+    """Raise InvalidImport when a file of ``size`` bytes is over the limit."""
+    if size > max_bytes:
+        raise InvalidImport([f"the file is {_megabytes(size)}; the limit is {_megabytes(max_bytes)}"])
+
+
+def validate_records(numbered: Iterable[tuple[int, object]], *, from_csv: bool = False) -> list[dict]:
+    """Validate ``(line, raw record)`` pairs; return clean records or raise InvalidImport."""
+    problems: list[str] = []
+    records: list[dict] = []
+    first_line_of: dict[str, int] = {}
+    for line, raw in numbered:
+        record, record_problems = _clean_record(raw, from_csv=from_csv)
+        problems += [f"line {line}: {problem}" for problem in record_problems]
+        short_name = record.get("short_name")
+        if short_name:
+            key = short_name.casefold()
+            if key in first_line_of:
+                problems.append(
+                    f"line {line}: short_name '{short_name}' is already used on line {first_line_of[key]}"
+                )
+            else:
+                first_line_of[key] = line
+        records.append(record)
+    if problems:
+        raise InvalidImport(problems)
+    return records
+
+
+def validate_profile(raw: Mapping) -> tuple[dict, list[str]]:
+    """Validate one profile (a web form or API body); return ``(clean record, problems)``."""
+    return _clean_record(raw, from_csv=False)
+
+
+def dump_records(records: Iterable[Mapping], fmt: str) -> str:
+    """Serialise records in an import format, so that the output imports back unchanged."""
+    rows = [{field: record.get(field, "") or _empty(field) for field in EXPORT_FIELDS} for record in records]
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ";".join(v) if k in LIST_FIELDS else v for k, v in row.items()})
+        return out.getvalue()
+    raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
+
+
+def _empty(field: str) -> object:
+    return [] if field in LIST_FIELDS else ""
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InvalidImport(
+            [
+                f"line {line}: the file is not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                "save it as UTF-8 and import it again"
+            ]
+        ) from None
+
+
+def _read_jsonl(text: str) -> Iterator[tuple[int, object]]:
+    problems = []
+    rows = []
+    for line, content in enumerate(text.splitlines(), start=1):
+        if not content.strip():
+            continue
+        try:
+            rows.append((line, json.loads(content)))
+        except json.JSONDecodeError as error:
+            problems.append(f"line {line}: not valid JSON ({error.msg}, column {error.colno})")
+    if problems:
+        raise InvalidImport(problems)
+    yield from rows
+
+
+def _read_json(text: str) -> Iterator[tuple[int, object]]:
+    """Read a JSON array item by item so that each record keeps the line it starts on."""
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if position >= len(text) or text[position] != "[":
+        raise InvalidImport(["line 1: a .json import must be an array of organisations: [{...}, {...}]"])
+    position = _skip_space(text, position + 1)
+    rows = []
+    while position < len(text) and text[position] != "]":
+        line = text.count("\n", 0, position) + 1
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise InvalidImport(
+                [f"line {error.lineno}: not valid JSON ({error.msg}, column {error.colno})"]
+            ) from None
+        rows.append((line, item))
+        position = _skip_space(text, position)
+        if position < len(text) and text[position] == ",":
+            position = _skip_space(text, position + 1)
+        elif position < len(text) and text[position] != "]":
+            line = text.count("\n", 0, position) + 1
+            raise InvalidImport([f"line {line}: expected ',' or ']' between organisations"])
+    if position >= len(text):
+        raise InvalidImport(["the JSON array is not closed: the file may be cut short"])
+    if text[position + 1 :].strip():
+        line = text.count("\n", 0, position + 1) + 1
+        raise InvalidImport([f"line {line}: unexpected text after the closing ']'"])
+    yield from rows
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _read_csv(text: str) -> Iterator[tuple[int, object]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as error:
+        raise InvalidImport([f"line 1: the CSV header cannot be read ({error})"]) from None
+    header = [column.strip() for column in header]
+    problems = _header_problems(header)
+    if problems:
+        raise InvalidImport(problems)
+    rows = []
+    line = reader.line_num + 1
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                if len(cells) != len(header):
+                    problems.append(
+                        f"line {line}: {len(cells)} cells where the header has {len(header)} columns"
+                    )
+                else:
+                    rows.append((line, dict(zip(header, cells, strict=True))))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        problems.append(f"line {line}: the CSV cannot be read ({error})")
+    if problems:
+        raise InvalidImport(problems)
+    yield from rows
+
+
+def _header_problems(header: list[str]) -> list[str]:
+    known = set(EXPORT_FIELDS)
+    problems = [f"line 1: unknown column '{column}'" for column in header if column not in known]
+    problems += [f"line 1: missing column '{field}'" for field in IMPORT_FIELDS if field not in header]
+    duplicated = sorted({column for column in header if header.count(column) > 1})
+    problems += [f"line 1: column '{column}' appears twice" for column in duplicated]
+    return problems
+
+
+_READERS = {"json": _read_json, "jsonl": _read_jsonl, "csv": _read_csv}
+
+
+def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
+    """Return the record with stripped, normalised values and the list of its problems."""
+    if not isinstance(raw, Mapping):
+        return {}, [f"expected an object with the organisation's fields, got {type(raw).__name__}"]
+    problems = [f"unknown field '{key}'" for key in raw if key not in EXPORT_FIELDS]
+    problems += [f"missing field '{field}'" for field in IMPORT_FIELDS if field not in raw]
+    record: dict = {}
+    for field in EXPORT_FIELDS:
+        if field not in raw:
+            continue
+        value, problem = _clean_value(field, raw[field], from_csv=from_csv)
+        if problem:
+            problems.append(f"{field} {problem}")
+        else:
+            record[field] = value
+    record.setdefault("source", "")
+    return record, problems
+
+
+def _clean_value(field: str, value: object, *, from_csv: bool) -> tuple[object, str | None]:
+    if field in LIST_FIELDS:
+        return _clean_list(field, value, from_csv=from_csv)
+    if value is None and field in URL_FIELDS:
+        value = ""
+    if not isinstance(value, str):
+        return None, f"must be text, got {type(value).__name__}"
+    value = value.strip()
+    limit = MAX_LENGTHS.get(field, MAX_TEXT_LENGTH)
+    if _CONTROL_CHARS.search(value):
+        return None, "contains control characters"
+    if len(value) > limit:
+        return None, f"is {len(value)} characters long; the limit is {limit}"
+    if field in URL_FIELDS:
+        return value, _url_problem(value)
+    if not value:
+        return None, "must not be empty"
+    if field in ENUM_FIELDS:
+        allowed = ENUM_FIELDS[field]
+        if value not in allowed:
+            return None, f"must be {_one_of(allowed)}, got '{value}'"
+    return value, None
+
+
+def _clean_list(field: str, value: object, *, from_csv: bool) -> tuple[object, str | None]:
+    allowed = LIST_FIELDS[field]
+    if from_csv and isinstance(value, str):
+        value = [item for item in value.split(";")]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return None, "must be a list of text values" + (" separated by ';'" if from_csv else "")
+    items = [item.strip() for item in value if item.strip()]
+    if not items:
+        return None, f"must name at least one of {', '.join(allowed)}"
+    wrong = [item for item in items if item not in allowed]
+    if wrong:
+        return None, f"must hold only {', '.join(allowed)}; got '{wrong[0]}'"
+    return list(dict.fromkeys(items)), None
+
+
+def _url_problem(value: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an http(s) address or empty, got '{value[:80]}'"
+    return None
+
+
+def _one_of(allowed: tuple[str, ...]) -> str:
+    if len(allowed) == 2:
+        return f"{allowed[0]} or {allowed[1]}"
+    return "one of " + ", ".join(allowed)
