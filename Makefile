@@ -9,21 +9,44 @@ PORT ?= 5000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test setup bench lint
+.PHONY: run test setup bench lint translations catalogues browser
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-setup: $(BIN)/.installed
+setup: $(BIN)/.installed catalogues
 	$(FLASK) seed --demo
+	$(FLASK) embed
+
+# The .po catalogues are in git; the compiled .mo files are not (gitignored), so setup compiles them.
+catalogues: $(BIN)/.installed
+	$(BIN)/pybabel compile -d app/translations --statistics
+
+# After changing visible strings: extract them, merge into messages.po, then translate the new entries.
+translations: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --project=Passerelle \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --no-fuzzy-matching
+
+# The end-to-end test drives Debian's Chromium; install it when missing (as root), else say how.
+browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the end-to-end test..."; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	else \
+		echo "The end-to-end test needs Chromium at /usr/bin/chromium."; \
+		echo "Install it with: sudo apt-get install chromium chromium-driver"; \
+		exit 1; \
+	fi
 
 run: setup
 	@echo "Passerelle on http://127.0.0.1:$(PORT)/ : log in with one of the demo accounts above."
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed

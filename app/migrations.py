@@ -61,3 +61,138 @@ def m002_users(db: Database) -> None:
         """
     )
     db.table("memberships").create_index(["org_id"])
+
+
+@migrations()
+def m010_user_sessions(db: Database) -> None:
+    # One row per signed-in browser: logging out or changing a password deletes rows, so a copied
+    # cookie stops working. The id is the sha256 of the token the signed cookie carries.
+    db.execute(
+        """
+        CREATE TABLE user_sessions (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            session_version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen REAL NOT NULL,
+            user_agent TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.table("user_sessions").create_index(["user_id"])
+
+
+@migrations()
+def m011_login_attempts(db: Database) -> None:
+    # Kept in SQLite, not in memory, so that the limits hold across server processes.
+    db.execute(
+        """
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            at REAL NOT NULL
+        )
+        """
+    )
+    db.table("login_attempts").create_index(["key", "at"])
+
+
+@migrations()
+def m012_users_must_change_password(db: Database) -> None:
+    # Set on invited accounts and password resets: the first login leads to the password form.
+    db.table("users").add_column("must_change_password", int, not_null_default=0)
+
+
+@migrations()
+def m013_pairings(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE pairings (
+            id INTEGER PRIMARY KEY,
+            bfc_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            qc_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            track TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'approved', 'rejected')),
+            origin TEXT NOT NULL CHECK (origin IN ('engine', 'member', 'documented')),
+            score REAL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (bfc_org_id, qc_org_id, track)
+        )
+        """
+    )
+    db.table("pairings").create_index(["status"])
+    db.table("pairings").create_index(["qc_org_id"])
+    # The audit trail: written in the same transaction as the status change it records.
+    db.execute(
+        """
+        CREATE TABLE pairing_decisions (
+            id INTEGER PRIMARY KEY,
+            pairing_id INTEGER NOT NULL REFERENCES pairings(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id),
+            decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'reopen', 'comment')),
+            from_status TEXT NOT NULL,
+            to_status TEXT NOT NULL,
+            comment TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("pairing_decisions").create_index(["pairing_id"])
+    # An organisation's current stance on a partner for a track.
+    db.execute(
+        """
+        CREATE TABLE interests (
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            partner_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            track TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('interested', 'not_relevant', 'intro_request')),
+            reason TEXT NOT NULL DEFAULT '',
+            user_id INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (org_id, partner_org_id, track)
+        )
+        """
+    )
+    db.table("interests").create_index(["partner_org_id"])
+    db.execute(
+        """
+        CREATE TABLE proposal_runs (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            proposals INTEGER NOT NULL
+        )
+        """
+    )
+
+
+@migrations()
+def m003_engine(db: Database) -> None:
+    from models.vectorstore import create_tables
+
+    create_tables(db)
+    db.execute(
+        """
+        CREATE TABLE org_topics (
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            topic_id TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('auto', 'manual')),
+            PRIMARY KEY (org_id, topic_id)
+        )
+        """
+    )
+    # One counter that every change the engine depends on bumps, so that each process can tell
+    # cheaply whether its in-memory index is stale.
+    db.execute("CREATE TABLE engine_state (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)")
+    db.execute("INSERT INTO engine_state (id, version) VALUES (1, 1)")
+    for table in ("organisations", "passage_vectors", "org_topics"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"""
+                CREATE TRIGGER {table}_{event.lower()}_bumps_engine AFTER {event} ON {table}
+                BEGIN UPDATE engine_state SET version = version + 1 WHERE id = 1; END
+                """
+            )

@@ -67,3 +67,40 @@ def _load_or_make_demo_accounts(path: Path) -> list[DemoAccount]:
     with os.fdopen(fd, "w") as handle:
         json.dump([account.__dict__ for account in accounts], handle, ensure_ascii=False, indent=1)
     return accounts
+
+
+def seed_known_links(db: Database, seed_dir: Path = SEED_DIR) -> int:
+    """Record the documented BFC-Québec links as approved pairings (once); return how many there are."""
+    from app.coordination.queries import ensure_pairing, sides
+    from app.orgs.queries import get_by_short_name, now
+
+    for line in (seed_dir / "known-links.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        link = json.loads(line)
+        a, b = get_by_short_name(db, link["a"]), get_by_short_name(db, link["b"])
+        if a is None or b is None:
+            continue
+        bfc_id, qc_id = sides(a, b)
+        with db.atomic():
+            known = db.execute(
+                "SELECT 1 FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = ?",
+                [bfc_id, qc_id, link["kind"]],
+            ).fetchone()
+            if known:
+                continue
+            note = f"{link['fact']} ({link['since']})"
+            pairing_id = ensure_pairing(db, bfc_id, qc_id, link["kind"], "documented", note=note)
+            db.execute("UPDATE pairings SET status = 'approved' WHERE id = ?", [pairing_id])
+            db.table("pairing_decisions").insert(
+                {
+                    "pairing_id": pairing_id,
+                    "user_id": None,
+                    "decision": "approve",
+                    "from_status": "proposed",
+                    "to_status": "approved",
+                    "comment": link["fact"],
+                    "created_at": now(),
+                }
+            )
+    return db.execute("SELECT COUNT(*) FROM pairings WHERE origin = 'documented'").fetchone()[0]

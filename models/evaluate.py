@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from models.embeddings import Embedder
 from models.matching import MatchIndex
 from models.passages import split_profile
-from models.topics import Vocabulary, anchored, fold, profile_text
+from models.topics import Vocabulary, fold, profile_text
 from models.weights import FEATURES, LearntWeights
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
@@ -121,7 +121,7 @@ def build_index(
         for record in records
         for passage in split_profile(record, embedder.count_tokens)
     ]
-    vectors = embedder.embed_batch([anchored(text, vocabulary) for _, _, text in passages])
+    vectors = embedder.embed_batch([text for _, _, text in passages])
     topics = {record["id"]: vocabulary.assign(profile_text(record)) for record in records}
     return MatchIndex.build(embedder.model_id, records, passages, vectors, topics, vocabulary, weights)
 

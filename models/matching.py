@@ -38,6 +38,7 @@ _STOP_WORDS_TEXT = (
 STOP_WORDS = frozenset(fold(_STOP_WORDS_TEXT).split())
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]{2,}")
 MIN_EVIDENCE_SIMILARITY = 0.2
+MAX_SHARED_TERM_SHARE = 0.2
 
 
 @dataclass
@@ -310,7 +311,10 @@ class MatchIndex:
 
     def _shared_terms(self, own_row: int, row: int, limit: int = 8) -> tuple[str, ...]:
         """Distinctive words both profiles use, rarest first."""
-        shared = self._words(own_row) & self._words(row)
+        n = len(self.orgs)
+        # Only words that at most a fifth of the profiles use: "research" or "centre" explain nothing.
+        floor = np.log((1 + n) / (1 + MAX_SHARED_TERM_SHARE * n)) + 1
+        shared = [w for w in self._words(own_row) & self._words(row) if self.term_idf.get(w, 0.0) >= floor]
         ranked = sorted(shared, key=lambda word: (-self.term_idf.get(word, 0.0), word))
         return tuple(ranked[:limit])
 

@@ -21,16 +21,16 @@ PASSAGE_FIELDS = ("expertise", "offers", "seeks")
 DEFAULT_MAX_TOKENS = 128
 
 # Words whose final period never ends a sentence (compared lower-cased, with their period).
-ABBREVIATIONS = frozenset(
-    """
+_ABBREVIATIONS = """
     e.g. i.e. incl. approx. vs. cf. al. fig. figs. no. nos. vol. p. pp. ca. resp. esp. ph.d.
     dr. drs. pr. prof. mr. mrs. ms. mme. mmes. mlle. mlles. st. ste. sr. jr. dept. univ. inst.
     env. av. apr. j.-c. c.-à-d. p.ex. ex. éd. coll. chap. max. min. nb. tél. réf. art.
     jan. feb. fév. mar. aug. sept. oct. nov. dec. déc. janv. févr. avr. juil.
-    """.split()
-)
-# A sentence ends after . ! ? or … (plus closing quotes/brackets) and before whitespace.
-_SENTENCE_END = re.compile(r"""(?<=[.!?…])["'»”’)\]]*(?=\s+)""")
+"""
+ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
+# A sentence ends after . ! ? or … (plus closing quotes/brackets) and before whitespace; French
+# typography may put a (non-breaking) space before the closing guillemet: « Merci. »
+_SENTENCE_END = re.compile(r"""(?<=[.!?…])(?:\s?»)?["'”’)\]]*(?=\s)""")
 # French typography puts a space before ! and ? (and inside guillemets): "Pourquoi ?".
 _NEXT_STARTS_SENTENCE = re.compile(r"""\s+["'«“(\[]?\s*[A-ZÀ-ÖØ-Þ0-9]""")
 _LAST_WORD = re.compile(r"(\S+)$")
@@ -112,7 +112,9 @@ def pack_sentences(sentences: list[str], count_tokens: Callable[[str], int], max
     return chunks
 
 
-def _fitting_pieces(sentences: list[str], count_tokens: Callable[[str], int], max_tokens: int) -> Iterator[str]:
+def _fitting_pieces(
+    sentences: list[str], count_tokens: Callable[[str], int], max_tokens: int
+) -> Iterator[str]:
     """Yield the sentences, cutting any that is too long into clauses, then word windows."""
     for sentence in sentences:
         if count_tokens(sentence) <= max_tokens:

@@ -8,6 +8,7 @@ languages where an English-trained embedding model cannot.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.embeddings import Embedder
 from models.results import Topic
 
 VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "topics.json"
@@ -76,7 +78,7 @@ def fold(text: str) -> str:
 def _pattern(terms: Iterable[str]) -> re.Pattern:
     """Terms match at the start of a word, so 'plaie' finds 'plaies' and 'burn' finds 'burns';
     terms of three characters or fewer are acronyms and must match a whole word ('ai' is not 'aims')."""
-    folded = sorted({fold(term).strip() for term in terms if term.strip()}, key=len, reverse=True)
+    folded = sorted({fold(term).strip() for term in terms if term.strip()}, key=lambda term: (-len(term), term))
     if not folded:
         raise ValueError("every topic needs at least one term")
     alternatives = [re.escape(term) + (r"(?![\w-])" if len(term) <= 3 else "") for term in folded]
@@ -134,3 +136,33 @@ def idf_weights(matrix: np.ndarray) -> np.ndarray:
     n_orgs = matrix.shape[0]
     frequency = matrix.sum(axis=0)
     return (np.log((1 + n_orgs) / (1 + frequency)) + 1.0).astype(np.float32)
+
+
+class TopicAnchoredEmbedder(Embedder):
+    """Wraps an embedder so that every text is embedded :func:`anchored` to its topics.
+
+    Its ``model_id`` names the inner model and the vocabulary version, so editing
+    ``data/topics.json`` or changing the model re-embeds every passage once.
+    """
+
+    def __init__(self, inner: Embedder, vocabulary: Vocabulary):
+        self.inner = inner
+        self.vocabulary = vocabulary
+        digest = hashlib.sha256(repr(vocabulary.topics).encode() + repr([p.pattern for p in vocabulary.patterns]).encode())
+        self.model_id = f"{inner.model_id}+topics-{digest.hexdigest()[:8]}"
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        return self.inner.dim
+
+    @property
+    def max_tokens(self) -> int:  # type: ignore[override]
+        return self.inner.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of the text as the inner model counts them."""
+        return self.inner.count_tokens(text)
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Embed each text followed by the English labels of its topics; shape (n, dim)."""
+        return self.inner.embed_batch([anchored(text, self.vocabulary) for text in texts])

@@ -1,14 +1,51 @@
-"""Shared fixtures: an app on a fresh database per test, its client and CLI runner."""
+"""Shared fixtures: an app on a fresh database per test, its client and CLI runner.
+
+``seeded`` adds the 46 seeded profiles (embedded with the fake model) and one account per role;
+``auth`` logs a test client in and out and sends forms with their CSRF token, as a browser does.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
+from pathlib import Path
+
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from app import create_app
 from app.db import connect, init_db
 
 # Cheap scrypt parameters keep the suite fast; test_users checks the production default.
 TEST_HASH_METHOD = "scrypt:1024:8:1"
+PASSWORD = "rivière lente sous la passerelle"
+# name -> (email, role, organisations)
+ACCOUNTS = {
+    "admin": ("admin@test.example.org", "admin", ()),
+    "coordinator": ("coord@test.example.org", "coordinator", ()),
+    "member_bfc": ("efs@test.example.org", "member", ("EFS BFC",)),
+    "member_qc": ("thecell@test.example.org", "member", ("ThéCell",)),
+    "member_other": ("mcgill@test.example.org", "member", ("McGill / MUHC",)),
+}
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """Compile each .po whose .mo is missing or older, as `make setup` does (the .mo is not in git)."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalogue = read_po(handle)
+        fd, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo")
+        with os.fdopen(fd, "wb") as handle:
+            write_mo(handle, catalogue)
+        os.replace(temporary, mo_path)  # atomic: a parallel run never reads half a file
 
 
 @pytest.fixture
@@ -44,3 +81,68 @@ def db(app):
     database = connect(app.config["DATABASE"])
     yield database
     database.close()
+
+
+def seed_app(app) -> dict[str, int]:
+    """Seed profiles, embed them with the configured model, create ACCOUNTS; return user ids."""
+    from app import matching
+    from app.db import get_db
+    from app.seed import seed_organisations
+    from app.users import create_user
+
+    with app.app_context():
+        db = get_db()
+        seed_organisations(db)
+        matching.sync(db)
+        return {
+            name: create_user(db, email, PASSWORD, role, orgs, hash_method=TEST_HASH_METHOD)
+            for name, (email, role, orgs) in ACCOUNTS.items()
+        }
+
+
+@pytest.fixture
+def seeded(app):
+    """The app with the seeded profiles, their embeddings and one account per role."""
+    app.user_ids = seed_app(app)
+    return app
+
+
+def org_id(db, short_name: str) -> int:
+    """The id of a seeded organisation."""
+    return db.execute("SELECT id FROM organisations WHERE short_name = ?", [short_name]).fetchone()[0]
+
+
+class AuthActions:
+    """Log in and out through the real forms, and post forms with the session's CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf_token(self, path: str = "/auth/login") -> str:
+        """The CSRF token of the current session, read from a page as a browser would."""
+        page = self.client.get(path)
+        match = _CSRF_META.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on {path} (status {page.status_code})"
+        return match.group(1)
+
+    def login(self, who: str = "member_bfc", password: str = PASSWORD, **extra):
+        """Post the login form for one of ACCOUNTS (or an email); return the response."""
+        email = ACCOUNTS[who][0] if who in ACCOUNTS else who
+        token = self.csrf_token()
+        return self.client.post(
+            "/auth/login", data={"email": email, "password": password, "csrf_token": token, **extra}
+        )
+
+    def logout(self):
+        """Post the logout form."""
+        return self.client.post("/auth/logout", data={"csrf_token": self.csrf_token("/auth/password")})
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        """Post a form with a valid CSRF token."""
+        token = self.csrf_token("/auth/password")
+        return self.client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def auth(client, seeded):
+    return AuthActions(client)

@@ -80,3 +80,22 @@ def get_by_short_name(db: Database, short_name: str) -> dict | None:
     """The organisation with this short name, or None."""
     row = _row_by_short_name(db, short_name)
     return decode(row) if row else None
+
+
+def get_organisation(db: Database, org_id: int) -> dict | None:
+    """The organisation with this id, or None."""
+    rows = db.table("organisations").rows_where("id = ?", [org_id], limit=1)
+    row = next(iter(rows), None)
+    return decode(row) if row else None
+
+
+def update_organisation(db: Database, org_id: int, record: Mapping) -> None:
+    """Replace one organisation's profile fields (a web edit); the id stays."""
+    with db.atomic():
+        db.table("organisations").update(org_id, {**_encode(record), "updated_at": now()})
+
+
+def list_cities(db: Database) -> list[str]:
+    """Every city that holds an organisation, alphabetically."""
+    rows = db.execute("SELECT DISTINCT city FROM organisations ORDER BY city COLLATE NOCASE")
+    return [row[0] for row in rows]

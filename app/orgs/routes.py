@@ -1,21 +1,68 @@
-"""Directory pages of organisation profiles."""
+"""The directory: every profile, free-text search by meaning, filters, and one profile's page."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from __future__ import annotations
 
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app import matching
+from app.auth.access import get_org_or_404
+from app.coordination.queries import pairings_of_org
 from app.db import get_db
-from app.orgs.queries import list_organisations
+from app.orgs.forms import DirectoryFilters
+from app.orgs.queries import list_cities, list_organisations
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
 
 
-def index():
-    """The home page: the directory for now."""
-    return redirect(url_for("orgs.directory"))
-
-
 @bp.get("/")
 def directory():
-    """Every organisation, BFC then Québec."""
-    orgs = list_organisations(get_db())
-    regions = {region: [org for org in orgs if org["region"] == region] for region in ("BFC", "QC")}
-    return render_template("orgs/directory.html", regions=regions, total=len(orgs))
+    """Organisations filtered by region, kind and city, ranked by meaning when a search is typed."""
+    db = get_db()
+    form = DirectoryFilters(request.args)
+    form.city.choices = [form.city.choices[0], *(SelectChoice(city) for city in list_cities(db))]
+    status = 200
+    if not form.validate():
+        status, hits, orgs = 400, [], []
+    elif form.q.data and form.q.data.strip():
+        hits = matching.search(
+            db,
+            form.q.data.strip(),
+            top_k=20,
+            region=form.region.data or None,
+            org_type=form.type.data or None,
+            city=form.city.data or None,
+        )
+        orgs = []
+    else:
+        hits, orgs = [], _filtered(list_organisations(db), form)
+    return render_template("orgs/directory.html", form=form, hits=hits, orgs=orgs), status
+
+
+@bp.get("/<int:org_id>")
+def show(org_id: int):
+    """One organisation's profile, its topics, and its pairings for those who may see them."""
+    db = get_db()
+    org = get_org_or_404(org_id, check_member=False)
+    may_edit = current_user.may_act_for(org_id)
+    pairings = pairings_of_org(db, org_id) if may_edit else []
+    if current_user.role == "member":
+        pairings = [p for p in pairings if p["status"] == "approved"]
+    return render_template(
+        "orgs/show.html",
+        org=org,
+        topics=matching.org_topics(db, org_id),
+        may_edit=may_edit,
+        pairings=pairings,
+    )
+
+
+def _filtered(orgs: list[dict], form: DirectoryFilters) -> list[dict]:
+    return [
+        org
+        for org in orgs
+        if (not form.region.data or org["region"] == form.region.data)
+        and (not form.type.data or org["type"] == form.type.data)
+        and (not form.city.data or org["city"] == form.city.data)
+    ]

@@ -1,0 +1,1 @@
+"""Administration: user accounts (invite, deactivate, reset, attach to organisations)."""

@@ -1,0 +1,90 @@
+"""User accounts as the administrator manages them."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlite_utils import Database
+from wtforms.fields.choices import SelectChoice
+
+from app.auth.queries import end_all_sessions, set_password
+from app.users import create_user, hash_password
+
+
+def list_users(db: Database) -> list[dict]:
+    """Every user with the short names of their organisations and their live session count."""
+    rows = db.query(
+        """
+        SELECT u.id, u.email, u.role, u.active, u.must_change_password, u.created_at,
+               (SELECT group_concat(o.short_name, ', ') FROM memberships m
+                  JOIN organisations o ON o.id = m.org_id WHERE m.user_id = u.id) AS orgs,
+               (SELECT COUNT(*) FROM user_sessions s WHERE s.user_id = u.id) AS sessions
+        FROM users u ORDER BY u.active DESC, u.role, u.email
+        """
+    )
+    return list(rows)
+
+
+def email_taken(db: Database, email: str) -> bool:
+    """True when an account already uses this email (any case)."""
+    return (
+        db.execute("SELECT 1 FROM users WHERE email = ? COLLATE NOCASE", [email.strip()]).fetchone()
+        is not None
+    )
+
+
+def one_time_password() -> str:
+    """A random password to hand over once; the person must replace it at first login."""
+    return secrets.token_urlsafe(15)
+
+
+def invite(
+    db: Database, email: str, role: str, org_short_names: list[str], hash_method: str
+) -> tuple[int, str]:
+    """Create an account with a one-time password; return its id and that password."""
+    password = one_time_password()
+    with db.atomic():
+        user_id = create_user(db, email, password, role, org_short_names, hash_method=hash_method)
+        db.execute("UPDATE users SET must_change_password = 1 WHERE id = ?", [user_id])
+    return user_id, password
+
+
+def update_access(db: Database, user_id: int, role: str, org_ids: list[int]) -> None:
+    """Set a user's role and organisations in one transaction."""
+    with db.atomic():
+        db.execute("UPDATE users SET role = ? WHERE id = ?", [role, user_id])
+        db.execute("DELETE FROM memberships WHERE user_id = ?", [user_id])
+        db.table("memberships").insert_all([{"user_id": user_id, "org_id": org_id} for org_id in org_ids])
+
+
+def set_active(db: Database, user_id: int, active: bool) -> None:
+    """Activate or deactivate an account; deactivation ends every session at once."""
+    with db.atomic():
+        db.execute("UPDATE users SET active = ? WHERE id = ?", [int(active), user_id])
+        if not active:
+            end_all_sessions(db, user_id)
+
+
+def reset_password(db: Database, user_id: int, hash_method: str) -> str:
+    """Give the user a new one-time password (sessions end); return it."""
+    password = one_time_password()
+    set_password(db, user_id, hash_password(password, hash_method), must_change=True)
+    return password
+
+
+def org_choices(db: Database) -> list[SelectChoice]:
+    """(id, "short name · region") for every organisation, BFC then Québec."""
+    rows = db.query(
+        "SELECT id, short_name, region FROM organisations ORDER BY region, short_name COLLATE NOCASE"
+    )
+    return [SelectChoice(row["id"], f"{row['short_name']} · {row['region']}") for row in rows]
+
+
+def short_names(db: Database, org_ids: list[int]) -> list[str]:
+    """The short names of these organisation ids (unknown ids are left out)."""
+    if not org_ids:
+        return []
+    marks = ", ".join("?" for _ in org_ids)
+    return [
+        row[0] for row in db.execute(f"SELECT short_name FROM organisations WHERE id IN ({marks})", org_ids)
+    ]

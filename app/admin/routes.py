@@ -1,0 +1,119 @@
+"""User management, for administrators only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import queries
+from app.admin.forms import AccessForm, ActionForm, InviteForm
+from app.auth.access import role_required
+from app.auth.queries import get_user, org_ids_of
+from app.db import get_db
+from app.users import UserError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@role_required("admin")
+def _admins_only():
+    """Every page here is for administrators."""
+
+
+@bp.get("/users")
+def users():
+    """Every account with its role, organisations and sessions."""
+    return render_template("admin/users.html", users=queries.list_users(get_db()), action=ActionForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def invite():
+    """Create an account and show its one-time password once."""
+    db = get_db()
+    form = InviteForm()
+    form.orgs.choices = queries.org_choices(db)
+    if form.validate_on_submit():
+        if queries.email_taken(db, form.email.data):
+            form.email.errors.append(_("An account with this email already exists."))
+        else:
+            try:
+                user_id, password = queries.invite(
+                    db,
+                    form.email.data,
+                    form.role.data,
+                    queries.short_names(db, form.orgs.data),
+                    current_app.config["PASSWORD_HASH_METHOD"],
+                )
+            except UserError as error:
+                form.email.errors.append(str(error))
+            else:
+                user = get_user(db, user_id)
+                return _show_password(user, password, new=True)
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/invite.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit(user_id: int):
+    """Change a user's role and organisations."""
+    db = get_db()
+    user = _user_or_404(user_id)
+    form = AccessForm(data={"role": user["role"], "orgs": list(org_ids_of(db, user_id))})
+    form.orgs.choices = queries.org_choices(db)
+    if form.validate_on_submit():
+        if user_id == current_user.id and form.role.data != "admin":
+            form.role.errors.append(_("You cannot remove your own administrator role."))
+        else:
+            queries.update_access(db, user_id, form.role.data, form.orgs.data)
+            flash(_("The access of %(email)s has been saved.", email=user["email"]), "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/edit.html", form=form, user=user, action=ActionForm()), status
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    """Deactivate an account: its sessions end at once."""
+    user = _user_or_404(user_id)
+    if user_id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("admin.edit", user_id=user_id))
+    queries.set_active(get_db(), user_id, False)
+    flash(_("%(email)s is deactivated and logged out everywhere.", email=user["email"]), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/activate")
+def activate(user_id: int):
+    """Let a deactivated account log in again."""
+    user = _user_or_404(user_id)
+    queries.set_active(get_db(), user_id, True)
+    flash(_("%(email)s can log in again.", email=user["email"]), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+def reset_password(user_id: int):
+    """Replace a user's password with a one-time one and end their sessions."""
+    user = _user_or_404(user_id)
+    if user_id == current_user.id:
+        flash(_("Change your own password with the password form instead."), "error")
+        return redirect(url_for("admin.edit", user_id=user_id))
+    password = queries.reset_password(get_db(), user_id, current_app.config["PASSWORD_HASH_METHOD"])
+    return _show_password(user, password, new=False)
+
+
+def _user_or_404(user_id: int) -> dict:
+    user = get_user(get_db(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _show_password(user: dict, password: str, *, new: bool):
+    """The one-time password, shown once and never cached by the browser."""
+    response = make_response(render_template("admin/password.html", user=user, password=password, new=new))
+    response.headers["Cache-Control"] = "no-store"
+    return response

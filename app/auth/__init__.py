@@ -1,0 +1,1 @@
+"""Accounts: login, logout, password change, sessions kept on the server, login throttling."""

@@ -1,0 +1,87 @@
+"""Who may see what: deny by default, roles, and the one ownership check on organisations."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+
+from app.auth import queries
+from app.db import get_db
+from app.errors import render_error
+from app.orgs.queries import get_organisation
+
+login_manager = LoginManager()
+# Reachable without an account: the login form and the static files, nothing else.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# Reachable while a new password is due (invited accounts, resets).
+PASSWORD_DUE_ENDPOINTS = frozenset({"auth.password", "auth.logout", "static"})
+
+
+def init_app(app: Flask) -> None:
+    """Wire flask-login to the server-side sessions and require a login everywhere."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = str  # flash a plain string: the session cannot hold a lazy one
+    app.before_request(require_login)
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> queries.User | None:
+    return queries.load_session(get_db(), token, current_app.config["SESSION_IDLE_SECONDS"])
+
+
+def require_login():
+    """Deny by default: every endpoint but the public ones needs a signed-in user."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            return render_error(401)
+        return login_manager.unauthorized()
+    if current_user.must_change_password and request.endpoint not in PASSWORD_DUE_ENDPOINTS:
+        flash(_("Choose your own password before you go on."), "info")
+        return redirect(url_for("auth.password"))
+    return None
+
+
+def role_required(*roles: str) -> Callable:
+    """Let only users with one of ``roles`` through; others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def get_org_or_404(org_id: int, check_member: bool = True) -> dict:
+    """The organisation, or 404; with ``check_member``, 403 unless the user may act for it."""
+    org = get_organisation(get_db(), org_id)
+    if org is None:
+        abort(404)
+    if check_member and not current_user.may_act_for(org_id):
+        abort(403)
+    return org
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no scheme, host, '//' or backslash)."""
+    if not target or "\\" in target or any(ord(char) < 33 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

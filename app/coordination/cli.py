@@ -1,0 +1,31 @@
+"""``flask propose``: store the engine's best suggestions as proposals for the review queue."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app import matching
+from app.coordination.proposals import propose
+from app.db import get_db
+from models.errors import EmbeddingModelError
+
+
+@click.command("propose")
+@with_appcontext
+@click.option("--min-score", type=click.FloatRange(0, 1), default=None, help="Default: PROPOSAL_MIN_SCORE.")
+@click.option("--per-org", type=click.IntRange(1, 50), default=None, help="Default: PROPOSALS_PER_ORG.")
+def propose_command(min_score: float | None, per_org: int | None) -> None:
+    """Propose pairings from each organisation's best suggestions (existing decisions are kept)."""
+    config = current_app.config
+    try:
+        created = propose(
+            get_db(),
+            matching.suggestions_for,
+            config["PROPOSAL_MIN_SCORE"] if min_score is None else min_score,
+            config["PROPOSALS_PER_ORG"] if per_org is None else per_org,
+        )
+    except EmbeddingModelError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Proposed {created} new pairing(s); the review queue shows them.")

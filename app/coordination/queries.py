@@ -1,0 +1,152 @@
+"""Pairings (a BFC and a Québec organisation on one track), their decisions and the review queue."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from app.db import immediate
+from app.orgs.queries import now
+
+STATUSES = ("proposed", "approved", "rejected")
+# decision -> status it leads to (None: a comment leaves the status as it is)
+DECISIONS = {"approve": "approved", "reject": "rejected", "reopen": "proposed", "comment": None}
+WANTING = ("interested", "intro_request")  # stances that count towards mutual interest
+PAGE_SIZE = 30
+
+
+class StaleDecision(Exception):
+    """The pairing changed since the page was shown; nothing was written."""
+
+
+def sides(org: dict, partner: dict) -> tuple[int, int]:
+    """(bfc_org_id, qc_org_id) of two organisations; ValueError when they are on one side."""
+    by_region = {org["region"]: org["id"], partner["region"]: partner["id"]}
+    if set(by_region) != {"BFC", "QC"}:
+        raise ValueError("a pairing joins one BFC and one Québec organisation")
+    return by_region["BFC"], by_region["QC"]
+
+
+def ensure_pairing(
+    db: Database, bfc_id: int, qc_id: int, track: str, origin: str, score: float | None = None, note: str = ""
+) -> int:
+    """The id of the pairing, created as proposed if it does not exist yet."""
+    stamp = now()
+    db.execute(
+        """
+        INSERT INTO pairings
+            (bfc_org_id, qc_org_id, track, status, origin, score, note, created_at, updated_at)
+        VALUES (?, ?, ?, 'proposed', ?, ?, ?, ?, ?)
+        ON CONFLICT (bfc_org_id, qc_org_id, track) DO UPDATE SET
+            score = COALESCE(MAX(excluded.score, COALESCE(pairings.score, 0)), pairings.score)
+        """,
+        [bfc_id, qc_id, track, origin, score, note, stamp, stamp],
+    )
+    row = db.execute(
+        "SELECT id FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = ?", [bfc_id, qc_id, track]
+    ).fetchone()
+    return row[0]
+
+
+_PAIRING_COLUMNS = """
+    p.*, b.short_name AS bfc_short_name, b.name AS bfc_name, b.city AS bfc_city, b.type AS bfc_type,
+    q.short_name AS qc_short_name, q.name AS qc_name, q.city AS qc_city, q.type AS qc_type,
+    ib.kind AS bfc_interest, ib.reason AS bfc_reason, iq.kind AS qc_interest, iq.reason AS qc_reason,
+    (ib.kind IN ('interested', 'intro_request') AND iq.kind IN ('interested', 'intro_request')) AS mutual,
+    (p.origin = 'member' OR ib.kind = 'intro_request' OR iq.kind = 'intro_request') AS requested
+"""
+_PAIRING_JOINS = """
+    FROM pairings p
+    JOIN organisations b ON b.id = p.bfc_org_id
+    JOIN organisations q ON q.id = p.qc_org_id
+    LEFT JOIN interests ib
+        ON ib.org_id = p.bfc_org_id AND ib.partner_org_id = p.qc_org_id AND ib.track = p.track
+    LEFT JOIN interests iq
+        ON iq.org_id = p.qc_org_id AND iq.partner_org_id = p.bfc_org_id AND iq.track = p.track
+"""
+
+
+def get_pairing(db: Database, pairing_id: int) -> dict | None:
+    """One pairing with both organisations' names and stances, or None."""
+    return next(db.query(f"SELECT {_PAIRING_COLUMNS} {_PAIRING_JOINS} WHERE p.id = ?", [pairing_id]), None)
+
+
+def review_queue(
+    db: Database, status: str, track: str | None = None, page: int = 1
+) -> tuple[list[dict], int]:
+    """One page of pairings in ``status``: mutual interest first, then member requests, then score."""
+    where, params = "p.status = ?", [status]
+    if track:
+        where, params = where + " AND p.track = ?", [*params, track]
+    total = db.execute(f"SELECT COUNT(*) {_PAIRING_JOINS} WHERE {where}", params).fetchone()[0]
+    rows = db.query(
+        f"""
+        SELECT {_PAIRING_COLUMNS},
+            (SELECT COUNT(*) FROM pairing_decisions d WHERE d.pairing_id = p.id) AS decisions
+        {_PAIRING_JOINS} WHERE {where}
+        ORDER BY COALESCE(mutual, 0) DESC, COALESCE(requested, 0) DESC, p.score DESC NULLS LAST, p.id
+        LIMIT ? OFFSET ?
+        """,
+        [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE],
+    )
+    return list(rows), total
+
+
+def status_counts(db: Database) -> dict[str, int]:
+    """How many pairings are in each status."""
+    counts = dict(db.execute("SELECT status, COUNT(*) FROM pairings GROUP BY status").fetchall())
+    return {status: counts.get(status, 0) for status in STATUSES}
+
+
+def pairings_of_org(db: Database, org_id: int) -> list[dict]:
+    """Every pairing an organisation is part of, approved first."""
+    rows = db.query(
+        f"""
+        SELECT {_PAIRING_COLUMNS} {_PAIRING_JOINS}
+        WHERE p.bfc_org_id = ? OR p.qc_org_id = ?
+        ORDER BY CASE p.status WHEN 'approved' THEN 0 WHEN 'proposed' THEN 1 ELSE 2 END, p.track
+        """,
+        [org_id, org_id],
+    )
+    return list(rows)
+
+
+def decide(
+    db: Database, pairing_id: int, user_id: int, decision: str, comment: str, expected_status: str
+) -> str:
+    """Record a decision and apply its status change together; return the new status.
+
+    Raises StaleDecision when the pairing's status is no longer ``expected_status`` (someone else
+    decided meanwhile) and ValueError for an unknown decision; nothing is written then.
+    """
+    if decision not in DECISIONS:
+        raise ValueError(f"unknown decision {decision!r}")
+    with immediate(db):
+        row = db.execute("SELECT status FROM pairings WHERE id = ?", [pairing_id]).fetchone()
+        if row is None or row[0] != expected_status:
+            raise StaleDecision()
+        new_status = DECISIONS[decision] or row[0]
+        stamp = now()
+        db.execute(
+            "UPDATE pairings SET status = ?, updated_at = ? WHERE id = ?", [new_status, stamp, pairing_id]
+        )
+        db.execute(
+            """
+            INSERT INTO pairing_decisions
+                (pairing_id, user_id, decision, from_status, to_status, comment, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [pairing_id, user_id, decision, row[0], new_status, comment, stamp],
+        )
+    return new_status
+
+
+def decisions_for(db: Database, pairing_id: int) -> list[dict]:
+    """The audit trail of a pairing, oldest first, with who decided."""
+    rows = db.query(
+        """
+        SELECT d.*, u.email AS user_email FROM pairing_decisions d LEFT JOIN users u ON u.id = d.user_id
+        WHERE d.pairing_id = ? ORDER BY d.id
+        """,
+        [pairing_id],
+    )
+    return list(rows)

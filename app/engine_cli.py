@@ -1,0 +1,108 @@
+"""Commands of the matching engine: embed, suggest, evaluate."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from app import matching
+from app.db import get_db
+from app.orgs.queries import get_by_short_name
+from models.errors import EmbeddingModelError
+from models.profiles import TRACKS
+
+
+@click.command("embed")
+@with_appcontext
+def embed_command() -> None:
+    """Embed missing or stale profile passages (only those) and assign automatic topics."""
+    db = get_db()
+    with tqdm(total=0, unit="passage", desc="Embedding", disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            report = matching.sync(db, progress=progress)
+        except EmbeddingModelError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Embeddings ({matching.embedder().model_id}): {report.orgs_seen} organisations, "
+        f"{report.passages_embedded} passages embedded, {report.passages_reused} reused, "
+        f"{report.passages_deleted} removed."
+    )
+
+
+@click.command("suggest")
+@click.argument("short_name")
+@click.option("--type", "track", type=click.Choice(TRACKS), required=True, help="Kind of collaboration.")
+@click.option("--top", "top_k", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@with_appcontext
+def suggest_command(short_name: str, track: str, top_k: int, as_json: bool) -> None:
+    """Ranked partners across the Atlantic for one organisation, with score parts and evidence."""
+    db = get_db()
+    org = get_by_short_name(db, short_name)
+    if org is None:
+        raise click.ClickException(f"No organisation has the short name '{short_name}'.")
+    suggestions = matching.suggestions_for(db, org["id"], track, top_k=top_k)
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in suggestions], ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{org['short_name']} ({org['region']}) — {track}: {len(suggestions)} suggestion(s)")
+    for rank, suggestion in enumerate(suggestions, start=1):
+        _print_suggestion(rank, suggestion)
+
+
+def _print_suggestion(rank, suggestion) -> None:
+    parts = ", ".join(f"{name} {value:.2f}" for name, value in suggestion.parts.items())
+    evidence = suggestion.evidence
+    click.echo(
+        f"\n{rank}. {suggestion.short_name} ({suggestion.city}, {suggestion.type})  score {suggestion.score:.2f}"
+    )
+    click.echo(f"   parts: {parts}")
+    click.echo(f"   direction: {evidence.direction}")
+    if evidence.shared_topics:
+        click.echo(f"   shared topics: {', '.join(topic.en for topic in evidence.shared_topics)}")
+    if evidence.shared_terms:
+        click.echo(f"   shared terms: {', '.join(evidence.shared_terms)}")
+    for pair in evidence.passages:
+        click.echo(f"   [{pair.similarity:.2f}] our {pair.own_field}: {_short(pair.own_text)}")
+        click.echo(f"          their {pair.partner_field}: {_short(pair.partner_text)}")
+
+
+def _short(text: str, limit: int = 110) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def init_app(app: Flask) -> None:
+    """Register the engine's commands."""
+    for command in (embed_command, suggest_command, evaluate_command):
+        app.cli.add_command(command)
+
+
+@click.command("evaluate")
+@click.option("--fit", is_flag=True, help="Fit the weights on the labelled set and save data/weights.json.")
+@with_appcontext
+def evaluate_command(fit: bool) -> None:
+    """nDCG@5, recall@5 and MRR of the engine and of two baselines on data/eval/."""
+    from models.evaluate import run_evaluation
+    from models.topics import load_vocabulary
+    from models.weights import WEIGHTS_PATH, load_weights
+
+    click.echo("Embedding the evaluation corpora (English, mixed, French)...", err=True)
+    rows, fitted = run_evaluation(matching.embedder(), load_vocabulary(), load_weights(), fit=fit)
+    click.echo(f"{'corpus':<30} {'ranker':<30} {'nDCG@5':>7} {'recall@5':>9} {'MRR':>6} {'queries':>8}")
+    for row in rows:
+        s = row.scores
+        click.echo(
+            f"{row.corpus:<30} {row.ranker:<30} {s.ndcg:>7.3f} {s.recall:>9.3f} {s.mrr:>6.3f} {s.queries:>8}"
+        )
+    if fitted is not None:
+        fitted.save(WEIGHTS_PATH)
+        click.echo(f"Saved fitted weights to {WEIGHTS_PATH}: {fitted.coefficients}")

@@ -1,0 +1,1 @@
+"""Members: suggested partners for their organisation, their stance on each, and their profile."""

@@ -1,0 +1,113 @@
+"""The stance form on a suggestion, and the profile form (every import field plus topics)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from app.i18n import TRACKS, choices
+from models.profiles import MAX_LENGTHS, MAX_TEXT_LENGTH
+
+MAX_REASON_LENGTH = 500
+STANCES = ("interested", "not_relevant", "intro_request", "clear")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class InterestForm(FlaskForm):
+    partner_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    track = SelectField(choices=list(TRACKS), validators=[InputRequired()])
+    kind = SelectField(choices=list(STANCES), validators=[InputRequired()])
+    reason = TextAreaField(
+        _l("Why? (optional)"),
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_REASON_LENGTH,
+                message=_l("Keep the reason under %(n)d characters.", n=MAX_REASON_LENGTH),
+            ),
+        ],
+    )
+
+
+def _required(what):
+    return DataRequired(_l("Fill in %(what)s.", what=what))
+
+
+def _at_most(limit: int):
+    return Length(max=limit, message=_l("At most %(n)d characters, please.", n=limit))
+
+
+def _web_address(form, field):
+    """An http(s) address with a host, as the import format requires."""
+    parts = urlsplit(field.data.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in field.data.strip():
+        raise ValidationError(_l("Give an address starting with http:// or https://, or leave it empty."))
+
+
+def _optional_url():
+    return [Optional(), _at_most(500), _web_address]
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Full name"), validators=[_required(_l("the full name")), _at_most(MAX_LENGTHS["name"])]
+    )
+    short_name = StringField(
+        _l("Short name"), validators=[_required(_l("the short name")), _at_most(MAX_LENGTHS["short_name"])]
+    )
+    region = SelectField(_l("Region"), choices=choices("region"))
+    city = StringField(_l("City"), validators=[_required(_l("the city")), _at_most(MAX_LENGTHS["city"])])
+    type = SelectField(_l("Kind of organisation"), choices=choices("org_type"))
+    expertise = TextAreaField(
+        _l("Expertise"), validators=[_required(_l("the expertise")), _at_most(MAX_TEXT_LENGTH)]
+    )
+    offers = TextAreaField(
+        _l("What we offer a partner"), validators=[_required(_l("what you offer")), _at_most(MAX_TEXT_LENGTH)]
+    )
+    seeks = TextAreaField(
+        _l("What we look for"), validators=[_required(_l("what you look for")), _at_most(MAX_TEXT_LENGTH)]
+    )
+    collaboration_types = MultiCheckboxField(_l("Kinds of collaboration"), choices=choices("track"))
+    languages = MultiCheckboxField(_l("Working languages"), choices=choices("language"))
+    website = StringField(_l("Website"), validators=_optional_url())
+    source = StringField(_l("Source of these facts"), validators=_optional_url())
+    topics = MultiCheckboxField(_l("Topics"))
+    updated_at = HiddenField()
+
+    def validate_collaboration_types(self, field):
+        """At least one track."""
+        if not field.data:
+            raise ValidationError(_l("Tick at least one kind of collaboration."))
+
+    def validate_languages(self, field):
+        """At least one language."""
+        if not field.data:
+            raise ValidationError(_l("Tick at least one working language."))
+
+    def record(self) -> dict:
+        """The profile in the import format, from the form's data."""
+        fields = (
+            "name",
+            "short_name",
+            "region",
+            "city",
+            "type",
+            "expertise",
+            "offers",
+            "seeks",
+            "website",
+            "source",
+        )
+        record = {name: (getattr(self, name).data or "").strip() for name in fields}
+        record["collaboration_types"] = list(self.collaboration_types.data)
+        record["languages"] = list(self.languages.data)
+        return record

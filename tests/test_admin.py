@@ -1,0 +1,125 @@
+"""User management by administrators: invite, one-time passwords, access, deactivation."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ACCOUNTS, PASSWORD, AuthActions, org_id
+
+NEW_PASSWORD = "le pont suspendu au petit matin"
+
+
+def one_time_password(response) -> str:
+    match = re.search(r"<code>([^<]+)</code>", response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)
+    return match.group(1)
+
+
+def test_invite_a_member_who_must_then_choose_a_password(auth, client, seeded, db):
+    auth.login("admin")
+    client.get("/admin/users?lang=en")
+    efs = org_id(db, "EFS BFC")
+    response = auth.post(
+        "/admin/users/new", {"email": "New.Person@Test.example.org", "role": "member", "orgs": [efs]}
+    )
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    password = one_time_password(response)
+    user = db.execute(
+        "SELECT id, role, must_change_password FROM users WHERE email = 'new.person@test.example.org'"
+    ).fetchone()
+    assert user[1:] == ("member", 1)
+    assert [row[0] for row in db.execute("SELECT org_id FROM memberships WHERE user_id = ?", [user[0]])] == [
+        efs
+    ]
+
+    newcomer = AuthActions(seeded.test_client())
+    newcomer.client.get("/auth/login?lang=en")
+    assert newcomer.login("new.person@test.example.org", password).status_code == 302
+    detour = newcomer.client.get("/members/", follow_redirects=True)
+    assert detour.request.path == "/auth/password" and "Choose your own password" in detour.get_data(
+        as_text=True
+    )
+    changed = newcomer.post(
+        "/auth/password",
+        {"current_password": password, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert changed.status_code == 302
+    assert newcomer.client.get("/members/").headers["Location"] == f"/members/{efs}/"
+
+
+def test_invite_errors_keep_what_was_typed(auth, client, db):
+    auth.login("admin")
+    client.get("/admin/users?lang=en")
+    before = db.table("users").count
+    missing_org = auth.post("/admin/users/new", {"email": "someone@test.example.org", "role": "member"})
+    assert missing_org.status_code == 400
+    html = missing_org.get_data(as_text=True)
+    assert (
+        "A member must belong to at least one organisation." in html
+        and 'value="someone@test.example.org"' in html
+    )
+    taken = auth.post(
+        "/admin/users/new", {"email": ACCOUNTS["coordinator"][0].upper(), "role": "coordinator"}
+    )
+    assert taken.status_code == 400 and "An account with this email already exists." in taken.get_data(
+        as_text=True
+    )
+    bad = auth.post("/admin/users/new", {"email": "not-an-email", "role": "coordinator"})
+    assert bad.status_code == 400 and "This is not an email address." in bad.get_data(as_text=True)
+    forged = auth.post("/admin/users/new", {"email": "x@test.example.org", "role": "superuser"})
+    assert forged.status_code == 400
+    assert db.table("users").count == before
+
+
+def test_attach_a_member_to_organisations(auth, seeded, db):
+    auth.login("admin")
+    user_id = seeded.user_ids["member_qc"]
+    ids = [org_id(db, "ThéCell"), org_id(db, "Héma-Québec")]
+    assert auth.post(f"/admin/users/{user_id}", {"role": "member", "orgs": ids}).status_code == 302
+    assert sorted(
+        row[0] for row in db.execute("SELECT org_id FROM memberships WHERE user_id = ?", [user_id])
+    ) == sorted(ids)
+    unknown = auth.post(f"/admin/users/{user_id}", {"role": "member", "orgs": [999999]})
+    assert unknown.status_code == 400
+    assert len(list(db.execute("SELECT org_id FROM memberships WHERE user_id = ?", [user_id]))) == 2
+
+
+def test_admin_cannot_lock_themselves_out(auth, client, seeded, db):
+    auth.login("admin")
+    client.get("/admin/users?lang=en")
+    me = seeded.user_ids["admin"]
+    demote = auth.post(f"/admin/users/{me}", {"role": "coordinator"})
+    assert demote.status_code == 400 and "You cannot remove your own administrator role." in demote.get_data(
+        as_text=True
+    )
+    response = auth.post(f"/admin/users/{me}/deactivate", follow_redirects=True)
+    assert "You cannot deactivate your own account." in response.get_data(as_text=True)
+    assert db.execute("SELECT role, active FROM users WHERE id = ?", [me]).fetchone() == ("admin", 1)
+
+
+def test_deactivate_then_reactivate(auth, seeded, db, app):
+    auth.login("admin")
+    member = seeded.user_ids["member_qc"]
+    assert auth.post(f"/admin/users/{member}/deactivate").status_code == 302
+    outsider = AuthActions(app.test_client())
+    assert outsider.login("member_qc").status_code == 401
+    assert auth.post(f"/admin/users/{member}/activate").status_code == 302
+    assert outsider.login("member_qc", PASSWORD).status_code == 302
+
+
+def test_reset_password_ends_sessions_and_forces_a_new_one(auth, seeded, app):
+    member = AuthActions(app.test_client())
+    member.login("member_qc")
+    auth.login("admin")
+    response = auth.post(f"/admin/users/{seeded.user_ids['member_qc']}/reset-password")
+    password = one_time_password(response)
+    assert member.client.get("/members/").headers["Location"].startswith("/auth/login")
+    assert member.login("member_qc", PASSWORD).status_code == 401
+    assert member.login("member_qc", password).status_code == 302
+    assert member.client.get("/members/").headers["Location"] == "/auth/password"
+
+
+def test_users_page_lists_every_account(auth, client):
+    auth.login("admin")
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert all(email in html for email, _, _ in ACCOUNTS.values())

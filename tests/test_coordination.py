@@ -1,0 +1,200 @@
+"""A coordinator's journey: review queue order, decisions with their audit trail, proposals, coverage."""
+
+from __future__ import annotations
+
+import html as html_lib
+import sqlite3
+
+import pytest
+from conftest import AuthActions, org_id
+
+from app.coordination import queries
+from app.coordination.queries import ensure_pairing
+
+
+def text_of(response) -> str:
+    return html_lib.unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def coordinator(auth, client):
+    auth.login("coordinator")
+    client.get("/auth/password?lang=en")
+    return auth
+
+
+@pytest.fixture
+def pairing(seeded, db):
+    return ensure_pairing(db, org_id(db, "EFS BFC"), org_id(db, "ThéCell"), "co_training", "engine", 0.8)
+
+
+def decide(
+    coordinator, pairing_id, decision, comment="Checked with both teams.", expected="proposed", **kwargs
+):
+    return coordinator.post(
+        f"/coordination/pairings/{pairing_id}/decide",
+        {"decision": decision, "comment": comment, "expected_status": expected},
+        **kwargs,
+    )
+
+
+def test_queue_puts_mutual_interest_first_then_requests_then_score(coordinator, client, db):
+    bfc = {name: org_id(db, name) for name in ("EFS BFC", "CHU de Besançon", "CGFL")}
+    qc = {name: org_id(db, name) for name in ("ThéCell", "Héma-Québec", "IRIC")}
+    best_score = ensure_pairing(db, bfc["EFS BFC"], qc["ThéCell"], "event", "engine", 0.95)
+    requested = ensure_pairing(db, bfc["CGFL"], qc["IRIC"], "event", "member")
+    mutual = ensure_pairing(db, bfc["CHU de Besançon"], qc["Héma-Québec"], "event", "engine", 0.4)
+    for own, partner in (
+        (bfc["CHU de Besançon"], qc["Héma-Québec"]),
+        (qc["Héma-Québec"], bfc["CHU de Besançon"]),
+    ):
+        db.table("interests").insert(
+            {
+                "org_id": own,
+                "partner_org_id": partner,
+                "track": "event",
+                "kind": "interested",
+                "reason": "",
+                "created_at": "2026-01-01",
+                "updated_at": "2026-01-01",
+            }
+        )
+    text = text_of(client.get("/coordination/?track=event"))
+    order = [text.index(f'/coordination/pairings/{pid}"') for pid in (mutual, requested, best_score)]
+    assert order == sorted(order)
+    assert "Mutual interest" in text and "Member request" in text
+
+
+def test_approve_keeps_who_when_and_why_and_the_member_sees_it(coordinator, client, seeded, db, pairing):
+    response = decide(
+        coordinator, pairing, "approve", "Same CAR-T platform questions.", follow_redirects=True
+    )
+    text = text_of(response)
+    assert "Your decision is recorded." in text and "Same CAR-T platform questions." in text
+    assert "coord@test.example.org" in text and "Proposed → Approved" in text
+    rows = db.execute(
+        "SELECT user_id, decision, from_status, to_status, comment, created_at FROM pairing_decisions"
+    ).fetchall()
+    assert [row[:5] for row in rows] == [
+        (seeded.user_ids["coordinator"], "approve", "proposed", "approved", "Same CAR-T platform questions.")
+    ]
+    assert rows[0][5]
+    assert db.execute("SELECT status FROM pairings WHERE id = ?", [pairing]).fetchone()[0] == "approved"
+
+    member = AuthActions(seeded.test_client())
+    member.login("member_bfc")
+    member.client.get("/auth/password?lang=en")
+    page = text_of(member.client.get(f"/members/{org_id(db, 'EFS BFC')}/?track=co_training"))
+    assert "Approved pairings" in page and "ThéCell" in page
+
+
+def test_decisions_can_be_revisited_and_all_are_kept(coordinator, db, pairing):
+    assert decide(coordinator, pairing, "approve").status_code == 302
+    assert (
+        decide(coordinator, pairing, "reopen", "The trial was postponed.", expected="approved").status_code
+        == 302
+    )
+    assert (
+        decide(coordinator, pairing, "reject", "No funding this year.", expected="proposed").status_code
+        == 302
+    )
+    assert (
+        decide(coordinator, pairing, "comment", "Ask again in 2027.", expected="rejected").status_code == 302
+    )
+    trail = db.execute(
+        "SELECT decision, from_status, to_status FROM pairing_decisions ORDER BY id"
+    ).fetchall()
+    assert trail == [
+        ("approve", "proposed", "approved"),
+        ("reopen", "approved", "proposed"),
+        ("reject", "proposed", "rejected"),
+        ("comment", "rejected", "rejected"),
+    ]
+
+
+def test_a_reason_is_required_and_kept_when_missing(coordinator, db, pairing):
+    response = decide(coordinator, pairing, "reject", "   ")
+    assert response.status_code == 400
+    assert "Say why: the reason is kept in the pairing's history." in text_of(response)
+    assert db.table("pairing_decisions").count == 0
+    assert db.execute("SELECT status FROM pairings").fetchone()[0] == "proposed"
+
+
+def test_a_stale_page_cannot_overwrite_another_decision(coordinator, db, pairing):
+    assert decide(coordinator, pairing, "approve").status_code == 302
+    response = decide(coordinator, pairing, "reject", "From an old tab.", expected="proposed")
+    assert response.status_code == 409
+    text = text_of(response)
+    assert "Someone else decided on this pairing meanwhile." in text and "From an old tab." in text
+    assert db.execute("SELECT status FROM pairings").fetchone()[0] == "approved"
+    assert db.table("pairing_decisions").count == 1
+
+
+def test_a_decision_that_does_not_apply_is_refused(coordinator, db, pairing):
+    response = decide(coordinator, pairing, "reopen")
+    assert response.status_code == 400 and "does not apply" in text_of(response)
+    assert db.table("pairing_decisions").count == 0
+
+
+def test_status_change_and_audit_row_are_one_transaction(db, pairing):
+    with pytest.raises(sqlite3.IntegrityError):
+        queries.decide(db, pairing, 999999, "approve", "No such user.", "proposed")  # the audit row fails
+    assert db.execute("SELECT status FROM pairings").fetchone()[0] == "proposed"
+
+
+def test_missing_pairing_is_404(coordinator, client):
+    assert client.get("/coordination/pairings/999999").status_code == 404
+    assert decide(coordinator, 999999, "approve").status_code == 404
+
+
+def test_engine_proposals_fill_the_queue_once(coordinator, client, seeded, db):
+    seeded.config["PROPOSAL_MIN_SCORE"] = 0.0
+    response = coordinator.post("/coordination/propose", follow_redirects=True)
+    created = db.table("pairings").count
+    assert created > 1 and f"The engine proposed {created} new pairings." in text_of(response)
+    origins = {row[0] for row in db.execute("SELECT origin FROM pairings")}
+    assert origins == {"engine"}
+    assert db.execute("SELECT COUNT(*) FROM pairings WHERE score IS NULL").fetchone()[0] == 0
+    again = coordinator.post("/coordination/propose", follow_redirects=True)
+    assert "The engine proposed 0 new pairings." in text_of(again) and db.table("pairings").count == created
+    assert "Proposals last refreshed on" in text_of(client.get("/coordination/"))
+
+
+def test_threshold_keeps_weak_suggestions_out(coordinator, seeded, db):
+    seeded.config["PROPOSAL_MIN_SCORE"] = 1.01
+    coordinator.post("/coordination/propose")
+    assert db.table("pairings").count == 0
+
+
+def test_coverage_lists_who_has_no_approved_pairing(coordinator, client, db, pairing):
+    def section(text, track_label):
+        start = text.index(f"<h2>{track_label}")
+        return text[start : text.index("</section>", start)]
+
+    before = section(text_of(client.get("/coordination/coverage")), "Co-training")
+    assert "EFS BFC" in before and "ThéCell" in before
+    decide(coordinator, pairing, "approve")
+    after = section(text_of(client.get("/coordination/coverage")), "Co-training")
+    approved_part = after[after.index("No approved pairing yet") :]
+    assert "EFS BFC" not in approved_part and "ThéCell" not in approved_part
+    assert "CHU de Besançon" in approved_part
+
+
+def test_propose_command_fills_the_queue(runner, seeded, db):
+    result = runner.invoke(args=["propose", "--min-score", "0", "--per-org", "2"])
+    assert result.exit_code == 0, result.output
+    created = db.table("pairings").count
+    assert created > 0 and f"Proposed {created} new pairing(s)" in result.output
+    run = db.execute("SELECT user_id, proposals FROM proposal_runs").fetchall()
+    assert run == [(None, created)]
+    again = runner.invoke(args=["propose", "--min-score", "0", "--per-org", "2"])
+    assert "Proposed 0 new pairing(s)" in again.output
+
+
+def test_a_decision_must_be_chosen(coordinator, db, pairing):
+    response = coordinator.post(
+        f"/coordination/pairings/{pairing}/decide", {"comment": "Looks good.", "expected_status": "proposed"}
+    )
+    text = text_of(response)
+    assert response.status_code == 400 and "Choose a decision." in text and "Looks good." in text
+    assert db.table("pairing_decisions").count == 0
