@@ -63,7 +63,8 @@ def _print_suggestion(rank, suggestion) -> None:
     parts = ", ".join(f"{name} {value:.2f}" for name, value in suggestion.parts.items())
     evidence = suggestion.evidence
     click.echo(
-        f"\n{rank}. {suggestion.short_name} ({suggestion.city}, {suggestion.type})  score {suggestion.score:.2f}"
+        f"\n{rank}. {suggestion.short_name} ({suggestion.city}, {suggestion.type})"
+        f"  score {suggestion.score:.2f}"
     )
     click.echo(f"   parts: {parts}")
     click.echo(f"   direction: {evidence.direction}")
@@ -103,6 +104,10 @@ def evaluate_command(fit: bool) -> None:
         click.echo(
             f"{row.corpus:<30} {row.ranker:<30} {s.ndcg:>7.3f} {s.recall:>9.3f} {s.mrr:>6.3f} {s.queries:>8}"
         )
+    click.echo(
+        "out-of-fold: weights fitted without the queries they rank (GroupKFold, 5 folds), honest;\n"
+        "shipped weights: data/weights.json, fitted on all the queries, so these rows are in-sample."
+    )
     if fitted is not None:
         fitted.save(WEIGHTS_PATH)
         click.echo(f"Saved fitted weights to {WEIGHTS_PATH}: {fitted.coefficients}")

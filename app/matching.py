@@ -10,14 +10,14 @@ import threading
 from collections.abc import Callable
 
 from flask import current_app
-from models.embeddings import Embedder, get_embedder
-from models.vectorstore import SyncReport, load_matrix, sync_embeddings
 from sqlite_utils import Database
 
 from app.orgs.queries import list_organisations
+from models.embeddings import Embedder, get_embedder
 from models.matching import MatchIndex
 from models.results import SearchHit, Suggestion, Topic
 from models.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
+from models.vectorstore import SyncReport, load_matrix, sync_embeddings
 from models.weights import load_weights
 
 _lock = threading.Lock()

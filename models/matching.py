@@ -26,15 +26,13 @@ from models.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 FIELDS = ("expertise", "offers", "seeks")
 EXPERTISE, OFFERS, SEEKS = range(3)
 # Short words of both languages that carry no topic, left out of TF-IDF and shared terms.
-_STOP_WORDS_TEXT = (
-    """
+_STOP_WORDS_TEXT = """
     a about after also and any are as at be been both but by can for from has have in incl including into
     is it its more most new not of on or other over such than that the their them these this through to
     under up was were which while with within its own
     au aux avec ce ces cet cette dans de des du elle en et est il ils la le les leur leurs ou par pas
     pour qui que sa se ses son sont sur un une à été être plus ainsi comme entre notamment vers afin
     """
-)
 STOP_WORDS = frozenset(fold(_STOP_WORDS_TEXT).split())
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]{2,}")
 MIN_EVIDENCE_SIMILARITY = 0.2
@@ -88,11 +86,15 @@ class MatchIndex:
         topic_sets : org_id -> topic ids
         """
         if len(passages) != len(vectors):
-            raise ValueError(f"{len(passages)} passages but {len(vectors)} vectors: give one vector per passage")
+            raise ValueError(
+                f"{len(passages)} passages but {len(vectors)} vectors: give one vector per passage"
+            )
         ordered = sorted(orgs, key=lambda org: (org["region"], org["id"]))
         row_of = {org["id"]: row for row, org in enumerate(ordered)}
         field_code = {name: code for code, name in enumerate(FIELDS)}
-        keep = [i for i, (org_id, field, _) in enumerate(passages) if org_id in row_of and field in field_code]
+        keep = [
+            i for i, (org_id, field, _) in enumerate(passages) if org_id in row_of and field in field_code
+        ]
         rows = np.array([row_of[passages[i][0]] for i in keep], dtype=np.int64)
         codes = np.array([field_code[passages[i][1]] for i in keep], dtype=np.int64)
         order = np.lexsort((codes, rows)) if keep else np.array([], dtype=np.int64)
@@ -106,7 +108,9 @@ class MatchIndex:
             orgs=[dict(org) for org in ordered],
             regions=np.array([org["region"] for org in ordered], dtype=object),
             types=np.array([org["type"] for org in ordered], dtype=object),
-            declared=np.array([[t in org["collaboration_types"] for t in TRACKS] for org in ordered], dtype=bool),
+            declared=np.array(
+                [[t in org["collaboration_types"] for t in TRACKS] for org in ordered], dtype=bool
+            ),
             topics=topics,
             topic_idf=idf_weights(topics),
             vocabulary=vocabulary,
@@ -275,7 +279,9 @@ class MatchIndex:
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
                           track, round(score, 4), named, evidence)  # fmt: skip
 
-    def _passage_pairs(self, own_row: int, row: int, sims: np.ndarray, block_start: int) -> tuple[PassagePair, ...]:
+    def _passage_pairs(
+        self, own_row: int, row: int, sims: np.ndarray, block_start: int
+    ) -> tuple[PassagePair, ...]:
         """The best passage pair for each way a fit can run, strongest first, at most three."""
         own = np.arange(self.org_start[own_row], self.org_start[own_row + 1])
         theirs = np.arange(self.org_start[row], self.org_start[row + 1])
@@ -297,8 +303,13 @@ class MatchIndex:
         for similarity, a, b in sorted(pairs, reverse=True):
             unique.setdefault((a, b), similarity)
         return tuple(
-            PassagePair(FIELDS[self.passage_field[a]], self.texts[a], FIELDS[self.passage_field[b]], self.texts[b],
-                        round(similarity, 4))  # fmt: skip
+            PassagePair(
+                FIELDS[self.passage_field[a]],
+                self.texts[a],
+                FIELDS[self.passage_field[b]],
+                self.texts[b],
+                round(similarity, 4),
+            )  # fmt: skip
             for (a, b), similarity in unique.items()
         )
 
@@ -369,7 +380,11 @@ def _direction(offer_fit: float, seek_fit: float, threshold: float) -> str:
 
 
 def _words(org: Mapping) -> set[str]:
-    return {word for word in _WORD.findall(fold(profile_text(org))) if word not in STOP_WORDS and not word.isdigit()}
+    return {
+        word
+        for word in _WORD.findall(fold(profile_text(org)))
+        if word not in STOP_WORDS and not word.isdigit()
+    }
 
 
 def _lexical(orgs: Sequence[Mapping]) -> tuple[sparse.csr_matrix | None, dict[str, float]]:

@@ -48,7 +48,11 @@ class Vocabulary:
     def assign(self, text: str) -> list[str]:
         """Ids of the topics whose terms appear in ``text``, in vocabulary order."""
         folded = fold(text)
-        return [topic.id for topic, pattern in zip(self.topics, self.patterns, strict=True) if pattern.search(folded)]
+        return [
+            topic.id
+            for topic, pattern in zip(self.topics, self.patterns, strict=True)
+            if pattern.search(folded)
+        ]
 
     def matched_terms(self, text: str, topic_id: str) -> list[str]:
         """The terms of one topic found in ``text`` (for evidence)."""
@@ -78,7 +82,9 @@ def fold(text: str) -> str:
 def _pattern(terms: Iterable[str]) -> re.Pattern:
     """Terms match at the start of a word, so 'plaie' finds 'plaies' and 'burn' finds 'burns';
     terms of three characters or fewer are acronyms and must match a whole word ('ai' is not 'aims')."""
-    folded = sorted({fold(term).strip() for term in terms if term.strip()}, key=lambda term: (-len(term), term))
+    folded = sorted(
+        {fold(term).strip() for term in terms if term.strip()}, key=lambda term: (-len(term), term)
+    )
     if not folded:
         raise ValueError("every topic needs at least one term")
     alternatives = [re.escape(term) + (r"(?![\w-])" if len(term) <= 3 else "") for term in folded]
@@ -148,7 +154,9 @@ class TopicAnchoredEmbedder(Embedder):
     def __init__(self, inner: Embedder, vocabulary: Vocabulary):
         self.inner = inner
         self.vocabulary = vocabulary
-        digest = hashlib.sha256(repr(vocabulary.topics).encode() + repr([p.pattern for p in vocabulary.patterns]).encode())
+        digest = hashlib.sha256(
+            repr(vocabulary.topics).encode() + repr([p.pattern for p in vocabulary.patterns]).encode()
+        )
         self.model_id = f"{inner.model_id}+topics-{digest.hexdigest()[:8]}"
 
     @property

@@ -71,7 +71,9 @@ def type_codes(types) -> np.ndarray:
     try:
         return np.array([position[kind] for kind in types], dtype=np.int64)
     except KeyError as error:
-        raise ValueError(f"unknown kind of organisation {error.args[0]!r}; use one of {', '.join(ORG_TYPES)}") from None
+        raise ValueError(
+            f"unknown kind of organisation {error.args[0]!r}; use one of {', '.join(ORG_TYPES)}"
+        ) from None
 
 
 def kind_fit(track: str, own_type: str, partner_types) -> np.ndarray:
@@ -133,4 +135,3 @@ def load_weights(path: Path = WEIGHTS_PATH) -> LearntWeights:
     if unknown:
         raise ValueError(f"{path} names unknown score parts: {', '.join(sorted(unknown))}")
     return LearntWeights(**data)
-
