@@ -19,6 +19,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 setup: $(BIN)/.installed catalogues
 	$(FLASK) seed --demo
 	$(FLASK) embed
+	$(FLASK) propose
 
 # The .po catalogues are in git; the compiled .mo files are not (gitignored), so setup compiles them.
 catalogues: $(BIN)/.installed

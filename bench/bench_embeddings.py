@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per path (default 3)")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     production = SentenceTransformerEmbedder()
     model = production.model
@@ -88,7 +89,11 @@ def main() -> None:
         f"machine: {os.cpu_count()} cpus, {platform.processor() or platform.machine()}, "
         f"bf16 native: {bf16_supported()}, torch {torch.__version__}, threads {torch.get_num_threads()}"
     )
-    print(f"model load: {load_s:.1f} s, batch size {BATCH_SIZE}, best of {args.repeats} runs\n")
+    print(f"model load: {load_s:.1f} s, batch size {BATCH_SIZE}, best of {args.repeats} runs")
+    print(
+        f"1-min load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; this run adds up to "
+        f"{torch.get_num_threads()}, more means other processes shared the cores: rerun\n"
+    )
     rows = [
         (f"production ({production.model_id})", fast_rate),
         ("plain SentenceTransformer.encode fp32", plain_rate),

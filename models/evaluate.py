@@ -204,7 +204,7 @@ def fit_weights(
     model = Ridge(alpha=alpha, positive=True, fit_intercept=False).fit(differences, np.ones(len(differences)))
     raw = features @ model.coef_
     good = grades >= 2
-    scale = float(np.quantile(raw[good], 0.9)) if good.any() else 1.0
+    scale = float(np.median(raw[good])) if good.any() else 1.0  # a median good pair scores tanh(1)
     best_direction = np.maximum(
         features[:, FEATURES.index("offer_fit")], features[:, FEATURES.index("seek_fit")]
     )

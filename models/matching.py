@@ -189,7 +189,8 @@ class MatchIndex:
         scores : ndarray of shape (n,)
         """
         raw = parts @ self.weights.vector() + self.weights.intercept
-        return np.clip(raw / self.weights.scale, 0.0, 1.0)
+        # tanh keeps the order of raw scores at the top: a clip at 1 would tie the best partners.
+        return np.tanh(np.maximum(raw, 0.0) / self.weights.scale)
 
     def suggest(self, org_id: int, track: str, top_k: int = 10) -> list[Suggestion]:
         """The ``top_k`` partners across the Atlantic for one organisation and track, best first."""

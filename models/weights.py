@@ -103,7 +103,7 @@ class LearntWeights:
 
     coefficients: dict[str, float]
     intercept: float = 0.0
-    scale: float = 1.0  # divides the raw sum so that the best labelled pairs score near 1
+    scale: float = 1.0  # score = tanh(raw / scale): a typical good labelled pair scores about 0.76
     fit_threshold: float = 0.35  # a direction "fits" when its best passage pair reaches this
     fitted_on: str = "hand-set starting point, not yet fitted"
     cross_validation: dict = field(default_factory=dict)
