@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import os
 import re
 import tempfile
@@ -146,3 +147,16 @@ class AuthActions:
 @pytest.fixture
 def auth(client, seeded):
     return AuthActions(client)
+
+
+def page_text(response) -> str:
+    """The page as a person reads it: HTML entities decoded."""
+    return html_lib.unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def member(auth, client):
+    """A member of a BFC organisation, logged in, with the interface in English."""
+    auth.login("member_bfc")
+    client.get("/auth/password?lang=en")
+    return auth

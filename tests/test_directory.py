@@ -2,43 +2,30 @@
 
 from __future__ import annotations
 
-import html as html_lib
-
 import pytest
-from conftest import org_id
+from conftest import org_id, page_text
 
 from app import matching
 from app.db import get_db
 
 
-def text_of(response) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def member(auth, client):
-    auth.login("member_bfc")
-    client.get("/auth/password?lang=en")
-    return auth
-
-
 def test_directory_lists_the_seeded_organisations(member, client):
-    text = text_of(client.get("/organisations/"))
+    text = page_text(client.get("/organisations/"))
     assert "46 organisations" in text and "ThéCell" in text and "EFS BFC" in text
     assert "Bourgogne-Franche-Comté (24)" in text and "Québec (22)" in text
 
 
 def test_filters_by_region_kind_and_city(member, client):
-    text = text_of(client.get("/organisations/?region=QC&type=hospital"))
+    text = page_text(client.get("/organisations/?region=QC&type=hospital"))
     assert "CHU Sainte-Justine" in text and "EFS BFC" not in text and "Mila" not in text
-    text = text_of(client.get("/organisations/?city=Dijon"))
+    text = page_text(client.get("/organisations/?city=Dijon"))
     assert "CGFL" in text and "AER BFC" in text and "ThéCell" not in text and "EFS BFC" not in text
 
 
 def test_search_ranks_by_the_engine_and_shows_the_passage(member, client, seeded):
     with seeded.app_context():
         expected = matching.search(get_db(), "plasmid DNA", top_k=20)
-    text = text_of(client.get("/organisations/?q=plasmid+DNA"))
+    text = page_text(client.get("/organisations/?q=plasmid+DNA"))
     assert f"{len(expected)} organisations found" in text
     positions = [text.index(f'/organisations/{hit.org_id}"') for hit in expected]
     assert positions == sorted(positions)
@@ -48,7 +35,7 @@ def test_search_ranks_by_the_engine_and_shows_the_passage(member, client, seeded
 def test_search_with_filters(member, client, seeded):
     with seeded.app_context():
         expected = matching.search(get_db(), "production CAR-T BPF", top_k=20, region="BFC")
-    text = text_of(client.get("/organisations/?q=production+CAR-T+BPF&region=BFC"))
+    text = page_text(client.get("/organisations/?q=production+CAR-T+BPF&region=BFC"))
     assert expected and all(hit.region == "BFC" for hit in expected)
     assert all(f'/organisations/{hit.org_id}"' in text for hit in expected)
 
@@ -57,7 +44,7 @@ def test_search_with_filters(member, client, seeded):
 def test_bad_filters_are_explained(member, client, query):
     response = client.get(f"/organisations/?{query}")
     assert response.status_code == 400
-    text = text_of(response)
+    text = page_text(response)
     assert "The search text is too long" in text or "Not a valid choice" in text
 
 
@@ -65,7 +52,7 @@ def test_profile_page_shows_topics_and_edit_link_only_to_those_who_may_edit(memb
     efs, thecell = org_id(db, "EFS BFC"), org_id(db, "ThéCell")
     with seeded.app_context():
         topics = matching.org_topics(get_db(), efs)
-    own = text_of(client.get(f"/organisations/{efs}"))
+    own = page_text(client.get(f"/organisations/{efs}"))
     assert "Edit the profile" in own and all(topic.en in own for topic in topics)
-    other = text_of(client.get(f"/organisations/{thecell}"))
+    other = page_text(client.get(f"/organisations/{thecell}"))
     assert "Edit the profile" not in other and "Montréal" in other

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import html as html_lib
-
 import pytest
-from conftest import AuthActions, org_id
+from conftest import AuthActions, org_id, page_text
 
 from app import matching
 from app.db import get_db
@@ -14,17 +12,6 @@ from app.db import get_db
 def suggestions(app, org, track, top_k=10):
     with app.app_context():
         return matching.suggestions_for(get_db(), org, track, top_k=top_k)
-
-
-def page_text(response) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def member(auth, client):
-    auth.login("member_bfc")
-    client.get("/auth/password?lang=en")
-    return auth
 
 
 def test_home_shows_ranked_partners_with_score_parts_evidence_and_topics(member, client, seeded, db):

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 
 import pytest
-from conftest import org_id
+from conftest import org_id, page_text
 
 from app import matching
 from app.db import get_db
 from app.orgs.queries import get_organisation
 
 NEW_OFFERS = "Plasmid DNA and viral vector production under GMP, fermentation scale-up and release testing."
-
-
-def text_of(response) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def member(auth, client):
-    auth.login("member_bfc")
-    client.get("/auth/password?lang=en")
-    return auth
 
 
 def form_data(org: dict, topics: list[str], **changes) -> dict:
@@ -59,7 +47,7 @@ def vectors(db):
 
 def test_form_shows_every_field_filled_in(member, client, db, seeded):
     efs = org_id(db, "EFS BFC")
-    text = text_of(client.get(f"/members/{efs}/profile"))
+    text = page_text(client.get(f"/members/{efs}/profile"))
     org = get_organisation(db, efs)
     for field in ("name", "short_name", "city", "website", "source"):
         assert f'name="{field}"' in text and f'value="{org[field]}"' in text
@@ -90,7 +78,7 @@ def test_saving_re_embeds_this_profile_only_and_updates_suggestions(member, clie
     response = member.post(
         f"/members/{efs}/profile", form_data(org, topics, offers=NEW_OFFERS), follow_redirects=True
     )
-    assert "The profile of EFS BFC is saved and its suggestions are updated." in text_of(response)
+    assert "The profile of EFS BFC is saved and its suggestions are updated." in page_text(response)
     assert get_organisation(db, efs)["offers"] == NEW_OFFERS
     after = vectors(db)
     assert {k: v for k, v in before.items() if k[0] != efs} == {k: v for k, v in after.items() if k[0] != efs}
@@ -121,7 +109,7 @@ def test_errors_keep_what_was_typed_and_change_nothing(member, client, db):
             org, [], city="   ", offers=NEW_OFFERS, website="ftp://example.org", collaboration_types=[]
         ),
     )
-    text = text_of(response)
+    text = page_text(response)
     assert response.status_code == 400
     assert "The profile was not saved: correct the fields marked below." in text
     assert "Fill in the city." in text and "Tick at least one kind of collaboration." in text
@@ -136,7 +124,7 @@ def test_short_name_of_another_organisation_is_refused(member, client, db):
     response = member.post(f"/members/{efs}/profile", form_data(org, [], short_name="ThéCell"))
     assert (
         response.status_code == 400
-        and "Another organisation already uses the short name ThéCell." in text_of(response)
+        and "Another organisation already uses the short name ThéCell." in page_text(response)
     )
     assert get_organisation(db, efs) == org
 
@@ -147,7 +135,7 @@ def test_a_stale_form_does_not_overwrite_a_newer_save(member, client, db):
     response = member.post(
         f"/members/{efs}/profile", form_data(org, [], updated_at="2000-01-01T00:00:00+00:00")
     )
-    assert response.status_code == 400 and "Someone else saved this profile" in text_of(response)
+    assert response.status_code == 400 and "Someone else saved this profile" in page_text(response)
     assert get_organisation(db, efs) == org
 
 

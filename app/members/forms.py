@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.i18n import TRACKS, choices
-from models.profiles import MAX_LENGTHS, MAX_TEXT_LENGTH
+from models.profiles import EXPORT_FIELDS, LIST_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
 
 MAX_REASON_LENGTH = 500
 STANCES = ("interested", "not_relevant", "intro_request", "clear")
@@ -95,18 +95,7 @@ class ProfileForm(FlaskForm):
 
     def record(self) -> dict:
         """The profile in the import format, from the form's data."""
-        fields = (
-            "name",
-            "short_name",
-            "region",
-            "city",
-            "type",
-            "expertise",
-            "offers",
-            "seeks",
-            "website",
-            "source",
-        )
+        fields = [name for name in EXPORT_FIELDS if name not in LIST_FIELDS]
         record = {name: (getattr(self, name).data or "").strip() for name in fields}
         record["collaboration_types"] = list(self.collaboration_types.data)
         record["languages"] = list(self.languages.data)
