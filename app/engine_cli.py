@@ -21,7 +21,7 @@ from models.profiles import TRACKS
 def embed_command() -> None:
     """Embed missing or stale profile passages (only those) and assign automatic topics."""
     db = get_db()
-    with tqdm(total=0, unit="passage", desc="Embedding", disable=None) as bar:
+    with tqdm(total=0, unit="organisation", desc="Embedding", disable=None) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total

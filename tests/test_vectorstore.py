@@ -70,9 +70,12 @@ def test_first_sync_embeds_every_passage_then_nothing(db):
     calls = embedder.calls
     assert calls < 46, "embedding calls must be batched across organisations"
 
+    counted = []
+    embedder.count_tokens = lambda text: counted.append(text) or len(text.split())
     second = sync_embeddings(db, embedder)
     assert (second.passages_embedded, second.passages_reused, second.passages_deleted) == (0, expected, 0)
     assert embedder.calls == calls and embedder.texts_embedded == expected
+    assert counted == [], "unchanged profiles must not even be split again"
 
 
 def test_editing_offers_reembeds_only_that_orgs_changed_passages(db):
