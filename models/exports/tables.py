@@ -1,0 +1,198 @@
+"""Trip plans and pairings as spreadsheets: CSV for any program, XLSX with typed columns.
+
+A CSV file is UTF-8 with a byte-order mark (Excel then reads accents right) and ``\\r\\n`` line ends.
+A French file separates cells with ``;`` and writes decimals with a comma, an English one uses ``,``
+and a point: that is what Excel expects under French or English regional settings, and LibreOffice
+asks anyway. An XLSX file has real dates and numbers, a frozen header row and an autofilter.
+
+Every text cell of both formats goes through :func:`neutralise`, so that no value typed into a
+profile, a comment or a contact can run as a formula in the spreadsheet that opens the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from models.exports.labels import code_label, decimal, lang, text
+from models.exports.types import ExportPairing, ExportTrip
+
+CSV_DELIMITERS = {"fr": ";", "en": ","}
+FORMULA_STARTS = frozenset("=+-@")
+CONTROL_STARTS = frozenset("\t\r\n")
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+SCORE_FORMAT = "0.00"
+MAX_CELL = 32_767  # Excel's limit on the characters of a cell
+# Spaces and the invisible characters a spreadsheet may skip before it looks for "=".
+_LEADING_BLANKS = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]*")
+
+
+def neutralise(value: str) -> str:
+    """Prefix ``'`` to text a spreadsheet could read as a formula; return other text unchanged.
+
+    A cell is a risk when it starts with a tab, a carriage return or a line feed, or when its first
+    visible character, past any spaces (some programs trim them on import, so " =1+1" counts), is
+    ``=``, ``+``, ``-`` or ``@`` in any width: NFKC folds the full-width ＝ ＋ － ＠ and the small
+    forms onto them. The apostrophe is what OWASP recommends: the cell then stays text (it shows in
+    a CSV opened by Excel). Text that merely starts with a hyphen ("- a list") gets one too.
+    """
+    if not value:
+        return value
+    rest = value[_LEADING_BLANKS.match(value).end() :]
+    first = unicodedata.normalize("NFKC", rest[:1])[:1]
+    if value[0] in CONTROL_STARTS or first in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def one_line(value: str) -> str:
+    """The text with every run of whitespace, line breaks included, made one space."""
+    return " ".join(value.split())
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an export: its label key, the kind of value, how to read it and its XLSX width."""
+
+    key: str
+    kind: str  # "text" | "datetime" | "number"
+    read: Callable[[object, str], object]  # (row, locale) -> value
+    width: int
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None)
+
+
+TRIP_COLUMNS: tuple[Column, ...] = (
+    Column("start", "datetime", lambda m, loc: _local(m.local_start), 17),
+    Column("end", "datetime", lambda m, loc: _local(m.local_end), 17),
+    Column("time_zone", "text", lambda m, loc: m.tz, 18),
+    Column("city", "text", lambda m, loc: m.city, 14),
+    Column("delegate", "text", lambda m, loc: m.delegate_name, 22),
+    Column("delegate_email", "text", lambda m, loc: m.delegate_email, 28),
+    Column("delegation", "text", lambda m, loc: m.delegation.short_name, 18),
+    Column("delegation_name", "text", lambda m, loc: m.delegation.name, 36),
+    Column("host", "text", lambda m, loc: m.host.short_name, 18),
+    Column("host_name", "text", lambda m, loc: m.host.name, 36),
+    Column("track", "text", lambda m, loc: code_label("track", m.track, loc), 24),
+    Column("score", "number", lambda m, loc: m.score, 8),
+    Column("reason", "text", lambda m, loc: one_line(m.reason), 60),
+    Column("contacts", "text", lambda m, loc: "; ".join(m.contacts), 40),
+)
+
+PAIRING_COLUMNS: tuple[Column, ...] = (
+    Column("bfc_org", "text", lambda p, loc: p.bfc.short_name, 18),
+    Column("bfc_name", "text", lambda p, loc: p.bfc.name, 36),
+    Column("bfc_city", "text", lambda p, loc: p.bfc.city, 14),
+    Column("qc_org", "text", lambda p, loc: p.qc.short_name, 18),
+    Column("qc_name", "text", lambda p, loc: p.qc.name, 36),
+    Column("qc_city", "text", lambda p, loc: p.qc.city, 14),
+    Column("track", "text", lambda p, loc: code_label("track", p.track, loc), 24),
+    Column("status", "text", lambda p, loc: code_label("status", p.status, loc), 12),
+    Column("score", "number", lambda p, loc: p.score, 8),
+    Column("origin", "text", lambda p, loc: code_label("origin", p.origin, loc), 18),
+    Column("decided_by", "text", lambda p, loc: p.decided_by, 22),
+    Column("decided_at", "datetime", lambda p, loc: _naive_utc(p.decided_at), 17),
+    Column("comment", "text", lambda p, loc: one_line(p.comment), 60),
+)
+
+
+def trip_csv(trip: ExportTrip, locale: str = "fr") -> bytes:
+    """The trip's meetings, one row each, as CSV (UTF-8 with BOM, ``\\r\\n``)."""
+    return _csv(TRIP_COLUMNS, trip.agenda(), locale)
+
+
+def trip_xlsx(trip: ExportTrip, locale: str = "fr") -> bytes:
+    """The trip's meetings, one row each, as an XLSX workbook."""
+    return _xlsx(text("meetings_sheet", locale), TRIP_COLUMNS, trip.agenda(), locale, title=trip.name)
+
+
+def pairings_csv(pairings: Iterable[ExportPairing], locale: str = "fr") -> bytes:
+    """Pairings, one row each, as CSV (UTF-8 with BOM, ``\\r\\n``), for programme reporting."""
+    return _csv(PAIRING_COLUMNS, list(pairings), locale)
+
+
+def pairings_xlsx(pairings: Iterable[ExportPairing], locale: str = "fr") -> bytes:
+    """Pairings, one row each, as an XLSX workbook, for programme reporting."""
+    sheet = text("pairings_sheet", locale)
+    return _xlsx(sheet, PAIRING_COLUMNS, list(pairings), locale, title=sheet)
+
+
+def _csv_cell(column: Column, value: object, locale: str) -> str:
+    if value is None:
+        return ""
+    if column.kind == "datetime":
+        return value.strftime("%Y-%m-%d %H:%M")
+    if column.kind == "number":
+        return decimal(float(value), locale)
+    return neutralise(str(value))
+
+
+def _csv(columns: Sequence[Column], rows: Sequence[object], locale: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=CSV_DELIMITERS[lang(locale)], lineterminator="\r\n")
+    writer.writerow([neutralise(text(column.key, locale)) for column in columns])
+    for row in rows:
+        writer.writerow([_csv_cell(column, column.read(row, locale), locale) for column in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_text(value: object) -> str:
+    """Text openpyxl can store: no XML-illegal control character, at most Excel's cell limit."""
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))[:MAX_CELL]
+
+
+def _put(sheet: Worksheet, row: int, col: int, column: Column | None, value: object) -> None:
+    cell = sheet.cell(row=row, column=col)
+    if value is None:
+        return
+    if column is None or column.kind == "text":
+        cell.value = _xlsx_text(value)
+        cell.data_type = "s"  # openpyxl would make a formula of any string starting with "="
+    elif column.kind == "datetime":
+        cell.value = value
+        cell.number_format = DATETIME_FORMAT
+    else:
+        cell.value = float(value)
+        cell.number_format = SCORE_FORMAT
+
+
+def _xlsx(
+    sheet_title: str, columns: Sequence[Column], rows: Sequence[object], locale: str, *, title: str
+) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title[:31]
+    book.properties.title = _xlsx_text(title)
+    book.properties.creator = "Passerelle"
+    for col, column in enumerate(columns, start=1):
+        _put(sheet, 1, col, None, text(column.key, locale))
+        sheet.cell(row=1, column=col).font = Font(bold=True)
+        sheet.cell(row=1, column=col).alignment = Alignment(vertical="top")
+        sheet.column_dimensions[get_column_letter(col)].width = column.width
+    for row_number, row in enumerate(rows, start=2):
+        for col, column in enumerate(columns, start=1):
+            _put(sheet, row_number, col, column, column.read(row, locale))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
