@@ -51,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         PROXY_FIX=False,
         PROPOSAL_MIN_SCORE=0.65,  # the bundled model: median of top-3 scores ~0.68
         PROPOSALS_PER_ORG=2,
+        TRIP_MIN_SCORE=0.65,  # pairs the planner places on its own (approved and must-meet pairs always)
+        TRIP_PLAN_SECONDS=10.0,  # the solver's time limit; the greedy plan is kept if it finds nothing better
     )
     _apply_environment(app.config)
     if test_config:
@@ -70,25 +72,39 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_web(app: Flask) -> None:
     """Database, CLI, language, access control, error pages and blueprints."""
-    from app import cli, db, engine_cli, errors, i18n
+    from app import backup, cli, db, engine_cli, errors, i18n, security
     from app.admin import routes as admin_routes
+    from app.api import account as api_account
+    from app.api import routes as api_routes
     from app.auth import access
     from app.auth import routes as auth_routes
     from app.coordination import routes as coordination_routes
     from app.coordination.cli import propose_command
+    from app.exports import routes as exports_routes
+    from app.exports.cli import export_pairings_command, export_trip_command
     from app.members import routes as members_routes
     from app.orgs import routes as orgs_routes
+    from app.trips import routes as trips_routes
+    from app.trips.cli import plan_trip_command, publish_trip_command
 
     app.jinja_env.globals.update(get_locale=get_locale, csrf_token=generate_csrf)
     db.init_app(app)
     cli.init_app(app)
     engine_cli.init_app(app)
     app.cli.add_command(propose_command)
+    app.cli.add_command(plan_trip_command)
+    app.cli.add_command(publish_trip_command)
+    app.cli.add_command(export_trip_command)
+    app.cli.add_command(export_pairings_command)
     i18n.init_app(app)  # before the login check: the switch works on the login page
     access.init_app(app)
     errors.register(app)
-    for module in (auth_routes, orgs_routes, members_routes, coordination_routes, admin_routes):
+    security.init_app(app)  # headers on every response, error pages included
+    backup.init_app(app)
+    blueprints = (auth_routes, orgs_routes, members_routes, coordination_routes, admin_routes, api_account)
+    for module in (*blueprints, trips_routes, exports_routes):
         app.register_blueprint(module.bp)
+    api_routes.init_app(app)  # the JSON API: bearer tokens only, hence exempt from CSRF
     app.add_url_rule("/", endpoint="index", view_func=auth_routes.home)
 
 

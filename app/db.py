@@ -30,7 +30,16 @@ def connect(path: str | Path) -> Database:
 
 @contextlib.contextmanager
 def immediate(db: Database) -> Iterator[Database]:
-    """A transaction that takes the write lock at once, for code that reads then writes."""
+    """A transaction that takes the write lock at once, for code that reads then writes.
+
+    A deferred transaction that reads first cannot wait for the lock when it comes to write: if
+    another process committed meanwhile, SQLite answers "database is locked" at once. Inside a
+    transaction already, this is a savepoint of it (the outer one decides how it locks).
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -102,8 +102,8 @@ def select_locale() -> str:
 
 def switch_language():
     """``?lang=fr|en`` on a GET keeps the choice in the session and reloads the page without it."""
-    if request.method != "GET" or "lang" not in request.args:
-        return None
+    if request.method != "GET" or "lang" not in request.args or request.path.startswith("/api/"):
+        return None  # the API never redirects; its messages are in English
     lang = request.args["lang"]
     if lang in LANGUAGES:
         session["lang"] = lang

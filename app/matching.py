@@ -12,6 +12,7 @@ from collections.abc import Callable
 from flask import current_app
 from sqlite_utils import Database
 
+from app.db import immediate
 from app.orgs.queries import list_organisations
 from models.embeddings import Embedder, get_embedder
 from models.matching import MatchIndex
@@ -100,7 +101,7 @@ def assign_topics(db: Database, org_ids: list[int] | None = None) -> int:
     manual = {row[0] for row in db.execute("SELECT DISTINCT org_id FROM org_topics WHERE source = 'manual'")}
     orgs = [org for org in list_organisations(db) if org_ids is None or org["id"] in org_ids]
     changed = 0
-    with db.atomic():
+    with immediate(db):  # reads each organisation's current topics, then replaces them
         for org in orgs:
             if org["id"] in manual:
                 continue
@@ -154,3 +155,8 @@ def set_org_topics(db: Database, org_id: int, topic_ids: list[str]) -> None:
         raise ValueError(f"unknown topic id(s): {', '.join(unknown)}")
     with db.atomic():
         _replace_topics(db, org_id, sorted(set(topic_ids)), "manual")
+
+
+def explain(db: Database, org_id: int, partner_id: int, track: str) -> Suggestion:
+    """Score parts and evidence of one pair, seen from ``org_id``'s side."""
+    return get_index(db).explain(org_id, partner_id, track)

@@ -196,3 +196,188 @@ def m003_engine(db: Database) -> None:
                 BEGIN UPDATE engine_state SET version = version + 1 WHERE id = 1; END
                 """
             )
+
+
+@migrations()
+def m030_api_tokens(db: Database) -> None:
+    # Per-user API tokens, sent as "Authorization: Bearer ...". Only the sha256 of the secret is kept:
+    # the secret is 32 random bytes, so a fast hash is enough (nobody can guess it to test hashes), and
+    # a lookup by hash needs no slow password hash. ``prefix`` is what the account page shows.
+    db.execute(
+        """
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT
+        )
+        """
+    )
+    db.table("api_tokens").create_index(["user_id"])
+
+
+@migrations()
+def m020_trips(db: Database) -> None:
+    # A delegation trip and its set-up: the daily slots, the delegation (organisations and their
+    # delegates), the hosts with their capacity, city and receiving days, and must/must-not pairs.
+    db.execute(
+        """
+        CREATE TABLE trips (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            direction TEXT NOT NULL CHECK (direction IN ('BFC->QC', 'QC->BFC')),
+            cities TEXT NOT NULL DEFAULT '[]',  -- JSON array of destination cities
+            start_date TEXT NOT NULL,
+            end_date TEXT NOT NULL CHECK (end_date >= start_date),
+            status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'past')),
+            notes TEXT NOT NULL DEFAULT '',
+            published_at TEXT,  -- the last publication of its meetings
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE trip_slots (
+            id INTEGER PRIMARY KEY,
+            trip_id INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,  -- ISO date
+            start TEXT NOT NULL,  -- HH:MM, local time at the destination
+            end TEXT NOT NULL CHECK (end > start),
+            UNIQUE (trip_id, day, start)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE trip_delegation (
+            trip_id INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            PRIMARY KEY (trip_id, org_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE trip_delegates (
+            id INTEGER PRIMARY KEY,
+            trip_id INTEGER NOT NULL,
+            org_id INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            FOREIGN KEY (trip_id, org_id) REFERENCES trip_delegation(trip_id, org_id) ON DELETE CASCADE
+        )
+        """
+    )
+    db.table("trip_delegates").create_index(["trip_id", "org_id"])
+    db.execute(
+        """
+        CREATE TABLE trip_hosts (
+            trip_id INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            city TEXT NOT NULL,  -- where it receives: no delegate changes city within a day
+            capacity INTEGER NOT NULL DEFAULT 1 CHECK (capacity BETWEEN 1 AND 20),  -- meetings per slot
+            days TEXT NOT NULL DEFAULT '[]',  -- JSON array of ISO dates it receives on; empty: every day
+            PRIMARY KEY (trip_id, org_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE trip_constraints (
+            trip_id INTEGER NOT NULL,
+            delegation_org_id INTEGER NOT NULL,
+            host_org_id INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('must_meet', 'must_not_meet')),
+            PRIMARY KEY (trip_id, delegation_org_id, host_org_id),
+            FOREIGN KEY (trip_id, delegation_org_id)
+                REFERENCES trip_delegation(trip_id, org_id) ON DELETE CASCADE,
+            FOREIGN KEY (trip_id, host_org_id) REFERENCES trip_hosts(trip_id, org_id) ON DELETE CASCADE
+        )
+        """
+    )
+
+
+@migrations()
+def m021_trip_drafts(db: Database) -> None:
+    # The draft plan coordinators edit. A pair (delegation organisation, host) meets at most once
+    # per trip and a delegate has one meeting per slot: the unique keys hold that even against a race.
+    db.execute(
+        """
+        CREATE TABLE trip_meetings (
+            id INTEGER PRIMARY KEY,
+            trip_id INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+            delegate_id INTEGER NOT NULL REFERENCES trip_delegates(id) ON DELETE CASCADE,
+            delegation_org_id INTEGER NOT NULL,
+            host_org_id INTEGER NOT NULL,
+            slot_id INTEGER NOT NULL REFERENCES trip_slots(id) ON DELETE CASCADE,
+            track TEXT NOT NULL,
+            score REAL NOT NULL,
+            approved INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL DEFAULT '',
+            origin TEXT NOT NULL CHECK (origin IN ('planner', 'manual')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (delegate_id, slot_id),
+            UNIQUE (trip_id, delegation_org_id, host_org_id),
+            FOREIGN KEY (trip_id, host_org_id) REFERENCES trip_hosts(trip_id, org_id) ON DELETE CASCADE
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE trip_plan_runs (
+            id INTEGER PRIMARY KEY,
+            trip_id INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            method TEXT NOT NULL,
+            objective REAL NOT NULL,
+            greedy_objective REAL NOT NULL,
+            seconds REAL NOT NULL,
+            meetings INTEGER NOT NULL,
+            notes TEXT NOT NULL DEFAULT '[]'  -- JSON array of the planner's notes
+        )
+        """
+    )
+    db.table("trip_plan_runs").create_index(["trip_id"])
+
+
+@migrations()
+def m022_published_meetings(db: Database) -> None:
+    # What members and calendar exports see: a snapshot per (trip, delegation organisation, host),
+    # with a uid kept for ever and a sequence bumped on every published change (RFC 5545).
+    # See app/trips/meetings.py for the rules.
+    db.execute(
+        """
+        CREATE TABLE published_meetings (
+            id INTEGER PRIMARY KEY,
+            trip_id INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+            uid TEXT NOT NULL UNIQUE,
+            sequence INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
+            delegation_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            host_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            delegate_id INTEGER REFERENCES trip_delegates(id) ON DELETE SET NULL,
+            delegate_name TEXT NOT NULL,
+            delegate_email TEXT NOT NULL DEFAULT '',
+            start TEXT NOT NULL,  -- ISO local date-time at the destination, e.g. 2026-05-11T09:00
+            end TEXT NOT NULL,
+            time_zone TEXT NOT NULL,  -- IANA name, e.g. America/Montreal
+            city TEXT NOT NULL,
+            track TEXT NOT NULL,
+            score REAL,
+            reason TEXT NOT NULL DEFAULT '',
+            published_at TEXT NOT NULL,  -- when this sequence was published
+            created_at TEXT NOT NULL,  -- first publication
+            UNIQUE (trip_id, delegation_org_id, host_org_id)
+        )
+        """
+    )
+    db.table("published_meetings").create_index(["delegation_org_id"])
+    db.table("published_meetings").create_index(["host_org_id"])

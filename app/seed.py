@@ -6,10 +6,12 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.db import immediate
 from app.orgs.queries import UpsertReport, upsert_organisations
 from app.users import create_user
 from models.profiles import parse_import
@@ -82,7 +84,7 @@ def seed_known_links(db: Database, seed_dir: Path = SEED_DIR) -> int:
         if a is None or b is None:
             continue
         bfc_id, qc_id = sides(a, b)
-        with db.atomic():
+        with immediate(db):  # reads whether the link is known, then writes it
             known = db.execute(
                 "SELECT 1 FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = ?",
                 [bfc_id, qc_id, link["kind"]],
@@ -104,3 +106,69 @@ def seed_known_links(db: Database, seed_dir: Path = SEED_DIR) -> int:
                 }
             )
     return db.execute("SELECT COUNT(*) FROM pairings WHERE origin = 'documented'").fetchone()[0]
+
+
+# trips.json names cities as people say them; the profiles use these names.
+TRIP_CITY_NAMES = {"Québec": "Québec City"}
+# Hosts a short drive from a destination city receive the delegation there.
+NEARBY_CITIES = {"Laval": "Montréal", "Chenôve": "Dijon", "Bretenière": "Dijon"}
+LARGE_HOSTS = ("hospital", "university_lab")  # two meetings at once; other hosts one
+
+
+def seed_trips(db: Database, seed_dir: Path = SEED_DIR) -> int:
+    """Create the trips of ``trips.json`` that do not exist yet (by name); return how many there are.
+
+    The past trip gets its documented delegation and as many placeholder delegates as went; the
+    planned ones get a derived delegation without delegates (coordinators add the people): for
+    BFC->QC the previous BFC->QC delegation, for QC->BFC the Québec organisations with an approved
+    pairing in BFC. Every trip gets as hosts the organisations of the other region in (or next to)
+    its destination cities, capacity 2 for hospitals and university laboratories, 1 otherwise.
+    """
+    from app.orgs.queries import get_by_short_name
+    from app.trips import queries
+
+    previous: dict[str, list[str]] = {}
+    for item in json.loads((seed_dir / "trips.json").read_text(encoding="utf-8")):
+        cities = [TRIP_CITY_NAMES.get(c.strip(), c.strip()) for c in item["destination"].split(" et ")]
+        delegation = item.get("delegation") or _derived_delegation(db, item["direction"], previous)
+        previous.setdefault(item["direction"], delegation)
+        if queries.name_taken(db, item["name"]):
+            continue
+        fields = {
+            "name": item["name"], "direction": item["direction"], "cities": cities, "status": item["status"],
+            "start_date": date.fromisoformat(item["start"]), "end_date": date.fromisoformat(item["end"]),
+            "notes": item.get("fact", ""),
+        }  # fmt: skip
+        trip_id = queries.create_trip(db, fields)
+        orgs = [org for org in (get_by_short_name(db, name) for name in delegation) if org]
+        for org in orgs:
+            queries.add_delegation_org(db, trip_id, org["id"])
+        for n in range(item.get("delegates", 0)):
+            org = orgs[n % len(orgs)]
+            queries.add_delegate(db, trip_id, org["id"], f"Délégué·e {n + 1}")  # names are not public
+        _seed_hosts(db, trip_id, item["direction"].split("->")[1], cities)
+    return db.execute("SELECT COUNT(*) FROM trips").fetchone()[0]
+
+
+def _derived_delegation(db: Database, direction: str, previous: dict[str, list[str]]) -> list[str]:
+    if direction in previous:
+        return previous[direction]
+    region = direction.split("->")[0]
+    rows = db.execute(
+        """
+        SELECT DISTINCT o.short_name FROM pairings p
+        JOIN organisations o ON o.id IN (p.bfc_org_id, p.qc_org_id)
+        WHERE p.status = 'approved' AND o.region = ? ORDER BY o.short_name
+        """,
+        [region],
+    )
+    return [row[0] for row in rows]
+
+
+def _seed_hosts(db: Database, trip_id: int, region: str, cities: list[str]) -> None:
+    from app.trips import queries
+
+    for org in queries.region_orgs(db, region):
+        city = NEARBY_CITIES.get(org["city"], org["city"])
+        if city in cities:
+            queries.save_host(db, trip_id, org["id"], city, 2 if org["type"] in LARGE_HOSTS else 1, [])

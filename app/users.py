@@ -8,6 +8,7 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from app.db import immediate
 from app.orgs.queries import get_by_short_name, now
 
 ROLES = ("member", "coordinator", "admin")
@@ -50,6 +51,7 @@ def create_user(
     org_short_names: Iterable[str] = (),
     *,
     hash_method: str = OWASP_SCRYPT_METHOD,
+    must_change_password: bool = False,
 ) -> int:
     """Create an active user and attach it to organisations; return its id or raise UserError."""
     email = email.strip().lower()
@@ -63,17 +65,19 @@ def create_user(
     org_ids = [_org_id(db, short_name) for short_name in org_short_names]
     if role == "member" and not org_ids:
         raise UserError("A member belongs to at least one organisation: add --org SHORT_NAME.")
-    if db.execute("SELECT 1 FROM users WHERE email = ? COLLATE NOCASE", [email]).fetchone():
-        raise UserError(f"A user with the email {email} already exists.")
-    with db.atomic():
+    password_hash = hash_password(password, hash_method)  # slow on purpose: before taking the lock
+    with immediate(db):  # checks the email is free, then inserts: no one may take it in between
+        if db.execute("SELECT 1 FROM users WHERE email = ? COLLATE NOCASE", [email]).fetchone():
+            raise UserError(f"A user with the email {email} already exists.")
         user_id = (
             db.table("users")
             .insert(
                 {
                     "email": email,
-                    "password_hash": hash_password(password, hash_method),
+                    "password_hash": password_hash,
                     "role": role,
                     "active": 1,
+                    "must_change_password": int(must_change_password),
                     "session_version": 1,
                     "created_at": now(),
                 }

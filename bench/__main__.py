@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.bench_embeddings", "bench.bench_matching")
+BENCHMARKS = ("bench.bench_embeddings", "bench.bench_matching", "bench.bench_planner")
 
 if __name__ == "__main__":
     for module in BENCHMARKS:

@@ -210,6 +210,19 @@ class MatchIndex:
             for i, score in zip(top, scores, strict=True)
         ]
 
+    def explain(self, org_id: int, partner_id: int, track: str) -> Suggestion:
+        """The score parts and evidence of one given partner, as :meth:`suggest` would show them."""
+        rows, parts, sims = self.features(org_id, track)
+        partner_row = self.row_of(partner_id)
+        position = np.flatnonzero(rows == partner_row)
+        if position.size == 0:
+            raise ValueError(f"organisation {partner_id} is on the same side of the Atlantic as {org_id}")
+        i = int(position[0])
+        score = float(self.score(parts[i : i + 1])[0])
+        return self._suggestion(
+            self.row_of(org_id), partner_row, track, score, parts[i], sims, self.org_start[rows[0]]
+        )
+
     def search(self, query_vector: np.ndarray, query_text: str, top_k: int = 20) -> list[SearchHit]:
         """Organisations ranked by meaning for a free-text query, with their best passage.
 

@@ -59,6 +59,9 @@ FORMATS = ("json", "jsonl", "csv")
 DEFAULT_MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# JSON may escape half of a surrogate pair ("\ud800"): Python decodes it, but it is no text and
+# SQLite cannot store it.
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def format_from_filename(filename: str) -> str:
@@ -163,6 +166,8 @@ def _read_jsonl(text: str) -> Iterator[tuple[int, object]]:
             rows.append((line, json.loads(content)))
         except json.JSONDecodeError as error:
             problems.append(f"line {line}: not valid JSON ({error.msg}, column {error.colno})")
+        except (RecursionError, ValueError) as error:
+            problems.append(f"line {line}: not valid JSON ({_json_limit(error)})")
     if problems:
         raise InvalidImport(problems)
     yield from rows
@@ -184,6 +189,8 @@ def _read_json(text: str) -> Iterator[tuple[int, object]]:
             raise InvalidImport(
                 [f"line {error.lineno}: not valid JSON ({error.msg}, column {error.colno})"]
             ) from None
+        except (RecursionError, ValueError) as error:
+            raise InvalidImport([f"line {line}: not valid JSON ({_json_limit(error)})"]) from None
         rows.append((line, item))
         position = _skip_space(text, position)
         if position < len(text) and text[position] == ",":
@@ -197,6 +204,27 @@ def _read_json(text: str) -> Iterator[tuple[int, object]]:
         line = text.count("\n", 0, position + 1) + 1
         raise InvalidImport([f"line {line}: unexpected text after the closing ']'"])
     yield from rows
+
+
+def _json_limit(error: Exception) -> str:
+    """What a JSON value that the decoder gave up on exceeds: nesting depth or number length."""
+    if isinstance(error, RecursionError):
+        return "values nested too deeply"
+    return "a number with too many digits"
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """True when a decoded JSON value holds half a surrogate pair anywhere, keys included."""
+    pending = [value]  # a loop, not recursion: the value may be nested as deep as the decoder allows
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and _LONE_SURROGATES.search(item):
+            return True
+        if isinstance(item, Mapping):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
 
 
 def _skip_space(text: str, position: int) -> int:
@@ -252,6 +280,8 @@ def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
     """Return the record with stripped, normalised values and the list of its problems."""
     if not isinstance(raw, Mapping):
         return {}, [f"expected an object with the organisation's fields, got {type(raw).__name__}"]
+    if _has_lone_surrogate(raw):
+        return {}, ["holds an escaped lone surrogate (\\ud800 to \\udfff), which is not text"]
     problems = [f"unknown field '{key}'" for key in raw if key not in EXPORT_FIELDS]
     problems += [f"missing field '{field}'" for field in IMPORT_FIELDS if field not in raw]
     record: dict = {}

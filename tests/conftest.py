@@ -160,3 +160,21 @@ def member(auth, client):
     auth.login("member_bfc")
     client.get("/auth/password?lang=en")
     return auth
+
+
+@pytest.fixture
+def api_tokens(seeded) -> dict[str, str]:
+    """An API token for each of ACCOUNTS (name -> secret), on the seeded app."""
+    from app.api.tokens import create_token
+
+    database = connect(seeded.config["DATABASE"])
+    try:
+        users = seeded.user_ids.items()
+        return {name: create_token(database, user_id, "tests")[1] for name, user_id in users}
+    finally:
+        database.close()
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The Authorization header of an API request."""
+    return {"Authorization": f"Bearer {secret}"}

@@ -134,10 +134,11 @@ def test_admin_routes_refuse_coordinators_even_for_posts(auth, db, ids):
     assert db.execute("SELECT active FROM users WHERE id = ?", [ids["victim"]]).fetchone()[0] == 1
 
 
-def test_api_paths_answer_json_when_logged_out_and_when_missing(auth, client):
+def test_api_paths_answer_json_when_logged_out_and_when_missing(auth, client, api_tokens):
     response = client.get("/api/anything")
     assert response.status_code == 401
     assert response.json["ok"] is False and response.json["status"] == 401 and response.json["error"]
     auth.login("coordinator")
-    missing = client.get("/api/anything")
+    assert client.get("/api/anything").status_code == 401  # the API takes bearer tokens, not the cookie
+    missing = client.get("/api/anything", headers={"Authorization": f"Bearer {api_tokens['coordinator']}"})
     assert missing.status_code == 404 and missing.json["ok"] is False and missing.json["status"] == 404

@@ -147,3 +147,11 @@ def test_search_finds_by_passage_and_topic(index):
 def test_build_rejects_mismatched_vectors():
     with pytest.raises(ValueError, match="one vector per passage"):
         MatchIndex.build("t", [org(1, "BFC")], [(1, "seeks", "x")], np.zeros((2, 5)), {}, VOCABULARY, WEIGHTS)
+
+
+def test_explain_gives_the_same_parts_as_suggest(index):
+    ranked = {s.short_name: s for s in index.suggest(1, "joint_trial", top_k=3)}
+    explained = index.explain(1, 3, "joint_trial")
+    assert explained == ranked["org3"]
+    with pytest.raises(ValueError, match="same side"):
+        index.explain(1, 5, "joint_trial")

@@ -43,9 +43,9 @@ def invite(
 ) -> tuple[int, str]:
     """Create an account with a one-time password; return its id and that password."""
     password = one_time_password()
-    with db.atomic():
-        user_id = create_user(db, email, password, role, org_short_names, hash_method=hash_method)
-        db.execute("UPDATE users SET must_change_password = 1 WHERE id = ?", [user_id])
+    user_id = create_user(
+        db, email, password, role, org_short_names, hash_method=hash_method, must_change_password=True
+    )
     return user_id, password
 
 

@@ -11,16 +11,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
+from app.api.tokens import bearer_secret, user_for_token
 from app.auth import queries
 from app.db import get_db
 from app.errors import render_error
 from app.orgs.queries import get_organisation
 
 login_manager = LoginManager()
-# Reachable without an account: the login form and the static files, nothing else.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# Reachable without an account: the login form, the static files and the API's description.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "api.openapi_document"})
 # Reachable while a new password is due (invited accounts, resets).
 PASSWORD_DUE_ENDPOINTS = frozenset({"auth.password", "auth.logout", "static"})
+# The JSON API takes bearer tokens only, never the session cookie: a page on another site cannot make
+# a browser send a token, so the API needs no CSRF token (its blueprint is exempt).
+API_PREFIX = "/api/"
 
 
 def init_app(app: Flask) -> None:
@@ -35,20 +39,43 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(token: str) -> queries.User | None:
+    if request.path.startswith(API_PREFIX):
+        return None  # a session cookie is no credential for the API
     return queries.load_session(get_db(), token, current_app.config["SESSION_IDLE_SECONDS"])
+
+
+@login_manager.request_loader
+def _load_api_user(req) -> queries.User | None:
+    """The user of an API request's ``Authorization: Bearer`` token, if it is live."""
+    secret = bearer_secret(req.headers.get("Authorization"))
+    if not req.path.startswith(API_PREFIX) or secret is None:
+        return None
+    return user_for_token(get_db(), secret)
 
 
 def require_login():
     """Deny by default: every endpoint but the public ones needs a signed-in user."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    if request.path.startswith(API_PREFIX):
+        return _require_api_token()
     if not current_user.is_authenticated:
-        if request.path.startswith("/api/"):
-            return render_error(401)
         return login_manager.unauthorized()
     if current_user.must_change_password and request.endpoint not in PASSWORD_DUE_ENDPOINTS:
         flash(_("Choose your own password before you go on."), "info")
         return redirect(url_for("auth.password"))
+    return None
+
+
+def _require_api_token():
+    """401 with a Bearer challenge without a live token; 403 while the user's password is due."""
+    if not current_user.is_authenticated:
+        challenge = 'Bearer realm="Passerelle API"'
+        if "Authorization" in request.headers:
+            challenge += ', error="invalid_token"'
+        return render_error(401, headers={"WWW-Authenticate": challenge})
+    if current_user.must_change_password:
+        return render_error(403, "Choose your own password on the web site before using the API.")
     return None
 
 

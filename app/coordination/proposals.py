@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 
 from app.coordination.queries import ensure_pairing, sides
+from app.db import immediate
 from app.orgs.queries import list_organisations, now
 from models.profiles import TRACKS
 from models.results import Suggestion
@@ -28,8 +29,8 @@ def propose(
                     continue
                 key = (*sides(org, partner), track)
                 found[key] = max(found.get(key, 0.0), float(suggestion.score))
-    before = db.execute("SELECT COUNT(*) FROM pairings").fetchone()[0]
-    with db.atomic():
+    with immediate(db):  # counts, writes, counts again: no other write may land in between
+        before = db.execute("SELECT COUNT(*) FROM pairings").fetchone()[0]
         for (bfc_id, qc_id, track), score in found.items():
             ensure_pairing(db, bfc_id, qc_id, track, "engine", score)
         created = db.execute("SELECT COUNT(*) FROM pairings").fetchone()[0] - before

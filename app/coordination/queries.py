@@ -71,7 +71,7 @@ def get_pairing(db: Database, pairing_id: int) -> dict | None:
 
 
 def review_queue(
-    db: Database, status: str, track: str | None = None, page: int = 1
+    db: Database, status: str, track: str | None = None, page: int = 1, per_page: int = PAGE_SIZE
 ) -> tuple[list[dict], int]:
     """One page of pairings in ``status``: mutual interest first, then member requests, then score."""
     where, params = "p.status = ?", [status]
@@ -86,7 +86,7 @@ def review_queue(
         ORDER BY COALESCE(mutual, 0) DESC, COALESCE(requested, 0) DESC, p.score DESC NULLS LAST, p.id
         LIMIT ? OFFSET ?
         """,
-        [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE],
+        [*params, per_page, (page - 1) * per_page],
     )
     return list(rows), total
 

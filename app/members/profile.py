@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app import matching
 from app.auth.access import get_org_or_404
-from app.db import get_db
+from app.db import get_db, immediate
 from app.members.forms import ProfileForm
 from app.orgs.queries import get_by_short_name, get_organisation, update_organisation
 from models.errors import EmbeddingModelError
@@ -30,9 +30,10 @@ def edit(org_id: int):
         problem = _problem(db, org, form)
         if problem:
             flash(problem, "error")
-        else:
-            _save(db, org_id, form, current_topics)
+        elif _save(db, org_id, form, current_topics):
             return redirect(url_for("members.suggestions", org_id=org_id))
+        else:
+            flash(_stale(), "error")
     elif form.is_submitted():
         flash(_("The profile was not saved: correct the fields marked below."), "error")
     status = 400 if form.is_submitted() else 200
@@ -42,9 +43,7 @@ def edit(org_id: int):
 def _problem(db, org: dict, form: ProfileForm) -> str | None:
     """Why the edit cannot be saved as it is, in a sentence; None when it can."""
     if form.updated_at.data != org["updated_at"]:
-        return _(
-            "Someone else saved this profile while you were editing it. Reload the page to see their changes."
-        )
+        return _stale()
     other = get_by_short_name(db, form.short_name.data.strip())
     if other is not None and other["id"] != org["id"]:
         return _(
@@ -58,10 +57,19 @@ def _problem(db, org: dict, form: ProfileForm) -> str | None:
     return None
 
 
-def _save(db, org_id: int, form: ProfileForm, current_topics: list[str]) -> None:
-    """Write the profile (and hand-picked topics), then re-embed this profile only."""
+def _stale() -> str:
+    return _(
+        "Someone else saved this profile while you were editing it. Reload the page to see their changes."
+    )
+
+
+def _save(db, org_id: int, form: ProfileForm, current_topics: list[str]) -> bool:
+    """Write the profile (and hand-picked topics), then re-embed this profile only; False when stale."""
     record, _problems = validate_profile(form.record())
-    with db.atomic():
+    with immediate(db):
+        # Checked again under the write lock: of two saves of one version, only the first may pass.
+        if get_organisation(db, org_id)["updated_at"] != form.updated_at.data:
+            return False
         update_organisation(db, org_id, record)
         if sorted(form.topics.data) != sorted(current_topics):
             matching.set_org_topics(db, org_id, list(form.topics.data))
@@ -72,9 +80,10 @@ def _save(db, org_id: int, form: ProfileForm, current_topics: list[str]) -> None
         flash(
             _("The profile is saved, but the suggestions could not be updated now. Try again later."), "error"
         )
-        return
+        return True
     name = get_organisation(db, org_id)["short_name"]
     flash(_("The profile of %(name)s is saved and its suggestions are updated.", name=name), "success")
+    return True
 
 
 def _has_pairings(db, org_id: int) -> bool:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from app.db import immediate
 from models.profiles import EXPORT_FIELDS, LIST_FIELDS
 
 
@@ -48,7 +49,7 @@ def upsert_organisations(db: Database, records: Iterable[Mapping]) -> UpsertRepo
     """Insert or update records by short_name, all in one transaction."""
     created = updated = unchanged = 0
     stamp = now()
-    with db.atomic():
+    with immediate(db):  # reads each current row, then writes: take the write lock first
         for record in records:
             row = _encode(record)
             current = _row_by_short_name(db, row["short_name"])
@@ -87,6 +88,14 @@ def get_organisation(db: Database, org_id: int) -> dict | None:
     rows = db.table("organisations").rows_where("id = ?", [org_id], limit=1)
     row = next(iter(rows), None)
     return decode(row) if row else None
+
+
+def create_organisation(db: Database, record: Mapping) -> int:
+    """Insert one new organisation (an API create); sqlite3.IntegrityError when its short_name is taken."""
+    stamp = now()
+    with db.atomic():
+        row = {**_encode(record), "created_at": stamp, "updated_at": stamp}
+        return db.table("organisations").insert(row).last_pk
 
 
 def update_organisation(db: Database, org_id: int, record: Mapping) -> None:

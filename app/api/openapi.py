@@ -1,0 +1,319 @@
+"""The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json.
+
+``tests/test_api_openapi.py`` holds it true to the routes (same paths, methods and parameters) and
+``tests/test_api_fuzz.py`` holds every answer to its schemas.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from app.api.payloads import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
+from app.api.schemas import ID, answer, components, enum, obj, ref
+from app.coordination.queries import STATUSES
+from models.profiles import ORG_TYPES, REGIONS, TRACKS
+
+ERRORS = {
+    "400": "The request is malformed (a query parameter, the JSON syntax).",
+    "401": "No live token: missing, unknown or revoked, or its account is deactivated.",
+    "403": "The account may not do this (role, organisation, password to change first).",
+    "404": "No such resource.",
+    "409": "The request conflicts with the current state (a taken short name, a decision taken meanwhile).",
+    "413": "The body is over 256 KB.",
+    "415": "The body is not sent as application/json.",
+    "422": "The body is well-formed JSON but some values are refused; `errors` lists them by field.",
+    "503": "The matching engine cannot run right now.",
+}
+READ = ("401", "403")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WRITE = ("400", "401", "403", "413", "415", "422")
+
+
+EXAMPLES = {
+    "OrganisationInput": {
+        "name": "Laboratoire exemple de thérapie cellulaire",
+        "short_name": "Exemple Lab",
+        "region": "QC",
+        "city": "Sherbrooke",
+        "type": "university_lab",
+        "expertise": "Cell therapy process development and quality control.",
+        "offers": "Training in flow cytometry release testing.",
+        "seeks": "Clinical partners for CAR-T trials.",
+        "collaboration_types": ["co_training", "joint_trial"],
+        "languages": ["fr", "en"],
+        "website": "https://example.org",
+    },
+    "OrganisationPatch": {"seeks": "Clinical partners for CAR-T trials in Europe."},
+    "InterestInput": {
+        "partner_id": 25,
+        "track": "co_training",
+        "kind": "interested",
+        "reason": "GMP training",
+    },
+    "DecisionInput": {"decision": "comment", "comment": "Discussed with both teams."},
+}
+
+
+def _parameter(name: str, where: str, schema: dict, description: str) -> dict:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _path_id(name: str, what: str) -> dict:
+    return {**_parameter(name, "path", ID, f"the id of the {what}"), "example": 1}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return _parameter(name, "query", schema, description)
+
+
+PAGING = [
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "page number"),
+    _query(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+        "items a page",
+    ),
+]
+TRACK = _query("track", enum(TRACKS), "kind of collaboration")
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    ok: tuple[str, dict],
+    errors: tuple[str, ...],
+    parameters: list | None = None,
+    body: str | None = None,
+) -> dict:
+    """One operation; ``ok`` is (status, schema of the answer); ``errors`` the error statuses."""
+    status, schema = ok
+    responses = {status: {"description": summary, "content": {"application/json": {"schema": schema}}}}
+    for code in sorted(set(errors)):
+        responses[code] = {"$ref": f"#/components/responses/E{code}"}
+    operation = {"operationId": operation_id, "summary": summary, "responses": responses}
+    if parameters:
+        operation["parameters"] = parameters
+    if body:
+        content = {"application/json": {"schema": ref(body), "example": EXAMPLES[body]}}
+        operation["requestBody"] = {"required": True, "content": content}
+    return operation
+
+
+def _paths() -> dict:
+    org_id, pairing_id = _path_id("org_id", "organisation"), _path_id("pairing_id", "pairing")
+    organisation = answer(organisation=ref("OrganisationDetail"), suggestions_updated={"type": "boolean"})
+    shown = answer(organisation=ref("OrganisationDetail"), may_edit={"type": "boolean"})
+    pairing = answer(pairing=ref("PairingDetail"))
+    return {
+        "/api/v1/me": {"get": _operation("me", "The token's account", ("200", _me()), READ)},
+        "/api/v1/openapi.json": {
+            "get": {
+                **_operation("openapi_document", "This document", ("200", {"type": "object"}), ()),
+                "security": [],
+            }
+        },
+        "/api/v1/organisations": {
+            "get": _operation(
+                "list_organisations",
+                "Organisations, by region then name",
+                ("200", ref("OrganisationPage")),
+                ("400", *READ),
+                [
+                    _query("region", enum(REGIONS), "only this region"),
+                    _query("type", enum(ORG_TYPES), "only this kind of organisation"),
+                    _query("city", {"type": "string"}, "only this city (any case)"),
+                    *PAGING,
+                ],
+            ),
+            "post": _operation(
+                "create_organisation",
+                "Add an organisation (coordinators, administrators)",
+                ("201", organisation),
+                (*WRITE, "409"),
+                body="OrganisationInput",
+            ),
+        },
+        "/api/v1/organisations/{org_id}": {
+            "get": _operation(
+                "show_organisation", "One organisation", ("200", shown), (*READ, "404"), [org_id]
+            ),
+            "patch": _operation(
+                "update_organisation",
+                "Change some fields of a profile one may act for",
+                ("200", organisation),
+                (*WRITE, "404", "409"),
+                [org_id],
+                "OrganisationPatch",
+            ),
+        },
+        "/api/v1/organisations/{org_id}/suggestions": {
+            "get": _operation(
+                "organisation_suggestions",
+                "Ranked partners across the Atlantic, with score parts and evidence",
+                (
+                    "200",
+                    answer(
+                        org_id=ID, track=enum(TRACKS), items={"type": "array", "items": ref("Suggestion")}
+                    ),
+                ),
+                ("400", *READ, "404", "503"),
+                [org_id, TRACK, _query("top", {"type": "integer", "minimum": 1, "maximum": 100}, "how many")],
+            ),
+        },
+        "/api/v1/organisations/{org_id}/interests": {
+            "post": _operation(
+                "mark_interest",
+                "A member's stance on a suggested partner",
+                ("200", _interest()),
+                (*WRITE, "404", "503"),
+                [org_id],
+                "InterestInput",
+            ),
+        },
+        "/api/v1/pairings": {
+            "get": _operation(
+                "list_pairings",
+                "The review queue: pairings in one status, mutual interest first",
+                ("200", ref("PairingPage")),
+                ("400", *READ),
+                [_query("status", {**enum(STATUSES), "default": "proposed"}, "status"), TRACK, *PAGING],
+            ),
+        },
+        "/api/v1/pairings/{pairing_id}": {
+            "get": _operation(
+                "show_pairing",
+                "One pairing with its evidence and history",
+                ("200", pairing),
+                (*READ, "404", "503"),
+                [pairing_id],
+            ),
+        },
+        "/api/v1/pairings/{pairing_id}/decisions": {
+            "post": _operation(
+                "decide_pairing",
+                "Approve, reject, reopen or comment, with the reason",
+                ("201", pairing),
+                (*WRITE, "404", "409", "503"),
+                [pairing_id],
+                "DecisionInput",
+            ),
+        },
+    }
+
+
+def _trip_paths() -> dict:
+    """Trips, published plans and export files."""
+    trip_id = _path_id("trip_id", "trip")
+    lang = _query("lang", {**enum(("fr", "en")), "default": "fr"}, "language of the file")
+    trip_formats = {**enum(("csv", "xlsx", "pdf", "ics")), "default": "pdf"}
+    return {
+        "/api/v1/organisations/{org_id}/meetings": {
+            "get": _operation(
+                "organisation_meetings",
+                "Published meetings of an organisation one may act for",
+                ("200", ref("MeetingPage")),
+                ("400", *READ, "404"),
+                [_path_id("org_id", "organisation"), *PAGING],
+            ),
+        },
+        "/api/v1/trips": {
+            "get": _operation(
+                "list_trips",
+                "Delegation trips, latest first",
+                ("200", ref("TripPage")),
+                ("400", *READ),
+                PAGING,
+            ),
+        },
+        "/api/v1/trips/{trip_id}": {
+            "get": _operation(
+                "show_trip",
+                "One trip with its published plan",
+                ("200", answer(trip=ref("TripDetail"))),
+                (*READ, "404"),
+                [trip_id],
+            ),
+        },
+        "/api/v1/trips/{trip_id}/export": {
+            "get": _file_operation(
+                "export_trip_file",
+                "The published plan as CSV, XLSX, a PDF briefing pack or zipped calendars (ics)",
+                ("text/csv", XLSX, "application/pdf", "application/zip"),
+                [trip_id, _query("format", trip_formats, "kind of file"), lang],
+            ),
+        },
+        "/api/v1/exports/pairings": {
+            "get": _file_operation(
+                "export_pairings_file",
+                "Approved pairings as CSV or XLSX",
+                ("text/csv", XLSX),
+                [_query("format", {**enum(("csv", "xlsx")), "default": "csv"}, "kind of file"), lang],
+            ),
+        },
+    }
+
+
+def _file_operation(operation_id: str, summary: str, types: tuple[str, ...], parameters: list) -> dict:
+    """An operation that answers a file download."""
+    operation = _operation(operation_id, summary, ("200", {}), ("400", *READ, "404"), parameters)
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    operation["responses"]["200"]["content"] = {media: binary for media in types}
+    return operation
+
+
+def _me() -> dict:
+    summary = obj(
+        {"id": ID, "short_name": {"type": "string"}, "name": {"type": "string"}, "region": enum(REGIONS)}
+    )
+    user = obj(
+        {
+            "id": ID,
+            "email": {"type": "string"},
+            "role": enum(("member", "coordinator", "admin")),
+            "organisations": {"type": "array", "items": summary},
+        }
+    )
+    return answer(user=user)
+
+
+def _interest() -> dict:
+    return answer(
+        org_id=ID,
+        partner_id=ID,
+        track=enum(TRACKS),
+        kind=enum(("interested", "not_relevant", "intro_request", "clear")),
+        reason={"type": "string"},
+        pairing_id={"anyOf": [ID, {"type": "null"}]},
+        mutual={"type": "boolean"},
+    )
+
+
+@functools.cache
+def document() -> dict:
+    """The whole OpenAPI document (built once per process)."""
+    error = {"content": {"application/json": {"schema": ref("Error")}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Passerelle API",
+            "version": "1.0.0",
+            "description": (
+                "Organisations, suggestions with evidence, interest and pairings of Passerelle. "
+                "Send a personal token (made on the account page) as 'Authorization: Bearer <token>'. "
+                "Every error is {ok: false, error, errors: [{field, message}], status}."
+            ),
+        },
+        "security": [{"bearerAuth": []}],
+        "paths": _paths() | _trip_paths(),
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": components(),
+            "responses": {f"E{code}": {"description": text, **error} for code, text in ERRORS.items()},
+        },
+    }

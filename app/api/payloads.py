@@ -1,0 +1,149 @@
+"""What the API reads and writes: JSON bodies, query parameters, pages of items, field errors.
+
+Problems found in a request raise :class:`ApiProblem`, which the blueprint turns into the one error
+shape of ``app/errors.py`` with every problem listed by field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import current_app, jsonify, request
+
+from models.profiles import EXPORT_FIELDS
+
+MAX_ID = 2**63 - 1  # SQLite's largest integer: larger ids would overflow, so they cannot exist
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+_DIGITS = re.compile(r"[0-9]{1,9}")
+# "region must be BFC or QC", "unknown field 'x'", "missing field 'x'": the field a problem is about.
+_QUOTED_FIELD = re.compile(r"(?:unknown|missing) field '([^']*)'")
+
+
+class ApiProblem(Exception):
+    """A request the API refuses: ``status`` and one or more ``{"field", "message"}`` items."""
+
+    def __init__(self, status: int, message: str, errors: Sequence[dict] | None = None, field=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = list(errors) if errors else [problem(message, field)]
+
+
+def problem(message: str, field: str | None = None) -> dict:
+    """One item of an error's ``errors`` list."""
+    return {"field": field, "message": message}
+
+
+def profile_problems(messages: Sequence[str]) -> list[dict]:
+    """``validate_profile`` messages as items, each with the field it names."""
+    items = []
+    for message in messages:
+        quoted = _QUOTED_FIELD.match(message)
+        named = next((field for field in EXPORT_FIELDS if message.startswith(field + " ")), None)
+        items.append(problem(message, quoted.group(1) if quoted else named))
+    return items
+
+
+def json_body() -> dict:
+    """The request's JSON object; 415 unless JSON, 413 over the limit, 400 when malformed."""
+    if not request.is_json:
+        raise ApiProblem(415, "Send the body as JSON, with 'Content-Type: application/json'.")
+    limit = current_app.config["API_MAX_BODY_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiProblem(413, f"The body is {request.content_length} bytes; the limit is {limit}.")
+    raw = request.get_data(cache=True)  # werkzeug stops reading at the limit (413)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiProblem(400, "The body is not UTF-8 text.") from None
+    except json.JSONDecodeError as error:
+        message = f"The body is not valid JSON ({error.msg}, line {error.lineno}, column {error.colno})."
+        raise ApiProblem(400, message) from None
+    if not isinstance(body, dict):
+        raise ApiProblem(400, f"The body must be a JSON object, not {_json_type(body)}.")
+    return body
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a small JSON body: its kind, whether it must be there, its allowed values."""
+
+    kind: type
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+
+
+def checked(body: dict, spec: dict[str, Field]) -> dict:
+    """``body`` when it holds exactly the keys of ``spec`` with sound values; else 422 listing all."""
+    errors = [problem(f"unknown field '{key}'", key) for key in body if key not in spec]
+    for name, rule in spec.items():
+        if name not in body:
+            if rule.required:
+                errors.append(problem(f"missing field '{name}'", name))
+            continue
+        message = _value_problem(body[name], rule)
+        if message:
+            errors.append(problem(f"{name} {message}", name))
+    if errors:
+        raise ApiProblem(422, "The body holds values that cannot be accepted.", errors)
+    return body
+
+
+def _value_problem(value: object, rule: Field) -> str | None:
+    if rule.kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be an integer, got {_json_type(value)}"
+        return None if 1 <= value <= MAX_ID else "must be a positive id"
+    if not isinstance(value, str):
+        return f"must be text, got {_json_type(value)}"
+    if rule.choices and value not in rule.choices:
+        return f"must be one of {', '.join(rule.choices)}, got '{value[:40]}'"
+    if rule.max_length is not None and len(value) > rule.max_length:
+        return f"is {len(value)} characters long; the limit is {rule.max_length}"
+    return None
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "an array", str: "text", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def query_choice(name: str, choices: Sequence[str]) -> str | None:
+    """An optional query parameter that must be one of ``choices``; 400 otherwise."""
+    value = request.args.get(name)
+    if value in (None, ""):
+        return None
+    if value not in choices:
+        raise ApiProblem(400, f"{name} must be one of {', '.join(choices)}.", field=name)
+    return value
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    """An optional whole-number query parameter within [low, high]; 400 otherwise."""
+    value = request.args.get(name)
+    if value in (None, ""):
+        return default
+    if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
+        raise ApiProblem(400, f"{name} must be a whole number from {low} to {high}.", field=name)
+    return int(value)
+
+
+def page_args() -> tuple[int, int]:
+    """``(page, per_page)`` of a list request (``?page=&per_page=``, at most 100 a page)."""
+    return query_int("page", 1, 1, MAX_PAGE), query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+
+
+def page_of(items: list, total: int, page: int, per_page: int):
+    """The list answer: one page of ``items`` (already cut), the total, the next page's address."""
+    following = None
+    if page * per_page < total:
+        args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+        following = request.path + "?" + urlencode([*args, ("page", page + 1)])
+    return jsonify(ok=True, items=items, page=page, per_page=per_page, total=total, next=following)

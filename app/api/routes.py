@@ -1,0 +1,102 @@
+"""The JSON API under /api/v1: its rules, the account it runs as, and its description.
+
+Authentication happens before any view (``app.auth.access.require_login``): a live bearer token,
+nothing else. Views raise :class:`~app.api.payloads.ApiProblem` for refused requests and use the
+web's access helpers, which ``abort`` with 403/404; ``app/errors.py`` shapes every error alike.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_login import current_user
+from werkzeug.routing import BaseConverter
+
+from app.api import organisations, pairings, trips
+from app.api.openapi import document
+from app.api.payloads import MAX_ID, ApiProblem
+from app.db import get_db
+from app.errors import api_error
+from app.orgs.queries import get_organisation
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+API_MAX_BODY_BYTES = 256 * 1024
+ID = "api_id"
+
+
+class IdConverter(BaseConverter):
+    """A row id in a path. Ids past SQLite's range cannot exist: they become 0, which no row has,
+    so the view answers 404 (werkzeug's ``int(max=...)`` would make some of them a 405)."""
+
+    regex = r"[0-9]{1,25}"  # ASCII digits only; longer numbers match no rule (404)
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= MAX_ID else 0
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
+
+
+def me():
+    """Who the token belongs to: account, role and organisations."""
+    db = get_db()
+    orgs = [get_organisation(db, org_id) for org_id in current_user.org_ids]
+    summaries = [
+        {key: org[key] for key in ("id", "short_name", "name", "region")} for org in orgs if org is not None
+    ]
+    user = {"id": current_user.id, "email": current_user.email, "role": current_user.role}
+    return jsonify(ok=True, user=user | {"organisations": summaries})
+
+
+def openapi_document():
+    """The OpenAPI 3 description of this API (public: it holds no data)."""
+    return jsonify(document())
+
+
+RULES = [
+    ("/me", me, "GET"),
+    ("/openapi.json", openapi_document, "GET"),
+    ("/organisations", organisations.list_organisations, "GET"),
+    ("/organisations", organisations.create_organisation, "POST"),
+    (f"/organisations/<{ID}:org_id>", organisations.show_organisation, "GET"),
+    (f"/organisations/<{ID}:org_id>", organisations.update_organisation, "PATCH"),
+    (f"/organisations/<{ID}:org_id>/suggestions", organisations.organisation_suggestions, "GET"),
+    (f"/organisations/<{ID}:org_id>/interests", organisations.mark_interest, "POST"),
+    ("/pairings", pairings.list_pairings, "GET"),
+    (f"/pairings/<{ID}:pairing_id>", pairings.show_pairing, "GET"),
+    (f"/pairings/<{ID}:pairing_id>/decisions", pairings.decide_pairing, "POST"),
+    (f"/organisations/<{ID}:org_id>/meetings", trips.organisation_meetings, "GET"),
+    ("/trips", trips.list_trips, "GET"),
+    (f"/trips/<{ID}:trip_id>", trips.show_trip, "GET"),
+    (f"/trips/<{ID}:trip_id>/export", trips.export_trip_file, "GET"),
+    ("/exports/pairings", trips.export_pairings_file, "GET"),
+]
+for _rule, _view, _method in RULES:
+    # merge_slashes=False: "//" in a path is a 404, never a redirect.
+    bp.add_url_rule(_rule, view_func=_view, methods=[_method], merge_slashes=False)
+
+
+@bp.before_request
+def _limit_body():
+    """JSON bodies are small: refuse more than API_MAX_BODY_BYTES (413) before reading them."""
+    request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
+
+
+@bp.after_request
+def _no_store(response):
+    """Answers depend on the token: no cache may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(ApiProblem)
+def _problem(error: ApiProblem):
+    return api_error(error.status, error.message, error.errors)
+
+
+def init_app(app: Flask) -> None:
+    """Register the API; it takes bearer tokens only, so browsers' CSRF protection does not apply."""
+    app.config.setdefault("API_MAX_BODY_BYTES", API_MAX_BODY_BYTES)
+    app.url_map.converters[ID] = IdConverter
+    app.register_blueprint(bp)
+    app.extensions["csrf"].exempt(bp)

@@ -1,0 +1,297 @@
+"""JSON Schemas (OpenAPI 3.1) of what the API reads and writes, built from the profile contract.
+
+The vocabularies and limits come from ``models.profiles`` and the forms, so the description cannot
+drift from the validation. Response objects forbid unknown keys, so the fuzz test notices any drift.
+"""
+
+from __future__ import annotations
+
+from app.api.payloads import MAX_ID
+from app.coordination.forms import MAX_COMMENT_LENGTH
+from app.coordination.queries import DECISIONS, STATUSES
+from app.members.forms import MAX_REASON_LENGTH, STANCES
+from models.profiles import (
+    IMPORT_FIELDS,
+    LANGUAGES,
+    MAX_LENGTHS,
+    MAX_TEXT_LENGTH,
+    ORG_TYPES,
+    REGIONS,
+    TRACKS,
+)
+from models.weights import FEATURES
+
+TEXT = {"type": "string"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+INTERESTS = ("interested", "not_relevant", "intro_request")
+ORIGINS = ("engine", "member", "documented")
+DIRECTIONS = ("both", "partner_offers", "we_offer", "none")
+
+
+def ref(name: str) -> dict:
+    """A reference to a schema of ``components/schemas``."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict, required: list[str] | None = None) -> dict:
+    """A closed object: these properties, all required unless ``required`` says otherwise."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+def nullable(schema: dict) -> dict:
+    """``schema`` or null."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def enum(values) -> dict:
+    """A string from a fixed list."""
+    return {"type": "string", "enum": list(values)}
+
+
+def answer(**properties) -> dict:
+    """A successful answer: ``{"ok": true, ...}``."""
+    return obj({"ok": {"const": True}, **properties})
+
+
+def page(item: str) -> dict:
+    """One page of a list of ``item``."""
+    return answer(
+        items={"type": "array", "items": ref(item)},
+        page={"type": "integer", "minimum": 1},
+        per_page={"type": "integer", "minimum": 1, "maximum": 100},
+        total={"type": "integer", "minimum": 0},
+        next=nullable(TEXT),
+    )
+
+
+def _profile_fields() -> dict:
+    """Each import field's schema, with the limits ``validate_profile`` applies."""
+    fields = {
+        name: {"type": "string", "maxLength": MAX_LENGTHS.get(name, MAX_TEXT_LENGTH)}
+        for name in ("name", "short_name", "city", "expertise", "offers", "seeks")
+    }
+    fields["region"] = enum(REGIONS)
+    fields["type"] = enum(ORG_TYPES)
+    for name, values in (("collaboration_types", TRACKS), ("languages", LANGUAGES)):
+        fields[name] = {"type": "array", "items": enum(values), "minItems": 1}
+    for name in ("website", "source"):
+        fields[name] = {"type": ["string", "null"], "maxLength": MAX_LENGTHS[name]}
+    return fields
+
+
+def _organisation() -> dict:
+    stored = {name: dict(schema) for name, schema in _profile_fields().items()}
+    stored["website"] = stored["source"] = TEXT
+    return obj({"id": ID, **stored, "created_at": TEXT, "updated_at": TEXT})
+
+
+def _organisation_detail() -> dict:
+    detail = _organisation()
+    detail["properties"] = {**detail["properties"], "topics": {"type": "array", "items": ref("Topic")}}
+    detail["required"] = [*detail["required"], "topics"]
+    return detail
+
+
+def _pairing() -> dict:
+    side = obj(
+        {
+            "id": ID,
+            "short_name": TEXT,
+            "name": TEXT,
+            "city": TEXT,
+            "type": enum(ORG_TYPES),
+            "interest": nullable(enum(INTERESTS)),
+            "reason": nullable(TEXT),
+        }
+    )
+    return obj(
+        {
+            "id": ID,
+            "track": enum(TRACKS),
+            "status": enum(STATUSES),
+            "origin": enum(ORIGINS),
+            "score": nullable({"type": "number"}),
+            "note": TEXT,
+            "created_at": TEXT,
+            "updated_at": TEXT,
+            "bfc": side,
+            "qc": side,
+            "mutual": {"type": "boolean"},
+            "requested": {"type": "boolean"},
+        }
+    )
+
+
+def _pairing_detail() -> dict:
+    detail = _pairing()
+    decision = obj(
+        {
+            "id": ID,
+            "decision": enum(DECISIONS),
+            "from_status": enum(STATUSES),
+            "to_status": enum(STATUSES),
+            "comment": TEXT,
+            "created_at": TEXT,
+            "user_email": nullable(TEXT),
+        }
+    )
+    extra = {
+        "suggestion": nullable(ref("Suggestion")),
+        "allowed_decisions": {"type": "array", "items": enum(DECISIONS)},
+        "decisions": {"type": "array", "items": decision},
+    }
+    detail["properties"] = {**detail["properties"], **extra}
+    detail["required"] = [*detail["required"], *extra]
+    return detail
+
+
+def _suggestion() -> dict:
+    return obj(
+        {
+            "org_id": ID,
+            "short_name": TEXT,
+            "name": TEXT,
+            "region": enum(REGIONS),
+            "city": TEXT,
+            "type": enum(ORG_TYPES),
+            "track": enum(TRACKS),
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+            "parts": {
+                "type": "object",
+                "properties": {name: {"type": "number"} for name in FEATURES},
+                "additionalProperties": {"type": "number"},
+            },
+            "evidence": ref("Evidence"),
+        }
+    )
+
+
+def _evidence() -> dict:
+    field = enum(("expertise", "offers", "seeks"))
+    pair = obj(
+        {
+            "own_field": field,
+            "own_text": TEXT,
+            "partner_field": field,
+            "partner_text": TEXT,
+            "similarity": {"type": "number"},
+        }
+    )
+    return obj(
+        {
+            "passages": {"type": "array", "items": pair},
+            "shared_topics": {"type": "array", "items": ref("Topic")},
+            "shared_terms": {"type": "array", "items": TEXT},
+            "direction": enum(DIRECTIONS),
+        }
+    )
+
+
+def _error() -> dict:
+    item = obj({"field": nullable(TEXT), "message": TEXT})
+    return obj(
+        {
+            "ok": {"const": False},
+            "error": TEXT,
+            "errors": {"type": "array", "items": item, "minItems": 1},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        }
+    )
+
+
+def _trip(extra: dict) -> dict:
+    return obj(
+        {
+            "id": ID,
+            "name": TEXT,
+            "direction": enum(("BFC->QC", "QC->BFC")),
+            "cities": {"type": "array", "items": TEXT},
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "status": enum(("planned", "past")),
+            "notes": TEXT,
+            "published_at": nullable(TEXT),
+            "created_at": TEXT,
+            "updated_at": TEXT,
+            **extra,
+        }
+    )
+
+
+def _meeting() -> dict:
+    org = obj({"id": ID, "short_name": TEXT})
+    return obj(
+        {
+            "id": ID,
+            "trip_id": ID,
+            "uid": TEXT,
+            "sequence": {"type": "integer", "minimum": 0},
+            "status": enum(("confirmed", "cancelled")),
+            "delegate_name": TEXT,
+            "start": TEXT,
+            "end": TEXT,
+            "time_zone": TEXT,
+            "city": TEXT,
+            "track": enum(TRACKS),
+            "score": nullable({"type": "number"}),
+            "reason": TEXT,
+            "published_at": TEXT,
+            "delegation": org,
+            "host": org,
+        }
+    )
+
+
+def trip_components() -> dict:
+    """The schemas of trips, their published meetings and their pages."""
+    count = {"type": "integer", "minimum": 0}
+    counts = dict.fromkeys(("n_delegates", "n_hosts", "n_draft", "n_published"), count)
+    return {
+        "Trip": _trip(counts),
+        "TripDetail": _trip({"meetings": {"type": "array", "items": ref("Meeting")}}),
+        "Meeting": _meeting(),
+        "TripPage": page("Trip"),
+        "MeetingPage": page("Meeting"),
+    }
+
+
+def components() -> dict:
+    """``components/schemas`` of the OpenAPI document."""
+    fields = _profile_fields()
+    return {
+        "Error": _error(),
+        "Topic": obj({"id": TEXT, "fr": TEXT, "en": TEXT}),
+        "Organisation": _organisation(),
+        "OrganisationDetail": _organisation_detail(),
+        "OrganisationInput": obj(fields, required=list(IMPORT_FIELDS)),
+        "OrganisationPatch": obj(fields, required=[]),
+        "Suggestion": _suggestion(),
+        "Evidence": _evidence(),
+        "Pairing": _pairing(),
+        "PairingDetail": _pairing_detail(),
+        "InterestInput": obj(
+            {
+                "partner_id": ID,
+                "track": enum(TRACKS),
+                "kind": enum(STANCES),
+                "reason": {"type": "string", "maxLength": MAX_REASON_LENGTH},
+            },
+            required=["partner_id", "track", "kind"],
+        ),
+        "DecisionInput": obj(
+            {
+                "decision": enum(DECISIONS),
+                "comment": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH},
+                "expected_status": enum(STATUSES),
+            },
+            required=["decision", "comment"],
+        ),
+        "OrganisationPage": page("Organisation"),
+        "PairingPage": page("Pairing"),
+        **trip_components(),
+    }

@@ -1,0 +1,119 @@
+"""API views on delegation trips and their published plans, and the export files.
+
+Read-only, with the web's permissions: trips and exports are for coordinators and administrators;
+an organisation's published meetings are for those who may act for it. Exports are the very files
+of the web's export pages (``models.exports``), built from the same queries.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import Response, abort, jsonify
+
+from app.api.payloads import page_args, page_of, query_choice
+from app.auth.access import get_org_or_404, role_required
+from app.db import get_db
+from app.exports.queries import approved_pairings, export_trip
+from app.trips import meetings as store
+from app.trips import queries
+from models import exports
+from models.errors import NotFound
+
+TRIP_KEYS = ("id", "name", "direction", "cities", "start_date", "end_date", "status", "notes")
+TRIP_KEYS += ("published_at", "created_at", "updated_at")
+COUNT_KEYS = ("n_delegates", "n_hosts", "n_draft", "n_published")
+MEETING_KEYS = ("id", "trip_id", "uid", "sequence", "status", "delegate_name", "start", "end")
+MEETING_KEYS += ("time_zone", "city", "track", "score", "reason", "published_at")
+LOCALES = ("fr", "en")
+FILE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "ics": "application/zip",  # one calendar per delegate, zipped
+}
+coordinators_only = role_required("coordinator", "admin")
+
+
+def trip_json(row: dict) -> dict:
+    """A trip's set-up fields (and its counts, when the row has them)."""
+    return {key: row[key] for key in TRIP_KEYS} | {key: row[key] for key in COUNT_KEYS if key in row}
+
+
+def meeting_json(row: dict) -> dict:
+    """A published meeting: who visits whom, when and where, why."""
+    return {key: row[key] for key in MEETING_KEYS} | {
+        "delegation": {"id": row["delegation_org_id"], "short_name": row["org_short_name"]},
+        "host": {"id": row["host_org_id"], "short_name": row["host_short_name"]},
+    }
+
+
+@coordinators_only
+def list_trips():
+    """Every trip, latest first, with its counts of delegates, hosts and meetings."""
+    page, per_page = page_args()
+    trips = queries.list_trips(get_db())
+    start = (page - 1) * per_page
+    return page_of([trip_json(t) for t in trips[start : start + per_page]], len(trips), page, per_page)
+
+
+@coordinators_only
+def show_trip(trip_id: int):
+    """One trip with its published plan (cancelled meetings included, marked so)."""
+    db = get_db()
+    trip = queries.get_trip(db, trip_id)
+    if trip is None:
+        abort(404)
+    rows = store.published_rows(db, trip_id, include_cancelled=True)
+    return jsonify(ok=True, trip=trip_json(trip) | {"meetings": [meeting_json(row) for row in rows]})
+
+
+def organisation_meetings(org_id: int):
+    """The confirmed published meetings of an organisation one may act for, visiting or hosting."""
+    get_org_or_404(org_id)
+    page, per_page = page_args()
+    rows = store.published_for_org(get_db(), org_id)
+    start = (page - 1) * per_page
+    items = [meeting_json(row) for row in rows[start : start + per_page]]
+    return page_of(items, len(rows), page, per_page)
+
+
+@coordinators_only
+def export_trip_file(trip_id: int):
+    """A trip's published plan as CSV, XLSX, a PDF briefing pack, or the delegates' calendars (zip)."""
+    fmt = query_choice("format", tuple(FILE_TYPES)) or "pdf"
+    locale = query_choice("lang", LOCALES) or "fr"
+    try:
+        data = export_trip(get_db(), trip_id, with_evidence=fmt == "pdf")
+    except NotFound:
+        abort(404)
+    if fmt == "ics":
+        body, filename = _calendars_zip(data, locale), data.filename("zip", "calendars")
+    else:
+        render = {"csv": exports.trip_csv, "xlsx": exports.trip_xlsx, "pdf": exports.trip_pdf}[fmt]
+        body, filename = render(data, locale), data.filename(fmt)
+    return _download(body, filename, FILE_TYPES[fmt])
+
+
+@coordinators_only
+def export_pairings_file():
+    """Approved pairings as CSV or XLSX, for programme reporting."""
+    fmt = query_choice("format", ("csv", "xlsx")) or "csv"
+    locale = query_choice("lang", LOCALES) or "fr"
+    render = {"csv": exports.pairings_csv, "xlsx": exports.pairings_xlsx}[fmt]
+    return _download(render(approved_pairings(get_db()), locale), f"approved-pairings.{fmt}", FILE_TYPES[fmt])
+
+
+def _calendars_zip(data: exports.ExportTrip, locale: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, body in exports.delegate_calendars(data, locale).items():
+            archive.writestr(data.filename("ics", key), body)
+    return buffer.getvalue()
+
+
+def _download(body: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,1 @@
+"""Downloads and commands that export published trip plans and approved pairings."""

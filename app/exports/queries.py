@@ -1,0 +1,138 @@
+"""Build the export shapes (models.exports) from the database: published trip plans, approved pairings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from app import matching
+from app.orgs.queries import decode
+from app.trips.meetings import published_rows
+from app.trips.queries import get_trip
+from models.errors import NotFound
+from models.exports import ExportMeeting, ExportOrg, ExportPairing, ExportTrip
+
+ORG_COLUMNS = (
+    "id",
+    "short_name",
+    "name",
+    "region",
+    "city",
+    "type",
+    "website",
+    "expertise",
+    "offers",
+    "seeks",
+)
+
+
+def export_org(row: dict) -> ExportOrg:
+    """An organisation row as the exports show it."""
+    return ExportOrg(
+        **{column: row[column] or "" if column != "id" else row[column] for column in ORG_COLUMNS}
+    )
+
+
+def _orgs(db: Database, ids: set[int]) -> dict[int, ExportOrg]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = db.query(f"SELECT * FROM organisations WHERE id IN ({marks})", sorted(ids))
+    return {row["id"]: export_org(decode(row)) for row in rows}
+
+
+def _evidence(db: Database, row: dict):
+    """The engine's evidence for the pair, seen from the delegation; None if the engine cannot tell."""
+    try:
+        return matching.explain(db, row["delegation_org_id"], row["host_org_id"], row["track"]).evidence
+    except (NotFound, ValueError):
+        return None
+
+
+def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True) -> ExportTrip:
+    """A trip's published meetings (cancelled ones included, for calendars) as an ExportTrip."""
+    trip = get_trip(db, trip_id)
+    if trip is None:
+        raise NotFound(f"there is no trip {trip_id}")
+    rows = published_rows(db, trip_id, include_cancelled=True)
+    orgs = _orgs(db, {r["delegation_org_id"] for r in rows} | {r["host_org_id"] for r in rows})
+    meetings = tuple(_meeting(db, trip, row, orgs, with_evidence) for row in rows)
+    published = trip.get("published_at")
+    return ExportTrip(
+        id=trip["id"],
+        name=trip["name"],
+        direction=trip["direction"],
+        destination=", ".join(trip.get("cities") or []),
+        start=date.fromisoformat(trip["start_date"]),
+        end=date.fromisoformat(trip["end_date"]),
+        meetings=meetings,
+        published_at=datetime.fromisoformat(published) if published else None,
+    )
+
+
+def _meeting(db: Database, trip: dict, row: dict, orgs: dict, with_evidence: bool) -> ExportMeeting:
+    zone = ZoneInfo(row["time_zone"])
+    host = orgs[row["host_org_id"]]
+    contacts = tuple(
+        item
+        for item in (
+            f"{row['delegate_name']} <{row['delegate_email']}>" if row["delegate_email"] else "",
+            host.website,
+        )
+        if item
+    )
+    return ExportMeeting(
+        uid=row["uid"],
+        sequence=row["sequence"],
+        trip_name=trip["name"],
+        start=datetime.fromisoformat(row["start"]).replace(tzinfo=zone),
+        end=datetime.fromisoformat(row["end"]).replace(tzinfo=zone),
+        tz=row["time_zone"],
+        city=row["city"],
+        delegate_name=row["delegate_name"],
+        delegate_email=row["delegate_email"],
+        delegation=orgs[row["delegation_org_id"]],
+        host=host,
+        track=row["track"],
+        score=row["score"],
+        reason=row["reason"],
+        evidence=_evidence(db, row) if with_evidence and row["status"] == "confirmed" else None,
+        contacts=contacts,
+        cancelled=row["status"] == "cancelled",
+    )
+
+
+def approved_pairings(db: Database) -> list[ExportPairing]:
+    """Every approved pairing with its latest decision (who, when, why), for programme reporting."""
+    rows = list(
+        db.query(
+            """
+            SELECT p.*, COALESCE(d.comment, p.note) AS comment, d.created_at AS decided_at,
+                   u.email AS decided_by
+            FROM pairings p
+            LEFT JOIN pairing_decisions d ON d.id = (
+                SELECT id FROM pairing_decisions WHERE pairing_id = p.id AND decision = 'approve'
+                ORDER BY created_at DESC, id DESC LIMIT 1)
+            LEFT JOIN users u ON u.id = d.user_id
+            WHERE p.status = 'approved'
+            ORDER BY p.track, p.id
+            """
+        )
+    )
+    orgs = _orgs(db, {r["bfc_org_id"] for r in rows} | {r["qc_org_id"] for r in rows})
+    return [
+        ExportPairing(
+            bfc=orgs[row["bfc_org_id"]],
+            qc=orgs[row["qc_org_id"]],
+            track=row["track"],
+            status=row["status"],
+            score=row["score"],
+            decided_by=row["decided_by"] or "",
+            decided_at=datetime.fromisoformat(row["decided_at"]) if row["decided_at"] else None,
+            comment=row["comment"] or "",
+            origin=row["origin"],
+        )
+        for row in rows
+    ]

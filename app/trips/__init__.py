@@ -1,0 +1,1 @@
+"""Delegation trips: set-up, planning with the engine's candidates, the draft, publication."""

@@ -1,0 +1,259 @@
+"""Planning a trip, the draft grid and its edits, publication, and the members' published meetings.
+
+Every edit of the draft (move, add, remove) is judged by the planner's own rules
+(:func:`models.planner.find_violations`) inside one write transaction: an edit that breaks a rule
+the draft did not already break is refused with the rule named, and nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import get_org_or_404
+from app.db import get_db, immediate
+from app.orgs.queries import get_organisation
+from app.trips import meetings as store
+from app.trips import planning, queries
+from app.trips.access import get_trip_or_404
+from app.trips.forms import ActionForm, AddMeetingForm, MoveForm, options
+from models.planner import find_violations, objective
+from models.trips import Meeting
+
+
+class Refused(Exception):
+    """An edit that breaks a rule; carries the sentences to show."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def register(bp: Blueprint) -> None:
+    """Add this module's views to the trips blueprint."""
+    rules = [
+        ("/<int:trip_id>/plan", "plan", plan, ["POST"]),
+        ("/<int:trip_id>/draft", "draft", show_draft, ["GET"]),
+        ("/<int:trip_id>/meetings", "add_meeting", add_meeting, ["POST"]),
+        ("/<int:trip_id>/meetings/<int:meeting_id>/move", "move_meeting", move_meeting, ["POST"]),
+        ("/<int:trip_id>/meetings/<int:meeting_id>/remove", "remove_meeting", remove_meeting, ["POST"]),
+        ("/<int:trip_id>/publish", "publish", publish, ["POST"]),
+        ("/<int:trip_id>/published", "published", published, ["GET"]),
+        ("/org/<int:org_id>", "org_meetings", org_meetings, ["GET"]),
+    ]
+    for rule, endpoint, view, methods in rules:
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=methods)
+
+
+def plan(trip_id: int):
+    """Run the planner and store its plan as the draft (the published meetings do not change)."""
+    trip = get_trip_or_404(trip_id)
+    db = get_db()
+    problems = planning.setup_problems(db, trip)
+    if problems:
+        for problem in problems:
+            flash(problem, "error")
+        return redirect(url_for("trips.show", trip_id=trip_id))
+    try:
+        run = planning.run_plan(db, trip, current_user.id)
+    except ValueError as error:
+        flash(_("The trip cannot be planned yet: %(problem)s.", problem=str(error)), "error")
+        return redirect(url_for("trips.show", trip_id=trip_id))
+    flash(planning.plan_summary(run), "success")
+    return redirect(url_for("trips.draft", trip_id=trip_id))
+
+
+def show_draft(trip_id: int):
+    """The draft as a grid: one table per day, delegates down, slots across."""
+    return _render_draft(get_trip_or_404(trip_id))
+
+
+def move_meeting(trip_id: int, meeting_id: int):
+    """Move a draft meeting to another slot and/or another delegate of the same organisation."""
+    trip = get_trip_or_404(trip_id)
+    row = _meeting_or_404(trip_id, meeting_id)
+    form = MoveForm()
+    form.slot_id.choices = options(_slot_choices(trip_id))
+    colleagues = [
+        d for d in queries.list_delegates(get_db(), trip_id) if d["org_id"] == row["delegation_org_id"]
+    ]
+    form.delegate_id.choices = options((d["id"], d["name"]) for d in colleagues)
+    if not form.validate_on_submit():
+        flash(_("The meeting was not moved: choose a slot and a delegate from the lists."), "error")
+        return _render_draft(trip, 400)
+
+    def change(rows):
+        return [
+            replace(store.as_meeting(r), slot_id=form.slot_id.data, delegate_id=form.delegate_id.data)
+            if r["id"] == meeting_id
+            else store.as_meeting(r)
+            for r in rows
+        ]
+
+    return _edit(
+        trip,
+        change,
+        lambda db: store.move_meeting(db, meeting_id, form.slot_id.data, form.delegate_id.data),
+        _("The meeting is moved."),
+    )
+
+
+def remove_meeting(trip_id: int, meeting_id: int):
+    """Remove a draft meeting (refused for a must-meet pair)."""
+    trip = get_trip_or_404(trip_id)
+    _meeting_or_404(trip_id, meeting_id)
+    return _edit(
+        trip,
+        lambda rows: [store.as_meeting(r) for r in rows if r["id"] != meeting_id],
+        lambda db: store.remove_meeting(db, meeting_id),
+        _("The meeting is removed from the draft."),
+    )
+
+
+def add_meeting(trip_id: int):
+    """Add a meeting by hand: delegate, host and slot; track, score and reason come from the engine."""
+    trip = get_trip_or_404(trip_id)
+    db = get_db()
+    form = _add_form(trip)
+    if not form.validate_on_submit():
+        flash(_("The meeting was not added: choose a delegate, a host and a slot from the lists."), "error")
+        return _render_draft(trip, 400, add_form=form)
+    delegate = next(d for d in queries.list_delegates(db, trip_id) if d["id"] == form.delegate_id.data)
+    pair = (delegate["org_id"], form.host_org_id.data)
+    candidate = planning.engine_candidates(db, trip, {delegate["org_id"]}).get(pair)
+    if candidate is None:
+        flash(_("The engine has no score for this pair, so the meeting cannot be added."), "error")
+        return _render_draft(trip, 409, add_form=form)
+    meeting = Meeting(delegate["id"], pair[0], pair[1], form.slot_id.data, candidate.track, candidate.score,
+                      candidate.reason)  # fmt: skip
+    return _edit(
+        trip,
+        lambda rows: [*(store.as_meeting(r) for r in rows), meeting],
+        lambda db: store.add_meeting(db, trip_id, meeting, candidate.approved),
+        _("The meeting is added to the draft."),
+        extra=candidate,
+        add_form=form,
+    )
+
+
+def publish(trip_id: int):
+    """Copy the draft to the published meetings: uids kept, sequences bumped only for changes."""
+    trip = get_trip_or_404(trip_id)
+    report = store.publish(get_db(), trip["id"])
+    counts = {name: getattr(report, name) for name in ("created", "changed", "unchanged", "cancelled")}
+    message = _(
+        "Published: %(created)d new, %(changed)d changed, %(unchanged)d unchanged, %(cancelled)d cancelled.",
+        **counts,
+    )
+    flash(message, "success")
+    return redirect(url_for("trips.published", trip_id=trip_id))
+
+
+def published(trip_id: int):
+    """The published meetings of a trip, cancelled ones included, with their uid and sequence."""
+    trip = get_trip_or_404(trip_id)
+    rows = store.published_rows(get_db(), trip_id, include_cancelled=True)
+    report = store.preview(get_db(), trip_id)
+    return render_template("trips/published.html", trip=trip, rows=rows, report=report, action=ActionForm())
+
+
+def org_meetings(org_id: int):
+    """An organisation's published meetings, as the visiting delegation or as a host."""
+    org = get_org_or_404(org_id)
+    db = get_db()
+    trips: dict[int, dict] = {}
+    for row in store.published_for_org(db, org_id):
+        trip = trips.setdefault(row["trip_id"], {"name": row["trip_name"], "rows": []})
+        trip["rows"].append(row)
+    my_orgs = (
+        [get_organisation(db, mine) for mine in current_user.org_ids] if current_user.role == "member" else []
+    )
+    return render_template("trips/org_meetings.html", org=org, trips=list(trips.values()), my_orgs=my_orgs)
+
+
+def _edit(trip: dict, change: Callable, write: Callable, done: str, *, extra=None, add_form=None):
+    """Apply an edit if it breaks no new rule, in one transaction; else refuse it and change nothing."""
+    db = get_db()
+    try:
+        with immediate(db):
+            rows = store.draft_rows(db, trip["id"])
+            problem = planning.draft_problem(db, trip, rows, extra)
+            broken = planning.new_violations(problem, [store.as_meeting(r) for r in rows], change(rows))
+            if broken:
+                raise Refused([planning.describe(db, trip["id"], violation) for violation in broken])
+            write(db)
+    except Refused as refusal:
+        flash(_("Refused, nothing was changed: %(reasons)s", reasons=" ".join(refusal.reasons)), "error")
+        return _render_draft(trip, 409, add_form=add_form)
+    except ValueError as error:
+        flash(_("The trip's set-up is incomplete: %(problem)s.", problem=str(error)), "error")
+        return _render_draft(trip, 409, add_form=add_form)
+    flash(done, "success")
+    return redirect(url_for("trips.draft", trip_id=trip["id"]))
+
+
+def _meeting_or_404(trip_id: int, meeting_id: int) -> dict:
+    row = (
+        get_db()
+        .execute(
+            "SELECT id, delegation_org_id FROM trip_meetings WHERE id = ? AND trip_id = ?",
+            [meeting_id, trip_id],
+        )
+        .fetchone()
+    )
+    if row is None:
+        abort(404)
+    return {"id": row[0], "delegation_org_id": row[1]}
+
+
+def _slot_choices(trip_id: int) -> list[tuple[int, str]]:
+    return [(s["id"], f"{s['day']} {s['start']}") for s in queries.list_slots(get_db(), trip_id)]
+
+
+def _add_form(trip: dict, **kwargs) -> AddMeetingForm:
+    db = get_db()
+    form = AddMeetingForm(**kwargs)
+    form.delegate_id.choices = options(
+        [(d["id"], f"{d['name']} ({d['org_short_name']})") for d in queries.list_delegates(db, trip["id"])]
+    )
+    form.host_org_id.choices = options(
+        [(h["org_id"], f"{h['short_name']} ({h['city']})") for h in queries.list_hosts(db, trip["id"])]
+    )
+    form.slot_id.choices = options(_slot_choices(trip["id"]))
+    return form
+
+
+def _render_draft(trip: dict, status: int = 200, add_form: AddMeetingForm | None = None):
+    db = get_db()
+    rows = store.draft_rows(db, trip["id"])
+    slots = queries.list_slots(db, trip["id"])
+    days: dict[str, list[dict]] = {}
+    for slot in slots:
+        days.setdefault(slot["day"], []).append(slot)
+    issues, value = [], None
+    try:
+        problem = planning.draft_problem(db, trip, rows)
+        current = [store.as_meeting(r) for r in rows]
+        issues = [planning.describe(db, trip["id"], v) for v in find_violations(problem, current)]
+        value = objective(problem, current)
+    except ValueError:
+        pass  # an incomplete set-up: the trip page says what to fill in
+    return render_template(
+        "trips/draft.html",
+        trip=trip,
+        days=days,
+        delegates=queries.list_delegates(db, trip["id"]),
+        cells={(r["delegate_id"], r["slot_id"]): r for r in rows},
+        rows=rows,
+        issues=issues,
+        value=value,
+        last_run=planning.last_run(db, trip["id"]),
+        report=store.preview(db, trip["id"]),
+        add_form=add_form or _add_form(trip, formdata=None),
+        slot_choices=_slot_choices(trip["id"]),
+        action=ActionForm(),
+    ), status

@@ -1,0 +1,273 @@
+"""From a trip in the database to the planner and back: candidates, the problem, runs, edit checks.
+
+Candidates come from the engine: for each (delegation organisation, host), the track where the
+engine scores the pair best, or, when the pair has approved pairings, the best-scored approved
+track (flagged ``approved``). The planner places pairs scoring at least ``TRIP_MIN_SCORE``,
+approved ones and must-meets; a coordinator may add any pair of the trip by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import gettext as _
+from sqlite_utils import Database
+
+from app import matching
+from app.db import immediate
+from app.orgs.queries import now
+from app.trips import meetings as store
+from app.trips import queries
+from models.planner import Violation, find_violations, plan_greedy, plan_trip
+from models.profiles import TRACKS
+from models.results import Suggestion
+from models.trips import Candidate, Delegate, Host, Meeting, Plan, Slot, TripProblem
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A plan stored as the trip's draft, with the greedy baseline it was compared with."""
+
+    plan: Plan
+    greedy: Plan
+
+
+def setup_problems(db: Database, trip: dict) -> list[str]:
+    """What to fill in before the trip can be planned, in sentences a coordinator reads."""
+    problems = []
+    if not queries.list_slots(db, trip["id"]):
+        problems.append(_("The trip has no meeting slot: set the daily slots."))
+    delegates = queries.list_delegates(db, trip["id"])
+    if not delegates:
+        problems.append(_("The delegation has no delegate: add at least one."))
+    if not queries.list_hosts(db, trip["id"]):
+        problems.append(_("The trip has no host: add the organisations that receive the delegation."))
+    with_delegates = {row["org_id"] for row in delegates}
+    for pair in queries.list_constraints(db, trip["id"]):
+        if pair["kind"] == "must_meet" and pair["delegation_org_id"] not in with_delegates:
+            problems.append(
+                _("%(org)s must meet %(host)s but has no delegate: add one or drop the pair.",
+                  org=pair["org_short_name"], host=pair["host_short_name"])
+            )  # fmt: skip
+    return problems
+
+
+def load_problem(db: Database, trip: dict, candidates: list[Candidate]) -> TripProblem:
+    """The trip as the planner sees it; pairs of organisations without delegates are left out."""
+    slots = [
+        Slot(row["id"], _at(row["day"], row["start"]), _at(row["day"], row["end"]))
+        for row in queries.list_slots(db, trip["id"])
+    ]
+    delegates = tuple(
+        Delegate(row["id"], row["name"], row["org_id"], row["email"])
+        for row in queries.list_delegates(db, trip["id"])
+    )
+    hosts = tuple(_host(row, slots) for row in queries.list_hosts(db, trip["id"]))
+    orgs = {delegate.org_id for delegate in delegates}
+    pairs = {kind: set() for kind in queries.CONSTRAINT_KINDS}
+    for row in queries.list_constraints(db, trip["id"]):
+        if row["delegation_org_id"] in orgs:
+            pairs[row["kind"]].add((row["delegation_org_id"], row["host_org_id"]))
+    return TripProblem(
+        slots=tuple(slots),
+        delegates=delegates,
+        hosts=hosts,
+        candidates=tuple(c for c in candidates if c.delegation_org_id in orgs),
+        must_meet=frozenset(pairs["must_meet"]),
+        must_not_meet=frozenset(pairs["must_not_meet"]),
+    )
+
+
+def _at(day: str, hour: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), datetime.strptime(hour, "%H:%M").time())
+
+
+def _host(row: dict, slots: list[Slot]) -> Host:
+    days = set(row["days"])
+    available = frozenset(slot.id for slot in slots if slot.day.isoformat() in days) if days else None
+    return Host(row["org_id"], row["city"], row["capacity"], available)
+
+
+def engine_candidates(
+    db: Database, trip: dict, org_ids: set[int] | None = None
+) -> dict[tuple[int, int], Candidate]:
+    """(delegation organisation, host) -> its best candidate, for every pair of the trip the engine scores."""
+    hosts = {row["org_id"]: row for row in queries.list_hosts(db, trip["id"])}
+    orgs = {row["org_id"] for row in queries.list_delegates(db, trip["id"])}
+    approved = _approved_tracks(db)
+    names = {row[0]: row[1] for row in db.execute("SELECT id, short_name FROM organisations")}
+    top_k = max(len(matching.get_index(db).orgs), 1)
+    found: dict[tuple[int, int], dict[str, Suggestion]] = {}
+    for org_id in sorted(orgs if org_ids is None else orgs & org_ids):
+        for track in TRACKS:
+            for suggestion in matching.suggestions_for(db, org_id, track, top_k=top_k):
+                if suggestion.org_id in hosts:
+                    found.setdefault((org_id, suggestion.org_id), {})[track] = suggestion
+    # Reasons are data (published, compared on republication, exported): always in the default language.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return {
+            pair: _candidate(pair, by_track, approved.get(frozenset(pair), set()), names[pair[0]])
+            for pair, by_track in found.items()
+        }
+
+
+def _approved_tracks(db: Database) -> dict[frozenset[int], set[str]]:
+    tracks: dict[frozenset[int], set[str]] = {}
+    for bfc_id, qc_id, track in db.execute(
+        "SELECT bfc_org_id, qc_org_id, track FROM pairings WHERE status = 'approved'"
+    ):
+        tracks.setdefault(frozenset((bfc_id, qc_id)), set()).add(track)
+    return tracks
+
+
+def _candidate(
+    pair: tuple[int, int], by_track: dict[str, Suggestion], approved: set[str], org_name: str
+) -> Candidate:
+    """The pair's candidate: its best approved track if any, else its best-scored track."""
+    pool = {track: s for track, s in by_track.items() if track in approved} or by_track
+    best = max(pool.values(), key=lambda s: (s.score, -TRACKS.index(s.track)))
+    is_approved = bool(approved & set(pool))
+    reason = _reason(best, is_approved, org_name)
+    return Candidate(pair[0], pair[1], best.track, float(best.score), is_approved, reason)
+
+
+def _reason(suggestion: Suggestion, approved: bool, org_name: str) -> str:
+    """One line: approval, shared topics and which way the fit runs (the track is shown apart)."""
+    parts = [_("approved pairing")] if approved else []
+    topics = [topic.label(str(get_locale() or "fr")) for topic in suggestion.evidence.shared_topics[:3]]
+    if topics:
+        parts.append(_("shared topics: %(topics)s", topics=", ".join(topics)))
+    direction = suggestion.evidence.direction
+    if direction == "partner_offers":
+        parts.append(
+            _("%(offering)s offers what %(seeking)s seeks", offering=suggestion.short_name, seeking=org_name)
+        )
+    elif direction == "we_offer":
+        parts.append(
+            _("%(offering)s offers what %(seeking)s seeks", offering=org_name, seeking=suggestion.short_name)
+        )
+    elif direction == "both":
+        parts.append(_("each offers what the other seeks"))
+    return " · ".join(parts) or _("engine score %(score)d/100", score=round(suggestion.score * 100))
+
+
+def plannable(
+    candidates: dict[tuple[int, int], Candidate], must_meet: frozenset, min_score: float
+) -> list[Candidate]:
+    """The candidates the planner may place: good enough, approved, or must-meet."""
+    return [
+        c for pair, c in sorted(candidates.items()) if c.score >= min_score or c.approved or pair in must_meet
+    ]
+
+
+def run_plan(db: Database, trip: dict, user_id: int | None, time_limit: float | None = None) -> PlanRun:
+    """Plan the trip, store the plan as its draft (replacing the old one) with a run record."""
+    config = current_app.config
+    candidates = engine_candidates(db, trip)
+    problem = load_problem(db, trip, [])
+    problem = replace(
+        problem, candidates=tuple(plannable(candidates, problem.must_meet, config["TRIP_MIN_SCORE"]))
+    )
+    plan = plan_trip(problem, time_limit=time_limit or config["TRIP_PLAN_SECONDS"])
+    greedy = plan_greedy(problem)
+    approved = {pair for pair, c in candidates.items() if c.approved}
+    with immediate(db):
+        store.replace_draft(db, trip["id"], list(plan.meetings), approved)
+        db.table("trip_plan_runs").insert(
+            {
+                "trip_id": trip["id"],
+                "user_id": user_id,
+                "created_at": now(),
+                "method": plan.method,
+                "objective": plan.objective,
+                "greedy_objective": greedy.objective,
+                "seconds": plan.seconds,
+                "meetings": len(plan.meetings),
+                "notes": json.dumps(list(plan.notes)),
+            }
+        )
+    return PlanRun(plan, greedy)
+
+
+def last_run(db: Database, trip_id: int) -> dict | None:
+    """The trip's latest plan run with who ran it (notes as a list), or None."""
+    row = next(
+        db.query(
+            "SELECT r.*, u.email AS user_email FROM trip_plan_runs r LEFT JOIN users u ON u.id = r.user_id "
+            "WHERE r.trip_id = ? ORDER BY r.id DESC LIMIT 1",
+            [trip_id],
+        ),
+        None,
+    )
+    return {**row, "notes": json.loads(row["notes"])} if row else None
+
+
+def draft_problem(db: Database, trip: dict, rows: list[dict], extra: Candidate | None = None) -> TripProblem:
+    """The trip's problem with the draft's own meetings (and ``extra``) as candidates, to judge edits."""
+    candidates = {
+        (row["delegation_org_id"], row["host_org_id"]): Candidate(
+            row["delegation_org_id"],
+            row["host_org_id"],
+            row["track"],
+            row["score"],
+            bool(row["approved"]),
+            row["reason"],
+        )
+        for row in rows
+    }
+    if extra is not None:
+        candidates.setdefault((extra.delegation_org_id, extra.host_org_id), extra)
+    return load_problem(db, trip, list(candidates.values()))
+
+
+def new_violations(problem: TripProblem, before: list[Meeting], after: list[Meeting]) -> list[Violation]:
+    """The rules an edit would break that the draft did not already break."""
+    known = set(find_violations(problem, before))
+    return [violation for violation in find_violations(problem, after) if violation not in known]
+
+
+def describe(db: Database, trip_id: int, violation: Violation) -> str:
+    """A violated rule in a sentence, with names and times instead of ids."""
+    names = _names(db, trip_id)
+    values = {
+        "delegate": names["delegates"].get(violation.delegate_id, "?"),
+        "org": names["orgs"].get(violation.org_id, "?"),
+        "host": names["orgs"].get(violation.host_org_id, "?"),
+        "when": names["slots"].get(violation.slot_id, "?"),
+        "day": violation.day.isoformat() if violation.day else "?",
+    }
+    messages = {
+        "delegate_busy": _("%(delegate)s already has a meeting at %(when)s.", **values),
+        "host_full": _("%(host)s already holds as many meetings as it can at %(when)s.", **values),
+        "pair_repeated": _("%(org)s already meets %(host)s during this trip.", **values),
+        "city_change": _("%(delegate)s would meet in two cities on %(day)s: one city per day.", **values),
+        "must_not_meet": _("%(org)s must not meet %(host)s.", **values),
+        "must_meet": _("%(org)s must meet %(host)s during this trip.", **values),
+        "unavailable": _("%(host)s does not receive the delegation at %(when)s.", **values),
+        "organisation": _("%(delegate)s is not a delegate of %(org)s.", **values),
+        "no_candidate": _("The engine has no score for %(org)s and %(host)s.", **values),
+    }
+    return messages.get(violation.rule, _("The meeting refers to something the trip does not have."))
+
+
+def _names(db: Database, trip_id: int) -> dict[str, dict]:
+    delegates = {row["id"]: row["name"] for row in queries.list_delegates(db, trip_id)}
+    orgs = {row[0]: row[1] for row in db.execute("SELECT id, short_name FROM organisations")}
+    slots = {row["id"]: f"{row['day']} {row['start']}" for row in queries.list_slots(db, trip_id)}
+    return {"delegates": delegates, "orgs": orgs, "slots": slots}
+
+
+def plan_summary(run: PlanRun) -> str:
+    """The flash after planning: meetings, objective against the greedy baseline, time."""
+    return ngettext(
+        "Planned %(num)d meeting: objective %(objective).2f (greedy %(greedy).2f), in %(seconds).2f s.",
+        "Planned %(num)d meetings: objective %(objective).2f (greedy %(greedy).2f), in %(seconds).2f s.",
+        len(run.plan.meetings),
+        objective=run.plan.objective,
+        greedy=run.greedy.objective,
+        seconds=run.plan.seconds,
+    )

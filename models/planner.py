@@ -1,0 +1,395 @@
+"""Trip planning: who meets whom and when, as a mixed-integer programme solved by HiGHS (scipy.milp).
+
+The programme is the one of issue #5 (binary ``x[d, h, s]``: delegate ``d`` meets host ``h`` in slot
+``s``), solved in two exact stages because slots of one day in which the same hosts receive are
+interchangeable:
+
+1. **Which meetings, on which day.** Slots are grouped by (day, hosts receiving). Binary
+   ``x[d, h, g]``: delegate ``d`` meets host ``h`` in some slot of group ``g``; it exists only where a
+   candidate joins ``d``'s organisation and ``h``, the pair is not must-not-meet and ``h`` receives
+   in ``g``. Binary ``y[d, day, city]``: delegate ``d`` spends that day in that city. Continuous ``m``:
+   the meetings of the least-served delegation organisation. Constraints:
+
+   - ``Σ_{h in city} x[d, h, g] ≤ |g| · y[d, day(g), city]`` and ``Σ_city y[d, day, city] ≤ 1``: one
+     city per delegate and day, and at most one meeting per slot;
+   - ``Σ_d x[d, h, g] ≤ capacity(h) · |g|``: host capacity;
+   - ``Σ_{d in o, g} x[d, h, g] ≤ 1``: each (delegation organisation, host) pair meets at most once in
+     the trip, across the organisation's delegates;
+   - ``m ≤ Σ x`` over the meetings of each delegation organisation that has a candidate.
+
+2. **Which slot.** Per group, a small MILP gives each chosen meeting one slot (one meeting per
+   delegate per slot, ``capacity`` per host per slot), earliest first. By König's edge-colouring
+   theorem this always succeeds, so both stages together reach the optimum of the per-slot
+   programme, 20 to 50 times faster (see ``python -m bench.bench_planner``).
+
+Objective (maximised), the same as :func:`objective` computes for any plan::
+
+    Σ value · x  +  FAIRNESS_WEIGHT · m        value = score (+ APPROVED_BONUS for an approved pairing)
+
+Two tie-breakers, worth less than any score difference, choose among equally good plans: each
+delegate's meetings spread evenly over the days (at most an even share a day before a 10⁻⁵ penalty
+per extra meeting), and earlier slots first.
+
+A meeting is worth at most ``1 + APPROVED_BONUS = 1.5``; ``FAIRNESS_WEIGHT = 2`` makes one more
+meeting for the least-served organisation worth more than any single other meeting (max-min fair
+share), so an organisation is left with none only when none of its candidates can be placed.
+
+Must-meet pairs are met exactly once whenever that is possible: the solver sees them with a weight
+larger than every other term together, places as many as can be placed, and the plan's notes name
+the others instead of failing. Plans compare by (must-meets placed, objective); the greedy baseline
+is returned whenever the solver's answer is not at least as good (or missing at the time limit), so
+:func:`plan_trip` is never worse than :func:`plan_greedy`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from models.trip_rules import TripLookup, Violation, check_plan, find_violations, validate_problem
+from models.trips import Candidate, Meeting, Plan, TripProblem
+
+__all__ = [
+    "APPROVED_BONUS",
+    "FAIRNESS_WEIGHT",
+    "Violation",
+    "check_plan",
+    "find_violations",
+    "meeting_value",
+    "objective",
+    "plan_greedy",
+    "plan_trip",
+    "validate_problem",
+]
+
+APPROVED_BONUS = 0.5
+FAIRNESS_WEIGHT = 2.0
+# Tie-breakers among equally good plans, too small to trade away any real value (scores have 4 decimals):
+SPREAD_PENALTY = 1e-5  # per meeting a delegate has on a day beyond an even share of the trip's days
+EARLY_BONUS = 1e-6  # prefers earlier slots
+MIP_REL_GAP = 1e-7
+
+
+def meeting_value(candidate: Candidate) -> float:
+    """What placing a candidate is worth: its score, plus a bonus for an approved pairing."""
+    return candidate.score + (APPROVED_BONUS if candidate.approved else 0.0)
+
+
+def objective(problem: TripProblem, meetings: Iterable[Meeting]) -> float:
+    """The planner's objective for any meetings: Σ value + FAIRNESS_WEIGHT × fewest per organisation."""
+    lookup = TripLookup(problem)
+    total, per_org = 0.0, Counter()
+    for meeting in meetings:
+        candidate = lookup.candidates.get((meeting.delegation_org_id, meeting.host_org_id))
+        total += meeting_value(candidate) if candidate else meeting.score
+        per_org[meeting.delegation_org_id] += 1
+    fair = lookup.fair_orgs()
+    return total + FAIRNESS_WEIGHT * (min(per_org[org] for org in fair) if fair else 0)
+
+
+def plan_greedy(problem: TripProblem) -> Plan:
+    """The baseline: must-meets first, then candidates by value, each in the first slot where it fits."""
+    started = time.perf_counter()
+    validate_problem(problem)
+    lookup = TripLookup(problem)
+    schedule = _Schedule(lookup)
+    order = sorted(
+        lookup.plannable(),
+        key=lambda c: (
+            (c.delegation_org_id, c.host_org_id) not in problem.must_meet,
+            -meeting_value(c),
+            c.delegation_org_id,
+            c.host_org_id,
+        ),
+    )
+    for candidate in order:
+        schedule.place_first(candidate)
+    meetings = _sorted(lookup, schedule.meetings)
+    return Plan(
+        meetings=meetings,
+        objective=objective(problem, meetings),
+        method="greedy",
+        seconds=time.perf_counter() - started,
+        notes=_must_meet_notes(lookup, meetings),
+    )
+
+
+def plan_trip(problem: TripProblem, *, time_limit: float = 10.0) -> Plan:
+    """The best plan HiGHS finds within ``time_limit`` seconds, never worse than :func:`plan_greedy`."""
+    if not time_limit > 0:
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit}")
+    started = time.perf_counter()
+    greedy = plan_greedy(problem)
+    lookup = TripLookup(problem)
+    model = _Model(lookup)
+    result = model.solve(time_limit)
+    notes = []
+    if result.status == 1:
+        notes.append(
+            f"the solver stopped at the time limit of {time_limit:g} s; its best plan so far is used"
+        )
+    remaining = time_limit - (time.perf_counter() - started)
+    meetings = model.meetings(result.x, remaining) if result.x is not None else None
+    if meetings is None or _rank(problem, meetings) < _rank(problem, greedy.meetings):
+        notes.append("the greedy baseline is kept: the solver found nothing better within the time limit")
+        meetings, method = greedy.meetings, "greedy"
+    else:
+        method = "milp"
+    return Plan(
+        meetings=meetings,
+        objective=objective(problem, meetings),
+        method=method,
+        seconds=time.perf_counter() - started,
+        notes=(*_must_meet_notes(lookup, meetings), *notes),
+    )
+
+
+def _rank(problem: TripProblem, meetings: tuple[Meeting, ...]) -> tuple[int, float]:
+    """How plans compare: must-meets placed first, then the objective."""
+    placed = {(m.delegation_org_id, m.host_org_id) for m in meetings} & problem.must_meet
+    return len(placed), round(
+        objective(problem, meetings), 9
+    )  # sums in another order differ in the 15th digit
+
+
+def _make_meeting(lookup: TripLookup, delegate_id: int, candidate: Candidate, slot_id: int) -> Meeting:
+    return Meeting(
+        delegate_id=delegate_id,
+        delegation_org_id=candidate.delegation_org_id,
+        host_org_id=candidate.host_org_id,
+        slot_id=slot_id,
+        track=candidate.track,
+        score=candidate.score,
+        reason=candidate.reason,
+    )
+
+
+def _sorted(lookup: TripLookup, meetings: Iterable[Meeting]) -> tuple[Meeting, ...]:
+    position = {slot_id: i for i, slot_id in enumerate(lookup.slot_order)}
+    return tuple(sorted(meetings, key=lambda m: (position[m.slot_id], m.delegate_id, m.host_org_id)))
+
+
+def _must_meet_notes(lookup: TripLookup, meetings: Iterable[Meeting]) -> tuple[str, ...]:
+    """One note per must-meet pair the plan leaves out, saying why when the reason is simple."""
+    met = {(m.delegation_org_id, m.host_org_id) for m in meetings}
+    notes = []
+    for org_id, host_id in sorted(lookup.problem.must_meet - met):
+        if (org_id, host_id) not in lookup.candidates:
+            why = "they are not a candidate pair (no track or score)"
+        elif not lookup.host_slots(host_id):
+            why = "the host receives in no slot"
+        else:
+            why = "it conflicts with host capacity, cities of the day or other must-meets"
+        notes.append(f"must-meet not placed: organisation {org_id} with host {host_id}: {why}")
+    return tuple(notes)
+
+
+class _Schedule:
+    """The greedy baseline's bookkeeping: who is busy when, host loads, pairs used, city of each day."""
+
+    def __init__(self, lookup: TripLookup) -> None:
+        self.lookup = lookup
+        self.meetings: list[Meeting] = []
+        self.busy: set[tuple[int, int]] = set()
+        self.load: Counter = Counter()
+        self.pairs: set[tuple[int, int]] = set()
+        self.city: dict[tuple[int, date], str] = {}
+
+    def fits(self, delegate_id: int, host_org_id: int, slot_id: int) -> bool:
+        """Whether the meeting keeps every rule given what is already placed."""
+        host = self.lookup.hosts[host_org_id]
+        day = self.lookup.slots[slot_id].day
+        return (
+            (delegate_id, slot_id) not in self.busy
+            and self.load[(host_org_id, slot_id)] < host.capacity
+            and self.city.get((delegate_id, day), host.city) == host.city
+        )
+
+    def place_first(self, candidate: Candidate) -> bool:
+        """Place the candidate in the earliest slot (then first delegate) where it fits."""
+        pair = (candidate.delegation_org_id, candidate.host_org_id)
+        if pair in self.pairs:
+            return False
+        for slot_id in self.lookup.host_slots(candidate.host_org_id):
+            for delegate in self.lookup.delegates_of[candidate.delegation_org_id]:
+                if self.fits(delegate.id, candidate.host_org_id, slot_id):
+                    self._add(delegate.id, candidate, slot_id)
+                    return True
+        return False
+
+    def _add(self, delegate_id: int, candidate: Candidate, slot_id: int) -> None:
+        self.meetings.append(_make_meeting(self.lookup, delegate_id, candidate, slot_id))
+        self.busy.add((delegate_id, slot_id))
+        self.load[(candidate.host_org_id, slot_id)] += 1
+        self.pairs.add((candidate.delegation_org_id, candidate.host_org_id))
+        day = self.lookup.slots[slot_id].day
+        self.city[(delegate_id, day)] = self.lookup.hosts[candidate.host_org_id].city
+
+
+class _Model:
+    """The MILP over groups of interchangeable slots: columns x (delegate, candidate, group), y, over, m."""
+
+    def __init__(self, lookup: TripLookup) -> None:
+        self.lookup = lookup
+        self.groups = _slot_groups(lookup)
+        self.x: list[tuple[int, Candidate, int]] = [
+            (delegate.id, candidate, g)
+            for candidate in lookup.plannable()
+            for delegate in lookup.delegates_of[candidate.delegation_org_id]
+            for g, (_day, hosts, _slots) in enumerate(self.groups)
+            if candidate.host_org_id in hosts
+        ]
+        days = sorted({(d, self.groups[g][0], lookup.hosts[c.host_org_id].city) for d, c, g in self.x})
+        self.y = {key: len(self.x) + i for i, key in enumerate(days)}
+        delegate_days = sorted({(d, day) for d, day, _city in days})
+        self.over = {key: len(self.x) + len(self.y) + i for i, key in enumerate(delegate_days)}
+        self.m = len(self.x) + len(self.y) + len(self.over)
+        self.rows: list[tuple[list[int], list[float], float]] = []
+
+    def solve(self, time_limit: float):
+        """Run HiGHS; the result's ``x`` is None when no solution was found."""
+        n = self.m + 1
+        self._constraints()
+        integrality, upper = np.ones(n), np.ones(n)
+        continuous = [*self.over.values(), self.m]
+        integrality[continuous], upper[continuous] = 0, np.inf
+        return milp(
+            -self._gains(n),
+            integrality=integrality,
+            bounds=Bounds(np.zeros(n), upper),
+            constraints=_linear(self.rows, n),
+            options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
+        )
+
+    def meetings(self, solution: np.ndarray, time_limit: float) -> tuple[Meeting, ...] | None:
+        """The meetings a solution chooses, each given its slot within its group (None if that fails)."""
+        chosen: dict[int, list[tuple[int, Candidate]]] = defaultdict(list)
+        for (d, c, g), value in zip(self.x, solution[: len(self.x)], strict=True):
+            if value > 0.5:
+                chosen[g].append((d, c))
+        meetings = []
+        for g, pairs in sorted(chosen.items()):
+            placed = _assign_slots(self.lookup, self.groups[g][2], pairs, time_limit)
+            if placed is None:
+                return None
+            meetings += placed
+        return _sorted(self.lookup, meetings)
+
+    def _gains(self, n: int) -> np.ndarray:
+        """Objective coefficients (to maximise): values, tie-breakers, must-meet weight, fairness."""
+        lookup, must = self.lookup, self.lookup.problem.must_meet
+        plannable = lookup.plannable()
+        weight = 1.0 + sum(meeting_value(c) for c in plannable) + FAIRNESS_WEIGHT * len(plannable)
+        gains = np.zeros(n)
+        for i, (_d, c, g) in enumerate(self.x):
+            early = EARLY_BONUS * (1 - g / len(self.groups))
+            gains[i] = (
+                meeting_value(c) + early + (weight if (c.delegation_org_id, c.host_org_id) in must else 0)
+            )
+        gains[list(self.over.values())] = -SPREAD_PENALTY
+        gains[self.m] = FAIRNESS_WEIGHT if lookup.fair_orgs() else 0.0
+        return gains
+
+    def _constraints(self) -> None:
+        by_city, by_host, by_pair, by_org = (defaultdict(list) for _ in range(4))
+        for i, (d, c, g) in enumerate(self.x):
+            day, city = self.groups[g][0], self.lookup.hosts[c.host_org_id].city
+            by_city[(d, g, day, city)].append(i)
+            by_host[(c.host_org_id, g)].append(i)
+            by_pair[(c.delegation_org_id, c.host_org_id)].append(i)
+            by_org[c.delegation_org_id].append(i)
+        for (d, g, day, city), columns in by_city.items():  # at most one meeting per slot of the group
+            size = float(len(self.groups[g][2]))
+            self.rows.append((columns + [self.y[(d, day, city)]], [1.0] * len(columns) + [-size], 0.0))
+        days: dict[tuple[int, date], list[int]] = defaultdict(list)
+        for (d, day, _city), column in self.y.items():
+            days[(d, day)].append(column)
+        for columns in days.values():  # one city per delegate and day
+            self.rows.append((columns, [1.0] * len(columns), 1.0))
+        for (host_id, g), columns in by_host.items():
+            capacity = self.lookup.hosts[host_id].capacity * len(self.groups[g][2])
+            self.rows.append((columns, [1.0] * len(columns), float(capacity)))
+        for columns in by_pair.values():
+            self.rows.append((columns, [1.0] * len(columns), 1.0))
+        self._spread_rows()
+        for columns in by_org.values():  # m ≤ meetings of each organisation with a candidate
+            self.rows.append(([self.m, *columns], [1.0] + [-1.0] * len(columns), 0.0))
+
+    def _spread_rows(self) -> None:
+        """A delegate's meetings a day beyond an even share count in ``over`` (a tie-breaker)."""
+        per_day: dict[tuple[int, date], list[int]] = defaultdict(list)
+        for i, (d, _c, g) in enumerate(self.x):
+            per_day[(d, self.groups[g][0])].append(i)
+        n_days = len({day for day, _hosts, _slots in self.groups})
+        plannable = Counter(c.delegation_org_id for c in self.lookup.plannable())
+        for (d, day), columns in per_day.items():
+            org = self.lookup.delegates[d].org_id
+            share = max(1, -(-plannable[org] // (len(self.lookup.delegates_of[org]) * n_days)))
+            self.rows.append(([*columns, self.over[(d, day)]], [1.0] * len(columns) + [-1.0], float(share)))
+
+
+def _slot_groups(lookup: TripLookup) -> list[tuple[date, frozenset[int], list[int]]]:
+    """Slots grouped by day and by the set of hosts receiving in them, in time order."""
+    groups: dict[tuple[date, frozenset[int]], list[int]] = {}
+    for slot_id in lookup.slot_order:
+        hosts = frozenset(h for h in lookup.hosts if lookup.available(h, slot_id))
+        groups.setdefault((lookup.slots[slot_id].day, hosts), []).append(slot_id)
+    return [(day, hosts, slots) for (day, hosts), slots in groups.items()]
+
+
+def _assign_slots(
+    lookup: TripLookup, slots: list[int], pairs: list[tuple[int, Candidate]], time_limit: float
+) -> list[Meeting] | None:
+    """Give each meeting chosen in a group one of its slots, earliest first; None if HiGHS fails.
+
+    Always feasible (König's edge-colouring theorem, each host split into ``capacity`` copies): the
+    first stage gives every delegate at most ``len(slots)`` meetings in the group and every host at
+    most ``capacity × len(slots)``. Column ``i * len(slots) + k``: meeting ``i`` in slot ``k``.
+    """
+    width = len(slots)
+    rows = [([i * width + k for k in range(width)], [1.0] * width, 1.0) for i in range(len(pairs))]
+    lower = [1.0] * len(pairs)  # every meeting gets exactly one slot
+    by_delegate, by_host = defaultdict(list), defaultdict(list)
+    for i, (delegate_id, candidate) in enumerate(pairs):
+        by_delegate[delegate_id].append(i)
+        by_host[candidate.host_org_id].append(i)
+    limits = [(indices, 1.0) for indices in by_delegate.values()]
+    limits += [(indices, float(lookup.hosts[host_id].capacity)) for host_id, indices in by_host.items()]
+    for indices, limit in limits:
+        for k in range(width):
+            rows.append(([i * width + k for i in indices], [1.0] * len(indices), limit))
+            lower.append(-np.inf)
+    later = np.tile(np.arange(width, dtype=float), len(pairs))
+    result = milp(
+        later,
+        integrality=np.ones(len(later)),
+        bounds=Bounds(0, 1),
+        constraints=_linear(rows, len(later), np.array(lower)),
+        options={"time_limit": max(time_limit, 1.0)},
+    )
+    if result.x is None:
+        return None
+    return [
+        _make_meeting(lookup, pairs[column // width][0], pairs[column // width][1], slots[column % width])
+        for column in np.flatnonzero(result.x > 0.5)
+    ]
+
+
+def _linear(rows: list[tuple[list[int], list[float], float]], n: int, lower=None) -> LinearConstraint | None:
+    """Rows (columns, coefficients, upper bound) as one sparse constraint; lower bounds default to -inf."""
+    if not rows:
+        return None
+    r, c, data = [], [], []
+    for index, (columns, coefficients, _upper) in enumerate(rows):
+        r += [index] * len(columns)
+        c += columns
+        data += coefficients
+    a = coo_matrix((data, (r, c)), shape=(len(rows), n)).tocsr()
+    upper = np.array([row[2] for row in rows])
+    return LinearConstraint(a, np.full(len(rows), -np.inf) if lower is None else lower, upper)

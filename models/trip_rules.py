@@ -1,0 +1,282 @@
+"""The rules a trip plan obeys: input validation, shared lookups, and every violated rule of a plan.
+
+The planner (``models/planner.py``) builds its MILP and its greedy baseline from :class:`TripLookup`,
+and :func:`find_violations` judges any list of meetings (the solver's, the baseline's, or a
+coordinator's hand edit) by the same rules:
+
+- ``unknown``: a meeting names a delegate, host or slot the trip does not have;
+- ``organisation``: the meeting's delegation organisation is not its delegate's;
+- ``no_candidate``: the (organisation, host) pair is not a candidate;
+- ``no_track``: the meeting carries no track;
+- ``must_not_meet``: a must-not-meet pair meets;
+- ``unavailable``: the host does not receive in that slot;
+- ``delegate_busy``: a delegate has two meetings in one slot;
+- ``host_full``: a host holds more meetings in a slot than its capacity;
+- ``pair_repeated``: a delegation organisation meets the same host twice in the trip;
+- ``city_change``: a delegate meets in two cities on one day;
+- ``must_meet``: a must-meet pair does not meet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from models.trips import Candidate, Delegate, Host, Meeting, Slot, TripProblem
+
+RULES = (
+    "unknown",
+    "organisation",
+    "no_candidate",
+    "no_track",
+    "must_not_meet",
+    "unavailable",
+    "delegate_busy",
+    "host_full",
+    "pair_repeated",
+    "city_change",
+    "must_meet",
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: its code (one of :data:`RULES`), who and when it concerns, and a message."""
+
+    rule: str
+    message: str
+    delegate_id: int | None = None
+    org_id: int | None = None
+    host_org_id: int | None = None
+    slot_id: int | None = None
+    day: date | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class TripLookup:
+    """Indexes over a validated problem: slots in time order, delegates per organisation, candidates."""
+
+    def __init__(self, problem: TripProblem) -> None:
+        self.problem = problem
+        self.slots: dict[int, Slot] = {slot.id: slot for slot in problem.slots}
+        self.slot_order: list[int] = [
+            slot.id for slot in sorted(problem.slots, key=lambda s: (s.start, s.id))
+        ]
+        self.hosts: dict[int, Host] = {host.org_id: host for host in problem.hosts}
+        self.delegates: dict[int, Delegate] = {delegate.id: delegate for delegate in problem.delegates}
+        self.delegates_of: dict[int, list[Delegate]] = defaultdict(list)
+        for delegate in sorted(problem.delegates, key=lambda d: d.id):
+            self.delegates_of[delegate.org_id].append(delegate)
+        self.candidates: dict[tuple[int, int], Candidate] = {
+            (c.delegation_org_id, c.host_org_id): c for c in problem.candidates
+        }
+
+    def available(self, host_org_id: int, slot_id: int) -> bool:
+        """Whether the host receives in the slot."""
+        host = self.hosts[host_org_id]
+        return host.available_slots is None or slot_id in host.available_slots
+
+    def host_slots(self, host_org_id: int) -> list[int]:
+        """The slots, in time order, in which the host receives."""
+        return [slot_id for slot_id in self.slot_order if self.available(host_org_id, slot_id)]
+
+    def plannable(self) -> list[Candidate]:
+        """Candidates the planner may place: not must-not-meet, and the host receives at least once."""
+        return [
+            candidate
+            for pair, candidate in sorted(self.candidates.items())
+            if pair not in self.problem.must_not_meet and self.host_slots(candidate.host_org_id)
+        ]
+
+    def fair_orgs(self) -> list[int]:
+        """Delegation organisations with at least one plannable candidate: the fair-share term covers them."""
+        return sorted({candidate.delegation_org_id for candidate in self.plannable()})
+
+
+def validate_problem(problem: TripProblem) -> None:
+    """Raise ValueError naming everything to change when the problem is not plannable."""
+    problems = [*_slot_problems(problem.slots), *_people_problems(problem)]
+    if not problems:
+        problems = [*_candidate_problems(problem), *_pair_problems(problem)]
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _slot_problems(slots: Iterable[Slot]) -> list[str]:
+    slots = sorted(slots, key=lambda s: (s.start, s.id))
+    if not slots:
+        return ["the trip has no meeting slot: add at least one slot"]
+    problems = [f"slot id {i} is used twice: give each slot its own id" for i, n in _repeats(slots, "id")]
+    problems += [
+        f"slot {s.id} ends before it starts: its end must be after {s.start}"
+        for s in slots
+        if s.end <= s.start
+    ]
+    for before, after in zip(slots, slots[1:], strict=False):
+        if after.start < before.end:
+            problems.append(f"slots {before.id} and {after.id} overlap: shorten or move one of them")
+    return problems
+
+
+def _people_problems(problem: TripProblem) -> list[str]:
+    problems = []
+    if not problem.delegates:
+        problems.append("the delegation has no delegate: add at least one")
+    if not problem.hosts:
+        problems.append("the trip has no host: add at least one host organisation")
+    problems += [f"delegate id {i} is used twice" for i, _ in _repeats(problem.delegates, "id")]
+    problems += [f"host organisation {i} is listed twice" for i, _ in _repeats(problem.hosts, "org_id")]
+    slot_ids = {slot.id for slot in problem.slots}
+    for host in problem.hosts:
+        if host.capacity < 1:
+            problems.append(f"host {host.org_id} has capacity {host.capacity}: it must be at least 1")
+        if not host.city.strip():
+            problems.append(f"host {host.org_id} has no city: give it the city where it receives")
+        if host.available_slots is not None and not host.available_slots <= slot_ids:
+            unknown = sorted(host.available_slots - slot_ids)
+            problems.append(
+                f"host {host.org_id} is available in unknown slot(s) {unknown}: use the trip's slot ids"
+            )
+    return problems
+
+
+def _candidate_problems(problem: TripProblem) -> list[str]:
+    hosts = {host.org_id for host in problem.hosts}
+    orgs = {delegate.org_id for delegate in problem.delegates}
+    problems, seen = [], set()
+    for c in problem.candidates:
+        pair = (c.delegation_org_id, c.host_org_id)
+        if pair in seen:
+            problems.append(f"candidate {pair} is given twice: keep one per (organisation, host) pair")
+        seen.add(pair)
+        if c.host_org_id not in hosts:
+            problems.append(f"candidate {pair} names host {c.host_org_id}, which is not a host of the trip")
+        if c.delegation_org_id not in orgs:
+            problems.append(
+                f"candidate {pair} names organisation {c.delegation_org_id}, which has no delegate"
+            )
+        if not 0.0 <= c.score <= 1.0:
+            problems.append(f"candidate {pair} has score {c.score}: scores must be between 0 and 1")
+    return problems
+
+
+def _pair_problems(problem: TripProblem) -> list[str]:
+    hosts = {host.org_id for host in problem.hosts}
+    orgs = {delegate.org_id for delegate in problem.delegates}
+    problems = []
+    for kind, pairs in (("must-meet", problem.must_meet), ("must-not-meet", problem.must_not_meet)):
+        for org_id, host_id in sorted(pairs):
+            if org_id not in orgs:
+                problems.append(f"{kind} pair ({org_id}, {host_id}): organisation {org_id} has no delegate")
+            if host_id not in hosts:
+                problems.append(f"{kind} pair ({org_id}, {host_id}): {host_id} is not a host of the trip")
+    for pair in sorted(problem.must_meet & problem.must_not_meet):
+        problems.append(f"pair {pair} is both must-meet and must-not-meet: keep one of the two")
+    return problems
+
+
+def _repeats(items: Iterable, attribute: str) -> list[tuple[int, int]]:
+    counts = Counter(getattr(item, attribute) for item in items)
+    return sorted((key, n) for key, n in counts.items() if n > 1)
+
+
+def find_violations(problem: TripProblem, meetings: Iterable[Meeting]) -> list[Violation]:
+    """Every rule the meetings break, in the order of :data:`RULES` (empty when the plan is valid)."""
+    validate_problem(problem)
+    lookup = TripLookup(problem)
+    known, found = [], []
+    for meeting in meetings:
+        problems = _meeting_violations(lookup, meeting)
+        found += problems
+        if not any(v.rule == "unknown" for v in problems):
+            known.append(meeting)
+    found += _shared_violations(lookup, known)
+    return sorted(found, key=lambda v: RULES.index(v.rule))
+
+
+def check_plan(problem: TripProblem, meetings: Iterable[Meeting]) -> list[str]:
+    """The message of every violated constraint (empty when the plan is valid)."""
+    return [violation.message for violation in find_violations(problem, meetings)]
+
+
+def _meeting_violations(lookup: TripLookup, m: Meeting) -> list[Violation]:
+    """The rules one meeting breaks on its own."""
+    who = {
+        "delegate_id": m.delegate_id,
+        "org_id": m.delegation_org_id,
+        "host_org_id": m.host_org_id,
+        "slot_id": m.slot_id,
+    }
+    if (
+        m.delegate_id not in lookup.delegates
+        or m.host_org_id not in lookup.hosts
+        or m.slot_id not in lookup.slots
+    ):
+        return [
+            Violation("unknown", f"meeting {m} names a delegate, host or slot the trip does not have", **who)
+        ]
+    found = []
+    pair = (m.delegation_org_id, m.host_org_id)
+    if lookup.delegates[m.delegate_id].org_id != m.delegation_org_id:
+        found.append(
+            Violation("organisation", f"delegate {m.delegate_id} is not from organisation {pair[0]}", **who)
+        )
+    if pair not in lookup.candidates:
+        found.append(
+            Violation(
+                "no_candidate", f"organisation {pair[0]} and host {pair[1]} are not a candidate pair", **who
+            )
+        )
+    if not m.track:
+        found.append(Violation("no_track", f"the meeting of {pair} in slot {m.slot_id} has no track", **who))
+    if pair in lookup.problem.must_not_meet:
+        found.append(
+            Violation("must_not_meet", f"organisation {pair[0]} must not meet host {pair[1]}", **who)
+        )
+    if not lookup.available(m.host_org_id, m.slot_id):
+        found.append(Violation("unavailable", f"host {pair[1]} does not receive in slot {m.slot_id}", **who))
+    return found
+
+
+def _shared_violations(lookup: TripLookup, meetings: list[Meeting]) -> list[Violation]:
+    """The rules that several meetings break together, and must-meets left out."""
+    found = []
+    for (delegate_id, slot_id), n in Counter((m.delegate_id, m.slot_id) for m in meetings).items():
+        if n > 1:
+            text = f"delegate {delegate_id} has {n} meetings in slot {slot_id}"
+            found.append(Violation("delegate_busy", text, delegate_id=delegate_id, slot_id=slot_id))
+    for (host_id, slot_id), n in Counter((m.host_org_id, m.slot_id) for m in meetings).items():
+        capacity = lookup.hosts[host_id].capacity
+        if n > capacity:
+            text = f"host {host_id} has {n} meetings in slot {slot_id}, more than its capacity {capacity}"
+            found.append(Violation("host_full", text, host_org_id=host_id, slot_id=slot_id))
+    pairs = Counter((m.delegation_org_id, m.host_org_id) for m in meetings)
+    for (org_id, host_id), n in pairs.items():
+        if n > 1:
+            text = f"organisation {org_id} meets host {host_id} {n} times"
+            found.append(Violation("pair_repeated", text, org_id=org_id, host_org_id=host_id))
+    found += _city_violations(lookup, meetings)
+    for org_id, host_id in sorted(lookup.problem.must_meet - set(pairs)):
+        text = f"must-meet pair not placed: organisation {org_id} with host {host_id}"
+        found.append(Violation("must_meet", text, org_id=org_id, host_org_id=host_id))
+    return found
+
+
+def _city_violations(lookup: TripLookup, meetings: list[Meeting]) -> list[Violation]:
+    cities: dict[tuple[int, date], set[str]] = defaultdict(set)
+    for m in meetings:
+        cities[(m.delegate_id, lookup.slots[m.slot_id].day)].add(lookup.hosts[m.host_org_id].city)
+    return [
+        Violation(
+            "city_change",
+            f"delegate {delegate_id} meets in {' and '.join(sorted(names))} on {day}",
+            delegate_id=delegate_id,
+            day=day,
+        )
+        for (delegate_id, day), names in sorted(cities.items())
+        if len(names) > 1
+    ]

@@ -1,0 +1,106 @@
+"""Property-based fuzzing of the API from its own OpenAPI document (schemathesis).
+
+Each documented operation gets up to ``PASSERELLE_FUZZ_EXAMPLES`` generated requests (default 50,
+derandomized so that a run is repeatable), each sent twice: with a coordinator's token and with a
+member's. Every answer must be no 5xx, have a documented status and content type, and match its
+schema. The numbers of cases and requests, and the statuses seen, are printed at the end.
+``PASSERELLE_FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/test_api_fuzz.py`` fuzzes longer.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+import pytest
+import schemathesis
+from conftest import TEST_HASH_METHOD, bearer, seed_app
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from test_api_trips import publish_demo_trip
+
+from app import create_app, matching
+from app.api.openapi import document
+from app.api.tokens import create_token
+from app.coordination.proposals import propose
+from app.coordination.queries import decide
+from app.db import connect, get_db, init_db
+
+MAX_EXAMPLES = int(os.environ.get("PASSERELLE_FUZZ_EXAMPLES", "50"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+ROLES = ("coordinator", "member_bfc")
+CASES: Counter = Counter()  # generated cases per documented operation
+STATUSES: Counter = Counter()  # answers by status code
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory):
+    """One seeded app for the whole module: engine proposals (one approved), a published trip."""
+    tmp_path = tmp_path_factory.mktemp("fuzz")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("app.PROJECT_ROOT", tmp_path)
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE": str(tmp_path / "fuzz.db"),
+                "SECRET_KEY": "fuzz-secret",
+                "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+                "EMBEDDING_MODEL": "fake",
+            }
+        )
+        db = connect(app.config["DATABASE"])
+        init_db(db)
+        db.close()
+        app.user_ids = seed_app(app)
+        with app.app_context():
+            db = get_db()
+            propose(db, matching.suggestions_for, 0.0, 2, app.user_ids["coordinator"])
+            decide(db, 1, app.user_ids["coordinator"], "approve", "Fuzzing.", "proposed")
+            publish_demo_trip(db)
+        yield app
+
+
+@pytest.fixture(scope="module")
+def fuzz_tokens(fuzz_app, request):
+    """A token per fuzzing role; reports how many requests were sent when the module ends."""
+    db = connect(fuzz_app.config["DATABASE"])
+    tokens = {role: create_token(db, fuzz_app.user_ids[role], "fuzz")[1] for role in ROLES}
+    db.close()
+    started = time.perf_counter()
+    yield tokens
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    statuses = ", ".join(f"{code}: {count}" for code, count in sorted(STATUSES.items()))
+    summary = (
+        f"schemathesis: {CASES.total()} generated cases over {len(CASES)} operations, "
+        f"{STATUSES.total()} requests ({len(ROLES)} tokens) in {time.perf_counter() - started:.1f} s; "
+        f"statuses {statuses}"
+    )
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # shown without -s too
+            reporter.write_line(summary)
+
+
+# The document as built; test_api_openapi checks that the served one is the same.
+schema = schemathesis.openapi.from_dict(document())
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+def test_api_answers_match_the_document(case, fuzz_app, fuzz_tokens):
+    CASES[case.operation.label] += 1
+    for role in ROLES:
+        response = case.call_and_validate(app=fuzz_app, headers=bearer(fuzz_tokens[role]), checks=CHECKS)
+        STATUSES[response.status_code] += 1

@@ -1,0 +1,277 @@
+"""The trip planner: every rule holds, fairness, must-meets, never worse than greedy, bad input."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from bench.bench_planner import synthetic_trip
+from models.planner import (
+    APPROVED_BONUS,
+    FAIRNESS_WEIGHT,
+    check_plan,
+    find_violations,
+    objective,
+    plan_greedy,
+    plan_trip,
+)
+from models.trips import Candidate, Delegate, Host, Meeting, Slot, TripProblem
+
+DAY = datetime(2026, 5, 11)
+
+
+def slots(days: int = 2, per_day: int = 3) -> tuple[Slot, ...]:
+    """Slots of one hour at 9, 10, 11... on consecutive days, ids 1, 2, 3..."""
+    return tuple(
+        Slot(d * per_day + i + 1, DAY + timedelta(days=d, hours=9 + i), DAY + timedelta(days=d, hours=10 + i))
+        for d in range(days)
+        for i in range(per_day)
+    )
+
+
+def problem(**changes) -> TripProblem:
+    """Two organisations (1: two delegates, 2: one), three hosts in two cities, two days of three slots."""
+    base = TripProblem(
+        slots=slots(),
+        delegates=(Delegate(10, "Ada", 1), Delegate(11, "Ben", 1), Delegate(20, "Cy", 2)),
+        hosts=(Host(100, "Montréal"), Host(101, "Montréal", capacity=2), Host(200, "Québec City")),
+        candidates=(
+            Candidate(1, 100, "event", 0.9),
+            Candidate(1, 101, "co_training", 0.6, approved=True),
+            Candidate(1, 200, "joint_trial", 0.5),
+            Candidate(2, 100, "economic", 0.7),
+            Candidate(2, 200, "staff_exchange", 0.4),
+        ),
+    )
+    return replace(base, **changes)
+
+
+def meeting(
+    delegate: int, org: int, host: int, slot: int, track: str = "event", score: float = 0.5
+) -> Meeting:
+    return Meeting(delegate, org, host, slot, track, score)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_solver_plans_keep_every_rule_and_beat_or_match_greedy(seed):
+    trip = synthetic_trip(seed, delegates_per_org=(2, 1, 1), days=3, slots_per_day=4, hosts=12)
+    plan, greedy = plan_trip(trip, time_limit=10), plan_greedy(trip)
+    assert check_plan(trip, plan.meetings) == []
+    assert check_plan(trip, greedy.meetings) == []
+    assert plan.objective >= greedy.objective
+    assert plan.objective == pytest.approx(objective(trip, plan.meetings))
+    assert plan.method in ("milp", "greedy") and plan.seconds < 10
+
+
+def test_mission_sized_trip_is_planned_under_five_seconds_and_keeps_every_rule():
+    trip = synthetic_trip(0)
+    plan = plan_trip(trip)
+    assert check_plan(trip, plan.meetings) == []
+    assert plan.seconds < 5 and plan.method == "milp"
+    assert plan.objective >= plan_greedy(trip).objective
+    assert trip.must_meet <= {(m.delegation_org_id, m.host_org_id) for m in plan.meetings}
+
+
+def brute_force_best(trip: TripProblem) -> float:
+    """The best objective over every plan (for tiny problems only)."""
+    choices = [None, *(h.org_id for h in trip.hosts)]
+    cells = [(d, s) for d in trip.delegates for s in trip.slots]
+    best = float("-inf")
+    for hosts in itertools.product(choices, repeat=len(cells)):
+        meetings = [
+            meeting(d.id, d.org_id, h, s.id)
+            for (d, s), h in zip(cells, hosts, strict=True)
+            if h is not None
+            and (d.org_id, h) in {(c.delegation_org_id, c.host_org_id) for c in trip.candidates}
+        ]
+        if len(meetings) == sum(h is not None for h in hosts) and not find_violations(trip, meetings):
+            best = max(best, objective(trip, meetings))
+    return best
+
+
+def test_solver_reaches_the_true_optimum_of_a_tiny_trip():
+    trip = problem(
+        slots=slots(days=2, per_day=1),
+        delegates=(Delegate(10, "Ada", 1), Delegate(20, "Cy", 2)),
+        hosts=(Host(100, "Montréal"), Host(200, "Québec City"), Host(300, "Québec City")),
+        candidates=(
+            Candidate(1, 100, "event", 0.9),
+            Candidate(1, 200, "event", 0.8),
+            Candidate(2, 100, "event", 0.95),
+            Candidate(2, 300, "event", 0.3),
+        ),
+    )
+    assert plan_trip(trip).objective == pytest.approx(brute_force_best(trip))
+
+
+def test_must_meet_is_placed_and_must_not_meet_never_is():
+    trip = problem(must_meet=frozenset({(2, 200)}), must_not_meet=frozenset({(1, 100)}))
+    for plan in (plan_trip(trip), plan_greedy(trip)):
+        pairs = Counter((m.delegation_org_id, m.host_org_id) for m in plan.meetings)
+        assert pairs[(2, 200)] == 1 and pairs[(1, 100)] == 0
+        assert check_plan(trip, plan.meetings) == []
+
+
+def test_no_delegate_changes_city_within_a_day():
+    trip = problem(slots=slots(days=1, per_day=3))
+    plan = plan_trip(trip)
+    assert check_plan(trip, plan.meetings) == []
+    cities = {}
+    for m in plan.meetings:
+        cities.setdefault(m.delegate_id, set()).add(
+            next(h.city for h in trip.hosts if h.org_id == m.host_org_id)
+        )
+    assert all(len(names) == 1 for names in cities.values())
+
+
+def test_fair_share_gives_an_organisation_its_only_possible_meeting():
+    # One slot, one host of capacity 1: organisation 2 can only ever meet host 100, which
+    # organisation 1 values more; organisation 1 has other hosts. Fairness gives 100 to org 2.
+    trip = problem(
+        slots=slots(days=1, per_day=1),
+        delegates=(Delegate(10, "Ada", 1), Delegate(11, "Ben", 1), Delegate(20, "Cy", 2)),
+        hosts=(Host(100, "Montréal"), Host(101, "Montréal"), Host(102, "Montréal")),
+        candidates=(
+            Candidate(1, 100, "event", 1.0),
+            Candidate(1, 101, "event", 0.5),
+            Candidate(1, 102, "event", 0.5),
+            Candidate(2, 100, "event", 0.2),
+        ),
+    )
+    plan = plan_trip(trip)
+    per_org = Counter(m.delegation_org_id for m in plan.meetings)
+    assert per_org[2] == 1 and per_org[1] == 2
+    assert check_plan(trip, plan.meetings) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_no_organisation_is_left_without_meetings_when_candidates_allow(seed):
+    trip = synthetic_trip(seed, delegates_per_org=(3, 2, 1, 1), days=2, slots_per_day=3, hosts=10)
+    plan = plan_trip(trip)
+    per_org = Counter(m.delegation_org_id for m in plan.meetings)
+    assert all(per_org[c.delegation_org_id] > 0 for c in trip.candidates)
+
+
+def test_infeasible_must_meet_is_named_in_the_notes_and_the_rest_is_planned():
+    # Host 100 receives in one slot only, with capacity 1: both must-meets cannot happen.
+    trip = problem(
+        hosts=(
+            Host(100, "Montréal", available_slots=frozenset({1})),
+            Host(101, "Montréal"),
+            Host(200, "Québec City"),
+        ),
+        must_meet=frozenset({(1, 100), (2, 100)}),
+    )
+    plan = plan_trip(trip)
+    met = {(m.delegation_org_id, m.host_org_id) for m in plan.meetings}
+    assert len(met & trip.must_meet) == 1
+    (missing,) = trip.must_meet - met
+    assert any(f"organisation {missing[0]} with host {missing[1]}" in note for note in plan.notes)
+    assert [v.rule for v in find_violations(trip, plan.meetings)] == ["must_meet"]
+    assert len(plan.meetings) > 1
+
+
+def test_must_meet_without_candidate_or_slot_is_reported_not_fatal():
+    trip = problem(
+        hosts=(*problem().hosts, Host(300, "Montréal", available_slots=frozenset())),
+        candidates=(*problem().candidates, Candidate(2, 300, "event", 0.9)),
+        must_meet=frozenset({(2, 101), (2, 300)}),
+    )
+    plan = plan_trip(trip)
+    notes = " ".join(plan.notes)
+    assert (
+        "host 101: they are not a candidate pair" in notes
+        and "host 300: the host receives in no slot" in notes
+    )
+
+
+def test_objective_counts_values_approval_bonus_and_the_fair_share():
+    trip = problem()
+    meetings = [meeting(10, 1, 101, 1), meeting(20, 2, 100, 1)]
+    assert objective(trip, meetings) == pytest.approx(0.6 + APPROVED_BONUS + 0.7 + FAIRNESS_WEIGHT * 1)
+    assert objective(trip, meetings[:1]) == pytest.approx(0.6 + APPROVED_BONUS)  # organisation 2 has none
+
+
+def test_check_plan_names_every_broken_rule():
+    trip = problem(must_meet=frozenset({(2, 200)}), must_not_meet=frozenset({(1, 200)}))
+    trip = replace(trip, hosts=(*trip.hosts[:2], Host(200, "Québec City", available_slots=frozenset({4}))))
+    bad = [
+        meeting(10, 1, 100, 1),
+        meeting(10, 1, 101, 1),  # Ada twice in slot 1
+        meeting(11, 1, 100, 2),  # organisation 1 meets host 100 again
+        meeting(11, 1, 200, 3),  # must-not-meet, host 200 not receiving in slot 3, Ben changes city on day 1
+        meeting(20, 1, 101, 4, track=""),  # Cy is not from organisation 1, no track
+        meeting(99, 1, 100, 1),  # unknown delegate
+    ]
+    rules = {v.rule for v in find_violations(trip, bad)}
+    assert rules == {
+        "unknown", "organisation", "no_track", "must_not_meet", "unavailable", "delegate_busy",
+        "pair_repeated", "city_change", "must_meet",
+    }  # fmt: skip
+    crowded = [meeting(10, 1, 100, 1), meeting(20, 2, 100, 1)]
+    assert [v.rule for v in find_violations(trip, crowded)] == ["host_full", "must_meet"]
+    assert any("capacity 1" in message for message in check_plan(trip, crowded))
+    assert [v.rule for v in find_violations(trip, [meeting(20, 2, 101, 1)])] == ["no_candidate", "must_meet"]
+
+
+def test_a_trip_without_candidates_gets_an_empty_plan():
+    trip = problem(candidates=())
+    plan = plan_trip(trip)
+    assert plan.meetings == () and plan.objective == 0
+
+
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"slots": ()}, "no meeting slot"),
+        ({"delegates": ()}, "no delegate"),
+        ({"hosts": ()}, "no host"),
+        (
+            {
+                "slots": (
+                    Slot(1, DAY, DAY + timedelta(hours=1)),
+                    Slot(2, DAY + timedelta(minutes=30), DAY + timedelta(hours=2)),
+                )
+            },
+            "overlap",
+        ),
+        ({"slots": (Slot(1, DAY, DAY),)}, "ends before it starts"),
+        ({"hosts": (Host(100, "Montréal", capacity=0),)}, "capacity 0"),
+        ({"hosts": (Host(100, "Montréal", available_slots=frozenset({42})),)}, "unknown slot"),
+        ({"candidates": (Candidate(1, 100, "event", 0.9), Candidate(1, 100, "event", 0.8))}, "given twice"),
+        ({"candidates": (Candidate(1, 100, "event", 1.5),)}, "between 0 and 1"),
+        ({"candidates": (Candidate(7, 100, "event", 0.5),)}, "has no delegate"),
+        ({"candidates": (Candidate(1, 999, "event", 0.5),)}, "not a host of the trip"),
+        (
+            {"must_meet": frozenset({(1, 100)}), "must_not_meet": frozenset({(1, 100)})},
+            "both must-meet and must-not-meet",
+        ),
+        ({"must_meet": frozenset({(1, 999)})}, "999 is not a host"),
+    ],
+)
+def test_bad_input_raises_value_error_saying_what_to_change(changes, words):
+    with pytest.raises(ValueError, match=words):
+        plan_trip(problem(**changes))
+    with pytest.raises(ValueError, match=words):
+        plan_greedy(problem(**changes))
+
+
+def test_time_limit_must_be_positive():
+    with pytest.raises(ValueError, match="time_limit"):
+        plan_trip(problem(), time_limit=0)
+
+
+def test_greedy_plan_is_returned_when_the_solver_gives_nothing(monkeypatch):
+    from types import SimpleNamespace
+
+    import models.planner
+
+    monkeypatch.setattr(models.planner, "milp", lambda *args, **kwargs: SimpleNamespace(status=1, x=None))
+    trip = problem()
+    plan = plan_trip(trip, time_limit=0.5)
+    assert plan.method == "greedy" and plan.meetings == plan_greedy(trip).meetings
+    assert any("time limit" in note for note in plan.notes) and any("greedy" in note for note in plan.notes)
