@@ -11,12 +11,14 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.i18n import LANGUAGES, select_locale
 from app.users import OWASP_SCRYPT_METHOD
 from models.profiles import DEFAULT_MAX_IMPORT_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQLITE_MAX_INT = 2**63 - 1
 __all__ = ["LANGUAGES", "PROJECT_ROOT", "create_app", "select_locale"]
 
 csrf = CSRFProtect()
@@ -70,8 +72,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every URL: an id past SQLite's 64-bit range names no row, so it becomes 0
+    and the view answers 404 (passed to SQLite as is, it would overflow into a 500)."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= SQLITE_MAX_INT else 0
+
+
 def _register_web(app: Flask) -> None:
     """Database, CLI, language, access control, error pages and blueprints."""
+    app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     from app import backup, cli, db, engine_cli, errors, i18n, security
     from app.admin import routes as admin_routes
     from app.api import account as api_account

@@ -251,3 +251,26 @@ def test_create_app_opens_no_database(tmp_path, monkeypatch):
     monkeypatch.setattr("app.PROJECT_ROOT", tmp_path)
     create_app({"DATABASE": str(tmp_path / "never.db")})
     assert opened == [] and not (tmp_path / "never.db").exists()
+
+
+def test_immediate_holds_the_write_lock_and_nests_as_a_savepoint(tmp_path):
+    """Read-then-write transactions lock first; inside another transaction they are a savepoint."""
+    import sqlite3
+
+    from app.db import immediate
+
+    path = tmp_path / "lock.db"
+    db, other = connect(path), connect(path)
+    db.execute("CREATE TABLE t (n INTEGER)")
+    other.conn.execute("PRAGMA busy_timeout=50")
+    with immediate(db):
+        db.execute("SELECT COUNT(*) FROM t").fetchone()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.conn.execute("BEGIN IMMEDIATE")  # the lock is taken before the first write
+        db.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(ValueError), immediate(db):
+            db.execute("INSERT INTO t VALUES (2)")
+            raise ValueError("only the inner part is undone")
+    assert [row[0] for row in other.execute("SELECT n FROM t")] == [1]
+    db.close()
+    other.close()

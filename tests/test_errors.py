@@ -47,3 +47,10 @@ def test_token_from_another_session_is_refused(auth, client, seeded, db):
     foreign = AuthActions(other).csrf_token()
     response = client.post("/coordination/propose", data={"csrf_token": foreign})
     assert response.status_code == 400 and db.table("proposal_runs").count == 0
+
+
+def test_ids_past_sqlite_range_are_404_not_500(auth, client):
+    auth.login("coordinator")
+    for path in ("/organisations/99999999999999999999", "/coordination/pairings/99999999999999999999",
+                 "/trips/99999999999999999999", "/exports/trips/99999999999999999999.csv"):  # fmt: skip
+        assert client.get(path).status_code == 404, path

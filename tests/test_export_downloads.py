@@ -143,3 +143,11 @@ def test_export_trip_command(runner, published, tmp_path):
     assert result.exit_code == 0 and "Wrote 1 calendar(s)" in result.output
     missing = runner.invoke(args=["export-trip", "999", "--format", "csv"])
     assert missing.exit_code == 1 and "There is no trip 999" in missing.output
+
+
+def test_published_page_and_queue_link_to_the_exports(auth, client, published):
+    auth.login("coordinator")
+    page = client.get(f"/trips/{published}/published").get_data(as_text=True)
+    for path in (f"/exports/trips/{published}.pdf", f"/exports/trips/{published}/calendars.zip"):
+        assert f'href="{path}"' in page
+    assert 'href="/exports/pairings.xlsx"' in client.get("/coordination/").get_data(as_text=True)
