@@ -68,5 +68,5 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check app models tests bench
-	$(BIN)/ruff format --check app models tests bench
+	$(BIN)/ruff check app models tests bench scripts
+	$(BIN)/ruff format --check app models tests bench scripts
