@@ -103,8 +103,12 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def bf16_supported() -> bool:
     """Whether this CPU runs bfloat16 matrix products natively (AVX512-BF16 or AMX)."""
+    flags = _linux_cpu_flags()
+    if flags is not None:  # no torch import: serving suggestions never needs torch
+        return bool(flags & {"avx512_bf16", "amx_bf16"})
     import torch
 
     cpu = getattr(torch, "cpu", None)
@@ -113,6 +117,18 @@ def bf16_supported() -> bool:
         return any(getattr(cpu, name)() for name in checks if hasattr(cpu, name))
     except RuntimeError:
         return False
+
+
+def _linux_cpu_flags() -> set[str] | None:
+    """The CPU flags Linux reports, or None where /proc/cpuinfo is not readable."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return None
 
 
 def bundled_model_path() -> Path:
