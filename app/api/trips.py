@@ -7,18 +7,15 @@ of the web's export pages (``models.exports``), built from the same queries.
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-from flask import Response, abort, jsonify
+from flask import abort, jsonify
 
 from app.api.payloads import page_args, page_of, query_choice
 from app.auth.access import get_org_or_404, role_required
 from app.db import get_db
+from app.exports.files import PAIRING_RENDERERS, TRIP_RENDERERS, calendars_zip, download
 from app.exports.queries import approved_pairings, export_trip
 from app.trips import meetings as store
 from app.trips import queries
-from models import exports
 from models.errors import NotFound
 
 TRIP_KEYS = ("id", "name", "direction", "cities", "start_date", "end_date", "status", "notes")
@@ -27,12 +24,7 @@ COUNT_KEYS = ("n_delegates", "n_hosts", "n_draft", "n_published")
 MEETING_KEYS = ("id", "trip_id", "uid", "sequence", "status", "delegate_name", "start", "end")
 MEETING_KEYS += ("time_zone", "city", "track", "score", "reason", "published_at")
 LOCALES = ("fr", "en")
-FILE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-    "ics": "application/zip",  # one calendar per delegate, zipped
-}
+FILE_FORMATS = (*TRIP_RENDERERS, "ics")  # ics: one calendar per delegate, zipped
 coordinators_only = role_required("coordinator", "admin")
 
 
@@ -82,38 +74,21 @@ def organisation_meetings(org_id: int):
 @coordinators_only
 def export_trip_file(trip_id: int):
     """A trip's published plan as CSV, XLSX, a PDF briefing pack, or the delegates' calendars (zip)."""
-    fmt = query_choice("format", tuple(FILE_TYPES)) or "pdf"
+    fmt = query_choice("format", FILE_FORMATS) or "pdf"
     locale = query_choice("lang", LOCALES) or "fr"
     try:
         data = export_trip(get_db(), trip_id, with_evidence=fmt == "pdf")
     except NotFound:
         abort(404)
     if fmt == "ics":
-        body, filename = _calendars_zip(data, locale), data.filename("zip", "calendars")
-    else:
-        render = {"csv": exports.trip_csv, "xlsx": exports.trip_xlsx, "pdf": exports.trip_pdf}[fmt]
-        body, filename = render(data, locale), data.filename(fmt)
-    return _download(body, filename, FILE_TYPES[fmt])
+        return download(calendars_zip(data, locale), data.filename("zip", "calendars"), "zip")
+    return download(TRIP_RENDERERS[fmt](data, locale), data.filename(fmt), fmt)
 
 
 @coordinators_only
 def export_pairings_file():
     """Approved pairings as CSV or XLSX, for programme reporting."""
-    fmt = query_choice("format", ("csv", "xlsx")) or "csv"
+    fmt = query_choice("format", tuple(PAIRING_RENDERERS)) or "csv"
     locale = query_choice("lang", LOCALES) or "fr"
-    render = {"csv": exports.pairings_csv, "xlsx": exports.pairings_xlsx}[fmt]
-    return _download(render(approved_pairings(get_db()), locale), f"approved-pairings.{fmt}", FILE_TYPES[fmt])
-
-
-def _calendars_zip(data: exports.ExportTrip, locale: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for key, body in exports.delegate_calendars(data, locale).items():
-            archive.writestr(data.filename("ics", key), body)
-    return buffer.getvalue()
-
-
-def _download(body: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    body = PAIRING_RENDERERS[fmt](approved_pairings(get_db()), locale)
+    return download(body, f"approved-pairings.{fmt}", fmt)

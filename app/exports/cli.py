@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.db import get_db
+from app.exports.files import PAIRING_RENDERERS, TRIP_RENDERERS
 from app.exports.queries import approved_pairings, export_trip
 from models import exports
 from models.errors import NotFound
@@ -42,9 +43,8 @@ def export_trip_command(trip_id: int, fmt: str, output: Path | None, lang: str) 
             (folder / trip.filename("ics", key)).write_bytes(body)
         click.echo(f"Wrote {len(calendars)} calendar(s) to {folder}/.")
         return
-    render = {"csv": exports.trip_csv, "xlsx": exports.trip_xlsx, "pdf": exports.trip_pdf}[fmt]
     path = output or Path(trip.filename(fmt))
-    path.write_bytes(render(trip, lang))
+    path.write_bytes(TRIP_RENDERERS[fmt](trip, lang))
     click.echo(f"Wrote {path}.")
 
 
@@ -55,7 +55,6 @@ def export_trip_command(trip_id: int, fmt: str, output: Path | None, lang: str) 
 @with_appcontext
 def export_pairings_command(fmt: str, output: Path | None, lang: str) -> None:
     """Export every approved pairing (both organisations, track, who decided, when, why)."""
-    render = {"csv": exports.pairings_csv, "xlsx": exports.pairings_xlsx}[fmt]
     path = output or Path(f"approved-pairings.{fmt}")
-    path.write_bytes(render(approved_pairings(get_db()), lang))
+    path.write_bytes(PAIRING_RENDERERS[fmt](approved_pairings(get_db()), lang))
     click.echo(f"Wrote {path}.")
