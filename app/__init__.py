@@ -13,12 +13,12 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app.db import row_id
 from app.i18n import LANGUAGES, select_locale
 from app.users import OWASP_SCRYPT_METHOD
 from models.profiles import DEFAULT_MAX_IMPORT_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SQLITE_MAX_INT = 2**63 - 1
 __all__ = ["LANGUAGES", "PROJECT_ROOT", "create_app", "select_locale"]
 
 csrf = CSRFProtect()
@@ -77,8 +77,7 @@ class RowIdConverter(IntegerConverter):
     and the view answers 404 (passed to SQLite as is, it would overflow into a 500)."""
 
     def to_python(self, value: str) -> int:
-        number = super().to_python(value)
-        return number if number <= SQLITE_MAX_INT else 0
+        return row_id(super().to_python(value))
 
 
 def _register_web(app: Flask) -> None:

@@ -13,6 +13,12 @@ from flask.cli import with_appcontext
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 10_000
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: a larger id would overflow, so no row has it
+
+
+def row_id(number: int) -> int:
+    """An id from a URL as a row id: past SQLite's range it becomes 0, which no row has (a 404)."""
+    return number if number <= MAX_ROW_ID else 0
 
 
 def connect(path: str | Path) -> Database:

@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api.forms import RevokeForm, TokenForm
-from app.api.payloads import MAX_ID
 from app.api.tokens import MAX_ACTIVE_TOKENS, active_tokens, create_token, revoke_token
 from app.auth.forms import PasswordForm
-from app.db import get_db
+from app.db import MAX_ROW_ID, get_db
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/auth/tokens")
 
@@ -34,7 +33,7 @@ def create():
     return response
 
 
-@bp.post(f"/<int(max={MAX_ID}):token_id>/revoke")
+@bp.post(f"/<int(max={MAX_ROW_ID}):token_id>/revoke")
 def revoke(token_id: int):
     """Revoke one of the user's tokens; it stops working at once."""
     if not RevokeForm().validate_on_submit():

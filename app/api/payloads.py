@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 
 from flask import current_app, jsonify, request
 
+from app.db import MAX_ROW_ID
 from models.profiles import EXPORT_FIELDS
 
-MAX_ID = 2**63 - 1  # SQLite's largest integer: larger ids would overflow, so they cannot exist
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -100,7 +100,7 @@ def _value_problem(value: object, rule: Field) -> str | None:
     if rule.kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
             return f"must be an integer, got {_json_type(value)}"
-        return None if 1 <= value <= MAX_ID else "must be a positive id"
+        return None if 1 <= value <= MAX_ROW_ID else "must be a positive id"
     if not isinstance(value, str):
         return f"must be text, got {_json_type(value)}"
     if rule.choices and value not in rule.choices:

@@ -13,8 +13,8 @@ from werkzeug.routing import BaseConverter
 
 from app.api import organisations, pairings, trips
 from app.api.openapi import document
-from app.api.payloads import MAX_ID, ApiProblem
-from app.db import get_db
+from app.api.payloads import ApiProblem
+from app.db import get_db, row_id
 from app.errors import api_error
 from app.orgs.queries import get_organisation
 
@@ -30,8 +30,7 @@ class IdConverter(BaseConverter):
     regex = r"[0-9]{1,25}"  # ASCII digits only; longer numbers match no rule (404)
 
     def to_python(self, value: str) -> int:
-        number = int(value)
-        return number if number <= MAX_ID else 0
+        return row_id(int(value))
 
     def to_url(self, value: int) -> str:
         return str(int(value))

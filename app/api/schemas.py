@@ -6,9 +6,9 @@ drift from the validation. Response objects forbid unknown keys, so the fuzz tes
 
 from __future__ import annotations
 
-from app.api.payloads import MAX_ID
 from app.coordination.forms import MAX_COMMENT_LENGTH
 from app.coordination.queries import DECISIONS, STATUSES
+from app.db import MAX_ROW_ID
 from app.members.forms import MAX_REASON_LENGTH, STANCES
 from models.profiles import (
     IMPORT_FIELDS,
@@ -22,7 +22,7 @@ from models.profiles import (
 from models.weights import FEATURES
 
 TEXT = {"type": "string"}
-ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
 INTERESTS = ("interested", "not_relevant", "intro_request")
 ORIGINS = ("engine", "member", "documented")
 DIRECTIONS = ("both", "partner_offers", "we_offer", "none")
