@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import html as html_lib
 import sqlite3
 
 import pytest
-from conftest import AuthActions, org_id
+from conftest import AuthActions, org_id, page_text
 
 from app.coordination import queries
 from app.coordination.queries import ensure_pairing
-
-
-def text_of(response) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture
@@ -59,7 +54,7 @@ def test_queue_puts_mutual_interest_first_then_requests_then_score(coordinator, 
                 "updated_at": "2026-01-01",
             }
         )
-    text = text_of(client.get("/coordination/?track=event"))
+    text = page_text(client.get("/coordination/?track=event"))
     order = [text.index(f'/coordination/pairings/{pid}"') for pid in (mutual, requested, best_score)]
     assert order == sorted(order)
     assert "Mutual interest" in text and "Member request" in text
@@ -69,7 +64,7 @@ def test_approve_keeps_who_when_and_why_and_the_member_sees_it(coordinator, clie
     response = decide(
         coordinator, pairing, "approve", "Same CAR-T platform questions.", follow_redirects=True
     )
-    text = text_of(response)
+    text = page_text(response)
     assert "Your decision is recorded." in text and "Same CAR-T platform questions." in text
     assert "coord@test.example.org" in text and "Proposed → Approved" in text
     rows = db.execute(
@@ -84,7 +79,7 @@ def test_approve_keeps_who_when_and_why_and_the_member_sees_it(coordinator, clie
     member = AuthActions(seeded.test_client())
     member.login("member_bfc")
     member.client.get("/auth/password?lang=en")
-    page = text_of(member.client.get(f"/members/{org_id(db, 'EFS BFC')}/?track=co_training"))
+    page = page_text(member.client.get(f"/members/{org_id(db, 'EFS BFC')}/?track=co_training"))
     assert "Approved pairings" in page and "ThéCell" in page
 
 
@@ -115,7 +110,7 @@ def test_decisions_can_be_revisited_and_all_are_kept(coordinator, db, pairing):
 def test_a_reason_is_required_and_kept_when_missing(coordinator, db, pairing):
     response = decide(coordinator, pairing, "reject", "   ")
     assert response.status_code == 400
-    assert "Say why: the reason is kept in the pairing's history." in text_of(response)
+    assert "Say why: the reason is kept in the pairing's history." in page_text(response)
     assert db.table("pairing_decisions").count == 0
     assert db.execute("SELECT status FROM pairings").fetchone()[0] == "proposed"
 
@@ -124,7 +119,7 @@ def test_a_stale_page_cannot_overwrite_another_decision(coordinator, db, pairing
     assert decide(coordinator, pairing, "approve").status_code == 302
     response = decide(coordinator, pairing, "reject", "From an old tab.", expected="proposed")
     assert response.status_code == 409
-    text = text_of(response)
+    text = page_text(response)
     assert "Someone else decided on this pairing meanwhile." in text and "From an old tab." in text
     assert db.execute("SELECT status FROM pairings").fetchone()[0] == "approved"
     assert db.table("pairing_decisions").count == 1
@@ -132,7 +127,7 @@ def test_a_stale_page_cannot_overwrite_another_decision(coordinator, db, pairing
 
 def test_a_decision_that_does_not_apply_is_refused(coordinator, db, pairing):
     response = decide(coordinator, pairing, "reopen")
-    assert response.status_code == 400 and "does not apply" in text_of(response)
+    assert response.status_code == 400 and "does not apply" in page_text(response)
     assert db.table("pairing_decisions").count == 0
 
 
@@ -151,13 +146,13 @@ def test_engine_proposals_fill_the_queue_once(coordinator, client, seeded, db):
     seeded.config["PROPOSAL_MIN_SCORE"] = 0.0
     response = coordinator.post("/coordination/propose", follow_redirects=True)
     created = db.table("pairings").count
-    assert created > 1 and f"The engine proposed {created} new pairings." in text_of(response)
+    assert created > 1 and f"The engine proposed {created} new pairings." in page_text(response)
     origins = {row[0] for row in db.execute("SELECT origin FROM pairings")}
     assert origins == {"engine"}
     assert db.execute("SELECT COUNT(*) FROM pairings WHERE score IS NULL").fetchone()[0] == 0
     again = coordinator.post("/coordination/propose", follow_redirects=True)
-    assert "The engine proposed 0 new pairings." in text_of(again) and db.table("pairings").count == created
-    assert "Proposals last refreshed on" in text_of(client.get("/coordination/"))
+    assert "The engine proposed 0 new pairings." in page_text(again) and db.table("pairings").count == created
+    assert "Proposals last refreshed on" in page_text(client.get("/coordination/"))
 
 
 def test_threshold_keeps_weak_suggestions_out(coordinator, seeded, db):
@@ -171,10 +166,10 @@ def test_coverage_lists_who_has_no_approved_pairing(coordinator, client, db, pai
         start = text.index(f"<h2>{track_label}")
         return text[start : text.index("</section>", start)]
 
-    before = section(text_of(client.get("/coordination/coverage")), "Co-training")
+    before = section(page_text(client.get("/coordination/coverage")), "Co-training")
     assert "EFS BFC" in before and "ThéCell" in before
     decide(coordinator, pairing, "approve")
-    after = section(text_of(client.get("/coordination/coverage")), "Co-training")
+    after = section(page_text(client.get("/coordination/coverage")), "Co-training")
     approved_part = after[after.index("No approved pairing yet") :]
     assert "EFS BFC" not in approved_part and "ThéCell" not in approved_part
     assert "CHU de Besançon" in approved_part
@@ -195,6 +190,6 @@ def test_a_decision_must_be_chosen(coordinator, db, pairing):
     response = coordinator.post(
         f"/coordination/pairings/{pairing}/decide", {"comment": "Looks good.", "expected_status": "proposed"}
     )
-    text = text_of(response)
+    text = page_text(response)
     assert response.status_code == 400 and "Choose a decision." in text and "Looks good." in text
     assert db.table("pairing_decisions").count == 0

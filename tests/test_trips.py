@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html as html_lib
 from datetime import date
 
 import pytest
-from conftest import AuthActions, org_id
+from conftest import AuthActions, org_id, page_text
 
 from app.coordination.queries import ensure_pairing
 from app.seed import seed_known_links, seed_trips
@@ -17,10 +16,6 @@ from models.trips import Meeting
 
 LOGIN = "login"
 ROLES = ("anonymous", "member_bfc", "member_other", "coordinator", "admin")
-
-
-def text_of(response) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture
@@ -180,7 +175,9 @@ def test_bad_trip_form_is_refused_and_nothing_is_created(coordinator, client, db
     data = {"name": "Backwards", "direction": "BFC->QC", "cities": "Montréal", "start_date": "2026-05-12",
             "end_date": "2026-05-11", "status": "planned"}  # fmt: skip
     response = coordinator.post("/trips/new", data)
-    assert response.status_code == 400 and "The last day cannot be before the first day." in text_of(response)
+    assert response.status_code == 400 and "The last day cannot be before the first day." in page_text(
+        response
+    )
     assert db.table("trips").count == 0
 
 
@@ -200,7 +197,7 @@ def test_set_up_delegation_delegates_hosts_and_pairs(coordinator, client, db, tr
     assert [
         (c["org_short_name"], c["host_short_name"], c["kind"]) for c in queries.list_constraints(db, t)
     ] == [("CGFL", "IRIC", "must_meet")]
-    page = text_of(client.get(path))
+    page = page_text(client.get(path))
     assert "Dee" in page and "IRIC" in page and "Must meet" in page
     assert coordinator.post(f"{path}/constraints/{cgfl}/{iric}/remove").status_code == 302
     assert coordinator.post(f"{path}/delegation/{cgfl}/remove").status_code == 302
@@ -232,7 +229,7 @@ def test_bad_set_up_forms_are_refused_and_change_nothing(coordinator, client, db
         db.table(name).count for name in ("trip_delegation", "trip_delegates", "trip_hosts", "trip_slots")
     ]
     response = coordinator.post(f"/trips/{trip['trip']}/{where}", data)
-    assert response.status_code == 400 and message in text_of(response)
+    assert response.status_code == 400 and message in page_text(response)
     after = [
         db.table(name).count for name in ("trip_delegation", "trip_delegates", "trip_hosts", "trip_slots")
     ]
@@ -257,7 +254,7 @@ def test_direction_cannot_change_while_the_trip_has_a_delegation(coordinator, cl
     data = {"name": "Test mission", "direction": "QC->BFC", "cities": "Dijon", "start_date": "2026-05-11",
             "end_date": "2026-05-12", "status": "planned"}  # fmt: skip
     response = coordinator.post(f"/trips/{trip['trip']}/edit", data)
-    assert response.status_code == 400 and "Remove the delegation and the hosts" in text_of(response)
+    assert response.status_code == 400 and "Remove the delegation and the hosts" in page_text(response)
     assert queries.get_trip(db, trip["trip"])["direction"] == "BFC->QC"
 
 
@@ -272,7 +269,7 @@ def test_plan_stores_a_valid_draft_and_shows_the_comparison(coordinator, client,
     db.execute("UPDATE pairings SET status = 'approved' WHERE id = ?", [pairing])
     db.conn.commit()
     response = coordinator.post(f"/trips/{trip['trip']}/plan", follow_redirects=True)
-    text = text_of(response)
+    text = page_text(response)
     assert response.request.path == f"/trips/{trip['trip']}/draft"
     assert "Planned" in text and "greedy" in text and "Ada Lovelace" in text
     rows = store.draft_rows(db, trip["trip"])
@@ -293,7 +290,7 @@ def test_plan_refuses_an_incomplete_trip(coordinator, client, db, trip):
     for delegate in ("ada", "ben", "cy"):
         queries.remove_delegate(db, trip["trip"], trip[delegate])
     response = coordinator.post(f"/trips/{trip['trip']}/plan", follow_redirects=True)
-    assert "The delegation has no delegate" in text_of(response)
+    assert "The delegation has no delegate" in page_text(response)
     assert db.table("trip_meetings").count == 0
 
 
@@ -326,7 +323,7 @@ def test_a_move_that_breaks_a_rule_is_refused_and_changes_nothing(
     data = {"slot_id": trip["slots"][form["slot"]], "delegate_id": trip[form["delegate"]]}
     response = coordinator.post(f"/trips/{trip['trip']}/meetings/{draft[meeting]}/move", data)
     assert response.status_code == 409
-    assert "Refused, nothing was changed" in text_of(response) and rule in text_of(response)
+    assert "Refused, nothing was changed" in page_text(response) and rule in page_text(response)
     assert draft_table(db, trip["trip"]) == before
 
 
@@ -335,7 +332,7 @@ def test_move_to_a_free_slot_and_to_a_colleague(coordinator, client, db, trip, d
     response = coordinator.post(
         f"/trips/{trip['trip']}/meetings/{draft['ada_hema']}/move", data, follow_redirects=True
     )
-    assert "The meeting is moved." in text_of(response)
+    assert "The meeting is moved." in page_text(response)
     row = db.execute(
         "SELECT delegate_id, slot_id FROM trip_meetings WHERE id = ?", [draft["ada_hema"]]
     ).fetchone()
@@ -352,12 +349,12 @@ def test_move_to_a_delegate_of_another_organisation_is_refused(coordinator, clie
 def test_remove_a_meeting_but_not_a_must_meet(coordinator, client, db, trip, draft):
     queries.save_constraint(db, trip["trip"], trip["CHU de Besançon"], trip["ThéCell"], "must_meet")
     refused = coordinator.post(f"/trips/{trip['trip']}/meetings/{draft['cy_thecell']}/remove")
-    assert refused.status_code == 409 and "CHU de Besançon must meet ThéCell" in text_of(refused)
+    assert refused.status_code == 409 and "CHU de Besançon must meet ThéCell" in page_text(refused)
     assert len(draft_table(db, trip["trip"])) == 4
     done = coordinator.post(
         f"/trips/{trip['trip']}/meetings/{draft['ada_hema']}/remove", follow_redirects=True
     )
-    assert "The meeting is removed from the draft." in text_of(done)
+    assert "The meeting is removed from the draft." in page_text(done)
     assert draft["ada_hema"] not in {row[0] for row in draft_table(db, trip["trip"])}
 
 
@@ -373,7 +370,7 @@ def test_add_a_meeting_with_the_engine_track_and_refuse_broken_rules(coordinator
     ]
     for data, message in cases:
         response = coordinator.post(path, data)
-        assert response.status_code == 409 and message in text_of(response)
+        assert response.status_code == 409 and message in page_text(response)
     assert len(draft_table(db, trip["trip"])) == 4
     added = coordinator.post(
         path, {"delegate_id": trip["cy"], "host_org_id": trip["McGill / MUHC"], "slot_id": s[0]}
@@ -391,7 +388,7 @@ def test_republishing_keeps_uids_and_bumps_sequence_only_for_changed_meetings(
 ):
     t = trip["trip"]
     response = coordinator.post(f"/trips/{t}/publish", follow_redirects=True)
-    assert "Published: 4 new, 0 changed, 0 unchanged, 0 cancelled." in text_of(response)
+    assert "Published: 4 new, 0 changed, 0 unchanged, 0 cancelled." in page_text(response)
     first = published_table(db, t)
     assert {row["sequence"] for row in first.values()} == {0} and len(
         {row["uid"] for row in first.values()}
@@ -403,7 +400,7 @@ def test_republishing_keeps_uids_and_bumps_sequence_only_for_changed_meetings(
     assert queries.get_trip(db, t)["published_at"]
 
     again = coordinator.post(f"/trips/{t}/publish", follow_redirects=True)
-    assert "0 new, 0 changed, 4 unchanged, 0 cancelled" in text_of(again)
+    assert "0 new, 0 changed, 4 unchanged, 0 cancelled" in page_text(again)
     assert published_table(db, t) == first
 
     coordinator.post(
@@ -411,7 +408,7 @@ def test_republishing_keeps_uids_and_bumps_sequence_only_for_changed_meetings(
         {"slot_id": trip["slots"][2], "delegate_id": trip["ada"]},
     )
     coordinator.post(f"/trips/{t}/meetings/{draft['ben_loex']}/remove")
-    assert "1 changed, 2 unchanged, 1 cancelled" in text_of(
+    assert "1 changed, 2 unchanged, 1 cancelled" in page_text(
         coordinator.post(f"/trips/{t}/publish", follow_redirects=True)
     )
     second = published_table(db, t)
@@ -446,7 +443,7 @@ def test_replanning_an_unchanged_trip_changes_no_published_meeting(coordinator, 
     coordinator.post(f"/trips/{t}/publish")
     first = published_table(db, t)
     coordinator.post(f"/trips/{t}/plan")
-    text = text_of(coordinator.post(f"/trips/{t}/publish", follow_redirects=True))
+    text = page_text(coordinator.post(f"/trips/{t}/publish", follow_redirects=True))
     assert f"0 new, 0 changed, {len(first)} unchanged, 0 cancelled" in text
     assert published_table(db, t) == first
 
@@ -461,17 +458,17 @@ def test_members_see_only_their_organisations_published_meetings(
     AuthActions(member).login("member_bfc")
     member.get("/auth/password?lang=en")
     page = f"/trips/org/{trip['EFS BFC']}"
-    assert "No published meeting for EFS BFC yet." in text_of(member.get(page))  # a draft is not published
+    assert "No published meeting for EFS BFC yet." in page_text(member.get(page))  # a draft is not published
     coordinator.post(f"/trips/{trip['trip']}/publish")
-    text = text_of(member.get(page))
+    text = page_text(member.get(page))
     assert "Ada Lovelace" in text and "Ben Franklin" in text and "Test mission" in text
     assert "Cy Twombly" not in text
     assert member.get(f"/trips/org/{trip['CHU de Besançon']}").status_code == 403
     host = seeded.test_client()
     AuthActions(host).login("member_qc")
-    text = text_of(host.get(f"/trips/org/{trip['ThéCell']}"))
+    text = page_text(host.get(f"/trips/org/{trip['ThéCell']}"))
     assert "Ada Lovelace" in text and "Cy Twombly" in text and "Ben Franklin" not in text
-    home = text_of(member.get("/members/", follow_redirects=True))
+    home = page_text(member.get("/members/", follow_redirects=True))
     assert f'href="/trips/org/{trip["EFS BFC"]}"' in home
 
 
@@ -502,5 +499,5 @@ def test_seeded_trips_are_created_once(seeded, db):
 
 def test_trip_pages_are_in_french_by_default(auth, client, trip, draft):
     auth.login("coordinator")
-    text = text_of(client.get(f"/trips/{trip['trip']}/draft"))
+    text = page_text(client.get(f"/trips/{trip['trip']}/draft"))
     assert '<html lang="fr">' in text and "Brouillon" in text
