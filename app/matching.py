@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import lru_cache
 
 from flask import current_app
 from sqlite_utils import Database
@@ -27,7 +28,13 @@ _indexes: dict[tuple[str, str], tuple[int, MatchIndex]] = {}
 
 def embedder() -> Embedder:
     """The configured embedder, anchored to the topic vocabulary (the model loads on first use)."""
-    return TopicAnchoredEmbedder(get_embedder(current_app.config["EMBEDDING_MODEL"]), load_vocabulary())
+    return _anchored_embedder(current_app.config["EMBEDDING_MODEL"])
+
+
+@lru_cache(maxsize=4)
+def _anchored_embedder(name: str | None) -> Embedder:
+    # Once per process and model: every request asks for the model id, which hashes the vocabulary.
+    return TopicAnchoredEmbedder(get_embedder(name), load_vocabulary())
 
 
 def engine_version(db: Database) -> int:
