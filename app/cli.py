@@ -12,9 +12,10 @@ from flask.cli import with_appcontext
 from app.db import get_db, init_db
 from app.orgs.queries import list_organisations, upsert_organisations
 from app.seed import seed_demo_accounts, seed_known_links, seed_organisations, seed_trips
-from app.users import ROLES, UserError, create_user
+from app.users import UserError, create_user
 from models.errors import InvalidImport
 from models.profiles import FORMATS, check_size, dump_records, format_from_filename, parse_import
+from models.vocabulary import ROLES
 
 
 @click.command("import-orgs")

@@ -2,18 +2,26 @@
 
 Every API error has one shape: ``{"ok": false, "error": "...", "errors": [{"field", "message"}...],
 "status": 400}``; API messages are in English, for programs and their authors.
+
+The named errors of ``models/errors.py`` are worded here, once per code (:data:`DOMAIN_MESSAGES`),
+and reach people through :func:`flash_error` (a page), :func:`api_domain_error` (the API, in English)
+or :func:`click_error` (a command line, in English).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, Response, jsonify, render_template, request
+import click
+from flask import Flask, Response, flash, jsonify, render_template, request
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from models.errors import EmbeddingModelError, NotFound
+from app.i18n import label
+from models.errors import PasserelleError
+from models.vocabulary import N_
 
 TITLES = {
     400: _l("The request could not be accepted"),
@@ -51,6 +59,38 @@ API_MESSAGES = {
     500: "An unexpected error stopped the request. Nothing was changed.",
     503: "The matching engine cannot run right now. Try again later.",
 }
+# code -> the message people read; %(...)s are the error's params, coded values put into words.
+DOMAIN_MESSAGES = {
+    "forbidden": N_("Your account may not do this. Nothing was changed."),
+    "forbidden_role": N_("Your account may not do this. Nothing was changed."),
+    "not_a_member": N_("Only a member of the organisation may do this. Nothing was changed."),
+    "not_found": N_("There is nothing with this number. Nothing was changed."),
+    "pairing_not_found": N_("There is no such pairing. Nothing was changed."),
+    "organisation_not_found": N_("There is no such organisation. Nothing was changed."),
+    "trip_not_found": N_("There is no such trip."),
+    "invalid_input": N_("The form holds a value that cannot be accepted. Nothing was changed."),
+    "unknown_decision": N_("Choose one of the decisions offered. Nothing was changed."),
+    "unknown_status": N_("The form is damaged: reload the page."),
+    "unknown_track": N_("Choose one of the kinds of collaboration offered. Nothing was changed."),
+    "unknown_stance": N_("Choose one of the choices offered. Nothing was changed."),
+    "comment_required": N_("Say why: the reason is kept in the pairing's history."),
+    "too_long": N_("The text is too long: at most %(limit)s characters. Nothing was changed."),
+    "bad_partner": N_("This partner cannot be chosen for your organisation. Nothing was changed."),
+    "conflict": N_("This does not fit the current state of the page. Reload it; nothing was changed."),
+    "stale": N_("Someone else changed this meanwhile. Nothing was changed; reload the page."),
+    "stale_decision": N_(
+        "Someone else decided on this pairing meanwhile. Nothing was changed; see the history."
+    ),
+    "illegal_transition": N_(
+        "A pairing that is %(current)s cannot take the decision “%(decision)s”. Nothing was changed."
+    ),
+    "engine_unavailable": N_(
+        "The matching engine cannot run right now. Try again later or tell a coordinator."
+    ),
+    "invalid_import": N_("%(count)s problems in the import file; nothing was imported."),
+}
+# The params that hold codes, and the vocabulary that puts them into words.
+_CODED_PARAMS = {"current": "status", "decision": "decision", "track": "track", "kind": "interest"}
 # Headers of an HTTP exception that an API client needs (the methods allowed, the auth challenge).
 _KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 CSRF_MESSAGE = _l(
@@ -63,8 +103,7 @@ def register(app: Flask) -> None:
     """Install the handlers on the app (blueprint handlers never see routing 404s)."""
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(NotFound, lambda error: render_error(404))
-    app.register_error_handler(EmbeddingModelError, lambda error: render_error(503))
+    app.register_error_handler(PasserelleError, _domain_error)
     app.register_error_handler(InternalServerError, lambda error: render_error(500))
 
 
@@ -100,3 +139,42 @@ def _http_error(error: HTTPException):
 
 def _csrf_error(error: CSRFError):
     return render_error(400, CSRF_MESSAGE)
+
+
+def describe(error: PasserelleError) -> str:
+    """The error in a sentence, in the current language (the reader's, or the one forced)."""
+    message = (
+        DOMAIN_MESSAGES.get(error.code)
+        or DOMAIN_MESSAGES.get(type(error).code)
+        or DOMAIN_MESSAGES["conflict"]
+    )
+    values = {
+        name: label(_CODED_PARAMS[name], value) if name in _CODED_PARAMS else value
+        for name, value in error.params.items()
+    }
+    return gettext(message, **values)
+
+
+def flash_error(error: PasserelleError) -> None:
+    """Tell the person on the page what went wrong, in their language."""
+    flash(describe(error), "error")
+
+
+def api_domain_error(error: PasserelleError) -> Response:
+    """The API's error for a domain error, in English, with the field at fault."""
+    with force_locale("en"):
+        text = describe(error)
+    return api_error(error.status, text, [{"field": error.field, "message": text}])
+
+
+def click_error(error: PasserelleError) -> click.ClickException:
+    """A command line's error for a domain error, in English (raise it)."""
+    with force_locale("en"):
+        return click.ClickException(describe(error))
+
+
+def _domain_error(error: PasserelleError):
+    """A domain error no view caught: the API's JSON error, else an error page saying it."""
+    if request.path.startswith("/api/"):
+        return api_domain_error(error)
+    return render_error(error.status, describe(error))

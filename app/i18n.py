@@ -1,94 +1,41 @@
-"""Language: the switch (``?lang=en`` on any page), and labels for the coded values people see."""
+"""Language: the switch (``?lang=en`` on any page), and labels for the coded values people see.
+
+The codes and their English words are in :mod:`models.vocabulary`; their translations in the catalogue.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from flask import Flask, redirect, request, session
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
+from models.vocabulary import LABELS
+
 LANGUAGES = ("fr", "en")
-TRACKS = {
-    "staff_exchange": _l("Staff exchange"),
-    "joint_trial": _l("Joint clinical trial"),
-    "co_training": _l("Co-training"),
-    "event": _l("Co-created event"),
-    "economic": _l("Economic collaboration"),
-}
-ORG_TYPES = {
-    "hospital": _l("Hospital"),
-    "blood_establishment": _l("Blood establishment"),
-    "university_lab": _l("University laboratory"),
-    "company": _l("Company"),
-    "cluster_network": _l("Cluster or network"),
-    "agency": _l("Agency"),
-    "training_body": _l("Training body"),
-    "incubator": _l("Incubator"),
-}
-REGIONS = {"BFC": _l("Bourgogne-Franche-Comté"), "QC": _l("Québec")}
-ROLES = {"member": _l("Member"), "coordinator": _l("Coordinator"), "admin": _l("Administrator")}
-STATUSES = {"proposed": _l("Proposed"), "approved": _l("Approved"), "rejected": _l("Rejected")}
-ORIGINS = {"engine": _l("Engine"), "member": _l("Member request"), "documented": _l("Documented link")}
-INTERESTS = {
-    "interested": _l("Interested"),
-    "not_relevant": _l("Not relevant"),
-    "intro_request": _l("Introduction requested"),
-}
-DECISIONS = {
-    "approve": _l("Approved"),
-    "reject": _l("Rejected"),
-    "reopen": _l("Reopened"),
-    "comment": _l("Comment"),
-}
-PARTS = {  # the engine's score parts (models.weights.FEATURES)
-    "offer_fit": _l("They offer what we seek"),
-    "seek_fit": _l("They seek what we offer"),
-    "reciprocity": _l("Fit both ways"),
-    "expertise": _l("Close expertise"),
-    "topics": _l("Shared topics"),
-    "lexical": _l("Words in common"),
-    "track_declared": _l("Both list this kind of collaboration"),
-    "kind_fit": _l("Kinds of organisation suited to it"),
-    "track_fit": _l("Fit with the track"),
-}
-FIELDS = {"expertise": _l("Expertise"), "offers": _l("Offers"), "seeks": _l("Seeks")}
-DIRECTIONS = {
-    "both": _l("Each offers what the other seeks"),
-    "partner_offers": _l("The partner offers what you seek"),
-    "we_offer": _l("You offer what the partner seeks"),
-    "none": _l("No clear direction"),
-}
-LANGUAGE_NAMES = {"fr": _l("French"), "en": _l("English")}
-LABELS = {
-    "track": TRACKS,
-    "org_type": ORG_TYPES,
-    "region": REGIONS,
-    "role": ROLES,
-    "status": STATUSES,
-    "origin": ORIGINS,
-    "interest": INTERESTS,
-    "decision": DECISIONS,
-    "part": PARTS,
-    "field": FIELDS,
-    "direction": DIRECTIONS,
-    "language": LANGUAGE_NAMES,
-}
 
 
 def label(kind: str, value: str) -> str:
-    """The translated label of a coded value, or the value itself when it has none."""
-    return str(LABELS[kind].get(value, value))
+    """The label of a coded value in the reader's language, or the value itself when it has none."""
+    words = LABELS[kind].get(value)
+    return value if words is None else gettext(words)
+
+
+def lazy_label(kind: str, value: str):
+    """:func:`label`, translated when it is shown (for forms and module-level choices)."""
+    words = LABELS[kind].get(value)
+    return value if words is None else lazy_gettext(words)
 
 
 def label_items(kind: str) -> list[tuple[str, str]]:
     """Every (code, translated label) of a kind, in the vocabulary's order."""
-    return [(code, str(text)) for code, text in LABELS[kind].items()]
+    return [(code, gettext(words)) for code, words in LABELS[kind].items()]
 
 
 def choices(kind: str, blank=None) -> list[SelectChoice]:
     """Form choices for a kind of coded value, labels translated when rendered; ``blank`` first."""
-    options = [SelectChoice(code, text) for code, text in LABELS[kind].items()]
+    options = [SelectChoice(code, lazy_gettext(words)) for code, words in LABELS[kind].items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + options
 
 

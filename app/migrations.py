@@ -381,3 +381,24 @@ def m022_published_meetings(db: Database) -> None:
     )
     db.table("published_meetings").create_index(["delegation_org_id"])
     db.table("published_meetings").create_index(["host_org_id"])
+
+
+@migrations()
+def m050_events(db: Database) -> None:
+    # What an operation did and the side effects it owes (a notification, a mail), written in the
+    # operation's own transaction: a worker reads the rows with no handled_at and marks them done.
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,  -- e.g. pairing.decided, stance.set, trip.published
+            subject TEXT NOT NULL,  -- what it is about, e.g. pairing:12
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            data TEXT NOT NULL DEFAULT '{}',  -- JSON: codes and ids, never finished sentences
+            created_at TEXT NOT NULL,
+            handled_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_pending ON events (id) WHERE handled_at IS NULL")
+    db.table("events").create_index(["subject"])

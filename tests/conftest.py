@@ -108,6 +108,18 @@ def seeded(app):
     return app
 
 
+def actor(app, name: str):
+    """The signed-in user an operation sees, for one of ACCOUNTS of the seeded app."""
+    from app.auth.queries import User, org_ids_of
+
+    database = connect(app.config["DATABASE"])
+    try:
+        user_id = app.user_ids[name]
+        return User(user_id, ACCOUNTS[name][0], ACCOUNTS[name][1], org_ids_of(database, user_id))
+    finally:
+        database.close()
+
+
 def org_id(db, short_name: str) -> int:
     """The id of a seeded organisation."""
     return db.execute("SELECT id FROM organisations WHERE short_name = ?", [short_name]).fetchone()[0]

@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from conftest import TEST_HASH_METHOD, bearer, seed_app
+from conftest import TEST_HASH_METHOD, actor, bearer, seed_app
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,8 +29,8 @@ from app import create_app, matching
 from app.api.openapi import document
 from app.api.tokens import create_token
 from app.coordination.proposals import propose
-from app.coordination.queries import decide
 from app.db import connect, get_db, init_db
+from app.operations.pairings import decide
 
 MAX_EXAMPLES = int(os.environ.get("PASSERELLE_FUZZ_EXAMPLES", "50"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -61,7 +61,7 @@ def fuzz_app(tmp_path_factory):
         with app.app_context():
             db = get_db()
             propose(db, matching.suggestions_for, 0.0, 2, app.user_ids["coordinator"])
-            decide(db, 1, app.user_ids["coordinator"], "approve", "Fuzzing.", "proposed")
+            decide(db, actor(app, "coordinator"), 1, "approve", "Fuzzing.", "proposed")
             publish_demo_trip(db)
         yield app
 

@@ -10,8 +10,7 @@ import functools
 
 from app.api.payloads import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from app.api.schemas import ID, answer, components, enum, obj, ref
-from app.coordination.queries import STATUSES
-from models.profiles import ORG_TYPES, REGIONS, TRACKS
+from models.vocabulary import ORG_TYPES, PAIRING_STATUSES, REGIONS, ROLES, STANCE_ACTIONS, TRACKS
 
 ERRORS = {
     "400": "The request is malformed (a query parameter, the JSON syntax).",
@@ -182,7 +181,11 @@ def _paths() -> dict:
                 "The review queue: pairings in one status, mutual interest first",
                 ("200", ref("PairingPage")),
                 ("400", *READ),
-                [_query("status", {**enum(STATUSES), "default": "proposed"}, "status"), TRACK, *PAGING],
+                [
+                    _query("status", {**enum(PAIRING_STATUSES), "default": "proposed"}, "status"),
+                    TRACK,
+                    *PAGING,
+                ],
             ),
         },
         "/api/v1/pairings/{pairing_id}": {
@@ -275,7 +278,7 @@ def _me() -> dict:
         {
             "id": ID,
             "email": {"type": "string"},
-            "role": enum(("member", "coordinator", "admin")),
+            "role": enum(ROLES),
             "organisations": {"type": "array", "items": summary},
         }
     )
@@ -287,7 +290,7 @@ def _interest() -> dict:
         org_id=ID,
         partner_id=ID,
         track=enum(TRACKS),
-        kind=enum(("interested", "not_relevant", "intro_request", "clear")),
+        kind=enum(STANCE_ACTIONS),
         reason={"type": "string"},
         pairing_id={"anyOf": [ID, {"type": "null"}]},
         mutual={"type": "boolean"},

@@ -25,22 +25,20 @@ from app.api.payloads import (
     query_int,
 )
 from app.auth.access import get_org_or_404, role_required
-from app.coordination.queries import WANTING
 from app.db import get_db
-from app.members import queries as member_queries
-from app.members.forms import MAX_REASON_LENGTH, STANCES
+from app.operations import stances
 from app.orgs import queries as org_queries
 from models.errors import EmbeddingModelError
-from models.profiles import EXPORT_FIELDS, ORG_TYPES, REGIONS, TRACKS, validate_profile
+from models.profiles import EXPORT_FIELDS, validate_profile
+from models.vocabulary import ORG_TYPES, REGIONS, STANCE_ACTIONS, TRACKS
 
 ORG_KEYS = ("id", *EXPORT_FIELDS, "created_at", "updated_at")
 MAX_TOP = 100
-POOL = 200  # ranked partners searched for a partner's score, as on the web
 INTEREST_BODY = {
     "partner_id": Field(int),
     "track": Field(str, choices=TRACKS),
-    "kind": Field(str, choices=STANCES),
-    "reason": Field(str, required=False, max_length=MAX_REASON_LENGTH),
+    "kind": Field(str, choices=STANCE_ACTIONS),
+    "reason": Field(str, required=False, max_length=stances.MAX_REASON_LENGTH),
 }
 
 
@@ -126,28 +124,26 @@ def organisation_suggestions(org_id: int):
 @role_required("member")
 def mark_interest(org_id: int):
     """Record the organisation's stance on a partner, exactly as the suggestion cards do."""
-    org = get_org_or_404(org_id)
+    get_org_or_404(org_id)
     body = checked(json_body(), INTEREST_BODY)
-    db = get_db()
-    partner = org_queries.get_organisation(db, body["partner_id"])
-    if partner is None or partner["region"] == org["region"]:
-        message = "partner_id must name an organisation on the other side of the Atlantic."
-        raise ApiProblem(422, message, field="partner_id")
-    track, kind = body["track"], body["kind"]
-    ranked = matching.suggestions_for(db, org_id, track, top_k=POOL)
-    score = next((s.score for s in ranked if s.org_id == partner["id"]), None)
-    reason = body.get("reason", "").strip()
-    pairing_id = member_queries.set_interest(db, org, partner, track, kind, reason, current_user.id, score)
-    theirs = member_queries.stances_towards(db, org_id).get((partner["id"], track))
+    stance = stances.set_stance(
+        get_db(),
+        current_user,
+        org_id,
+        body["partner_id"],
+        body["track"],
+        body["kind"],
+        body.get("reason", ""),
+    )
     return jsonify(
         ok=True,
         org_id=org_id,
-        partner_id=partner["id"],
-        track=track,
-        kind=kind,
-        reason=reason if kind != "clear" else "",
-        pairing_id=pairing_id,
-        mutual=kind in WANTING and theirs in WANTING,
+        partner_id=stance.partner["id"],
+        track=stance.track,
+        kind=stance.kind,
+        reason=stance.reason,
+        pairing_id=stance.pairing_id,
+        mutual=stance.mutual,
     )
 
 
