@@ -8,9 +8,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, redirect, request, session
-from flask_babel import gettext, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
+from models.topics import load_vocabulary
+from models.trips import reason_words
 from models.vocabulary import LABELS
 
 LANGUAGES = ("fr", "en")
@@ -22,12 +24,6 @@ def label(kind: str, value: str) -> str:
     return value if words is None else gettext(words)
 
 
-def lazy_label(kind: str, value: str):
-    """:func:`label`, translated when it is shown (for forms and module-level choices)."""
-    words = LABELS[kind].get(value)
-    return value if words is None else lazy_gettext(words)
-
-
 def label_items(kind: str) -> list[tuple[str, str]]:
     """Every (code, translated label) of a kind, in the vocabulary's order."""
     return [(code, gettext(words)) for code, words in LABELS[kind].items()]
@@ -37,6 +33,19 @@ def choices(kind: str, blank=None) -> list[SelectChoice]:
     """Form choices for a kind of coded value, labels translated when rendered; ``blank`` first."""
     options = [SelectChoice(code, lazy_gettext(words)) for code, words in LABELS[kind].items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + options
+
+
+def topic_label(topic_id: str) -> str:
+    """A topic of the vocabulary in the reader's language, or its id when unknown."""
+    try:
+        return load_vocabulary().by_id(topic_id).label(str(get_locale() or "fr"))
+    except KeyError:
+        return topic_id
+
+
+def meeting_reason(row: dict) -> str:
+    """A meeting's stored reason in the reader's language (a row with org and host short names)."""
+    return reason_words(row["reason"], gettext, topic_label, row["org_short_name"], row["host_short_name"])
 
 
 def select_locale() -> str:
@@ -73,5 +82,9 @@ def init_app(app: Flask) -> None:
     """Run the switch before the login check, and give templates the labels."""
     app.before_request(switch_language)
     app.jinja_env.globals.update(
-        label=label, label_items=label_items, url_with_lang=url_with_lang, LANGUAGES=LANGUAGES
+        label=label,
+        label_items=label_items,
+        meeting_reason=meeting_reason,
+        url_with_lang=url_with_lang,
+        LANGUAGES=LANGUAGES,
     )

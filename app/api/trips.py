@@ -8,12 +8,14 @@ of the web's export pages (``models.exports``), built from the same queries.
 from __future__ import annotations
 
 from flask import abort, jsonify
+from flask_babel import force_locale
 
 from app.api.payloads import page_args, page_of, query_choice
 from app.auth.access import get_org_or_404, role_required
 from app.db import get_db
 from app.exports.files import PAIRING_RENDERERS, TRIP_RENDERERS, calendars_zip, download
 from app.exports.queries import approved_pairings, export_trip
+from app.i18n import meeting_reason
 from app.trips import meetings as store
 from app.trips import queries
 from models.errors import NotFound
@@ -35,7 +37,10 @@ def trip_json(row: dict) -> dict:
 
 def meeting_json(row: dict) -> dict:
     """A published meeting: who visits whom, when and where, why."""
+    with force_locale("en"):  # API words are in English
+        reason = meeting_reason(row)
     return {key: row[key] for key in MEETING_KEYS} | {
+        "reason": reason,
         "delegation": {"id": row["delegation_org_id"], "short_name": row["org_short_name"]},
         "host": {"id": row["host_org_id"], "short_name": row["host_short_name"]},
     }

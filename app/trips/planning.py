@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlite_utils import Database
 
 from app import matching
@@ -25,7 +25,8 @@ from app.trips import queries
 from models.planner import Violation, find_violations, plan_greedy, plan_trip
 from models.profiles import TRACKS
 from models.results import Suggestion
-from models.trips import Candidate, Delegate, Host, Meeting, Plan, Slot, TripProblem
+from models.trips import Candidate, Delegate, Host, Meeting, Plan, Reason, Slot, TripProblem
+from models.vocabulary import CONSTRAINT_KINDS
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def load_problem(db: Database, trip: dict, candidates: list[Candidate]) -> TripP
     )
     hosts = tuple(_host(row, slots) for row in queries.list_hosts(db, trip["id"]))
     orgs = {delegate.org_id for delegate in delegates}
-    pairs = {kind: set() for kind in queries.CONSTRAINT_KINDS}
+    pairs = {kind: set() for kind in CONSTRAINT_KINDS}
     for row in queries.list_constraints(db, trip["id"]):
         if row["delegation_org_id"] in orgs:
             pairs[row["kind"]].add((row["delegation_org_id"], row["host_org_id"]))
@@ -99,7 +100,6 @@ def engine_candidates(
     hosts = {row["org_id"]: row for row in queries.list_hosts(db, trip["id"])}
     orgs = {row["org_id"] for row in queries.list_delegates(db, trip["id"])}
     approved = _approved_tracks(db)
-    names = {row[0]: row[1] for row in db.execute("SELECT id, short_name FROM organisations")}
     top_k = max(len(matching.get_index(db).orgs), 1)
     found: dict[tuple[int, int], dict[str, Suggestion]] = {}
     for org_id in sorted(orgs if org_ids is None else orgs & org_ids):
@@ -107,12 +107,11 @@ def engine_candidates(
             for suggestion in matching.suggestions_for(db, org_id, track, top_k=top_k):
                 if suggestion.org_id in hosts:
                     found.setdefault((org_id, suggestion.org_id), {})[track] = suggestion
-    # Reasons are data (published, compared on republication, exported): always in the default language.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return {
-            pair: _candidate(pair, by_track, approved.get(frozenset(pair), set()), names[pair[0]])
-            for pair, by_track in found.items()
-        }
+    # Reasons are data (published, compared on republication, exported), worded when shown.
+    return {
+        pair: _candidate(pair, by_track, approved.get(frozenset(pair), set()))
+        for pair, by_track in found.items()
+    }
 
 
 def _approved_tracks(db: Database) -> dict[frozenset[int], set[str]]:
@@ -124,35 +123,19 @@ def _approved_tracks(db: Database) -> dict[frozenset[int], set[str]]:
     return tracks
 
 
-def _candidate(
-    pair: tuple[int, int], by_track: dict[str, Suggestion], approved: set[str], org_name: str
-) -> Candidate:
+def _candidate(pair: tuple[int, int], by_track: dict[str, Suggestion], approved: set[str]) -> Candidate:
     """The pair's candidate: its best approved track if any, else its best-scored track."""
     pool = {track: s for track, s in by_track.items() if track in approved} or by_track
     best = max(pool.values(), key=lambda s: (s.score, -TRACKS.index(s.track)))
     is_approved = bool(approved & set(pool))
-    reason = _reason(best, is_approved, org_name)
+    reason = _reason(best, is_approved)
     return Candidate(pair[0], pair[1], best.track, float(best.score), is_approved, reason)
 
 
-def _reason(suggestion: Suggestion, approved: bool, org_name: str) -> str:
-    """One line: approval, shared topics and which way the fit runs (the track is shown apart)."""
-    parts = [_("approved pairing")] if approved else []
-    topics = [topic.label(str(get_locale() or "fr")) for topic in suggestion.evidence.shared_topics[:3]]
-    if topics:
-        parts.append(_("shared topics: %(topics)s", topics=", ".join(topics)))
-    direction = suggestion.evidence.direction
-    if direction == "partner_offers":
-        parts.append(
-            _("%(offering)s offers what %(seeking)s seeks", offering=suggestion.short_name, seeking=org_name)
-        )
-    elif direction == "we_offer":
-        parts.append(
-            _("%(offering)s offers what %(seeking)s seeks", offering=org_name, seeking=suggestion.short_name)
-        )
-    elif direction == "both":
-        parts.append(_("each offers what the other seeks"))
-    return " · ".join(parts) or _("engine score %(score)d/100", score=round(suggestion.score * 100))
+def _reason(suggestion: Suggestion, approved: bool) -> str:
+    """Why the pair should meet, as data: approval, three shared topics, which way the fit runs."""
+    topics = tuple(topic.id for topic in suggestion.evidence.shared_topics[:3])
+    return Reason(approved, topics, suggestion.evidence.direction, float(suggestion.score)).to_json()
 
 
 def plannable(

@@ -16,9 +16,6 @@ from app.trips import draft, planning, queries
 from app.trips import meetings as store
 from app.trips.access import coordinators_only, get_trip_or_404
 from app.trips.forms import (
-    DIRECTION_LABELS,
-    KIND_LABELS,
-    STATUS_LABELS,
     ActionForm,
     ConstraintForm,
     DelegateForm,
@@ -37,15 +34,6 @@ bp.before_request(coordinators_only)
 def trip_day(value: str, pattern: str = "EEE d MMM") -> str:
     """An ISO date as a short local date, e.g. "lun. 11 mai"."""
     return format_date(date.fromisoformat(value[:10]), pattern)
-
-
-@bp.app_context_processor
-def _labels():
-    return {
-        "direction_labels": DIRECTION_LABELS,
-        "trip_status_labels": STATUS_LABELS,
-        "kind_labels": KIND_LABELS,
-    }
 
 
 @bp.get("/")
