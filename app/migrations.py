@@ -1,4 +1,11 @@
-"""The schema as numbered sqlite-utils migrations: each applies once, so `flask init-db` can re-run."""
+"""The schema as sqlite-utils migrations: each applies once, so `flask init-db` can re-run.
+
+They run in the order of this file, which is not the order of their numbers: each branch of the
+work was given a range (m001-m003, m010-m013, m020-m022, m030, m050...), and a migration is added
+at the end of the file when it lands. The numbers only keep names apart; never reorder, rename or
+edit a migration that has shipped: a database remembers the names it applied and runs only the
+others (``tests/test_migrations.py`` upgrades a database made by an earlier version).
+"""
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations

@@ -50,11 +50,11 @@ def compiled_catalogues():
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setattr("app.PROJECT_ROOT", tmp_path)  # instance folder inside tmp_path
+def app(tmp_path):
     app = create_app(
         {
             "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
             "DATABASE": str(tmp_path / "test.db"),
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,

@@ -43,27 +43,26 @@ STATUSES: Counter = Counter()  # answers by status code
 def fuzz_app(tmp_path_factory):
     """One seeded app for the whole module: engine proposals (one approved), a published trip."""
     tmp_path = tmp_path_factory.mktemp("fuzz")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("app.PROJECT_ROOT", tmp_path)
-        app = create_app(
-            {
-                "TESTING": True,
-                "DATABASE": str(tmp_path / "fuzz.db"),
-                "SECRET_KEY": "fuzz-secret",
-                "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
-                "EMBEDDING_MODEL": "fake",
-            }
-        )
-        db = connect(app.config["DATABASE"])
-        init_db(db)
-        db.close()
-        app.user_ids = seed_app(app)
-        with app.app_context():
-            db = get_db()
-            propose(db, matching.suggestions_for, 0.0, 2, app.user_ids["coordinator"])
-            decide(db, actor(app, "coordinator"), 1, "approve", "Fuzzing.", "proposed")
-            publish_demo_trip(db)
-        yield app
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE": str(tmp_path / "fuzz.db"),
+            "SECRET_KEY": "fuzz-secret",
+            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+            "EMBEDDING_MODEL": "fake",
+        }
+    )
+    db = connect(app.config["DATABASE"])
+    init_db(db)
+    db.close()
+    app.user_ids = seed_app(app)
+    with app.app_context():
+        db = get_db()
+        propose(db, matching.suggestions_for, 0.0, 2, app.user_ids["coordinator"])
+        decide(db, actor(app, "coordinator"), 1, "approve", "Fuzzing.", "proposed")
+        publish_demo_trip(db)
+    yield app
 
 
 @pytest.fixture(scope="module")

@@ -188,3 +188,13 @@ def test_the_api_words_meeting_reasons_in_english(auth, client, db, trip, api_to
     items = client.get(f"/api/v1/organisations/{efs}/meetings", headers=bearer(api_tokens["member_bfc"])).json
     text = " ".join(item["reason"] for item in items["items"])
     assert "approved pairing" in text and [words for words in FRENCH if words in text] == []
+
+
+def test_a_reason_stored_as_text_by_an_earlier_version_is_shown_as_it_is():
+    from models.exports.words import words_for
+
+    legacy = "thèmes communs : Production BPF · EFS BFC offre ce que ThéCell cherche"
+    assert words_for("en").reason(legacy, "EFS BFC", "ThéCell") == legacy
+    stored = '{"approved":false,"direction":"we_offer","score":0.5,"topics":[]}'
+    assert words_for("en").reason(stored, "EFS BFC", "ThéCell") == "EFS BFC offers what ThéCell seeks"
+    assert words_for("fr").reason(stored, "EFS BFC", "ThéCell") == "EFS BFC offre ce que ThéCell cherche"
