@@ -88,6 +88,26 @@ DOMAIN_MESSAGES = {
         "The matching engine cannot run right now. Try again later or tell a coordinator."
     ),
     "invalid_import": N_("%(count)s problems in the import file; nothing was imported."),
+    # trips: what is missing before planning, and the rules a draft edit may not break
+    "trip_incomplete": N_("The trip cannot be planned yet:"),
+    "no_slots": N_("The trip has no meeting slot: set the daily slots."),
+    "no_delegates": N_("The delegation has no delegate: add at least one."),
+    "no_hosts": N_("The trip has no host: add the organisations that receive the delegation."),
+    "must_meet_without_delegate": N_(
+        "%(org)s must meet %(host)s but has no delegate: add one or drop the pair."
+    ),
+    "draft_refused": N_("Refused, nothing was changed:"),
+    "no_engine_score": N_("The engine has no score for this pair, so the meeting cannot be added."),
+    "rule_delegate_busy": N_("%(delegate)s already has a meeting at %(when)s."),
+    "rule_host_full": N_("%(host)s already holds as many meetings as it can at %(when)s."),
+    "rule_pair_repeated": N_("%(org)s already meets %(host)s during this trip."),
+    "rule_city_change": N_("%(delegate)s would meet in two cities on %(day)s: one city per day."),
+    "rule_must_not_meet": N_("%(org)s must not meet %(host)s."),
+    "rule_must_meet": N_("%(org)s must meet %(host)s during this trip."),
+    "rule_unavailable": N_("%(host)s does not receive the delegation at %(when)s."),
+    "rule_organisation": N_("%(delegate)s is not a delegate of %(org)s."),
+    "rule_no_candidate": N_("The engine has no score for %(org)s and %(host)s."),
+    "rule": N_("The meeting refers to something the trip does not have."),
 }
 # The params that hold codes, and the vocabulary that puts them into words.
 _CODED_PARAMS = {"current": "status", "decision": "decision", "track": "track", "kind": "interest"}
@@ -104,6 +124,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(PasserelleError, _domain_error)
+    app.jinja_env.globals.update(describe_part=describe_part)
     app.register_error_handler(InternalServerError, lambda error: render_error(500))
 
 
@@ -142,17 +163,32 @@ def _csrf_error(error: CSRFError):
 
 
 def describe(error: PasserelleError) -> str:
-    """The error in a sentence, in the current language (the reader's, or the one forced)."""
+    """The error in a sentence, in the current language (the reader's, or the one forced).
+
+    An error whose ``parts`` param lists ``{"code", values...}`` items (the gaps of a trip, the rules an
+    edit breaks) is its own sentence followed by one sentence per part.
+    """
     message = (
         DOMAIN_MESSAGES.get(error.code)
         or DOMAIN_MESSAGES.get(type(error).code)
         or DOMAIN_MESSAGES["conflict"]
     )
+    text = _words(message, {name: value for name, value in error.params.items() if name != "parts"})
+    return " ".join([text, *(describe_part(part) for part in error.params.get("parts") or [])])
+
+
+def describe_part(part: dict) -> str:
+    """One ``{"code", values...}`` item (a trip's gap, a broken rule) in a sentence."""
+    message = DOMAIN_MESSAGES.get(part["code"]) or DOMAIN_MESSAGES["rule"]
+    return _words(message, {name: value for name, value in part.items() if name != "code"})
+
+
+def _words(message: str, params: dict) -> str:
     values = {
         name: label(_CODED_PARAMS[name], value) if name in _CODED_PARAMS else value
-        for name, value in error.params.items()
+        for name, value in params.items()
     }
-    return gettext(message, **values)
+    return gettext(message, **values) if values else gettext(message)
 
 
 def flash_error(error: PasserelleError) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from conftest import actor, bearer, org_id, page_text
@@ -205,3 +206,33 @@ def test_a_partner_ranked_beyond_200_still_shows_its_score_and_evidence(auth, cl
     assert auth.post(f"/members/{efs}/interest", data).status_code == 302
     score = db.execute("SELECT score FROM pairings WHERE id = ?", [pairing]).fetchone()[0]
     assert score == pytest.approx(expected.score)
+
+
+def test_planning_an_incomplete_trip_names_what_is_missing_from_every_front_end(
+    auth, client, seeded, db, runner
+):
+    from app.operations import trips
+    from app.trips import queries
+
+    fields = {
+        "name": "Empty",
+        "direction": "BFC->QC",
+        "cities": ["Montréal"],
+        "status": "planned",
+        "notes": "",
+    }
+    dates = {"start_date": date(2026, 5, 11), "end_date": date(2026, 5, 12)}
+    trip_id = queries.create_trip(db, fields | dates)
+    with pytest.raises(InvalidInput) as refused:
+        trips.plan(db, actor(seeded, "coordinator"), trip_id)
+    assert [part["code"] for part in refused.value.params["parts"]] == ["no_delegates", "no_hosts"]
+    with pytest.raises(Forbidden):
+        trips.plan(db, actor(seeded, "member_bfc"), trip_id)
+    result = runner.invoke(args=["plan-trip", str(trip_id)])
+    assert result.exit_code == 1
+    assert "The trip cannot be planned yet: The delegation has no delegate" in result.output
+    auth.login("coordinator")
+    client.get("/auth/password?lang=fr")
+    page = page_text(auth.post(f"/trips/{trip_id}/plan", follow_redirects=True))
+    assert "La mission ne peut pas encore être planifiée :" in page
+    assert db.table("events").count == 0 and db.table("trip_plan_runs").count == 0

@@ -13,12 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlite_utils import Database
 
 from app import matching
-from app.db import immediate
 from app.orgs.queries import now
 from app.trips import meetings as store
 from app.trips import queries
@@ -31,30 +29,30 @@ from models.vocabulary import CONSTRAINT_KINDS
 
 @dataclass(frozen=True)
 class PlanRun:
-    """A plan stored as the trip's draft, with the greedy baseline it was compared with."""
+    """A plan for the trip's draft, with the greedy baseline it was compared with."""
 
     plan: Plan
     greedy: Plan
+    approved: frozenset[tuple[int, int]] = frozenset()  # pairs with an approved pairing
 
 
-def setup_problems(db: Database, trip: dict) -> list[str]:
-    """What to fill in before the trip can be planned, in sentences a coordinator reads."""
-    problems = []
+def setup_gaps(db: Database, trip: dict) -> list[dict]:
+    """What to fill in before the trip can be planned: ``{"code": ..., names...}`` each (app/errors.py
+    words them)."""
+    gaps = []
     if not queries.list_slots(db, trip["id"]):
-        problems.append(_("The trip has no meeting slot: set the daily slots."))
+        gaps.append({"code": "no_slots"})
     delegates = queries.list_delegates(db, trip["id"])
     if not delegates:
-        problems.append(_("The delegation has no delegate: add at least one."))
+        gaps.append({"code": "no_delegates"})
     if not queries.list_hosts(db, trip["id"]):
-        problems.append(_("The trip has no host: add the organisations that receive the delegation."))
+        gaps.append({"code": "no_hosts"})
     with_delegates = {row["org_id"] for row in delegates}
     for pair in queries.list_constraints(db, trip["id"]):
         if pair["kind"] == "must_meet" and pair["delegation_org_id"] not in with_delegates:
-            problems.append(
-                _("%(org)s must meet %(host)s but has no delegate: add one or drop the pair.",
-                  org=pair["org_short_name"], host=pair["host_short_name"])
-            )  # fmt: skip
-    return problems
+            gaps.append({"code": "must_meet_without_delegate", "org": pair["org_short_name"],
+                         "host": pair["host_short_name"]})  # fmt: skip
+    return gaps
 
 
 def load_problem(db: Database, trip: dict, candidates: list[Candidate]) -> TripProblem:
@@ -147,8 +145,8 @@ def plannable(
     ]
 
 
-def run_plan(db: Database, trip: dict, user_id: int | None, time_limit: float | None = None) -> PlanRun:
-    """Plan the trip, store the plan as its draft (replacing the old one) with a run record."""
+def compute_plan(db: Database, trip: dict, time_limit: float | None = None) -> PlanRun:
+    """Plan the trip (seconds of solving, no write): the plan, the greedy baseline, approved pairs."""
     config = current_app.config
     candidates = engine_candidates(db, trip)
     problem = load_problem(db, trip, [])
@@ -157,23 +155,30 @@ def run_plan(db: Database, trip: dict, user_id: int | None, time_limit: float | 
     )
     plan = plan_trip(problem, time_limit=time_limit or config["TRIP_PLAN_SECONDS"])
     greedy = plan_greedy(problem)
-    approved = {pair for pair, c in candidates.items() if c.approved}
-    with immediate(db):
-        store.replace_draft(db, trip["id"], list(plan.meetings), approved)
-        db.table("trip_plan_runs").insert(
+    return PlanRun(plan, greedy, frozenset(pair for pair, c in candidates.items() if c.approved))
+
+
+def store_plan(db: Database, trip: dict, user_id: int | None, run: PlanRun) -> int:
+    """Store the plan as the trip's draft (replacing the old one) with a run record (inside the
+    caller's transaction); return the run's id."""
+    store.replace_draft(db, trip["id"], list(run.plan.meetings), set(run.approved))
+    return (
+        db.table("trip_plan_runs")
+        .insert(
             {
                 "trip_id": trip["id"],
                 "user_id": user_id,
                 "created_at": now(),
-                "method": plan.method,
-                "objective": plan.objective,
-                "greedy_objective": greedy.objective,
-                "seconds": plan.seconds,
-                "meetings": len(plan.meetings),
-                "notes": json.dumps(list(plan.notes)),
+                "method": run.plan.method,
+                "objective": run.plan.objective,
+                "greedy_objective": run.greedy.objective,
+                "seconds": run.plan.seconds,
+                "meetings": len(run.plan.meetings),
+                "notes": json.dumps(list(run.plan.notes)),
             }
         )
-    return PlanRun(plan, greedy)
+        .last_pk
+    )
 
 
 def last_run(db: Database, trip_id: int) -> dict | None:
@@ -213,28 +218,21 @@ def new_violations(problem: TripProblem, before: list[Meeting], after: list[Meet
     return [violation for violation in find_violations(problem, after) if violation not in known]
 
 
-def describe(db: Database, trip_id: int, violation: Violation) -> str:
-    """A violated rule in a sentence, with names and times instead of ids."""
+def violation_parts(db: Database, trip_id: int, violations: list[Violation]) -> list[dict]:
+    """Violated rules as ``{"code": rule, names...}`` with names and times instead of ids
+    (app/errors.py words them)."""
     names = _names(db, trip_id)
-    values = {
-        "delegate": names["delegates"].get(violation.delegate_id, "?"),
-        "org": names["orgs"].get(violation.org_id, "?"),
-        "host": names["orgs"].get(violation.host_org_id, "?"),
-        "when": names["slots"].get(violation.slot_id, "?"),
-        "day": violation.day.isoformat() if violation.day else "?",
-    }
-    messages = {
-        "delegate_busy": _("%(delegate)s already has a meeting at %(when)s.", **values),
-        "host_full": _("%(host)s already holds as many meetings as it can at %(when)s.", **values),
-        "pair_repeated": _("%(org)s already meets %(host)s during this trip.", **values),
-        "city_change": _("%(delegate)s would meet in two cities on %(day)s: one city per day.", **values),
-        "must_not_meet": _("%(org)s must not meet %(host)s.", **values),
-        "must_meet": _("%(org)s must meet %(host)s during this trip.", **values),
-        "unavailable": _("%(host)s does not receive the delegation at %(when)s.", **values),
-        "organisation": _("%(delegate)s is not a delegate of %(org)s.", **values),
-        "no_candidate": _("The engine has no score for %(org)s and %(host)s.", **values),
-    }
-    return messages.get(violation.rule, _("The meeting refers to something the trip does not have."))
+    return [
+        {
+            "code": f"rule_{violation.rule}",
+            "delegate": names["delegates"].get(violation.delegate_id, "?"),
+            "org": names["orgs"].get(violation.org_id, "?"),
+            "host": names["orgs"].get(violation.host_org_id, "?"),
+            "when": names["slots"].get(violation.slot_id, "?"),
+            "day": violation.day.isoformat() if violation.day else "?",
+        }
+        for violation in violations
+    ]
 
 
 def _names(db: Database, trip_id: int) -> dict[str, dict]:
