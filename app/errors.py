@@ -88,6 +88,13 @@ DOMAIN_MESSAGES = {
         "The matching engine cannot run right now. Try again later or tell a coordinator."
     ),
     "invalid_import": N_("%(count)s problems in the import file; nothing was imported."),
+    # organisations
+    "invalid_profile": N_("The profile does not follow the import format: %(problems)s."),
+    "short_name_taken": N_("Another organisation already uses the short name %(name)s."),
+    "region_locked": N_("The region cannot change while the organisation has pairings. Ask a coordinator."),
+    "stale_profile": N_(
+        "Someone else saved this profile while you were editing it. Reload the page to see their changes."
+    ),
     # trips: what is missing before planning, and the rules a draft edit may not break
     "trip_incomplete": N_("The trip cannot be planned yet:"),
     "no_slots": N_("The trip has no meeting slot: set the daily slots."),
@@ -185,7 +192,11 @@ def describe_part(part: dict) -> str:
 
 def _words(message: str, params: dict) -> str:
     values = {
-        name: label(_CODED_PARAMS[name], value) if name in _CODED_PARAMS else value
+        name: label(_CODED_PARAMS[name], value)
+        if name in _CODED_PARAMS
+        else "; ".join(map(str, value))
+        if isinstance(value, list | tuple)
+        else value
         for name, value in params.items()
     }
     return gettext(message, **values) if values else gettext(message)

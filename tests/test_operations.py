@@ -12,6 +12,7 @@ from app import matching
 from app.coordination.queries import ensure_pairing
 from app.db import get_db
 from app.operations import SYSTEM
+from app.operations.organisations import update_profile
 from app.operations.pairings import decide
 from app.operations.stances import set_stance
 from app.orgs.queries import get_by_short_name, upsert_organisations
@@ -236,3 +237,25 @@ def test_planning_an_incomplete_trip_names_what_is_missing_from_every_front_end(
     page = page_text(auth.post(f"/trips/{trip_id}/plan", follow_redirects=True))
     assert "La mission ne peut pas encore être planifiée :" in page
     assert db.table("events").count == 0 and db.table("trip_plan_runs").count == 0
+
+
+def test_a_profile_update_is_checked_and_recorded_by_the_operation(seeded, client, db, api_tokens):
+    efs = org_id(db, "EFS BFC")
+    api = client.patch(
+        f"/api/v1/organisations/{efs}", json={"city": "Dijon"}, headers=bearer(api_tokens["member_bfc"])
+    )
+    assert api.status_code == 200
+    member = seeded.user_ids["member_bfc"]
+    assert snapshot(db)["events"] == [
+        ("organisation.updated", f"organisation:{efs}", member, {"fields": ["city"]})
+    ]
+    with pytest.raises(Forbidden):
+        update_profile(db, actor(seeded, "member_qc"), efs, {"city": "Lyon"})
+    with pytest.raises(InvalidInput) as bad:
+        update_profile(db, actor(seeded, "member_bfc"), efs, {"region": "Quebec"})
+    assert bad.value.code == "invalid_profile"
+    assert db.execute("SELECT city, region FROM organisations WHERE id = ?", [efs]).fetchone() == (
+        "Dijon",
+        "BFC",
+    )
+    assert len(snapshot(db)["events"]) == 1

@@ -6,9 +6,9 @@ lets members act for their own organisations only; creating one is for coordinat
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
 
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from flask_login import current_user
 
 from app import matching
@@ -19,17 +19,16 @@ from app.api.payloads import (
     json_body,
     page_args,
     page_of,
-    problem,
     profile_problems,
     query_choice,
     query_int,
 )
 from app.auth.access import get_org_or_404, role_required
 from app.db import get_db
-from app.operations import stances
+from app.operations import organisations, stances
 from app.orgs import queries as org_queries
-from models.errors import EmbeddingModelError
-from models.profiles import EXPORT_FIELDS, validate_profile
+from models.errors import InvalidInput
+from models.profiles import EXPORT_FIELDS
 from models.vocabulary import ORG_TYPES, REGIONS, STANCE_ACTIONS, TRACKS
 
 ORG_KEYS = ("id", *EXPORT_FIELDS, "created_at", "updated_at")
@@ -77,39 +76,24 @@ def show_organisation(org_id: int):
     return jsonify(ok=True, organisation=_detail(org_id), may_edit=current_user.may_act_for(org_id))
 
 
-@role_required("coordinator", "admin")
 def create_organisation():
-    """Add an organisation from a complete profile in the import format."""
-    record = _valid_profile(json_body())
-    db = get_db()
-    if org_queries.get_by_short_name(db, record["short_name"]) is not None:
-        raise _short_name_taken(record["short_name"])
-    try:
-        org_id = org_queries.create_organisation(db, record)
-    except sqlite3.IntegrityError:  # created by someone else meanwhile
-        raise _short_name_taken(record["short_name"]) from None
-    updated = _refresh(org_id)
-    response = jsonify(ok=True, organisation=_detail(org_id), suggestions_updated=updated)
+    """Add an organisation from a complete profile in the import format (coordinators, admins)."""
+    with _profile_problems():
+        saved = organisations.create_organisation(get_db(), current_user, json_body())
+    response = jsonify(
+        ok=True, organisation=_detail(saved.org_id), suggestions_updated=saved.suggestions_updated
+    )
     response.status_code = 201
-    response.headers["Location"] = url_for("api.show_organisation", org_id=org_id)
+    response.headers["Location"] = url_for("api.show_organisation", org_id=saved.org_id)
     return response
 
 
 def update_organisation(org_id: int):
     """Change some fields of a profile the user may act for; the result must pass the contract."""
-    org = get_org_or_404(org_id)
-    changes = json_body()
-    record = _valid_profile({field: org[field] for field in EXPORT_FIELDS} | changes)
-    db = get_db()
-    other = org_queries.get_by_short_name(db, record["short_name"])
-    if other is not None and other["id"] != org_id:
-        raise _short_name_taken(record["short_name"])
-    if record["region"] != org["region"] and _has_pairings(org_id):
-        message = "The region cannot change while the organisation has pairings. Ask a coordinator."
-        raise ApiProblem(409, message, field="region")
-    org_queries.update_organisation(db, org_id, record)
-    updated = _refresh(org_id)
-    return jsonify(ok=True, organisation=_detail(org_id), suggestions_updated=updated)
+    get_org_or_404(org_id)
+    with _profile_problems():
+        saved = organisations.update_profile(get_db(), current_user, org_id, json_body())
+    return jsonify(ok=True, organisation=_detail(org_id), suggestions_updated=saved.suggestions_updated)
 
 
 def organisation_suggestions(org_id: int):
@@ -147,34 +131,16 @@ def mark_interest(org_id: int):
     )
 
 
-def _valid_profile(raw: dict) -> dict:
-    """The clean record, or 422 with every problem of the import contract by field."""
-    record, problems = validate_profile(raw)
-    if problems:
-        raise ApiProblem(422, "The profile does not follow the import format.", profile_problems(problems))
-    return record
-
-
-def _short_name_taken(short_name: str) -> ApiProblem:
-    message = f"Another organisation already uses the short name '{short_name}'."
-    return ApiProblem(409, message, [problem(message, "short_name")])
-
-
-def _refresh(org_id: int) -> bool:
-    """Re-embed one profile; False (and a log line) when the engine cannot run now."""
+@contextlib.contextmanager
+def _profile_problems():
+    """An import-contract refusal as 422 with every problem by field; other errors as they are."""
     try:
-        matching.refresh_org(get_db(), org_id)
-    except EmbeddingModelError:
-        current_app.logger.exception("re-embedding organisation %s failed", org_id)
-        return False
-    return True
-
-
-def _has_pairings(org_id: int) -> bool:
-    row = get_db().execute(
-        "SELECT 1 FROM pairings WHERE bfc_org_id = ? OR qc_org_id = ? LIMIT 1", [org_id, org_id]
-    )
-    return row.fetchone() is not None
+        yield
+    except InvalidInput as error:
+        if error.code != "invalid_profile":
+            raise
+        message = "The profile does not follow the import format."
+        raise ApiProblem(422, message, profile_problems(error.params["problems"])) from None
 
 
 def _default_track(org: dict) -> str:
