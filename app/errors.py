@@ -67,7 +67,7 @@ DOMAIN_MESSAGES = {
     "not_found": N_("There is nothing with this number. Nothing was changed."),
     "pairing_not_found": N_("There is no such pairing. Nothing was changed."),
     "organisation_not_found": N_("There is no such organisation. Nothing was changed."),
-    "trip_not_found": N_("There is no such trip."),
+    "trip_not_found": N_("There is no trip %(trip_id)s."),
     "invalid_input": N_("The form holds a value that cannot be accepted. Nothing was changed."),
     "unknown_decision": N_("Choose one of the decisions offered. Nothing was changed."),
     "unknown_status": N_("The form is damaged: reload the page."),

@@ -13,9 +13,9 @@ from wtforms.fields.choices import SelectChoice
 
 from models.topics import load_vocabulary
 from models.trips import reason_words
-from models.vocabulary import LABELS
+from models.vocabulary import INTERFACE_LANGUAGES, LABELS
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = INTERFACE_LANGUAGES
 
 
 def label(kind: str, value: str) -> str:

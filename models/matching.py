@@ -21,9 +21,10 @@ from models.errors import NotFound
 from models.profiles import TRACKS
 from models.results import Evidence, PassagePair, SearchHit, Suggestion
 from models.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
+from models.vocabulary import PROFILE_TEXT_FIELDS
 from models.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 
-FIELDS = ("expertise", "offers", "seeks")
+FIELDS = PROFILE_TEXT_FIELDS
 EXPERTISE, OFFERS, SEEKS = range(3)
 # Short words of both languages that carry no topic, left out of TF-IDF and shared terms.
 _STOP_WORDS_TEXT = """

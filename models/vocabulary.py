@@ -47,10 +47,13 @@ LANGUAGE_LABELS = _frozen({"fr": N_("French"), "en": N_("English")})
 # The three texts the engine embeds; the other profile fields are required but short.
 PROFILE_TEXT_LABELS = _frozen({"expertise": N_("Expertise"), "offers": N_("Offers"), "seeks": N_("Seeks")})
 
-# Accounts
+# Accounts; staff (coordinators, administrators) act for every organisation.
 ROLE_LABELS = _frozen(
     {"member": N_("Member"), "coordinator": N_("Coordinator"), "admin": N_("Administrator")}
 )
+STAFF_ROLES = ("coordinator", "admin")
+# The interface's languages (the first is the default); profiles' working languages are LANGUAGES.
+INTERFACE_LANGUAGES = ("fr", "en")
 
 # Stances of an organisation on a partner; "clear" withdraws one and is an action, not a stance.
 STANCE_LABELS = _frozen(

@@ -10,7 +10,15 @@ import functools
 
 from app.api.payloads import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from app.api.schemas import ID, answer, components, enum, obj, ref
-from models.vocabulary import ORG_TYPES, PAIRING_STATUSES, REGIONS, ROLES, STANCE_ACTIONS, TRACKS
+from models.vocabulary import (
+    INTERFACE_LANGUAGES,
+    ORG_TYPES,
+    PAIRING_STATUSES,
+    REGIONS,
+    ROLES,
+    STANCE_ACTIONS,
+    TRACKS,
+)
 
 ERRORS = {
     "400": "The request is malformed (a query parameter, the JSON syntax).",
@@ -213,7 +221,7 @@ def _paths() -> dict:
 def _trip_paths() -> dict:
     """Trips, published plans and export files."""
     trip_id = _path_id("trip_id", "trip")
-    lang = _query("lang", {**enum(("fr", "en")), "default": "fr"}, "language of the file")
+    lang = _query("lang", {**enum(INTERFACE_LANGUAGES), "default": "fr"}, "language of the file")
     trip_formats = {**enum(("csv", "xlsx", "pdf", "ics")), "default": "pdf"}
     return {
         "/api/v1/organisations/{org_id}/meetings": {

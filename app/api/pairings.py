@@ -17,14 +17,14 @@ from app.coordination import queries
 from app.db import get_db
 from app.operations import pairings
 from models.errors import NotFound
-from models.vocabulary import DECISIONS, PAIRING_STATUSES, TRACKS
+from models.vocabulary import DECISIONS, PAIRING_STATUSES, STAFF_ROLES, TRACKS
 
 DECISION_BODY = {
     "decision": Field(str, choices=DECISIONS),
     "comment": Field(str, max_length=pairings.MAX_COMMENT_LENGTH),
     "expected_status": Field(str, required=False, choices=PAIRING_STATUSES),
 }
-coordinators_only = role_required("coordinator", "admin")
+coordinators_only = role_required(*STAFF_ROLES)
 
 
 def pairing_json(row: dict) -> dict:

@@ -19,15 +19,16 @@ from app.i18n import meeting_reason
 from app.trips import meetings as store
 from app.trips import queries
 from models.errors import NotFound
+from models.vocabulary import INTERFACE_LANGUAGES, STAFF_ROLES
 
 TRIP_KEYS = ("id", "name", "direction", "cities", "start_date", "end_date", "status", "notes")
 TRIP_KEYS += ("published_at", "created_at", "updated_at")
 COUNT_KEYS = ("n_delegates", "n_hosts", "n_draft", "n_published")
 MEETING_KEYS = ("id", "trip_id", "uid", "sequence", "status", "delegate_name", "start", "end")
 MEETING_KEYS += ("time_zone", "city", "track", "score", "reason", "published_at")
-LOCALES = ("fr", "en")
+LOCALES = INTERFACE_LANGUAGES
 FILE_FORMATS = (*TRIP_RENDERERS, "ics")  # ics: one calendar per delegate, zipped
-coordinators_only = role_required("coordinator", "admin")
+coordinators_only = role_required(*STAFF_ROLES)
 
 
 def trip_json(row: dict) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from app.orgs.queries import now
-from models.vocabulary import PAIRING_STATUSES, WANTING, sql_in
+from models.vocabulary import PAIRING_STATUSES, REGIONS, WANTING, sql_in
 
 PAGE_SIZE = 30
 
@@ -16,7 +16,7 @@ PAGE_SIZE = 30
 def sides(org: dict, partner: dict) -> tuple[int, int]:
     """(bfc_org_id, qc_org_id) of two organisations; ValueError when they are on one side."""
     by_region = {org["region"]: org["id"], partner["region"]: partner["id"]}
-    if set(by_region) != {"BFC", "QC"}:
+    if set(by_region) != set(REGIONS):
         raise ValueError("a pairing joins one BFC and one Québec organisation")
     return by_region["BFC"], by_region["QC"]
 

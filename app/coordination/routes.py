@@ -16,13 +16,13 @@ from app.db import get_db
 from app.errors import flash_error
 from app.operations import pairings
 from models.errors import NotFound, PasserelleError
-from models.vocabulary import PAIRING_STATUSES, TRACKS
+from models.vocabulary import PAIRING_STATUSES, STAFF_ROLES, TRACKS
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
 
 
 @bp.before_request
-@role_required("coordinator", "admin")
+@role_required(*STAFF_ROLES)
 def _coordinators_only():
     """Every page here is for coordinators (and administrators)."""
 

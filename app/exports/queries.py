@@ -55,7 +55,7 @@ def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True) -> Ex
     """A trip's published meetings (cancelled ones included, for calendars) as an ExportTrip."""
     trip = get_trip(db, trip_id)
     if trip is None:
-        raise NotFound(f"there is no trip {trip_id}", code="trip_not_found")
+        raise NotFound(f"there is no trip {trip_id}", code="trip_not_found", trip_id=trip_id)
     rows = published_rows(db, trip_id, include_cancelled=True)
     orgs = _orgs(db, {r["delegation_org_id"] for r in rows} | {r["host_org_id"] for r in rows})
     meetings = tuple(_meeting(db, trip, row, orgs, with_evidence) for row in rows)

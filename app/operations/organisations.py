@@ -21,8 +21,9 @@ from app.operations import record_event, require_role
 from app.orgs import queries
 from models.errors import Conflict, EmbeddingModelError, Forbidden, InvalidInput, NotFound, StaleState
 from models.profiles import EXPORT_FIELDS, validate_profile
+from models.vocabulary import STAFF_ROLES
 
-CREATORS = ("coordinator", "admin")
+CREATORS = STAFF_ROLES
 log = logging.getLogger(__name__)
 
 

@@ -10,10 +10,10 @@ from app.db import immediate
 from app.operations import record_event, require_role
 from app.orgs.queries import now
 from models.errors import IllegalTransition, InvalidInput, NotFound, StaleState
-from models.vocabulary import ALLOWED_DECISIONS, DECISION_OUTCOMES, DECISIONS, PAIRING_STATUSES
+from models.vocabulary import ALLOWED_DECISIONS, DECISION_OUTCOMES, DECISIONS, PAIRING_STATUSES, STAFF_ROLES
 
 MAX_COMMENT_LENGTH = 2000
-DECIDERS = ("coordinator", "admin")
+DECIDERS = STAFF_ROLES
 
 
 @dataclass(frozen=True)

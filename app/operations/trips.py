@@ -21,15 +21,16 @@ from app.trips.meetings import PublishReport
 from app.trips.planning import PlanRun
 from models.errors import Conflict, InvalidInput, NotFound
 from models.trips import Candidate, Meeting
+from models.vocabulary import STAFF_ROLES
 
-PLANNERS = ("coordinator", "admin")
+PLANNERS = STAFF_ROLES
 
 
 def get_trip(db: Database, trip_id: int) -> dict:
     """The trip, or NotFound."""
     trip = queries.get_trip(db, trip_id)
     if trip is None:
-        raise NotFound(f"there is no trip {trip_id}", code="trip_not_found")
+        raise NotFound(f"there is no trip {trip_id}", code="trip_not_found", trip_id=trip_id)
     return trip
 
 

@@ -18,7 +18,7 @@ from fpdf.enums import TableBordersLayout, XPos, YPos
 from models.exports.briefing import clean, suggested_questions, trim
 from models.exports.types import ExportMeeting, ExportOrg, ExportTrip
 from models.exports.words import Words, words_for
-from models.vocabulary import N_
+from models.vocabulary import N_, PROFILE_TEXT_FIELDS
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 INK = (33, 37, 41)
@@ -248,8 +248,9 @@ def _profile_text(org: ExportOrg, w: Words, budget: Budget) -> str:
     lines = [clean(org.name), f"{w.label('org_type', org.type)} · {clean(place)}"]
     if org.website.strip():
         lines.append(clean(org.website))
-    for field, limit in (("expertise", budget.expertise), ("offers", budget.offers), ("seeks", budget.seeks)):
-        body = trim(getattr(org, field), limit)
+    limits = {"expertise": budget.expertise, "offers": budget.offers, "seeks": budget.seeks}
+    for field in PROFILE_TEXT_FIELDS:
+        body = trim(getattr(org, field), limits[field])
         if body:
             lines.append("\n" + w.labelled(w.label("field", field), body))
     return "\n".join(lines)
