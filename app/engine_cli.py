@@ -92,9 +92,9 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def evaluate_command(fit: bool) -> None:
     """nDCG@5, recall@5 and MRR of the engine and of two baselines on data/eval/."""
-    from models.evaluate import run_evaluation
-    from models.topics import load_vocabulary
-    from models.weights import WEIGHTS_PATH, load_weights
+    from models.matching.evaluate import run_evaluation
+    from models.matching.topics import load_vocabulary
+    from models.matching.weights import WEIGHTS_PATH, load_weights
 
     click.echo("Embedding the evaluation corpora (English, mixed, French)...", err=True)
     rows, fitted = run_evaluation(matching.embedder(), load_vocabulary(), load_weights(), fit=fit)

@@ -11,8 +11,8 @@ from flask import Flask, redirect, request, session
 from flask_babel import get_locale, gettext, lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
-from models.topics import load_vocabulary
-from models.trips import reason_words
+from models.matching.topics import load_vocabulary
+from models.trips.shapes import reason_words
 from models.vocabulary import INTERFACE_LANGUAGES, LABELS
 
 LANGUAGES = INTERFACE_LANGUAGES

@@ -178,7 +178,7 @@ def m013_pairings(db: Database) -> None:
 
 @migrations()
 def m003_engine(db: Database) -> None:
-    from models.vectorstore import create_tables
+    from models.matching.vectorstore import create_tables
 
     create_tables(db)
     db.execute(

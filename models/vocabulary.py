@@ -98,7 +98,7 @@ DIRECTION_LABELS = _frozen(
         "none": N_("No clear direction"),
     }
 )
-PART_LABELS = _frozen(  # the engine's score parts (models.weights.FEATURES) and the trips' track fit
+PART_LABELS = _frozen(  # the engine's score parts (models.matching.weights.FEATURES) and the trips' track fit
     {
         "offer_fit": N_("They offer what we seek"),
         "seek_fit": N_("They seek what we offer"),

@@ -13,7 +13,7 @@ from app.coordination.queries import ensure_pairing
 from app.operations.pairings import decide
 from app.trips import meetings as store
 from app.trips import queries
-from models.trips import Meeting
+from models.trips.shapes import Meeting
 
 
 def publish_demo_trip(db) -> dict:

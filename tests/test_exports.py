@@ -33,7 +33,7 @@ from models.exports import (
     trip_xlsx,
 )
 from models.exports.briefing import suggested_questions, trim
-from models.results import Evidence, PassagePair, Topic
+from models.matching.results import Evidence, PassagePair, Topic
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
 PROFILES = {p["short_name"]: p for p in map(json.loads, SEED.read_text(encoding="utf-8").splitlines())}

@@ -82,7 +82,7 @@ def test_language_choice_survives_login(auth, client):
 
 
 def test_every_score_part_of_the_engine_has_a_label():
+    from models.matching.weights import FEATURES
     from models.vocabulary import PART_LABELS as PARTS
-    from models.weights import FEATURES
 
     assert [name for name in FEATURES if name not in PARTS] == []

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from app.coordination.queries import ensure_pairing
 from app.trips import queries
-from models.topics import load_vocabulary
+from models.matching.topics import load_vocabulary
 
 # Words of our own (labels, reasons, headings) that only one language uses.
 FRENCH = (

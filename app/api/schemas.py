@@ -10,6 +10,7 @@ from __future__ import annotations
 from app.db import MAX_ROW_ID
 from app.operations.pairings import MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
+from models.matching.weights import FEATURES
 from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
 from models.vocabulary import (
     DECISIONS,
@@ -27,7 +28,6 @@ from models.vocabulary import (
     TRIP_DIRECTIONS,
     TRIP_STATUSES,
 )
-from models.weights import FEATURES
 
 TEXT = {"type": "string"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}

@@ -18,7 +18,7 @@ from app.members.forms import InterestForm
 from app.operations import stances
 from app.orgs.queries import get_organisation
 from models.errors import PasserelleError
-from models.results import Suggestion
+from models.matching.results import Suggestion
 from models.vocabulary import CLEAR_STANCE, ORG_TYPES, TRACKS, WANTING
 
 bp = Blueprint("members", __name__, url_prefix="/members")

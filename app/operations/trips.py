@@ -20,7 +20,7 @@ from app.trips import planning, queries
 from app.trips.meetings import PublishReport
 from app.trips.planning import PlanRun
 from models.errors import Conflict, InvalidInput, NotFound
-from models.trips import Candidate, Meeting
+from models.trips.shapes import Candidate, Meeting
 from models.vocabulary import STAFF_ROLES
 
 PLANNERS = STAFF_ROLES

@@ -1,7 +1,7 @@
 """Planning a trip, the draft grid and its edits, publication, and the members' published meetings.
 
 Every edit of the draft (move, add, remove) is judged by the planner's own rules
-(:func:`models.planner.find_violations`) inside one write transaction: an edit that breaks a rule
+(:func:`models.trips.planner.find_violations`) inside one write transaction: an edit that breaks a rule
 the draft did not already break is refused with the rule named, and nothing changes.
 """
 
@@ -23,7 +23,7 @@ from app.trips import planning, queries
 from app.trips.access import get_trip_or_404
 from app.trips.forms import ActionForm, AddMeetingForm, MoveForm, options
 from models.errors import PasserelleError
-from models.planner import find_violations, objective
+from models.trips.planner import find_violations, objective
 
 
 def register(bp: Blueprint) -> None:

@@ -36,7 +36,7 @@ from sqlite_utils import Database
 from app.db import immediate
 from app.orgs.queries import now
 from app.trips.queries import get_trip, time_zone
-from models.trips import Meeting
+from models.trips.shapes import Meeting
 
 COMPARED = (
     "delegate_id",

@@ -20,10 +20,10 @@ from app import matching
 from app.orgs.queries import now
 from app.trips import meetings as store
 from app.trips import queries
-from models.planner import Violation, find_violations, plan_greedy, plan_trip
+from models.matching.results import Suggestion
 from models.profiles import TRACKS
-from models.results import Suggestion
-from models.trips import Candidate, Delegate, Host, Meeting, Plan, Reason, Slot, TripProblem
+from models.trips.planner import Violation, find_violations, plan_greedy, plan_trip
+from models.trips.shapes import Candidate, Delegate, Host, Meeting, Plan, Reason, Slot, TripProblem
 from models.vocabulary import CONSTRAINT_KINDS
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlite_utils import Database
 
 from app.orgs.queries import now
-from models.trips import TIME_ZONES
+from models.trips.shapes import TIME_ZONES
 
 DEFAULT_SLOT_TIMES = ("09:00", "10:15", "11:30", "14:00", "15:15", "16:30")
 DEFAULT_SLOT_MINUTES = 60

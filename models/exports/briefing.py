@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from models.exports.types import ExportMeeting
 from models.exports.words import words_for
-from models.passages import split_sentences
+from models.matching.passages import split_sentences
 from models.vocabulary import N_
 
 # "you" is the delegate's organisation, reading the pack; x is a quoted sentence of a profile.

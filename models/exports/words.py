@@ -15,8 +15,8 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 
-from models.topics import load_vocabulary
-from models.trips import reason_words
+from models.matching.topics import load_vocabulary
+from models.trips.shapes import reason_words
 from models.vocabulary import LABELS
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "app" / "translations"
@@ -57,7 +57,7 @@ class Words:
             return topic_id
 
     def reason(self, stored: str, delegation: str, host: str) -> str:
-        """A meeting's stored reason as one line (see :func:`models.trips.reason_words`)."""
+        """A meeting's stored reason as one line (see :func:`models.trips.shapes.reason_words`)."""
         return reason_words(stored, self.gettext, self.topic, delegation, host)
 
     def labelled(self, label: str, body: str) -> str:

@@ -27,13 +27,13 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold
 
 if TYPE_CHECKING:
-    from models.embeddings import Embedder
-from models.matching import MatchIndex
-from models.passages import split_profile
-from models.topics import Vocabulary, fold, profile_text
-from models.weights import FEATURES, LearntWeights
+    from models.matching.embeddings import Embedder
+from models.matching.index import MatchIndex
+from models.matching.passages import split_profile
+from models.matching.topics import Vocabulary, fold, profile_text
+from models.matching.weights import FEATURES, LearntWeights
 
-EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
+EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "eval"
 K = 5
 
 

@@ -18,11 +18,11 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from models.errors import NotFound
+from models.matching.results import Evidence, PassagePair, SearchHit, Suggestion
+from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
+from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 from models.profiles import TRACKS
-from models.results import Evidence, PassagePair, SearchHit, Suggestion
-from models.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
 from models.vocabulary import PROFILE_TEXT_FIELDS
-from models.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 
 FIELDS = PROFILE_TEXT_FIELDS
 EXPERTISE, OFFERS, SEEKS = range(3)

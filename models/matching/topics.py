@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from models.embeddings import Embedder
-from models.results import Topic
+from models.matching.embeddings import Embedder
+from models.matching.results import Topic
 from models.vocabulary import PROFILE_TEXT_FIELDS
 
-VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "topics.json"
+VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "data" / "topics.json"
 
 
 @dataclass(frozen=True)
