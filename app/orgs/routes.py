@@ -12,6 +12,7 @@ from app.coordination.queries import pairings_of_org
 from app.db import get_db
 from app.orgs.forms import DirectoryFilters
 from app.orgs.queries import list_cities, list_organisations
+from app.people.queries import visible_contacts
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
 
@@ -55,6 +56,8 @@ def show(org_id: int):
         topics=matching.org_topics(db, org_id),
         may_edit=may_edit,
         pairings=pairings,
+        contacts=visible_contacts(db, current_user, org_id),
+        may_request=current_user.role == "member" and org_id not in current_user.org_ids,
     )
 
 
