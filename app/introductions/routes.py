@@ -51,6 +51,7 @@ def new():
     form = RequestForm(to_org_id=partner["id"], track=_track(partner))
     mine = [get_organisation(db, org_id) for org_id in current_user.org_ids]
     form.from_org_id.choices = [(org["id"], org["short_name"]) for org in mine if org]
+    status = 200
     if form.validate_on_submit():
         try:
             request_id = ops.send_request(
@@ -64,12 +65,13 @@ def new():
             )
         except ops.RequestError as error:
             _refused(error, partner)
+            status = 409 if error.status == 409 else 400
         else:
             flash(_("Your request has been sent to %(name)s.", name=partner["short_name"]), "success")
             return redirect(url_for("introductions.show", request_id=request_id))
     elif form.is_submitted():
         flash(_("The request was not sent: correct the fields marked below."), "error")
-    status = 400 if form.is_submitted() else 200
+        status = 400
     return render_template("introductions/new.html", form=form, partner=partner), status
 
 

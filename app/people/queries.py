@@ -75,6 +75,14 @@ def visible_contacts(db: Database, viewer, org_id: int) -> list[dict] | None:
     return contacts_of(db, org_id) if can_see_contacts(db, viewer, org_id) else None
 
 
+def contacts_json(contacts: list[dict] | None) -> list[dict] | None:
+    """Contacts as the API answers them (None stays None: hidden by the privacy rule)."""
+    if contacts is None:
+        return None
+    keys = ("id", "org_id", *CONTACT_FIELDS)
+    return [{key: contact[key] for key in keys} for contact in contacts]
+
+
 def get_contact(db: Database, contact_id: int) -> dict | None:
     """One contact entry, or None."""
     row = next(db.query("SELECT * FROM contacts WHERE id = ?", [contact_id]), None)
