@@ -46,7 +46,10 @@ def test_contact_forms_refuse_bad_input_and_other_organisations(member, client, 
     assert bad.status_code == 400
     assert "Give an e-mail address such as name@example.org." in page_text(bad)
     assert 'value="Camille Exemple"' in bad.get_data(as_text=True)  # what was typed stays
-    assert member.post(f"/organisations/{efs}/contacts/new", data=CONTACT | {"phone": "call me"}).status_code == 400
+    assert (
+        member.post(f"/organisations/{efs}/contacts/new", data=CONTACT | {"phone": "call me"}).status_code
+        == 400
+    )
     assert contacts_of(db, efs) == []
     assert member.post(f"/organisations/{thecell}/contacts/new", data=CONTACT).status_code == 403
     assert client.get(f"/organisations/{efs}/contacts/999999").status_code == 404
@@ -73,12 +76,16 @@ def test_consent_is_asked_at_first_login_and_recorded_with_its_date(seeded, db):
     notice = page_text(auth.client.get("/account/consent"))
     assert "Vos données personnelles" in notice and "Loi 25" in notice
 
-    refused = auth.post("/account/consent", data={"name": "Noa Nouvelle"})
+    token = auth.csrf_token("/account/consent")  # the only page open until the notice is accepted
+    refused = auth.client.post("/account/consent", data={"name": "Noa Nouvelle", "csrf_token": token})
     assert refused.status_code == 400 and consent_due(db, user_id)
-    accepted = auth.post("/account/consent", data={"name": "Noa Nouvelle", "accept": "y"})
+    assert "Cochez la case pour continuer" in page_text(refused)
+    accepted = auth.client.post(
+        "/account/consent", data={"name": "Noa Nouvelle", "accept": "y", "csrf_token": token}
+    )
     assert accepted.status_code == 302
     name, stamp = db.execute("SELECT name, consent_at FROM users WHERE id = ?", [user_id]).fetchone()
-    assert name == "Noa Nouvelle" and stamp[:4] == "20" and "T" in stamp
+    assert name == "Noa Nouvelle" and stamp[:2] == "20" and "T" in stamp  # an ISO date and time
     assert auth.client.get("/organisations/").status_code == 200
     assert auth.client.get("/account/consent").status_code == 302  # asked once
     record_consent(db, user_id)
@@ -108,7 +115,9 @@ def test_deleting_my_data_needs_a_confirmation_then_erases_it(member, client, db
     efs, thecell = org_id(db, "EFS BFC"), org_id(db, "ThéCell")
     user_id = seeded.user_ids["member_bfc"]
     member.post(f"/organisations/{efs}/contacts/new", data=CONTACT | {"email": "efs@test.example.org"})
-    member.post(f"/organisations/{efs}/contacts/new", data=CONTACT | {"name": "Autre", "email": "x@example.org"})
+    member.post(
+        f"/organisations/{efs}/contacts/new", data=CONTACT | {"name": "Autre", "email": "x@example.org"}
+    )
     member.post(
         f"/members/{efs}/interest",
         data={"partner_id": thecell, "track": "event", "kind": "not_relevant", "reason": "Mon avis"},

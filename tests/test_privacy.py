@@ -64,7 +64,9 @@ def every_get(app, values) -> list[tuple[str, str]]:
             items = getattr(rule._converters[name], "items", None)  # <any(csv, xlsx):fmt>
             options.append(sorted(items) if items else values.get(name, [1]))
         for combination in itertools.product(*options):
-            urls.append((rule.endpoint, adapter.build(rule.endpoint, dict(zip(names, combination, strict=True)))))
+            urls.append(
+                (rule.endpoint, adapter.build(rule.endpoint, dict(zip(names, combination, strict=True))))
+            )
     return urls
 
 
@@ -114,7 +116,9 @@ def test_each_link_reveals_the_contacts_to_the_linked_side_only(seeded, world, d
         assert not can_see_contacts(db, world["sender"], thecell)  # one side is not enough
         set_interest(db, b, a, "event", "intro_request", "", seeded.user_ids["member_qc"])
     else:
-        decide(db, world["pairing_id"], seeded.user_ids["coordinator"], "approve", "Bon appariement", "proposed")
+        decide(
+            db, world["pairing_id"], seeded.user_ids["coordinator"], "approve", "Bon appariement", "proposed"
+        )
     assert can_see_contacts(db, world["sender"], thecell)
     shown, _read = leaks(seeded, "member_bfc", world["values"], api_tokens["member_bfc"])
     assert any(item.startswith("orgs.show ") for item in shown)

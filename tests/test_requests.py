@@ -204,7 +204,7 @@ def test_the_inbox_and_answers_in_french(seeded, db, ids):
     a, b = login_as(seeded, "member_bfc", "fr"), login_as(seeded, "member_qc", "fr")
     send(a, ids["thecell"])
     inbox = page_text(b.client.get("/requests/"))
-    assert "Expéditeur : EFS BFC" in inbox
+    assert "Expéditeur\u00a0: EFS BFC" in inbox
     assert "En attente de réponse" in inbox
 
 

@@ -130,6 +130,9 @@ def delete_data():
         )
         return redirect(url_for("people.my_data"))
     logout_user()
-    session.clear()
+    lang = session.get("lang")
+    session.clear()  # a new CSRF token too; the language choice stays
+    if lang:
+        session["lang"] = lang
     flash(_("Your account and your personal data have been deleted."), "info")
     return redirect(url_for("auth.login"))
