@@ -87,8 +87,8 @@ def consent_required():
     """Before any page: a person who has not accepted the notice yet is sent to it first."""
     if not current_user.is_authenticated or request.endpoint in CONSENT_ENDPOINTS:
         return None  # the login check (app.auth.access) ran first; the API takes no cookie
-    if request.path.startswith("/api/"):
-        return None
+    if request.path.startswith("/api/") or current_user.must_change_password:
+        return None  # a password to choose comes first
     if queries.consent_due(get_db(), current_user.id):
         return redirect(
             url_for("people.consent", next=request.full_path if request.method == "GET" else None)
