@@ -101,9 +101,7 @@ def seed_command(demo: bool) -> None:
         accounts = seed_demo_accounts(
             db, Path(current_app.instance_path), current_app.config["PASSWORD_HASH_METHOD"]
         )
-        click.echo(
-            f"Demo contact persons: {seed_demo_contacts(db)} (fictional, example.org addresses)."
-        )
+        click.echo(f"Demo contact persons: {seed_demo_contacts(db)} (fictional, example.org addresses).")
         click.echo("Demo accounts (kept in instance/demo-accounts.json, never in git):")
         for account in accounts:
             orgs = f"  [{', '.join(account.orgs)}]" if account.orgs else ""

@@ -73,6 +73,8 @@ def test_a_request_goes_to_the_inbox_and_accepting_reveals_contacts_both_ways(se
     assert "To: ThéCell" in page_text(a.client.get("/requests/?box=sent"))
     detail = page_text(b.client.get(f"/requests/{request['id']}"))
     assert MESSAGE in detail and "Camille Exemple" not in detail
+    assert "Sent by a member of the organisation on" in detail  # a person: named once linked
+    assert "efs@test.example.org" not in detail
 
     answered = b.post(
         f"/requests/{request['id']}/answer", data={"answer": "accept", "message": "Avec plaisir."}
@@ -81,6 +83,7 @@ def test_a_request_goes_to_the_inbox_and_accepting_reveals_contacts_both_ways(se
     page = page_text(b.client.get(answered.headers["Location"]))
     assert "You accepted the request of EFS BFC." in page
     assert "Answered by thecell@test.example.org on" in page and "Avec plaisir." in page
+    assert "Sent by efs@test.example.org on" in page
     assert "Camille Exemple" in page and "camille@efs.example.org" in page
     assert "Morgan Placeholder" in page_text(a.client.get(f"/organisations/{ids['thecell']}"))
     assert "Camille Exemple" in page_text(b.client.get(f"/organisations/{ids['efs']}"))
@@ -225,7 +228,8 @@ def test_api_requests_send_list_answer_and_withdraw(client, db, ids, api_tokens)
     assert [item["id"] for item in inbox["items"]] == [request["id"]] and inbox["total"] == 1
     assert client.get("/api/v1/requests?box=sent", headers=b).json["total"] == 0
     assert client.get("/api/v1/requests?box=sent", headers=a).json["total"] == 1
-    assert client.get(f"/api/v1/requests/{request['id']}", headers=b).json["contacts"] is None
+    unlinked = client.get(f"/api/v1/requests/{request['id']}", headers=b).json
+    assert unlinked["contacts"] is None and unlinked["request"]["created_by"] is None
 
     path = f"/api/v1/requests/{request['id']}"
     assert client.post(f"{path}/answer", json={"answer": "accept"}, headers=a).status_code == 403

@@ -13,7 +13,7 @@ from app.api.payloads import ApiProblem, Field, checked, json_body, page_args, p
 from app.auth.access import role_required
 from app.db import get_db
 from app.introductions import operations as ops
-from app.people.queries import contacts_json, visible_contacts
+from app.people.queries import can_see_contacts, contacts_json, visible_contacts
 from models.profiles import TRACKS
 
 BOXES = ("inbox", "sent")
@@ -32,13 +32,17 @@ members_only = role_required("member")
 
 
 def request_json(row: dict) -> dict:
-    """A request with both organisations, who wrote it and who answered, and when."""
+    """A request with both organisations, who wrote it and who answered, and when.
+
+    The authors are people: each is named only to those who may see their organisation's contacts.
+    """
+    db = get_db()
 
     def side(prefix: str) -> dict:
         return {"id": row[f"{prefix}_org_id"], "short_name": row[f"{prefix}_short_name"]}
 
-    def person(prefix: str) -> dict | None:
-        if row[f"{prefix}_email"] is None:
+    def person(prefix: str, org_id: int) -> dict | None:
+        if row[f"{prefix}_email"] is None or not can_see_contacts(db, current_user, org_id):
             return None
         return {"name": row[f"{prefix}_name"], "email": row[f"{prefix}_email"]}
 
@@ -56,8 +60,8 @@ def request_json(row: dict) -> dict:
     return {key: row[key] for key in plain} | {
         "from": side("from"),
         "to": side("to"),
-        "created_by": person("created_by"),
-        "answered_by": person("answered_by"),
+        "created_by": person("created_by", row["from_org_id"]),
+        "answered_by": person("answered_by", row["to_org_id"]),
     }
 
 

@@ -15,7 +15,7 @@ from app.db import get_db
 from app.introductions import operations as ops
 from app.introductions.forms import AnswerForm, RequestForm, WithdrawForm
 from app.orgs.queries import get_organisation
-from app.people.queries import visible_contacts
+from app.people.queries import can_see_contacts, visible_contacts
 from models.profiles import TRACKS
 
 bp = Blueprint("introductions", __name__, url_prefix="/requests")
@@ -37,7 +37,8 @@ def index():
     box = "sent" if request.args.get("box") == "sent" else "inbox"
     rows = (ops.sent if box == "sent" else ops.inbox)(db, current_user.org_ids)
     counts = {"inbox": ops.pending_count(db, current_user.org_ids)}
-    return render_template("introductions/index.html", box=box, rows=rows, counts=counts)
+    named = {row["from_org_id"] for row in rows if can_see_contacts(db, current_user, row["from_org_id"])}
+    return render_template("introductions/index.html", box=box, rows=rows, counts=counts, named=named)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -91,6 +92,12 @@ def show(request_id: int):
         withdraw_form=WithdrawForm(formdata=None),
         other=get_organisation(db, other),
         contacts=visible_contacts(db, current_user, other),
+        # Who wrote on the other side is a person: named under the same rule as contacts.
+        named={
+            org_id
+            for org_id in (current["from_org_id"], current["to_org_id"])
+            if can_see_contacts(db, current_user, org_id)
+        },
     )
 
 
