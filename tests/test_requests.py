@@ -264,3 +264,22 @@ def test_api_requests_refuse_bad_input(client, db, ids, api_tokens):
     assert client.get("/api/v1/requests/999999", headers=a).status_code == 404
     assert client.post("/api/v1/requests/999999/withdraw", headers=a).status_code == 404
     assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 0
+
+
+def test_an_accepted_request_comes_first_for_the_coordinators_with_both_sides_contacts(seeded, db, ids):
+    a, b = login_as(seeded, "member_bfc"), login_as(seeded, "member_qc")
+    from app.coordination.queries import ensure_pairing, review_queue
+
+    ensure_pairing(db, ids["efs"], ids["thecell"], "co_training", "engine", 0.1)  # the engine's, low score
+    ensure_pairing(db, org_id(db, "CHU de Besançon"), ids["mcgill"], "co_training", "engine", 0.9)
+    send(a, ids["thecell"])
+    b.post(
+        f"/requests/{only_request(db)['id']}/answer", data={"answer": "accept", "message": "Avec plaisir."}
+    )
+    rows, _total = review_queue(db, "proposed", "co_training")
+    assert (rows[0]["bfc_short_name"], rows[0]["qc_short_name"]) == ("EFS BFC", "ThéCell")
+    assert rows[0]["requested"]
+    coordinator = login_as(seeded, "coordinator")
+    page = page_text(coordinator.client.get(f"/coordination/pairings/{rows[0]['id']}"))
+    assert "Requests between them" in page and MESSAGE in page and "Avec plaisir." in page
+    assert "Camille Exemple" in page and "Morgan Placeholder" in page

@@ -236,6 +236,15 @@ def request_for(db: Database, actor, request_id: int) -> dict:
     return current
 
 
+def requests_between(db: Database, org_a: int, org_b: int, track: str) -> list[dict]:
+    """Every request between two organisations on one track, either way, the latest first."""
+    where = (
+        "((r.from_org_id = ? AND r.to_org_id = ?) OR (r.from_org_id = ? AND r.to_org_id = ?)) AND r.track = ?"
+    )
+    params = [org_a, org_b, org_b, org_a, track]
+    return list(db.query(f"SELECT {_COLUMNS} WHERE {where} ORDER BY r.created_at DESC, r.id DESC", params))
+
+
 def inbox(db: Database, org_ids, status: str | None = None) -> list[dict]:
     """Requests sent to these organisations, pending first, then the latest."""
     return _box(db, "r.to_org_id", org_ids, status)
