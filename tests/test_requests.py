@@ -146,8 +146,15 @@ def test_bad_requests_are_refused_and_write_nothing(seeded, db, ids):
     empty = send(a, ids["thecell"], message="   ")
     assert empty.status_code == 400
     assert "Write a message: say what you propose and why." in page_text(empty)
-    same_side = send(a, org_id(db, "CHU de Besançon"))
-    assert "is on your side of the Atlantic" in page_text(same_side)
+    chu = org_id(db, "CHU de Besançon")
+    assert "Send a request" not in page_text(a.client.get(f"/organisations/{chu}"))
+    assert "Send a request" in page_text(a.client.get(f"/organisations/{ids['thecell']}"))
+    same_side = a.client.get(f"/requests/new?to_org_id={chu}", follow_redirects=True)
+    assert "CHU de Besançon is on your side of the Atlantic: requests go across it." in page_text(same_side)
+    forged_same_side = a.post(
+        f"/requests/new?to_org_id={chu}", data={"from_org_id": ids["efs"], "message": "x"}
+    )
+    assert forged_same_side.status_code == 302
     assert send(a, ids["thecell"], format="carrier_pigeon").status_code == 400
     forged = send(a, ids["thecell"], from_org_id=ids["mcgill"])
     assert forged.status_code == 400  # not one of the member's organisations

@@ -49,9 +49,14 @@ def new():
     partner = get_organisation(db, request.values.get("to_org_id", type=int) or 0)
     if partner is None:
         abort(404)
-    form = RequestForm(to_org_id=partner["id"], track=_track(partner))
     mine = [get_organisation(db, org_id) for org_id in current_user.org_ids]
-    form.from_org_id.choices = [(org["id"], org["short_name"]) for org in mine if org]
+    across = [org for org in mine if org and org["region"] != partner["region"]]
+    if not across:
+        name = partner["short_name"]
+        flash(_("%(name)s is on your side of the Atlantic: requests go across it.", name=name), "error")
+        return redirect(url_for("orgs.show", org_id=partner["id"]))
+    form = RequestForm(to_org_id=partner["id"], track=_track(partner))
+    form.from_org_id.choices = [(org["id"], org["short_name"]) for org in across]
     status = 200
     if form.validate_on_submit():
         try:
