@@ -89,6 +89,23 @@ ALLOWED_DECISIONS = _frozen(
     }
 )
 
+# Requests from one organisation to another (app/introductions): how to meet, where a request stands.
+REQUEST_FORMAT_LABELS = _frozen(
+    {
+        "video_call": N_("Video call"),
+        "visit": N_("Visit"),
+        "trip_meeting": N_("Meeting during a delegation trip"),
+    }
+)
+REQUEST_STATUS_LABELS = _frozen(
+    {
+        "pending": N_("Waiting for an answer"),
+        "accepted": N_("Accepted"),
+        "declined": N_("Declined"),
+        "withdrawn": N_("Withdrawn"),
+    }
+)
+
 # The engine's evidence
 DIRECTION_LABELS = _frozen(
     {
@@ -136,6 +153,8 @@ TRIP_DIRECTIONS = tuple(TRIP_DIRECTION_LABELS)
 TRIP_STATUSES = tuple(TRIP_STATUS_LABELS)
 CONSTRAINT_KINDS = tuple(CONSTRAINT_KIND_LABELS)
 MEETING_STATES = tuple(MEETING_STATE_LABELS)
+REQUEST_FORMATS = tuple(REQUEST_FORMAT_LABELS)
+REQUEST_STATUSES = tuple(REQUEST_STATUS_LABELS)
 
 # kind -> code -> English words: what app.i18n.label and the exports translate.
 LABELS = _frozen(
@@ -156,6 +175,8 @@ LABELS = _frozen(
         "trip_status": TRIP_STATUS_LABELS,
         "constraint": CONSTRAINT_KIND_LABELS,
         "meeting_state": MEETING_STATE_LABELS,
+        "request_format": REQUEST_FORMAT_LABELS,
+        "request_status": REQUEST_STATUS_LABELS,
     }
 )
 

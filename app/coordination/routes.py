@@ -14,7 +14,9 @@ from app.coordination import proposals, queries
 from app.coordination.forms import DecisionForm, ProposeForm
 from app.db import get_db
 from app.errors import flash_error
+from app.introductions.operations import requests_between
 from app.operations import pairings
+from app.people.queries import visible_contacts
 from models.errors import NotFound, PasserelleError
 from models.vocabulary import PAIRING_STATUSES, STAFF_ROLES, TRACKS
 
@@ -154,4 +156,8 @@ def _render_pairing(pairing: dict, form: DecisionForm, status: int = 200):
         decisions=queries.decisions_for(db, pairing["id"]),
         form=form,
         allowed=pairings.allowed_decisions(pairing["status"]),
+        requests=requests_between(db, pairing["bfc_org_id"], pairing["qc_org_id"], pairing["track"]),
+        contacts={
+            side: visible_contacts(db, current_user, pairing[f"{side}_org_id"]) for side in ("bfc", "qc")
+        },
     ), status

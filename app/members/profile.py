@@ -15,6 +15,7 @@ from app.errors import flash_error
 from app.members.forms import ProfileForm
 from app.operations import organisations
 from app.orgs.queries import get_organisation
+from app.people.queries import contacts_of
 from models.errors import PasserelleError
 
 
@@ -47,7 +48,8 @@ def edit(org_id: int):
     elif form.is_submitted():
         flash(_("The profile was not saved: correct the fields marked below."), "error")
     status = 400 if form.is_submitted() else 200
-    return render_template("members/profile.html", form=form, org=org), status
+    contacts = contacts_of(db, org_id)
+    return render_template("members/profile.html", form=form, org=org, contacts=contacts), status
 
 
 def _flash_saved(db, saved: organisations.Saved) -> None:
