@@ -62,6 +62,7 @@ class Violation:
     day: date | None = None
     cities: tuple[str, ...] = ()  # city_change: from, to
     minutes: int | None = None  # city_change: the travel time needed (None: unknown)
+    gap: int | None = None  # city_change: the minutes between the two meetings
 
     def __str__(self) -> str:
         return self.message
@@ -323,6 +324,7 @@ def _city_violations(lookup: TripLookup, meetings: list[Meeting]) -> list[Violat
                     day=day,
                     cities=(city_a, city_b),
                     minutes=minutes,
+                    gap=lookup.gap(first, second),
                 )
             )
     return found

@@ -58,7 +58,7 @@ class TripForm(FlaskForm):
     cities = StringField(
         _l("Destination cities"),
         validators=[DataRequired(_l("Name at least one destination city.")), Length(max=300)],
-        description=_l("Separated by commas, e.g. Montréal, Québec City."),
+        description=_l("Separated by commas, e.g. Montréal, Québec."),
     )
     start_date = DateField(_l("First day"), validators=[InputRequired(_l("Give the first day."))])
     end_date = DateField(_l("Last day"), validators=[InputRequired(_l("Give the last day."))])
