@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from app.db import get_db
 from app.i18n import city_label
-from app.trips import draft, lifecycle, planning, queries, travel
+from app.trips import draft, groups, lifecycle, planning, queries, travel
 from app.trips import meetings as store
 from app.trips.access import coordinators_only, get_trip_or_404
 from app.trips.forms import (
@@ -316,3 +316,4 @@ def _render_show(trip: dict, status: int = 200, **forms):
 
 draft.register(bp)
 travel.register(bp)
+groups.register(bp)
