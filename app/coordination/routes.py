@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from app import matching
 from app.auth.access import role_required
+from app.coordination import dashboard, proposals, queries
 from app.coordination import network as network_layout
-from app.coordination import proposals, queries
 from app.coordination.forms import ALLOWED, DecisionForm, ProposeForm
 from app.db import get_db
 from models.profiles import TRACKS
@@ -163,3 +163,6 @@ def _render_pairing(pairing: dict, form: DecisionForm, status: int = 200):
         form=form,
         allowed=ALLOWED[pairing["status"]],
     ), status
+
+
+dashboard.register(bp)
