@@ -49,6 +49,7 @@ is returned whenever the solver's answer is not at least as good (or missing at 
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -92,13 +93,14 @@ def meeting_value(candidate: Candidate) -> float:
 def objective(problem: TripProblem, meetings: Iterable[Meeting]) -> float:
     """The planner's objective for any meetings: Σ value + FAIRNESS_WEIGHT × fewest per organisation."""
     lookup = TripLookup(problem)
-    total, per_org = 0.0, Counter()
+    values, per_org = [], Counter()
     for meeting in meetings:
         candidate = lookup.candidates.get((meeting.delegation_org_id, meeting.host_org_id))
-        total += meeting_value(candidate) if candidate else meeting.score
+        values.append(meeting_value(candidate) if candidate else meeting.score)
         per_org[meeting.delegation_org_id] += 1
     fair = lookup.fair_orgs()
-    return total + FAIRNESS_WEIGHT * (min(per_org[org] for org in fair) if fair else 0)
+    # fsum: the same meetings' values give the same total in any order (plans compare by it).
+    return math.fsum([*values, FAIRNESS_WEIGHT * (min(per_org[org] for org in fair) if fair else 0)])
 
 
 def plan_greedy(problem: TripProblem) -> Plan:
@@ -146,6 +148,8 @@ def plan_trip(problem: TripProblem, *, time_limit: float = 10.0) -> Plan:
         )
     remaining = time_limit - (time.perf_counter() - started)
     meetings = model.meetings(result.x, remaining) if result.x is not None else None
+    if meetings is not None:
+        meetings = _fill(lookup, meetings)
     if meetings is None or _rank(problem, meetings) < _rank(problem, greedy.meetings):
         notes.append("the greedy baseline is kept: the solver found nothing better within the time limit")
         meetings, method = greedy.meetings, "greedy"
@@ -246,6 +250,22 @@ class _Schedule:
         self.pairs.add((candidate.delegation_org_id, candidate.host_org_id))
         day = self.lookup.slots[slot_id].day
         self.visits[(delegate_id, day)].append((slot_id, self.lookup.city[candidate.host_org_id]))
+
+
+def _fill(lookup: TripLookup, meetings: tuple[Meeting, ...]) -> tuple[Meeting, ...]:
+    """The solver's meetings, then each candidate still unplaced in the first slot where it fits.
+
+    The second stage can leave a meeting out on a day with a change of city; this puts it (or another
+    candidate) back where the rules allow, so the solver's plan keeps every meeting it can.
+    """
+    schedule = _Schedule(lookup)
+    for meeting in meetings:
+        candidate = lookup.candidates[(meeting.delegation_org_id, meeting.host_org_id)]
+        schedule._add(meeting.delegate_id, candidate, meeting.slot_id)
+    order = sorted(lookup.plannable(), key=lambda c: (-meeting_value(c), c.delegation_org_id, c.host_org_id))
+    for candidate in order:
+        schedule.place_first(candidate)
+    return _sorted(lookup, schedule.meetings)
 
 
 def _fits_day(lookup: TripLookup, visits: list[tuple[int, str]], slot_id: int, city: str) -> bool:
