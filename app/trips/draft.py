@@ -94,7 +94,7 @@ def move_meeting(trip_id: int, meeting_id: int):
             for r in rows
         ]
 
-    return edit_draft(
+    return _edit(
         trip,
         change,
         lambda db: store.move_meeting(db, meeting_id, form.slot_id.data, form.delegate_id.data),
@@ -106,7 +106,7 @@ def remove_meeting(trip_id: int, meeting_id: int):
     """Remove a draft meeting (refused for a must-meet pair)."""
     trip = get_trip_or_404(trip_id)
     _meeting_or_404(trip_id, meeting_id)
-    return edit_draft(
+    return _edit(
         trip,
         lambda rows: [store.as_meeting(r) for r in rows if r["id"] != meeting_id],
         lambda db: store.remove_meeting(db, meeting_id),
@@ -130,7 +130,7 @@ def add_meeting(trip_id: int):
         return _render_draft(trip, 409, add_form=form)
     meeting = Meeting(delegate["id"], pair[0], pair[1], form.slot_id.data, candidate.track, candidate.score,
                       candidate.reason)  # fmt: skip
-    return edit_draft(
+    return _edit(
         trip,
         lambda rows: [*(store.as_meeting(r) for r in rows), meeting],
         lambda db: store.add_meeting(db, trip_id, meeting, candidate.approved),
@@ -175,7 +175,7 @@ def org_meetings(org_id: int):
     return render_template("trips/org_meetings.html", org=org, trips=list(trips.values()), my_orgs=my_orgs)
 
 
-def edit_draft(trip: dict, change: Callable, write: Callable, done: str, *, extra=None, add_form=None):
+def _edit(trip: dict, change: Callable, write: Callable, done: str, *, extra=None, add_form=None):
     """Apply an edit if it breaks no new rule, in one transaction; else refuse it and change nothing."""
     db = get_db()
     try:
@@ -194,6 +194,9 @@ def edit_draft(trip: dict, change: Callable, write: Callable, done: str, *, extr
         return _render_draft(trip, 409, add_form=add_form)
     flash(done, "success")
     return redirect(url_for("trips.draft", trip_id=trip["id"]))
+
+
+edit_draft = _edit  # the group-meeting edits (app/trips/groups.py) are judged the same way
 
 
 def guest_ids(row: dict) -> list[int]:
