@@ -119,3 +119,22 @@ def test_a_host_outside_the_trips_cities_is_flagged(coordinator, client, db, tri
 def test_the_trip_cities_and_host_cities_are_canonical(db, trip):
     assert queries.get_trip(db, trip["trip"])["cities"] == ["Montréal", "Québec"]
     assert {h["city"] for h in queries.list_hosts(db, trip["trip"])} == {"Montréal", "Québec"}
+
+
+def test_the_api_shows_a_trips_state_and_a_group_meetings_guests(client, db, trip, draft, api_tokens):
+    from conftest import bearer
+
+    from app.trips.lifecycle import state_of
+
+    with db.atomic():
+        store.set_guests(db, draft["ada_thecell"], [trip["ben"]])
+    store.publish(db, trip["trip"])
+    shown = client.get(f"/api/v1/trips/{trip['trip']}", headers=bearer(api_tokens["coordinator"])).json[
+        "trip"
+    ]
+    assert shown["state"] == state_of(queries.get_trip(db, trip["trip"]))  # the dates decide
+    (group,) = [m for m in shown["meetings"] if m["guests"]]
+    assert group["delegate_name"] == "Ada Lovelace"
+    assert group["guests"] == [
+        {"delegate_name": "Ben Franklin", "delegation": {"id": trip["EFS BFC"], "short_name": "EFS BFC"}}
+    ]
