@@ -111,3 +111,17 @@ def test_the_dashboard_in_french_without_any_answer(client, db, seeded):
     client.get("/auth/password?lang=fr")
     text = page_text(client.get("/coordination/dashboard"))
     assert "Tableau de bord du programme" in text and "Aucune demande" in text
+
+
+def test_the_dashboard_counts_requests_sent_and_accepted(client, db, seeded):
+    efs, thecell, loex = (org_id(db, name) for name in ("EFS BFC", "ThéCell", "LOEX"))
+    for to_org, status in ((thecell, "accepted"), (loex, "pending")):
+        row = {"from_org_id": efs, "to_org_id": to_org, "track": "joint_trial", "format": "video_call"}
+        db.table("requests").insert({**row, "status": status, "created_at": "2026-01-01T00:00:00"})
+    db.conn.commit()
+    coordinator = AuthActions(client)
+    coordinator.login("coordinator")
+    client.get("/auth/password?lang=en")
+    assert "2 requests sent · 1 accepted" in page_text(client.get("/coordination/dashboard"))
+    book = load_workbook(io.BytesIO(client.get("/coordination/dashboard.xlsx").data))
+    assert list(book["Requests"].values)[1] == (2, 1)
