@@ -108,7 +108,15 @@ DOMAIN_MESSAGES = {
     "rule_delegate_busy": N_("%(delegate)s already has a meeting at %(when)s."),
     "rule_host_full": N_("%(host)s already holds as many meetings as it can at %(when)s."),
     "rule_pair_repeated": N_("%(org)s already meets %(host)s during this trip."),
-    "rule_city_change": N_("%(delegate)s would meet in two cities on %(day)s: one city per day."),
+    "rule_city_change": N_(
+        "%(delegate)s cannot get from %(from)s to %(to)s on %(day)s: the trip takes %(minutes)d min "
+        "and there are %(gap)d min between the meetings."
+    ),
+    "rule_city_change_unknown": N_(
+        "%(delegate)s cannot go from %(from)s to %(to)s on %(day)s: no travel time is known between "
+        "them (coordinators can add it on the travel times page)."
+    ),
+    "rule_guest": N_("%(delegate)s is listed twice at one meeting."),
     "rule_must_not_meet": N_("%(org)s must not meet %(host)s."),
     "rule_must_meet": N_("%(org)s must meet %(host)s during this trip."),
     "rule_unavailable": N_("%(host)s does not receive the delegation at %(when)s."),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from app.db import MAX_ROW_ID
 from app.operations.pairings import MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
+from models.lifecycle import TRIP_STATES
 from models.matching.weights import FEATURES
 from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
 from models.vocabulary import (
@@ -219,6 +220,7 @@ def _trip(extra: dict) -> dict:
             "start_date": {"type": "string", "format": "date"},
             "end_date": {"type": "string", "format": "date"},
             "status": enum(TRIP_STATUSES),
+            "state": enum(TRIP_STATES),
             "notes": TEXT,
             "published_at": nullable(TEXT),
             "created_at": TEXT,
@@ -248,6 +250,7 @@ def _meeting() -> dict:
             "published_at": TEXT,
             "delegation": org,
             "host": org,
+            "guests": {"type": "array", "items": obj({"delegate_name": TEXT, "delegation": org})},
         }
     )
 

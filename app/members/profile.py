@@ -39,6 +39,7 @@ def edit(org_id: int):
                 form.record(),
                 expected_updated_at=form.updated_at.data,
                 topic_ids=picked,
+                place=form.place(),
             )
         except PasserelleError as error:
             flash_error(error)

@@ -24,6 +24,7 @@ from models.profiles import EXPORT_FIELDS, validate_profile
 from models.vocabulary import STAFF_ROLES
 
 CREATORS = STAFF_ROLES
+PLACE_FIELDS = ("address", "access_notes")
 log = logging.getLogger(__name__)
 
 
@@ -57,8 +58,10 @@ def update_profile(
     *,
     expected_updated_at: str | None = None,
     topic_ids: Iterable[str] | None = None,
+    place: Mapping[str, str] | None = None,
 ) -> Saved:
-    """Change some fields of a profile (the rest is kept) and, if given, its hand-picked topics.
+    """Change some fields of a profile (the rest is kept) and, if given, its hand-picked topics and
+    its place (``address``, ``access_notes``: not part of the import format).
 
     ``expected_updated_at``: the version the person edited; a newer save meanwhile raises StaleState.
     """
@@ -77,6 +80,10 @@ def update_profile(
         if record["region"] != current["region"] and _has_pairings(db, org_id):
             raise Conflict("pairings hold the region", code="region_locked", field="region")
         queries.update_organisation(db, org_id, record)
+        if place:
+            db.table("organisations").update(
+                org_id, {key: place[key] for key in PLACE_FIELDS if key in place}
+            )
         if topic_ids is not None:
             matching.set_org_topics(db, org_id, list(topic_ids))
         changed = sorted(field for field in EXPORT_FIELDS if record[field] != current[field])

@@ -117,6 +117,17 @@ def add_meeting(db: Database, actor, trip_id: int, delegate_id: int, host_org_id
     return added[0]
 
 
+def set_guests(db: Database, actor, trip_id: int, meeting_id: int, guests: list[int]) -> None:
+    """Give a draft meeting these guests (other delegates at it), if the rules allow it."""
+
+    def change(rows: list[dict]) -> list[Meeting]:
+        meetings = [(r["id"], store.as_meeting(r)) for r in rows]
+        return [replace(m, guests=tuple(guests)) if key == meeting_id else m for key, m in meetings]
+
+    _edit(db, actor, trip_id, meeting_id, "trip.meeting_guests", change,
+          lambda: store.set_guests(db, meeting_id, guests))  # fmt: skip
+
+
 def _edit(
     db: Database,
     actor,

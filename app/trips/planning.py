@@ -17,9 +17,11 @@ from flask_babel import ngettext
 from sqlite_utils import Database
 
 from app import matching
+from app.i18n import city_label
 from app.orgs.queries import now
 from app.trips import meetings as store
 from app.trips import queries
+from app.trips.travel import travel_times
 from models.matching.results import Suggestion
 from models.profiles import TRACKS
 from models.trips.planner import Violation, find_violations, plan_greedy, plan_trip
@@ -78,6 +80,8 @@ def load_problem(db: Database, trip: dict, candidates: list[Candidate]) -> TripP
         candidates=tuple(c for c in candidates if c.delegation_org_id in orgs),
         must_meet=frozenset(pairs["must_meet"]),
         must_not_meet=frozenset(pairs["must_not_meet"]),
+        travel=travel_times(db),
+        merge_delegates=bool(trip.get("group_meetings")),
     )
 
 
@@ -224,12 +228,18 @@ def violation_parts(db: Database, trip_id: int, violations: list[Violation]) -> 
     names = _names(db, trip_id)
     return [
         {
-            "code": f"rule_{violation.rule}",
+            "code": f"rule_{violation.rule}"
+            if violation.rule != "city_change" or violation.minutes is not None
+            else "rule_city_change_unknown",
             "delegate": names["delegates"].get(violation.delegate_id, "?"),
             "org": names["orgs"].get(violation.org_id, "?"),
             "host": names["orgs"].get(violation.host_org_id, "?"),
             "when": names["slots"].get(violation.slot_id, "?"),
             "day": violation.day.isoformat() if violation.day else "?",
+            "from": city_label(violation.cities[0]) if violation.cities else "?",
+            "to": city_label(violation.cities[1]) if violation.cities else "?",
+            "minutes": violation.minutes or 0,
+            "gap": violation.gap or 0,
         }
         for violation in violations
     ]
