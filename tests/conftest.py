@@ -178,3 +178,31 @@ def api_tokens(seeded) -> dict[str, str]:
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header of an API request."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def deliver(app) -> list:
+    """Run the worker once (mails become .eml files in MAIL_DIR without SMTP) and return every mail
+    written so far, oldest first, as ``email.message.EmailMessage`` objects."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from app.db import get_db
+    from app.worker import drain
+
+    with app.app_context():
+        drain(get_db())
+    folder = Path(app.config["MAIL_DIR"])
+    files = sorted(folder.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns) if folder.exists() else []
+    return [message_from_bytes(path.read_bytes(), policy=default) for path in files]
+
+
+def mail_text(message) -> str:
+    """The plain-text part of a mail."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def mail_link(message) -> str:
+    """The path of the first link to this site in a mail's text (scheme and host removed)."""
+    match = re.search(r"https?://[^/\s]+(/\S+)", mail_text(message))
+    assert match, mail_text(message)
+    return match.group(1)

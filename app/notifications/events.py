@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from babel.dates import format_datetime
+from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -87,3 +88,16 @@ def title(event: str, params: dict) -> str:
 def sentence(event: str, params: dict) -> str:
     """The sentence of a notification, in the current language (plain text)."""
     return str(EVENTS[event].text) % _words(params)
+
+
+def link(event: str, params: dict, reader_org_ids: tuple[int, ...] | list[int]) -> str:
+    """The page a notification opens for a reader who belongs to ``reader_org_ids`` (a path)."""
+    if params.get("path"):
+        return params["path"]
+    if event.startswith("meeting_"):
+        mine = [org_id for org_id in params.get("org_ids", []) if org_id in reader_org_ids]
+        if mine:
+            return url_for("trips.org_meetings", org_id=mine[0])
+    if event in ("mutual_interest", "pairing_approved", "pairing_rejected") and reader_org_ids:
+        return url_for("members.home")
+    return url_for("notifications.index")

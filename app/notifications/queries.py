@@ -131,3 +131,9 @@ def mark_all_read(db: Database, user_id: int) -> int:
             "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", [now(), user_id]
         )
     return cursor.rowcount
+
+
+def set_preferences(db: Database, user_id: int, language: str, digest: bool) -> None:
+    """Store the language of the person's mails and whether they get the weekly digest."""
+    with db.atomic():
+        db.execute("UPDATE users SET language = ?, digest = ? WHERE id = ?", [language, int(digest), user_id])
