@@ -22,7 +22,8 @@ def test_invite_a_member_who_then_chooses_a_password_by_link(auth, client, seede
         page_text(response)
     )
     user = db.execute(
-        "SELECT id, role, must_change_password, language FROM users WHERE email = 'new.person@test.example.org'"
+        "SELECT id, role, must_change_password, language FROM users WHERE email = ?",
+        ["new.person@test.example.org"],
     ).fetchone()
     assert user[1:] == ("member", 1, "en")
     assert [row[0] for row in db.execute("SELECT org_id FROM memberships WHERE user_id = ?", [user[0]])] == [

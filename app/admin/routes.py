@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import queries
@@ -52,10 +53,11 @@ def invite():
                 form.email.errors.append(str(error))
             else:
                 flash(
-                    _(
-                        "The invitation to %(email)s is on its way. Its link works for %(hours)d hours.",
+                    ngettext(
+                        "The invitation to %(email)s is on its way. Its link works for %(num)d hour.",
+                        "The invitation to %(email)s is on its way. Its link works for %(num)d hours.",
+                        max_age_hours("invite"),
                         email=form.email.data.strip().lower(),
-                        hours=max_age_hours("invite"),
                     ),
                     "success",
                 )

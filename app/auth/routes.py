@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import links, queries, throttle
@@ -99,10 +100,12 @@ def forgot():
     if user is not None and user["active"]:
         links.send_link(db, user["id"], "reset")
     flash(
-        _(
+        ngettext(
             "If an account uses this address, a link to choose a new password is on its way. "
-            "It works for %(hours)d hours.",
-            hours=links.max_age_hours("reset"),
+            "It works for %(num)d hour.",
+            "If an account uses this address, a link to choose a new password is on its way. "
+            "It works for %(num)d hours.",
+            links.max_age_hours("reset"),
         ),
         "info",
     )
