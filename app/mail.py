@@ -26,6 +26,7 @@ SUBJECTS = {
     "digest": _l("Passerelle: new partners suggested this week"),
 }
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class MailConfigError(ValueError):
@@ -33,7 +34,7 @@ class MailConfigError(ValueError):
 
 
 def smtp_settings(url: str) -> dict:
-    """Flask-Mailman settings from ``smtp://user:pass@host:587`` (STARTTLS unless port 25) or ``smtps://``."""
+    """Flask-Mailman settings from ``smtp://user:pass@host:587`` (STARTTLS) or ``smtps://host:465`` (TLS)."""
     parts = urlsplit(url)
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
         raise MailConfigError(
@@ -48,7 +49,8 @@ def smtp_settings(url: str) -> dict:
         "MAIL_USERNAME": unquote(parts.username) if parts.username else None,
         "MAIL_PASSWORD": unquote(parts.password) if parts.password else None,
         "MAIL_USE_SSL": parts.scheme == "smtps",
-        "MAIL_USE_TLS": parts.scheme == "smtp" and port != 25,  # 25: plain, between servers or in tests
+        # STARTTLS, except on port 25 (server to server) and to this machine (a local relay, the tests)
+        "MAIL_USE_TLS": parts.scheme == "smtp" and port != 25 and parts.hostname not in LOOPBACK,
     }
 
 

@@ -120,6 +120,7 @@ def set_password(purpose: str, token: str):
         user = links.check_link(db, purpose, token)
     except links.LinkError as error:
         return render_template("auth/link_dead.html", reason=error.reason, purpose=purpose), 410
+    session.setdefault("lang", user["language"])  # the page speaks the language of the mail
     form = NewPasswordForm()
     if not form.validate_on_submit():
         page = render_template("auth/set_password.html", form=form, purpose=purpose, email=user["email"])
