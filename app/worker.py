@@ -130,6 +130,8 @@ def drain(db: Database, limit: int | None = None) -> DrainReport:
             report.sent += 1
     finally:
         connection.close()
+    if report.sent or report.retried or report.failed:
+        log.info("mails sent %d, to retry %d, failed %d", report.sent, report.retried, report.failed)
     return report
 
 
@@ -170,6 +172,7 @@ def worker_command(burst: bool) -> None:
     """Send the queued mails (and the weekly digest) in the background; --burst drains and exits."""
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per poll
     if burst:
         report = drain(get_db())
         counts = outbox_counts(get_db())
