@@ -93,7 +93,9 @@ def forgot():
     if not form.validate_on_submit():
         return render_template("auth/forgot.html", form=form), 400 if form.is_submitted() else 200
     db = get_db()
-    if throttle.reserve(db, form.email.data, request.remote_addr, _limits()) is None:
+    # Counted like logins, on a counter of its own per account (reset requests must not lock the
+    # login) and on the address's shared one.
+    if throttle.reserve(db, "reset:" + form.email.data, request.remote_addr, _limits()) is None:
         flash(_("Too many requests. Wait a few minutes, then try again."), "error")
         return render_template("auth/forgot.html", form=form), 429
     user = queries.find_user(db, form.email.data)
