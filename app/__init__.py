@@ -145,6 +145,7 @@ def _apply_environment(config: dict) -> None:
         "PASSERELLE_MAIL_SENDER": "MAIL_SENDER",
         "PASSERELLE_BASE_URL": "BASE_URL",
         "PASSERELLE_WORKER_DB": "WORKER_DB",
+        "PASSERELLE_MAIL_DIR": "MAIL_DIR",
     }
     for variable, key in mapping.items():
         if os.environ.get(variable):

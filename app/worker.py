@@ -16,7 +16,8 @@ resends that one mail, with the same Message-ID, so a receiver that drops duplic
 drops it. SMTP offers no way to close that instant.
 
 The worker is a huey consumer on its own SQLite file (``WORKER_DB``): a poll task drains the outbox
-every ``MAIL_POLL_SECONDS`` and the weekly digest runs on Monday mornings. huey holds only these
+every ``MAIL_POLL_SECONDS`` (and a periodic sweep every minute, should that chain break), and the
+weekly digest runs on Monday mornings. huey holds only these
 wake-ups; every mail lives in the outbox, in the application's database.
 """
 
@@ -153,6 +154,11 @@ def make_huey(app: Flask):
                 drain(get_db())
         finally:
             poll.schedule(delay=app.config["MAIL_POLL_SECONDS"])
+
+    @huey.periodic_task(crontab())  # every minute: a safety net should the poll chain ever break
+    def sweep() -> None:
+        with app.app_context():
+            drain(get_db())
 
     @huey.periodic_task(crontab(day_of_week="1", hour="7", minute="0"))
     def weekly_digest() -> None:

@@ -53,6 +53,7 @@ def main(server_command: list[str]) -> int:
     except KeyboardInterrupt:
         stop(server, "the server")
     finally:
+        print("with_worker: the server has stopped; stopping the mail worker.", file=sys.stderr)
         stop(worker, "the worker")
     return server.returncode
 

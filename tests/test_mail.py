@@ -314,3 +314,29 @@ def test_no_duplicate_when_the_worker_is_killed_mid_batch(seeded, tmp_path, smtp
     assert recipients == sorted(f"person{n}@test.example.org" for n in range(10))  # each one, once
     assert len({message["Message-ID"] for message in smtp_server.messages}) == 10
     assert _statuses(seeded) == {"sent": 10}
+
+
+def test_the_launcher_stops_the_worker_when_the_server_stops(seeded, tmp_path):
+    """`make run` and `make serve` go through scripts/with_worker.py: no worker outlives its server."""
+    env = _worker_env(seeded, "", tmp_path, PASSERELLE_MAIL_POLL_SECONDS="1")
+    env.pop("PASSERELLE_SMTP_URL")
+    env["PASSERELLE_MAIL_DIR"] = str(tmp_path / "mail")
+    marker = tmp_path / "server-ran"
+    server = [
+        sys.executable,
+        "-c",
+        f"import time, pathlib; time.sleep(8); pathlib.Path({str(marker)!r}).touch()",
+    ]
+    _queue(seeded, 1)
+    done = subprocess.run(
+        [sys.executable, "scripts/with_worker.py", *server],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    output = done.stdout.decode() + done.stderr.decode()
+    assert done.returncode == 0 and marker.exists(), output
+    assert "Passerelle worker: mails go to .eml files in" in output
+    assert _statuses(seeded) == {"sent": 1} and len(list((tmp_path / "mail").glob("*.eml"))) == 1
+    assert "stopping the mail worker" in output
