@@ -100,7 +100,7 @@ def build_message(row: dict, connection=None) -> EmailMultiAlternatives:
         context = {"params": params, "row": row, "base_url": request.host_url.rstrip("/")}
         context.update(_template_context(row, params))
         subject = str(context.pop("subject"))  # lazy strings: translate while the locale is forced
-        text = render_template(f"mail/{row['template']}.txt", **context)
+        text = render_template(f"mail/{row['template']}.txt", subject=subject, **context)
         html = render_template(f"mail/{row['template']}.html", subject=subject, **context)
     headers = {"Message-ID": row["message_id"], "Auto-Submitted": "auto-generated"}
     headers.update(context.get("headers", {}))

@@ -171,6 +171,7 @@ def test_a_decision_mails_each_member_in_their_own_language(smtp_app, smtp_serve
     (french,) = mails_to(smtp_server, ACCOUNTS["member_bfc"][0])
     (english,) = mails_to(smtp_server, ACCOUNTS["member_qc"][0])
     assert french["Subject"] == "Mise en relation approuvée"
+    assert mail_text(french).splitlines()[0] == "Mise en relation approuvée"
     assert "Les coordinateurs ont approuvé la mise en relation EFS BFC – ThéCell (Échange de personnel)." in (
         mail_text(french)
     )
@@ -183,7 +184,7 @@ def test_a_decision_mails_each_member_in_their_own_language(smtp_app, smtp_serve
     member = AuthActions(smtp_app.test_client())
     member.login("member_qc")
     header = page_text(member.client.get("/auth/password?lang=en", follow_redirects=True))
-    assert re.search(r"Notifications\s*<span class=\"badge\" aria-label=\"1 unread\">1</span>", header)
+    assert re.search(r"Notifications\s*<span class=\"badge unread-count\" aria-label=\"1 unread\">1</span>", header)
     listing = page_text(member.client.get("/notifications"))
     assert "The coordinators approved the pairing EFS BFC – ThéCell (Staff exchange)." in listing
     member.post("/notifications/read")
