@@ -136,3 +136,18 @@ def test_users_page_lists_every_account(auth, client):
     auth.login("admin")
     html = client.get("/admin/users").get_data(as_text=True)
     assert all(email in html for email, _, _ in ACCOUNTS.values())
+
+
+def test_an_invited_account_gets_its_invitation_again(auth, client, seeded, db):
+    auth.login("admin")
+    client.get("/admin/users?lang=en")
+    efs = org_id(db, "EFS BFC")
+    auth.post("/admin/users/new", {"email": "late@test.example.org", "role": "member", "orgs": [efs]})
+    user_id = db.execute("SELECT id FROM users WHERE email = 'late@test.example.org'").fetchone()[0]
+    again = auth.post(f"/admin/users/{user_id}/reset-password", follow_redirects=True)
+    assert "The invitation is on its way to late@test.example.org again, with a new link." in page_text(again)
+    first, second = deliver(seeded)
+    assert first["Subject"] == second["Subject"] == "Votre compte Passerelle : choisissez votre mot de passe"
+    newcomer = seeded.test_client()
+    assert newcomer.get(mail_link(first)).status_code == 410  # the newer invitation replaced it
+    assert newcomer.get(mail_link(second)).status_code == 200

@@ -74,9 +74,15 @@ def set_active(db: Database, user_id: int, active: bool) -> None:
             end_all_sessions(db, user_id)
 
 
-def send_reset_link(db: Database, user_id: int) -> None:
-    """Mail the user a link to choose a new password (the current one works until the link is used)."""
-    send_link(db, user_id, "reset")
+def send_reset_link(db: Database, user: dict) -> str:
+    """Mail the user a link to choose a password; return its purpose.
+
+    An invited account that never chose its password gets its invitation again; any other a reset
+    link (its current password works until the link is used).
+    """
+    purpose = "invite" if user["must_change_password"] else "reset"
+    send_link(db, user["id"], purpose)
+    return purpose
 
 
 def org_choices(db: Database) -> list[SelectChoice]:

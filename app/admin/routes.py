@@ -115,8 +115,15 @@ def reset_password(user_id: int):
     if not user["active"]:
         flash(_("Activate the account first: a deactivated account cannot use a link."), "error")
         return redirect(url_for("admin.edit", user_id=user_id))
-    queries.send_reset_link(get_db(), user_id)
-    flash(_("A link to choose a new password is on its way to %(email)s.", email=user["email"]), "success")
+    if queries.send_reset_link(get_db(), user) == "invite":
+        flash(
+            _("The invitation is on its way to %(email)s again, with a new link.", email=user["email"]),
+            "success",
+        )
+    else:
+        flash(
+            _("A link to choose a new password is on its way to %(email)s.", email=user["email"]), "success"
+        )
     return redirect(url_for("admin.edit", user_id=user_id))
 
 
