@@ -57,9 +57,11 @@ def release_stale(db: Database, lease_seconds: float) -> int:
     return cursor.rowcount
 
 
-def claim(db: Database) -> dict | None:
-    """Take the next due row (``queued`` -> ``sending``) in its own committed transaction."""
+def claim(db: Database, due_before: float | None = None) -> dict | None:
+    """Take the next row due before ``due_before`` (now by default): ``queued`` -> ``sending``, in its
+    own committed transaction."""
     current = time.time()
+    due = current if due_before is None else due_before
     with immediate(db):
         cursor = db.execute(
             """
@@ -68,7 +70,7 @@ def claim(db: Database) -> dict | None:
                         ORDER BY next_attempt_at, id LIMIT 1)
             RETURNING *
             """,
-            [current, current],
+            [current, due],
         )
         row = cursor.fetchone()
         columns = [column[0] for column in cursor.description] if row else []
@@ -84,10 +86,10 @@ def mark_sent(db: Database, row_id: int) -> None:
         )
 
 
-def mark_failed_attempt(db: Database, row: dict, error: BaseException, *, permanent: bool = False) -> str:
+def mark_failed_attempt(db: Database, row: dict, error: BaseException) -> str:
     """Back to the queue with exponential back-off, or ``failed`` for good; return the new status."""
     config = current_app.config
-    give_up = permanent or row["attempts"] >= config["MAIL_MAX_ATTEMPTS"]
+    give_up = row["attempts"] >= config["MAIL_MAX_ATTEMPTS"]
     delay = min(config["MAIL_RETRY_SECONDS"] * 2 ** (row["attempts"] - 1), config["MAIL_RETRY_MAX_SECONDS"])
     status = "failed" if give_up else "queued"
     with immediate(db):
@@ -101,19 +103,22 @@ def mark_failed_attempt(db: Database, row: dict, error: BaseException, *, perman
 def drain(db: Database, limit: int | None = None) -> DrainReport:
     """Send the due mails one by one; stop at the first connection failure (the server is down)."""
     report = DrainReport()
+    started = time.time()  # a mail put back during this drain waits for the next one
     release_stale(db, current_app.config["MAIL_LEASE_SECONDS"])
     connection = mail.get_connection()
     try:
         while limit is None or report.sent + report.retried + report.failed < limit:
-            row = claim(db)
+            row = claim(db, started)
             if row is None:
                 break
             try:
                 message = build_message(row, connection)
-            except Exception as error:  # a template or data bug: this mail can never be built
+            except Exception as error:  # a bug or a busy database: retried, then failed for good
                 log.exception("mail %s cannot be built", row["id"])
-                mark_failed_attempt(db, row, error, permanent=True)
-                report.failed += 1
+                if mark_failed_attempt(db, row, error) == "failed":
+                    report.failed += 1
+                else:
+                    report.retried += 1
                 continue
             try:
                 message.send()

@@ -314,7 +314,10 @@ def test_no_duplicate_when_the_worker_is_killed_mid_batch(seeded, tmp_path, smtp
     assert "Sent 7" in restarted.stdout.decode()
     recipients = sorted(message["To"] for message in smtp_server.messages)
     assert recipients == sorted(f"person{n}@test.example.org" for n in range(10))  # each one, once
-    assert len({message["Message-ID"] for message in smtp_server.messages}) == 10
+    db = connect(seeded.config["DATABASE"])
+    stored = {row[0] for row in db.execute("SELECT message_id FROM mail_outbox")}
+    db.close()
+    assert {message["Message-ID"] for message in smtp_server.messages} == stored  # the outbox's own ids
     assert _statuses(seeded) == {"sent": 10}
 
 
@@ -342,3 +345,21 @@ def test_the_launcher_stops_the_worker_when_the_server_stops(seeded, tmp_path):
     assert "Passerelle worker: mails go to .eml files in" in output
     assert _statuses(seeded) == {"sent": 1} and len(list((tmp_path / "mail").glob("*.eml"))) == 1
     assert "stopping the mail worker" in output
+
+
+def test_a_mail_that_keeps_failing_is_marked_failed_with_its_error(seeded, db):
+    from app.notifications import queue_mail
+
+    seeded.config["MAIL_MAX_ATTEMPTS"] = 2
+    seeded.config["MAIL_RETRY_SECONDS"] = 0
+    queue_mail(
+        db, recipient="x@test.example.org", language="en", template="nonsense", params={}, dedupe_key="bad"
+    )
+    db.conn.commit()
+    run_worker(seeded)
+    assert db.execute("SELECT status, attempts FROM mail_outbox").fetchone() == ("queued", 1)
+    run_worker(seeded)
+    status, attempts, error = db.execute("SELECT status, attempts, last_error FROM mail_outbox").fetchone()
+    assert (status, attempts) == ("failed", 2) and "nonsense" in error
+    run_worker(seeded)  # a failed mail is left alone
+    assert db.execute("SELECT attempts FROM mail_outbox").fetchone() == (2,)
