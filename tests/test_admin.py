@@ -45,6 +45,9 @@ def test_invite_a_member_who_then_chooses_a_password_by_link(auth, client, seede
     )
     assert chosen.status_code == 302 and chosen.headers["Location"] == "/auth/login"
     assert newcomer.login("new.person@test.example.org", NEW_PASSWORD).status_code == 302
+    assert newcomer.client.get("/members/").headers["Location"].startswith("/account/consent")
+    token = newcomer.csrf_token("/account/consent")
+    newcomer.client.post("/account/consent", data={"name": "New Person", "accept": "y", "csrf_token": token})
     assert newcomer.client.get("/members/").headers["Location"] == f"/members/{efs}/"
 
 

@@ -363,3 +363,39 @@ def test_a_mail_that_keeps_failing_is_marked_failed_with_its_error(seeded, db):
     assert (status, attempts) == ("failed", 2) and "nonsense" in error
     run_worker(seeded)  # a failed mail is left alone
     assert db.execute("SELECT attempts FROM mail_outbox").fetchone() == (2,)
+
+
+def test_a_request_mails_the_partners_members_in_their_own_language(smtp_app, smtp_server):
+    from test_requests import login_as, send
+
+    db = connect(smtp_app.config["DATABASE"])
+    db.execute("UPDATE users SET language = 'en' WHERE email = ?", [ACCOUNTS["member_qc"][0]])
+    db.conn.commit()
+    thecell = org_id(db, "ThéCell")
+    sender, receiver = login_as(smtp_app, "member_bfc", "fr"), login_as(smtp_app, "member_qc")
+    assert (
+        send(sender, thecell, message="Pourriez-vous nous présenter votre plateforme <GMP> ?").status_code
+        == 302
+    )
+    run_worker(smtp_app)
+    (received,) = smtp_server.messages
+    assert received["To"] == ACCOUNTS["member_qc"][0] and received["Subject"] == "New request from EFS BFC"
+    text = mail_text(received)
+    assert "EFS BFC sends ThéCell a request: Co-training." in text
+    assert "Pourriez-vous nous présenter votre plateforme <GMP> ?" in text
+    html = received.get_body(preferencelist=("html",)).get_content()
+    assert "plateforme &lt;GMP&gt;" in html  # a person's text, escaped
+    request_id = db.execute("SELECT id FROM requests").fetchone()[0]
+    assert f"/requests/{request_id}" in text
+    token = receiver.csrf_token(f"/requests/{request_id}")
+    answer = {"answer": "accept", "message": "Avec plaisir.", "csrf_token": token}
+    assert receiver.client.post(f"/requests/{request_id}/answer", data=answer).status_code == 302
+    run_worker(smtp_app)
+    (answered,) = mails_to(smtp_server, ACCOUNTS["member_bfc"][0])
+    assert answered["Subject"] == "ThéCell a répondu à la demande"
+    assert "ThéCell a répondu à la demande envoyée par EFS BFC (Co-formation) : acceptée." in mail_text(
+        answered
+    )
+    assert "Avec plaisir." in mail_text(answered)
+    assert len(smtp_server.messages) == 2  # McGill hears nothing; nobody is told twice
+    db.close()

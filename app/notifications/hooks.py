@@ -90,3 +90,35 @@ def meetings_published(db: Database, trip_id: int, stamp: str) -> int:
             dedupe_key=f"meeting:{row['uid']}:{row['sequence']}",
         )
     return told
+
+
+def request_event(
+    db: Database, event: str, request_id: int, org_ids: list[int], dedupe_key: str, actor_id: int | None
+) -> int:
+    """Tell the members of ``org_ids`` that a request was sent, answered or withdrawn, with its message."""
+    row = db.execute(
+        """
+        SELECT r.track, r.status, r.message, r.answer, f.short_name, t.short_name
+        FROM requests r JOIN organisations f ON f.id = r.from_org_id
+        JOIN organisations t ON t.id = r.to_org_id
+        WHERE r.id = ?
+        """,
+        [request_id],
+    ).fetchone()
+    track, status, message, answer, sender, receiver = row
+    return notify(
+        db,
+        event=event,
+        org_ids=org_ids,
+        params={
+            "org": sender,
+            "partner": receiver,
+            "track": track,
+            "answer": status,
+            "message": answer if event == "request_answered" else message,
+            "path": f"/requests/{request_id}",
+            "request_id": request_id,
+        },
+        dedupe_key=dedupe_key,
+        actor_id=actor_id,
+    )
