@@ -148,3 +148,21 @@ def test_mail_preferences_on_the_account_page(member, db):
     bad = member.post("/notifications/preferences", {"language": "de", "digest": "y"}, follow_redirects=True)
     assert "Choose French or English for your e-mails." in page_text(bad)
     assert db.execute("SELECT language FROM users WHERE email = 'efs@test.example.org'").fetchone() == ("en",)
+
+
+def test_a_withdrawn_request_is_announced_to_the_receiving_side(seeded, db):
+    from test_requests import login_as, send
+
+    thecell = org_id(db, "ThéCell")
+    sender = login_as(seeded, "member_bfc")
+    send(sender, thecell)
+    request_id = db.execute("SELECT id FROM requests").fetchone()[0]
+    assert sender.post(f"/requests/{request_id}/withdraw").status_code == 302
+    assert [event for event, _ in notices(db, "thecell@test.example.org")] == [
+        "request_received",
+        "request_withdrawn",
+    ]
+    receiver = login_as(seeded, "member_qc")
+    listing = page_text(receiver.client.get("/notifications"))
+    assert "EFS BFC withdrew its request to ThéCell (Co-training)." in listing
+    assert f'href="/requests/{request_id}"' in listing

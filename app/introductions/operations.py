@@ -184,9 +184,13 @@ def answer_request(db: Database, actor, request_id: int, answer: str, message: s
 def withdraw_request(db: Database, actor, request_id: int) -> dict:
     """Withdraw a pending request sent by one of the actor's organisations."""
     with immediate(db):
-        _pending(db, request_id, actor, side="from_org_id")
+        current = _pending(db, request_id, actor, side="from_org_id")
         db.execute("UPDATE requests SET status = 'withdrawn' WHERE id = ?", [request_id])
         _audit(db, request_id, actor.id, "withdraw", "pending", "withdrawn")
+        params = {"request_id": request_id, "actor_id": actor.id}
+        _owed_notification(
+            db, "request_withdrawn", [current["to_org_id"]], params, f"request_withdrawn:{request_id}"
+        )
     return get_request(db, request_id)
 
 
