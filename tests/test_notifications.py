@@ -166,3 +166,30 @@ def test_a_withdrawn_request_is_announced_to_the_receiving_side(seeded, db):
     listing = page_text(receiver.client.get("/notifications"))
     assert "EFS BFC withdrew its request to ThéCell (Co-training)." in listing
     assert f'href="/requests/{request_id}"' in listing
+
+
+def test_my_data_holds_my_notices_and_mails_and_deleting_it_erases_them(member, seeded, db):
+    from app.auth.queries import User
+    from app.introductions import operations as ops
+
+    efs, thecell = org_id(db, "EFS BFC"), org_id(db, "ThéCell")
+    me = User(seeded.user_ids["member_bfc"], "efs@test.example.org", "member", (efs,))
+    ops.send_request(db, me, efs, thecell, "event", "visit", "Un message écrit par moi.")
+    receiver = User(seeded.user_ids["member_qc"], "thecell@test.example.org", "member", (thecell,))
+    request_id = db.execute("SELECT id FROM requests").fetchone()[0]
+    ops.answer_request(db, receiver, request_id, "decline", "Pas cette année.")
+    data = member.client.get("/account/data.json").get_json()
+    assert data["mail_preferences"] == {"language": "fr", "weekly_digest": True}
+    assert [notice["event"] for notice in data["notifications"]] == ["request_answered"]
+    assert [mail["template"] for mail in data["mails"]] == ["notification"]
+    theirs = db.execute("SELECT params FROM notifications WHERE event = 'request_received'").fetchone()[0]
+    assert "Un message écrit par moi." in theirs
+
+    member.post("/account/data/delete", {"confirm": "y"})
+    assert db.execute(
+        "SELECT COUNT(*) FROM mail_outbox WHERE recipient = 'efs@test.example.org'"
+    ).fetchone() == (0,)
+    theirs = db.execute(
+        "SELECT params, actor_id FROM notifications WHERE event = 'request_received'"
+    ).fetchone()
+    assert "Un message écrit par moi." not in theirs[0] and theirs[1] is None  # ThéCell keeps the notice

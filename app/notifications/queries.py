@@ -137,3 +137,37 @@ def set_preferences(db: Database, user_id: int, language: str, digest: bool) -> 
     """Store the language of the person's mails and whether they get the weekly digest."""
     with db.atomic():
         db.execute("UPDATE users SET language = ?, digest = ? WHERE id = ?", [language, int(digest), user_id])
+
+
+def personal_data(db: Database, user_id: int) -> dict:
+    """What the notifications and mails hold about a person, for their "My data" download."""
+    prefs = db.execute("SELECT language, digest FROM users WHERE id = ?", [user_id]).fetchone()
+    notices = db.query(
+        "SELECT event, params, created_at, read_at FROM notifications WHERE user_id = ? ORDER BY id",
+        [user_id],
+    )
+    mails = db.query(
+        "SELECT template, recipient, language, status, created_at, sent_at FROM mail_outbox "
+        "WHERE user_id = ? ORDER BY id",
+        [user_id],
+    )
+    return {
+        "mail_preferences": {"language": prefs[0], "weekly_digest": bool(prefs[1])},
+        "notifications": [{**row, "params": json.loads(row["params"])} for row in notices],
+        "mails": list(mails),
+    }
+
+
+def forget_person(db: Database, user: dict) -> None:
+    """Delete a person's notices and mails, and the messages they wrote from other people's notices
+    (inside the caller's transaction, before the account row goes)."""
+    db.execute("DELETE FROM notifications WHERE user_id = ?", [user["id"]])
+    db.execute(
+        "DELETE FROM mail_outbox WHERE user_id = ? OR recipient = ? COLLATE NOCASE",
+        [user["id"], user["email"]],
+    )
+    db.execute(
+        "UPDATE notifications SET params = json_remove(params, '$.message'), actor_id = NULL "
+        "WHERE actor_id = ?",
+        [user["id"]],
+    )
