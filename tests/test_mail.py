@@ -272,10 +272,12 @@ def test_mails_wait_while_smtp_is_down_and_leave_once_it_starts(seeded, tmp_path
     )
     try:
         db = connect(seeded.config["DATABASE"])
-        tried = _wait(lambda: db.execute("SELECT MAX(attempts) FROM mail_outbox").fetchone()[0] >= 2, 30)
-        row = db.execute("SELECT status, last_error FROM mail_outbox ORDER BY id LIMIT 1").fetchone()
+        retried = (
+            "SELECT COUNT(*) FROM mail_outbox WHERE attempts >= 2 AND status = 'queued' AND last_error LIKE ?"
+        )
+        tried = _wait(lambda: db.execute(retried, ["%Connection refused%"]).fetchone()[0] > 0, 30)
         db.close()
-        assert tried and row[0] == "queued" and "Connection refused" in row[1]
+        assert tried, _statuses(seeded)  # failed twice, back in the queue with the error
         server.start()
         assert _wait(lambda: len(server.messages) == 3, 60), _statuses(seeded)
         assert _wait(lambda: _statuses(seeded) == {"sent": 3}, 10)
@@ -327,11 +329,17 @@ def test_the_launcher_stops_the_worker_when_the_server_stops(seeded, tmp_path):
     env.pop("PASSERELLE_SMTP_URL")
     env["PASSERELLE_MAIL_DIR"] = str(tmp_path / "mail")
     marker = tmp_path / "server-ran"
-    server = [
-        sys.executable,
-        "-c",
-        f"import time, pathlib; time.sleep(8); pathlib.Path({str(marker)!r}).touch()",
-    ]
+    # A stand-in server that runs until the worker beside it has sent the mail (60 s at most).
+    wait_sent = (
+        "import pathlib, sqlite3, time\n"
+        f"db = sqlite3.connect({seeded.config['DATABASE']!r})\n"
+        "for _ in range(600):\n"
+        "    if db.execute(\"SELECT COUNT(*) FROM mail_outbox WHERE status = 'sent'\").fetchone()[0]:\n"
+        "        break\n"
+        "    time.sleep(0.1)\n"
+        f"pathlib.Path({str(marker)!r}).touch()\n"
+    )
+    server = [sys.executable, "-c", wait_sent]
     _queue(seeded, 1)
     done = subprocess.run(
         [sys.executable, "scripts/with_worker.py", *server],
