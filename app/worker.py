@@ -18,7 +18,9 @@ drops it. SMTP offers no way to close that instant.
 The worker is a huey consumer on its own SQLite file (``WORKER_DB``): a poll task drains the outbox
 every ``MAIL_POLL_SECONDS`` (and a periodic sweep every minute, should that chain break), and the
 weekly digest runs on Monday mornings. huey holds only these
-wake-ups; every mail lives in the outbox, in the application's database.
+wake-ups; every mail lives in the outbox, in the application's database. Each round first turns the
+follow-up forms nobody was told of into notifications (``hooks.followups_due``), and the forms due
+are made every morning (as ``flask followups`` does).
 """
 
 from __future__ import annotations
@@ -141,6 +143,14 @@ def drain(db: Database, limit: int | None = None) -> DrainReport:
     return report
 
 
+def run_once(db: Database) -> DrainReport:
+    """One round of the worker: queue what periodic work owes (follow-up forms), then drain."""
+    from app.notifications.hooks import followups_due
+
+    followups_due(db)
+    return drain(db)
+
+
 def outbox_counts(db: Database) -> dict[str, int]:
     """How many outbox rows are in each status."""
     return dict(db.execute("SELECT status, COUNT(*) FROM mail_outbox GROUP BY status").fetchall())
@@ -156,14 +166,22 @@ def make_huey(app: Flask):
     def poll() -> None:
         try:
             with app.app_context():
-                drain(get_db())
+                run_once(get_db())
         finally:
             poll.schedule(delay=app.config["MAIL_POLL_SECONDS"])
 
     @huey.periodic_task(crontab())  # every minute: a safety net should the poll chain ever break
     def sweep() -> None:
         with app.app_context():
-            drain(get_db())
+            run_once(get_db())
+
+    @huey.periodic_task(crontab(hour="6", minute="0"))
+    def open_followups() -> None:
+        from app.followup.queries import open_due
+        from app.followup.routes import today
+
+        with app.app_context():
+            open_due(get_db(), today())
 
     @huey.periodic_task(crontab(day_of_week="1", hour="7", minute="0"))
     def weekly_digest() -> None:
@@ -185,7 +203,7 @@ def worker_command(burst: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per poll
     if burst:
-        report = drain(get_db())
+        report = run_once(get_db())
         counts = outbox_counts(get_db())
         click.echo(
             f"Sent {report.sent}, to retry {report.retried}, failed {report.failed}; "

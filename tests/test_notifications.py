@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from conftest import AuthActions, deliver, mail_text, org_id, page_text
+from test_followup import past_trip  # noqa: F401 (a fixture)
 
 from app.db import get_db
 from app.notifications.digest import queue_digests
@@ -193,3 +194,21 @@ def test_my_data_holds_my_notices_and_mails_and_deleting_it_erases_them(member, 
         "SELECT params, actor_id FROM notifications WHERE event = 'request_received'"
     ).fetchone()
     assert "Un message écrit par moi." not in theirs[0] and theirs[1] is None  # ThéCell keeps the notice
+
+
+def test_follow_up_forms_reach_each_organisation_once_by_the_worker(seeded, db, past_trip):  # noqa: F811
+    from app.followup import queries as followups
+    from app.worker import run_once
+
+    followups.open_due(db, date.today())
+    with seeded.app_context():
+        run_once(get_db())
+        run_once(get_db())  # nothing twice
+    assert followups.to_mail(db) == []
+    assert [event for event, _ in notices(db, "efs@test.example.org")][-1:] == ["followup_due"]
+    assert [event for event, _ in notices(db, "thecell@test.example.org")].count("followup_due") == 1
+    mails = [mail for mail in deliver(seeded) if mail["Subject"] == "Comment s'est passé le rendez-vous ?"]
+    assert sorted(mail["To"] for mail in mails) == ["efs@test.example.org", "thecell@test.example.org"]
+    text = mail_text(mails[0])
+    assert "Dites aux coordinateurs comment s'est passé le rendez-vous EFS BFC – ThéCell du" in text
+    assert "/follow-up/" in text

@@ -57,6 +57,10 @@ EVENTS: dict[str, Event] = {
         _l("Delegation meeting cancelled"),
         _l("The meeting %(org)s – %(partner)s planned in %(city)s is cancelled (%(trip)s)."),
     ),
+    "followup_due": Event(
+        _l("How did the meeting go?"),
+        _l("Tell the coordinators how the meeting %(org)s – %(partner)s of %(when)s went (%(trip)s)."),
+    ),
 }
 ANSWERS = {"accepted": _l("accepted"), "declined": _l("declined")}
 

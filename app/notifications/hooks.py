@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from app.db import immediate
+from app.followup.queries import mark_mailed, to_mail
 from app.notifications.queries import notify
 
 PAIRING_EVENTS = {"approved": "pairing_approved", "rejected": "pairing_rejected"}
@@ -122,3 +124,28 @@ def request_event(
         dedupe_key=dedupe_key,
         actor_id=actor_id,
     )
+
+
+def followups_due(db: Database) -> int:
+    """Tell each organisation of the follow-up forms it owes that nobody was told of yet (once each);
+    the worker calls this before each drain."""
+    told = 0
+    with immediate(db):
+        forms = to_mail(db)
+        for form in forms:
+            told += notify(
+                db,
+                event="followup_due",
+                org_ids=[form["org_id"]],
+                params={
+                    "org": form["delegation_short_name"],
+                    "partner": form["host_short_name"],
+                    "when": form["start"],
+                    "trip": form["trip_name"],
+                    "track": form["track"],
+                    "path": f"/follow-up/{form['id']}",
+                },
+                dedupe_key=f"followup:{form['id']}",
+            )
+        mark_mailed(db, [form["id"] for form in forms])
+    return told
