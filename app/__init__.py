@@ -59,7 +59,7 @@ class RowIdConverter(IntegerConverter):
 def _register_web(app: Flask) -> None:
     """Database, CLI, language, access control, error pages and blueprints."""
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
-    from app import backup, cli, db, engine_cli, errors, i18n, security
+    from app import backup, cli, db, engine_cli, errors, i18n, mail, security, worker
     from app.admin import routes as admin_routes
     from app.api import account as api_account
     from app.api import routes as api_routes
@@ -73,6 +73,7 @@ def _register_web(app: Flask) -> None:
     from app.followup.cli import followups_command
     from app.introductions import routes as introductions_routes
     from app.members import routes as members_routes
+    from app.notifications import routes as notifications_routes
     from app.orgs import routes as orgs_routes
     from app.people import routes as people_routes
     from app.trips import routes as trips_routes
@@ -94,6 +95,8 @@ def _register_web(app: Flask) -> None:
     errors.register(app)
     security.init_app(app)  # headers on every response, error pages included
     backup.init_app(app)
+    mail.init_app(app)
+    worker.init_app(app)
     blueprints = (auth_routes, orgs_routes, members_routes, coordination_routes, admin_routes, api_account)
     for module in (
         *blueprints,
@@ -101,6 +104,7 @@ def _register_web(app: Flask) -> None:
         exports_routes,
         people_routes,
         introductions_routes,
+        notifications_routes,
         followup_routes,
     ):
         app.register_blueprint(module.bp)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from app.db import immediate
+from app.notifications import hooks
 from app.operations import record_event, require_role
 from app.orgs.queries import now
 from models.errors import IllegalTransition, InvalidInput, NotFound, StaleState
@@ -84,6 +85,7 @@ def decide(
             )
             .last_pk
         )
+        hooks.pairing_decided(db, pairing_id, status, new_status, actor.id)
         record_event(
             db,
             actor,

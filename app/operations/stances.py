@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from app import matching
 from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
+from app.notifications import hooks
 from app.operations import record_event
 from app.orgs.queries import get_organisation, now
 from models.errors import Forbidden, InvalidInput, NotFound
@@ -51,6 +52,7 @@ def set_stance(
     with immediate(db):
         _write(db, actor, org_id, partner_id, track, kind, reason)
         if kind in WANTING:
+            hooks.interest_set(db, org, partner, track, actor.id)
             pairing_id = ensure_pairing(db, bfc_id, qc_id, track, "member", score)
         else:
             pairing_id = _pairing_id(db, bfc_id, qc_id, track)
