@@ -21,11 +21,24 @@ def row_id(number: int) -> int:
     return number if number <= MAX_ROW_ID else 0
 
 
+class PasserelleDatabase(Database):
+    """sqlite-utils' Database whose every transaction takes the write lock first (see ``immediate``).
+
+    sqlite-utils opens a plain (deferred) ``BEGIN`` in ``atomic()`` and in each write method, and
+    ``Table.update`` reads the row before it writes: under another process's writes, such a
+    transaction fails at once with "database is locked" instead of waiting its turn.
+    """
+
+    def atomic(self) -> contextlib.AbstractContextManager[Database]:
+        """A transaction that takes the write lock at once (a savepoint inside one already)."""
+        return immediate(self)
+
+
 def connect(path: str | Path) -> Database:
     """Open the database with WAL, a busy timeout, foreign keys and durable commits."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    db = Database(conn)
+    db = PasserelleDatabase(conn)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys=ON")
@@ -41,9 +54,10 @@ def immediate(db: Database) -> Iterator[Database]:
     A deferred transaction that reads first cannot wait for the lock when it comes to write: if
     another process committed meanwhile, SQLite answers "database is locked" at once. Inside a
     transaction already, this is a savepoint of it (the outer one decides how it locks).
+    Connections made by :func:`connect` use it for every ``db.atomic()`` too.
     """
     if db.conn.in_transaction:
-        with db.atomic():
+        with Database.atomic(db):  # sqlite-utils' savepoint
             yield db
         return
     db.conn.execute("BEGIN IMMEDIATE")
