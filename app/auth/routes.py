@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import queries, throttle
-from app.auth.access import safe_next
 from app.auth.forms import LoginForm, PasswordForm
 from app.db import get_db
+from app.redirects import redirect_within
 from app.users import hash_password, password_problem, verify_password
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -44,7 +44,7 @@ def login():
         return render_template("auth/login.html", form=form), 401
     throttle.succeeded(db, attempt)
     _start_fresh_session(user)
-    return redirect(safe_next(form.next.data) or url_for("index"))
+    return redirect_within(form.next.data, url_for("index"))
 
 
 @bp.post("/logout")
