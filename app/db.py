@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,21 +31,78 @@ class PasserelleDatabase(Database):
     transaction fails at once with "database is locked" instead of waiting its turn.
     """
 
+    in_use: int | None = None  # the descriptor holding the shared "in use" lock (see ``connect``)
+
     def atomic(self) -> contextlib.AbstractContextManager[Database]:
         """A transaction that takes the write lock at once (a savepoint inside one already)."""
         return immediate(self)
 
+    def close(self) -> None:
+        """Close the connection, then let go of the "in use" lock."""
+        try:
+            super().close()
+        finally:
+            if self.in_use is not None:
+                os.close(self.in_use)  # closing the descriptor releases its flock
+                self.in_use = None
+
+
+def lock_path(database: str | Path) -> Path:
+    """The file whose lock says who has ``database`` open: shared by connections, exclusive by a restore."""
+    return Path(f"{database}.lock")
+
+
+def _hold_in_use(database: str | Path, *, exclusive: bool) -> int:
+    """Lock ``database``'s lock file and return the descriptor that holds the lock.
+
+    Shared, it waits while a restore holds it; exclusive, it never waits (BlockingIOError when any
+    connection is open).
+    """
+    fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o660)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@contextlib.contextmanager
+def exclusive_use(database: str | Path) -> Iterator[None]:
+    """Hold ``database`` alone: BlockingIOError at once while any connection of any process is open,
+    and new connections wait until the block ends (they then open whatever file is in place)."""
+    fd = _hold_in_use(database, exclusive=True)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
 
 def connect(path: str | Path) -> Database:
-    """Open the database with WAL, a busy timeout, foreign keys and durable commits."""
+    """Open the database with WAL, a busy timeout, foreign keys and durable commits.
+
+    The connection holds a shared lock on ``<database>.lock`` until it is closed, taken before the
+    file is opened: a restore (which needs it exclusively) is refused while any connection is open,
+    and a connection asked for during a restore waits, then opens the restored file.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    in_use = _hold_in_use(path, exclusive=False)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    except BaseException:
+        os.close(in_use)
+        raise
     db = PasserelleDatabase(conn)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    db.execute("PRAGMA foreign_keys=ON")
-    # FULL: a commit that returned is on disk, even if the machine loses power right after.
-    db.execute("PRAGMA synchronous=FULL")
+    db.in_use = in_use
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA foreign_keys=ON")
+        # FULL: a commit that returned is on disk, even if the machine loses power right after.
+        db.execute("PRAGMA synchronous=FULL")
+    except BaseException:
+        db.close()
+        raise
     return db
 
 

@@ -1,5 +1,8 @@
 """Concurrent writes against the real server: no "database is locked", nothing acknowledged lost.
 
+Also: ``flask restore`` tried again and again while the server acknowledges writes is refused, or
+done with every writer kept out; no acknowledged write is lost either way.
+
 gunicorn runs two workers (no preload) on a temporary database. For ``CONCURRENCY_SECONDS`` (12 by
 default) threads send, at the same time: API PATCHes of a city (one organisation per thread), API
 creations of organisations, API comment decisions, and web comment decisions through the
@@ -12,6 +15,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -53,6 +58,28 @@ def _prepare(path: Path) -> tuple[str, list[int], list[int]]:
         pairings = [ensure_pairing(db, b[0], q[0], "event", "engine", 0.5) for b in bfc for q in qc]
     db.close()
     return token, orgs, pairings
+
+
+def _environment(path: Path) -> dict:
+    return {
+        **os.environ,
+        "PASSERELLE_DATABASE": str(path),
+        "PASSERELLE_SECRET_KEY": "race-test-secret",
+        "PASSERELLE_EMBEDDING_MODEL": "fake",
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def _serve(path: Path, log: Path, workers: int = 2) -> tuple[object, int]:
+    port = _free_port()
+    args = [str(GUNICORN), "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    server = _start([*args, "wsgi:app"], _environment(path), log)
+    try:
+        WebClient("127.0.0.1", port).wait_until_up()
+    except BaseException:
+        _kill(server)
+        raise
+    return server, port
 
 
 def _profile(short_name: str) -> dict:
@@ -123,15 +150,16 @@ def _creator(run: Run, number: int) -> None:
                 run.created.append(short_name)
 
 
-def _api_commenter(run: Run, pairing_ids: list[int]) -> None:
+def _api_commenter(run: Run, pairing_ids: list[int], thread: int = 0) -> None:
     n = 0
     while time.monotonic() < run.stop:
         n += 1
-        comment = f"api comment {n}"
+        comment = f"api comment {thread}-{n}"
         pairing = pairing_ids[n % len(pairing_ids)]
         body = {"decision": "comment", "comment": comment}
         if run.api("POST", f"/api/v1/pairings/{pairing}/decisions", body) == 201:
-            run.api_comments.append(comment)
+            with run.lock:
+                run.api_comments.append(comment)
 
 
 def _web_commenter(run: Run, pairing_ids: list[int]) -> None:
@@ -154,18 +182,8 @@ def _web_commenter(run: Run, pairing_ids: list[int]) -> None:
 def test_concurrent_api_and_web_writes_answer_no_server_error_and_lose_nothing(tmp_path):
     path = tmp_path / "race.db"
     token, orgs, pairings = _prepare(path)
-    env = {
-        **os.environ,
-        "PASSERELLE_DATABASE": str(path),
-        "PASSERELLE_SECRET_KEY": "race-test-secret",
-        "PASSERELLE_EMBEDDING_MODEL": "fake",
-        "HF_HUB_OFFLINE": "1",
-    }
-    port = _free_port()
-    args = [str(GUNICORN), "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"]
-    server = _start(args, env, tmp_path / "server.log")
+    server, port = _serve(path, tmp_path / "server.log")
     try:
-        WebClient("127.0.0.1", port).wait_until_up()
         run = Run(port, token)
         threads = [threading.Thread(target=_patcher, args=(run, org)) for org in orgs]
         threads += [threading.Thread(target=_creator, args=(run, n)) for n in range(CREATORS)]
@@ -194,3 +212,50 @@ def test_concurrent_api_and_web_writes_answer_no_server_error_and_lose_nothing(t
     finally:
         db.close()
     assert len(run.last_city) == PATCHERS and run.created and run.api_comments and run.web_comments, summary
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this environment")
+def test_restore_while_the_server_writes_loses_no_acknowledged_write(tmp_path):
+    path = tmp_path / "live.db"
+    token, _orgs, pairings = _prepare(path)
+    backup = tmp_path / "monday.db"
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    env = _environment(path)
+    made = subprocess.run([*flask, "backup", str(backup)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    server, port = _serve(path, tmp_path / "server.log", workers=4)
+    outcomes: Counter = Counter()
+    kept: list[Path] = []  # each successful restore's copy of the database it replaced
+    try:
+        run = Run(port, token)
+        run.stop = time.monotonic() + SECONDS / 2
+        writers = [threading.Thread(target=_api_commenter, args=(run, pairings, n)) for n in range(3)]
+        for thread in writers:
+            thread.start()
+        while time.monotonic() < run.stop - 0.5:
+            time.sleep(0.3)
+            done = subprocess.run(
+                [*flask, "restore", "--yes", str(backup)], cwd=ROOT, env=env, capture_output=True, text=True
+            )
+            if done.returncode == 0:
+                outcomes["restored"] += 1
+                copy = tmp_path / f"kept-{len(kept)}.db"
+                shutil.copy(f"{path}.before-restore", copy)
+                kept.append(copy)
+            else:
+                assert "is in use" in done.stderr and "Nothing was changed." in done.stderr, done.stderr
+                outcomes["refused"] += 1
+        for thread in writers:
+            thread.join(timeout=60)
+    finally:
+        _kill(server)
+    summary = f"restores: {dict(outcomes)}; {len(run.api_comments)} comments acknowledged"
+    print(summary)
+    assert run.server_errors == [], summary + "\n" + "\n".join(run.server_errors[:10])
+    assert outcomes.total() >= 1 and run.api_comments, summary
+    found: set[str] = set()
+    for database in (path, *kept):
+        db = connect(database)
+        found |= {row[0] for row in db.execute("SELECT comment FROM pairing_decisions")}
+        db.close()
+    assert sorted(set(run.api_comments) - found) == [], summary
