@@ -16,7 +16,6 @@ import http.client
 import json
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -28,6 +27,7 @@ from conftest import TEST_HASH_METHOD
 from test_crash import _free_port, _kill, _start
 
 from app.api.tokens import create_token
+from app.backup import BackupError, backup_database, restore_database
 from app.coordination.queries import ensure_pairing
 from app.db import connect, init_db
 from app.seed import seed_organisations
@@ -219,10 +219,7 @@ def test_restore_while_the_server_writes_loses_no_acknowledged_write(tmp_path):
     path = tmp_path / "live.db"
     token, _orgs, pairings = _prepare(path)
     backup = tmp_path / "monday.db"
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    env = _environment(path)
-    made = subprocess.run([*flask, "backup", str(backup)], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    backup_database(path, backup)
     server, port = _serve(path, tmp_path / "server.log", workers=4)
     outcomes: Counter = Counter()
     kept: list[Path] = []  # each successful restore's copy of the database it replaced
@@ -232,19 +229,18 @@ def test_restore_while_the_server_writes_loses_no_acknowledged_write(tmp_path):
         writers = [threading.Thread(target=_api_commenter, args=(run, pairings, n)) for n in range(3)]
         for thread in writers:
             thread.start()
-        while time.monotonic() < run.stop - 0.5:
-            time.sleep(0.3)
-            done = subprocess.run(
-                [*flask, "restore", "--yes", str(backup)], cwd=ROOT, env=env, capture_output=True, text=True
-            )
-            if done.returncode == 0:
+        while time.monotonic() < run.stop - 0.2:
+            time.sleep(0.05)
+            try:  # in this process: an operator's `flask restore`, many times a second
+                restore_database(backup, path)
+            except BackupError as error:
+                assert "is in use" in str(error), error
+                outcomes["refused"] += 1
+            else:
                 outcomes["restored"] += 1
                 copy = tmp_path / f"kept-{len(kept)}.db"
                 shutil.copy(f"{path}.before-restore", copy)
                 kept.append(copy)
-            else:
-                assert "is in use" in done.stderr and "Nothing was changed." in done.stderr, done.stderr
-                outcomes["refused"] += 1
         for thread in writers:
             thread.join(timeout=60)
     finally:
@@ -252,7 +248,7 @@ def test_restore_while_the_server_writes_loses_no_acknowledged_write(tmp_path):
     summary = f"restores: {dict(outcomes)}; {len(run.api_comments)} comments acknowledged"
     print(summary)
     assert run.server_errors == [], summary + "\n" + "\n".join(run.server_errors[:10])
-    assert outcomes.total() >= 1 and run.api_comments, summary
+    assert outcomes.total() >= 20 and run.api_comments, summary
     found: set[str] = set()
     for database in (path, *kept):
         db = connect(database)
