@@ -81,7 +81,13 @@ def password():
     method = current_app.config["PASSWORD_HASH_METHOD"]
     queries.set_password(db, user["id"], hash_password(form.new_password.data, method))
     _start_fresh_session(queries.get_user(db, user["id"]))
-    flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
+    flash(
+        _(
+            "Your password has been changed. Your other sessions have been logged out "
+            "and your API tokens no longer work."
+        ),
+        "success",
+    )
     return redirect(url_for("index"))
 
 
