@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 from flask import current_app, jsonify, request
 
 from app.db import MAX_ROW_ID
+from app.paging import MAX_PAGE
 from models.profiles import EXPORT_FIELDS
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
 _DIGITS = re.compile(r"[0-9]{1,9}")
 # "region must be BFC or QC", "unknown field 'x'", "missing field 'x'": the field a problem is about.
 _QUOTED_FIELD = re.compile(r"(?:unknown|missing) field '([^']*)'")

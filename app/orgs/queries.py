@@ -78,6 +78,32 @@ def list_organisations(db: Database, *, region: str | None = None) -> list[dict]
     return [decode(row) for row in rows]
 
 
+def directory_page(
+    db: Database,
+    *,
+    region: str | None = None,
+    org_type: str | None = None,
+    city: str | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> tuple[list[dict], dict[str, int]]:
+    """One page of the filtered organisations (by region, then name) and how many each region holds."""
+    clauses = [
+        (column, value) for column, value in (("region", region), ("type", org_type), ("city", city)) if value
+    ]
+    where = " AND ".join(f"{column} = ?" for column, _ in clauses) or "1"
+    params = [value for _, value in clauses]
+    counts = dict(
+        db.execute(f"SELECT region, COUNT(*) FROM organisations WHERE {where} GROUP BY region", params)
+    )
+    order = "ORDER BY region, name COLLATE NOCASE, id"
+    rows = db.query(
+        f"SELECT * FROM organisations WHERE {where} {order} LIMIT ? OFFSET ?",
+        [*params, per_page, (page - 1) * per_page],
+    )
+    return [decode(row) for row in rows], counts
+
+
 def _row_by_short_name(db: Database, short_name: str) -> dict | None:
     rows = db.table("organisations").rows_where("short_name = ?", [short_name], limit=1)
     return next(iter(rows), None)
