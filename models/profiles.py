@@ -392,10 +392,10 @@ def _clean_value(field: str, value: object, *, from_csv: bool) -> tuple[object, 
         value = ""
     if not isinstance(value, str):
         return None, f"must be text, got {type(value).__name__}"
+    if _CONTROL_CHARS.search(value):  # before stripping, which would drop some (\x0b, \x1c...) at the ends
+        return None, "contains control characters"
     value = value.strip()
     limit = MAX_LENGTHS.get(field, MAX_TEXT_LENGTH)
-    if _CONTROL_CHARS.search(value):
-        return None, "contains control characters"
     if len(value) > limit:
         return None, f"is {len(value)} characters long; the limit is {limit}"
     if field in URL_FIELDS:
@@ -427,7 +427,10 @@ def _clean_list(field: str, value: object, *, from_csv: bool) -> tuple[object, s
 def _url_problem(value: str) -> str | None:
     if not value:
         return None
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[" is an unclosed IPv6 address
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"must be an http(s) address or empty, got '{value[:80]}'"
     return None

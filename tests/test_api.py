@@ -175,13 +175,26 @@ def test_wrong_method_is_405_json_with_allow(client, ids, api_tokens):
 
 def test_the_language_switch_never_redirects_the_api(client, api_tokens):
     response = client.get("/api/v1/me?lang=en", headers=bearer(api_tokens["admin"]))
-    assert response.status_code == 200 and response.json["ok"] is True
+    # The API takes only its documented query parameters: ?lang= is refused, never followed.
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert response.json["errors"] == [
+        {"field": "lang", "message": "Unknown query parameter 'lang'; this address takes: none."}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("regoin=QC", "regoin"), ("region=", "region"), ("page=", "page"), ("region=QC&region=BFC", "region")],
+)
+def test_unknown_empty_or_repeated_query_parameters_are_400(client, api_tokens, query, field):
+    response = client.get(f"/api/v1/organisations?{query}", headers=bearer(api_tokens["admin"]))
+    assert response.status_code == 400 and response.json["errors"][0]["field"] == field
 
 
 def test_no_api_address_redirects(client, api_tokens):
     for path in ("/api/v1/me/", "/api/v1//me", "/api/v1/organisations/", "/api/v1/me?lang=en"):
         response = client.get(path, headers=bearer(api_tokens["admin"]))
-        assert response.status_code in (200, 404) and response.is_json, path
+        assert response.status_code in (200, 400, 404) and response.is_json, path
 
 
 def test_huge_ids_are_404_not_an_overflow(client, api_tokens):

@@ -20,8 +20,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ensure_resource_availability,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
+    use_after_free,
 )
 from test_api_trips import publish_demo_trip
 
@@ -89,6 +93,8 @@ def fuzz_tokens(fuzz_app, request):
 
 # The document as built; test_api_openapi checks that the served one is the same.
 schema = schemathesis.openapi.from_dict(document())
+# JSON text is UTF-8 (RFC 8259): no half surrogate pairs, which the API refuses (422) as no text.
+schema.config.generation.update(codec="utf-8")
 
 
 @schema.parametrize()
@@ -104,3 +110,54 @@ def test_api_answers_match_the_document(case, fuzz_app, fuzz_tokens):
     for role in ROLES:
         response = case.call_and_validate(app=fuzz_app, headers=bearer(fuzz_tokens[role]), checks=CHECKS)
         STATUSES[response.status_code] += 1
+
+
+# Valid requests must be accepted and invalid ones refused: the document says exactly what is valid.
+negative_schema = schemathesis.openapi.from_dict(document())
+# JSON text is UTF-8 (RFC 8259): no half surrogate pairs, which the API refuses (422) as no text.
+schema.config.generation.update(codec="utf-8")
+negative_schema.config.generation.update(modes=["positive", "negative"], codec="utf-8")
+DATA_CHECKS = [*CHECKS, negative_data_rejection, positive_data_acceptance]
+
+
+@negative_schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+def test_the_document_says_what_is_accepted_and_what_is_refused(case, fuzz_app, fuzz_tokens):
+    CASES[case.operation.label + " (data)"] += 1
+    response = case.call_and_validate(
+        app=fuzz_app, headers=bearer(fuzz_tokens["coordinator"]), checks=DATA_CHECKS
+    )
+    STATUSES[response.status_code] += 1
+
+
+def test_stateful_sequences_match_the_document(fuzz_app, fuzz_tokens):
+    """Chains of calls (create, then read, change, decide...) linked by the ids answers give."""
+    machine = schema.as_state_machine()
+
+    class Sequences(machine):
+        def get_call_kwargs(self, case):
+            return {"app": fuzz_app, "headers": bearer(fuzz_tokens["coordinator"])}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            STATUSES[response.status_code] += 1
+            CASES["stateful steps"] += 1
+            case.validate_response(
+                response, checks=[*DATA_CHECKS, use_after_free, ensure_resource_availability]
+            )
+
+    Sequences.run(
+        settings=settings(
+            max_examples=max(MAX_EXAMPLES // 2, 10),
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )

@@ -116,9 +116,9 @@ def _json_type(value: object) -> str:
 
 
 def query_choice(name: str, choices: Sequence[str]) -> str | None:
-    """An optional query parameter that must be one of ``choices``; 400 otherwise."""
+    """An optional query parameter that must be one of ``choices``; 400 otherwise (empty too)."""
     value = request.args.get(name)
-    if value in (None, ""):
+    if value is None:
         return None
     if value not in choices:
         raise ApiProblem(400, f"{name} must be one of {', '.join(choices)}.", field=name)
@@ -126,9 +126,9 @@ def query_choice(name: str, choices: Sequence[str]) -> str | None:
 
 
 def query_int(name: str, default: int, low: int, high: int) -> int:
-    """An optional whole-number query parameter within [low, high]; 400 otherwise."""
+    """An optional whole-number query parameter within [low, high]; 400 otherwise (empty too)."""
     value = request.args.get(name)
-    if value in (None, ""):
+    if value is None:
         return default
     if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
         raise ApiProblem(400, f"{name} must be a whole number from {low} to {high}.", field=name)
