@@ -100,3 +100,24 @@ def test_login_never_follows_next_elsewhere(auth, target):
 def test_login_follows_a_path_on_the_site(auth):
     response = auth.login("coordinator", next="/orgs/?region=QC")
     assert response.headers["Location"] == "/orgs/?region=QC"
+
+
+@pytest.mark.parametrize("target", HOSTILE[:12] + ["/%09/evil.example", "/\t/evil.example"])
+def test_the_consent_page_never_follows_next_elsewhere(seeded, db, target):
+    from conftest import PASSWORD, TEST_HASH_METHOD, AuthActions
+
+    from app.users import create_user
+
+    create_user(
+        db, "nouvelle@test.example.org", PASSWORD, "member", ["EFS BFC"], hash_method=TEST_HASH_METHOD
+    )
+    auth = AuthActions(seeded.test_client())
+    auth.login("nouvelle@test.example.org")
+    token = auth.csrf_token("/account/consent")
+    response = auth.client.post(
+        "/account/consent",
+        query_string={"next": target},
+        data={"name": "Noa Nouvelle", "accept": "y", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert browser_reads(response.headers["Location"]) in ("site.test", "localhost")
