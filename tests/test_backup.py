@@ -229,6 +229,7 @@ def test_restore_of_an_older_backup_migrates_it_and_the_site_works(seeded, runne
     from conftest import ACCOUNTS, PASSWORD, TEST_HASH_METHOD, AuthActions
 
     from app.migrations import migrations
+    from app.people.queries import record_consent
     from app.users import create_user
 
     backup = tmp_path / "old.db"  # made by a version without API tokens or trips
@@ -240,6 +241,9 @@ def test_restore_of_an_older_backup_migrates_it_and_the_site_works(seeded, runne
     result = runner.invoke(args=["restore", "--yes", str(backup)])
     assert result.exit_code == 0, result.output
     assert "The backup predated" in result.output and "m030_api_tokens" in result.output
+    restored = connect(seeded.config["DATABASE"])
+    record_consent(restored, restored.execute("SELECT id FROM users").fetchone()[0])  # a column it lacked
+    restored.close()
     auth = AuthActions(seeded.test_client())
     assert auth.login("coordinator").status_code == 302
     for page in ("/auth/password", "/trips/", "/coordination/"):

@@ -30,6 +30,7 @@ from app.api.tokens import create_token
 from app.backup import BackupError, backup_database, restore_database
 from app.coordination.queries import ensure_pairing
 from app.db import connect, init_db
+from app.people.queries import record_consent
 from app.seed import seed_organisations
 from app.users import create_user
 
@@ -50,6 +51,7 @@ def _prepare(path: Path) -> tuple[str, list[int], list[int]]:
     init_db(db)
     seed_organisations(db)
     user_id = create_user(db, COORDINATOR[0], COORDINATOR[1], "coordinator", hash_method=TEST_HASH_METHOD)
+    record_consent(db, user_id)  # the privacy notice was accepted: the web pages open at once
     token = create_token(db, user_id, "race")[1]
     orgs = [row[0] for row in db.execute("SELECT id FROM organisations ORDER BY id LIMIT ?", [PATCHERS])]
     bfc = db.execute("SELECT id FROM organisations WHERE region = 'BFC' ORDER BY id LIMIT 2").fetchall()
