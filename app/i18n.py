@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from app.redirects import path_on_site, redirect_within
+from models.cities import city_name
 
 LANGUAGES = ("fr", "en")
 TRACKS = {
@@ -130,9 +131,17 @@ def url_with_lang(lang: str) -> str:
     return path_on_site(request.path, [*rest, ("lang", lang)])
 
 
+def city_label(city: str) -> str:
+    """A city as the reader's language writes it ("Québec" in French, "Quebec City" in English)."""
+    from flask_babel import get_locale
+
+    return city_name(city or "", str(get_locale() or "fr"))
+
+
 def init_app(app: Flask) -> None:
     """Run the switch before the login check, and give templates the labels."""
     app.before_request(switch_language)
+    app.jinja_env.filters["city"] = city_label
     app.jinja_env.globals.update(
         label=label, label_items=label_items, url_with_lang=url_with_lang, LANGUAGES=LANGUAGES
     )

@@ -10,6 +10,7 @@ from app import matching
 from app.auth.access import get_org_or_404
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
+from app.i18n import city_label
 from app.orgs.forms import DirectoryFilters
 from app.orgs.queries import directory_page, get_organisation, list_cities
 from app.paging import page_count, page_number
@@ -24,7 +25,8 @@ def directory():
     """Organisations filtered by region, kind and city, ranked by meaning when a search is typed."""
     db = get_db()
     form = DirectoryFilters(request.args)
-    form.city.choices = [form.city.choices[0], *(SelectChoice(city) for city in list_cities(db))]
+    cities = [SelectChoice(city, city_label(city)) for city in list_cities(db)]
+    form.city.choices = [form.city.choices[0], *cities]
     status, page, counts = 200, page_number(request.args.get("page")), {}
     if not form.validate() or page is None:
         status, hits, orgs, page = 400, [], [], 1
