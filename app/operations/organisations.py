@@ -99,7 +99,7 @@ def _valid(raw: Mapping) -> dict:
 
 
 def _check_short_name(db: Database, short_name: str, org_id: int | None) -> None:
-    other = queries.get_by_short_name(db, short_name)
+    other = queries.short_name_owner(db, short_name)  # any case: "efs bfc" is "EFS BFC"
     if other is not None and other["id"] != org_id:
         raise _taken(short_name)
 

@@ -41,7 +41,8 @@ def delegate_ics(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{trip.name} – {meetings[0].delegate_name}")
+    # X- properties are written raw: a newline would break the file, a bare CR would be kept.
+    calendar.add("x-wr-calname", one_line(f"{trip.name} – {meetings[0].delegate_name}"))
     words = words_for(locale)
     for meeting in sorted(meetings, key=lambda m: (m.start, m.uid)):
         calendar.add_component(_event(meeting, words, stamp))
@@ -68,8 +69,8 @@ def _event(meeting: ExportMeeting, words: Words, stamp: datetime) -> Event:
     event.add("dtstamp", stamp)
     event.add("dtstart", meeting.local_start)
     event.add("dtend", meeting.local_end)
-    event.add("summary", words.gettext("Meeting with %(host)s", host=meeting.host.short_name))
-    event.add("location", ", ".join(part for part in (meeting.host.name, meeting.city) if part))
+    event.add("summary", one_line(words.gettext("Meeting with %(host)s", host=meeting.host.short_name)))
+    event.add("location", one_line(", ".join(part for part in (meeting.host.name, meeting.city) if part)))
     event.add("description", _description(meeting, words))
     event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
@@ -85,4 +86,5 @@ def _description(meeting: ExportMeeting, words: Words) -> str:
     if meeting.contacts:
         lines.append(words.labelled(words.gettext("Contacts"), "; ".join(meeting.contacts)))
     lines.append(meeting.trip_name)
-    return "\n".join(line for line in lines if line)
+    # Each part on one line (a CR or LF inside one would split it): the file's lines are ours.
+    return "\n".join(one_line(line) for line in lines if one_line(line))
