@@ -171,7 +171,7 @@ class MatchIndex:
             "expertise": best.mean_over(own_fields == EXPERTISE, EXPERTISE),
             "topics": self._topic_overlap(row, rows),
             "lexical": self._lexical_similarity(row, rows),
-            "track_declared": (self.declared[row, track] + self.declared[rows, track]) / 2,
+            "track_declared": _track_declared(self.declared[row, track], self.declared[rows, track]),
             "kind_fit": kind_fit_codes(track, self._type_codes[row], self._type_codes[rows]),
         }
         matrix = np.column_stack([np.asarray(parts[name], dtype=np.float32) for name in FEATURES])
@@ -381,6 +381,11 @@ class _FieldMaxima:
         if not own_mask.any():
             return np.zeros(len(self.segment), dtype=np.float32)
         return self._per_candidate(self.maxima[own_mask].mean(axis=0), field)
+
+
+def _track_declared(own: bool, partners: np.ndarray) -> np.ndarray:
+    """1 when both declared the track, 0.5 when one did, 0 when neither (counts, not a boolean OR)."""
+    return (np.float32(own) + partners.astype(np.float32)) / 2
 
 
 def _direction(offer_fit: float, seek_fit: float, threshold: float) -> str:

@@ -124,6 +124,19 @@ def test_track_declared_part(index):
     assert by_name["org2"].parts["track_declared"] == 0.0  # neither declared events
 
 
+def test_track_declared_counts_both_sides_not_a_boolean_or():
+    orgs = [
+        org(1, "BFC", tracks=("event",)),
+        org(2, "QC", tracks=("event",)),
+        org(3, "QC", tracks=("economic",)),
+    ]
+    index = build(orgs, {i: {"expertise": CAR_T} for i in (1, 2, 3)})
+    parts = {s.short_name: s.parts["track_declared"] for s in index.suggest(1, "event", top_k=3)}
+    assert parts == {"org2": 1.0, "org3": 0.5}
+    from_three = index.suggest(3, "event", top_k=1)[0]
+    assert from_three.parts["track_declared"] == 0.5
+
+
 def test_joint_trial_needs_a_clinical_side():
     fit = kind_fit("joint_trial", "company", np.array(["hospital", "company"], dtype=object))
     assert fit[0] > 0.8 and fit[1] < 0.4
