@@ -18,8 +18,9 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from models.errors import NotFound
+from models.needs import NEED_CODES, met_share, provided, sought, track_weights
 from models.profiles import TRACKS
-from models.results import Evidence, PassagePair, SearchHit, Suggestion
+from models.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
 from models.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
 from models.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 
@@ -132,6 +133,13 @@ class MatchIndex:
         self._topic_mass = self._weighted_topics.sum(axis=1)
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
+        # What each organisation seeks and provides (models/needs.py), read once from its texts.
+        self._sought = np.array([sought(org) for org in self.orgs], dtype=np.float32).reshape(
+            -1, len(NEED_CODES)
+        )
+        self._provided = np.array([provided(org) for org in self.orgs], dtype=np.float32).reshape(
+            -1, len(NEED_CODES)
+        )
 
     def row_of(self, org_id: int) -> int:
         """The row of an organisation; NotFound if it has no profile in the index."""
@@ -163,6 +171,7 @@ class MatchIndex:
         seeks = own_fields == SEEKS
         offer_fit = np.maximum(best.max_over(seeks, OFFERS), best.max_over(seeks, EXPERTISE))
         seek_fit = best.max_over(~seeks, SEEKS)
+        need_weights = track_weights(track)
         track = TRACKS.index(track)
         parts = {
             "offer_fit": offer_fit,
@@ -173,6 +182,8 @@ class MatchIndex:
             "lexical": self._lexical_similarity(row, rows),
             "track_declared": _track_declared(self.declared[row, track], self.declared[rows, track]),
             "kind_fit": kind_fit_codes(track, self._type_codes[row], self._type_codes[rows]),
+            "wanted": met_share(self._sought[row], self._provided[rows], need_weights),
+            "wanted_back": self._met_back(row, rows, need_weights),
         }
         matrix = np.column_stack([np.asarray(parts[name], dtype=np.float32) for name in FEATURES])
         return rows, matrix, sims
@@ -272,6 +283,26 @@ class MatchIndex:
         shared = self._weighted_topics[rows] @ self.topics[row]
         return shared / (np.sqrt(self._topic_mass[rows] * self._topic_mass[row]) + 1e-6)
 
+    def _met_back(self, row: int, rows: np.ndarray, need_weights: np.ndarray) -> np.ndarray:
+        """Share of each candidate's needs (weighted by track) that the organisation provides."""
+        wanted = self._sought[rows] * need_weights
+        total = wanted.sum(axis=1)
+        met = wanted @ self._provided[row]
+        return np.divide(met, total, out=np.zeros_like(met), where=total > 0).astype(np.float32)
+
+    def _reasons(self, own_row: int, row: int, track: str, limit: int = 3) -> tuple[Reason, ...]:
+        """Each need of the track that one side seeks and the other provides, stated ones first."""
+        on_track = track_weights(track) == 1.0
+        found = []
+        for seeker, provider, side in ((own_row, row, "own"), (row, own_row, "partner")):
+            for i in np.flatnonzero(on_track & (self._sought[seeker] > 0) & (self._provided[provider] > 0)):
+                params = {"need": NEED_CODES[i], "seeker": side, "how": "stated"}
+                if self._provided[provider, i] < 1.0:
+                    params.update(how="kind", kind=str(self.types[provider]))
+                found.append(Reason("need_met", params))
+        found.sort(key=lambda reason: reason.params["how"] != "stated")  # stable: own side first
+        return tuple(found[:limit])
+
     def _lexical_similarity(self, row: int, rows: np.ndarray) -> np.ndarray:
         """TF-IDF cosine with every candidate, shape (n_candidates,)."""
         if self.lexical is None:
@@ -289,6 +320,7 @@ class MatchIndex:
             ),
             shared_terms=self._shared_terms(own_row, row),
             direction=_direction(named["offer_fit"], named["seek_fit"], self.weights.fit_threshold),
+            reasons=self._reasons(own_row, row, track),
         )
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
                           track, round(score, 4), named, evidence)  # fmt: skip
