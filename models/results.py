@@ -69,6 +69,8 @@ class Suggestion:
     score: float  # 0..1, higher is better
     parts: dict[str, float] = field(default_factory=dict)
     evidence: Evidence = field(default_factory=Evidence)
+    # The same pair's score seen from the partner's side: each side weighs what it seeks more.
+    reverse_score: float | None = None
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (used by ``flask suggest --json`` and the API)."""

@@ -167,6 +167,7 @@ def _suggestion() -> dict:
                 "additionalProperties": {"type": "number"},
             },
             "evidence": ref("Evidence"),
+            "reverse_score": nullable({"type": "number", "minimum": 0, "maximum": 1}),
         }
     )
 
