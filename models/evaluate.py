@@ -316,13 +316,21 @@ def baselines(records: Sequence[Mapping], embedder: Embedder) -> dict[str, Calla
 
 
 def run_evaluation(
-    embedder: Embedder, vocabulary: Vocabulary, weights: LearntWeights, *, fit: bool = False
+    embedder: Embedder,
+    vocabulary: Vocabulary,
+    weights: LearntWeights,
+    *,
+    fit: bool = False,
+    history: Callable[[], tuple] | None = None,
 ) -> tuple[list[Row], list[Slice], LearntWeights | None]:
     """Judge the engine and the two baselines on every corpus and on the held-out set; optionally fit.
 
     Returns the table rows, the breakdown (fitting set out of fold, held-out set with the weights
     that would ship) and, with ``fit``, the weights fitted on all fitting corpora (their
     ``cross_validation`` field holds the out-of-fold figures). Nothing held out is fitted on.
+    ``history`` gives the judged lists of what members and coordinators did (features, grades,
+    groups); with ``fit`` they are added to the labelled set once there are enough
+    (``models.feedback.refit``), and ``cross_validation["history"]`` says what they changed.
     """
     english = load_records(EVAL_DIR.parent / "seed" / "ecosystem.jsonl")
     french = load_records(EVAL_DIR / "profiles_fr.jsonl")
@@ -339,6 +347,8 @@ def run_evaluation(
             f"{len(queries)} graded queries x corpora {', '.join(CORPORA)}; model {embedder.model_id}"
         )
         fitted.cross_validation = {name: asdict(scores) for name, scores in out_of_fold.items()}
+        if history is not None:
+            fitted = _with_history(fitted, (features, grades, groups), history(), weights)
     shipped = fitted or weights
     rows = []
     for name, records in corpora.items():
@@ -365,3 +375,22 @@ def run_evaluation(
         label = "held-out (as written, shipped weights)"
         breakdown += slices(label, held_queries, engine, held_records, names)
     return rows, breakdown, fitted
+
+
+def _with_history(fitted: LearntWeights, labelled, judged, current: LearntWeights) -> LearntWeights:
+    """The weights refitted on the labelled set plus the judged lists, if there are enough of them."""
+    from models.feedback import refit
+
+    outcome = refit(labelled, judged, current, fit_weights)
+    report = {
+        "lists": outcome.lists,
+        "before": outcome.before,
+        "after": outcome.after,
+        "note": outcome.message,
+    }
+    if outcome.weights is None:
+        fitted.cross_validation["history"] = report
+        return fitted
+    outcome.weights.fitted_on = f"{fitted.fitted_on}; plus {outcome.lists} judged lists from the database"
+    outcome.weights.cross_validation = {**fitted.cross_validation, "history": report}
+    return outcome.weights

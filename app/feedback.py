@@ -1,0 +1,50 @@
+"""What members and coordinators did, read from the database as judgements the engine can learn from.
+
+Sources today: members' stances (``interests``) and coordinators' decisions (``pairings`` whose
+status is approved or rejected, each a judgement for both sides' lists). Accepted and declined
+introduction requests and meeting outcomes join :data:`SOURCES` once their tables exist.
+Held-out organisations (``data/eval/heldout/``) are skipped, should anyone import them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from sqlite_utils import Database
+
+from models.feedback import GRADES, Judgement
+from models.heldout import held_out_names
+
+
+def _stances(db: Database) -> Iterator[Judgement]:
+    rows = db.execute(
+        "SELECT o.short_name, p.short_name, i.track, i.kind FROM interests i "
+        "JOIN organisations o ON o.id = i.org_id JOIN organisations p ON p.id = i.partner_org_id"
+    )
+    for org, partner, track, kind in rows:
+        yield Judgement(org, partner, track, GRADES[kind], kind)
+
+
+def _decisions(db: Database) -> Iterator[Judgement]:
+    rows = db.execute(
+        "SELECT b.short_name, q.short_name, p.track, p.status FROM pairings p "
+        "JOIN organisations b ON b.id = p.bfc_org_id JOIN organisations q ON q.id = p.qc_org_id "
+        "WHERE p.status IN ('approved', 'rejected')"
+    )
+    for bfc, qc, track, status in rows:
+        yield Judgement(bfc, qc, track, GRADES[status], status)
+        yield Judgement(qc, bfc, track, GRADES[status], status)
+
+
+SOURCES: tuple[Callable[[Database], Iterator[Judgement]], ...] = (_stances, _decisions)
+
+
+def judgements(db: Database) -> list[Judgement]:
+    """Every judgement the database holds, held-out organisations left out."""
+    held_out = held_out_names()
+    return [
+        judgement
+        for source in SOURCES
+        for judgement in source(db)
+        if judgement.org not in held_out and judgement.partner not in held_out
+    ]
