@@ -86,6 +86,17 @@ DIRECTIONS = {
     "none": _l("No clear direction"),
 }
 LANGUAGE_NAMES = {"fr": _l("French"), "en": _l("English")}
+REQUEST_FORMATS = {  # app.introductions.operations.FORMATS
+    "video_call": _l("Video call"),
+    "visit": _l("Visit"),
+    "trip_meeting": _l("Meeting during a delegation trip"),
+}
+REQUEST_STATUSES = {  # app.introductions.operations.STATUSES
+    "pending": _l("Waiting for an answer"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+}
 LABELS = {
     "track": TRACKS,
     "org_type": ORG_TYPES,
@@ -99,6 +110,8 @@ LABELS = {
     "field": FIELDS,
     "direction": DIRECTIONS,
     "language": LANGUAGE_NAMES,
+    "request_format": REQUEST_FORMATS,
+    "request_status": REQUEST_STATUSES,
 }
 
 

@@ -381,3 +381,94 @@ def m022_published_meetings(db: Database) -> None:
     )
     db.table("published_meetings").create_index(["delegation_org_id"])
     db.table("published_meetings").create_index(["host_org_id"])
+
+
+@migrations()
+def m070_contacts_and_consent(db: Database) -> None:
+    # The people of an organisation whom a partner may call. Shown to another organisation only
+    # under the privacy rule of app/people/queries.py (can_see_contacts). ``user_id`` links the
+    # entry to the account of the same person, so that their personal data can be found and deleted.
+    db.execute(
+        """
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            languages TEXT NOT NULL DEFAULT '[]',  -- JSON array of "fr"/"en"
+            tracks TEXT NOT NULL DEFAULT '[]',  -- JSON array of the tracks this person handles
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("contacts").create_index(["org_id"])
+    db.table("contacts").create_index(["user_id"])
+    # An account belongs to a person: their name, and when they accepted the privacy notice.
+    db.table("users").add_column("name", str, not_null_default="")
+    db.table("users").add_column("consent_at", str)
+
+
+@migrations()
+def m071_requests(db: Database) -> None:
+    # A request from organisation A to organisation B for one track, with a message and a proposed
+    # format; B's members answer it. One open (pending) request per A -> B -> track.
+    db.execute(
+        """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            from_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            to_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            track TEXT NOT NULL,
+            format TEXT NOT NULL CHECK (format IN ('video_call', 'visit', 'trip_meeting')),
+            message TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'accepted', 'declined', 'withdrawn')),
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            answer TEXT NOT NULL DEFAULT '',
+            answered_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            answered_at TEXT,
+            pairing_id INTEGER REFERENCES pairings(id) ON DELETE SET NULL,
+            CHECK (from_org_id != to_org_id)
+        )
+        """
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_requests_open ON requests(from_org_id, to_org_id, track) "
+        "WHERE status = 'pending'"
+    )
+    db.table("requests").create_index(["to_org_id", "status"])
+    db.table("requests").create_index(["from_org_id", "status"])
+    # The audit trail of requests, written in the same transaction as the change it records.
+    db.execute(
+        """
+        CREATE TABLE request_events (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            action TEXT NOT NULL CHECK (action IN ('send', 'accept', 'decline', 'withdraw')),
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("request_events").create_index(["request_id"])
+    # Notifications the request operations owe, until app.notify takes them over after the merge.
+    db.execute(
+        """
+        CREATE TABLE owed_notifications (
+            id INTEGER PRIMARY KEY,
+            event TEXT NOT NULL,
+            org_ids TEXT NOT NULL,  -- JSON array
+            params TEXT NOT NULL,  -- JSON object
+            dedupe_key TEXT NOT NULL UNIQUE,
+            actor_id INTEGER,
+            created_at TEXT NOT NULL
+        )
+        """
+    )

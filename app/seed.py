@@ -56,6 +56,29 @@ def seed_demo_accounts(db: Database, instance_path: Path, hash_method: str) -> l
     return accounts
 
 
+def seed_demo_contacts(db: Database, seed_dir: Path = SEED_DIR) -> int:
+    """Add the fictional contact persons of the demo organisations (once); return how many there are."""
+    from app.orgs.queries import get_by_short_name
+    from app.people.queries import save_contact
+
+    emails = []
+    for item in json.loads((seed_dir / "demo-contacts.json").read_text(encoding="utf-8")):
+        org = get_by_short_name(db, item["org"])
+        known = (
+            org
+            and db.execute(
+                "SELECT 1 FROM contacts WHERE org_id = ? AND email = ? COLLATE NOCASE",
+                [org["id"], item["email"]],
+            ).fetchone()
+        )
+        if org is None:
+            continue
+        if not known:
+            save_contact(db, org["id"], item)
+        emails.append(item["email"])
+    return len(emails)
+
+
 def _load_or_make_demo_accounts(path: Path) -> list[DemoAccount]:
     if path.exists():
         return [DemoAccount(**{**item, "orgs": tuple(item["orgs"])}) for item in json.loads(path.read_text())]

@@ -267,6 +267,62 @@ def trip_components() -> dict:
     }
 
 
+def request_components() -> dict:
+    """Requests between organisations and the contact persons an answer may reveal."""
+    from app.introductions.operations import ANSWERS, FORMATS, MAX_MESSAGE_LENGTH
+    from app.introductions.operations import STATUSES as REQUEST_STATUSES
+
+    side = obj({"id": ID, "short_name": TEXT})
+    person = nullable(obj({"name": TEXT, "email": TEXT}))
+    message = {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_LENGTH}
+    return {
+        "Request": obj(
+            {
+                "id": ID,
+                "from": side,
+                "to": side,
+                "track": enum(TRACKS),
+                "format": enum(FORMATS),
+                "message": TEXT,
+                "status": enum(REQUEST_STATUSES),
+                "created_by": person,
+                "created_at": TEXT,
+                "answer": TEXT,
+                "answered_by": person,
+                "answered_at": nullable(TEXT),
+                "pairing_id": nullable(ID),
+            }
+        ),
+        "RequestPage": page("Request"),
+        "RequestInput": obj(
+            {
+                "from_org_id": ID,
+                "to_org_id": ID,
+                "track": enum(TRACKS),
+                "format": enum(FORMATS),
+                "message": message,
+            },
+            required=["to_org_id", "track", "format", "message"],
+        ),
+        "AnswerInput": obj(
+            {"answer": enum(ANSWERS), "message": {"type": "string", "maxLength": MAX_MESSAGE_LENGTH}},
+            required=["answer"],
+        ),
+        "Contact": obj(
+            {
+                "id": ID,
+                "org_id": ID,
+                "name": TEXT,
+                "role": TEXT,
+                "email": TEXT,
+                "phone": TEXT,
+                "languages": {"type": "array", "items": enum(LANGUAGES)},
+                "tracks": {"type": "array", "items": enum(TRACKS)},
+            }
+        ),
+    }
+
+
 def components() -> dict:
     """``components/schemas`` of the OpenAPI document."""
     fields = _profile_fields()
@@ -302,4 +358,5 @@ def components() -> dict:
         "OrganisationPage": page("Organisation"),
         "PairingPage": page("Pairing"),
         **trip_components(),
+        **request_components(),
     }

@@ -11,7 +11,8 @@ from app.auth.access import get_org_or_404
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
 from app.orgs.forms import DirectoryFilters
-from app.orgs.queries import list_cities, list_organisations
+from app.orgs.queries import get_organisation, list_cities, list_organisations
+from app.people.queries import visible_contacts
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
 
@@ -55,7 +56,15 @@ def show(org_id: int):
         topics=matching.org_topics(db, org_id),
         may_edit=may_edit,
         pairings=pairings,
+        contacts=visible_contacts(db, current_user, org_id),
+        may_request=current_user.role == "member" and _across(db, org),
     )
+
+
+def _across(db, org: dict) -> bool:
+    """True when one of the member's organisations is across the Atlantic from ``org``."""
+    regions = {get_organisation(db, org_id)["region"] for org_id in current_user.org_ids}
+    return any(region != org["region"] for region in regions)
 
 
 def _filtered(orgs: list[dict], form: DirectoryFilters) -> list[dict]:
