@@ -1,8 +1,9 @@
 """What members and coordinators did, read from the database as judgements the engine can learn from.
 
-Sources today: members' stances (``interests``) and coordinators' decisions (``pairings`` whose
-status is approved or rejected, each a judgement for both sides' lists). Accepted and declined
-introduction requests and meeting outcomes join :data:`SOURCES` once their tables exist.
+Sources today: members' stances (``interests``), coordinators' decisions (``pairings`` whose
+status is approved or rejected) and answered requests (``requests`` accepted or declined by the
+partner); a decision or an answer is a judgement for both sides' lists. Meeting outcomes join
+:data:`SOURCES` once their table exists.
 Held-out organisations (``data/eval/heldout/``) are skipped, should anyone import them.
 """
 
@@ -36,7 +37,20 @@ def _decisions(db: Database) -> Iterator[Judgement]:
         yield Judgement(qc, bfc, track, GRADES[status], status)
 
 
-SOURCES: tuple[Callable[[Database], Iterator[Judgement]], ...] = (_stances, _decisions)
+def _answers(db: Database) -> Iterator[Judgement]:
+    if not db["requests"].exists():
+        return
+    rows = db.execute(
+        "SELECT a.short_name, b.short_name, r.track, r.status FROM requests r "
+        "JOIN organisations a ON a.id = r.from_org_id JOIN organisations b ON b.id = r.to_org_id "
+        "WHERE r.status IN ('accepted', 'declined')"
+    )
+    for asking, asked, track, status in rows:
+        yield Judgement(asking, asked, track, GRADES[status], status)
+        yield Judgement(asked, asking, track, GRADES[status], status)
+
+
+SOURCES: tuple[Callable[[Database], Iterator[Judgement]], ...] = (_stances, _decisions, _answers)
 
 
 def judgements(db: Database) -> list[Judgement]:

@@ -2,7 +2,8 @@
 
 A :class:`Judgement` says how good one partner turned out to be for one organisation and track:
 a member marked it not relevant (0) or interesting (2), asked for an introduction (2), a
-coordinator approved (3) or rejected (0) the pairing. Judgements of one (organisation, track)
+coordinator approved (3) or rejected (0) the pairing, the partner accepted (3) or declined (0) a
+request. Judgements of one (organisation, track)
 form a *judged list*; only partners judged differently within a list say anything about the
 order, so those lists are the training pairs. :func:`refit` adds them to the labelled set once
 there are at least :data:`MIN_JUDGED_LISTS` such lists, and judges the result cross-validated
@@ -29,7 +30,11 @@ GRADES = {
     "intro_request": 2,
     "approved": 3,
     "rejected": 0,
+    "accepted": 3,  # the partner accepted a request
+    "declined": 0,  # the partner declined it
 }
+# Events that outrank a member's own stance on the same partner: the other side or a coordinator spoke.
+DECISIVE = frozenset({"approved", "rejected", "accepted", "declined"})
 MIN_JUDGED_LISTS = 10  # fewer lists with two different answers: nothing worth refitting on
 FOLDS = 5
 
@@ -50,7 +55,7 @@ def judged_lists(judgements: Iterable[Judgement]) -> dict[tuple[str, str], dict[
     except that a coordinator's decision outranks a member's stance."""
     lists: dict[tuple[str, str], dict[str, tuple[int, int]]] = defaultdict(dict)
     for judgement in judgements:
-        rank = 1 if judgement.source in ("approved", "rejected") else 0
+        rank = 1 if judgement.source in DECISIVE else 0
         key = (judgement.org, judgement.track)
         current = lists[key].get(judgement.partner)
         if current is None or rank >= current[1]:

@@ -88,3 +88,13 @@ def test_learning_from_decisions_refuses_held_out_organisations(seeded, db):
         Judgement("EFS BFC", "ThéCell", "joint_trial", 0, "not_relevant"),
     ])))  # fmt: skip
     assert rows[0].shape == (2, len(FEATURES)) and sorted(rows[1]) == [0.0, 3.0]
+
+
+def test_answered_requests_become_judgements_for_both_sides(seeded, db):
+    efs, chum = org_id(db, "EFS BFC"), org_id(db, "CHUM / CRCHUM")
+    db.table("requests").insert(
+        {"from_org_id": efs, "to_org_id": chum, "track": "joint_trial", "format": "video_call",
+         "status": "declined", "created_at": "2026-12-01T10:00:00Z"}
+    )  # fmt: skip
+    found = {(j.org, j.partner, j.grade, j.source) for j in judgements(db)}
+    assert {("EFS BFC", "CHUM / CRCHUM", 0, "declined"), ("CHUM / CRCHUM", "EFS BFC", 0, "declined")} <= found
