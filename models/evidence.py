@@ -9,6 +9,7 @@ such passages can look alike to the model while saying nothing about a partnersh
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from models.topics import fold
 
@@ -45,6 +46,7 @@ _BOILERPLATE = re.compile(
 BOILERPLATE_MAX_WORDS = 25
 
 
+@lru_cache(maxsize=200_000)
 def mentions_history(text: str) -> bool:
     """Whether a passage speaks of a founding date, a legal form or a former name."""
     return bool(_BOILERPLATE.search(fold(text)))

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -86,26 +87,38 @@ def _folded(text: str) -> str:
 
 def sought(profile: Mapping) -> np.ndarray:
     """Which needs the profile's ``seeks`` text asks for; shape (n_needs,), 1.0 where it does."""
-    text = _folded(str(profile.get("seeks") or ""))
-    return np.array([1.0 if need.seek.search(text) else 0.0 for need in NEEDS], dtype=np.float32)
+    return np.array(_sought_in(str(profile.get("seeks") or "")), dtype=np.float32)
 
 
 def provided(profile: Mapping) -> np.ndarray:
     """How strongly the profile provides each need: 1 its offers or expertise say so, 0.5 its kind
     usually does, else 0; shape (n_needs,)."""
-    text = _folded(f"{profile.get('offers') or ''}\n{profile.get('expertise') or ''}")
+    stated = _stated_in(f"{profile.get('offers') or ''}\n{profile.get('expertise') or ''}")
     kind = profile.get("type")
     return np.array(
         [
             STATED
-            if need.provide.search(text) or (need.kind_is_fact and kind in need.kinds)
+            if said or (need.kind_is_fact and kind in need.kinds)
             else BY_KIND
             if kind in need.kinds
             else 0.0
-            for need in NEEDS
+            for need, said in zip(NEEDS, stated, strict=True)
         ],
         dtype=np.float32,
     )
+
+
+# Every index build reads every profile: keep what each text says, so a rebuild after one edit is cheap.
+@lru_cache(maxsize=200_000)
+def _sought_in(text: str) -> tuple[float, ...]:
+    folded = _folded(text)
+    return tuple(1.0 if need.seek.search(folded) else 0.0 for need in NEEDS)
+
+
+@lru_cache(maxsize=200_000)
+def _stated_in(text: str) -> tuple[bool, ...]:
+    folded = _folded(text)
+    return tuple(bool(need.provide.search(folded)) for need in NEEDS)
 
 
 def track_weights(track: str) -> np.ndarray:
