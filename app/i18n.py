@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
+from models.cities import city_name
+
 LANGUAGES = ("fr", "en")
 TRACKS = {
     "staff_exchange": _l("Staff exchange"),
@@ -182,9 +184,17 @@ def _this_path() -> str:
     return "/" + request.path.lstrip("/\\")
 
 
+def city_label(city: str) -> str:
+    """A city as the reader's language writes it ("Québec" in French, "Quebec City" in English)."""
+    from flask_babel import get_locale
+
+    return city_name(city or "", str(get_locale() or "fr"))
+
+
 def init_app(app: Flask) -> None:
     """Run the switch before the login check, and give templates the labels."""
     app.before_request(switch_language)
+    app.jinja_env.filters["city"] = city_label
     app.jinja_env.globals.update(
         label=label,
         label_items=label_items,

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from app.db import immediate
 from app.orgs.queries import UpsertReport, upsert_organisations
 from app.users import create_user
+from models.cities import canonical_city
 from models.profiles import parse_import
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "data" / "seed"
@@ -131,8 +132,6 @@ def seed_known_links(db: Database, seed_dir: Path = SEED_DIR) -> int:
     return db.execute("SELECT COUNT(*) FROM pairings WHERE origin = 'documented'").fetchone()[0]
 
 
-# trips.json names cities as people say them; the profiles use these names.
-TRIP_CITY_NAMES = {"Québec": "Québec City"}
 # Hosts a short drive from a destination city receive the delegation there.
 NEARBY_CITIES = {"Laval": "Montréal", "Chenôve": "Dijon", "Bretenière": "Dijon"}
 LARGE_HOSTS = ("hospital", "university_lab")  # two meetings at once; other hosts one
@@ -152,7 +151,7 @@ def seed_trips(db: Database, seed_dir: Path = SEED_DIR) -> int:
 
     previous: dict[str, list[str]] = {}
     for item in json.loads((seed_dir / "trips.json").read_text(encoding="utf-8")):
-        cities = [TRIP_CITY_NAMES.get(c.strip(), c.strip()) for c in item["destination"].split(" et ")]
+        cities = [canonical_city(c) for c in item["destination"].split(" et ")]
         delegation = item.get("delegation") or _derived_delegation(db, item["direction"], previous)
         previous.setdefault(item["direction"], delegation)
         if queries.name_taken(db, item["name"]):

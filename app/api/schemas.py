@@ -10,6 +10,7 @@ from app.coordination.forms import MAX_COMMENT_LENGTH
 from app.coordination.queries import DECISIONS, STATUSES
 from app.db import MAX_ROW_ID
 from app.members.forms import MAX_REASON_LENGTH, STANCES
+from models.lifecycle import TRIP_STATES
 from models.profiles import (
     IMPORT_FIELDS,
     LANGUAGES,
@@ -221,6 +222,7 @@ def _trip(extra: dict) -> dict:
             "start_date": {"type": "string", "format": "date"},
             "end_date": {"type": "string", "format": "date"},
             "status": enum(("planned", "past")),
+            "state": enum(TRIP_STATES),
             "notes": TEXT,
             "published_at": nullable(TEXT),
             "created_at": TEXT,
@@ -250,6 +252,7 @@ def _meeting() -> dict:
             "published_at": TEXT,
             "delegation": org,
             "host": org,
+            "guests": {"type": "array", "items": obj({"delegate_name": TEXT, "delegation": org})},
         }
     )
 

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from app import matching
 from app.auth.access import role_required
+from app.coordination import dashboard, proposals, queries
 from app.coordination import network as network_layout
-from app.coordination import proposals, queries
 from app.coordination.forms import ALLOWED, DecisionForm, ProposeForm
 from app.db import get_db
 from app.introductions.operations import requests_between
@@ -169,3 +169,6 @@ def _render_pairing(pairing: dict, form: DecisionForm, status: int = 200):
             side: visible_contacts(db, current_user, pairing[f"{side}_org_id"]) for side in ("bfc", "qc")
         },
     ), status
+
+
+dashboard.register(bp)

@@ -73,6 +73,7 @@ def _save(db, org_id: int, form: ProfileForm, current_topics: list[str]) -> bool
         if get_organisation(db, org_id)["updated_at"] != form.updated_at.data:
             return False
         update_organisation(db, org_id, record)
+        db.table("organisations").update(org_id, form.place())
         if sorted(form.topics.data) != sorted(current_topics):
             matching.set_org_topics(db, org_id, list(form.topics.data))
     try:

@@ -10,6 +10,7 @@ from app import matching
 from app.auth.access import get_org_or_404
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
+from app.i18n import city_label
 from app.orgs.forms import DirectoryFilters
 from app.orgs.queries import get_organisation, list_cities, list_organisations
 from app.people.queries import visible_contacts
@@ -22,7 +23,8 @@ def directory():
     """Organisations filtered by region, kind and city, ranked by meaning when a search is typed."""
     db = get_db()
     form = DirectoryFilters(request.args)
-    form.city.choices = [form.city.choices[0], *(SelectChoice(city) for city in list_cities(db))]
+    cities = [SelectChoice(city, city_label(city)) for city in list_cities(db)]
+    form.city.choices = [form.city.choices[0], *cities]
     status = 200
     if not form.validate():
         status, hits, orgs = 400, [], []
