@@ -2,8 +2,9 @@
 
 Sources today: members' stances (``interests``), coordinators' decisions (``pairings`` whose
 status is approved or rejected) and answered requests (``requests`` accepted or declined by the
-partner); a decision or an answer is a judgement for both sides' lists. Meeting outcomes join
-:data:`SOURCES` once their table exists.
+partner), each a judgement for both sides' lists; and the follow-up forms after a delegation
+trip (``followups``): what came of a meeting that took place, for the list of the organisation
+that answered.
 Held-out organisations (``data/eval/heldout/``) are skipped, should anyone import them.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from sqlite_utils import Database
 
-from models.feedback import GRADES, Judgement
+from models.feedback import GRADES, MEETING_GRADES, RELEVANCE_GRADES, Judgement
 from models.heldout import held_out_names
 
 
@@ -50,7 +51,25 @@ def _answers(db: Database) -> Iterator[Judgement]:
         yield Judgement(asked, asking, track, GRADES[status], status)
 
 
-SOURCES: tuple[Callable[[Database], Iterator[Judgement]], ...] = (_stances, _decisions, _answers)
+def _outcomes(db: Database) -> Iterator[Judgement]:
+    if not db["followups"].exists():
+        return
+    rows = db.execute(
+        "SELECT o.short_name, p.short_name, m.track, f.outcome, f.relevance FROM followups f "
+        "JOIN published_meetings m ON m.id = f.published_id "
+        "JOIN organisations o ON o.id = f.org_id "
+        "JOIN organisations p ON p.id = CASE f.side WHEN 'delegation' THEN m.host_org_id "
+        "ELSE m.delegation_org_id END "
+        "WHERE f.answered_at IS NOT NULL AND f.took_place = 1 ORDER BY f.stage"
+    )
+    for org, partner, track, outcome, relevance in rows:  # stage 2 comes last: it has the last word
+        if outcome in MEETING_GRADES:
+            yield Judgement(org, partner, track, MEETING_GRADES[outcome], f"meeting_{outcome}")
+        elif relevance is not None:
+            yield Judgement(org, partner, track, RELEVANCE_GRADES[relevance], "meeting_relevance")
+
+
+SOURCES: tuple[Callable[[Database], Iterator[Judgement]], ...] = (_stances, _decisions, _answers, _outcomes)
 
 
 def judgements(db: Database) -> list[Judgement]:

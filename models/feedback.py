@@ -3,11 +3,12 @@
 A :class:`Judgement` says how good one partner turned out to be for one organisation and track:
 a member marked it not relevant (0) or interesting (2), asked for an introduction (2), a
 coordinator approved (3) or rejected (0) the pairing, the partner accepted (3) or declined (0) a
-request. Judgements of one (organisation, track)
-form a *judged list*; only partners judged differently within a list say anything about the
-order, so those lists are the training pairs. :func:`refit` adds them to the labelled set once
-there are at least :data:`MIN_JUDGED_LISTS` such lists, and judges the result cross-validated
-over the lists (weights never see the list they order). Held-out organisations are refused.
+request, a meeting led to an agreement (3), a discussion (2) or nothing further (0).
+Judgements of one (organisation, track) form a *judged list*; only partners judged differently
+within a list say anything about the order, so those lists are the training pairs. :func:`refit`
+adds them to the labelled set once there are at least :data:`MIN_JUDGED_LISTS` such lists, and
+judges the result cross-validated over the lists (weights never see the list they order).
+Held-out organisations are refused.
 """
 
 from __future__ import annotations
@@ -33,8 +34,26 @@ GRADES = {
     "accepted": 3,  # the partner accepted a request
     "declined": 0,  # the partner declined it
 }
-# Events that outrank a member's own stance on the same partner: the other side or a coordinator spoke.
-DECISIVE = frozenset({"approved", "rejected", "accepted", "declined"})
+# What came of a meeting that took place (models/followup.py OUTCOMES), or how relevant it was (1-5).
+MEETING_GRADES = {
+    "agreement_signed": 3,
+    "agreement_in_preparation": 3,
+    "in_discussion": 2,
+    "no_further_contact": 0,
+}
+RELEVANCE_GRADES = {1: 0, 2: 0, 3: 1, 4: 2, 5: 3}
+# Events that outrank a member's own stance on the same partner: the other side, a coordinator or a
+# meeting spoke.
+DECISIVE = frozenset(
+    {
+        "approved",
+        "rejected",
+        "accepted",
+        "declined",
+        "meeting_relevance",
+        *(f"meeting_{o}" for o in MEETING_GRADES),
+    }
+)
 MIN_JUDGED_LISTS = 10  # fewer lists with two different answers: nothing worth refitting on
 FOLDS = 5
 

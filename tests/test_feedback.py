@@ -98,3 +98,27 @@ def test_answered_requests_become_judgements_for_both_sides(seeded, db):
     )  # fmt: skip
     found = {(j.org, j.partner, j.grade, j.source) for j in judgements(db)}
     assert {("EFS BFC", "CHUM / CRCHUM", 0, "declined"), ("CHUM / CRCHUM", "EFS BFC", 0, "declined")} <= found
+
+
+def test_meeting_outcomes_become_judgements_for_the_organisation_that_answered(seeded, db):
+    efs, hmr = org_id(db, "EFS BFC"), org_id(db, "CIUSSS Est / HMR")
+    stamp = "2026-05-01T10:00:00Z"
+    trip = db.table("trips").insert(
+        {"name": "Mission test", "direction": "BFC->QC", "start_date": "2026-05-11", "end_date": "2026-05-15",
+         "created_at": stamp, "updated_at": stamp}
+    ).last_pk  # fmt: skip
+    meeting = db.table("published_meetings").insert(
+        {"trip_id": trip, "uid": "m1", "status": "confirmed", "delegation_org_id": efs, "host_org_id": hmr,
+         "delegate_name": "D", "start": "2026-05-11T09:00", "end": "2026-05-11T10:00",
+         "time_zone": "America/Montreal", "city": "Montréal", "track": "joint_trial",
+         "published_at": stamp, "created_at": stamp}
+    ).last_pk  # fmt: skip
+    for stage, org, side, outcome in ((1, efs, "delegation", "in_discussion"), (2, efs, "delegation",
+                                       "agreement_signed"), (1, hmr, "host", None)):  # fmt: skip
+        db.table("followups").insert(
+            {"published_id": meeting, "stage": stage, "org_id": org, "side": side, "due_at": "2026-05-16",
+             "created_at": stamp, "answered_at": stamp, "took_place": 1, "relevance": 2, "outcome": outcome}
+        )  # fmt: skip
+    lists = judged_lists(judgements(db))
+    assert lists[("EFS BFC", "joint_trial")]["CIUSSS Est / HMR"] == 3  # stage 2 has the last word
+    assert lists[("CIUSSS Est / HMR", "joint_trial")]["EFS BFC"] == 0  # relevance 2 of 5
