@@ -126,6 +126,8 @@ PART_LABELS = _frozen(  # the engine's score parts (models.matching.weights.FEAT
         "track_declared": N_("Both list this kind of collaboration"),
         "kind_fit": N_("Kinds of organisation suited to it"),
         "track_fit": N_("Fit with the track"),
+        "wanted": N_("They are what you look for"),
+        "wanted_back": N_("You are what they look for"),
     }
 )
 
