@@ -381,3 +381,11 @@ def m022_published_meetings(db: Database) -> None:
     )
     db.table("published_meetings").create_index(["delegation_org_id"])
     db.table("published_meetings").create_index(["host_org_id"])
+
+
+@migrations()
+def m100_proposal_run_inputs(db: Database) -> None:
+    # What a proposal run was computed from, so that `flask propose` can skip when nothing changed.
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN engine_version INTEGER")
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN min_score REAL")
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN per_org INTEGER")

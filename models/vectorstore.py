@@ -125,7 +125,8 @@ def sync_embeddings(
     wanted = None if org_ids is None else sorted({_as_id(i) for i in org_ids})
     profiles = _read_profiles(db, wanted)
     report = SyncReport(orgs_seen=len(profiles))
-    max_tokens = min(DEFAULT_MAX_TOKENS, embedder.max_tokens)
+    # Asking the embedder for its window loads the model: only a profile that changed needs it.
+    max_tokens = _Lazy(lambda: min(DEFAULT_MAX_TOKENS, embedder.max_tokens))
     for start in range(0, len(profiles), ORGS_PER_BATCH):
         batch = profiles[start : start + ORGS_PER_BATCH]
         _sync_batch(db, embedder, batch, max_tokens, report)
@@ -159,8 +160,21 @@ def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
+class _Lazy:
+    """A value computed on first use, then kept."""
+
+    def __init__(self, compute: Callable[[], int]):
+        self._compute = compute
+        self._value: int | None = None
+
+    def __call__(self) -> int:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
+
+
 def _sync_batch(
-    db: Database, embedder: Embedder, profiles: list[dict], max_tokens: int, report: SyncReport
+    db: Database, embedder: Embedder, profiles: list[dict], max_tokens: _Lazy, report: SyncReport
 ) -> None:
     """Embed what changed in ``profiles`` and write their rows in one transaction."""
     ids = [p["id"] for p in profiles]
@@ -172,7 +186,7 @@ def _sync_batch(
         if old and _same_words(profile, old):
             keep.update((profile["id"], f, i) for f, i in old)  # unchanged: no need to re-split
             continue
-        for passage in split_profile(profile, embedder.count_tokens, max_tokens):
+        for passage in split_profile(profile, embedder.count_tokens, max_tokens()):
             key = (profile["id"], passage.field, passage.index)
             keep.add(key)
             if old.get((passage.field, passage.index), ("", ""))[0] != passage.content_hash:
