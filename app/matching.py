@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from functools import lru_cache
 
+import numpy as np
 from flask import current_app
 from sqlite_utils import Database
 
 from app.db import immediate
 from app.orgs.queries import list_organisations
+from models.candidates import DEFAULT_CANDIDATES, Candidates
 from models.embeddings import Embedder, get_embedder
+from models.errors import NotFound
 from models.matching import MatchIndex
 from models.results import SearchHit, Suggestion, Topic
 from models.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
@@ -23,7 +27,7 @@ from models.vectorstore import SyncReport, load_matrix, sync_embeddings
 from models.weights import load_weights
 
 _lock = threading.Lock()
-_indexes: dict[tuple[str, str], tuple[int, MatchIndex]] = {}
+_indexes: dict[tuple[str, str], tuple[int, MatchIndex, Candidates]] = {}
 
 
 def embedder() -> Embedder:
@@ -44,16 +48,21 @@ def engine_version(db: Database) -> int:
 
 def get_index(db: Database) -> MatchIndex:
     """This process's index for the current data and model, rebuilt only when stale."""
+    return _current(db)[0]
+
+
+def _current(db: Database) -> tuple[MatchIndex, Candidates]:
     model_id = embedder().model_id
     key = (current_app.config["DATABASE"], model_id)
     version = engine_version(db)
     with _lock:
         cached = _indexes.get(key)
         if cached and cached[0] == version:
-            return cached[1]
+            return cached[1], cached[2]
         index = build_index(db, model_id)
-        _indexes[key] = (version, index)
-        return index
+        candidates = Candidates(index)
+        _indexes[key] = (version, index, candidates)
+        return index, candidates
 
 
 def build_index(db: Database, model_id: str) -> MatchIndex:
@@ -75,8 +84,27 @@ def build_index(db: Database, model_id: str) -> MatchIndex:
 
 
 def suggestions_for(db: Database, org_id: int, track: str, *, top_k: int = 10) -> list[Suggestion]:
-    """Ranked partners across the Atlantic for one organisation and track."""
-    return get_index(db).suggest(org_id, track, top_k)
+    """Ranked partners across the Atlantic for one organisation and track.
+
+    Only the candidates of the first stage (:mod:`models.candidates`) get the full scoring.
+    """
+    index, candidates = _current(db)
+    rows = candidates.for_row(index.row_of(org_id), max(DEFAULT_CANDIDATES, 2 * top_k))
+    return index.suggest(org_id, track, top_k, rows=rows)
+
+
+def score_partners(db: Database, org_id: int, track: str, partner_ids: list[int]) -> list[Suggestion]:
+    """Score and explain the given partners of one organisation (those across the Atlantic), best first."""
+    index = get_index(db)
+    own_region = index.regions[index.row_of(org_id)]
+    rows = set()
+    for partner_id in partner_ids:
+        with suppress(NotFound):  # a partner without a profile in the index has nothing to score
+            rows.add(index.row_of(partner_id))
+    rows = np.array(sorted(r for r in rows if index.regions[r] != own_region), dtype=np.int64)
+    if rows.size == 0:
+        return []
+    return index.suggest(org_id, track, top_k=int(rows.size), rows=rows)
 
 
 def search(

@@ -140,25 +140,34 @@ class MatchIndex:
         except KeyError:
             raise NotFound(f"organisation {org_id} is not in the matching index") from None
 
-    def features(self, org_id: int, track: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Score parts of every candidate across the Atlantic.
+    def features(
+        self, org_id: int, track: str, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Score parts of every candidate across the Atlantic, or of the candidate ``rows`` only.
+
+        Parameters
+        ----------
+        rows : ndarray of shape (n_candidates,), ascending org rows across the Atlantic; None for all
 
         Returns
         -------
         rows : ndarray of shape (n_candidates,), candidate org rows
         parts : ndarray of shape (n_candidates, n_features), in :data:`FEATURES` order
-        sims : ndarray of shape (n_own_passages, n_block_passages), passage similarities
+        sims : ndarray of shape (n_own_passages, n_candidate_passages), passage similarities
         """
         if track not in TRACKS:
             raise ValueError(f"track must be one of {', '.join(TRACKS)}, got {track!r}")
         row = self.row_of(org_id)
-        rows = np.flatnonzero(self.regions != self.regions[row])
+        if rows is None:
+            rows = np.flatnonzero(self.regions != self.regions[row])
+        elif np.any(self.regions[rows] == self.regions[row]) or np.any(np.diff(rows) <= 0):
+            raise ValueError("candidate rows must be ascending and across the Atlantic")
         if rows.size == 0:
             return rows, np.zeros((0, len(FEATURES)), np.float32), np.zeros((0, 0), np.float32)
-        block = slice(self.org_start[rows[0]], self.org_start[rows[-1] + 1])
         own = slice(self.org_start[row], self.org_start[row + 1])
-        sims = self.vectors[own] @ self.vectors[block].T
-        best = _FieldMaxima(self._segment_max(sims, block), self.segment[rows] - self._first_segment(block))
+        passages = _spans(self.org_start[rows], self.org_start[rows + 1])
+        sims = self.vectors[own] @ self.vectors[passages].T
+        best = self._field_maxima(sims, passages, rows)
         own_fields = self.passage_field[own]
         seeks = own_fields == SEEKS
         offer_fit = np.maximum(best.max_over(seeks, OFFERS), best.max_over(seeks, EXPERTISE))
@@ -192,11 +201,16 @@ class MatchIndex:
         # tanh keeps the order of raw scores at the top: a clip at 1 would tie the best partners.
         return np.tanh(np.maximum(raw, 0.0) / self.weights.scale)
 
-    def suggest(self, org_id: int, track: str, top_k: int = 10) -> list[Suggestion]:
-        """The ``top_k`` partners across the Atlantic for one organisation and track, best first."""
+    def suggest(
+        self, org_id: int, track: str, top_k: int = 10, rows: np.ndarray | None = None
+    ) -> list[Suggestion]:
+        """The ``top_k`` partners across the Atlantic for one organisation and track, best first.
+
+        ``rows`` (ascending org rows across the Atlantic) limits the scoring to those candidates.
+        """
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
-        rows, parts, sims = self.features(org_id, track)
+        rows, parts, _ = self.features(org_id, track, rows)
         if rows.size == 0:
             return []
         raw = parts @ self.weights.vector()
@@ -204,24 +218,19 @@ class MatchIndex:
         top = top[np.lexsort((rows[top], -raw[top]))]  # ties broken by row: stable output
         scores = self.score(parts[top])
         own_row = self.row_of(org_id)
-        block_start = self.org_start[rows[0]]
         return [
-            self._suggestion(own_row, rows[i], track, float(score), parts[i], sims, block_start)
+            self._suggestion(own_row, rows[i], track, float(score), parts[i])
             for i, score in zip(top, scores, strict=True)
         ]
 
     def explain(self, org_id: int, partner_id: int, track: str) -> Suggestion:
         """The score parts and evidence of one given partner, as :meth:`suggest` would show them."""
-        rows, parts, sims = self.features(org_id, track)
         partner_row = self.row_of(partner_id)
-        position = np.flatnonzero(rows == partner_row)
-        if position.size == 0:
+        if self.regions[partner_row] == self.regions[self.row_of(org_id)]:
             raise ValueError(f"organisation {partner_id} is on the same side of the Atlantic as {org_id}")
-        i = int(position[0])
-        score = float(self.score(parts[i : i + 1])[0])
-        return self._suggestion(
-            self.row_of(org_id), partner_row, track, score, parts[i], sims, self.org_start[rows[0]]
-        )
+        rows, parts, _ = self.features(org_id, track, np.array([partner_row]))
+        score = float(self.score(parts[:1])[0])
+        return self._suggestion(self.row_of(org_id), partner_row, track, score, parts[0])
 
     def search(self, query_vector: np.ndarray, query_text: str, top_k: int = 20) -> list[SearchHit]:
         """Organisations ranked by meaning for a free-text query, with their best passage.
@@ -250,22 +259,20 @@ class MatchIndex:
                                   org["type"], float(np.clip(combined[row], 0, 1)), passage))  # fmt: skip
         return hits
 
-    def _first_segment(self, block: slice) -> int:
-        return int(np.searchsorted(self.segment_start, block.start))
+    def _field_maxima(self, sims: np.ndarray, passages: np.ndarray, rows: np.ndarray) -> _FieldMaxima:
+        """Best similarity of each own passage within each (org, field) segment of the candidates.
 
-    def _segment_max(self, sims: np.ndarray, block: slice) -> np.ndarray:
-        """Best similarity of each own passage within each (org, field) segment of the block.
-
-        Returns
-        -------
-        maxima : ndarray of shape (n_own, n_block_segments), negatives clipped to 0
+        ``sims`` has one column per passage in ``passages`` (the candidates' passages, in order);
+        the maxima have one column per segment among them, negatives clipped to 0.
         """
-        first = self._first_segment(block)
-        last = int(np.searchsorted(self.segment_start, block.stop))
-        if sims.shape[0] == 0 or last == first:
-            return np.zeros((sims.shape[0], last - first), dtype=np.float32)
-        maxima = np.maximum.reduceat(sims, self.segment_start[first:last] - block.start, axis=1)
-        return np.maximum(maxima, 0.0, out=maxima)
+        segments = np.searchsorted(self.segment_start, passages, side="right") - 1
+        present = np.unique(segments)  # ascending, as the passages are
+        local = np.where(self.segment[rows] >= 0, np.searchsorted(present, self.segment[rows]), -1)
+        if sims.shape[0] == 0 or present.size == 0:
+            return _FieldMaxima(np.zeros((sims.shape[0], present.size), dtype=np.float32), local)
+        starts = np.flatnonzero(np.r_[True, segments[1:] != segments[:-1]])
+        maxima = np.maximum.reduceat(sims, starts, axis=1)
+        return _FieldMaxima(np.maximum(maxima, 0.0, out=maxima), local)
 
     def _topic_overlap(self, row: int, rows: np.ndarray) -> np.ndarray:
         """Cosine of IDF-weighted topic sets, shape (n_candidates,)."""
@@ -277,13 +284,15 @@ class MatchIndex:
         if self.lexical is None:
             return np.zeros(len(rows), dtype=np.float32)
         query = self.lexical[row].toarray().ravel()
-        return self.lexical[rows[0] : rows[-1] + 1] @ query  # candidates are one contiguous block
+        if rows.size == rows[-1] - rows[0] + 1:  # one contiguous block: a slice, no copy
+            return self.lexical[rows[0] : rows[-1] + 1] @ query
+        return self.lexical[rows] @ query
 
-    def _suggestion(self, own_row, row, track, score, parts, sims, block_start) -> Suggestion:
+    def _suggestion(self, own_row, row, track, score, parts) -> Suggestion:
         org = self.orgs[row]
         named = {name: round(float(value), 4) for name, value in zip(FEATURES, parts, strict=True)}
         evidence = Evidence(
-            passages=self._passage_pairs(own_row, row, sims, block_start),
+            passages=self._passage_pairs(own_row, row),
             shared_topics=tuple(
                 self.vocabulary.topics[i] for i in np.flatnonzero(self.topics[own_row] * self.topics[row])
             ),
@@ -293,13 +302,11 @@ class MatchIndex:
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
                           track, round(score, 4), named, evidence)  # fmt: skip
 
-    def _passage_pairs(
-        self, own_row: int, row: int, sims: np.ndarray, block_start: int
-    ) -> tuple[PassagePair, ...]:
+    def _passage_pairs(self, own_row: int, row: int) -> tuple[PassagePair, ...]:
         """The best passage pair for each way a fit can run, strongest first, at most three."""
         own = np.arange(self.org_start[own_row], self.org_start[own_row + 1])
         theirs = np.arange(self.org_start[row], self.org_start[row + 1])
-        local = sims[:, theirs - block_start]  # (n_own, n_theirs)
+        local = self.vectors[own] @ self.vectors[theirs].T  # (n_own, n_theirs): a few dozen products
         own_fields, their_fields = self.passage_field[own], self.passage_field[theirs]
         pairs = []
         own_seeks, their_seeks = own_fields == SEEKS, their_fields == SEEKS
@@ -342,6 +349,16 @@ class MatchIndex:
         shared = [w for w in self._words(own_row) & self._words(row) if self.term_idf.get(w, 0.0) >= floor]
         ranked = sorted(shared, key=lambda word: (-self.term_idf.get(word, 0.0), word))
         return tuple(ranked[:limit])
+
+
+def _spans(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The indices ``starts[i]:stops[i]`` of every span, concatenated in order, without a Python loop."""
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total)
 
 
 def _segments(rows: np.ndarray, codes: np.ndarray, n_orgs: int) -> tuple[np.ndarray, np.ndarray]:
