@@ -83,14 +83,17 @@ def build_index(db: Database, model_id: str) -> MatchIndex:
     )
 
 
-def suggestions_for(db: Database, org_id: int, track: str, *, top_k: int = 10) -> list[Suggestion]:
+def suggestions_for(
+    db: Database, org_id: int, track: str, *, top_k: int = 10, evidence: bool = True
+) -> list[Suggestion]:
     """Ranked partners across the Atlantic for one organisation and track.
 
-    Only the candidates of the first stage (:mod:`models.candidates`) get the full scoring.
+    Only the candidates of the first stage (:mod:`models.candidates`) get the full scoring;
+    ``evidence=False`` skips the evidence (for callers that keep only scores).
     """
     index, candidates = _current(db)
     rows = candidates.for_row(index.row_of(org_id), max(DEFAULT_CANDIDATES, 2 * top_k))
-    return index.suggest(org_id, track, top_k, rows=rows)
+    return index.suggest(org_id, track, top_k, rows=rows, evidence=evidence)
 
 
 def score_partners(db: Database, org_id: int, track: str, partner_ids: list[int]) -> list[Suggestion]:

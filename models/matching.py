@@ -202,11 +202,18 @@ class MatchIndex:
         return np.tanh(np.maximum(raw, 0.0) / self.weights.scale)
 
     def suggest(
-        self, org_id: int, track: str, top_k: int = 10, rows: np.ndarray | None = None
+        self,
+        org_id: int,
+        track: str,
+        top_k: int = 10,
+        rows: np.ndarray | None = None,
+        *,
+        evidence: bool = True,
     ) -> list[Suggestion]:
         """The ``top_k`` partners across the Atlantic for one organisation and track, best first.
 
-        ``rows`` (ascending org rows across the Atlantic) limits the scoring to those candidates.
+        ``rows`` (ascending org rows across the Atlantic) limits the scoring to those candidates;
+        ``evidence=False`` leaves out the passages, topics and terms (only the direction is kept).
         """
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
@@ -219,7 +226,7 @@ class MatchIndex:
         scores = self.score(parts[top])
         own_row = self.row_of(org_id)
         return [
-            self._suggestion(own_row, rows[i], track, float(score), parts[i])
+            self._suggestion(own_row, rows[i], track, float(score), parts[i], evidence)
             for i, score in zip(top, scores, strict=True)
         ]
 
@@ -288,16 +295,21 @@ class MatchIndex:
             return self.lexical[rows[0] : rows[-1] + 1] @ query
         return self.lexical[rows] @ query
 
-    def _suggestion(self, own_row, row, track, score, parts) -> Suggestion:
+    def _suggestion(self, own_row, row, track, score, parts, with_evidence=True) -> Suggestion:
         org = self.orgs[row]
         named = {name: round(float(value), 4) for name, value in zip(FEATURES, parts, strict=True)}
-        evidence = Evidence(
-            passages=self._passage_pairs(own_row, row),
-            shared_topics=tuple(
-                self.vocabulary.topics[i] for i in np.flatnonzero(self.topics[own_row] * self.topics[row])
-            ),
-            shared_terms=self._shared_terms(own_row, row),
-            direction=_direction(named["offer_fit"], named["seek_fit"], self.weights.fit_threshold),
+        direction = _direction(named["offer_fit"], named["seek_fit"], self.weights.fit_threshold)
+        evidence = (
+            Evidence(direction=direction)
+            if not with_evidence
+            else Evidence(
+                passages=self._passage_pairs(own_row, row),
+                shared_topics=tuple(
+                    self.vocabulary.topics[i] for i in np.flatnonzero(self.topics[own_row] * self.topics[row])
+                ),
+                shared_terms=self._shared_terms(own_row, row),
+                direction=direction,
+            )
         )
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
                           track, round(score, 4), named, evidence)  # fmt: skip

@@ -36,7 +36,7 @@ def propose(
     found: dict[tuple[int, int, str], float] = {}
     for org in orgs.values():  # compute first: the write lock is then held only briefly
         for track in org["collaboration_types"]:
-            for suggestion in suggest(db, org["id"], track, top_k=per_org):
+            for suggestion in suggest(db, org["id"], track, top_k=per_org, evidence=False):
                 partner = orgs.get(suggestion.org_id)
                 if suggestion.score < min_score or partner is None or partner["region"] == org["region"]:
                     continue
