@@ -12,7 +12,7 @@ WORKERS ?= 4
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run serve load test setup bench lint translations catalogues browser
+.PHONY: run serve load test setup bench lint translations catalogues browser replicate
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,13 @@ serve: setup
 	@echo "Passerelle (gunicorn, $(WORKERS) workers) on http://127.0.0.1:$(SERVE_PORT)/ : log in with a demo account above."
 	$(BIN)/gunicorn --bind 127.0.0.1:$(SERVE_PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
+# Continuous replication of the database to a folder (or an S3-compatible store): deploy/litestream.yml.
+# Run it beside `make serve`; restore with `litestream restore` (README, "Running in production").
+replicate: $(BIN)/.installed
+	PASSERELLE_DATABASE="$$(realpath -m "$${PASSERELLE_DATABASE:-data/passerelle.db}")" \
+	PASSERELLE_REPLICA="$$(realpath -m "$${PASSERELLE_REPLICA:-data/replica}")" \
+		$(BIN)/litestream replicate -config deploy/litestream.yml
+
 # Load test, by hand (about 90 s): 20 users against `make serve`'s gunicorn on a copy of the database.
 # LOAD_ARGS="--real-hash" uses the production password cost; see `scripts/load.py --help`.
 load: setup
@@ -64,8 +71,9 @@ load: setup
 test: setup browser
 	$(BIN)/python -m pytest
 
+# BENCH_ARGS=--quick stops at 10k organisations (a few minutes); the full run takes up to ~15 min.
 bench: $(BIN)/.installed
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check app models tests bench scripts
