@@ -19,14 +19,17 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# Seed, embed and propose in one process; each step does nothing when nothing changed.
 setup: $(BIN)/.installed catalogues
-	$(FLASK) seed --demo
-	$(FLASK) embed
-	$(FLASK) propose
+	$(FLASK) setup --demo
 
-# The .po catalogues are in git; the compiled .mo files are not (gitignored), so setup compiles them.
-catalogues: $(BIN)/.installed
-	$(BIN)/pybabel compile -d app/translations --statistics
+# The .po catalogues are in git; the compiled .mo files are not (gitignored), so setup compiles them
+# (only when a catalogue changed).
+CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+catalogues: $(CATALOGUES:.po=.mo)
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel compile -d app/translations -l $* --statistics
 
 # After changing visible strings: extract them, merge into messages.po, then translate the new entries.
 translations: $(BIN)/.installed

@@ -95,6 +95,7 @@ def _register_web(app: Flask) -> None:
     from app.exports.cli import export_pairings_command, export_trip_command
     from app.members import routes as members_routes
     from app.orgs import routes as orgs_routes
+    from app.setup_cli import setup_command
     from app.trips import routes as trips_routes
     from app.trips.cli import plan_trip_command, publish_trip_command
 
@@ -103,6 +104,7 @@ def _register_web(app: Flask) -> None:
     cli.init_app(app)
     engine_cli.init_app(app)
     app.cli.add_command(propose_command)
+    app.cli.add_command(setup_command)
     app.cli.add_command(plan_trip_command)
     app.cli.add_command(publish_trip_command)
     app.cli.add_command(export_trip_command)

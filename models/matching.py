@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from models.errors import NotFound
 from models.profiles import TRACKS
@@ -434,6 +433,8 @@ def _lexical(orgs: Sequence[Mapping]) -> tuple[sparse.csr_matrix | None, dict[st
     """TF-IDF rows of the whole profiles, and each term's IDF (for ranking shared terms)."""
     if len(orgs) < 2:
         return None, {}
+    from sklearn.feature_extraction.text import TfidfVectorizer  # a second to import: not at start-up
+
     vectorizer = TfidfVectorizer(
         preprocessor=fold, token_pattern=_WORD.pattern, stop_words=list(STOP_WORDS), sublinear_tf=True
     )
