@@ -72,6 +72,39 @@ def list_organisations(db: Database, *, region: str | None = None) -> list[dict]
     return [decode(row) for row in rows]
 
 
+def page_organisations(
+    db: Database,
+    *,
+    region: str | None = None,
+    org_type: str | None = None,
+    city: str | None = None,
+    page: int = 1,
+    per_page: int = 60,
+) -> tuple[list[dict], dict[str, int], int]:
+    """One page of the organisations that pass the filters, ordered by region then name.
+
+    Returns the page's organisations, how many pass the filters in each region, and the page
+    actually shown (a page past the last one shows the last).
+    """
+    clauses = [
+        (column, value) for column, value in (("region", region), ("type", org_type), ("city", city)) if value
+    ]
+    where = " AND ".join(f"{column} = ?" for column, _ in clauses) or None
+    params = [value for _, value in clauses]
+    scope = f" WHERE {where}" if where else ""
+    sql = f"SELECT region, count(*) FROM organisations{scope} GROUP BY region"
+    by_region = dict(db.execute(sql, params).fetchall())
+    page = max(1, min(page, -(-sum(by_region.values()) // per_page)))
+    rows = db.table("organisations").rows_where(
+        where,
+        params,
+        order_by="region, name COLLATE NOCASE, id",
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    return [decode(row) for row in rows], by_region, page
+
+
 def _row_by_short_name(db: Database, short_name: str) -> dict | None:
     rows = db.table("organisations").rows_where("short_name = ?", [short_name], limit=1)
     return next(iter(rows), None)

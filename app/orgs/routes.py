@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -11,9 +11,10 @@ from app.auth.access import get_org_or_404
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
 from app.orgs.forms import DirectoryFilters
-from app.orgs.queries import list_cities, list_organisations
+from app.orgs.queries import list_cities, page_organisations
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
+PER_PAGE = 60  # organisations a directory page lists: no page lists every organisation
 
 
 @bp.get("/")
@@ -24,7 +25,7 @@ def directory():
     form.city.choices = [form.city.choices[0], *(SelectChoice(city) for city in list_cities(db))]
     status = 200
     if not form.validate():
-        status, hits, orgs = 400, [], []
+        status, hits, orgs, by_region, page = 400, [], [], {}, 1
     elif form.q.data and form.q.data.strip():
         hits = matching.search(
             db,
@@ -34,10 +35,38 @@ def directory():
             org_type=form.type.data or None,
             city=form.city.data or None,
         )
-        orgs = []
+        orgs, by_region, page = [], {}, 1
     else:
-        hits, orgs = [], _filtered(list_organisations(db), form)
-    return render_template("orgs/directory.html", form=form, hits=hits, orgs=orgs), status
+        hits = []
+        orgs, by_region, page = page_organisations(
+            db,
+            region=form.region.data or None,
+            org_type=form.type.data or None,
+            city=form.city.data or None,
+            page=form.page.data or 1,
+            per_page=PER_PAGE,
+        )
+    pages = _pages(sum(by_region.values()), page) if orgs else None
+    return render_template(
+        "orgs/directory.html", form=form, hits=hits, orgs=orgs, pages=pages, by_region=by_region
+    ), status
+
+
+def _pages(total: int, page: int) -> dict:
+    """The directory's page numbers and the addresses of the previous and next pages."""
+    last = -(-total // PER_PAGE)
+    args = {key: value for key, value in request.args.items() if key != "page" and value}
+
+    def address(number: int) -> str:
+        return url_for("orgs.directory", **args, page=number)
+
+    return {
+        "page": page,
+        "last": last,
+        "total": total,
+        "previous": address(page - 1) if page > 1 else None,
+        "next": address(page + 1) if page < last else None,
+    }
 
 
 @bp.get("/<int:org_id>")
@@ -56,13 +85,3 @@ def show(org_id: int):
         may_edit=may_edit,
         pairings=pairings,
     )
-
-
-def _filtered(orgs: list[dict], form: DirectoryFilters) -> list[dict]:
-    return [
-        org
-        for org in orgs
-        if (not form.region.data or org["region"] == form.region.data)
-        and (not form.type.data or org["type"] == form.type.data)
-        and (not form.city.data or org["city"] == form.city.data)
-    ]
