@@ -13,6 +13,10 @@ TOP = 56
 WIDTH = 960
 LEFT_X, RIGHT_X = 300, 660  # where the nodes sit; labels run outwards from them
 LABEL_CHARS = 34
+# A picture stays readable and small: at most this many links (approved first, then best scored),
+# and when there are more organisations than MAX_NODES, only those with a link drawn.
+MAX_LINKS = 300
+MAX_NODES = 120
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,21 @@ class Picture:
     height: int
     nodes: list[Node]
     links: list[Link]
+    total_links: int = 0  # pairings in the chosen statuses, drawn or not
+    hidden_orgs: int = 0  # organisations left out because they have no link drawn
 
 
 def picture(db: Database, statuses: tuple[str, ...], track: str | None = None) -> Picture:
     """Lay out every organisation and the pairings in ``statuses`` (optionally one track)."""
     orgs = list_organisations(db)
     pairs = _pairings(db, statuses, track)
+    total_links = len(pairs)
+    pairs = pairs[:MAX_LINKS]
+    hidden_orgs = 0
+    if len(orgs) > MAX_NODES:
+        linked = {b for *_, b, _ in pairs} | {q for *_, q in pairs}
+        hidden_orgs = len(orgs) - len(linked)
+        orgs = [org for org in orgs if org["id"] in linked]
     bfc = [org for org in orgs if org["region"] == "BFC"]
     qc = [org for org in orgs if org["region"] == "QC"]
     qc = _by_barycentre(qc, bfc, [(q, b) for _, _, _, b, q in pairs])
@@ -86,7 +99,7 @@ def picture(db: Database, statuses: tuple[str, ...], track: str | None = None) -
     links = [Link(pid, status, trk, nodes[b], nodes[q]) for pid, status, trk, b, q in pairs]
     links.sort(key=lambda link: link.status == "approved")  # approved drawn last, on top
     height = TOP + max(len(bfc), len(qc), 1) * ROW + 10
-    return Picture(WIDTH, height, list(nodes.values()), links)
+    return Picture(WIDTH, height, list(nodes.values()), links, total_links, hidden_orgs)
 
 
 def _pairings(db: Database, statuses: tuple[str, ...], track: str | None) -> list[tuple]:
@@ -96,7 +109,10 @@ def _pairings(db: Database, statuses: tuple[str, ...], track: str | None) -> lis
     params = list(statuses)
     if track:
         where, params = where + " AND track = ?", [*params, track]
-    sql = f"SELECT id, status, track, bfc_org_id, qc_org_id FROM pairings WHERE {where} ORDER BY id"
+    sql = (
+        f"SELECT id, status, track, bfc_org_id, qc_org_id FROM pairings WHERE {where} "
+        "ORDER BY status = 'approved' DESC, score DESC, id"
+    )
     return [tuple(row) for row in db.execute(sql, params)]
 
 
