@@ -108,7 +108,7 @@ def test_a_large_network_is_bounded(auth, client, db, seeded, monkeypatch):
     auth.login("coordinator")
     response = client.get("/coordination/network?status=proposed")
     text = html_lib.unescape(response.get_data(as_text=True))
-    assert "The picture draws the best 2 of 3 pairings" in text
-    assert "organisations without a pairing drawn are left out" in text
+    assert "Le schéma dessine les 2 meilleurs jumelages sur 3" in text  # French, the default
+    assert "organisations sans jumelage dessiné n'apparaissent pas" in text
     svg = svg_of(response)
     assert ">EFS BFC</text>" in svg and ">Héma-Québec</text>" in svg and ">CHU de Besançon</text>" not in svg
