@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -16,7 +17,7 @@ from flask import current_app
 from sqlite_utils import Database
 
 from app.db import immediate
-from app.orgs.queries import list_organisations
+from app.orgs.queries import get_organisation, list_organisations
 from models.candidates import DEFAULT_CANDIDATES, Candidates
 from models.embeddings import Embedder, get_embedder
 from models.errors import NotFound
@@ -27,7 +28,9 @@ from models.vectorstore import SyncReport, load_matrix, sync_embeddings
 from models.weights import load_weights
 
 _lock = threading.Lock()
-_indexes: dict[tuple[str, str], tuple[int, MatchIndex, Candidates]] = {}
+_indexes: dict[tuple[str, str], _Cached] = {}
+MAX_PATCHED_ORGS = 2_000  # past this many changed organisations, a rebuild is cheaper than patches
+KEPT_CHANGES = 200_000  # rows of engine_changes kept; a process further behind rebuilds
 
 
 def embedder() -> Embedder:
@@ -51,26 +54,73 @@ def get_index(db: Database) -> MatchIndex:
     return _current(db)[0]
 
 
+@dataclass
+class _Cached:
+    version: int  # engine_state.version the index reflects
+    change: int  # last engine_changes id it reflects
+    index: MatchIndex
+    candidates: Candidates
+
+
 def _current(db: Database) -> tuple[MatchIndex, Candidates]:
+    """This process's index and candidate stage: patched for the organisations that changed, or rebuilt."""
     model_id = embedder().model_id
     key = (current_app.config["DATABASE"], model_id)
     version = engine_version(db)
     with _lock:
         cached = _indexes.get(key)
-        if cached and cached[0] == version:
-            return cached[1], cached[2]
+        if cached and cached.version == version:
+            return cached.index, cached.candidates
+        if cached and _patch(db, cached, version):
+            return cached.index, cached.candidates
+        change = _last_change(db)  # read before the data: a change landing meanwhile is patched later
         index = build_index(db, model_id)
-        candidates = Candidates(index)
-        _indexes[key] = (version, index, candidates)
-        return index, candidates
+        cached = _indexes[key] = _Cached(version, change, index, Candidates(index))
+        db.execute("DELETE FROM engine_changes WHERE id <= ?", [change - KEPT_CHANGES])
+        return cached.index, cached.candidates
+
+
+def _last_change(db: Database) -> int:
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM engine_changes").fetchone()[0]
+
+
+def _patch(db: Database, cached: _Cached, version: int) -> bool:
+    """Update ``cached`` in place for the organisations changed since it was made; False to rebuild."""
+    oldest = db.execute("SELECT MIN(id) FROM engine_changes").fetchone()[0]
+    if oldest is None or oldest > cached.change + 1:
+        return False  # the log was pruned past this index (or never written): rebuild
+    changes = db.execute(
+        "SELECT id, org_id, kind FROM engine_changes WHERE id > ?", [cached.change]
+    ).fetchall()
+    org_ids = sorted({org_id for _, org_id, _ in changes})
+    if not changes or any(kind != "update" for *_, kind in changes) or len(org_ids) > MAX_PATCHED_ORGS:
+        return False
+    orgs = [org for org_id in org_ids if (org := get_organisation(db, org_id)) is not None]
+    matrix = load_matrix(db, cached.index.model_id, org_ids=org_ids)
+    passages = list(zip(matrix.org_ids.tolist(), matrix.fields, matrix.texts, strict=True))
+    try:
+        rows = cached.index.replace_orgs(orgs, passages, matrix.vectors, _topic_sets(db, org_ids))
+    except ValueError:
+        return False
+    cached.candidates.update(rows)
+    cached.version, cached.change = version, max(change_id for change_id, *_ in changes)
+    return True
+
+
+def _topic_sets(db: Database, org_ids: list[int] | None = None) -> dict[int, list[str]]:
+    sql, params = "SELECT org_id, topic_id FROM org_topics", []
+    if org_ids is not None:
+        sql, params = sql + f" WHERE org_id IN ({', '.join('?' * len(org_ids))})", org_ids
+    topic_sets: dict[int, list[str]] = {}
+    for org_id, topic_id in db.execute(sql + " ORDER BY org_id, topic_id", params):
+        topic_sets.setdefault(org_id, []).append(topic_id)
+    return topic_sets
 
 
 def build_index(db: Database, model_id: str) -> MatchIndex:
     """Read organisations, passage vectors and topics and build an index."""
     matrix = load_matrix(db, model_id)
-    topic_sets: dict[int, list[str]] = {}
-    for org_id, topic_id in db.execute("SELECT org_id, topic_id FROM org_topics ORDER BY org_id, topic_id"):
-        topic_sets.setdefault(org_id, []).append(topic_id)
+    topic_sets = _topic_sets(db)
     passages = list(zip(matrix.org_ids.tolist(), matrix.fields, matrix.texts, strict=True))
     return MatchIndex.build(
         model_id,

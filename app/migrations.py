@@ -389,3 +389,27 @@ def m100_proposal_run_inputs(db: Database) -> None:
     db.execute("ALTER TABLE proposal_runs ADD COLUMN engine_version INTEGER")
     db.execute("ALTER TABLE proposal_runs ADD COLUMN min_score REAL")
     db.execute("ALTER TABLE proposal_runs ADD COLUMN per_org INTEGER")
+
+
+@migrations()
+def m101_engine_changes(db: Database) -> None:
+    # Which organisation each change the engine depends on touched, so that a process can update its
+    # index in place (that organisation's rows only) instead of rebuilding it.
+    db.execute(
+        "CREATE TABLE engine_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id INTEGER NOT NULL, "
+        "kind TEXT NOT NULL CHECK (kind IN ('insert', 'update', 'delete')))"
+    )
+    for event, row, kind in (
+        ("INSERT", "NEW", "insert"),
+        ("UPDATE", "NEW", "update"),
+        ("DELETE", "OLD", "delete"),
+    ):
+        db.execute(
+            f"CREATE TRIGGER organisations_{event.lower()}_logs_change AFTER {event} ON organisations "
+            f"BEGIN INSERT INTO engine_changes (org_id, kind) VALUES ({row}.id, '{kind}'); END"
+        )
+        for table in ("passage_vectors", "org_topics"):
+            db.execute(
+                f"CREATE TRIGGER {table}_{event.lower()}_logs_change AFTER {event} ON {table} "
+                f"BEGIN INSERT INTO engine_changes (org_id, kind) VALUES ({row}.org_id, 'update'); END"
+            )

@@ -40,6 +40,16 @@ class Candidates:
         self._topics = index.topics * index.topic_idf  # (n_orgs, n_topics)
         self._recent: dict[tuple[int, int], np.ndarray] = {}  # the five tracks of one org ask in a row
 
+    def update(self, rows: np.ndarray) -> None:
+        """Refresh the vectors of these org rows after :meth:`MatchIndex.replace_orgs`."""
+        index = self.index
+        for row in np.asarray(rows, dtype=np.int64):
+            span = index.vectors[index._begin[row] : index._end[row]]
+            total = span.sum(axis=0) if len(span) else np.zeros(self.centroids.shape[1], np.float32)
+            self.centroids[row] = total / max(float(np.linalg.norm(total)), 1e-12)
+        self._topics = index.topics * index.topic_idf
+        self._recent.clear()
+
     def other_side(self, row: int) -> np.ndarray:
         """Org rows across the Atlantic from ``row``, ascending (one contiguous block)."""
         return np.flatnonzero(self.index.regions != self.index.regions[row])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -60,6 +61,7 @@ class MatchIndex:
     lexical: sparse.csr_matrix | None  # (n_orgs, n_terms) l2-normalised TF-IDF rows
     term_idf: dict[str, float]
     weights: LearntWeights
+    vectorizer: Any = None  # the fitted TF-IDF, to turn an edited profile into its row (fixed vocabulary)
 
     @classmethod
     def build(
@@ -101,7 +103,7 @@ class MatchIndex:
         rows, codes = rows[order], codes[order]
         segment, segment_start = _segments(rows, codes, len(ordered))
         topics = topic_matrix([topic_sets.get(org["id"], ()) for org in ordered], vocabulary)
-        lexical_matrix, term_idf = _lexical(ordered) if lexical else (None, {})
+        lexical_matrix, term_idf, vectorizer = _lexical(ordered) if lexical else (None, {}, None)
         return cls(
             model_id=model_id,
             orgs=[dict(org) for org in ordered],
@@ -123,6 +125,7 @@ class MatchIndex:
             lexical=lexical_matrix,
             term_idf=term_idf,
             weights=weights,
+            vectorizer=vectorizer,
         )
 
     def __post_init__(self) -> None:
@@ -131,6 +134,10 @@ class MatchIndex:
         self._topic_mass = self._weighted_topics.sum(axis=1)
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
+        # Each org's passages are vectors[_begin[row]:_end[row]]; an edit appends its new passages
+        # and points there (see replace_orgs), so these spans need not be contiguous or in order.
+        self._begin = np.asarray(self.org_start[:-1], dtype=np.int64).copy()
+        self._end = np.asarray(self.org_start[1:], dtype=np.int64).copy()
 
     def row_of(self, org_id: int) -> int:
         """The row of an organisation; NotFound if it has no profile in the index."""
@@ -163,8 +170,8 @@ class MatchIndex:
             raise ValueError("candidate rows must be ascending and across the Atlantic")
         if rows.size == 0:
             return rows, np.zeros((0, len(FEATURES)), np.float32), np.zeros((0, 0), np.float32)
-        own = slice(self.org_start[row], self.org_start[row + 1])
-        passages = _spans(self.org_start[rows], self.org_start[rows + 1])
+        own = slice(self._begin[row], self._end[row])
+        passages = _spans(self._begin[rows], self._end[rows])
         sims = self.vectors[own] @ self.vectors[passages].T
         best = self._field_maxima(sims, passages, rows)
         own_fields = self.passage_field[own]
@@ -248,22 +255,107 @@ class MatchIndex:
         if len(self.orgs) == 0 or len(self.vectors) == 0:
             return []
         sims = self.vectors @ query_vector.astype(np.float32)
-        starts = self.org_start[:-1]
-        has = self.org_start[1:] > starts
-        best = np.full(len(self.orgs), -1.0, dtype=np.float32)
-        best[has] = np.maximum.reduceat(sims, starts[has])
+        best = _span_max(sims, self._begin, self._end)
         query_topics = topic_matrix([self.vocabulary.assign(query_text)], self.vocabulary)[0] * self.topic_idf
         topic_part = self.topics @ query_topics / max(float(query_topics.sum()), 1e-6)
         combined = best + 0.3 * topic_part
         order = np.argsort(-combined, kind="stable")[:top_k]
         hits = []
         for row in order:
-            span = slice(self.org_start[row], self.org_start[row + 1])
+            span = slice(self._begin[row], self._end[row])
             passage = self.texts[span.start + int(np.argmax(sims[span]))] if span.stop > span.start else ""
             org = self.orgs[row]
             hits.append(SearchHit(org["id"], org["short_name"], org["name"], org["region"], org["city"],
                                   org["type"], float(np.clip(combined[row], 0, 1)), passage))  # fmt: skip
         return hits
+
+    # --- in-place updates: an edit costs one profile's passages, not a rebuild -----------------
+    def replace_orgs(
+        self,
+        orgs: Sequence[Mapping],
+        passages: Sequence[tuple[int, str, str]],
+        vectors: np.ndarray,
+        topic_sets: Mapping[int, Sequence[str]],
+    ) -> np.ndarray:
+        """Replace the profiles, passages and topics of organisations already in the index; return their rows.
+
+        The new passages are appended and the organisations' spans point to them (the old ones stay,
+        unreferenced, until the next build). The lexical rows are recomputed with the vocabulary and
+        IDF of the last build: a word no profile used then counts only after a rebuild. A ValueError
+        says when this cannot be done in place (an unknown organisation, a change of region).
+
+        Parameters
+        ----------
+        orgs : the organisations' new dicts, as for :meth:`build`
+        passages : (org_id, field, text) for each row of ``vectors``, every passage of those organisations
+        vectors : ndarray of shape (n_passages, dim), L2-normalised
+        """
+        if len(passages) != len(vectors):
+            raise ValueError(
+                f"{len(passages)} passages but {len(vectors)} vectors: give one vector per passage"
+            )
+        rows = np.array([self._rows.get(org["id"], -1) for org in orgs], dtype=np.int64)
+        if np.any(rows < 0):
+            raise ValueError("replace_orgs only updates organisations already in the index: rebuild it")
+        if any(self.regions[row] != org["region"] for row, org in zip(rows, orgs, strict=True)):
+            raise ValueError("an organisation changed region: rebuild the index")
+        row_of = {org["id"]: row for row, org in zip(rows, orgs, strict=True)}
+        field_code = {name: code for code, name in enumerate(FIELDS)}
+        keep = [i for i, (org_id, fld, _) in enumerate(passages) if org_id in row_of and fld in field_code]
+        new_rows = np.array([row_of[passages[i][0]] for i in keep], dtype=np.int64)
+        codes = np.array([field_code[passages[i][1]] for i in keep], dtype=np.int64)
+        order = np.lexsort((codes, new_rows)) if keep else np.zeros(0, dtype=np.int64)
+        picked = np.asarray(keep, dtype=np.int64)[order]
+        new_rows, codes = new_rows[order], codes[order]
+        first = self._append_passages(vectors[picked], new_rows, codes, [passages[i][2] for i in picked])
+        self._begin[rows] = self._end[rows] = first  # organisations left with no passage: empty spans
+        if new_rows.size:
+            spans = np.flatnonzero(np.r_[True, new_rows[1:] != new_rows[:-1]])
+            self._begin[new_rows[spans]] = first + spans
+            self._end[new_rows[spans]] = first + np.r_[spans[1:], new_rows.size]
+        for row, org in zip(rows, orgs, strict=True):
+            self.orgs[row] = dict(org)
+            self.types[row] = org["type"]
+            self.declared[row] = [t in org["collaboration_types"] for t in TRACKS]
+            self._word_cache.pop(int(row), None)
+        self._type_codes = type_codes(self.types)
+        self.topics[rows] = topic_matrix([topic_sets.get(org["id"], ()) for org in orgs], self.vocabulary)
+        self.topic_idf = idf_weights(self.topics)
+        self._weighted_topics = self.topics * self.topic_idf
+        self._topic_mass = self._weighted_topics.sum(axis=1)
+        self._replace_lexical_rows(rows, orgs)
+        return rows
+
+    def _append_passages(
+        self, vectors: np.ndarray, rows: np.ndarray, codes: np.ndarray, texts: list[str]
+    ) -> int:
+        """Append passages (sorted by row and field) and their segments; return the first new index."""
+        first = len(self.passage_row)
+        if len(vectors):
+            fresh = np.asarray(vectors, dtype=np.float32)
+            self.vectors = np.concatenate([self.vectors, fresh]) if len(self.vectors) else fresh
+        self.passage_row = np.concatenate([self.passage_row, rows])
+        self.passage_field = np.concatenate([self.passage_field, codes])
+        self.texts = self.texts + list(texts)
+        self.segment[np.unique(rows)] = -1
+        if rows.size:
+            starts = np.flatnonzero(np.r_[True, (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])])
+            ids = len(self.segment_start) + np.arange(starts.size)
+            self.segment[rows[starts], codes[starts]] = ids
+            self.segment_start = np.concatenate([self.segment_start, first + starts])
+        return first
+
+    def _replace_lexical_rows(self, rows: np.ndarray, orgs: Sequence[Mapping]) -> None:
+        if self.lexical is None or self.vectorizer is None:
+            return
+        fresh = self.vectorizer.transform([profile_text(org) for org in orgs]).astype(np.float32).tocsr()
+        n = self.lexical.shape[0]
+        keep = np.ones(n, dtype=np.float32)
+        keep[rows] = 0.0
+        place = sparse.csr_matrix(
+            (np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), shape=(n, len(rows))
+        )
+        self.lexical = (sparse.diags(keep) @ self.lexical + place @ fresh).tocsr()
 
     def _field_maxima(self, sims: np.ndarray, passages: np.ndarray, rows: np.ndarray) -> _FieldMaxima:
         """Best similarity of each own passage within each (org, field) segment of the candidates.
@@ -272,11 +364,15 @@ class MatchIndex:
         the maxima have one column per segment among them, negatives clipped to 0.
         """
         segments = np.searchsorted(self.segment_start, passages, side="right") - 1
-        present = np.unique(segments)  # ascending, as the passages are
-        local = np.where(self.segment[rows] >= 0, np.searchsorted(present, self.segment[rows]), -1)
+        starts = np.flatnonzero(np.r_[True, segments[1:] != segments[:-1]]) if segments.size else segments
+        present = segments[starts]  # in the order of the passages (edited profiles come last)
+        sorter = np.argsort(present)
+        wanted = self.segment[rows]
+        found = sorter[np.searchsorted(present, wanted, sorter=sorter).clip(0, max(present.size - 1, 0))] \
+            if present.size else np.zeros_like(wanted)  # fmt: skip
+        local = np.where(wanted >= 0, found, -1)
         if sims.shape[0] == 0 or present.size == 0:
             return _FieldMaxima(np.zeros((sims.shape[0], present.size), dtype=np.float32), local)
-        starts = np.flatnonzero(np.r_[True, segments[1:] != segments[:-1]])
         maxima = np.maximum.reduceat(sims, starts, axis=1)
         return _FieldMaxima(np.maximum(maxima, 0.0, out=maxima), local)
 
@@ -315,8 +411,8 @@ class MatchIndex:
 
     def _passage_pairs(self, own_row: int, row: int) -> tuple[PassagePair, ...]:
         """The best passage pair for each way a fit can run, strongest first, at most three."""
-        own = np.arange(self.org_start[own_row], self.org_start[own_row + 1])
-        theirs = np.arange(self.org_start[row], self.org_start[row + 1])
+        own = np.arange(self._begin[own_row], self._end[own_row])
+        theirs = np.arange(self._begin[row], self._end[row])
         local = self.vectors[own] @ self.vectors[theirs].T  # (n_own, n_theirs): a few dozen products
         own_fields, their_fields = self.passage_field[own], self.passage_field[theirs]
         pairs = []
@@ -360,6 +456,19 @@ class MatchIndex:
         shared = [w for w in self._words(own_row) & self._words(row) if self.term_idf.get(w, 0.0) >= floor]
         ranked = sorted(shared, key=lambda word: (-self.term_idf.get(word, 0.0), word))
         return tuple(ranked[:limit])
+
+
+def _span_max(values: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The maximum of ``values[begin[i]:end[i]]`` for each i, -1 where the span is empty."""
+    best = np.full(len(begin), -1.0, dtype=np.float32)
+    has = np.flatnonzero(end > begin)
+    if has.size:
+        order = has[np.argsort(begin[has], kind="stable")]
+        # reduceat over the sorted starts, each span cut at its own end: gather the spans first
+        passages = _spans(begin[order], end[order])
+        offsets = np.concatenate([[0], np.cumsum(end[order] - begin[order])[:-1]])
+        best[order] = np.maximum.reduceat(values[passages], offsets)
+    return best
 
 
 def _spans(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -429,10 +538,10 @@ def _words(org: Mapping) -> set[str]:
     }
 
 
-def _lexical(orgs: Sequence[Mapping]) -> tuple[sparse.csr_matrix | None, dict[str, float]]:
-    """TF-IDF rows of the whole profiles, and each term's IDF (for ranking shared terms)."""
+def _lexical(orgs: Sequence[Mapping]) -> tuple[sparse.csr_matrix | None, dict[str, float], Any]:
+    """TF-IDF rows of the whole profiles, each term's IDF (for ranking shared terms), the vectorizer."""
     if len(orgs) < 2:
-        return None, {}
+        return None, {}, None
     from sklearn.feature_extraction.text import TfidfVectorizer  # a second to import: not at start-up
 
     vectorizer = TfidfVectorizer(
@@ -441,5 +550,6 @@ def _lexical(orgs: Sequence[Mapping]) -> tuple[sparse.csr_matrix | None, dict[st
     try:
         matrix = vectorizer.fit_transform([profile_text(org) for org in orgs]).astype(np.float32).tocsr()
     except ValueError:  # no word left at all: nothing lexical to compare
-        return None, {}
-    return matrix, dict(zip(vectorizer.get_feature_names_out(), vectorizer.idf_.tolist(), strict=True))
+        return None, {}, None
+    idf = dict(zip(vectorizer.get_feature_names_out(), vectorizer.idf_.tolist(), strict=True))
+    return matrix, idf, vectorizer

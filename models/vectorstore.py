@@ -276,14 +276,17 @@ def _delete_orphans(db: Database, model_id: str, wanted: list[int] | None) -> in
     return deleted
 
 
-def load_matrix(db: Database, model_id: str) -> PassageMatrix:
-    """Read every stored vector of ``model_id`` into a :class:`PassageMatrix` (empty if none)."""
+def load_matrix(db: Database, model_id: str, org_ids: Sequence[int] | None = None) -> PassageMatrix:
+    """Read every stored vector of ``model_id`` (or of those organisations) into a :class:`PassageMatrix`."""
     if not db.table(TABLE).exists():
         empty = np.empty(0, dtype=np.int64)
         return PassageMatrix(model_id, np.empty((0, 0), np.float32), empty, np.array([], str), empty, [])
-    where = f"FROM {TABLE} WHERE model_id = ?"
-    n = db.execute(f"SELECT count(*) {where}", [model_id]).fetchone()[0]
-    first = db.execute(f"SELECT length(vector) {where} LIMIT 1", [model_id]).fetchone()
+    where, params = f"FROM {TABLE} WHERE model_id = ?", [model_id]
+    if org_ids is not None:
+        wanted = [_as_id(org_id) for org_id in org_ids]
+        where, params = where + f" AND org_id IN ({', '.join('?' * len(wanted))})", [model_id, *wanted]
+    n = db.execute(f"SELECT count(*) {where}", params).fetchone()[0]
+    first = db.execute(f"SELECT length(vector) {where} LIMIT 1", params).fetchone()
     dim = first[0] // 4 if first else 0
     vectors = np.empty((n, dim), dtype=np.float32)
     org_ids = np.empty(n, dtype=np.int64)
@@ -293,7 +296,7 @@ def load_matrix(db: Database, model_id: str) -> PassageMatrix:
     sql = f"SELECT org_id, field, idx, text, vector {where} ORDER BY org_id, field, idx"
     done = 0
     with _gc_paused():  # hundreds of thousands of row tuples would trigger many useless collections
-        cursor = db.execute(sql, [model_id])
+        cursor = db.execute(sql, params)
         while chunk := cursor.fetchmany(READ_CHUNK):
             stop = done + len(chunk)
             buffer = b"".join(map(itemgetter(4), chunk))
