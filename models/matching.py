@@ -138,6 +138,7 @@ class MatchIndex:
         # and points there (see replace_orgs), so these spans need not be contiguous or in order.
         self._begin = np.asarray(self.org_start[:-1], dtype=np.int64).copy()
         self._end = np.asarray(self.org_start[1:], dtype=np.int64).copy()
+        self._used = (len(self.passage_row), len(self.segment_start))  # passages, segments in use
 
     def row_of(self, org_id: int) -> int:
         """The row of an organisation; NotFound if it has no profile in the index."""
@@ -318,7 +319,7 @@ class MatchIndex:
             self.types[row] = org["type"]
             self.declared[row] = [t in org["collaboration_types"] for t in TRACKS]
             self._word_cache.pop(int(row), None)
-        self._type_codes = type_codes(self.types)
+        self._type_codes[rows] = type_codes(self.types[rows])
         self.topics[rows] = topic_matrix([topic_sets.get(org["id"], ()) for org in orgs], self.vocabulary)
         self.topic_idf = idf_weights(self.topics)
         self._weighted_topics = self.topics * self.topic_idf
@@ -329,21 +330,44 @@ class MatchIndex:
     def _append_passages(
         self, vectors: np.ndarray, rows: np.ndarray, codes: np.ndarray, texts: list[str]
     ) -> int:
-        """Append passages (sorted by row and field) and their segments; return the first new index."""
-        first = len(self.passage_row)
-        if len(vectors):
-            fresh = np.asarray(vectors, dtype=np.float32)
-            self.vectors = np.concatenate([self.vectors, fresh]) if len(self.vectors) else fresh
-        self.passage_row = np.concatenate([self.passage_row, rows])
-        self.passage_field = np.concatenate([self.passage_field, codes])
-        self.texts = self.texts + list(texts)
+        """Append passages (sorted by row and field) and their segments; return the first new index.
+
+        The arrays grow by a quarter at a time and are written in place, so that an edit does not copy
+        the whole matrix; spare segment starts hold a sentinel past every passage.
+        """
+        first, n_segments = self._used
+        count = len(rows)
+        starts = (
+            np.flatnonzero(np.r_[True, (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])])
+            if count
+            else rows
+        )
+        self._reserve(first + count, n_segments + starts.size)
+        if count:
+            self.vectors[first : first + count] = vectors
+            self.passage_row[first : first + count] = rows
+            self.passage_field[first : first + count] = codes
+            self.texts[first : first + count] = texts
         self.segment[np.unique(rows)] = -1
-        if rows.size:
-            starts = np.flatnonzero(np.r_[True, (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])])
-            ids = len(self.segment_start) + np.arange(starts.size)
-            self.segment[rows[starts], codes[starts]] = ids
-            self.segment_start = np.concatenate([self.segment_start, first + starts])
+        if count:
+            self.segment[rows[starts], codes[starts]] = n_segments + np.arange(starts.size)
+            self.segment_start[n_segments : n_segments + starts.size] = first + starts
+        self._used = (first + count, n_segments + starts.size)
         return first
+
+    def _reserve(self, passages: int, segments: int) -> None:
+        """Room for at least this many passages and segments."""
+        if passages > len(self.passage_row):
+            extra = max(passages - len(self.passage_row), len(self.passage_row) // 4, 1024)
+            dim = self.vectors.shape[1] if self.vectors.ndim == 2 and self.vectors.shape[1] else extra * 0
+            self.vectors = np.concatenate([self.vectors.reshape(-1, dim), np.zeros((extra, dim), np.float32)])
+            self.passage_row = np.concatenate([self.passage_row, np.full(extra, -1, np.int64)])
+            self.passage_field = np.concatenate([self.passage_field, np.full(extra, -1, np.int64)])
+            self.texts.extend([""] * extra)
+        if segments > len(self.segment_start):
+            extra = max(segments - len(self.segment_start), len(self.segment_start) // 4, 1024)
+            sentinel = np.full(extra, np.iinfo(np.int64).max, np.int64)
+            self.segment_start = np.concatenate([self.segment_start, sentinel])
 
     def _replace_lexical_rows(self, rows: np.ndarray, orgs: Sequence[Mapping]) -> None:
         if self.lexical is None or self.vectorizer is None:
