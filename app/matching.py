@@ -6,11 +6,13 @@ a passage vector or a topic changes), so a request costs one small query when no
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from flask import current_app
@@ -18,6 +20,7 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from app.orgs.queries import get_organisation, list_organisations
+from models import snapshot as snapshots
 from models.candidates import DEFAULT_CANDIDATES, Candidates
 from models.embeddings import Embedder, get_embedder
 from models.errors import NotFound
@@ -63,7 +66,7 @@ class _Cached:
 
 
 def _current(db: Database) -> tuple[MatchIndex, Candidates]:
-    """This process's index and candidate stage: patched for the organisations that changed, or rebuilt."""
+    """This process's index and candidate stage: patched for the organisations that changed, or reloaded."""
     model_id = embedder().model_id
     key = (current_app.config["DATABASE"], model_id)
     version = engine_version(db)
@@ -73,28 +76,65 @@ def _current(db: Database) -> tuple[MatchIndex, Candidates]:
             return cached.index, cached.candidates
         if cached and _patch(db, cached, version):
             return cached.index, cached.candidates
+        cached = _indexes[key] = _load_or_build(db, model_id, version)
+        return cached.index, cached.candidates
+
+
+def _load_or_build(db: Database, model_id: str, version: int) -> _Cached:
+    """The machine's snapshot brought up to date, or a new build (saved as the new snapshot)."""
+
+    def build() -> snapshots.Snapshot:
         change = _last_change(db)  # read before the data: a change landing meanwhile is patched later
         index = build_index(db, model_id)
-        cached = _indexes[key] = _Cached(version, change, index, Candidates(index))
         db.execute("DELETE FROM engine_changes WHERE id <= ?", [change - KEPT_CHANGES])
-        return cached.index, cached.candidates
+        return snapshots.Snapshot(engine_version(db), change, index, Candidates(index))
+
+    folder = snapshot_folder()
+    if folder is None:
+        snapshot = build()
+        return _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+
+    def usable(snapshot: snapshots.Snapshot) -> bool:
+        return snapshot.version == version or _changed_orgs(db, snapshot.change) is not None
+
+    snapshot = snapshots.load_or_build(folder, model_id, build, usable)
+    cached = _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+    if cached.version != version and not _patch(db, cached, version):
+        snapshot = snapshots.load_or_build(folder, model_id, build, lambda s: s.version == version)
+        cached = _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+    return cached
+
+
+def snapshot_folder() -> Path | None:
+    """Where this database's index snapshot lives (``INDEX_SNAPSHOTS`` off: None, every process builds)."""
+    if not current_app.config.get("INDEX_SNAPSHOTS", True):
+        return None
+    database = str(Path(current_app.config["DATABASE"]).resolve())
+    return Path(current_app.instance_path) / "index" / hashlib.sha256(database.encode()).hexdigest()[:12]
 
 
 def _last_change(db: Database) -> int:
     return db.execute("SELECT COALESCE(MAX(id), 0) FROM engine_changes").fetchone()[0]
 
 
-def _patch(db: Database, cached: _Cached, version: int) -> bool:
-    """Update ``cached`` in place for the organisations changed since it was made; False to rebuild."""
+def _changed_orgs(db: Database, since: int) -> tuple[list[int], int] | None:
+    """Organisations updated since change ``since`` and the last change id; None when a rebuild is due."""
     oldest = db.execute("SELECT MIN(id) FROM engine_changes").fetchone()[0]
-    if oldest is None or oldest > cached.change + 1:
-        return False  # the log was pruned past this index (or never written): rebuild
-    changes = db.execute(
-        "SELECT id, org_id, kind FROM engine_changes WHERE id > ?", [cached.change]
-    ).fetchall()
+    if oldest is None or oldest > since + 1:
+        return None  # the log was pruned past this index (or never written)
+    changes = db.execute("SELECT id, org_id, kind FROM engine_changes WHERE id > ?", [since]).fetchall()
     org_ids = sorted({org_id for _, org_id, _ in changes})
     if not changes or any(kind != "update" for *_, kind in changes) or len(org_ids) > MAX_PATCHED_ORGS:
+        return None
+    return org_ids, max(change_id for change_id, *_ in changes)
+
+
+def _patch(db: Database, cached: _Cached, version: int) -> bool:
+    """Update ``cached`` in place for the organisations changed since it was made; False to rebuild."""
+    changed = _changed_orgs(db, cached.change)
+    if changed is None:
         return False
+    org_ids, last = changed
     orgs = [org for org_id in org_ids if (org := get_organisation(db, org_id)) is not None]
     matrix = load_matrix(db, cached.index.model_id, org_ids=org_ids)
     passages = list(zip(matrix.org_ids.tolist(), matrix.fields, matrix.texts, strict=True))
@@ -103,8 +143,15 @@ def _patch(db: Database, cached: _Cached, version: int) -> bool:
     except ValueError:
         return False
     cached.candidates.update(rows)
-    cached.version, cached.change = version, max(change_id for change_id, *_ in changes)
+    cached.version, cached.change = version, last
     return True
+
+
+def warm_up() -> None:
+    """Load (or build) this process's index now, so that no member's first click waits for it."""
+    from app.db import get_db
+
+    _current(get_db())
 
 
 def _topic_sets(db: Database, org_ids: list[int] | None = None) -> dict[int, list[str]]:

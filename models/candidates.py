@@ -26,17 +26,10 @@ TOPIC_SHARE = 0.5
 class Candidates:
     """Nearest organisations across the Atlantic, from one mean vector per organisation."""
 
-    def __init__(self, index: MatchIndex):
+    def __init__(self, index: MatchIndex, centroids: np.ndarray | None = None):
+        """Compute the mean vectors of ``index`` (as built), or take ``centroids`` saved with it."""
         self.index = index
-        n_orgs = len(index.orgs)
-        dim = index.vectors.shape[1] if index.vectors.ndim == 2 else 0
-        self.centroids = np.zeros((n_orgs, dim), dtype=np.float32)
-        starts, stops = index.org_start[:-1], index.org_start[1:]
-        has = stops > starts
-        if has.any():
-            sums = np.add.reduceat(index.vectors, starts[has], axis=0)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            self.centroids[has] = sums / np.maximum(norms, 1e-12)
+        self.centroids = _centroids(index) if centroids is None else centroids
         self._topics = index.topics * index.topic_idf  # (n_orgs, n_topics)
         self._recent: dict[tuple[int, int], np.ndarray] = {}  # the five tracks of one org ask in a row
 
@@ -97,3 +90,16 @@ class Candidates:
                 chosen = np.concatenate([chosen, np.argpartition(-t, by_topic - 1)[:by_topic]])
             picked.append(np.sort(chosen) + others[0])
         return picked
+
+
+def _centroids(index: MatchIndex) -> np.ndarray:
+    """One unit vector per organisation, the mean of its passages; shape (n_orgs, dim)."""
+    dim = index.vectors.shape[1] if index.vectors.ndim == 2 else 0
+    centroids = np.zeros((len(index.orgs), dim), dtype=np.float32)
+    starts, stops = index.org_start[:-1], index.org_start[1:]
+    has = stops > starts
+    if has.any():
+        sums = np.add.reduceat(index.vectors, starts[has], axis=0)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        centroids[has] = sums / np.maximum(norms, 1e-12)
+    return centroids
