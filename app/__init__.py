@@ -93,8 +93,12 @@ def _register_web(app: Flask) -> None:
     from app.coordination.cli import propose_command
     from app.exports import routes as exports_routes
     from app.exports.cli import export_pairings_command, export_trip_command
+    from app.followup import routes as followup_routes
+    from app.followup.cli import followups_command
+    from app.introductions import routes as introductions_routes
     from app.members import routes as members_routes
     from app.orgs import routes as orgs_routes
+    from app.people import routes as people_routes
     from app.setup_cli import setup_command
     from app.trips import routes as trips_routes
     from app.trips.cli import plan_trip_command, publish_trip_command
@@ -109,13 +113,22 @@ def _register_web(app: Flask) -> None:
     app.cli.add_command(publish_trip_command)
     app.cli.add_command(export_trip_command)
     app.cli.add_command(export_pairings_command)
+    app.cli.add_command(followups_command)
     i18n.init_app(app)  # before the login check: the switch works on the login page
     access.init_app(app)
+    app.before_request(people_routes.consent_required)  # after the login check
     errors.register(app)
     security.init_app(app)  # headers on every response, error pages included
     backup.init_app(app)
     blueprints = (auth_routes, orgs_routes, members_routes, coordination_routes, admin_routes, api_account)
-    for module in (*blueprints, trips_routes, exports_routes):
+    for module in (
+        *blueprints,
+        trips_routes,
+        exports_routes,
+        people_routes,
+        introductions_routes,
+        followup_routes,
+    ):
         app.register_blueprint(module.bp)
     api_routes.init_app(app)  # the JSON API: bearer tokens only, hence exempt from CSRF
     app.add_url_rule("/", endpoint="index", view_func=auth_routes.home)

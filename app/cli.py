@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from app.db import get_db, init_db
 from app.orgs.queries import list_organisations, upsert_organisations
-from app.seed import seed_demo_accounts, seed_known_links, seed_organisations, seed_trips
+from app.seed import seed_demo_accounts, seed_demo_contacts, seed_known_links, seed_organisations, seed_trips
 from app.users import ROLES, UserError, create_user
 from models.errors import InvalidImport
 from models.profiles import FORMATS, check_size, dump_records, format_from_filename, parse_import
@@ -101,6 +101,7 @@ def seed_command(demo: bool) -> None:
         accounts = seed_demo_accounts(
             db, Path(current_app.instance_path), current_app.config["PASSWORD_HASH_METHOD"]
         )
+        click.echo(f"Demo contact persons: {seed_demo_contacts(db)} (fictional, example.org addresses).")
         click.echo("Demo accounts (kept in instance/demo-accounts.json, never in git):")
         for account in accounts:
             orgs = f"  [{', '.join(account.orgs)}]" if account.orgs else ""

@@ -8,6 +8,8 @@ from flask import Flask, redirect, request, session
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
+from models.cities import city_name
+
 LANGUAGES = ("fr", "en")
 TRACKS = {
     "staff_exchange": _l("Staff exchange"),
@@ -60,6 +62,17 @@ DIRECTIONS = {
     "none": _l("No clear direction"),
 }
 LANGUAGE_NAMES = {"fr": _l("French"), "en": _l("English")}
+REQUEST_FORMATS = {  # app.introductions.operations.FORMATS
+    "video_call": _l("Video call"),
+    "visit": _l("Visit"),
+    "trip_meeting": _l("Meeting during a delegation trip"),
+}
+REQUEST_STATUSES = {  # app.introductions.operations.STATUSES
+    "pending": _l("Waiting for an answer"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+}
 LABELS = {
     "track": TRACKS,
     "org_type": ORG_TYPES,
@@ -73,6 +86,8 @@ LABELS = {
     "field": FIELDS,
     "direction": DIRECTIONS,
     "language": LANGUAGE_NAMES,
+    "request_format": REQUEST_FORMATS,
+    "request_status": REQUEST_STATUSES,
 }
 
 
@@ -122,9 +137,17 @@ def _this_path() -> str:
     return "/" + request.path.lstrip("/\\")
 
 
+def city_label(city: str) -> str:
+    """A city as the reader's language writes it ("Québec" in French, "Quebec City" in English)."""
+    from flask_babel import get_locale
+
+    return city_name(city or "", str(get_locale() or "fr"))
+
+
 def init_app(app: Flask) -> None:
     """Run the switch before the login check, and give templates the labels."""
     app.before_request(switch_language)
+    app.jinja_env.filters["city"] = city_label
     app.jinja_env.globals.update(
         label=label, label_items=label_items, url_with_lang=url_with_lang, LANGUAGES=LANGUAGES
     )

@@ -384,6 +384,215 @@ def m022_published_meetings(db: Database) -> None:
 
 
 @migrations()
+def m070_contacts_and_consent(db: Database) -> None:
+    # The people of an organisation whom a partner may call. Shown to another organisation only
+    # under the privacy rule of app/people/queries.py (can_see_contacts). ``user_id`` links the
+    # entry to the account of the same person, so that their personal data can be found and deleted.
+    db.execute(
+        """
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            languages TEXT NOT NULL DEFAULT '[]',  -- JSON array of "fr"/"en"
+            tracks TEXT NOT NULL DEFAULT '[]',  -- JSON array of the tracks this person handles
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("contacts").create_index(["org_id"])
+    db.table("contacts").create_index(["user_id"])
+    # An account belongs to a person: their name, and when they accepted the privacy notice.
+    db.table("users").add_column("name", str, not_null_default="")
+    db.table("users").add_column("consent_at", str)
+
+
+@migrations()
+def m071_requests(db: Database) -> None:
+    # A request from organisation A to organisation B for one track, with a message and a proposed
+    # format; B's members answer it. One open (pending) request per A -> B -> track.
+    db.execute(
+        """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            from_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            to_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            track TEXT NOT NULL,
+            format TEXT NOT NULL CHECK (format IN ('video_call', 'visit', 'trip_meeting')),
+            message TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'accepted', 'declined', 'withdrawn')),
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            answer TEXT NOT NULL DEFAULT '',
+            answered_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            answered_at TEXT,
+            pairing_id INTEGER REFERENCES pairings(id) ON DELETE SET NULL,
+            CHECK (from_org_id != to_org_id)
+        )
+        """
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_requests_open ON requests(from_org_id, to_org_id, track) "
+        "WHERE status = 'pending'"
+    )
+    db.table("requests").create_index(["to_org_id", "status"])
+    db.table("requests").create_index(["from_org_id", "status"])
+    # The audit trail of requests, written in the same transaction as the change it records.
+    db.execute(
+        """
+        CREATE TABLE request_events (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            action TEXT NOT NULL CHECK (action IN ('send', 'accept', 'decline', 'withdraw')),
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("request_events").create_index(["request_id"])
+    # Notifications the request operations owe, until app.notify takes them over after the merge.
+    db.execute(
+        """
+        CREATE TABLE owed_notifications (
+            id INTEGER PRIMARY KEY,
+            event TEXT NOT NULL,
+            org_ids TEXT NOT NULL,  -- JSON array
+            params TEXT NOT NULL,  -- JSON object
+            dedupe_key TEXT NOT NULL UNIQUE,
+            actor_id INTEGER,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migrations()
+def m090_canonical_cities(db: Database) -> None:
+    # One spelling per city (models/cities.py): "Québec City" and "Ville de Québec" become "Québec".
+    # Published meetings are normalised too, so the next publication sees no change in their city.
+    import json
+
+    from models.cities import canonical_city
+
+    for table, key in (("organisations", "id"), ("published_meetings", "id")):
+        for row_key, city in db.execute(f"SELECT {key}, city FROM {table}").fetchall():
+            if canonical_city(city) != city:
+                db.execute(f"UPDATE {table} SET city = ? WHERE {key} = ?", [canonical_city(city), row_key])
+    for trip_id, org_id, city in db.execute("SELECT trip_id, org_id, city FROM trip_hosts").fetchall():
+        if canonical_city(city) != city:
+            db.execute(
+                "UPDATE trip_hosts SET city = ? WHERE trip_id = ? AND org_id = ?",
+                [canonical_city(city), trip_id, org_id],
+            )
+    for trip_id, cities in db.execute("SELECT id, cities FROM trips").fetchall():
+        names = list(dict.fromkeys(canonical_city(city) for city in json.loads(cities or "[]")))
+        text = json.dumps(names, ensure_ascii=False)
+        db.execute("UPDATE trips SET cities = ? WHERE id = ?", [text, trip_id])
+
+
+@migrations()
+def m091_organisation_address(db: Database) -> None:
+    # Where a delegation goes: a postal address and, optionally, how to get in (building, floor, desk).
+    db.table("organisations").add_column("address", str, not_null_default="")
+    db.table("organisations").add_column("access_notes", str, not_null_default="")
+
+
+@migrations()
+def m092_travel_times(db: Database) -> None:
+    # Door-to-door minutes between two canonical cities, one row per pair (city_a < city_b), seeded
+    # from data/travel_times.json and editable by coordinators.
+    from models.cities import TRAVEL_MODES, default_travel_rows
+
+    modes = ", ".join(f"'{mode}'" for mode in TRAVEL_MODES)
+    db.execute(
+        f"""
+        CREATE TABLE travel_times (
+            city_a TEXT NOT NULL,
+            city_b TEXT NOT NULL CHECK (city_b > city_a),
+            minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 1440),
+            mode TEXT NOT NULL DEFAULT 'car' CHECK (mode IN ({modes})),
+            updated_at TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (city_a, city_b)
+        )
+        """
+    )
+    for row in default_travel_rows():
+        a, b = sorted((row["from"], row["to"]))
+        db.execute(
+            "INSERT OR IGNORE INTO travel_times (city_a, city_b, minutes, mode) VALUES (?, ?, ?, ?)",
+            [a, b, row["minutes"], row["mode"]],
+        )
+
+
+@migrations()
+def m093_group_meetings(db: Database) -> None:
+    # A meeting's other delegates (a group meeting is one meeting for the host): in the draft, and
+    # as a snapshot in the published meeting. trips.group_meetings lets the planner merge delegates.
+    db.execute(
+        """
+        CREATE TABLE trip_meeting_guests (
+            meeting_id INTEGER NOT NULL REFERENCES trip_meetings(id) ON DELETE CASCADE,
+            delegate_id INTEGER NOT NULL REFERENCES trip_delegates(id) ON DELETE CASCADE,
+            PRIMARY KEY (meeting_id, delegate_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE published_meeting_guests (
+            published_id INTEGER NOT NULL REFERENCES published_meetings(id) ON DELETE CASCADE,
+            delegate_id INTEGER REFERENCES trip_delegates(id) ON DELETE SET NULL,
+            delegate_name TEXT NOT NULL,
+            delegate_email TEXT NOT NULL DEFAULT '',
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE
+        )
+        """
+    )
+    db.table("published_meeting_guests").create_index(["published_id"])
+    db.table("published_meeting_guests").create_index(["delegate_id"])
+    db.table("trips").add_column("group_meetings", int, not_null_default=0)
+
+
+@migrations()
+def m094_followups(db: Database) -> None:
+    # After a trip, each organisation at a published meeting owes a short form, twice (stage 1 soon
+    # after, stage 2 a few months later). A row is made when it is due; mailed_at stays NULL until
+    # the worker mails it; answered_at and the answer fields when a member answers.
+    db.execute(
+        """
+        CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            published_id INTEGER NOT NULL REFERENCES published_meetings(id) ON DELETE CASCADE,
+            stage INTEGER NOT NULL CHECK (stage IN (1, 2)),
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            side TEXT NOT NULL CHECK (side IN ('delegation', 'host')),
+            due_at TEXT NOT NULL,  -- ISO date from which it is asked
+            created_at TEXT NOT NULL,
+            mailed_at TEXT,
+            answered_at TEXT,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            took_place INTEGER CHECK (took_place IN (0, 1)),
+            relevance INTEGER CHECK (relevance BETWEEN 1 AND 5),
+            outcome TEXT CHECK (outcome IN ('no_further_contact', 'in_discussion',
+                'agreement_in_preparation', 'agreement_signed')),
+            next_step TEXT NOT NULL DEFAULT '',
+            UNIQUE (published_id, stage, org_id)
+        )
+        """
+    )
+    db.table("followups").create_index(["org_id"])
+    db.table("followups").create_index(["mailed_at"])
+
+
+@migrations()
 def m100_proposal_run_inputs(db: Database) -> None:
     # What a proposal run was computed from, so that `flask propose` can skip when nothing changed.
     db.execute("ALTER TABLE proposal_runs ADD COLUMN engine_version INTEGER")

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from app.db import immediate
 from app.orgs.queries import UpsertReport, upsert_organisations
 from app.users import create_user
+from models.cities import canonical_city
 from models.profiles import parse_import
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "data" / "seed"
@@ -54,6 +55,29 @@ def seed_demo_accounts(db: Database, instance_path: Path, hash_method: str) -> l
                 db, account.email, account.password, account.role, account.orgs, hash_method=hash_method
             )
     return accounts
+
+
+def seed_demo_contacts(db: Database, seed_dir: Path = SEED_DIR) -> int:
+    """Add the fictional contact persons of the demo organisations (once); return how many there are."""
+    from app.orgs.queries import get_by_short_name
+    from app.people.queries import save_contact
+
+    emails = []
+    for item in json.loads((seed_dir / "demo-contacts.json").read_text(encoding="utf-8")):
+        org = get_by_short_name(db, item["org"])
+        known = (
+            org
+            and db.execute(
+                "SELECT 1 FROM contacts WHERE org_id = ? AND email = ? COLLATE NOCASE",
+                [org["id"], item["email"]],
+            ).fetchone()
+        )
+        if org is None:
+            continue
+        if not known:
+            save_contact(db, org["id"], item)
+        emails.append(item["email"])
+    return len(emails)
 
 
 def _load_or_make_demo_accounts(path: Path) -> list[DemoAccount]:
@@ -108,8 +132,6 @@ def seed_known_links(db: Database, seed_dir: Path = SEED_DIR) -> int:
     return db.execute("SELECT COUNT(*) FROM pairings WHERE origin = 'documented'").fetchone()[0]
 
 
-# trips.json names cities as people say them; the profiles use these names.
-TRIP_CITY_NAMES = {"Québec": "Québec City"}
 # Hosts a short drive from a destination city receive the delegation there.
 NEARBY_CITIES = {"Laval": "Montréal", "Chenôve": "Dijon", "Bretenière": "Dijon"}
 LARGE_HOSTS = ("hospital", "university_lab")  # two meetings at once; other hosts one
@@ -129,7 +151,7 @@ def seed_trips(db: Database, seed_dir: Path = SEED_DIR) -> int:
 
     previous: dict[str, list[str]] = {}
     for item in json.loads((seed_dir / "trips.json").read_text(encoding="utf-8")):
-        cities = [TRIP_CITY_NAMES.get(c.strip(), c.strip()) for c in item["destination"].split(" et ")]
+        cities = [canonical_city(c) for c in item["destination"].split(" et ")]
         delegation = item.get("delegation") or _derived_delegation(db, item["direction"], previous)
         previous.setdefault(item["direction"], delegation)
         if queries.name_taken(db, item["name"]):

@@ -6,6 +6,11 @@ has candidates with 40-60 % of the hosts, scores drawn from Beta(2, 3), about on
 approved pairing; two must-meet and two must-not-meet pairs. For each seed: solver time, the
 objective of both plans (the same function), meetings, the fewest and most per organisation.
 Target: under 5 s, never worse than greedy.
+
+A second, larger case (issue 12): 20 delegates from eight organisations, five days of six slots, 80
+hosts in Montréal, Québec and Sherbrooke, with the seeded travel times (Montréal–Québec 3 h,
+Montréal–Sherbrooke 1 h 45, Québec–Sherbrooke 2 h 45), so a delegate may change city within a day
+when the gap allows. It prints the solver's time and its gain over the greedy baseline.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from models.cities import TravelTimes
 from models.planner import check_plan, plan_greedy, plan_trip
 from models.trips import Candidate, Delegate, Host, Slot, TripProblem
 
@@ -23,6 +29,13 @@ SEEDS = (0, 1, 2, 3, 4)
 TARGET_SECONDS = 5.0
 SLOT_STARTS = ((9, 0), (10, 15), (11, 30), (14, 0), (15, 15), (16, 30))
 TRACKS = ("staff_exchange", "joint_trial", "co_training", "event", "economic")
+CITIES = ("Montréal", "Québec", "Sherbrooke")
+TRAVEL = TravelTimes(
+    [("Montréal", "Québec", 180), ("Montréal", "Sherbrooke", 105), ("Québec", "Sherbrooke", 165)]
+)
+LARGE = {"delegates_per_org": (4, 3, 3, 3, 2, 2, 2, 1), "hosts": 80, "cities": 3}
+LARGE_SEEDS = (0, 1, 2)
+LARGE_TARGET_SECONDS = 30.0
 
 
 def synthetic_trip(
@@ -33,6 +46,7 @@ def synthetic_trip(
     slots_per_day: int = 6,
     hosts: int = 30,
     must_pairs: int = 2,
+    cities: int = 2,
 ) -> TripProblem:
     """A random trip shaped like a BIOVALIANCE mission (see the module docstring)."""
     rng = np.random.default_rng(seed)
@@ -49,7 +63,11 @@ def synthetic_trip(
             org for org, count in enumerate(delegates_per_org, start=1) for _ in range(count)
         )
     )
-    host_list = tuple(_host(rng, 1000 + h, h < hosts * 2 // 3, slots_per_day, days) for h in range(hosts))
+    if cities == 2:  # two thirds in Montréal, the rest in Québec (the original mission-sized case)
+        names = [CITIES[0] if h < hosts * 2 // 3 else CITIES[1] for h in range(hosts)]
+    else:  # half in Montréal, the rest shared by the other cities
+        names = [CITIES[0] if h < hosts // 2 else CITIES[1 + h % (cities - 1)] for h in range(hosts)]
+    host_list = tuple(_host(rng, 1000 + h, names[h], slots_per_day, days) for h in range(hosts))
     candidates = tuple(_candidates(rng, len(delegates_per_org), host_list))
     picked = rng.choice(len(candidates), 2 * must_pairs, replace=False)
     pairs = [(candidates[i].delegation_org_id, candidates[i].host_org_id) for i in picked]
@@ -60,13 +78,13 @@ def synthetic_trip(
         candidates=candidates,
         must_meet=frozenset(pairs[:must_pairs]),
         must_not_meet=frozenset(pairs[must_pairs:]),
+        travel=TRAVEL,
     )
 
 
-def _host(rng, org_id: int, montreal: bool, slots_per_day: int, days: int) -> Host:
+def _host(rng, org_id: int, city: str, slots_per_day: int, days: int) -> Host:
     open_days = rng.choice(days, min(days, int(rng.integers(2, 4))), replace=False)
     available = frozenset(int(day) * slots_per_day + i + 1 for day in open_days for i in range(slots_per_day))
-    city = "Montréal" if montreal else "Québec City"
     return Host(org_id, city, capacity=int(rng.integers(1, 3)), available_slots=available)
 
 
@@ -117,6 +135,43 @@ def main() -> None:
         f"smallest gain over greedy {worst:+.2f}: {verdict}"
     )
     print("(meetings and min-max per organisation: milp/greedy)")
+    large()
+
+
+def large() -> None:
+    """The issue-12 case: 20 delegates x 5 days x 6 slots x 80 hosts in three cities."""
+    print()
+    print(
+        "Trip planner: 20 delegates (8 organisations), 5 days x 6 slots, 80 hosts in 3 cities, travel times"
+    )
+    print(f"{'seed':>4} {'cands':>5} {'milp s':>7} {'greedy s':>8} {'obj milp':>9} {'obj greedy':>10} "
+          f"{'gain':>6} {'meetings':>9} {'city changes':>12} {'method':>7}")  # fmt: skip
+    slowest, worst = 0.0, float("inf")
+    for seed in LARGE_SEEDS:
+        problem = synthetic_trip(seed, **LARGE)
+        greedy = plan_greedy(problem)
+        started = time.perf_counter()
+        plan = plan_trip(problem, time_limit=LARGE_TARGET_SECONDS)
+        seconds = time.perf_counter() - started
+        assert check_plan(problem, plan.meetings) == [], check_plan(problem, plan.meetings)
+        gain = plan.objective - greedy.objective
+        print(f"{seed:>4} {len(problem.candidates):>5} {seconds:>7.2f} {greedy.seconds:>8.3f} "
+              f"{plan.objective:>9.2f} {greedy.objective:>10.2f} {gain:>+6.2f} "
+              f"{len(plan.meetings):>4}/{len(greedy.meetings):<4} {city_changes(problem, plan):>12} "
+              f"{plan.method:>7}")  # fmt: skip
+        slowest, worst = max(slowest, seconds), min(worst, gain)
+    limit = f"time limit {LARGE_TARGET_SECONDS:g} s"
+    print(f"slowest {slowest:.2f} s ({limit}); smallest gain over greedy {worst:+.2f}")
+
+
+def city_changes(problem: TripProblem, plan) -> int:
+    """Delegate-days on which the plan changes city (allowed when the travel time is free)."""
+    city = {host.org_id: host.city for host in problem.hosts}
+    day = {slot.id: slot.day for slot in problem.slots}
+    seen: dict[tuple[int, object], set[str]] = {}
+    for m in plan.meetings:
+        seen.setdefault((m.delegate_id, day[m.slot_id]), set()).add(city[m.host_org_id])
+    return sum(len(cities) > 1 for cities in seen.values())
 
 
 if __name__ == "__main__":

@@ -18,9 +18,15 @@ interchangeable:
    - ``m ≤ Σ x`` over the meetings of each delegation organisation that has a candidate.
 
 2. **Which slot.** Per group, a small MILP gives each chosen meeting one slot (one meeting per
-   delegate per slot, ``capacity`` per host per slot), earliest first. By König's edge-colouring
-   theorem this always succeeds, so both stages together reach the optimum of the per-slot
-   programme, 20 to 50 times faster (see ``python -m bench.bench_planner``).
+   delegate per slot, ``capacity`` per host per slot, a slot of its city in the delegate's itinerary),
+   earliest first. With one city a day, König's edge-colouring theorem says this always succeeds,
+   so both stages together reach the optimum of the per-slot programme, 20 to 50 times faster (see
+   ``python -m bench.bench_planner``). On a day with a change of city it can, rarely, leave a meeting
+   out; the comparison with the greedy baseline below still holds.
+
+**Group meetings.** With ``TripProblem.merge_delegates``, after planning, each meeting is joined by
+the other delegates of its organisation who are free in that slot and can be there in time
+(:func:`merge_delegates`): the host still counts one meeting.
 
 Objective (maximised), the same as :func:`objective` computes for any plan::
 
@@ -43,9 +49,11 @@ is returned whenever the solver's answer is not at least as good (or missing at 
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -61,6 +69,7 @@ __all__ = [
     "Violation",
     "check_plan",
     "find_violations",
+    "merge_delegates",
     "meeting_value",
     "objective",
     "plan_greedy",
@@ -84,13 +93,14 @@ def meeting_value(candidate: Candidate) -> float:
 def objective(problem: TripProblem, meetings: Iterable[Meeting]) -> float:
     """The planner's objective for any meetings: Σ value + FAIRNESS_WEIGHT × fewest per organisation."""
     lookup = TripLookup(problem)
-    total, per_org = 0.0, Counter()
+    values, per_org = [], Counter()
     for meeting in meetings:
         candidate = lookup.candidates.get((meeting.delegation_org_id, meeting.host_org_id))
-        total += meeting_value(candidate) if candidate else meeting.score
+        values.append(meeting_value(candidate) if candidate else meeting.score)
         per_org[meeting.delegation_org_id] += 1
     fair = lookup.fair_orgs()
-    return total + FAIRNESS_WEIGHT * (min(per_org[org] for org in fair) if fair else 0)
+    # fsum: the same meetings' values give the same total in any order (plans compare by it).
+    return math.fsum([*values, FAIRNESS_WEIGHT * (min(per_org[org] for org in fair) if fair else 0)])
 
 
 def plan_greedy(problem: TripProblem) -> Plan:
@@ -111,6 +121,8 @@ def plan_greedy(problem: TripProblem) -> Plan:
     for candidate in order:
         schedule.place_first(candidate)
     meetings = _sorted(lookup, schedule.meetings)
+    if problem.merge_delegates:
+        meetings = merge_delegates(problem, meetings)
     return Plan(
         meetings=meetings,
         objective=objective(problem, meetings),
@@ -136,11 +148,15 @@ def plan_trip(problem: TripProblem, *, time_limit: float = 10.0) -> Plan:
         )
     remaining = time_limit - (time.perf_counter() - started)
     meetings = model.meetings(result.x, remaining) if result.x is not None else None
+    if meetings is not None:
+        meetings = _fill(lookup, meetings)
     if meetings is None or _rank(problem, meetings) < _rank(problem, greedy.meetings):
         notes.append("the greedy baseline is kept: the solver found nothing better within the time limit")
         meetings, method = greedy.meetings, "greedy"
     else:
         method = "milp"
+        if problem.merge_delegates:
+            meetings = merge_delegates(problem, meetings)
     return Plan(
         meetings=meetings,
         objective=objective(problem, meetings),
@@ -191,7 +207,7 @@ def _must_meet_notes(lookup: TripLookup, meetings: Iterable[Meeting]) -> tuple[s
 
 
 class _Schedule:
-    """The greedy baseline's bookkeeping: who is busy when, host loads, pairs used, city of each day."""
+    """The greedy baseline's bookkeeping: who is busy when, host loads, pairs used, each day's visits."""
 
     def __init__(self, lookup: TripLookup) -> None:
         self.lookup = lookup
@@ -199,17 +215,21 @@ class _Schedule:
         self.busy: set[tuple[int, int]] = set()
         self.load: Counter = Counter()
         self.pairs: set[tuple[int, int]] = set()
-        self.city: dict[tuple[int, date], str] = {}
+        self.visits: dict[tuple[int, date], list[tuple[int, str]]] = defaultdict(list)  # (slot, city)
 
     def fits(self, delegate_id: int, host_org_id: int, slot_id: int) -> bool:
         """Whether the meeting keeps every rule given what is already placed."""
         host = self.lookup.hosts[host_org_id]
-        day = self.lookup.slots[slot_id].day
         return (
             (delegate_id, slot_id) not in self.busy
             and self.load[(host_org_id, slot_id)] < host.capacity
-            and self.city.get((delegate_id, day), host.city) == host.city
+            and self.can_travel(delegate_id, slot_id, self.lookup.city[host_org_id])
         )
+
+    def can_travel(self, delegate_id: int, slot_id: int, city: str) -> bool:
+        """Whether the delegate can reach ``city`` for the slot and the next meeting of the day after it."""
+        day = self.lookup.slots[slot_id].day
+        return _fits_day(self.lookup, self.visits[(delegate_id, day)], slot_id, city)
 
     def place_first(self, candidate: Candidate) -> bool:
         """Place the candidate in the earliest slot (then first delegate) where it fits."""
@@ -229,11 +249,71 @@ class _Schedule:
         self.load[(candidate.host_org_id, slot_id)] += 1
         self.pairs.add((candidate.delegation_org_id, candidate.host_org_id))
         day = self.lookup.slots[slot_id].day
-        self.city[(delegate_id, day)] = self.lookup.hosts[candidate.host_org_id].city
+        self.visits[(delegate_id, day)].append((slot_id, self.lookup.city[candidate.host_org_id]))
+
+
+def _fill(lookup: TripLookup, meetings: tuple[Meeting, ...]) -> tuple[Meeting, ...]:
+    """The solver's meetings, then each candidate still unplaced in the first slot where it fits.
+
+    The second stage can leave a meeting out on a day with a change of city; this puts it (or another
+    candidate) back where the rules allow, so the solver's plan keeps every meeting it can.
+    """
+    schedule = _Schedule(lookup)
+    for meeting in meetings:
+        candidate = lookup.candidates[(meeting.delegation_org_id, meeting.host_org_id)]
+        schedule._add(meeting.delegate_id, candidate, meeting.slot_id)
+    order = sorted(lookup.plannable(), key=lambda c: (-meeting_value(c), c.delegation_org_id, c.host_org_id))
+    for candidate in order:
+        schedule.place_first(candidate)
+    return _sorted(lookup, schedule.meetings)
+
+
+def _fits_day(lookup: TripLookup, visits: list[tuple[int, str]], slot_id: int, city: str) -> bool:
+    """Whether a visit to ``city`` in ``slot_id`` leaves the travel time free around a day's other visits."""
+    start = lookup.slots[slot_id].start
+    before = [v for v in visits if lookup.slots[v[0]].start < start]
+    after = [v for v in visits if lookup.slots[v[0]].start > start]
+    if before:
+        last = max(before, key=lambda v: lookup.slots[v[0]].start)
+        if not lookup.reachable(last[0], last[1], slot_id, city):
+            return False
+    if after:
+        nxt = min(after, key=lambda v: lookup.slots[v[0]].start)
+        if not lookup.reachable(slot_id, city, nxt[0], nxt[1]):
+            return False
+    return True
+
+
+def merge_delegates(problem: TripProblem, meetings: Iterable[Meeting]) -> tuple[Meeting, ...]:
+    """Each meeting joined by its organisation's other delegates who are free then and can get there.
+
+    The host's capacity is unchanged (a group meeting is one meeting); a delegate joins only a slot
+    where they have nothing else and from which the day's other meetings stay within reach.
+    """
+    lookup = TripLookup(problem)
+    meetings = list(meetings)
+    busy = {(d, m.slot_id) for m in meetings for d in m.attendees}
+    visits: dict[tuple[int, date], list[tuple[int, str]]] = defaultdict(list)
+    for m in meetings:
+        for d in m.attendees:
+            visits[(d, lookup.slots[m.slot_id].day)].append((m.slot_id, lookup.city[m.host_org_id]))
+    merged = []
+    for m in _sorted(lookup, meetings):
+        guests = list(m.guests)
+        city, day = lookup.city[m.host_org_id], lookup.slots[m.slot_id].day
+        for delegate in lookup.delegates_of[m.delegation_org_id]:
+            if delegate.id in m.attendees or (delegate.id, m.slot_id) in busy:
+                continue
+            if _fits_day(lookup, visits[(delegate.id, day)], m.slot_id, city):
+                guests.append(delegate.id)
+                busy.add((delegate.id, m.slot_id))
+                visits[(delegate.id, day)].append((m.slot_id, city))
+        merged.append(replace(m, guests=tuple(guests)))
+    return _sorted(lookup, merged)
 
 
 class _Model:
-    """The MILP over groups of interchangeable slots: columns x (delegate, candidate, group), y, over, m."""
+    """The MILP over groups of interchangeable slots: columns x (delegate, candidate, group), w, over, m."""
 
     def __init__(self, lookup: TripLookup) -> None:
         self.lookup = lookup
@@ -245,11 +325,23 @@ class _Model:
             for g, (_day, hosts, _slots) in enumerate(self.groups)
             if candidate.host_org_id in hosts
         ]
-        days = sorted({(d, self.groups[g][0], lookup.hosts[c.host_org_id].city) for d, c, g in self.x})
-        self.y = {key: len(self.x) + i for i, key in enumerate(days)}
-        delegate_days = sorted({(d, day) for d, day, _city in days})
-        self.over = {key: len(self.x) + len(self.y) + i for i, key in enumerate(delegate_days)}
-        self.m = len(self.x) + len(self.y) + len(self.over)
+        cities: dict[tuple[int, date], set[str]] = defaultdict(set)
+        for d, c, g in self.x:
+            cities[(d, self.groups[g][0])].add(lookup.city[c.host_org_id])
+        day_slots: dict[date, list[int]] = defaultdict(list)
+        for slot_id in lookup.slot_order:
+            day_slots[lookup.slots[slot_id].day].append(slot_id)
+        self.itineraries: dict[tuple[int, date], list[dict[str, frozenset[int]]]] = {
+            key: _itineraries(lookup, day_slots[key[1]], sorted(names))
+            for key, names in sorted(cities.items())
+        }
+        self.w: dict[tuple[int, date, int], int] = {}
+        for (d, day), options in self.itineraries.items():
+            for i in range(len(options)):
+                self.w[(d, day, i)] = len(self.x) + len(self.w)
+        delegate_days = sorted(self.itineraries)
+        self.over = {key: len(self.x) + len(self.w) + i for i, key in enumerate(delegate_days)}
+        self.m = len(self.x) + len(self.w) + len(self.over)
         self.rows: list[tuple[list[int], list[float], float]] = []
 
     def solve(self, time_limit: float):
@@ -259,13 +351,15 @@ class _Model:
         integrality, upper = np.ones(n), np.ones(n)
         continuous = [*self.over.values(), self.m]
         integrality[continuous], upper[continuous] = 0, np.inf
-        return milp(
+        result = milp(
             -self._gains(n),
             integrality=integrality,
             bounds=Bounds(np.zeros(n), upper),
             constraints=_linear(self.rows, n),
             options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
         )
+        self.solution = result.x
+        return result
 
     def meetings(self, solution: np.ndarray, time_limit: float) -> tuple[Meeting, ...] | None:
         """The meetings a solution chooses, each given its slot within its group (None if that fails)."""
@@ -273,13 +367,24 @@ class _Model:
         for (d, c, g), value in zip(self.x, solution[: len(self.x)], strict=True):
             if value > 0.5:
                 chosen[g].append((d, c))
+        allowed = self._allowed(solution)
         meetings = []
         for g, pairs in sorted(chosen.items()):
-            placed = _assign_slots(self.lookup, self.groups[g][2], pairs, time_limit)
+            day = self.groups[g][0]
+            slot_sets = [allowed[(d, day)][self.lookup.city[c.host_org_id]] for d, c in pairs]
+            placed = _assign_slots(self.lookup, self.groups[g][2], pairs, slot_sets, time_limit)
             if placed is None:
                 return None
             meetings += placed
         return _sorted(self.lookup, meetings)
+
+    def _allowed(self, solution: np.ndarray) -> dict[tuple[int, date], dict[str, frozenset[int]]]:
+        """Each delegate-day's chosen itinerary: city -> the slots it may meet in there."""
+        chosen = {}
+        for (d, day, i), column in self.w.items():
+            if solution[column] > 0.5:
+                chosen[(d, day)] = self.itineraries[(d, day)][i]
+        return defaultdict(dict, chosen)
 
     def _gains(self, n: int) -> np.ndarray:
         """Objective coefficients (to maximise): values, tie-breakers, must-meet weight, fairness."""
@@ -299,18 +404,23 @@ class _Model:
     def _constraints(self) -> None:
         by_city, by_host, by_pair, by_org = (defaultdict(list) for _ in range(4))
         for i, (d, c, g) in enumerate(self.x):
-            day, city = self.groups[g][0], self.lookup.hosts[c.host_org_id].city
-            by_city[(d, g, day, city)].append(i)
+            by_city[(d, g, self.lookup.city[c.host_org_id])].append(i)
             by_host[(c.host_org_id, g)].append(i)
             by_pair[(c.delegation_org_id, c.host_org_id)].append(i)
             by_org[c.delegation_org_id].append(i)
-        for (d, g, day, city), columns in by_city.items():  # at most one meeting per slot of the group
-            size = float(len(self.groups[g][2]))
-            self.rows.append((columns + [self.y[(d, day, city)]], [1.0] * len(columns) + [-size], 0.0))
+        for (d, g, city), columns in by_city.items():  # meetings in a city fit the itinerary's slots there
+            day, group_slots = self.groups[g][0], set(self.groups[g][2])
+            options = self.itineraries[(d, day)]
+            room = [(self.w[(d, day, i)], -float(len(group_slots & o.get(city, frozenset())))) for i, o in
+                    enumerate(options)]  # fmt: skip
+            room = [(column, size) for column, size in room if size]
+            self.rows.append(
+                (columns + [col for col, _ in room], [1.0] * len(columns) + [size for _, size in room], 0.0)
+            )
         days: dict[tuple[int, date], list[int]] = defaultdict(list)
-        for (d, day, _city), column in self.y.items():
+        for (d, day, _i), column in self.w.items():
             days[(d, day)].append(column)
-        for columns in days.values():  # one city per delegate and day
+        for columns in days.values():  # one itinerary per delegate and day
             self.rows.append((columns, [1.0] * len(columns), 1.0))
         for (host_id, g), columns in by_host.items():
             capacity = self.lookup.hosts[host_id].capacity * len(self.groups[g][2])
@@ -334,6 +444,26 @@ class _Model:
             self.rows.append(([*columns, self.over[(d, day)]], [1.0] * len(columns) + [-1.0], float(share)))
 
 
+def _itineraries(lookup: TripLookup, slots: list[int], cities: list[str]) -> list[dict[str, frozenset[int]]]:
+    """A delegate's possible days: one city all day, or city A then city B with the travel time free.
+
+    ``slots`` are the day's slots in time order. A change from A to B after slot ``p`` allows B from
+    the first slot that starts at least the travel time after ``p`` ends; pairs of cities with no
+    known travel time are never joined within a day.
+    """
+    whole = frozenset(slots)
+    options = [{city: whole} for city in cities]
+    for a in cities:
+        for b in cities:
+            if a == b or lookup.travel(a, b) is None:
+                continue
+            for p in range(1, len(slots)):
+                later = [s for s in slots[p:] if lookup.reachable(slots[p - 1], a, s, b)]
+                if later:
+                    options.append({a: frozenset(slots[:p]), b: frozenset(later)})
+    return options
+
+
 def _slot_groups(lookup: TripLookup) -> list[tuple[date, frozenset[int], list[int]]]:
     """Slots grouped by day and by the set of hosts receiving in them, in time order."""
     groups: dict[tuple[date, frozenset[int]], list[int]] = {}
@@ -344,17 +474,22 @@ def _slot_groups(lookup: TripLookup) -> list[tuple[date, frozenset[int], list[in
 
 
 def _assign_slots(
-    lookup: TripLookup, slots: list[int], pairs: list[tuple[int, Candidate]], time_limit: float
+    lookup: TripLookup,
+    slots: list[int],
+    pairs: list[tuple[int, Candidate]],
+    allowed: list[frozenset[int]],
+    time_limit: float,
 ) -> list[Meeting] | None:
-    """Give each meeting chosen in a group one of its slots, earliest first; None if HiGHS fails.
+    """Give each meeting chosen in a group one of its allowed slots, earliest first; None if HiGHS fails.
 
-    Always feasible (König's edge-colouring theorem, each host split into ``capacity`` copies): the
-    first stage gives every delegate at most ``len(slots)`` meetings in the group and every host at
-    most ``capacity × len(slots)``. Column ``i * len(slots) + k``: meeting ``i`` in slot ``k``.
+    With every slot allowed this always places every meeting (König's edge-colouring theorem, each
+    host split into ``capacity`` copies): the first stage gives every delegate at most ``len(slots)``
+    meetings in the group and every host at most ``capacity × len(slots)``. A meeting that finds no
+    slot of its city's part of the day is left out. Column ``i * len(slots) + k``: meeting ``i`` in
+    slot ``k``.
     """
     width = len(slots)
     rows = [([i * width + k for k in range(width)], [1.0] * width, 1.0) for i in range(len(pairs))]
-    lower = [1.0] * len(pairs)  # every meeting gets exactly one slot
     by_delegate, by_host = defaultdict(list), defaultdict(list)
     for i, (delegate_id, candidate) in enumerate(pairs):
         by_delegate[delegate_id].append(i)
@@ -364,13 +499,13 @@ def _assign_slots(
     for indices, limit in limits:
         for k in range(width):
             rows.append(([i * width + k for i in indices], [1.0] * len(indices), limit))
-            lower.append(-np.inf)
-    later = np.tile(np.arange(width, dtype=float), len(pairs))
+    upper = np.array([float(slots[k] in allowed[i]) for i in range(len(pairs)) for k in range(width)])
+    cost = np.tile(np.arange(width, dtype=float), len(pairs)) - (width + 1.0)  # placing always pays
     result = milp(
-        later,
-        integrality=np.ones(len(later)),
-        bounds=Bounds(0, 1),
-        constraints=_linear(rows, len(later), np.array(lower)),
+        cost,
+        integrality=np.ones(len(cost)),
+        bounds=Bounds(0, upper),
+        constraints=_linear(rows, len(cost)),
         options={"time_limit": max(time_limit, 1.0)},
     )
     if result.x is None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
+from models.cities import canonical_city
 from models.errors import InvalidImport
 
 REGIONS = ("BFC", "QC")
@@ -318,6 +319,8 @@ def _clean_value(field: str, value: object, *, from_csv: bool) -> tuple[object, 
         allowed = ENUM_FIELDS[field]
         if value not in allowed:
             return None, f"must be {_one_of(allowed)}, got '{value}'"
+    if field == "city":  # one spelling per city: "Québec City" is stored as "Québec"
+        return canonical_city(value), None
     return value, None
 
 

@@ -6,15 +6,21 @@ coordinator's hand edit) by the same rules:
 
 - ``unknown``: a meeting names a delegate, host or slot the trip does not have;
 - ``organisation``: the meeting's delegation organisation is not its delegate's;
+- ``guest``: a group meeting lists one delegate twice (as guest and lead, or twice as guest);
 - ``no_candidate``: the (organisation, host) pair is not a candidate;
 - ``no_track``: the meeting carries no track;
 - ``must_not_meet``: a must-not-meet pair meets;
 - ``unavailable``: the host does not receive in that slot;
-- ``delegate_busy``: a delegate has two meetings in one slot;
-- ``host_full``: a host holds more meetings in a slot than its capacity;
+- ``delegate_busy``: a delegate has two meetings in one slot (as lead or guest);
+- ``host_full``: a host holds more meetings in a slot than its capacity (a group meeting is one);
 - ``pair_repeated``: a delegation organisation meets the same host twice in the trip;
-- ``city_change``: a delegate meets in two cities on one day;
+- ``city_change``: a delegate's two meetings in a row, on one day, are in two cities with less time
+  between them than the travel time (:class:`models.cities.TravelTimes`; cities with no known travel
+  time cannot be joined within a day). Spellings of one city ("Québec", "Québec City") are one city;
 - ``must_meet``: a must-meet pair does not meet.
+
+``host_outside`` is not a rule of the plan but a warning on the set-up: :func:`hosts_outside` names
+hosts that receive in a city that is not one of the trip's cities.
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from models.cities import canonical_city
 from models.trips import Candidate, Delegate, Host, Meeting, Slot, TripProblem
 
 RULES = (
     "unknown",
     "organisation",
+    "guest",
     "no_candidate",
     "no_track",
     "must_not_meet",
@@ -52,6 +60,9 @@ class Violation:
     host_org_id: int | None = None
     slot_id: int | None = None
     day: date | None = None
+    cities: tuple[str, ...] = ()  # city_change: from, to
+    minutes: int | None = None  # city_change: the travel time needed (None: unknown)
+    gap: int | None = None  # city_change: the minutes between the two meetings
 
     def __str__(self) -> str:
         return self.message
@@ -67,6 +78,7 @@ class TripLookup:
             slot.id for slot in sorted(problem.slots, key=lambda s: (s.start, s.id))
         ]
         self.hosts: dict[int, Host] = {host.org_id: host for host in problem.hosts}
+        self.city: dict[int, str] = {host.org_id: canonical_city(host.city) for host in problem.hosts}
         self.delegates: dict[int, Delegate] = {delegate.id: delegate for delegate in problem.delegates}
         self.delegates_of: dict[int, list[Delegate]] = defaultdict(list)
         for delegate in sorted(problem.delegates, key=lambda d: d.id):
@@ -91,6 +103,19 @@ class TripLookup:
             for pair, candidate in sorted(self.candidates.items())
             if pair not in self.problem.must_not_meet and self.host_slots(candidate.host_org_id)
         ]
+
+    def travel(self, a: str, b: str) -> int | None:
+        """Minutes from city ``a`` to city ``b`` (0 within one city, None when unknown)."""
+        return self.problem.travel.minutes(a, b)
+
+    def gap(self, first: int, second: int) -> int:
+        """Minutes free between the end of slot ``first`` and the start of slot ``second``."""
+        return int((self.slots[second].start - self.slots[first].end).total_seconds() // 60)
+
+    def reachable(self, first: int, city_a: str, second: int, city_b: str) -> bool:
+        """Whether a meeting in ``city_b`` in slot ``second`` can follow one in ``city_a`` in ``first``."""
+        minutes = self.travel(city_a, city_b)
+        return minutes is not None and self.gap(first, second) >= minutes
 
     def fair_orgs(self) -> list[int]:
         """Delegation organisations with at least one plannable candidate: the fair-share term covers them."""
@@ -212,7 +237,7 @@ def _meeting_violations(lookup: TripLookup, m: Meeting) -> list[Violation]:
         "slot_id": m.slot_id,
     }
     if (
-        m.delegate_id not in lookup.delegates
+        any(d not in lookup.delegates for d in m.attendees)
         or m.host_org_id not in lookup.hosts
         or m.slot_id not in lookup.slots
     ):
@@ -225,6 +250,8 @@ def _meeting_violations(lookup: TripLookup, m: Meeting) -> list[Violation]:
         found.append(
             Violation("organisation", f"delegate {m.delegate_id} is not from organisation {pair[0]}", **who)
         )
+    if len(set(m.attendees)) < len(m.attendees):
+        found.append(Violation("guest", f"meeting of {pair} lists a delegate twice", **who))
     if pair not in lookup.candidates:
         found.append(
             Violation(
@@ -245,7 +272,8 @@ def _meeting_violations(lookup: TripLookup, m: Meeting) -> list[Violation]:
 def _shared_violations(lookup: TripLookup, meetings: list[Meeting]) -> list[Violation]:
     """The rules that several meetings break together, and must-meets left out."""
     found = []
-    for (delegate_id, slot_id), n in Counter((m.delegate_id, m.slot_id) for m in meetings).items():
+    busy = Counter((d, m.slot_id) for m in meetings for d in set(m.attendees))
+    for (delegate_id, slot_id), n in busy.items():
         if n > 1:
             text = f"delegate {delegate_id} has {n} meetings in slot {slot_id}"
             found.append(Violation("delegate_busy", text, delegate_id=delegate_id, slot_id=slot_id))
@@ -254,7 +282,7 @@ def _shared_violations(lookup: TripLookup, meetings: list[Meeting]) -> list[Viol
         if n > capacity:
             text = f"host {host_id} has {n} meetings in slot {slot_id}, more than its capacity {capacity}"
             found.append(Violation("host_full", text, host_org_id=host_id, slot_id=slot_id))
-    pairs = Counter((m.delegation_org_id, m.host_org_id) for m in meetings)
+    pairs = Counter((org, m.host_org_id) for m in meetings for org in _orgs(lookup, m))
     for (org_id, host_id), n in pairs.items():
         if n > 1:
             text = f"organisation {org_id} meets host {host_id} {n} times"
@@ -266,17 +294,43 @@ def _shared_violations(lookup: TripLookup, meetings: list[Meeting]) -> list[Viol
     return found
 
 
+def _orgs(lookup: TripLookup, meeting: Meeting) -> set[int]:
+    """The delegation organisations at a meeting: the lead's and the guests'."""
+    return {meeting.delegation_org_id} | {lookup.delegates[d].org_id for d in meeting.guests}
+
+
 def _city_violations(lookup: TripLookup, meetings: list[Meeting]) -> list[Violation]:
-    cities: dict[tuple[int, date], set[str]] = defaultdict(set)
+    """Consecutive meetings of a delegate on one day in two cities, without the travel time between."""
+    days: dict[tuple[int, date], list[tuple[int, str]]] = defaultdict(list)
     for m in meetings:
-        cities[(m.delegate_id, lookup.slots[m.slot_id].day)].add(lookup.hosts[m.host_org_id].city)
-    return [
-        Violation(
-            "city_change",
-            f"delegate {delegate_id} meets in {' and '.join(sorted(names))} on {day}",
-            delegate_id=delegate_id,
-            day=day,
-        )
-        for (delegate_id, day), names in sorted(cities.items())
-        if len(names) > 1
-    ]
+        for delegate_id in set(m.attendees):
+            days[(delegate_id, lookup.slots[m.slot_id].day)].append((m.slot_id, lookup.city[m.host_org_id]))
+    order = {slot_id: i for i, slot_id in enumerate(lookup.slot_order)}
+    found = []
+    for (delegate_id, day), visits in sorted(days.items()):
+        visits.sort(key=lambda visit: order[visit[0]])
+        for (first, city_a), (second, city_b) in zip(visits, visits[1:], strict=False):
+            if city_a == city_b or lookup.reachable(first, city_a, second, city_b):
+                continue
+            minutes = lookup.travel(city_a, city_b)
+            need = f"{minutes} min of travel" if minutes is not None else "no known travel time"
+            found.append(
+                Violation(
+                    "city_change",
+                    f"delegate {delegate_id} meets in {city_a} then {city_b} on {day}: {need}, "
+                    f"{lookup.gap(first, second)} min between the meetings",
+                    delegate_id=delegate_id,
+                    slot_id=second,
+                    day=day,
+                    cities=(city_a, city_b),
+                    minutes=minutes,
+                    gap=lookup.gap(first, second),
+                )
+            )
+    return found
+
+
+def hosts_outside(problem_cities: Iterable[str], hosts: Iterable[Host]) -> list[Host]:
+    """The hosts that receive in a city that is not one of the trip's cities (a warning, not a rule)."""
+    wanted = {canonical_city(city) for city in problem_cities}
+    return [host for host in hosts if wanted and canonical_city(host.city) not in wanted]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from models.cities import TravelTimes
+
 TIME_ZONES = {"QC": "America/Montreal", "BFC": "Europe/Paris"}
 
 
@@ -69,11 +71,17 @@ class TripProblem:
     candidates: tuple[Candidate, ...]
     must_meet: frozenset[tuple[int, int]] = frozenset()  # (delegation org id, host org id)
     must_not_meet: frozenset[tuple[int, int]] = frozenset()
+    travel: TravelTimes = field(default_factory=TravelTimes)  # minutes between two cities
+    merge_delegates: bool = False  # the planner may add free colleagues to a meeting (group meetings)
 
 
 @dataclass(frozen=True)
 class Meeting:
-    """One scheduled meeting: a delegate of a delegation organisation with a host, in a slot."""
+    """One scheduled meeting: a delegate of a delegation organisation with a host, in a slot.
+
+    A group meeting has ``guests``: other delegates (of this organisation or another one of the
+    delegation) who attend it too. It is still one meeting for the host's capacity.
+    """
 
     delegate_id: int
     delegation_org_id: int
@@ -82,6 +90,12 @@ class Meeting:
     track: str
     score: float
     reason: str = ""
+    guests: tuple[int, ...] = ()
+
+    @property
+    def attendees(self) -> tuple[int, ...]:
+        """Every delegate at the meeting: the lead delegate first, then the guests."""
+        return (self.delegate_id, *self.guests)
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,7 @@ def prepare(source: Path, folder: Path, args: argparse.Namespace) -> tuple[list[
     """Copy the database into ``folder`` and add the load-test accounts; return them and the trip ids."""
     from app.backup import backup_database
     from app.db import connect, init_db
+    from app.people.queries import record_consent
     from app.users import OWASP_SCRYPT_METHOD, create_user
 
     copy = folder / "passerelle.db"
@@ -113,11 +114,13 @@ def prepare(source: Path, folder: Path, args: argparse.Namespace) -> tuple[list[
         email = f"load-{number:02d}@load.passerelle.example.org"
         password = f"charge {secrets.token_urlsafe(12)} passerelle"
         if number < args.coordinators:
-            create_user(db, email, password, "coordinator", hash_method=method)
+            record_consent(db, create_user(db, email, password, "coordinator", hash_method=method))
             accounts.append(Account(email, password, "coordinator"))
             continue
         org = orgs[(number * 7) % len(orgs)]
-        create_user(db, email, password, "member", [org["short_name"]], hash_method=method)
+        record_consent(
+            db, create_user(db, email, password, "member", [org["short_name"]], hash_method=method)
+        )
         tracks = tuple(re.findall(r'"(\w+)"', org["collaboration_types"])) or ("staff_exchange",)
         accounts.append(Account(email, password, "member", org["id"], tracks))
     has_trips = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'published_meetings'").fetchone()

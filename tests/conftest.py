@@ -88,6 +88,7 @@ def seed_app(app) -> dict[str, int]:
     """Seed profiles, embed them with the configured model, create ACCOUNTS; return user ids."""
     from app import matching
     from app.db import get_db
+    from app.people.queries import record_consent
     from app.seed import seed_organisations
     from app.users import create_user
 
@@ -95,10 +96,13 @@ def seed_app(app) -> dict[str, int]:
         db = get_db()
         seed_organisations(db)
         matching.sync(db)
-        return {
+        ids = {
             name: create_user(db, email, PASSWORD, role, orgs, hash_method=TEST_HASH_METHOD)
             for name, (email, role, orgs) in ACCOUNTS.items()
         }
+        for user_id in ids.values():  # these people accepted the notice; tests/test_people.py shows it
+            record_consent(db, user_id)
+        return ids
 
 
 @pytest.fixture

@@ -44,6 +44,9 @@ def test_invite_a_member_who_must_then_choose_a_password(auth, client, seeded, d
         {"current_password": password, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     )
     assert changed.status_code == 302
+    assert newcomer.client.get("/members/").headers["Location"].startswith("/account/consent")
+    token = newcomer.csrf_token("/account/consent")
+    newcomer.client.post("/account/consent", data={"name": "New Person", "accept": "y", "csrf_token": token})
     assert newcomer.client.get("/members/").headers["Location"] == f"/members/{efs}/"
 
 

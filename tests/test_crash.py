@@ -26,6 +26,7 @@ from conftest import TEST_HASH_METHOD
 
 from app.coordination.queries import ensure_pairing
 from app.db import connect, init_db
+from app.people.queries import record_consent
 from app.seed import seed_organisations
 from app.users import create_user
 
@@ -59,7 +60,8 @@ def _prepare(path: Path) -> list[int]:
     db = connect(path)
     init_db(db)
     seed_organisations(db)
-    create_user(db, COORDINATOR[0], COORDINATOR[1], "coordinator", hash_method=TEST_HASH_METHOD)
+    coordinator = create_user(db, COORDINATOR[0], COORDINATOR[1], "coordinator", hash_method=TEST_HASH_METHOD)
+    record_consent(db, coordinator)  # the privacy notice was accepted: the web pages open at once
     bfc = [row[0] for row in db.execute("SELECT id FROM organisations WHERE region = 'BFC' ORDER BY id")]
     qc = [row[0] for row in db.execute("SELECT id FROM organisations WHERE region = 'QC' ORDER BY id")]
     with db.atomic():

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bench.bench_planner import synthetic_trip
+from models.cities import TravelTimes
 from models.planner import (
     APPROVED_BONUS,
     FAIRNESS_WEIGHT,
@@ -275,3 +276,95 @@ def test_greedy_plan_is_returned_when_the_solver_gives_nothing(monkeypatch):
     plan = plan_trip(trip, time_limit=0.5)
     assert plan.method == "greedy" and plan.meetings == plan_greedy(trip).meetings
     assert any("time limit" in note for note in plan.notes) and any("greedy" in note for note in plan.notes)
+
+
+# Cities and travel: one city whatever its spelling; a change of city needs the travel time free.
+
+SHOW_SLOTS = (  # 09:00, 10:15, 11:30, 14:00, 15:15, 16:30, one hour, on one day
+    tuple(
+        Slot(i + 1, DAY + timedelta(hours=h, minutes=mi), DAY + timedelta(hours=h + 1, minutes=mi))
+        for i, (h, mi) in enumerate(((9, 0), (10, 15), (11, 30), (14, 0), (15, 15), (16, 30)))
+    )
+)
+
+
+def travel_problem(**changes) -> TripProblem:
+    """One delegate; hosts in Montréal, 'Québec', 'Québec City' and Sherbrooke; six slots on one day."""
+    base = TripProblem(
+        slots=SHOW_SLOTS,
+        delegates=(Delegate(10, "Ada", 1),),
+        hosts=(
+            Host(100, "Montréal"),
+            Host(200, "Québec"),
+            Host(201, "Québec City"),
+            Host(300, "Sherbrooke"),
+        ),
+        candidates=tuple(Candidate(1, h, "event", 0.8) for h in (100, 200, 201, 300)),
+        travel=TravelTimes([("Montréal", "Québec", 180), ("Montreal", "Sherbrooke", 105)]),
+    )
+    return replace(base, **changes)
+
+
+def test_a_move_between_quebec_and_quebec_city_within_one_day_is_accepted():
+    trip = travel_problem()
+    assert check_plan(trip, [meeting(10, 1, 200, 1), meeting(10, 1, 201, 2)]) == []
+
+
+def test_a_city_change_without_the_travel_time_is_refused():
+    trip = travel_problem()
+    violations = find_violations(trip, [meeting(10, 1, 100, 1), meeting(10, 1, 200, 2)])
+    assert [v.rule for v in violations] == ["city_change"]
+    assert violations[0].cities == ("Montréal", "Québec") and violations[0].minutes == 180
+    # 10:00 to 14:00 is not 3 h of driving... 09:00-10:00 then 14:00 leaves 4 h: enough
+    assert check_plan(trip, [meeting(10, 1, 100, 1), meeting(10, 1, 200, 4)]) == []
+    # 1 h 45 to Sherbrooke: 10:00 -> 11:30 is too short, 11:15 -> 14:00 is enough
+    assert [v.rule for v in find_violations(trip, [meeting(10, 1, 100, 1), meeting(10, 1, 300, 3)])] == [
+        "city_change"
+    ]
+    assert check_plan(trip, [meeting(10, 1, 100, 2), meeting(10, 1, 300, 4)]) == []
+
+
+def test_cities_without_a_known_travel_time_are_never_joined_within_a_day():
+    trip = travel_problem()
+    violations = find_violations(trip, [meeting(10, 1, 200, 1), meeting(10, 1, 300, 6)])
+    assert [v.rule for v in violations] == ["city_change"] and violations[0].minutes is None
+
+
+def test_planners_change_city_within_a_day_only_with_the_travel_time_free():
+    trip = travel_problem(must_meet=frozenset({(1, 100), (1, 200)}))
+    for plan in (plan_trip(trip), plan_greedy(trip)):
+        assert check_plan(trip, plan.meetings) == []
+        hosts = {m.host_org_id for m in plan.meetings}
+        assert {100, 200} <= hosts  # both must-meets on the one day: a change of city
+
+
+def test_solver_uses_the_day_better_than_one_city_when_travel_allows():
+    hosts = (Host(100, "Montréal"), Host(101, "Montréal"), Host(300, "Sherbrooke"), Host(301, "Sherbrooke"))
+    trip = travel_problem(hosts=hosts, candidates=tuple(Candidate(1, h.org_id, "event", 0.8) for h in hosts))
+    plan = plan_trip(trip)
+    assert check_plan(trip, plan.meetings) == [] and len(plan.meetings) == 4
+
+
+# Group meetings: several delegates at one meeting, one meeting for the host.
+
+
+def test_a_group_meeting_is_one_meeting_for_the_host_and_busies_every_attendee():
+    trip = problem(hosts=(Host(100, "Montréal"), Host(101, "Montréal"), Host(200, "Québec City")))
+    group = replace(meeting(10, 1, 100, 1), guests=(11, 20))
+    other = meeting(11, 1, 101, 1)
+    assert [v.rule for v in find_violations(trip, [group])] == []
+    assert [v.rule for v in find_violations(trip, [group, other])] == ["delegate_busy"]
+    twice = replace(meeting(10, 1, 100, 1), guests=(10,))
+    assert "guest" in {v.rule for v in find_violations(trip, [twice])}
+    pair = [group, meeting(20, 2, 100, 2)]  # organisation 2 already met host 100 through its guest
+    assert "pair_repeated" in {v.rule for v in find_violations(trip, pair)}
+
+
+def test_planner_merges_free_delegates_of_one_organisation_visiting_a_host():
+    candidates = (Candidate(1, 100, "event", 0.9), Candidate(2, 200, "event", 0.7))
+    trip = problem(slots=slots(days=1, per_day=2), candidates=candidates, merge_delegates=True)
+    for plan in (plan_trip(trip), plan_greedy(trip)):
+        assert check_plan(trip, plan.meetings) == []
+        (group,) = [m for m in plan.meetings if m.delegation_org_id == 1]
+        assert sorted(group.attendees) == [10, 11]  # Ada and Ben together, one meeting for host 100
+    assert all(not m.guests for m in plan_trip(replace(trip, merge_delegates=False)).meetings)

@@ -51,6 +51,13 @@ EXAMPLES = {
         "reason": "GMP training",
     },
     "DecisionInput": {"decision": "comment", "comment": "Discussed with both teams."},
+    "RequestInput": {
+        "to_org_id": 25,
+        "track": "co_training",
+        "format": "video_call",
+        "message": "We would like to train two of our technicians on your GMP platform.",
+    },
+    "AnswerInput": {"answer": "accept", "message": "Gladly: let us talk next week."},
 }
 
 
@@ -108,7 +115,8 @@ def _operation(
 def _paths() -> dict:
     org_id, pairing_id = _path_id("org_id", "organisation"), _path_id("pairing_id", "pairing")
     organisation = answer(organisation=ref("OrganisationDetail"), suggestions_updated={"type": "boolean"})
-    shown = answer(organisation=ref("OrganisationDetail"), may_edit={"type": "boolean"})
+    contacts = {"anyOf": [{"type": "array", "items": ref("Contact")}, {"type": "null"}]}
+    shown = answer(organisation=ref("OrganisationDetail"), may_edit={"type": "boolean"}, contacts=contacts)
     pairing = answer(pairing=ref("PairingDetail"))
     return {
         "/api/v1/me": {"get": _operation("me", "The token's account", ("200", _me()), READ)},
@@ -259,6 +267,64 @@ def _trip_paths() -> dict:
     }
 
 
+def _request_paths() -> dict:
+    """Requests between organisations: members' inbox and sent requests, send, answer, withdraw."""
+    request_id = _path_id("request_id", "request")
+    one = answer(request=ref("Request"))
+    contacts = {"anyOf": [{"type": "array", "items": ref("Contact")}, {"type": "null"}]}
+    statuses = ("pending", "accepted", "declined", "withdrawn")
+    return {
+        "/api/v1/requests": {
+            "get": _operation(
+                "list_requests",
+                "Requests to the member's organisations (inbox) or from them (sent), pending first",
+                ("200", ref("RequestPage")),
+                ("400", *READ),
+                [
+                    _query("box", {**enum(("inbox", "sent")), "default": "inbox"}, "which requests"),
+                    _query("status", enum(statuses), "only this status"),
+                    *PAGING,
+                ],
+            ),
+            "post": _operation(
+                "send_request",
+                "Send a request to an organisation across the Atlantic (members)",
+                ("201", one),
+                (*WRITE, "404", "409"),
+                body="RequestInput",
+            ),
+        },
+        "/api/v1/requests/{request_id}": {
+            "get": _operation(
+                "show_request",
+                "One request, with the other side's contacts when they may be seen (else null)",
+                ("200", answer(request=ref("Request"), contacts=contacts)),
+                (*READ, "404"),
+                [request_id],
+            ),
+        },
+        "/api/v1/requests/{request_id}/answer": {
+            "post": _operation(
+                "answer_request",
+                "Accept or decline a pending request sent to one's organisation",
+                ("200", one),
+                (*WRITE, "404", "409"),
+                [request_id],
+                "AnswerInput",
+            ),
+        },
+        "/api/v1/requests/{request_id}/withdraw": {
+            "post": _operation(
+                "withdraw_request",
+                "Withdraw a pending request one's organisation sent",
+                ("200", one),
+                (*READ, "404", "409"),
+                [request_id],
+            ),
+        },
+    }
+
+
 def _file_operation(operation_id: str, summary: str, types: tuple[str, ...], parameters: list) -> dict:
     """An operation that answers a file download."""
     operation = _operation(operation_id, summary, ("200", {}), ("400", *READ, "404"), parameters)
@@ -310,7 +376,7 @@ def document() -> dict:
             ),
         },
         "security": [{"bearerAuth": []}],
-        "paths": _paths() | _trip_paths(),
+        "paths": _paths() | _trip_paths() | _request_paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": components(),

@@ -30,6 +30,7 @@ from app.db import get_db
 from app.members import queries as member_queries
 from app.members.forms import MAX_REASON_LENGTH, STANCES
 from app.orgs import queries as org_queries
+from app.people.queries import contacts_json, visible_contacts
 from models.errors import EmbeddingModelError
 from models.profiles import EXPORT_FIELDS, ORG_TYPES, REGIONS, TRACKS, validate_profile
 
@@ -76,7 +77,9 @@ def list_organisations():
 def show_organisation(org_id: int):
     """One organisation's profile and topics (any account may read it, as in the directory)."""
     get_org_or_404(org_id, check_member=False)
-    return jsonify(ok=True, organisation=_detail(org_id), may_edit=current_user.may_act_for(org_id))
+    contacts = contacts_json(visible_contacts(get_db(), current_user, org_id))  # null: not linked yet
+    may_edit = current_user.may_act_for(org_id)
+    return jsonify(ok=True, organisation=_detail(org_id), may_edit=may_edit, contacts=contacts)
 
 
 @role_required("coordinator", "admin")

@@ -10,6 +10,7 @@ from app.coordination.forms import MAX_COMMENT_LENGTH
 from app.coordination.queries import DECISIONS, STATUSES
 from app.db import MAX_ROW_ID
 from app.members.forms import MAX_REASON_LENGTH, STANCES
+from models.lifecycle import TRIP_STATES
 from models.profiles import (
     IMPORT_FIELDS,
     LANGUAGES,
@@ -214,6 +215,7 @@ def _trip(extra: dict) -> dict:
             "start_date": {"type": "string", "format": "date"},
             "end_date": {"type": "string", "format": "date"},
             "status": enum(("planned", "past")),
+            "state": enum(TRIP_STATES),
             "notes": TEXT,
             "published_at": nullable(TEXT),
             "created_at": TEXT,
@@ -243,6 +245,7 @@ def _meeting() -> dict:
             "published_at": TEXT,
             "delegation": org,
             "host": org,
+            "guests": {"type": "array", "items": obj({"delegate_name": TEXT, "delegation": org})},
         }
     )
 
@@ -257,6 +260,62 @@ def trip_components() -> dict:
         "Meeting": _meeting(),
         "TripPage": page("Trip"),
         "MeetingPage": page("Meeting"),
+    }
+
+
+def request_components() -> dict:
+    """Requests between organisations and the contact persons an answer may reveal."""
+    from app.introductions.operations import ANSWERS, FORMATS, MAX_MESSAGE_LENGTH
+    from app.introductions.operations import STATUSES as REQUEST_STATUSES
+
+    side = obj({"id": ID, "short_name": TEXT})
+    person = nullable(obj({"name": TEXT, "email": TEXT}))
+    message = {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_LENGTH}
+    return {
+        "Request": obj(
+            {
+                "id": ID,
+                "from": side,
+                "to": side,
+                "track": enum(TRACKS),
+                "format": enum(FORMATS),
+                "message": TEXT,
+                "status": enum(REQUEST_STATUSES),
+                "created_by": person,
+                "created_at": TEXT,
+                "answer": TEXT,
+                "answered_by": person,
+                "answered_at": nullable(TEXT),
+                "pairing_id": nullable(ID),
+            }
+        ),
+        "RequestPage": page("Request"),
+        "RequestInput": obj(
+            {
+                "from_org_id": ID,
+                "to_org_id": ID,
+                "track": enum(TRACKS),
+                "format": enum(FORMATS),
+                "message": message,
+            },
+            required=["to_org_id", "track", "format", "message"],
+        ),
+        "AnswerInput": obj(
+            {"answer": enum(ANSWERS), "message": {"type": "string", "maxLength": MAX_MESSAGE_LENGTH}},
+            required=["answer"],
+        ),
+        "Contact": obj(
+            {
+                "id": ID,
+                "org_id": ID,
+                "name": TEXT,
+                "role": TEXT,
+                "email": TEXT,
+                "phone": TEXT,
+                "languages": {"type": "array", "items": enum(LANGUAGES)},
+                "tracks": {"type": "array", "items": enum(TRACKS)},
+            }
+        ),
     }
 
 
@@ -294,4 +353,5 @@ def components() -> dict:
         "OrganisationPage": page("Organisation"),
         "PairingPage": page("Pairing"),
         **trip_components(),
+        **request_components(),
     }

@@ -16,6 +16,7 @@ from app.exports.files import PAIRING_RENDERERS, TRIP_RENDERERS, calendars_zip, 
 from app.exports.queries import approved_pairings, export_trip
 from app.trips import meetings as store
 from app.trips import queries
+from app.trips.lifecycle import state_of
 from models.errors import NotFound
 
 TRIP_KEYS = ("id", "name", "direction", "cities", "start_date", "end_date", "status", "notes")
@@ -29,8 +30,9 @@ coordinators_only = role_required("coordinator", "admin")
 
 
 def trip_json(row: dict) -> dict:
-    """A trip's set-up fields (and its counts, when the row has them)."""
-    return {key: row[key] for key in TRIP_KEYS} | {key: row[key] for key in COUNT_KEYS if key in row}
+    """A trip's set-up fields, its state from its dates (and its counts, when the row has them)."""
+    counts = {key: row[key] for key in COUNT_KEYS if key in row}
+    return {key: row[key] for key in TRIP_KEYS} | {"state": state_of(row)} | counts
 
 
 def meeting_json(row: dict) -> dict:
@@ -38,6 +40,14 @@ def meeting_json(row: dict) -> dict:
     return {key: row[key] for key in MEETING_KEYS} | {
         "delegation": {"id": row["delegation_org_id"], "short_name": row["org_short_name"]},
         "host": {"id": row["host_org_id"], "short_name": row["host_short_name"]},
+        "guests": [_guest_json(guest) for guest in row.get("guests", ())],  # at a group meeting
+    }
+
+
+def _guest_json(guest: dict) -> dict:
+    return {
+        "delegate_name": guest["delegate_name"],
+        "delegation": {"id": guest["org_id"], "short_name": guest["org_short_name"]},
     }
 
 

@@ -52,7 +52,8 @@ _PAIRING_COLUMNS = """
     q.short_name AS qc_short_name, q.name AS qc_name, q.city AS qc_city, q.type AS qc_type,
     ib.kind AS bfc_interest, ib.reason AS bfc_reason, iq.kind AS qc_interest, iq.reason AS qc_reason,
     (ib.kind IN ('interested', 'intro_request') AND iq.kind IN ('interested', 'intro_request')) AS mutual,
-    (p.origin = 'member' OR ib.kind = 'intro_request' OR iq.kind = 'intro_request') AS requested
+    (p.origin = 'member' OR ib.kind = 'intro_request' OR iq.kind = 'intro_request'
+        OR EXISTS (SELECT 1 FROM requests r WHERE r.pairing_id = p.id AND r.status = 'accepted')) AS requested
 """
 _PAIRING_JOINS = """
     FROM pairings p

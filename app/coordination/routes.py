@@ -9,10 +9,12 @@ from flask_login import current_user
 
 from app import matching
 from app.auth.access import role_required
+from app.coordination import dashboard, proposals, queries
 from app.coordination import network as network_layout
-from app.coordination import proposals, queries
 from app.coordination.forms import ALLOWED, DecisionForm, ProposeForm
 from app.db import get_db
+from app.introductions.operations import requests_between
+from app.people.queries import visible_contacts
 from models.profiles import TRACKS
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
@@ -162,4 +164,11 @@ def _render_pairing(pairing: dict, form: DecisionForm, status: int = 200):
         decisions=queries.decisions_for(db, pairing["id"]),
         form=form,
         allowed=ALLOWED[pairing["status"]],
+        requests=requests_between(db, pairing["bfc_org_id"], pairing["qc_org_id"], pairing["track"]),
+        contacts={
+            side: visible_contacts(db, current_user, pairing[f"{side}_org_id"]) for side in ("bfc", "qc")
+        },
     ), status
+
+
+dashboard.register(bp)

@@ -57,6 +57,10 @@ def _optional_url():
     return [Optional(), _at_most(500), _web_address]
 
 
+ADDRESS_LENGTH = 300
+ACCESS_NOTES_LENGTH = 600
+
+
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Full name"), validators=[_required(_l("the full name")), _at_most(MAX_LENGTHS["name"])]
@@ -81,6 +85,10 @@ class ProfileForm(FlaskForm):
     website = StringField(_l("Website"), validators=_optional_url())
     source = StringField(_l("Source of these facts"), validators=_optional_url())
     topics = MultiCheckboxField(_l("Topics"))
+    address = TextAreaField(_l("Postal address"), validators=[Optional(), _at_most(ADDRESS_LENGTH)])
+    access_notes = TextAreaField(
+        _l("How to find us (optional)"), validators=[Optional(), _at_most(ACCESS_NOTES_LENGTH)]
+    )
     updated_at = HiddenField()
 
     def validate_collaboration_types(self, field):
@@ -100,3 +108,7 @@ class ProfileForm(FlaskForm):
         record["collaboration_types"] = list(self.collaboration_types.data)
         record["languages"] = list(self.languages.data)
         return record
+
+    def place(self) -> dict:
+        """The postal address and access instructions (not part of the import format)."""
+        return {name: (getattr(self, name).data or "").strip() for name in ("address", "access_notes")}

@@ -12,6 +12,7 @@ from app.auth.access import get_org_or_404
 from app.db import get_db, immediate
 from app.members.forms import ProfileForm
 from app.orgs.queries import get_by_short_name, get_organisation, update_organisation
+from app.people.queries import contacts_of
 from models.errors import EmbeddingModelError
 from models.profiles import validate_profile
 
@@ -37,7 +38,8 @@ def edit(org_id: int):
     elif form.is_submitted():
         flash(_("The profile was not saved: correct the fields marked below."), "error")
     status = 400 if form.is_submitted() else 200
-    return render_template("members/profile.html", form=form, org=org), status
+    contacts = contacts_of(db, org_id)
+    return render_template("members/profile.html", form=form, org=org, contacts=contacts), status
 
 
 def _problem(db, org: dict, form: ProfileForm) -> str | None:
@@ -71,6 +73,7 @@ def _save(db, org_id: int, form: ProfileForm, current_topics: list[str]) -> bool
         if get_organisation(db, org_id)["updated_at"] != form.updated_at.data:
             return False
         update_organisation(db, org_id, record)
+        db.table("organisations").update(org_id, form.place())
         if sorted(form.topics.data) != sorted(current_topics):
             matching.set_org_topics(db, org_id, list(form.topics.data))
     try:

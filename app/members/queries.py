@@ -53,8 +53,12 @@ def set_interest(
 
 
 def stances(db: Database, org_id: int) -> dict[tuple[int, str], dict]:
-    """(partner id, track) -> this organisation's stance row."""
-    rows = db.query("SELECT * FROM interests WHERE org_id = ?", [org_id])
+    """(partner id, track) -> this organisation's stance row, with who set it (user_name, user_email)."""
+    rows = db.query(
+        "SELECT i.*, u.name AS user_name, u.email AS user_email FROM interests i "
+        "LEFT JOIN users u ON u.id = i.user_id WHERE i.org_id = ?",
+        [org_id],
+    )
     return {(row["partner_org_id"], row["track"]): row for row in rows}
 
 

@@ -10,8 +10,10 @@ from app import matching
 from app.auth.access import get_org_or_404
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
+from app.i18n import city_label
 from app.orgs.forms import DirectoryFilters
-from app.orgs.queries import list_cities, page_organisations
+from app.orgs.queries import get_organisation, list_cities, page_organisations
+from app.people.queries import visible_contacts
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
 PER_PAGE = 60  # organisations a directory page lists: no page lists every organisation
@@ -22,7 +24,8 @@ def directory():
     """Organisations filtered by region, kind and city, ranked by meaning when a search is typed."""
     db = get_db()
     form = DirectoryFilters(request.args)
-    form.city.choices = [form.city.choices[0], *(SelectChoice(city) for city in list_cities(db))]
+    cities = [SelectChoice(city, city_label(city)) for city in list_cities(db)]
+    form.city.choices = [form.city.choices[0], *cities]
     status = 200
     if not form.validate():
         status, hits, orgs, by_region, page = 400, [], [], {}, 1
@@ -84,4 +87,12 @@ def show(org_id: int):
         topics=matching.org_topics(db, org_id),
         may_edit=may_edit,
         pairings=pairings,
+        contacts=visible_contacts(db, current_user, org_id),
+        may_request=current_user.role == "member" and _across(db, org),
     )
+
+
+def _across(db, org: dict) -> bool:
+    """True when one of the member's organisations is across the Atlantic from ``org``."""
+    regions = {get_organisation(db, org_id)["region"] for org_id in current_user.org_ids}
+    return any(region != org["region"] for region in regions)

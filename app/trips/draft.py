@@ -196,6 +196,14 @@ def _edit(trip: dict, change: Callable, write: Callable, done: str, *, extra=Non
     return redirect(url_for("trips.draft", trip_id=trip["id"]))
 
 
+edit_draft = _edit  # the group-meeting edits (app/trips/groups.py) are judged the same way
+
+
+def guest_ids(row: dict) -> list[int]:
+    """The delegates at a draft meeting besides its lead delegate."""
+    return [guest["delegate_id"] for guest in row.get("guests", ())]
+
+
 def _meeting_or_404(trip_id: int, meeting_id: int) -> dict:
     row = (
         get_db()
@@ -247,7 +255,7 @@ def _render_draft(trip: dict, status: int = 200, add_form: AddMeetingForm | None
         trip=trip,
         days=days,
         delegates=queries.list_delegates(db, trip["id"]),
-        cells={(r["delegate_id"], r["slot_id"]): r for r in rows},
+        cells={(d, r["slot_id"]): r for r in rows for d in (r["delegate_id"], *guest_ids(r))},
         rows=rows,
         issues=issues,
         value=value,

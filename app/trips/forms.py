@@ -58,11 +58,14 @@ class TripForm(FlaskForm):
     cities = StringField(
         _l("Destination cities"),
         validators=[DataRequired(_l("Name at least one destination city.")), Length(max=300)],
-        description=_l("Separated by commas, e.g. Montréal, Québec City."),
+        description=_l("Separated by commas, e.g. Montréal, Québec."),
     )
     start_date = DateField(_l("First day"), validators=[InputRequired(_l("Give the first day."))])
     end_date = DateField(_l("Last day"), validators=[InputRequired(_l("Give the last day."))])
-    status = SelectField(_l("Status"), choices=options(STATUS_LABELS.items()), validators=[InputRequired()])
+    # The trip's state comes from its dates (app/trips/lifecycle.py); the stored status is no longer asked.
+    status = SelectField(
+        _l("Status"), choices=options(STATUS_LABELS.items()), default="planned", validators=[Optional()]
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
 
     def validate_end_date(self, field):

@@ -19,6 +19,10 @@ Republishing (:func:`publish`) compares the draft with those rows:
 - a published pair no longer in the draft becomes ``cancelled`` with ``sequence`` + 1 (its
   ``uid`` stays, so a calendar export can send the cancellation of that very event).
 
+A group meeting's other delegates (``trip_meeting_guests`` in the draft, a snapshot in
+``published_meeting_guests``) are a published field too: a guest who joins or leaves bumps the
+sequence. Each guest sees the meeting in their organisation's page and agenda (:func:`delegate_agenda`).
+
 So a meeting moved to another slot, or given to a colleague of the same organisation, is the same
 event updated; a meeting with another host is another event (the old one is cancelled). The
 ``score`` is refreshed with the row but is not a published field: re-planning alone never bumps a
@@ -39,6 +43,7 @@ from app.trips.queries import get_trip, time_zone
 from models.trips import Meeting
 
 COMPARED = (
+    "guests",
     "delegate_id",
     "delegate_name",
     "delegate_email",
@@ -82,14 +87,26 @@ def draft_rows(db: Database, trip_id: int) -> list[dict]:
         """,
         [trip_id],
     )
-    return list(rows)
+    rows = list(rows)
+    guests: dict[int, list[dict]] = {}
+    for row in db.query(
+        """
+        SELECT g.meeting_id, d.id AS delegate_id, d.name, d.email, d.org_id, o.short_name AS org_short_name
+        FROM trip_meeting_guests g JOIN trip_delegates d ON d.id = g.delegate_id
+        JOIN organisations o ON o.id = d.org_id JOIN trip_meetings m ON m.id = g.meeting_id
+        WHERE m.trip_id = ? ORDER BY d.name COLLATE NOCASE, d.id
+        """,
+        [trip_id],
+    ):
+        guests.setdefault(row.pop("meeting_id"), []).append(row)
+    return [{**row, "guests": guests.get(row["id"], [])} for row in rows]
 
 
 def as_meeting(row: dict) -> Meeting:
     """A draft row as the planner's Meeting (slot and delegate by id)."""
     return Meeting(
         row["delegate_id"], row["delegation_org_id"], row["host_org_id"], row["slot_id"], row["track"],
-        row["score"], row["reason"],
+        row["score"], row["reason"], tuple(g["delegate_id"] for g in row.get("guests", ())),
     )  # fmt: skip
 
 
@@ -99,11 +116,17 @@ def replace_draft(
     """Replace the whole draft with the planner's meetings (inside the caller's transaction)."""
     stamp = now()
     db.execute("DELETE FROM trip_meetings WHERE trip_id = ?", [trip_id])
-    db.table("trip_meetings").insert_all(
-        [
-            {**_meeting_row(trip_id, meeting, approved, "planner"), "created_at": stamp, "updated_at": stamp}
-            for meeting in meetings
-        ]
+    for meeting in meetings:
+        row = {**_meeting_row(trip_id, meeting, approved, "planner"), "created_at": stamp}
+        row["updated_at"] = stamp
+        set_guests(db, db.table("trip_meetings").insert(row).last_pk, meeting.guests)
+
+
+def set_guests(db: Database, meeting_id: int, guests) -> None:
+    """Make these delegates the other attendees of a draft meeting (inside the caller's transaction)."""
+    db.execute("DELETE FROM trip_meeting_guests WHERE meeting_id = ?", [meeting_id])
+    db.table("trip_meeting_guests").insert_all(
+        [{"meeting_id": meeting_id, "delegate_id": delegate_id} for delegate_id in dict.fromkeys(guests)]
     )
 
 
@@ -156,13 +179,46 @@ def _snapshot(trip: dict, row: dict) -> dict:
         "city": row["city"],
         "track": row["track"],
         "reason": row["reason"],
+        "guests": _guest_key(row.get("guests", ())),
     }
+
+
+def _guest_key(guests) -> tuple:
+    """A meeting's guests as compared on republication: (delegate id, name, e-mail, organisation)."""
+    return tuple(sorted((g["delegate_id"], g["name"], g["email"], g["org_id"]) for g in guests))
+
+
+def _published_guests(db: Database, trip_id: int) -> dict[int, tuple]:
+    """Published meeting id -> its guests' key, for a trip."""
+    found: dict[int, list[dict]] = {}
+    for row in db.query(
+        """
+        SELECT g.published_id, g.delegate_id, g.delegate_name AS name, g.delegate_email AS email, g.org_id
+        FROM published_meeting_guests g JOIN published_meetings p ON p.id = g.published_id
+        WHERE p.trip_id = ?
+        """,
+        [trip_id],
+    ):
+        found.setdefault(row.pop("published_id"), []).append(row)
+    return {published_id: _guest_key(guests) for published_id, guests in found.items()}
+
+
+def _write_guests(db: Database, published_id: int, guests: tuple) -> None:
+    db.execute("DELETE FROM published_meeting_guests WHERE published_id = ?", [published_id])
+    db.table("published_meeting_guests").insert_all(
+        [
+            {"published_id": published_id, "delegate_id": d, "delegate_name": name, "delegate_email": email,
+             "org_id": org}
+            for d, name, email, org in guests
+        ]
+    )  # fmt: skip
 
 
 def _changes(db: Database, trip: dict) -> tuple[list, list, list, list]:
     """(new snapshots, (row, snapshot) changed or back, unchanged rows, rows to cancel) for a trip."""
+    guests = _published_guests(db, trip["id"])
     published = {
-        (row["delegation_org_id"], row["host_org_id"]): row
+        (row["delegation_org_id"], row["host_org_id"]): {**row, "guests": guests.get(row["id"], ())}
         for row in db.query("SELECT * FROM published_meetings WHERE trip_id = ?", [trip["id"]])
     }
     created, changed, unchanged = [], [], []
@@ -193,20 +249,28 @@ def publish(db: Database, trip_id: int) -> PublishReport:
         created, changed, unchanged, cancelled = _changes(db, trip)
         stamp = now()
         for (org_id, host_id), snapshot in created:
-            db.table("published_meetings").insert(
-                {
-                    **snapshot,
-                    "trip_id": trip_id,
-                    "uid": f"{uuid.uuid4()}@passerelle",
-                    "sequence": 0,
-                    "status": "confirmed",
-                    "delegation_org_id": org_id,
-                    "host_org_id": host_id,
-                    "published_at": stamp,
-                    "created_at": stamp,
-                }
+            guests = snapshot.pop("guests")
+            published_id = (
+                db.table("published_meetings")
+                .insert(
+                    {
+                        **snapshot,
+                        "trip_id": trip_id,
+                        "uid": f"{uuid.uuid4()}@passerelle",
+                        "sequence": 0,
+                        "status": "confirmed",
+                        "delegation_org_id": org_id,
+                        "host_org_id": host_id,
+                        "published_at": stamp,
+                        "created_at": stamp,
+                    }
+                )
+                .last_pk
             )
+            _write_guests(db, published_id, guests)
         for current, snapshot in changed:
+            snapshot = dict(snapshot)
+            _write_guests(db, current["id"], snapshot.pop("guests"))
             update = {
                 **snapshot,
                 "status": "confirmed",
@@ -233,7 +297,42 @@ def published_rows(db: Database, trip_id: int, *, include_cancelled: bool = Fals
         """,
         [trip_id],
     )
-    return list(rows)
+    return with_guests(db, list(rows))
+
+
+def with_guests(db: Database, rows: list[dict]) -> list[dict]:
+    """Published rows with ``guests``: the other delegates at each meeting (name, organisation)."""
+    ids = [row["id"] for row in rows]
+    found: dict[int, list[dict]] = {}
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        for guest in db.query(
+            f"""
+            SELECT g.published_id, g.delegate_id, g.delegate_name, g.delegate_email, g.org_id,
+                o.short_name AS org_short_name
+            FROM published_meeting_guests g JOIN organisations o ON o.id = g.org_id
+            WHERE g.published_id IN ({marks}) ORDER BY g.delegate_name COLLATE NOCASE
+            """,
+            ids,
+        ):
+            found.setdefault(guest.pop("published_id"), []).append(guest)
+    return [{**row, "guests": found.get(row["id"], [])} for row in rows]
+
+
+def delegate_agenda(db: Database, delegate_id: int) -> list[dict]:
+    """A delegate's confirmed published meetings, as the lead or as a guest of a group meeting, by time."""
+    rows = db.query(
+        """
+        SELECT p.*, o.short_name AS org_short_name, h.short_name AS host_short_name, h.name AS host_name
+        FROM published_meetings p
+        JOIN organisations o ON o.id = p.delegation_org_id JOIN organisations h ON h.id = p.host_org_id
+        WHERE p.status = 'confirmed' AND (p.delegate_id = :d
+            OR p.id IN (SELECT published_id FROM published_meeting_guests WHERE delegate_id = :d))
+        ORDER BY p.start
+        """,
+        {"d": delegate_id},
+    )
+    return with_guests(db, list(rows))
 
 
 def published_for_org(db: Database, org_id: int) -> list[dict]:
@@ -244,9 +343,10 @@ def published_for_org(db: Database, org_id: int) -> list[dict]:
             h.short_name AS host_short_name, h.name AS host_name, o.name AS org_name
         FROM published_meetings p JOIN trips t ON t.id = p.trip_id
         JOIN organisations o ON o.id = p.delegation_org_id JOIN organisations h ON h.id = p.host_org_id
-        WHERE p.status = 'confirmed' AND (p.delegation_org_id = ? OR p.host_org_id = ?)
+        WHERE p.status = 'confirmed' AND (p.delegation_org_id = :org OR p.host_org_id = :org
+            OR p.id IN (SELECT published_id FROM published_meeting_guests WHERE org_id = :org))
         ORDER BY t.start_date, t.id, p.start, p.delegate_name
         """,
-        [org_id, org_id],
+        {"org": org_id},
     )
-    return list(rows)
+    return with_guests(db, list(rows))

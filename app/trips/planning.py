@@ -19,9 +19,11 @@ from sqlite_utils import Database
 
 from app import matching
 from app.db import immediate
+from app.i18n import city_label
 from app.orgs.queries import now
 from app.trips import meetings as store
 from app.trips import queries
+from app.trips.travel import travel_times
 from models.planner import Violation, find_violations, plan_greedy, plan_trip
 from models.profiles import TRACKS
 from models.results import Suggestion
@@ -79,6 +81,8 @@ def load_problem(db: Database, trip: dict, candidates: list[Candidate]) -> TripP
         candidates=tuple(c for c in candidates if c.delegation_org_id in orgs),
         must_meet=frozenset(pairs["must_meet"]),
         must_not_meet=frozenset(pairs["must_not_meet"]),
+        travel=travel_times(db),
+        merge_delegates=bool(trip.get("group_meetings")),
     )
 
 
@@ -238,12 +242,27 @@ def describe(db: Database, trip_id: int, violation: Violation) -> str:
         "host": names["orgs"].get(violation.host_org_id, "?"),
         "when": names["slots"].get(violation.slot_id, "?"),
         "day": violation.day.isoformat() if violation.day else "?",
+        "from": city_label(violation.cities[0]) if violation.cities else "?",
+        "to": city_label(violation.cities[1]) if violation.cities else "?",
+        "minutes": violation.minutes or 0,
+        "gap": violation.gap or 0,
     }
     messages = {
         "delegate_busy": _("%(delegate)s already has a meeting at %(when)s.", **values),
         "host_full": _("%(host)s already holds as many meetings as it can at %(when)s.", **values),
         "pair_repeated": _("%(org)s already meets %(host)s during this trip.", **values),
-        "city_change": _("%(delegate)s would meet in two cities on %(day)s: one city per day.", **values),
+        "city_change": _(
+            "%(delegate)s cannot get from %(from)s to %(to)s on %(day)s: the trip takes %(minutes)d min "
+            "and there are %(gap)d min between the meetings.",
+            **values,
+        )
+        if violation.minutes is not None
+        else _(
+            "%(delegate)s cannot go from %(from)s to %(to)s on %(day)s: no travel time is known between "
+            "them (coordinators can add it on the travel times page).",
+            **values,
+        ),
+        "guest": _("%(delegate)s is listed twice at one meeting.", **values),
         "must_not_meet": _("%(org)s must not meet %(host)s.", **values),
         "must_meet": _("%(org)s must meet %(host)s during this trip.", **values),
         "unavailable": _("%(host)s does not receive the delegation at %(when)s.", **values),

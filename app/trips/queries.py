@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlite_utils import Database
 
 from app.orgs.queries import now
+from models.cities import canonical_city
 from models.trips import TIME_ZONES
 
 DIRECTIONS = ("BFC->QC", "QC->BFC")
@@ -76,7 +77,7 @@ def _trip_row(fields: dict) -> dict:
     return {
         "name": fields["name"].strip(),
         "direction": fields["direction"],
-        "cities": json.dumps(list(fields["cities"]), ensure_ascii=False),
+        "cities": json.dumps(list(dict.fromkeys(map(canonical_city, fields["cities"]))), ensure_ascii=False),
         "start_date": fields["start_date"].isoformat(),
         "end_date": fields["end_date"].isoformat(),
         "status": fields["status"],
@@ -216,7 +217,7 @@ def save_host(db: Database, trip_id: int, org_id: int, city: str, capacity: int,
             ON CONFLICT (trip_id, org_id) DO UPDATE SET
                 city = excluded.city, capacity = excluded.capacity, days = excluded.days
             """,
-            [trip_id, org_id, city.strip(), capacity, json.dumps(sorted(days))],
+            [trip_id, org_id, canonical_city(city), capacity, json.dumps(sorted(days))],
         )
 
 

@@ -12,7 +12,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.db import get_db
-from app.trips import draft, planning, queries
+from app.i18n import city_label
+from app.trips import draft, groups, lifecycle, planning, queries, travel
 from app.trips import meetings as store
 from app.trips.access import coordinators_only, get_trip_or_404
 from app.trips.forms import (
@@ -28,6 +29,8 @@ from app.trips.forms import (
     TripForm,
     options,
 )
+from models.trip_rules import hosts_outside
+from models.trips import Host
 
 bp = Blueprint("trips", __name__, url_prefix="/trips")
 bp.before_request(coordinators_only)
@@ -44,6 +47,8 @@ def _labels():
     return {
         "direction_labels": DIRECTION_LABELS,
         "trip_status_labels": STATUS_LABELS,
+        "trip_state": lifecycle.state_of,
+        "trip_state_labels": lifecycle.STATE_LABELS,
         "kind_labels": KIND_LABELS,
     }
 
@@ -167,10 +172,11 @@ def save_host(trip_id: int):
         return _refused(trip, host_form=form)
     org_city = next(org["city"] for org in queries.region_orgs(db, queries.destination_region(trip))
                     if org["id"] == form.org_id.data)  # fmt: skip
-    queries.save_host(
-        db, trip_id, form.org_id.data, form.city.data or org_city, form.capacity.data, form.days.data
-    )
+    city = form.city.data or org_city
+    queries.save_host(db, trip_id, form.org_id.data, city, form.capacity.data, form.days.data)
     flash(_("The host is saved."), "success")
+    if hosts_outside(trip["cities"], [Host(form.org_id.data, city)]):
+        flash(_outside_warning(city, trip), "warning")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="hosts"))
 
 
@@ -232,6 +238,14 @@ def _host_form(db, trip: dict, **kwargs) -> HostForm:
     return form
 
 
+def _outside_warning(city: str, trip: dict) -> str:
+    return _(
+        "%(city)s is not one of the trip's cities (%(cities)s): check the host's city or add it to the trip.",
+        city=city_label(city),
+        cities=", ".join(map(city_label, trip["cities"])),
+    )
+
+
 def _constraint_form(db, trip: dict, **kwargs) -> ConstraintForm:
     form = ConstraintForm(**kwargs)
     form.org_id.choices = options(
@@ -263,6 +277,8 @@ def _render_show(trip: dict, status: int = 200, **forms):
         weekdays_only=True,
     )
     blank = {"formdata": None}
+    hosts = queries.list_hosts(db, trip["id"])
+    outside = hosts_outside(trip["cities"], [Host(h["org_id"], h["city"]) for h in hosts])
     defaults = {
         "trip_form": TripForm(
             formdata=None,
@@ -285,7 +301,8 @@ def _render_show(trip: dict, status: int = 200, **forms):
         slot_rows=slot_rows,
         delegation=queries.list_delegation(db, trip["id"]),
         delegates=queries.list_delegates(db, trip["id"]),
-        hosts=queries.list_hosts(db, trip["id"]),
+        hosts=hosts,
+        outside={host.org_id for host in outside},
         pairs=queries.list_constraints(db, trip["id"]),
         days=day_choices(trip),
         setup_problems=planning.setup_problems(db, trip),
@@ -298,3 +315,5 @@ def _render_show(trip: dict, status: int = 200, **forms):
 
 
 draft.register(bp)
+travel.register(bp)
+groups.register(bp)

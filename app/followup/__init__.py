@@ -1,0 +1,1 @@
+"""Follow-up of past trips: the forms members answer and the answers coordinators read."""
