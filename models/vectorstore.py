@@ -295,7 +295,7 @@ def load_matrix(db: Database, model_id: str, org_ids: Sequence[int] | None = Non
     texts: list[str] = []
     sql = f"SELECT org_id, field, idx, text, vector {where} ORDER BY org_id, field, idx"
     done = 0
-    with _gc_paused():  # hundreds of thousands of row tuples would trigger many useless collections
+    with gc_paused():  # hundreds of thousands of row tuples would trigger many useless collections
         cursor = db.execute(sql, params)
         while chunk := cursor.fetchmany(READ_CHUNK):
             stop = done + len(chunk)
@@ -312,7 +312,7 @@ def load_matrix(db: Database, model_id: str, org_ids: Sequence[int] | None = Non
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk read (it is restored as it was)."""
     was_enabled = gc.isenabled()
     gc.disable()
