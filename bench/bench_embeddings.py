@@ -113,6 +113,11 @@ def main() -> None:
     cosines = np.sum(fast * reference, axis=1)
     peak = bf16_peak_flops()
     bound = peak / flops_per_text(tokens)
+    one_query = []
+    for text in texts[:40]:  # a search embeds one short text: the latency a member waits for
+        start = time.perf_counter()
+        production.embed_batch([text[:200]])
+        one_query.append(time.perf_counter() - start)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     import torch
@@ -143,6 +148,9 @@ def main() -> None:
     print(f"{'bf16 matmul peak':<44}{peak / 1e9:>24.1f} GFLOP/s")
     print(f"{'cosine production vs fp32, min':<44}{cosines.min():>30.5f}")
     print(f"{'cosine production vs fp32, mean':<44}{cosines.mean():>30.5f}")
+    q = np.asarray(one_query) * 1000
+    query_ms = f"{np.median(q):.1f} / {np.percentile(q, 95):.1f} ms"
+    print(f"{'one search query embedded, p50 / p95':<44}{query_ms:>30}")
     print(f"{'peak RSS':<44}{peak_mb:>27.0f} MB")
 
 
