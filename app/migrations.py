@@ -622,3 +622,15 @@ def m101_engine_changes(db: Database) -> None:
                 f"CREATE TRIGGER {table}_{event.lower()}_logs_change AFTER {event} ON {table} "
                 f"BEGIN INSERT INTO engine_changes (org_id, kind) VALUES ({row}.org_id, 'update'); END"
             )
+
+
+@migrations()
+def m102_directory_indexes(db: Database) -> None:
+    # The paged directory sorts and counts by region, name and city: without these, each page sorted
+    # every organisation (1.5 s at 100,000).
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_organisations_directory "
+        "ON organisations(region, name COLLATE NOCASE, id)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_organisations_city ON organisations(city)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_organisations_type ON organisations(type, region)")
