@@ -10,11 +10,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from app.db import get_db, init_db
-from app.orgs.queries import list_organisations, upsert_organisations
+from app.i18n import LANGUAGES
+from app.orgs.queries import list_organisations, short_name_keys, upsert_organisations
 from app.seed import seed_demo_accounts, seed_demo_contacts, seed_known_links, seed_organisations, seed_trips
 from app.users import ROLES, UserError, create_user
 from models.errors import InvalidImport
-from models.profiles import FORMATS, check_size, dump_records, format_from_filename, parse_import
+from models.profiles import FORMATS, dump_records, format_from_filename, parse_import, read_import_file
+
+MAX_PRINTED = 1000  # problems printed by import-orgs; a file of 2.5M bad items would flood the terminal
 
 
 @click.command("import-orgs")
@@ -26,22 +29,31 @@ def import_orgs_command(path: Path, dry_run: bool) -> None:
     if not path.exists():
         raise click.ClickException(f"{path}: no such file.")
     limit = current_app.config["MAX_IMPORT_BYTES"]
+    db = get_db()
     try:
         fmt = format_from_filename(path.name)
-        check_size(path.stat().st_size, limit)  # before reading: the file may be huge
-        records = parse_import(path.read_bytes(), fmt, max_bytes=limit)
+        data = read_import_file(path, limit)
+        taken = {key: name for key, (_id, name) in short_name_keys(db).items()}
+        records = parse_import(data, fmt, max_bytes=limit, taken=taken)
+        if dry_run:
+            click.echo(f"{path}: {len(records)} organisation(s), all valid. Nothing written (--dry-run).")
+            return
+        report = upsert_organisations(db, records)
     except InvalidImport as error:
-        for problem in error.problems:
-            click.echo(f"{path}: {problem}", err=True)
+        _echo_problems(path, error.problems)
         raise click.ClickException(f"{error}; nothing was imported.") from None
-    if dry_run:
-        click.echo(f"{path}: {len(records)} organisation(s), all valid. Nothing written (--dry-run).")
-        return
-    report = upsert_organisations(get_db(), records)
     click.echo(
         f"Imported {report.total} organisation(s) from {path}: "
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged."
     )
+
+
+def _echo_problems(path: Path, problems: list[str]) -> None:
+    """Print the problems of an import, the first MAX_PRINTED of them when there are very many."""
+    for problem in problems[:MAX_PRINTED]:
+        click.echo(f"{path}: {problem}", err=True)
+    if len(problems) > MAX_PRINTED:
+        click.echo(f"{path}: ... and {len(problems) - MAX_PRINTED:,} more problems", err=True)
 
 
 @click.command("export-orgs")
@@ -83,6 +95,33 @@ def create_user_command(email: str, role: str, orgs: tuple[str, ...]) -> None:
     click.echo(f"Created {role} {email.strip().lower()} (id {user_id}).")
 
 
+@click.command("invite")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option(
+    "--org", "orgs", multiple=True, metavar="SHORT_NAME", help="Organisation of a member (repeatable)."
+)
+@click.option(
+    "--lang", type=click.Choice(LANGUAGES), default="fr", show_default=True, help="Language of the mail."
+)
+def invite_command(email: str, role: str, orgs: tuple[str, ...], lang: str) -> None:
+    """Create an account and mail it an invitation whose link sets the password (the worker sends it)."""
+    from app.admin.queries import invite
+    from app.auth.links import max_age_hours
+    from app.mail import delivery_target
+
+    try:
+        user_id = invite(get_db(), email, role, list(orgs), current_app.config["PASSWORD_HASH_METHOD"], lang)
+    except UserError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Invited {role} {email.strip().lower()} (id {user_id}): the link works for "
+        f"{max_age_hours('invite')} hours. The worker sends the mail to "
+        f"{delivery_target(current_app)}."
+    )
+
+
 @click.command("seed")
 @with_appcontext
 @click.option("--demo/--no-demo", default=False, help="Also create the demo accounts and print them.")
@@ -110,5 +149,6 @@ def seed_command(demo: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (import_orgs_command, export_orgs_command, create_user_command, seed_command):
+    commands = (import_orgs_command, export_orgs_command, create_user_command, invite_command, seed_command)
+    for command in commands:
         app.cli.add_command(command)

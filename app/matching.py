@@ -181,16 +181,36 @@ def build_index(db: Database, model_id: str) -> MatchIndex:
 
 
 def suggestions_for(
-    db: Database, org_id: int, track: str, *, top_k: int = 10, evidence: bool = True
+    db: Database,
+    org_id: int,
+    track: str,
+    *,
+    top_k: int = 10,
+    hide_dismissed: bool = False,
+    evidence: bool = True,
 ) -> list[Suggestion]:
     """Ranked partners across the Atlantic for one organisation and track.
 
     Only the candidates of the first stage (:mod:`models.candidates`) get the full scoring;
-    ``evidence=False`` skips the evidence (for callers that keep only scores).
+    ``evidence=False`` skips the evidence (for callers that keep only scores). With
+    ``hide_dismissed``, partners the organisation marked not relevant for the track never come
+    back (the list is filled up from further down the ranking instead).
     """
     index, candidates = _current(db)
-    rows = candidates.for_row(index.row_of(org_id), max(DEFAULT_CANDIDATES, 2 * top_k))
-    return index.suggest(org_id, track, top_k, rows=rows, evidence=evidence)
+    dismissed = dismissed_partners(db, org_id, track) if hide_dismissed else set()
+    wanted = top_k + len(dismissed)
+    rows = candidates.for_row(index.row_of(org_id), max(DEFAULT_CANDIDATES, 2 * wanted))
+    ranked = index.suggest(org_id, track, wanted, rows=rows, evidence=evidence)
+    return [s for s in ranked if s.org_id not in dismissed][:top_k]
+
+
+def dismissed_partners(db: Database, org_id: int, track: str) -> set[int]:
+    """Partners this organisation marked not relevant for this track."""
+    rows = db.execute(
+        "SELECT partner_org_id FROM interests WHERE org_id = ? AND track = ? AND kind = 'not_relevant'",
+        [org_id, track],
+    )
+    return {row[0] for row in rows}
 
 
 def score_partners(db: Database, org_id: int, track: str, partner_ids: list[int]) -> list[Suggestion]:
@@ -233,10 +253,15 @@ def search(
 def assign_topics(db: Database, org_ids: list[int] | None = None) -> int:
     """Give automatic topics to organisations whose topics nobody set by hand; return how many."""
     vocabulary = load_vocabulary()
-    manual = {row[0] for row in db.execute("SELECT DISTINCT org_id FROM org_topics WHERE source = 'manual'")}
-    orgs = [org for org in list_organisations(db) if org_ids is None or org["id"] in org_ids]
     changed = 0
-    with immediate(db):  # reads each organisation's current topics, then replaces them
+    with immediate(db):  # reads which topics were set by hand and each current set, then replaces them
+        manual = {
+            row[0] for row in db.execute("SELECT DISTINCT org_id FROM org_topics WHERE source = 'manual'")
+        }
+        if org_ids is None:
+            orgs = list_organisations(db)
+        else:  # one profile saved: read it alone, not the whole directory
+            orgs = [org for org in (get_organisation(db, org_id) for org_id in org_ids) if org]
         for org in orgs:
             if org["id"] in manual:
                 continue

@@ -56,20 +56,3 @@ def test_profile_page_shows_topics_and_edit_link_only_to_those_who_may_edit(memb
     assert "Edit the profile" in own and all(topic.en in own for topic in topics)
     other = page_text(client.get(f"/organisations/{thecell}"))
     assert "Edit the profile" not in other and "Montreal" in other  # the city in the English page
-
-
-def test_the_directory_is_paged(member, client, monkeypatch):
-    from app.orgs import routes
-
-    monkeypatch.setattr(routes, "PER_PAGE", 20)
-    first = page_text(client.get("/organisations/"))
-    assert "46 organisations" in first and "page 1 of 3" in first and "Next page" in first
-    assert "Previous page" not in first
-    response = client.get("/organisations/?region=BFC&page=2")
-    second = page_text(response)
-    assert "24 organisations" in second and "page 2 of 2" in second and "Previous page" in second
-    assert 'href="/organisations/?region=BFC&amp;page=1"' in response.get_data(as_text=True)
-    past_the_end = page_text(client.get("/organisations/?page=99"))
-    assert "page 3 of 3" in past_the_end
-    bad = client.get("/organisations/?page=zero")
-    assert bad.status_code == 400 and "The page must be a whole number from 1." in page_text(bad)

@@ -93,22 +93,3 @@ def test_layout_stays_legible_with_sixty_organisations_a_side(seeded, db):
     assert max(n.y for n in linked if n.x == LEFT_X) < min(
         n.y for n in alone if n.x == LEFT_X
     )  # linked on top
-
-
-def test_a_large_network_is_bounded(auth, client, db, seeded, monkeypatch):
-    from app.coordination import network
-
-    efs, thecell, chu, hema = (
-        org_id(db, n) for n in ("EFS BFC", "ThéCell", "CHU de Besançon", "Héma-Québec")
-    )
-    for bfc, qc, score in ((efs, thecell, 0.9), (chu, hema, 0.5), (efs, hema, 0.7)):
-        ensure_pairing(db, bfc, qc, "co_training", "engine", score)
-    monkeypatch.setattr(network, "MAX_LINKS", 2)
-    monkeypatch.setattr(network, "MAX_NODES", 10)
-    auth.login("coordinator")
-    response = client.get("/coordination/network?status=proposed")
-    text = html_lib.unescape(response.get_data(as_text=True))
-    assert "Le schéma dessine les 2 meilleurs jumelages sur 3" in text  # French, the default
-    assert "organisations sans jumelage dessiné n'apparaissent pas" in text
-    svg = svg_of(response)
-    assert ">EFS BFC</text>" in svg and ">Héma-Québec</text>" in svg and ">CHU de Besançon</text>" not in svg

@@ -1,9 +1,9 @@
 """The directory's filters (a GET form: it changes nothing, so it carries no CSRF token)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, IntegerField, SearchField, SelectField
+from wtforms import Form, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
 from app.i18n import choices
 
@@ -24,10 +24,3 @@ class DirectoryFilters(Form):
     region = SelectField(_l("Region"), choices=choices("region", _l("Both regions")), validators=[Optional()])
     type = SelectField(_l("Kind"), choices=choices("org_type", _l("Every kind")), validators=[Optional()])
     city = SelectField(_l("City"), choices=[SelectChoice("", _l("Every city"))], validators=[Optional()])
-    page = IntegerField(
-        _l("Page"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=10**9, message=_l("The page must be a whole number from 1.")),
-        ],
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -12,11 +12,12 @@ from app.coordination.queries import pairings_of_org
 from app.db import get_db
 from app.i18n import city_label
 from app.orgs.forms import DirectoryFilters
-from app.orgs.queries import get_organisation, list_cities, page_organisations
+from app.orgs.queries import directory_page, get_organisation, list_cities
+from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
-PER_PAGE = 60  # organisations a directory page lists: no page lists every organisation
+PAGE_SIZE = 120  # organisation cards a page: 100,000 organisations made a 20 MB page
 
 
 @bp.get("/")
@@ -26,9 +27,9 @@ def directory():
     form = DirectoryFilters(request.args)
     cities = [SelectChoice(city, city_label(city)) for city in list_cities(db)]
     form.city.choices = [form.city.choices[0], *cities]
-    status = 200
-    if not form.validate():
-        status, hits, orgs, by_region, page = 400, [], [], {}, 1
+    status, page, counts = 200, page_number(request.args.get("page")), {}
+    if not form.validate() or page is None:
+        status, hits, orgs, page = 400, [], [], 1
     elif form.q.data and form.q.data.strip():
         hits = matching.search(
             db,
@@ -38,38 +39,32 @@ def directory():
             org_type=form.type.data or None,
             city=form.city.data or None,
         )
-        orgs, by_region, page = [], {}, 1
+        orgs = []
     else:
         hits = []
-        orgs, by_region, page = page_organisations(
+        orgs, counts = directory_page(
             db,
             region=form.region.data or None,
             org_type=form.type.data or None,
             city=form.city.data or None,
-            page=form.page.data or 1,
-            per_page=PER_PAGE,
+            page=page,
+            per_page=PAGE_SIZE,
         )
-    pages = _pages(sum(by_region.values()), page) if orgs else None
-    return render_template(
-        "orgs/directory.html", form=form, hits=hits, orgs=orgs, pages=pages, by_region=by_region
-    ), status
-
-
-def _pages(total: int, page: int) -> dict:
-    """The directory's page numbers and the addresses of the previous and next pages."""
-    last = -(-total // PER_PAGE)
-    args = {key: value for key, value in request.args.items() if key != "page" and value}
-
-    def address(number: int) -> str:
-        return url_for("orgs.directory", **args, page=number)
-
-    return {
-        "page": page,
-        "last": last,
-        "total": total,
-        "previous": address(page - 1) if page > 1 else None,
-        "next": address(page + 1) if page < last else None,
-    }
+    total = sum(counts.values())
+    pages = page_count(total, PAGE_SIZE)
+    filters = {key: form[key].data for key in ("region", "type", "city") if form[key].data}
+    page_html = render_template(
+        "orgs/directory.html",
+        form=form,
+        hits=hits,
+        orgs=orgs,
+        counts=counts,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+    )
+    return page_html, status
 
 
 @bp.get("/<int:org_id>")
