@@ -102,11 +102,10 @@ def engine_candidates(
     hosts = {row["org_id"]: row for row in queries.list_hosts(db, trip["id"])}
     orgs = {row["org_id"] for row in queries.list_delegates(db, trip["id"])}
     approved = _approved_tracks(db)
-    top_k = max(len(matching.get_index(db).orgs), 1)
     found: dict[tuple[int, int], dict[str, Suggestion]] = {}
     for org_id in sorted(orgs if org_ids is None else orgs & org_ids):
-        for track in TRACKS:
-            for suggestion in matching.suggestions_for(db, org_id, track, top_k=top_k):
+        for track in TRACKS:  # only the trip's hosts are scored: cost grows with the trip, not the base
+            for suggestion in matching.score_partners(db, org_id, track, sorted(hosts)):
                 if suggestion.org_id in hosts:
                     found.setdefault((org_id, suggestion.org_id), {})[track] = suggestion
     # Reasons are data (published, compared on republication, exported), worded when shown.
