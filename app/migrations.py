@@ -726,3 +726,9 @@ def m050_events(db: Database) -> None:
     )
     db.execute("CREATE INDEX events_pending ON events (id) WHERE handled_at IS NULL")
     db.table("events").create_index(["subject"])
+
+
+@migrations()
+def m072_drop_owed_notifications(db: Database) -> None:
+    # Requests recorded what they owed here until notifications existed; notify() now keeps it.
+    db.execute("DROP TABLE IF EXISTS owed_notifications")

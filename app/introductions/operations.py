@@ -13,8 +13,6 @@ notification it owes:
 
 from __future__ import annotations
 
-import json
-
 from sqlite_utils import Database
 
 from app.coordination.queries import ensure_pairing, sides
@@ -77,13 +75,8 @@ class NotPending(RequestError):
 
 
 def _owed_notification(db: Database, event: str, org_ids: list[int], params: dict, dedupe_key: str) -> None:
-    """Record a notification this operation owes, inside its transaction: in the app and by mail."""
+    """Record the notification this operation owes, inside its transaction: in the app and by mail."""
     hooks.request_event(db, event, params["request_id"], org_ids, dedupe_key, params.get("actor_id"))
-    db.execute(
-        "INSERT OR IGNORE INTO owed_notifications (event, org_ids, params, dedupe_key, actor_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [event, json.dumps(org_ids), json.dumps(params), dedupe_key, params.get("actor_id"), now()],
-    )
 
 
 def _audit(db: Database, request_id: int, user_id: int, action: str, before: str | None, after: str) -> None:
