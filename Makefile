@@ -46,6 +46,11 @@ browser:
 		exit 1; \
 	fi
 
+# axe-core (npm, pinned in package-lock.json) for the accessibility check of the browser suite.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
 run: setup
 	@echo "Passerelle on http://127.0.0.1:$(PORT)/ : log in with one of the demo accounts above."
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -61,7 +66,7 @@ serve: setup
 load: setup
 	$(BIN)/python scripts/load.py --workers $(WORKERS) $(LOAD_ARGS)
 
-test: setup browser
+test: setup browser node_modules/.installed
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed
