@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.db import row_id
-from app.i18n import LANGUAGES, select_locale
+from app.i18n import LANGUAGES, select_locale, select_timezone
 from app.users import OWASP_SCRYPT_METHOD
 from models.profiles import DEFAULT_MAX_IMPORT_BYTES
 
@@ -67,7 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
 
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     _register_web(app)
     return app
 

@@ -316,7 +316,7 @@ def test_cli_plans_and_publishes(runner, db, trip):
         (
             "ben_loex",
             {"slot": 2, "delegate": "ada"},
-            "Ada Lovelace cannot get from Montreal to Quebec City on 2026-05-11: the trip takes 180 min",
+            "Ada Lovelace cannot get from Montreal to Quebec City on Monday 11 May: the trip takes 180 min",
         ),
     ],
 )

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from app import matching
 from app.auth.access import get_org_or_404
 from app.db import get_db, immediate
+from app.i18n import de_name
 from app.members.forms import ProfileForm
 from app.orgs.queries import get_by_short_name, get_organisation, update_organisation
 from app.people.queries import contacts_of
@@ -85,7 +86,9 @@ def _save(db, org_id: int, form: ProfileForm, current_topics: list[str]) -> bool
         )
         return True
     name = get_organisation(db, org_id)["short_name"]
-    flash(_("The profile of %(name)s is saved and its suggestions are updated.", name=name), "success")
+    flash(
+        _("The profile of %(name)s is saved and its suggestions are updated.", name=de_name(name)), "success"
+    )
     return True
 
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from app import matching
 from app.db import immediate
-from app.i18n import city_label
+from app.i18n import city_label, de_name, que_name
 from app.orgs.queries import now
 from app.trips import meetings as store
 from app.trips import queries
@@ -148,11 +148,19 @@ def _reason(suggestion: Suggestion, approved: bool, org_name: str) -> str:
     direction = suggestion.evidence.direction
     if direction == "partner_offers":
         parts.append(
-            _("%(offering)s offers what %(seeking)s seeks", offering=suggestion.short_name, seeking=org_name)
+            _(
+                "%(offering)s offers what %(seeking)s seeks",
+                offering=suggestion.short_name,
+                seeking=que_name(org_name),
+            )
         )
     elif direction == "we_offer":
         parts.append(
-            _("%(offering)s offers what %(seeking)s seeks", offering=org_name, seeking=suggestion.short_name)
+            _(
+                "%(offering)s offers what %(seeking)s seeks",
+                offering=org_name,
+                seeking=que_name(suggestion.short_name),
+            )
         )
     elif direction == "both":
         parts.append(_("each offers what the other seeks"))
@@ -242,8 +250,8 @@ def describe(db: Database, trip_id: int, violation: Violation) -> str:
         "org": names["orgs"].get(violation.org_id, "?"),
         "host": names["orgs"].get(violation.host_org_id, "?"),
         "when": names["slots"].get(violation.slot_id, "?"),
-        "day": violation.day.isoformat() if violation.day else "?",
-        "from": city_label(violation.cities[0]) if violation.cities else "?",
+        "day": format_date(violation.day, "EEEE d MMMM") if violation.day else "?",
+        "from": de_name(city_label(violation.cities[0])) if violation.cities else "?",
         "to": city_label(violation.cities[1]) if violation.cities else "?",
         "minutes": violation.minutes or 0,
         "gap": violation.gap or 0,
@@ -267,7 +275,9 @@ def describe(db: Database, trip_id: int, violation: Violation) -> str:
         "must_not_meet": _("%(org)s must not meet %(host)s.", **values),
         "must_meet": _("%(org)s must meet %(host)s during this trip.", **values),
         "unavailable": _("%(host)s does not receive the delegation at %(when)s.", **values),
-        "organisation": _("%(delegate)s is not a delegate of %(org)s.", **values),
+        "organisation": _(
+            "%(delegate)s is not a delegate of %(org)s.", **(values | {"org": de_name(values["org"])})
+        ),
         "no_candidate": _("The engine has no score for %(org)s and %(host)s.", **values),
     }
     return messages.get(violation.rule, _("The meeting refers to something the trip does not have."))
