@@ -51,15 +51,24 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# Where mails go: the SMTP server of PASSERELLE_SMTP_URL, else .eml files in instance/mail/.
+MAIL_TARGET = $(if $(PASSERELLE_SMTP_URL),the SMTP server of PASSERELLE_SMTP_URL,.eml files in $(CURDIR)/instance/mail/ (set PASSERELLE_SMTP_URL to send them))
+
+# The mail worker runs beside the server (scripts/with_worker.py) and stops with it.
 run: setup
 	@echo "Passerelle on http://127.0.0.1:$(PORT)/ : log in with one of the demo accounts above."
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Mails (invitations, reset links, notifications) go to $(MAIL_TARGET)."
+	PASSERELLE_BASE_URL=$${PASSERELLE_BASE_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/python scripts/with_worker.py $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production server: gunicorn, WORKERS processes on the one SQLite file (WAL, busy timeout). No
 # --preload: each worker imports the app after the fork, so no database connection crosses a fork.
 serve: setup
 	@echo "Passerelle (gunicorn, $(WORKERS) workers) on http://127.0.0.1:$(SERVE_PORT)/ : log in with a demo account above."
-	$(BIN)/gunicorn --bind 127.0.0.1:$(SERVE_PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	@echo "Mails go to $(MAIL_TARGET)."
+	PASSERELLE_BASE_URL=$${PASSERELLE_BASE_URL:-http://127.0.0.1:$(SERVE_PORT)} \
+		$(BIN)/python scripts/with_worker.py \
+		$(BIN)/gunicorn --bind 127.0.0.1:$(SERVE_PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 # Load test, by hand (about 90 s): 20 users against `make serve`'s gunicorn on a copy of the database.
 # LOAD_ARGS="--real-hash" uses the production password cost; see `scripts/load.py --help`.

@@ -55,10 +55,23 @@ def create_app(test_config: dict | None = None) -> Flask:
         PROPOSALS_PER_ORG=2,
         TRIP_MIN_SCORE=0.65,  # pairs the planner places on its own (approved and must-meet pairs always)
         TRIP_PLAN_SECONDS=10.0,  # the solver's time limit; the greedy plan is kept if it finds nothing better
+        SMTP_URL=None,  # None: mails are written as .eml files in MAIL_DIR (instance/mail)
+        MAIL_SENDER="Passerelle <passerelle@localhost>",
+        BASE_URL="http://127.0.0.1:5000",  # links in mails start with it
+        INVITE_MAX_AGE_SECONDS=72 * 3600,
+        RESET_MAX_AGE_SECONDS=2 * 3600,
+        MAIL_POLL_SECONDS=5,  # how often the worker looks at the outbox
+        MAIL_RETRY_SECONDS=30,  # first retry delay while SMTP fails; doubles each attempt
+        MAIL_RETRY_MAX_SECONDS=3600,
+        MAIL_MAX_ATTEMPTS=15,  # about 10 hours of retries, then the mail is marked failed
+        MAIL_LEASE_SECONDS=300,  # a mail claimed this long ago by a worker that never finished is sent again
+        DIGEST_MIN_SCORE=0.7,
+        DIGEST_MAX_ITEMS=5,
     )
     _apply_environment(app.config)
     if test_config:
         app.config.update(test_config)
+    app.config.setdefault("WORKER_DB", str(Path(app.instance_path) / "worker.db"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if app.config["PROXY_FIX"]:
@@ -83,7 +96,7 @@ class RowIdConverter(IntegerConverter):
 def _register_web(app: Flask) -> None:
     """Database, CLI, language, access control, error pages and blueprints."""
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
-    from app import backup, cli, db, engine_cli, errors, i18n, security
+    from app import backup, cli, db, engine_cli, errors, i18n, mail, security, worker
     from app.admin import routes as admin_routes
     from app.api import account as api_account
     from app.api import routes as api_routes
@@ -97,6 +110,7 @@ def _register_web(app: Flask) -> None:
     from app.followup.cli import followups_command
     from app.introductions import routes as introductions_routes
     from app.members import routes as members_routes
+    from app.notifications import routes as notifications_routes
     from app.orgs import routes as orgs_routes
     from app.people import routes as people_routes
     from app.trips import routes as trips_routes
@@ -118,6 +132,8 @@ def _register_web(app: Flask) -> None:
     errors.register(app)
     security.init_app(app)  # headers on every response, error pages included
     backup.init_app(app)
+    mail.init_app(app)
+    worker.init_app(app)
     blueprints = (auth_routes, orgs_routes, members_routes, coordination_routes, admin_routes, api_account)
     for module in (
         *blueprints,
@@ -125,6 +141,7 @@ def _register_web(app: Flask) -> None:
         exports_routes,
         people_routes,
         introductions_routes,
+        notifications_routes,
         followup_routes,
     ):
         app.register_blueprint(module.bp)
@@ -138,10 +155,24 @@ def _apply_environment(config: dict) -> None:
         "PASSERELLE_DATABASE": "DATABASE",
         "PASSERELLE_SECRET_KEY": "SECRET_KEY",
         "PASSERELLE_EMBEDDING_MODEL": "EMBEDDING_MODEL",
+        "PASSERELLE_SMTP_URL": "SMTP_URL",
+        "PASSERELLE_MAIL_SENDER": "MAIL_SENDER",
+        "PASSERELLE_BASE_URL": "BASE_URL",
+        "PASSERELLE_WORKER_DB": "WORKER_DB",
+        "PASSERELLE_MAIL_DIR": "MAIL_DIR",
     }
     for variable, key in mapping.items():
         if os.environ.get(variable):
             config[key] = os.environ[variable]
+    numbers = {  # variable -> (key, factor)
+        "PASSERELLE_INVITE_HOURS": ("INVITE_MAX_AGE_SECONDS", 3600),
+        "PASSERELLE_MAIL_RETRY_SECONDS": ("MAIL_RETRY_SECONDS", 1),
+        "PASSERELLE_MAIL_LEASE_SECONDS": ("MAIL_LEASE_SECONDS", 1),
+        "PASSERELLE_MAIL_POLL_SECONDS": ("MAIL_POLL_SECONDS", 1),
+    }
+    for variable, (key, factor) in numbers.items():
+        if os.environ.get(variable):
+            config[key] = float(os.environ[variable]) * factor
     flags = {"PASSERELLE_HTTPS": "SESSION_COOKIE_SECURE", "PASSERELLE_BEHIND_PROXY": "PROXY_FIX"}
     for variable, key in flags.items():
         if os.environ.get(variable, "").strip().lower() in ("1", "true", "yes"):

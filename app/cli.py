@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from app.db import get_db, init_db
+from app.i18n import LANGUAGES
 from app.orgs.queries import list_organisations, upsert_organisations
 from app.seed import seed_demo_accounts, seed_demo_contacts, seed_known_links, seed_organisations, seed_trips
 from app.users import ROLES, UserError, create_user
@@ -83,6 +84,33 @@ def create_user_command(email: str, role: str, orgs: tuple[str, ...]) -> None:
     click.echo(f"Created {role} {email.strip().lower()} (id {user_id}).")
 
 
+@click.command("invite")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option(
+    "--org", "orgs", multiple=True, metavar="SHORT_NAME", help="Organisation of a member (repeatable)."
+)
+@click.option(
+    "--lang", type=click.Choice(LANGUAGES), default="fr", show_default=True, help="Language of the mail."
+)
+def invite_command(email: str, role: str, orgs: tuple[str, ...], lang: str) -> None:
+    """Create an account and mail it an invitation whose link sets the password (the worker sends it)."""
+    from app.admin.queries import invite
+    from app.auth.links import max_age_hours
+    from app.mail import delivery_target
+
+    try:
+        user_id = invite(get_db(), email, role, list(orgs), current_app.config["PASSWORD_HASH_METHOD"], lang)
+    except UserError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Invited {role} {email.strip().lower()} (id {user_id}): the link works for "
+        f"{max_age_hours('invite')} hours. The worker sends the mail to "
+        f"{delivery_target(current_app)}."
+    )
+
+
 @click.command("seed")
 @with_appcontext
 @click.option("--demo/--no-demo", default=False, help="Also create the demo accounts and print them.")
@@ -110,5 +138,6 @@ def seed_command(demo: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (import_orgs_command, export_orgs_command, create_user_command, seed_command):
+    commands = (import_orgs_command, export_orgs_command, create_user_command, invite_command, seed_command)
+    for command in commands:
         app.cli.add_command(command)

@@ -384,6 +384,58 @@ def m022_published_meetings(db: Database) -> None:
 
 
 @migrations()
+def m060_mail_and_notifications(db: Database) -> None:
+    # Issue 11 (mail, links, notifications). Each account has a language for its mails, may turn the
+    # weekly digest off, and a link generation: a signed link names the generation it was made for,
+    # and sending a newer link or using one bumps it, so older links stop working.
+    db.table("users").add_column("language", str, not_null_default="fr")
+    db.table("users").add_column("digest", int, not_null_default=1)
+    db.table("users").add_column("link_generation", int, not_null_default=0)
+    db.execute(
+        """
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            event TEXT NOT NULL,
+            params TEXT NOT NULL DEFAULT '{}',  -- JSON: codes and ids, never finished sentences
+            dedupe_key TEXT NOT NULL,
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            read_at TEXT,
+            UNIQUE (dedupe_key, user_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_notifications_unread ON notifications(user_id, read_at)")
+    # The mails to send, written in the event's transaction; only the worker sends them
+    # (app/worker.py has the states and their order).
+    db.execute(
+        """
+        CREATE TABLE mail_outbox (
+            id INTEGER PRIMARY KEY,
+            dedupe_key TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            language TEXT NOT NULL,
+            template TEXT NOT NULL,
+            params TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            claimed_at REAL,
+            sent_at TEXT,
+            last_error TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (dedupe_key, recipient)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_mail_outbox_due ON mail_outbox(status, next_attempt_at)")
+
+
+@migrations()
 def m070_contacts_and_consent(db: Database) -> None:
     # The people of an organisation whom a partner may call. Shown to another organisation only
     # under the privacy rule of app/people/queries.py (can_see_contacts). ``user_id`` links the

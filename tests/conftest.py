@@ -182,3 +182,140 @@ def api_tokens(seeded) -> dict[str, str]:
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header of an API request."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def deliver(app) -> list:
+    """Run the worker once (mails become .eml files in MAIL_DIR without SMTP) and return every mail
+    written so far, oldest first, as ``email.message.EmailMessage`` objects."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from app.db import get_db
+    from app.worker import drain
+
+    with app.app_context():
+        drain(get_db())
+    folder = Path(app.config["MAIL_DIR"])
+    files = sorted(folder.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns) if folder.exists() else []
+    return [message_from_bytes(path.read_bytes(), policy=default) for path in files]
+
+
+def mail_text(message) -> str:
+    """The plain-text part of a mail."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def mail_link(message) -> str:
+    """The path of the first link to this site in a mail's text (scheme and host removed)."""
+    match = re.search(r"https?://[^/\s]+(/\S+)", mail_text(message))
+    assert match, mail_text(message)
+    return match.group(1)
+
+
+class SmtpCollector:
+    """An aiosmtpd handler that keeps every message it accepts; ``hold_at`` makes the n-th mail
+    (1-based) wait at RCPT until ``release`` is set, so a test can kill the sender mid-batch."""
+
+    def __init__(self):
+        import threading
+
+        self.messages: list = []
+        self.hold_at: int | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self._rcpts = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+
+        self._rcpts += 1
+        if self.hold_at is not None and self._rcpts == self.hold_at:
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; ``start()``/``stop()`` it to play an outage."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.collector = SmtpCollector()
+        self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def messages(self) -> list:
+        return self.collector.messages
+
+    def start(self) -> SmtpServer:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self.collector.release.set()
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    """A started SMTP server on a free port of 127.0.0.1, stopped after the test."""
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_app(tmp_path, monkeypatch, smtp_server):
+    """The seeded app sending its mail to ``smtp_server``."""
+    monkeypatch.setattr("app.PROJECT_ROOT", tmp_path)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "test.db"),
+            "SECRET_KEY": "test-secret",
+            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+            "EMBEDDING_MODEL": "fake",
+            "SMTP_URL": smtp_server.url,
+        }
+    )
+    db = connect(app.config["DATABASE"])
+    init_db(db)
+    db.close()
+    app.user_ids = seed_app(app)
+    return app
+
+
+def run_worker(app) -> None:
+    """Drain the outbox once, as ``flask worker --burst`` does."""
+    from app.db import get_db
+    from app.worker import drain
+
+    with app.app_context():
+        drain(get_db())

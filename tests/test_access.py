@@ -83,7 +83,12 @@ def matrix(ids):
             {"decision": "comment", "comment": "Seen.", "expected_status": "proposed"},
             {**coordinators, "coordinator": 302, "admin": 302},
         ),
-        ("POST", f"/admin/users/{v}/reset-password", {}, admins),
+        ("POST", f"/admin/users/{v}/reset-password", {}, {**admins, "admin": 302}),
+        ("GET", "/notifications", None, everyone),
+        ("POST", "/notifications/read", {}, {**dict.fromkeys(ROLES, 302), "anonymous": LOGIN}),
+        ("GET", "/auth/forgot", None, dict.fromkeys(ROLES, 200)),  # public: a logged-in person may ask too
+        ("GET", "/auth/link/reset/not-a-token", None, dict.fromkeys(ROLES, 410)),
+        ("GET", "/notifications/unsubscribe/not-a-token", None, dict.fromkeys(ROLES, 404)),
         ("POST", f"/admin/users/{v}/deactivate", {}, {**admins, "admin": 302}),
         ("POST", f"/admin/users/{v}/activate", {}, {**admins, "admin": 302}),
         ("POST", "/auth/logout", {}, dict.fromkeys(ROLES, LOGIN)),  # logging out leads to the login page

@@ -1,49 +1,50 @@
-"""User management by administrators: invite, one-time passwords, access, deactivation."""
+"""User management by administrators: invitations and reset links, access, deactivation."""
 
 from __future__ import annotations
 
 import re
 
-from conftest import ACCOUNTS, PASSWORD, AuthActions, org_id
+from conftest import ACCOUNTS, PASSWORD, AuthActions, deliver, mail_link, org_id, page_text
 
 NEW_PASSWORD = "le pont suspendu au petit matin"
 
 
-def one_time_password(response) -> str:
-    match = re.search(r"<code>([^<]+)</code>", response.get_data(as_text=True))
-    assert match, response.get_data(as_text=True)
-    return match.group(1)
-
-
-def test_invite_a_member_who_must_then_choose_a_password(auth, client, seeded, db):
+def test_invite_a_member_who_then_chooses_a_password_by_link(auth, client, seeded, db):
     auth.login("admin")
     client.get("/admin/users?lang=en")
     efs = org_id(db, "EFS BFC")
     response = auth.post(
-        "/admin/users/new", {"email": "New.Person@Test.example.org", "role": "member", "orgs": [efs]}
+        "/admin/users/new",
+        {"email": "New.Person@Test.example.org", "role": "member", "orgs": [efs], "language": "en"},
+        follow_redirects=True,
     )
-    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
-    password = one_time_password(response)
+    assert "The invitation to new.person@test.example.org is on its way. Its link works for 72 hours." in (
+        page_text(response)
+    )
     user = db.execute(
-        "SELECT id, role, must_change_password FROM users WHERE email = 'new.person@test.example.org'"
+        "SELECT id, role, must_change_password, language FROM users WHERE email = ?",
+        ["new.person@test.example.org"],
     ).fetchone()
-    assert user[1:] == ("member", 1)
+    assert user[1:] == ("member", 1, "en")
     assert [row[0] for row in db.execute("SELECT org_id FROM memberships WHERE user_id = ?", [user[0]])] == [
         efs
     ]
+    (invitation,) = deliver(seeded)
+    assert invitation["To"] == "new.person@test.example.org"
+    assert invitation["Subject"] == "Your Passerelle account: choose your password"
 
     newcomer = AuthActions(seeded.test_client())
-    newcomer.client.get("/auth/login?lang=en")
-    assert newcomer.login("new.person@test.example.org", password).status_code == 302
-    detour = newcomer.client.get("/members/", follow_redirects=True)
-    assert detour.request.path == "/auth/password" and "Choose your own password" in detour.get_data(
-        as_text=True
+    link = mail_link(invitation)
+    form = newcomer.client.get(link)
+    assert form.status_code == 200 and "new.person@test.example.org" in page_text(form)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.get_data(as_text=True)).group(
+        1
     )
-    changed = newcomer.post(
-        "/auth/password",
-        {"current_password": password, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    chosen = newcomer.client.post(
+        link, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token}
     )
-    assert changed.status_code == 302
+    assert chosen.status_code == 302 and chosen.headers["Location"] == "/auth/login"
+    assert newcomer.login("new.person@test.example.org", NEW_PASSWORD).status_code == 302
     assert newcomer.client.get("/members/").headers["Location"].startswith("/account/consent")
     token = newcomer.csrf_token("/account/consent")
     newcomer.client.post("/account/consent", data={"name": "New Person", "accept": "y", "csrf_token": token})
@@ -110,19 +111,46 @@ def test_deactivate_then_reactivate(auth, seeded, db, app):
     assert outsider.login("member_qc", PASSWORD).status_code == 302
 
 
-def test_reset_password_ends_sessions_and_forces_a_new_one(auth, seeded, app):
+def test_admin_sends_a_reset_link_that_ends_sessions_once_used(auth, seeded, app):
     member = AuthActions(app.test_client())
     member.login("member_qc")
     auth.login("admin")
-    response = auth.post(f"/admin/users/{seeded.user_ids['member_qc']}/reset-password")
-    password = one_time_password(response)
+    response = auth.post(f"/admin/users/{seeded.user_ids['member_qc']}/reset-password", follow_redirects=True)
+    assert "is on its way to thecell@test.example.org" in page_text(
+        response
+    ) or "thecell@test.example.org" in (page_text(response))
+    assert member.client.get("/members/").status_code == 302  # still logged in until the link is used
+    (mail,) = deliver(seeded)
+    link = mail_link(mail)
+    page = member.client.get(link)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(
+        1
+    )
+    done = member.client.post(
+        link, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token}
+    )
+    assert done.status_code == 302
     assert member.client.get("/members/").headers["Location"].startswith("/auth/login")
     assert member.login("member_qc", PASSWORD).status_code == 401
-    assert member.login("member_qc", password).status_code == 302
-    assert member.client.get("/members/").headers["Location"] == "/auth/password"
+    assert member.login("member_qc", NEW_PASSWORD).status_code == 302
 
 
 def test_users_page_lists_every_account(auth, client):
     auth.login("admin")
     html = client.get("/admin/users").get_data(as_text=True)
     assert all(email in html for email, _, _ in ACCOUNTS.values())
+
+
+def test_an_invited_account_gets_its_invitation_again(auth, client, seeded, db):
+    auth.login("admin")
+    client.get("/admin/users?lang=en")
+    efs = org_id(db, "EFS BFC")
+    auth.post("/admin/users/new", {"email": "late@test.example.org", "role": "member", "orgs": [efs]})
+    user_id = db.execute("SELECT id FROM users WHERE email = 'late@test.example.org'").fetchone()[0]
+    again = auth.post(f"/admin/users/{user_id}/reset-password", follow_redirects=True)
+    assert "The invitation is on its way to late@test.example.org again, with a new link." in page_text(again)
+    first, second = deliver(seeded)
+    assert first["Subject"] == second["Subject"] == "Votre compte Passerelle : choisissez votre mot de passe"
+    newcomer = seeded.test_client()
+    assert newcomer.get(mail_link(first)).status_code == 410  # the newer invitation replaced it
+    assert newcomer.get(mail_link(second)).status_code == 200

@@ -1,5 +1,6 @@
 """End to end in headless Chromium: a member of A sends a request with a message; a member of B, in
-another browser context, finds it in the inbox and accepts; each then sees the other's contacts.
+another browser context, finds it in the inbox and accepts; each then sees the other's contacts, and
+the mails have arrived at a real SMTP server on 127.0.0.1 (aiosmtpd).
 
 A is CHU de Besançon (a member made here), B is ThéCell (``member_qc``). The server runs on 127.0.0.1
 in a thread, on its own temporary database; screenshots go where ``tests/test_e2e_browser.py`` puts them.
@@ -11,7 +12,16 @@ import re
 import threading
 
 import pytest
-from conftest import ACCOUNTS, PASSWORD, TEST_HASH_METHOD, seed_app
+from conftest import (
+    ACCOUNTS,
+    PASSWORD,
+    TEST_HASH_METHOD,
+    SmtpServer,
+    free_port,
+    mail_text,
+    run_worker,
+    seed_app,
+)
 from test_e2e_browser import DESKTOP, PHONE, browser, new_page, shots  # noqa: F401 (fixtures)
 from werkzeug.serving import make_server
 
@@ -29,12 +39,14 @@ ANSWER = "Avec plaisir : écrivez à Morgan pour fixer la date."
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e-requests")
+    smtp = SmtpServer(free_port()).start()
     app = create_app(
         {
             "DATABASE": str(folder / "e2e.db"),
             "SECRET_KEY": "e2e-secret",
             "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
             "EMBEDDING_MODEL": "fake",
+            "SMTP_URL": smtp.url,
         }
     )
     database = connect(app.config["DATABASE"])
@@ -54,9 +66,10 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", chu["id"], thecell["id"]
+    yield f"http://127.0.0.1:{server.server_port}", chu["id"], thecell["id"], app, smtp
     server.shutdown()
     thread.join(timeout=5)
+    smtp.stop()
 
 
 def log_in(page, base_url: str, email: str) -> None:
@@ -68,7 +81,7 @@ def log_in(page, base_url: str, email: str) -> None:
 
 
 def test_a_request_is_sent_found_in_the_inbox_accepted_and_reveals_contacts(browser, live_server, shots):  # noqa: F811
-    base, chu, thecell = live_server
+    base, chu, thecell, app, smtp = live_server
     outside: list[str] = []
     sender = new_page(browser, base, DESKTOP, outside)
     receiver = new_page(browser, base, PHONE, outside)  # another context: another person, on a phone
@@ -119,6 +132,17 @@ def test_a_request_is_sent_found_in_the_inbox_accepted_and_reveals_contacts(brow
     contacts = sender.locator("#contacts").inner_text()
     assert "Morgan Placeholder" in contacts and "morgan@thecell.example.org" in contacts
     sender.screenshot(path=shots / "r4-sender-sees-contacts.png", full_page=True)
-    # After the merge with the mail work (i11a): the mail to ThéCell's members has arrived too.
     assert re.search(r"/organisations/\d+$", sender.url)
+
+    # The worker sends what the request and its answer owe: each side has its mail, and its notice.
+    run_worker(app)
+    mails = {message["To"]: message for message in smtp.messages}
+    assert MESSAGE in mail_text(mails[ACCOUNTS["member_qc"][0]])
+    assert mails[ACCOUNTS["member_qc"][0]]["Subject"] == "Nouvelle demande : CHU de Besançon"
+    assert ANSWER in mail_text(mails[SENDER]) and "acceptée" in mail_text(mails[SENDER])
+    sender.goto(base + "/notifications")
+    assert (
+        "ThéCell a répondu à la demande envoyée par CHU de Besançon"
+        in sender.locator(".notifications").inner_text()
+    )
     assert outside == []

@@ -36,7 +36,8 @@ class InviteForm(AccessForm):
             Regexp(EMAIL_PATTERN, message=_l("This is not an email address.")),
         ],
     )
-    submit = SubmitField(_l("Create the account"))
+    language = SelectField(_l("Language of the invitation"), choices=choices("language"), default="fr")
+    submit = SubmitField(_l("Send the invitation"))
 
 
 class ActionForm(FlaskForm):

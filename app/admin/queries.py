@@ -7,8 +7,10 @@ import secrets
 from sqlite_utils import Database
 from wtforms.fields.choices import SelectChoice
 
-from app.auth.queries import end_all_sessions, set_password
-from app.users import create_user, hash_password
+from app.auth.links import send_link
+from app.auth.queries import end_all_sessions
+from app.db import immediate
+from app.users import create_user
 
 
 def list_users(db: Database) -> list[dict]:
@@ -33,20 +35,27 @@ def email_taken(db: Database, email: str) -> bool:
     )
 
 
-def one_time_password() -> str:
-    """A random password to hand over once; the person must replace it at first login."""
-    return secrets.token_urlsafe(15)
-
-
 def invite(
-    db: Database, email: str, role: str, org_short_names: list[str], hash_method: str
-) -> tuple[int, str]:
-    """Create an account with a one-time password; return its id and that password."""
-    password = one_time_password()
-    user_id = create_user(
-        db, email, password, role, org_short_names, hash_method=hash_method, must_change_password=True
-    )
-    return user_id, password
+    db: Database, email: str, role: str, org_short_names: list[str], hash_method: str, language: str = "fr"
+) -> int:
+    """Create an account and queue its invitation mail, whose link sets the password; return its id.
+
+    The account and its mail are written together. Until the link is used the account's password is
+    a random one nobody knows.
+    """
+    with immediate(db):
+        user_id = create_user(
+            db,
+            email,
+            secrets.token_urlsafe(32),
+            role,
+            org_short_names,
+            hash_method=hash_method,
+            must_change_password=True,
+        )
+        db.execute("UPDATE users SET language = ? WHERE id = ?", [language, user_id])
+        send_link(db, user_id, "invite")
+    return user_id
 
 
 def update_access(db: Database, user_id: int, role: str, org_ids: list[int]) -> None:
@@ -65,11 +74,15 @@ def set_active(db: Database, user_id: int, active: bool) -> None:
             end_all_sessions(db, user_id)
 
 
-def reset_password(db: Database, user_id: int, hash_method: str) -> str:
-    """Give the user a new one-time password (sessions end); return it."""
-    password = one_time_password()
-    set_password(db, user_id, hash_password(password, hash_method), must_change=True)
-    return password
+def send_reset_link(db: Database, user: dict) -> str:
+    """Mail the user a link to choose a password; return its purpose.
+
+    An invited account that never chose its password gets its invitation again; any other a reset
+    link (its current password works until the link is used).
+    """
+    purpose = "invite" if user["must_change_password"] else "reset"
+    send_link(db, user["id"], purpose)
+    return purpose
 
 
 def org_choices(db: Database) -> list[SelectChoice]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import queries
 from app.admin.forms import AccessForm, ActionForm, InviteForm
 from app.auth.access import role_required
+from app.auth.links import max_age_hours
 from app.auth.queries import get_user, org_ids_of
 from app.db import get_db
 from app.i18n import de_name
@@ -31,7 +33,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def invite():
-    """Create an account and show its one-time password once."""
+    """Create an account and mail its invitation link."""
     db = get_db()
     form = InviteForm()
     form.orgs.choices = queries.org_choices(db)
@@ -40,18 +42,27 @@ def invite():
             form.email.errors.append(_("An account with this email already exists."))
         else:
             try:
-                user_id, password = queries.invite(
+                queries.invite(
                     db,
                     form.email.data,
                     form.role.data,
                     queries.short_names(db, form.orgs.data),
                     current_app.config["PASSWORD_HASH_METHOD"],
+                    form.language.data,
                 )
             except UserError as error:
                 form.email.errors.append(str(error))
             else:
-                user = get_user(db, user_id)
-                return _show_password(user, password, new=True)
+                flash(
+                    ngettext(
+                        "The invitation to %(email)s is on its way. Its link works for %(num)d hour.",
+                        "The invitation to %(email)s is on its way. Its link works for %(num)d hours.",
+                        max_age_hours("invite"),
+                        email=form.email.data.strip().lower(),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/invite.html", form=form), status
 
@@ -97,13 +108,24 @@ def activate(user_id: int):
 
 @bp.post("/users/<int:user_id>/reset-password")
 def reset_password(user_id: int):
-    """Replace a user's password with a one-time one and end their sessions."""
+    """Mail the user a link to choose a new password."""
     user = _user_or_404(user_id)
     if user_id == current_user.id:
         flash(_("Change your own password with the password form instead."), "error")
         return redirect(url_for("admin.edit", user_id=user_id))
-    password = queries.reset_password(get_db(), user_id, current_app.config["PASSWORD_HASH_METHOD"])
-    return _show_password(user, password, new=False)
+    if not user["active"]:
+        flash(_("Activate the account first: a deactivated account cannot use a link."), "error")
+        return redirect(url_for("admin.edit", user_id=user_id))
+    if queries.send_reset_link(get_db(), user) == "invite":
+        flash(
+            _("The invitation is on its way to %(email)s again, with a new link.", email=user["email"]),
+            "success",
+        )
+    else:
+        flash(
+            _("A link to choose a new password is on its way to %(email)s.", email=user["email"]), "success"
+        )
+    return redirect(url_for("admin.edit", user_id=user_id))
 
 
 def _user_or_404(user_id: int) -> dict:
@@ -111,10 +133,3 @@ def _user_or_404(user_id: int) -> dict:
     if user is None:
         abort(404)
     return user
-
-
-def _show_password(user: dict, password: str, *, new: bool):
-    """The one-time password, shown once and never cached by the browser."""
-    response = make_response(render_template("admin/password.html", user=user, password=password, new=new))
-    response.headers["Cache-Control"] = "no-store"
-    return response

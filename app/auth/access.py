@@ -18,8 +18,18 @@ from app.errors import render_error
 from app.orgs.queries import get_organisation
 
 login_manager = LoginManager()
-# Reachable without an account: the login form, the static files and the API's description.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "api.openapi_document"})
+# Reachable without an account: the login form, the signed links of mails (password, unsubscribe),
+# the static files and the API's description.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "auth.forgot",
+        "auth.set_password",
+        "notifications.unsubscribe",
+        "static",
+        "api.openapi_document",
+    }
+)
 # Reachable while a new password is due (invited accounts, resets).
 PASSWORD_DUE_ENDPOINTS = frozenset({"auth.password", "auth.logout", "static"})
 # The JSON API takes bearer tokens only, never the session cookie: a page on another site cannot make

@@ -40,3 +40,31 @@ class PasswordForm(FlaskForm):
         validators=[EqualTo("new_password", _l("The two new passwords are not the same."))],
     )
     submit = SubmitField(_l("Change my password"))
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(
+        _l("Email"), validators=[InputRequired(_l("Enter your email address.")), Length(max=320)]
+    )
+    submit = SubmitField(_l("Send me a link"))
+
+
+class NewPasswordForm(FlaskForm):
+    """The form a signed link opens: the new password twice."""
+
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(_l("Enter a new password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1000,
+                message=_l("The new password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("new_password", _l("The two new passwords are not the same."))],
+    )
+    submit = SubmitField(_l("Save my password"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import queries, throttle
+from app.auth import links, queries, throttle
 from app.auth.access import safe_next
-from app.auth.forms import LoginForm, PasswordForm
+from app.auth.forms import ForgotForm, LoginForm, NewPasswordForm, PasswordForm
 from app.db import get_db
 from app.users import hash_password, password_problem, verify_password
 
@@ -83,6 +84,64 @@ def password():
     _start_fresh_session(queries.get_user(db, user["id"]))
     flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
     return redirect(url_for("index"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    """Mail a reset link; the answer is the same whether or not an account uses the address."""
+    form = ForgotForm()
+    if not form.validate_on_submit():
+        return render_template("auth/forgot.html", form=form), 400 if form.is_submitted() else 200
+    db = get_db()
+    # Counted like logins, on a counter of its own per account (reset requests must not lock the
+    # login) and on the address's shared one.
+    if throttle.reserve(db, "reset:" + form.email.data, request.remote_addr, _limits()) is None:
+        flash(_("Too many requests. Wait a few minutes, then try again."), "error")
+        return render_template("auth/forgot.html", form=form), 429
+    user = queries.find_user(db, form.email.data)
+    if user is not None and user["active"]:
+        links.send_link(db, user["id"], "reset")
+    flash(
+        ngettext(
+            "If an account uses this address, a link to choose a new password is on its way. "
+            "It works for %(num)d hour.",
+            "If an account uses this address, a link to choose a new password is on its way. "
+            "It works for %(num)d hours.",
+            links.max_age_hours("reset"),
+        ),
+        "info",
+    )
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/link/<any(invite, reset):purpose>/<token>", methods=["GET", "POST"])
+def set_password(purpose: str, token: str):
+    """The page a signed link opens: choose a password, once."""
+    db = get_db()
+    try:
+        user = links.check_link(db, purpose, token)
+    except links.LinkError as error:
+        return render_template("auth/link_dead.html", reason=error.reason, purpose=purpose), 410
+    session.setdefault("lang", user["language"])  # the page speaks the language of the mail
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        page = render_template("auth/set_password.html", form=form, purpose=purpose, email=user["email"])
+        return page, 400 if form.is_submitted() else 200
+    if password_problem(form.new_password.data, email=user["email"]):
+        form.new_password.errors.append(
+            _("This password is too easy to guess. Use a longer phrase of several unrelated words.")
+        )
+        return render_template("auth/set_password.html", form=form, purpose=purpose, email=user["email"]), 400
+    password_hash = hash_password(form.new_password.data, current_app.config["PASSWORD_HASH_METHOD"])
+    try:
+        links.use_link(db, purpose, token, password_hash)
+    except links.LinkError as error:  # used meanwhile, in another tab
+        return render_template("auth/link_dead.html", reason=error.reason, purpose=purpose), 410
+    if current_user.is_authenticated:
+        logout_user()
+    _clear_session()
+    flash(_("Your password is saved. Log in with it."), "success")
+    return redirect(url_for("auth.login"))
 
 
 def _limits() -> throttle.Limits:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from app.db import immediate
+from app.notifications import hooks
 from app.orgs.queries import now
 
 STATUSES = ("proposed", "approved", "rejected")
@@ -138,6 +139,7 @@ def decide(
             """,
             [pairing_id, user_id, decision, row[0], new_status, comment, stamp],
         )
+        hooks.pairing_decided(db, pairing_id, row[0], new_status, user_id)
     return new_status
 
 

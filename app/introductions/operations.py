@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
+from app.notifications import hooks
 from app.orgs.queries import get_organisation, now
 from models.profiles import TRACKS
 
@@ -66,11 +67,8 @@ class NotPending(RequestError):
 
 
 def _owed_notification(db: Database, event: str, org_ids: list[int], params: dict, dedupe_key: str) -> None:
-    """Record a notification this operation owes, inside its transaction.
-
-    # wired to app.notify after merge: notify(db, event=event, org_ids=org_ids, params=params,
-    # dedupe_key=dedupe_key, actor_id=params.get("actor_id"))
-    """
+    """Record a notification this operation owes, inside its transaction: in the app and by mail."""
+    hooks.request_event(db, event, params["request_id"], org_ids, dedupe_key, params.get("actor_id"))
     db.execute(
         "INSERT OR IGNORE INTO owed_notifications (event, org_ids, params, dedupe_key, actor_id, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -186,9 +184,13 @@ def answer_request(db: Database, actor, request_id: int, answer: str, message: s
 def withdraw_request(db: Database, actor, request_id: int) -> dict:
     """Withdraw a pending request sent by one of the actor's organisations."""
     with immediate(db):
-        _pending(db, request_id, actor, side="from_org_id")
+        current = _pending(db, request_id, actor, side="from_org_id")
         db.execute("UPDATE requests SET status = 'withdrawn' WHERE id = ?", [request_id])
         _audit(db, request_id, actor.id, "withdraw", "pending", "withdrawn")
+        params = {"request_id": request_id, "actor_id": actor.id}
+        _owed_notification(
+            db, "request_withdrawn", [current["to_org_id"]], params, f"request_withdrawn:{request_id}"
+        )
     return get_request(db, request_id)
 
 

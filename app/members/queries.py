@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from app.coordination.queries import WANTING, ensure_pairing, sides
+from app.notifications import hooks
 from app.orgs.queries import now
 
 KINDS = ("interested", "not_relevant", "intro_request")
@@ -45,6 +46,7 @@ def set_interest(
                 [org["id"], partner["id"], track, kind, reason, user_id, stamp, stamp],
             )
         if kind in WANTING:
+            hooks.interest_set(db, org, partner, track, user_id)
             return ensure_pairing(db, bfc_id, qc_id, track, "member", score)
     row = db.execute(
         "SELECT id FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = ?", [bfc_id, qc_id, track]

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from app.coordination.queries import WANTING
 from app.db import immediate
+from app.notifications import queries as notifications
 from app.orgs.queries import now
 
 CONTACT_FIELDS = ("name", "role", "email", "phone", "languages", "tracks")
@@ -181,6 +182,7 @@ def personal_data(db: Database, user_id: int) -> dict:
             user_id,
         ),
         "sessions": _rows(db, "SELECT created_at, user_agent FROM user_sessions WHERE user_id = ?", user_id),
+        **notifications.personal_data(db, user_id),
     }
 
 
@@ -208,4 +210,5 @@ def delete_personal_data(db: Database, user_id: int) -> None:
         db.execute("UPDATE interests SET reason = '', user_id = NULL WHERE user_id = ?", [user_id])
         db.execute("UPDATE pairing_decisions SET comment = '', user_id = NULL WHERE user_id = ?", [user_id])
         db.execute("UPDATE proposal_runs SET user_id = NULL WHERE user_id = ?", [user_id])
+        notifications.forget_person(db, user)
         db.execute("DELETE FROM users WHERE id = ?", [user_id])

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from app.db import immediate
+from app.notifications import hooks
 from app.orgs.queries import now
 from app.trips.queries import get_trip, time_zone
 from models.trips import Meeting
@@ -295,6 +296,7 @@ def publish(db: Database, trip_id: int) -> PublishReport:
             update = {"status": "cancelled", "sequence": current["sequence"] + 1, "published_at": stamp}
             db.table("published_meetings").update(current["id"], update)
         db.execute("UPDATE trips SET published_at = ? WHERE id = ?", [stamp, trip_id])
+        hooks.meetings_published(db, trip_id, stamp)
     return PublishReport(len(created), len(changed), len(unchanged), len(cancelled))
 
 

@@ -1,0 +1,235 @@
+"""The background worker: it alone sends the mails of the outbox (``flask --app wsgi worker``).
+
+An outbox row goes ``queued`` -> ``sending`` -> ``sent`` (or back to ``queued`` with a later
+``next_attempt_at`` while the SMTP server fails, and ``failed`` after ``MAIL_MAX_ATTEMPTS``). The
+order that keeps one event from mailing twice when the worker is killed mid-batch:
+
+1. claim ONE row (``BEGIN IMMEDIATE``: ``queued`` -> ``sending``, attempts + 1, ``claimed_at``), commit;
+2. send it over SMTP with its stable ``Message-ID`` (made when the row was queued);
+3. the moment ``sendmail`` returns, mark it ``sent`` and commit, before touching the next row.
+
+A row killed before step 3 stays ``sending``; after ``MAIL_LEASE_SECONDS`` a drain puts it back in
+the queue (the worker that claimed it is gone or hung past any SMTP timeout). Rows already sent are
+never sent again, rows not yet claimed are sent once. What remains is the instant between the
+server's "250 accepted" and the commit of step 3 (a few hundred microseconds): a kill exactly there
+resends that one mail, with the same Message-ID, so a receiver that drops duplicates by Message-ID
+drops it. SMTP offers no way to close that instant.
+
+The worker is a huey consumer on its own SQLite file (``WORKER_DB``): a poll task drains the outbox
+every ``MAIL_POLL_SECONDS`` (and a periodic sweep every minute, should that chain break), and the
+weekly digest runs on Monday mornings. huey holds only these
+wake-ups; every mail lives in the outbox, in the application's database. Each round first turns the
+follow-up forms nobody was told of into notifications (``hooks.followups_due``), and the forms due
+are made every morning (as ``flask followups`` does).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from dataclasses import dataclass
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlite_utils import Database
+
+from app.db import get_db, immediate
+from app.mail import build_message, delivery_target, mail
+from app.orgs.queries import now
+
+log = logging.getLogger("passerelle.worker")
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def release_stale(db: Database, lease_seconds: float) -> int:
+    """Put back in the queue the rows a worker claimed and never finished (killed or hung)."""
+    with immediate(db):
+        cursor = db.execute(
+            "UPDATE mail_outbox SET status = 'queued' WHERE status = 'sending' AND claimed_at < ?",
+            [time.time() - lease_seconds],
+        )
+    return cursor.rowcount
+
+
+def claim(db: Database, due_before: float | None = None) -> dict | None:
+    """Take the next row due before ``due_before`` (now by default): ``queued`` -> ``sending``, in its
+    own committed transaction."""
+    current = time.time()
+    due = current if due_before is None else due_before
+    with immediate(db):
+        cursor = db.execute(
+            """
+            UPDATE mail_outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?
+            WHERE id = (SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= ?
+                        ORDER BY next_attempt_at, id LIMIT 1)
+            RETURNING *
+            """,
+            [current, due],
+        )
+        row = cursor.fetchone()
+        columns = [column[0] for column in cursor.description] if row else []
+    return dict(zip(columns, row, strict=True)) if row else None
+
+
+def mark_sent(db: Database, row_id: int) -> None:
+    """The server accepted the mail: record it at once."""
+    with immediate(db):
+        db.execute(
+            "UPDATE mail_outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
+            [now(), row_id],
+        )
+
+
+def mark_failed_attempt(db: Database, row: dict, error: BaseException) -> str:
+    """Back to the queue with exponential back-off, or ``failed`` for good; return the new status."""
+    config = current_app.config
+    give_up = row["attempts"] >= config["MAIL_MAX_ATTEMPTS"]
+    delay = min(config["MAIL_RETRY_SECONDS"] * 2 ** (row["attempts"] - 1), config["MAIL_RETRY_MAX_SECONDS"])
+    status = "failed" if give_up else "queued"
+    with immediate(db):
+        db.execute(
+            "UPDATE mail_outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            [status, time.time() + delay, f"{type(error).__name__}: {error}"[:500], row["id"]],
+        )
+    return status
+
+
+def drain(db: Database, limit: int | None = None) -> DrainReport:
+    """Send the due mails one by one; stop at the first connection failure (the server is down)."""
+    report = DrainReport()
+    started = time.time()  # a mail put back during this drain waits for the next one
+    release_stale(db, current_app.config["MAIL_LEASE_SECONDS"])
+    connection = mail.get_connection()
+    try:
+        while limit is None or report.sent + report.retried + report.failed < limit:
+            row = claim(db, started)
+            if row is None:
+                break
+            try:
+                message = build_message(row, connection)
+            except Exception as error:  # a bug or a busy database: retried, then failed for good
+                log.exception("mail %s cannot be built", row["id"])
+                if mark_failed_attempt(db, row, error) == "failed":
+                    report.failed += 1
+                else:
+                    report.retried += 1
+                continue
+            try:
+                message.send()
+            except (OSError, smtplib.SMTPException) as error:
+                status = mark_failed_attempt(db, row, error)
+                if status == "failed":
+                    report.failed += 1
+                else:
+                    report.retried += 1
+                log.warning("mail %s not sent (%s): %s", row["id"], status, error)
+                if not isinstance(error, smtplib.SMTPRecipientsRefused):
+                    break  # the server is unreachable or broken: the other mails would fail alike
+                continue
+            mark_sent(db, row["id"])
+            report.sent += 1
+    finally:
+        connection.close()
+    if report.sent or report.retried or report.failed:
+        log.info("mails sent %d, to retry %d, failed %d", report.sent, report.retried, report.failed)
+    return report
+
+
+def run_once(db: Database) -> DrainReport:
+    """One round of the worker: queue what periodic work owes (follow-up forms), then drain."""
+    from app.notifications.hooks import followups_due
+
+    followups_due(db)
+    return drain(db)
+
+
+def outbox_counts(db: Database) -> dict[str, int]:
+    """How many outbox rows are in each status."""
+    return dict(db.execute("SELECT status, COUNT(*) FROM mail_outbox GROUP BY status").fetchall())
+
+
+def make_huey(app: Flask):
+    """The task queue on its own SQLite file, with the poll and digest tasks bound to ``app``."""
+    from huey import SqliteHuey, crontab
+
+    huey = SqliteHuey("passerelle", filename=app.config["WORKER_DB"])
+
+    @huey.task()
+    def poll() -> None:
+        try:
+            with app.app_context():
+                run_once(get_db())
+        finally:
+            poll.schedule(delay=app.config["MAIL_POLL_SECONDS"])
+
+    @huey.periodic_task(crontab())  # every minute: a safety net should the poll chain ever break
+    def sweep() -> None:
+        with app.app_context():
+            run_once(get_db())
+
+    @huey.periodic_task(crontab(hour="6", minute="0"))
+    def open_followups() -> None:
+        from app.followup.queries import open_due
+        from app.followup.routes import today
+
+        with app.app_context():
+            open_due(get_db(), today())
+
+    @huey.periodic_task(crontab(day_of_week="1", hour="7", minute="0"))
+    def weekly_digest() -> None:
+        from app.notifications.digest import queue_digests
+
+        with app.app_context():
+            queue_digests(get_db())
+
+    huey.poll = poll
+    return huey
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Send what is due now, then exit.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Send the queued mails (and the weekly digest) in the background; --burst drains and exits."""
+    app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per poll
+    if burst:
+        report = run_once(get_db())
+        counts = outbox_counts(get_db())
+        click.echo(
+            f"Sent {report.sent}, to retry {report.retried}, failed {report.failed}; "
+            f"still queued {counts.get('queued', 0)} ({delivery_target(app)})."
+        )
+        return
+    from huey.consumer import Consumer
+
+    huey = make_huey(app)
+    huey.flush()  # only wake-ups live here; a fresh start must not run two poll chains
+    huey.poll()
+    click.echo(f"Passerelle worker: mails go to {delivery_target(app)}. Ctrl-C stops it.")
+    Consumer(huey, workers=1, periodic=True, scheduler_interval=1).run()
+
+
+@click.command("digest")
+@with_appcontext
+def digest_command() -> None:
+    """Queue this week's digest now (the worker also does it on Monday mornings)."""
+    from app.notifications.digest import queue_digests, week_code
+
+    queued = queue_digests(get_db())
+    click.echo(f"Digest {week_code()}: {queued} mail(s) queued; the worker sends them.")
+
+
+def init_app(app: Flask) -> None:
+    """Register ``flask worker`` and ``flask digest``."""
+    app.cli.add_command(worker_command)
+    app.cli.add_command(digest_command)
