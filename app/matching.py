@@ -20,7 +20,7 @@ from models.matching import MatchIndex
 from models.results import SearchHit, Suggestion, Topic
 from models.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
 from models.vectorstore import SyncReport, load_matrix, sync_embeddings
-from models.weights import load_weights
+from models.weights import SEARCH_FLOOR, load_weights
 
 _lock = threading.Lock()
 _indexes: dict[tuple[str, str], tuple[int, MatchIndex]] = {}
@@ -79,6 +79,14 @@ def suggestions_for(db: Database, org_id: int, track: str, *, top_k: int = 10) -
     return get_index(db).suggest(org_id, track, top_k)
 
 
+def search_floor() -> float:
+    """The lowest score a search hit needs: SEARCH_MIN_SCORE, else the floor measured for the model."""
+    configured = current_app.config.get("SEARCH_MIN_SCORE")
+    if configured is not None:
+        return float(configured)
+    return 0.0 if current_app.config["EMBEDDING_MODEL"] == "fake" else SEARCH_FLOOR
+
+
 def search(
     db: Database,
     text: str,
@@ -92,10 +100,12 @@ def search(
     index = get_index(db)
     vector = embedder().embed_batch([text])[0]
     hits = index.search(vector, text, top_k=len(index.orgs))
+    floor = search_floor()
     kept = [
         hit
         for hit in hits
-        if (not region or hit.region == region)
+        if hit.score >= floor
+        and (not region or hit.region == region)
         and (not org_type or hit.type == org_type)
         and (not city or hit.city.casefold() == city.casefold())
     ]
