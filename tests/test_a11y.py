@@ -196,3 +196,46 @@ def test_keyboard_alone_logs_in_and_marks_interest(browser, server):  # noqa: F8
     page.wait_for_load_state()
     assert "est enregistré" in page.locator(".flash").first.inner_text()
     context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')].filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.right > document.documentElement.clientWidth + 1 && !el.closest('.table-wrap, .network-wrap');
+  }).slice(0, 5).map(el => el.tagName + '.' + el.className)"""
+
+
+def test_main_pages_fit_a_phone_and_a_desktop(browser, server, tmp_path_factory):  # noqa: F811
+    import os
+
+    base, ids = server
+    folder = Path(os.environ.get("PASSERELLE_SCREENSHOTS") or tmp_path_factory.mktemp("a11y-shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    wide = []
+    for who, paths in {
+        "member_bfc": [f"/members/{ids['efs']}/", "/organisations/", f"/organisations/{ids['thecell']}",
+                       f"/trips/org/{ids['efs']}", "/requests/"],
+        "coordinator": ["/coordination/", f"/coordination/pairings/{ids['pairing']}", f"/trips/{ids['trip']}",
+                        f"/trips/{ids['trip']}/draft", f"/trips/{ids['trip']}/published",
+                        "/coordination/dashboard"],
+    }.items():  # fmt: skip
+        for viewport in (PHONE, DESKTOP):
+            context = browser.new_context(viewport=viewport, locale="fr-FR", is_mobile=viewport is PHONE)
+            page = context.new_page()
+            page.goto(base + "/auth/login")
+            page.fill('input[name="email"]', ACCOUNTS[who][0])
+            page.fill('input[name="password"]', PASSWORD)
+            page.click('form button[type="submit"]')
+            page.wait_for_load_state()
+            for path in paths:
+                page.goto(base + path)
+                name = re.sub(r"\W+", "-", path).strip("-") or "home"
+                page.screenshot(path=folder / f"{who}-{name}-{viewport['width']}.png")
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > viewport["width"]:
+                    wide.append(
+                        f"{path} at {viewport['width']} px: {width} px, {page.evaluate(WIDE_ELEMENTS)}"
+                    )
+            context.close()
+    print(f"\nscreenshots in {folder}")
+    assert wide == [], "\n".join(wide)
