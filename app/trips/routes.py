@@ -50,6 +50,8 @@ def _labels():
         "trip_state": lifecycle.state_of,
         "trip_state_labels": lifecycle.STATE_LABELS,
         "kind_labels": KIND_LABELS,
+        "plan_gain": planning.plan_gain,
+        "plan_change": planning.plan_change,
     }
 
 
