@@ -642,3 +642,15 @@ def m094_followups(db: Database) -> None:
     )
     db.table("followups").create_index(["org_id"])
     db.table("followups").create_index(["mailed_at"])
+
+
+@migrations()
+def m040_api_tokens_session_version(db: Database) -> None:
+    # A token works only while its user's session_version is the one it was made under: a password
+    # change, a reset and a deactivation bump it, so they end the tokens as they end the sessions
+    # (a reactivated account's old tokens stay dead). Existing tokens take their user's version.
+    db.execute("ALTER TABLE api_tokens ADD COLUMN session_version INTEGER NOT NULL DEFAULT 1")
+    db.execute(
+        "UPDATE api_tokens SET session_version = "
+        "(SELECT session_version FROM users WHERE users.id = api_tokens.user_id)"
+    )
