@@ -40,7 +40,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "comment": ("Commentaire", "Comment"),
     # sheets and the PDF
     "meetings_sheet": ("Rencontres", "Meetings"),
-    "pairings_sheet": ("Appariements", "Pairings"),
+    "pairings_sheet": ("Mises en relation", "Pairings"),
     "briefing_pack": ("Dossier de mission", "Briefing pack"),
     "agenda": ("Programme", "Agenda"),
     "time": ("Heure", "Time"),
