@@ -83,8 +83,10 @@ def interest(org_id: int):
         score,
     )
     _flash_stance(form.kind.data, partner, db, org_id, form.track.data)
-    target = url_for("members.suggestions", org_id=org_id, track=form.track.data, **_filters())
-    return redirect(f"{target}#partner-{partner['id']}")
+    target = url_for(
+        "members.suggestions", org_id=org_id, track=form.track.data, card=partner["id"], **_filters()
+    )
+    return redirect(f"{target}#partner-{partner['id']}")  # the message shows inside that card
 
 
 bp.add_url_rule("/<int:org_id>/profile", view_func=profile.edit, methods=["GET", "POST"])
@@ -93,7 +95,13 @@ bp.add_url_rule("/<int:org_id>/profile", view_func=profile.edit, methods=["GET",
 def _filters() -> dict:
     """The city and kind filters of the current request, only when they are valid."""
     source = request.args if request.method == "GET" else request.form
-    wanted = {"city": source.get("city", ""), "type": source.get("type", "")}
+    wanted = {
+        "city": source.get("city", ""),
+        "type": source.get("type", ""),
+        "limit": source.get("limit", ""),
+    }
+    if not wanted["limit"].isdigit() or int(wanted["limit"]) <= SHOWN:
+        wanted["limit"] = ""  # the first page needs no limit
     return {key: value for key, value in wanted.items() if value}
 
 
@@ -107,12 +115,18 @@ def _render(org: dict, *, bad_form: InterestForm | None = None, status: int = 20
         abort(400)
     ranked = matching.suggestions_for(db, org["id"], track, top_k=POOL)
     cards, hidden = _cards(db, org, track, ranked, filters, bad_form)
+    shown = min(int(filters.get("limit", SHOWN)), POOL)
+    card_flash = request.args.get("card", type=int)
     return render_template(
         "members/suggestions.html",
         org=org,
         track=track,
-        cards=cards[:SHOWN],
-        more=max(len(cards) - SHOWN, 0),
+        cards=cards[:shown],
+        more=max(len(cards) - shown, 0),
+        more_url=url_for(
+            "members.suggestions", org_id=org["id"], track=track, **(filters | {"limit": shown + SHOWN})
+        ),
+        card_flash=card_flash if any(c.suggestion.org_id == card_flash for c in cards[:shown]) else None,
         hidden=hidden,
         filters=filters,
         cities=sorted({s.city for s in ranked}, key=str.casefold),
