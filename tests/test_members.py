@@ -205,3 +205,18 @@ def test_lower_ranks_evidence_folded_and_the_message_in_its_card(member, client,
     card = page[page.index(f'id="partner-{partner}"') :]
     assert card.index("has been recorded") < card.index("</article>")  # inside the card
     assert page.count('class="flash') == 1
+
+
+def test_cards_say_in_words_which_sought_partner_kind_the_partner_is(auth, client, seeded, db):
+    auth.login("member_other")  # McGill / MUHC seeks "Internship hosts and international students"
+    mcgill = org_id(db, "McGill / MUHC")
+    expected = suggestions(seeded, mcgill, "co_training")
+    with_reason = next(s for s in expected if s.evidence.reasons)
+    client.get("/?lang=fr")
+    text = page_text(client.get(f"/members/{mcgill}/?track=co_training"))
+    card = text[text.index(f'id="partner-{with_reason.org_id}"') :]
+    assert "Vous cherchez " in card[:6000]
+    client.get("/?lang=en")
+    text = page_text(client.get(f"/members/{mcgill}/?track=co_training"))
+    card = text[text.index(f'id="partner-{with_reason.org_id}"') :]
+    assert "You seek hosts for interns: " in card[:6000] or "You seek academic exchanges: " in card[:6000]
