@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -67,7 +67,7 @@ def interest(org_id: int):
     score = next(
         (
             s.score
-            for s in matching.suggestions_for(db, org["id"], form.track.data, top_k=POOL)
+            for s in matching.suggestions_for(db, org["id"], form.track.data, top_k=POOL, evidence=False)
             if s.org_id == partner["id"]
         ),
         None,
@@ -113,20 +113,25 @@ def _render(org: dict, *, bad_form: InterestForm | None = None, status: int = 20
     filters = _filters()
     if filters.get("type") and filters["type"] not in ORG_TYPES:
         abort(400)
-    ranked = matching.suggestions_for(db, org["id"], track, top_k=POOL)
+    # Evidence only for the cards the page shows: the pool is for filters and counts.
+    ranked = matching.suggestions_for(db, org["id"], track, top_k=POOL, evidence=False)
     cards, hidden = _cards(db, org, track, ranked, filters, bad_form)
-    shown = min(int(filters.get("limit", SHOWN)), POOL)
+    limit = min(int(filters.get("limit", SHOWN)), POOL)
     card_flash = request.args.get("card", type=int)
+    shown = [
+        replace(card, suggestion=matching.explain(db, org["id"], card.suggestion.org_id, track))
+        for card in cards[:limit]
+    ]
     return render_template(
         "members/suggestions.html",
         org=org,
         track=track,
-        cards=cards[:shown],
-        more=max(len(cards) - shown, 0),
+        cards=shown,
+        more=max(len(cards) - limit, 0),
         more_url=url_for(
-            "members.suggestions", org_id=org["id"], track=track, **(filters | {"limit": shown + SHOWN})
+            "members.suggestions", org_id=org["id"], track=track, **(filters | {"limit": limit + SHOWN})
         ),
-        card_flash=card_flash if any(c.suggestion.org_id == card_flash for c in cards[:shown]) else None,
+        card_flash=card_flash if any(c.suggestion.org_id == card_flash for c in shown) else None,
         hidden=hidden,
         filters=filters,
         cities=sorted({s.city for s in ranked}, key=str.casefold),
