@@ -49,6 +49,11 @@ browser:
 		exit 1; \
 	fi
 
+# axe-core (npm, pinned in package-lock.json) for the accessibility check of the browser suite.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
 # Where mails go: the SMTP server of PASSERELLE_SMTP_URL, else .eml files in instance/mail/.
 MAIL_TARGET = $(if $(PASSERELLE_SMTP_URL),the SMTP server of PASSERELLE_SMTP_URL,.eml files in $(CURDIR)/instance/mail/ (set PASSERELLE_SMTP_URL to send them))
 
@@ -80,7 +85,7 @@ replicate: $(BIN)/.installed
 load: setup
 	$(BIN)/python scripts/load.py --workers $(WORKERS) $(LOAD_ARGS)
 
-test: setup browser
+test: setup browser node_modules/.installed
 	$(BIN)/python -m pytest
 
 # BENCH_ARGS=--quick stops at 10k organisations (a few minutes); the full run takes up to ~15 min.

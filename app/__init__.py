@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.config import PROJECT_ROOT, load
 from app.db import row_id
-from app.i18n import LANGUAGES, select_locale
+from app.i18n import LANGUAGES, select_locale, select_timezone
 
 __all__ = ["LANGUAGES", "PROJECT_ROOT", "create_app", "select_locale"]
 
@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
 
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     _register_web(app)
     return app
 

@@ -47,6 +47,7 @@ DEFAULTS = {
     "MAIL_LEASE_SECONDS": 300,  # a mail claimed this long ago by a worker that never finished is sent again
     "DIGEST_MIN_SCORE": 0.7,
     "DIGEST_MAX_ITEMS": 5,
+    "SEARCH_MIN_SCORE": None,  # None: models.matching.weights.SEARCH_FLOOR (0 with the fake embedder)
 }
 # PASSERELLE_* variable -> configuration key (documented in the README)
 ENVIRONMENT = {

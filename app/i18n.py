@@ -5,16 +5,21 @@ The codes and their English words are in :mod:`models.vocabulary`; their transla
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from flask import Flask, request, session
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 
 from app.redirects import path_on_site, redirect_within
+from models import language
 from models.cities import city_name
+from models.language import guess_language
 from models.matching.topics import load_vocabulary
-from models.trips.shapes import reason_words
+from models.trips.shapes import TIME_ZONES, reason_words
 from models.vocabulary import INTERFACE_LANGUAGES, LABELS
 
 LANGUAGES = INTERFACE_LANGUAGES
@@ -91,7 +96,9 @@ def topic_label(topic_id: str) -> str:
 
 def meeting_reason(row: dict) -> str:
     """A meeting's stored reason in the reader's language (a row with org and host short names)."""
-    return reason_words(row["reason"], gettext, topic_label, row["org_short_name"], row["host_short_name"])
+    return reason_words(
+        row["reason"], gettext, topic_label, row["org_short_name"], row["host_short_name"], _locale()
+    )
 
 
 def select_locale() -> str:
@@ -126,10 +133,113 @@ def city_label(city: str) -> str:
     return city_name(city or "", str(get_locale() or "fr"))
 
 
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "fr")
+
+
+def de_name(name: str) -> str:
+    """ "de {name}" in the reader's language: the French message then reads "le profil %(name)s"."""
+    return language.de_name(name, _locale())
+
+
+def que_name(name: str) -> str:
+    """ "que {name}" in the reader's language ("qu’EFS BFC" in French, the name alone in English)."""
+    return language.que_name(name, _locale())
+
+
+ZONE_CITIES = {"America/Montreal": "Montréal", "Europe/Paris": "Paris"}
+
+
+def select_timezone() -> str:
+    """The reader's time zone: their organisation's side of the Atlantic, else Paris (the programme's)."""
+    from flask import g
+    from flask_login import current_user
+
+    if "reader_zone" not in g:
+        zone = TIME_ZONES["BFC"]
+        if current_user.is_authenticated and getattr(current_user, "org_ids", ()):
+            from app.db import get_db
+
+            row = (
+                get_db()
+                .execute("SELECT region FROM organisations WHERE id = ?", [current_user.org_ids[0]])
+                .fetchone()
+            )
+            zone = TIME_ZONES.get(row[0], zone) if row else zone
+        g.reader_zone = zone
+    return g.reader_zone
+
+
+def zone_label(zone: str) -> str:
+    """A time zone as people say it: "heure de Montréal", "Paris time"."""
+    return _("%(city)s time", city=city_label(ZONE_CITIES.get(zone, zone)))
+
+
+def when(value: str | None, zone: bool = True) -> str:
+    """A stored UTC timestamp in the reader's language and zone: "11 mai 2026, 09:00 (heure de Paris)"."""
+    from flask_babel import format_date, format_time
+
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    text = f"{format_date(moment, 'medium')}, {format_time(moment, 'short')}"
+    return f"{text} ({zone_label(select_timezone())})" if zone else text
+
+
+def day(value: str | None) -> str:
+    """A stored date or timestamp as the reader's language writes the day: "11 mai 2026", "May 11, 2026"."""
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    if not value:
+        return ""
+    return format_date(date.fromisoformat(value[:10]), "medium", locale=get_locale())
+
+
+def clock(value: str) -> str:
+    """The time of a local "YYYY-MM-DDTHH:MM" meeting slot, in the reader's way ("09:00", "9:00 AM")."""
+    from babel.dates import format_time
+    from flask_babel import get_locale
+
+    return format_time(datetime.fromisoformat(value[:16]).time(), "short", locale=get_locale())
+
+
+def slot_time(start: str, end: str, direction: str | None = None) -> str:
+    """A meeting's times where they happen, with that place's zone: "09:00–10:00 (heure de Montréal)"."""
+    text = f"{clock(start)}–{clock(end)}"
+    if direction:
+        text += f" ({zone_label(TIME_ZONES[direction.split('->')[-1]])})"
+    return text
+
+
+TEXT_LANGUAGE_NOTES = {"fr": _l("in French"), "en": _l("in English")}
+
+
+def text_in(text: str | None, note: bool = False) -> Markup:
+    """Free text (a profile, a note, a message) marked with its language; with ``note``, say it when
+    it is not the reader's: <span lang="en">…</span> <span class="lang-note">(en anglais)</span>."""
+    from flask_babel import get_locale
+
+    text = text or ""
+    lang = guess_language(text)
+    if lang is None:
+        return escape(text)
+    marked = Markup('<span lang="{}">{}</span>').format(lang, text)
+    if note and lang != str(get_locale() or "fr"):
+        marked += Markup(' <span class="lang-note">({})</span>').format(TEXT_LANGUAGE_NOTES[lang])
+    return marked
+
+
 def init_app(app: Flask) -> None:
     """Run the switch before the login check, and give templates the labels."""
     app.before_request(switch_language)
     app.jinja_env.filters["city"] = city_label
+    app.jinja_env.filters.update(when=when, day=day, clock=clock)
+    app.jinja_env.globals.update(zone_label=zone_label, slot_time=slot_time, text_in=text_in)
     app.jinja_env.globals.update(
         label=label,
         label_items=label_items,
@@ -137,4 +247,6 @@ def init_app(app: Flask) -> None:
         reason_text=reason_text,
         url_with_lang=url_with_lang,
         LANGUAGES=LANGUAGES,
+        de_name=de_name,
+        que_name=que_name,
     )

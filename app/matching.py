@@ -28,7 +28,7 @@ from models.matching.index import MatchIndex
 from models.matching.results import SearchHit, Suggestion, Topic
 from models.matching.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
 from models.matching.vectorstore import SyncReport, load_matrix, sync_embeddings
-from models.matching.weights import load_weights
+from models.matching.weights import SEARCH_FLOOR, load_weights
 
 _lock = threading.Lock()
 _indexes: dict[tuple[str, str], _Cached] = {}
@@ -213,6 +213,14 @@ def dismissed_partners(db: Database, org_id: int, track: str) -> set[int]:
     return {row[0] for row in rows}
 
 
+def search_floor() -> float:
+    """The lowest score a search hit needs: SEARCH_MIN_SCORE, else the floor measured for the model."""
+    configured = current_app.config.get("SEARCH_MIN_SCORE")
+    if configured is not None:
+        return float(configured)
+    return 0.0 if current_app.config["EMBEDDING_MODEL"] == "fake" else SEARCH_FLOOR
+
+
 def score_partners(db: Database, org_id: int, track: str, partner_ids: list[int]) -> list[Suggestion]:
     """Score and explain the given partners of one organisation (those across the Atlantic), best first."""
     index = get_index(db)
@@ -240,10 +248,12 @@ def search(
     index = get_index(db)
     vector = embedder().embed_batch([text])[0]
     hits = index.search(vector, text, top_k=len(index.orgs))
+    floor = search_floor()
     kept = [
         hit
         for hit in hits
-        if (not region or hit.region == region)
+        if hit.score >= floor
+        and (not region or hit.region == region)
         and (not org_type or hit.type == org_type)
         and (not city or hit.city.casefold() == city.casefold())
     ]

@@ -26,7 +26,7 @@ def test_search_ranks_by_the_engine_and_shows_the_passage(member, client, seeded
     with seeded.app_context():
         expected = matching.search(get_db(), "plasmid DNA", top_k=20)
     text = page_text(client.get("/organisations/?q=plasmid+DNA"))
-    assert f"{len(expected)} organisations found" in text
+    assert f"{len(expected)} organisations match “plasmid DNA”" in text
     positions = [text.index(f'/organisations/{hit.org_id}"') for hit in expected]
     assert positions == sorted(positions)
     assert expected[0].passage in text
@@ -56,3 +56,22 @@ def test_profile_page_shows_topics_and_edit_link_only_to_those_who_may_edit(memb
     assert "Edit the profile" in own and all(topic.en in own for topic in topics)
     other = page_text(client.get(f"/organisations/{thecell}"))
     assert "Edit the profile" not in other and "Montreal" in other  # the city in the English page
+
+
+def test_search_below_the_floor_finds_nothing_and_says_so(auth, client, seeded):
+    seeded.config["SEARCH_MIN_SCORE"] = 0.99  # the fake embedder's scores; the real floor is measured
+    auth.login("member_bfc")
+    text = page_text(client.get("/organisations/?q=pizza"))
+    assert "Aucune organisation ne correspond à « pizza »" in text and 'class="card hit"' not in text
+    seeded.config["SEARCH_MIN_SCORE"] = 0.0
+    text = page_text(client.get("/organisations/?q=pizza"))
+    assert "organisations correspondent à « pizza »" in text
+
+
+def test_the_search_floor_comes_from_measurement(seeded):
+    from models.matching.weights import SEARCH_FLOOR
+
+    with seeded.app_context():
+        assert matching.search_floor() == 0.0  # the fake embedder has no measured floor
+        seeded.config["EMBEDDING_MODEL"] = None
+        assert matching.search_floor() == SEARCH_FLOOR == 0.36  # scripts/search_floor.py

@@ -48,9 +48,11 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("e2e")
+def start_server(folder: Path, prepare=None):
+    """Serve a seeded app on a free port of 127.0.0.1 in a thread; yield its address, then stop it.
+
+    ``prepare(app)``, when given, adds rows (trips, pairings...) before the server starts.
+    """
     app = create_app(
         {
             "INSTANCE_PATH": str(folder / "instance"),
@@ -63,13 +65,20 @@ def live_server(tmp_path_factory):
     database = connect(app.config["DATABASE"])
     init_db(database)
     database.close()
-    seed_app(app)
+    app.user_ids = seed_app(app)
+    if prepare is not None:
+        prepare(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    yield from start_server(tmp_path_factory.mktemp("e2e"))
 
 
 @pytest.fixture(scope="module")

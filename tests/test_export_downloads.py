@@ -165,3 +165,12 @@ def test_published_page_and_queue_link_to_the_exports(auth, client, published):
     for path in (f"/exports/trips/{published}.pdf", f"/exports/trips/{published}/calendars.zip"):
         assert f'href="{path}"' in page
     assert 'href="/exports/pairings.xlsx"' in client.get("/coordination/").get_data(as_text=True)
+
+
+def test_file_names_are_in_the_readers_language(auth, client, seeded):
+    auth.login("coordinator")
+    french = client.get("/exports/pairings.csv").headers["Content-Disposition"]
+    assert 'filename="mises-en-relation-approuvees.csv"' in french
+    client.get("/auth/password?lang=en")
+    english = client.get("/exports/pairings.csv").headers["Content-Disposition"]
+    assert 'filename="approved-pairings.csv"' in english

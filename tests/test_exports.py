@@ -241,7 +241,7 @@ def test_script_in_a_profile_stays_text_in_csv_and_xlsx():
 
 def test_trip_xlsx_has_typed_columns_frozen_header_and_filter():
     sheet = load_workbook(io.BytesIO(trip_xlsx(quebec_trip(), "fr"))).active
-    assert sheet.title == "Rencontres" and sheet.freeze_panes == "A2"
+    assert sheet.title == "Rendez-vous" and sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:N6" and sheet.max_row == 6
     assert [cell.value for cell in sheet[1]][:3] == ["Début", "Fin", "Fuseau horaire"]
     assert all(cell.font.b for cell in sheet[1])

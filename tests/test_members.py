@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import AuthActions, org_id, page_text
 
@@ -80,7 +82,7 @@ def test_interest_puts_the_pair_in_the_review_queue(member, client, db):
     assert response.status_code == 302
     assert (
         response.headers["Location"]
-        == f"/members/{efs}/?track=co_training&type=cluster_network#partner-{thecell}"
+        == f"/members/{efs}/?track=co_training&card={thecell}&type=cluster_network#partner-{thecell}"
     )
     text = page_text(client.get(response.headers["Location"]))
     assert "Your interest in ThéCell has been recorded." in text
@@ -180,6 +182,29 @@ def test_csrf_is_required_for_stances(member, client, db):
     )
     assert response.status_code == 400 and "security token is missing" in page_text(response)
     assert db.table("interests").count == 0
+
+
+def test_lower_ranks_evidence_folded_and_the_message_in_its_card(member, client, seeded, db):
+    efs = org_id(db, "EFS BFC")
+    text = page_text(client.get(f"/members/{efs}/?track=staff_exchange"))
+    assert text.count('class="suggestion card') == 10 and "See 10 more" in text
+    assert '<details class="why">' in text  # the evidence opens on demand, without script
+    more = page_text(client.get(f"/members/{efs}/?track=staff_exchange&limit=20"))
+    assert more.count('class="suggestion card') == 20
+    partner = re.search(r'id="partner-(\d+)"', more).group(1)
+    response = member.post(
+        f"/members/{efs}/interest",
+        {"partner_id": partner, "track": "staff_exchange", "kind": "interested", "limit": "20"},
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert (
+        f"card={partner}" in location and "limit=20" in location and location.endswith(f"#partner-{partner}")
+    )
+    page = page_text(client.get(response.headers["Location"].split("#")[0]))
+    card = page[page.index(f'id="partner-{partner}"') :]
+    assert card.index("has been recorded") < card.index("</article>")  # inside the card
+    assert page.count('class="flash') == 1
 
 
 def test_cards_say_in_words_which_sought_partner_kind_the_partner_is(auth, client, seeded, db):

@@ -271,7 +271,8 @@ def test_plan_stores_a_valid_draft_and_shows_the_comparison(coordinator, client,
     response = coordinator.post(f"/trips/{trip['trip']}/plan", follow_redirects=True)
     text = page_text(response)
     assert response.request.path == f"/trips/{trip['trip']}/draft"
-    assert "Planned" in text and "greedy" in text and "Ada Lovelace" in text
+    assert "Planned" in text and "the simple plan" in text and "Ada Lovelace" in text
+    assert "greedy" not in text and "objective" not in text  # plain words for coordinators
     rows = store.draft_rows(db, trip["trip"])
     pairs = {(r["delegation_org_id"], r["host_org_id"]): r for r in rows}
     assert (chu, trip["LOEX"]) in pairs and (efs, trip["ThéCell"]) not in pairs
@@ -316,7 +317,7 @@ def test_cli_plans_and_publishes(runner, db, trip):
         (
             "ben_loex",
             {"slot": 2, "delegate": "ada"},
-            "Ada Lovelace cannot get from Montreal to Quebec City on 2026-05-11: the trip takes 180 min",
+            "Ada Lovelace cannot get from Montreal to Quebec City on Monday 11 May: the trip takes 180 min",
         ),
     ],
 )

@@ -13,6 +13,7 @@ from app.auth.access import role_required
 from app.auth.links import max_age_hours
 from app.auth.queries import get_user, org_ids_of
 from app.db import get_db
+from app.i18n import de_name
 from app.users import UserError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -78,7 +79,7 @@ def edit(user_id: int):
             form.role.errors.append(_("You cannot remove your own administrator role."))
         else:
             queries.update_access(db, user_id, form.role.data, form.orgs.data)
-            flash(_("The access of %(email)s has been saved.", email=user["email"]), "success")
+            flash(_("The access of %(email)s has been saved.", email=de_name(user["email"])), "success")
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/edit.html", form=form, user=user, action=ActionForm()), status

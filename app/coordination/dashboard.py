@@ -225,7 +225,7 @@ def export():
         io.BytesIO(workbook(data)),
         mimetype=XLSX_MIME,
         as_attachment=True,
-        download_name="passerelle-dashboard.xlsx",
+        download_name=_("passerelle-dashboard") + ".xlsx",
     )
 
 

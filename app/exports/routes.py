@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from app.auth.access import role_required
 from app.db import get_db
@@ -28,7 +29,7 @@ def _trip_or_404(trip_id: int, *, with_evidence: bool = True) -> exports.ExportT
 def trip(trip_id: int, fmt: str):
     """The published plan of a trip as a table or a briefing pack, in the reader's language."""
     data = _trip_or_404(trip_id, with_evidence=fmt == "pdf")
-    return download(TRIP_RENDERERS[fmt](data, str(get_locale())), data.filename(fmt), fmt)
+    return download(TRIP_RENDERERS[fmt](data, str(get_locale())), data.filename(fmt, word=_("trip")), fmt)
 
 
 @bp.get("/trips/<int:trip_id>/calendars/<key>.ics")
@@ -39,7 +40,7 @@ def calendar(trip_id: int, key: str):
     calendars = exports.delegate_calendars(data, str(get_locale()))
     if key not in calendars:
         abort(404)
-    return download(calendars[key], data.filename("ics", key), "ics")
+    return download(calendars[key], data.filename("ics", key, word=_("trip")), "ics")
 
 
 @bp.get("/trips/<int:trip_id>/calendars.zip")
@@ -47,7 +48,8 @@ def calendar(trip_id: int, key: str):
 def calendars(trip_id: int):
     """Every delegate's calendar of a trip, one .ics each, in a zip."""
     data = _trip_or_404(trip_id, with_evidence=False)
-    return download(calendars_zip(data, str(get_locale())), data.filename("zip", "calendars"), "zip")
+    name = data.filename("zip", _("calendars"), word=_("trip"))
+    return download(calendars_zip(data, str(get_locale())), name, "zip")
 
 
 @bp.get("/pairings.<any(csv, xlsx):fmt>")
@@ -55,4 +57,5 @@ def calendars(trip_id: int):
 def pairings(fmt: str):
     """Approved pairings outside any trip, for programme reporting."""
     body = PAIRING_RENDERERS[fmt](approved_pairings(get_db()), str(get_locale()))
-    return download(body, f"approved-pairings.{fmt}", fmt)
+    stem = _("approved-pairings")  # the file name in the reader's language
+    return download(body, f"{stem}.{fmt}", fmt)

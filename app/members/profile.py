@@ -12,6 +12,7 @@ from app import matching
 from app.auth.access import get_org_or_404
 from app.db import get_db
 from app.errors import flash_error
+from app.i18n import de_name
 from app.members.forms import ProfileForm
 from app.operations import organisations
 from app.orgs.queries import get_organisation
@@ -60,4 +61,6 @@ def _flash_saved(db, saved: organisations.Saved) -> None:
         )
         return
     name = get_organisation(db, saved.org_id)["short_name"]
-    flash(_("The profile of %(name)s is saved and its suggestions are updated.", name=name), "success")
+    flash(
+        _("The profile of %(name)s is saved and its suggestions are updated.", name=de_name(name)), "success"
+    )

@@ -76,8 +76,14 @@ def interest(org_id: int):
         flash_error(error)
         return _render(org, status=400)
     _flash_stance(stance)
-    target = url_for("members.suggestions", org_id=org_id, track=stance.track, **_filters())
-    return redirect(f"{target}#partner-{stance.partner['id']}")
+    target = url_for(
+        "members.suggestions",
+        org_id=org_id,
+        track=stance.track,
+        card=stance.partner["id"],
+        **_filters(),
+    )
+    return redirect(f"{target}#partner-{stance.partner['id']}")  # the message shows inside that card
 
 
 bp.add_url_rule("/<int:org_id>/profile", view_func=profile.edit, methods=["GET", "POST"])
@@ -86,7 +92,13 @@ bp.add_url_rule("/<int:org_id>/profile", view_func=profile.edit, methods=["GET",
 def _filters() -> dict:
     """The city and kind filters of the current request, only when they are valid."""
     source = request.args if request.method == "GET" else request.form
-    wanted = {"city": source.get("city", ""), "type": source.get("type", "")}
+    wanted = {
+        "city": source.get("city", ""),
+        "type": source.get("type", ""),
+        "limit": source.get("limit", ""),
+    }
+    if not wanted["limit"].isdigit() or int(wanted["limit"]) <= SHOWN:
+        wanted["limit"] = ""  # the first page needs no limit
     return {key: value for key, value in wanted.items() if value}
 
 
@@ -101,16 +113,22 @@ def _render(org: dict, *, bad_form: InterestForm | None = None, status: int = 20
     # Evidence only for the cards the page shows: the pool is for filters and counts.
     ranked = matching.suggestions_for(db, org["id"], track, top_k=POOL, evidence=False)
     cards, hidden = _cards(db, org, track, ranked, filters, bad_form)
+    limit = min(int(filters.get("limit", SHOWN)), POOL)
+    card_flash = request.args.get("card", type=int)
     shown = [
         replace(card, suggestion=matching.explain(db, org["id"], card.suggestion.org_id, track))
-        for card in cards[:SHOWN]
+        for card in cards[:limit]
     ]
     return render_template(
         "members/suggestions.html",
         org=org,
         track=track,
         cards=shown,
-        more=max(len(cards) - SHOWN, 0),
+        more=max(len(cards) - limit, 0),
+        more_url=url_for(
+            "members.suggestions", org_id=org["id"], track=track, **(filters | {"limit": limit + SHOWN})
+        ),
+        card_flash=card_flash if any(c.suggestion.org_id == card_flash for c in shown) else None,
         hidden=hidden,
         filters=filters,
         cities=sorted({s.city for s in ranked}, key=str.casefold),

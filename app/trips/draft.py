@@ -113,11 +113,7 @@ def publish(trip_id: int):
     """Copy the draft to the published meetings: uids kept, sequences bumped only for changes."""
     get_trip_or_404(trip_id)
     report = trips.publish(get_db(), current_user, trip_id)
-    counts = {name: getattr(report, name) for name in ("created", "changed", "unchanged", "cancelled")}
-    message = _(
-        "Published: %(created)d new, %(changed)d changed, %(unchanged)d unchanged, %(cancelled)d cancelled.",
-        **counts,
-    )
+    message = _("Published: %(counts)s.", counts=report.counts(unchanged=True))
     flash(message, "success")
     return redirect(url_for("trips.published", trip_id=trip_id))
 

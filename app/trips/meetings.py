@@ -71,6 +71,19 @@ class PublishReport:
         """Whether publishing would change anything members or calendars see."""
         return bool(self.created or self.changed or self.cancelled)
 
+    def counts(self, unchanged: bool = False) -> str:
+        """ "1 new, 2 changed, 1 cancelled" in the reader's language, each count with its own plural."""
+        from flask_babel import ngettext
+
+        parts = [
+            ngettext("%(num)d new", "%(num)d new", self.created),
+            ngettext("%(num)d changed", "%(num)d changed", self.changed),
+        ]
+        if unchanged:
+            parts.append(ngettext("%(num)d unchanged", "%(num)d unchanged", self.unchanged))
+        parts.append(ngettext("%(num)d cancelled", "%(num)d cancelled", self.cancelled))
+        return ", ".join(parts)
+
 
 def draft_rows(db: Database, trip_id: int) -> list[dict]:
     """The draft meetings with names, slot times and the host's city, in time order."""

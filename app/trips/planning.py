@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import ngettext
+from flask_babel import format_date, format_percent, ngettext
+from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from app import matching
@@ -234,7 +235,7 @@ def violation_parts(db: Database, trip_id: int, violations: list[Violation]) -> 
             "org": names["orgs"].get(violation.org_id, "?"),
             "host": names["orgs"].get(violation.host_org_id, "?"),
             "when": names["slots"].get(violation.slot_id, "?"),
-            "day": violation.day.isoformat() if violation.day else "?",
+            "day": format_date(violation.day, "EEEE d MMMM") if violation.day else "?",
             "from": city_label(violation.cities[0]) if violation.cities else "?",
             "to": city_label(violation.cities[1]) if violation.cities else "?",
             "minutes": violation.minutes or 0,
@@ -251,13 +252,26 @@ def _names(db: Database, trip_id: int) -> dict[str, dict]:
     return {"delegates": delegates, "orgs": orgs, "slots": slots}
 
 
+def plan_gain(objective: float, greedy: float) -> str:
+    """The plan against the simple (greedy) one: "plan kept: 12 % better than the simple plan"."""
+    if greedy <= 0 or objective <= greedy + 1e-9:
+        return _("plan kept: as good as the simple plan")
+    return _(
+        "plan kept: %(pct)s better than the simple plan", pct=format_percent((objective - greedy) / greedy)
+    )
+
+
+def plan_change(value: float, planned: float) -> str:
+    """What hand changes did to the plan's worth, in plain words."""
+    if planned <= 0 or abs(value - planned) <= 1e-9:
+        return ""
+    return _(
+        "after your changes, the plan is worth %(pct)s of the planned one",
+        pct=format_percent(value / planned),
+    )
+
+
 def plan_summary(run: PlanRun) -> str:
     """The flash after planning: meetings, objective against the greedy baseline, time."""
-    return ngettext(
-        "Planned %(num)d meeting: objective %(objective).2f (greedy %(greedy).2f), in %(seconds).2f s.",
-        "Planned %(num)d meetings: objective %(objective).2f (greedy %(greedy).2f), in %(seconds).2f s.",
-        len(run.plan.meetings),
-        objective=run.plan.objective,
-        greedy=run.greedy.objective,
-        seconds=run.plan.seconds,
-    )
+    count = ngettext("Planned %(num)d meeting", "Planned %(num)d meetings", len(run.plan.meetings))
+    return f"{count}: {plan_gain(run.plan.objective, run.greedy.objective)}."

@@ -109,9 +109,12 @@ class ExportTrip:
         if self.end < self.start:
             raise ValueError(f"trip {self.id}: end ({self.end}) must not come before start ({self.start})")
 
-    def filename(self, extension: str, who: str = "") -> str:
-        """A safe ASCII file name: ``mission-au-quebec-printemps-2026-trip-3[-who].ext``."""
-        stem = "-".join(part for part in (_slug(self.name), f"trip-{self.id}", _slug(who)) if part)
+    def filename(self, extension: str, who: str = "", word: str = "trip") -> str:
+        """A safe ASCII file name: ``mission-au-quebec-printemps-2026-trip-3[-who].ext``.
+
+        ``word`` is "trip" in the reader's language (the web downloads pass "mission" in French).
+        """
+        stem = "-".join(part for part in (_slug(self.name), f"{_slug(word)}-{self.id}", _slug(who)) if part)
         return f"{stem}.{extension.lstrip('.')}"
 
     def agenda(self) -> list[ExportMeeting]:

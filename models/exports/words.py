@@ -58,7 +58,7 @@ class Words:
 
     def reason(self, stored: str, delegation: str, host: str) -> str:
         """A meeting's stored reason as one line (see :func:`models.trips.shapes.reason_words`)."""
-        return reason_words(stored, self.gettext, self.topic, delegation, host)
+        return reason_words(stored, self.gettext, self.topic, delegation, host, self.locale)
 
     def labelled(self, label: str, body: str) -> str:
         """ "Offre : …" in French (a space before the colon), "Offers: …" in English."""

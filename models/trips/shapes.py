@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from models.cities import TravelTimes
+from models.language import que_name
 
 TIME_ZONES = {"QC": "America/Montreal", "BFC": "Europe/Paris"}
 
@@ -142,8 +143,9 @@ def reason_words(
     topic_label: Callable[[str], str],
     delegation: str,
     host: str,
+    locale: str,
 ) -> str:
-    """A stored reason as one line in the reader's language.
+    """A stored reason as one line in the reader's language (``locale``, for French elision).
 
     ``_`` translates (``flask_babel.gettext`` or :meth:`models.exports.words.Words.gettext`),
     ``topic_label`` names a topic id in that language; ``delegation`` and ``host`` are the short
@@ -156,9 +158,21 @@ def reason_words(
     if reason.topics:
         parts.append(_("shared topics: %(topics)s", topics=", ".join(map(topic_label, reason.topics))))
     if reason.direction == "partner_offers":
-        parts.append(_("%(offering)s offers what %(seeking)s seeks", offering=host, seeking=delegation))
+        parts.append(
+            _(
+                "%(offering)s offers what %(seeking)s seeks",
+                offering=host,
+                seeking=que_name(delegation, locale),
+            )
+        )
     elif reason.direction == "we_offer":
-        parts.append(_("%(offering)s offers what %(seeking)s seeks", offering=delegation, seeking=host))
+        parts.append(
+            _(
+                "%(offering)s offers what %(seeking)s seeks",
+                offering=delegation,
+                seeking=que_name(host, locale),
+            )
+        )
     elif reason.direction == "both":
         parts.append(_("each offers what the other seeks"))
     if not parts and reason.score is not None:
