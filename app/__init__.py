@@ -108,6 +108,7 @@ def _register_web(app: Flask) -> None:
     from app.exports.cli import export_pairings_command, export_trip_command
     from app.followup import routes as followup_routes
     from app.followup.cli import followups_command
+    from app.hosting import routes as hosting_routes
     from app.introductions import routes as introductions_routes
     from app.members import routes as members_routes
     from app.notifications import routes as notifications_routes
@@ -143,6 +144,7 @@ def _register_web(app: Flask) -> None:
         introductions_routes,
         notifications_routes,
         followup_routes,
+        hosting_routes,
     ):
         app.register_blueprint(module.bp)
     api_routes.init_app(app)  # the JSON API: bearer tokens only, hence exempt from CSRF

@@ -642,3 +642,30 @@ def m094_followups(db: Database) -> None:
     )
     db.table("followups").create_index(["org_id"])
     db.table("followups").create_index(["mailed_at"])
+
+
+@migrations()
+def m120_host_confirmation(db: Database) -> None:
+    # Issue 12: a published meeting waits for its host. host_answer is 'requested' until a member of
+    # the host accepts it or declines it, proposing another slot (host_note); a republication that
+    # moves the meeting asks again. Meetings published before this stay 'requested': nobody asked.
+    table = db.table("published_meetings")
+    table.add_column("host_answer", str, not_null_default="requested")
+    table.add_column("host_note", str, not_null_default="")
+    table.add_column("host_answered_at", str)
+    table.add_column("host_answered_by", int)
+    # The delegates a meeting was taken from (moved to a colleague, or a guest who left): their
+    # calendar feeds keep the event, CANCELLED, with the meeting's uid and current sequence.
+    db.execute(
+        """
+        CREATE TABLE published_meeting_former (
+            published_id INTEGER NOT NULL REFERENCES published_meetings(id) ON DELETE CASCADE,
+            delegate_id INTEGER REFERENCES trip_delegates(id) ON DELETE SET NULL,
+            delegate_name TEXT NOT NULL,
+            delegate_email TEXT NOT NULL DEFAULT '',
+            left_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("published_meeting_former").create_index(["published_id"])
+    db.table("published_meeting_former").create_index(["delegate_id"])

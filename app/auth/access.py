@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.forgot",
         "auth.set_password",
         "notifications.unsubscribe",
+        "hosting.link",
         "static",
         "api.openapi_document",
     }

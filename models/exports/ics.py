@@ -1,8 +1,10 @@
 """One iCalendar file per delegate: the meetings of a trip, ready for any calendar app.
 
 An event's UID is the meeting's own ``uid`` and its SEQUENCE the meeting's ``sequence``, so importing
-a re-exported plan updates the events already in the calendar instead of adding copies; a cancelled
-meeting is sent with STATUS:CANCELLED so that the app removes it. Times carry their IANA zone
+a re-exported plan updates the events already in the calendar instead of adding copies. STATUS is
+TENTATIVE until the host accepts, CONFIRMED after; a cancelled or declined meeting, or one taken from
+this delegate (moved to a colleague), is sent with STATUS:CANCELLED so that the app removes it. A
+group meeting is in each of its delegates' calendars. Times carry their IANA zone
 (``DTSTART;TZID=America/Montreal``) and the file holds the matching VTIMEZONE definitions.
 """
 
@@ -23,7 +25,11 @@ def delegate_calendars(
     trip: ExportTrip, locale: str = "fr", *, stamp: datetime | None = None
 ) -> dict[str, bytes]:
     """Every delegate's calendar, keyed by :attr:`ExportMeeting.delegate_key`."""
-    keys = dict.fromkeys(meeting.delegate_key for meeting in trip.meetings)
+    keys = dict.fromkeys(
+        key
+        for meeting in trip.meetings
+        for key in (meeting.delegate_key, *meeting.guest_keys, *meeting.former_keys)
+    )
     return {key: delegate_ics(trip, key, locale, stamp=stamp) for key in keys}
 
 
@@ -31,9 +37,12 @@ def delegate_ics(
     trip: ExportTrip, delegate_key: str, locale: str = "fr", *, stamp: datetime | None = None
 ) -> bytes:
     """The VCALENDAR of one delegate's meetings; ``stamp`` (DTSTAMP) defaults to the publication time."""
-    meetings = [m for m in trip.meetings if _same_delegate(m, delegate_key)]
+    key = _key(delegate_key)
+    meetings = [m for m in trip.meetings if m.attends(key) or key in m.former_keys]
     if not meetings:
-        known = ", ".join(sorted({m.delegate_key for m in trip.meetings})) or "none"
+        known = (
+            ", ".join(sorted({k for m in trip.meetings for k in (m.delegate_key, *m.guest_keys)})) or "none"
+        )
         raise ValueError(f"trip {trip.id} has no meeting for delegate {delegate_key!r}; delegates: {known}")
     stamp = _utc(stamp or trip.published_at or datetime.now(UTC))
     calendar = Calendar()
@@ -41,9 +50,9 @@ def delegate_ics(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{trip.name} – {meetings[0].delegate_name}")
+    calendar.add("x-wr-calname", f"{trip.name} – {_name_of(meetings[0], key)}")
     for meeting in sorted(meetings, key=lambda m: (m.start, m.uid)):
-        calendar.add_component(_event(meeting, locale, stamp))
+        calendar.add_component(_event(meeting, locale, stamp, key))
     # The zones' rules from a year before the trip to a year after it: enough for any app.
     calendar.add_missing_timezones(
         first_date=trip.start - timedelta(days=366), last_date=trip.end + timedelta(days=366)
@@ -51,16 +60,21 @@ def delegate_ics(
     return calendar.to_ical()
 
 
-def _same_delegate(meeting: ExportMeeting, key: str) -> bool:
+def _key(key: str) -> str:
+    """A delegate key as given (an e-mail in any case, or a name)."""
     wanted = key.strip()
-    return meeting.delegate_key in (wanted, wanted.lower())
+    return wanted.lower() if "@" in wanted else wanted
+
+
+def _name_of(meeting: ExportMeeting, key: str) -> str:
+    return meeting.delegate_name if key == meeting.delegate_key else key
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _event(meeting: ExportMeeting, locale: str, stamp: datetime) -> Event:
+def _event(meeting: ExportMeeting, locale: str, stamp: datetime, key: str | None = None) -> Event:
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
@@ -70,7 +84,7 @@ def _event(meeting: ExportMeeting, locale: str, stamp: datetime) -> Event:
     event.add("summary", text("summary", locale, host=meeting.host.short_name))
     event.add("location", ", ".join(part for part in (meeting.host.name, meeting.city) if part))
     event.add("description", _description(meeting, locale))
-    event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
+    event.add("status", meeting.ics_status(key))
     event.add("transp", "OPAQUE")
     return event
 
