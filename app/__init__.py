@@ -102,6 +102,7 @@ def _register_web(app: Flask) -> None:
     from app.api import routes as api_routes
     from app.auth import access
     from app.auth import routes as auth_routes
+    from app.calendars import routes as calendars_routes
     from app.coordination import routes as coordination_routes
     from app.coordination.cli import propose_command
     from app.exports import routes as exports_routes
@@ -145,6 +146,7 @@ def _register_web(app: Flask) -> None:
         notifications_routes,
         followup_routes,
         hosting_routes,
+        calendars_routes,
     ):
         app.register_blueprint(module.bp)
     api_routes.init_app(app)  # the JSON API: bearer tokens only, hence exempt from CSRF

@@ -669,3 +669,27 @@ def m120_host_confirmation(db: Database) -> None:
     )
     db.table("published_meeting_former").create_index(["published_id"])
     db.table("published_meeting_former").create_index(["delegate_id"])
+
+
+@migrations()
+def m121_calendar_subscriptions(db: Database) -> None:
+    # Private calendar addresses (/cal/<token>.ics) that follow a trip's plan: one delegate's
+    # meetings, or the meetings one organisation hosts. Only the token's SHA-256 is stored; a
+    # revoked address answers 404.
+    db.execute(
+        """
+        CREATE TABLE calendar_subscriptions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            trip_id INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+            delegate_id INTEGER REFERENCES trip_delegates(id) ON DELETE CASCADE,
+            org_id INTEGER REFERENCES organisations(id) ON DELETE CASCADE,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            language TEXT NOT NULL DEFAULT 'fr',  -- of the events' words
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            CHECK ((delegate_id IS NULL) != (org_id IS NULL))
+        )
+        """
+    )
+    db.table("calendar_subscriptions").create_index(["trip_id"])

@@ -27,6 +27,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.set_password",
         "notifications.unsubscribe",
         "hosting.link",
+        "calendars.feed",
         "static",
         "api.openapi_document",
     }

@@ -13,6 +13,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
+from app.calendars import operations as subscriptions
+from app.calendars.routes import ActionForm
 from app.db import get_db
 from app.hosting import operations
 from app.hosting.links import AnswerLinkError, read_token
@@ -53,8 +55,25 @@ def _labels():
 def index():
     """The meetings the user's organisations host, those waiting for an answer first."""
     orgs = list(current_user.org_ids) if current_user.role == "member" else []
-    rows = operations.to_confirm(get_db(), orgs)
-    return render_template("hosting/index.html", rows=rows, form=AnswerForm(formdata=None))
+    db = get_db()
+    rows = operations.to_confirm(db, orgs)
+    hosted = {(r["trip_id"], r["host_org_id"]): r for r in rows}
+    calendars = [
+        {
+            **row,
+            "subscriptions": [
+                s for s in subscriptions.of_trip(db, trip_id, org_ids=orgs) if s["org_id"] == org
+            ],
+        }
+        for (trip_id, org), row in sorted(hosted.items())
+    ]
+    return render_template(
+        "hosting/index.html",
+        rows=rows,
+        calendars=calendars,
+        form=AnswerForm(formdata=None),
+        action=ActionForm(),
+    )
 
 
 @bp.post("/meetings/<int:published_id>/answer")

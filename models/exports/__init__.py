@@ -5,7 +5,7 @@ caller, and returns the bytes of a file; none touches a database or Flask. ``loc
 default) or "en".
 """
 
-from models.exports.ics import delegate_calendars, delegate_ics
+from models.exports.ics import delegate_calendars, delegate_ics, feed_ics
 from models.exports.pdf import trip_pdf
 from models.exports.tables import neutralise, pairings_csv, pairings_xlsx, trip_csv, trip_xlsx
 from models.exports.types import ExportMeeting, ExportOrg, ExportPairing, ExportTrip
@@ -17,6 +17,7 @@ __all__ = [
     "ExportTrip",
     "delegate_calendars",
     "delegate_ics",
+    "feed_ics",
     "neutralise",
     "pairings_csv",
     "pairings_xlsx",

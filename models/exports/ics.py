@@ -40,17 +40,41 @@ def delegate_ics(
     key = _key(delegate_key)
     meetings = [m for m in trip.meetings if m.attends(key) or key in m.former_keys]
     if not meetings:
-        known = (
-            ", ".join(sorted({k for m in trip.meetings for k in (m.delegate_key, *m.guest_keys)})) or "none"
-        )
+        keys = {k for m in trip.meetings for k in (m.delegate_key, *m.guest_keys)}
+        known = ", ".join(sorted(keys)) or "none"
         raise ValueError(f"trip {trip.id} has no meeting for delegate {delegate_key!r}; delegates: {known}")
+    return _calendar(trip, meetings, _name_of(meetings[0], key), locale, stamp, key)
+
+
+def feed_ics(
+    trip: ExportTrip,
+    title: str,
+    locale: str = "fr",
+    *,
+    delegate_key: str | None = None,
+    host_org_id: int | None = None,
+    stamp: datetime | None = None,
+) -> bytes:
+    """A subscription feed: one delegate's meetings or one host's, possibly none yet (an empty calendar)."""
+    if delegate_key is not None:
+        key = _key(delegate_key)
+        meetings = [m for m in trip.meetings if m.attends(key) or key in m.former_keys]
+    else:
+        key = None
+        meetings = [m for m in trip.meetings if m.host.id == host_org_id]
+    return _calendar(trip, meetings, title, locale, stamp, key)
+
+
+def _calendar(
+    trip: ExportTrip, meetings: list[ExportMeeting], title: str, locale: str, stamp, key: str | None
+) -> bytes:
     stamp = _utc(stamp or trip.published_at or datetime.now(UTC))
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{trip.name} – {_name_of(meetings[0], key)}")
+    calendar.add("x-wr-calname", f"{trip.name} – {title}")
     for meeting in sorted(meetings, key=lambda m: (m.start, m.uid)):
         calendar.add_component(_event(meeting, locale, stamp, key))
     # The zones' rules from a year before the trip to a year after it: enough for any app.
