@@ -5,8 +5,9 @@ server may keep writing meanwhile (WAL), and the copy holds every transaction co
 snapshot and none after. The copy is a single self-contained file (rollback journal, no -wal).
 
 A restore checks the file first (a SQLite database, ``PRAGMA integrity_check`` ok, Passerelle's
-migrations table, no migration newer than this code), keeps the current database as
-``<database>.before-restore``, then swaps the file in atomically. Stop the server first.
+migrations table, no migration newer than this code), applies the migrations the backup predates,
+keeps the current database as ``<database>.before-restore``, then swaps the file in atomically. It
+is refused while any connection has the database open; a request that arrives during it waits.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlite_utils import Database
+
+from app.db import exclusive_use, init_db
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -41,14 +45,39 @@ def backup_database(database: Path, target: Path) -> None:
         source.close()
 
 
-def restore_database(backup: Path, database: Path) -> Path | None:
-    """Replace ``database`` with a checked copy of ``backup``; return where the old one was kept."""
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: where the replaced database is kept, the migrations it applied."""
+
+    kept: Path | None
+    migrated: list[str]
+
+
+def restore_database(backup: Path, database: Path) -> Restored:
+    """Replace ``database`` with a checked, upgraded copy of ``backup``.
+
+    Refused while any connection has ``database`` open (a request being served, a command): see
+    :func:`app.db.exclusive_use`. Connections asked for meanwhile wait, then open the restored file.
+    """
     _check_header(backup)
     if database.exists() and database.resolve() == backup.resolve():
         raise BackupError(f"{backup} is the current database itself.")
+    try:
+        with exclusive_use(database):
+            return _replace(backup, database)
+    except BlockingIOError:
+        raise BackupError(
+            f"{database} is in use (a server is answering a request, or a command has it open): "
+            "stop the server first."
+        ) from None
+
+
+def _replace(backup: Path, database: Path) -> Restored:
+    """The restore proper, with every connection kept out."""
     staged = _staged_copy(backup, database.parent)
     try:
         _check_passerelle_database(staged, backup)
+        migrated = _upgrade(staged, _engine_version(database))
         kept = _keep_current(database)
         if database.exists():
             os.chmod(staged, database.stat().st_mode & 0o777)  # the server's access stays as it was
@@ -59,18 +88,42 @@ def restore_database(backup: Path, database: Path) -> Path | None:
     for suffix in SIDE_FILES:  # they belonged to the replaced file: SQLite must not apply them
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     _fsync_directory(database.parent)
-    return kept
+    return Restored(kept, migrated)
 
 
-def pending_migrations(database: Path) -> list[str]:
-    """Names of the migrations this code would still apply to ``database``."""
-    from app.migrations import migrations
-
-    db = Database(sqlite3.connect(database))
+def _engine_version(database: Path) -> int:
+    """The current database's engine version (0 when it has none)."""
+    if not database.exists():
+        return 0
+    current = sqlite3.connect(database, timeout=1)
     try:
-        return [migration.name for migration in migrations.pending(db)]
+        return current.execute("SELECT version FROM engine_state WHERE id = 1").fetchone()[0]
+    except (sqlite3.Error, TypeError):
+        return 0
+    finally:
+        current.close()
+
+
+def _upgrade(staged: Path, current_version: int) -> list[str]:
+    """Apply the migrations the backup predates; move its engine version past the current one.
+
+    A server's cached index is keyed by that version: were the restored version one it has seen,
+    it would keep serving suggestions of the replaced data.
+    """
+    db = Database(sqlite3.connect(staged))
+    try:
+        migrated = init_db(db)
+        with db.atomic():
+            db.execute(
+                "UPDATE engine_state SET version = MAX(version, ?) + 1 WHERE id = 1", [current_version]
+            )
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        result = db.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         db.close()
+    if result != "ok":
+        raise BackupError(f"the upgraded copy fails SQLite's integrity check: {result}")
+    return migrated
 
 
 def _stage_and_replace(source: sqlite3.Connection, target: Path, journal_mode: str) -> None:
@@ -152,7 +205,11 @@ def _check_passerelle_database(staged: Path, backup: Path) -> None:
 
 
 def _keep_current(database: Path) -> Path | None:
-    """Copy the current database to ``<database>.before-restore``; None when there is none."""
+    """Copy the current database to ``<database>.before-restore``; None when there is none.
+
+    The checkpoint and the write lock are a second guard, against a process that opened the file
+    without :func:`app.db.connect` (the sqlite3 shell, say).
+    """
     if not database.exists():
         return None
     kept = database.with_name(database.name + ".before-restore")
@@ -206,7 +263,7 @@ def backup_command(path: Path, force: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path: Path, yes: bool) -> None:
-    """Replace the database with the backup at PATH (stop the server first)."""
+    """Replace the database with the backup at PATH (refused while a server or command uses it)."""
     database = Path(current_app.config["DATABASE"])
     if not yes:
         click.confirm(
@@ -215,15 +272,15 @@ def restore_command(path: Path, yes: bool) -> None:
             abort=True,
         )
     try:
-        kept = restore_database(path, database)
+        restored = restore_database(path, database)
     except BackupError as error:
         raise click.ClickException(f"{error} Nothing was changed.") from None
     click.echo(f"Restored {database} from {path}.")
-    if kept:
-        click.echo(f"The previous database is kept as {kept}.")
-    pending = pending_migrations(database)
-    if pending:
-        click.echo(f"The backup predates {len(pending)} migration(s): run `flask init-db` before starting.")
+    if restored.migrated:
+        names = ", ".join(restored.migrated)
+        click.echo(f"The backup predated {len(restored.migrated)} migration(s), now applied: {names}.")
+    if restored.kept:
+        click.echo(f"The previous database is kept as {restored.kept}.")
 
 
 def init_app(app: Flask) -> None:

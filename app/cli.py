@@ -11,11 +11,13 @@ from flask.cli import with_appcontext
 
 from app.db import get_db, init_db
 from app.i18n import LANGUAGES
-from app.orgs.queries import list_organisations, upsert_organisations
+from app.orgs.queries import list_organisations, short_name_keys, upsert_organisations
 from app.seed import seed_demo_accounts, seed_demo_contacts, seed_known_links, seed_organisations, seed_trips
 from app.users import ROLES, UserError, create_user
 from models.errors import InvalidImport
-from models.profiles import FORMATS, check_size, dump_records, format_from_filename, parse_import
+from models.profiles import FORMATS, dump_records, format_from_filename, parse_import, read_import_file
+
+MAX_PRINTED = 1000  # problems printed by import-orgs; a file of 2.5M bad items would flood the terminal
 
 
 @click.command("import-orgs")
@@ -27,22 +29,31 @@ def import_orgs_command(path: Path, dry_run: bool) -> None:
     if not path.exists():
         raise click.ClickException(f"{path}: no such file.")
     limit = current_app.config["MAX_IMPORT_BYTES"]
+    db = get_db()
     try:
         fmt = format_from_filename(path.name)
-        check_size(path.stat().st_size, limit)  # before reading: the file may be huge
-        records = parse_import(path.read_bytes(), fmt, max_bytes=limit)
+        data = read_import_file(path, limit)
+        taken = {key: name for key, (_id, name) in short_name_keys(db).items()}
+        records = parse_import(data, fmt, max_bytes=limit, taken=taken)
+        if dry_run:
+            click.echo(f"{path}: {len(records)} organisation(s), all valid. Nothing written (--dry-run).")
+            return
+        report = upsert_organisations(db, records)
     except InvalidImport as error:
-        for problem in error.problems:
-            click.echo(f"{path}: {problem}", err=True)
+        _echo_problems(path, error.problems)
         raise click.ClickException(f"{error}; nothing was imported.") from None
-    if dry_run:
-        click.echo(f"{path}: {len(records)} organisation(s), all valid. Nothing written (--dry-run).")
-        return
-    report = upsert_organisations(get_db(), records)
     click.echo(
         f"Imported {report.total} organisation(s) from {path}: "
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged."
     )
+
+
+def _echo_problems(path: Path, problems: list[str]) -> None:
+    """Print the problems of an import, the first MAX_PRINTED of them when there are very many."""
+    for problem in problems[:MAX_PRINTED]:
+        click.echo(f"{path}: {problem}", err=True)
+    if len(problems) > MAX_PRINTED:
+        click.echo(f"{path}: ... and {len(problems) - MAX_PRINTED:,} more problems", err=True)
 
 
 @click.command("export-orgs")

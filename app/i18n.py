@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from flask import Flask, redirect, request, session
+from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
+from app.redirects import path_on_site, redirect_within
 from models.cities import city_name
 
 LANGUAGES = ("fr", "en")
@@ -123,18 +122,13 @@ def switch_language():
     if lang in LANGUAGES:
         session["lang"] = lang
     rest = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-    return redirect(_this_path() + ("?" + urlencode(rest) if rest else ""))
+    return redirect_within(path_on_site(request.path, rest), "/")
 
 
 def url_with_lang(lang: str) -> str:
     """The current page's address with ``lang`` set (the header's switch links)."""
     rest = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-    return _this_path() + "?" + urlencode([*rest, ("lang", lang)])
-
-
-def _this_path() -> str:
-    """The request's path, never "//host..." (a browser would read that as another site)."""
-    return "/" + request.path.lstrip("/\\")
+    return path_on_site(request.path, [*rest, ("lang", lang)])
 
 
 def city_label(city: str) -> str:

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlite_utils import Database
 
 from app.db import immediate
-from app.orgs.queries import list_organisations
+from app.orgs.queries import get_organisation, list_organisations
 from models.embeddings import Embedder, get_embedder
 from models.matching import MatchIndex
 from models.results import SearchHit, Suggestion, Topic
@@ -105,10 +105,15 @@ def search(
 def assign_topics(db: Database, org_ids: list[int] | None = None) -> int:
     """Give automatic topics to organisations whose topics nobody set by hand; return how many."""
     vocabulary = load_vocabulary()
-    manual = {row[0] for row in db.execute("SELECT DISTINCT org_id FROM org_topics WHERE source = 'manual'")}
-    orgs = [org for org in list_organisations(db) if org_ids is None or org["id"] in org_ids]
     changed = 0
-    with immediate(db):  # reads each organisation's current topics, then replaces them
+    with immediate(db):  # reads which topics were set by hand and each current set, then replaces them
+        manual = {
+            row[0] for row in db.execute("SELECT DISTINCT org_id FROM org_topics WHERE source = 'manual'")
+        }
+        if org_ids is None:
+            orgs = list_organisations(db)
+        else:  # one profile saved: read it alone, not the whole directory
+            orgs = [org for org in (get_organisation(db, org_id) for org_id in org_ids) if org]
         for org in orgs:
             if org["id"] in manual:
                 continue

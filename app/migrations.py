@@ -645,6 +645,18 @@ def m094_followups(db: Database) -> None:
 
 
 @migrations()
+def m040_api_tokens_session_version(db: Database) -> None:
+    # A token works only while its user's session_version is the one it was made under: a password
+    # change, a reset and a deactivation bump it, so they end the tokens as they end the sessions
+    # (a reactivated account's old tokens stay dead). Existing tokens take their user's version.
+    db.execute("ALTER TABLE api_tokens ADD COLUMN session_version INTEGER NOT NULL DEFAULT 1")
+    db.execute(
+        "UPDATE api_tokens SET session_version = "
+        "(SELECT session_version FROM users WHERE users.id = api_tokens.user_id)"
+    )
+
+
+@migrations()
 def m120_host_confirmation(db: Database) -> None:
     # Issue 12: a published meeting waits for its host. host_answer is 'requested' until a member of
     # the host accepts it or declines it, proposing another slot (host_note); a republication that

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.bench_embeddings", "bench.bench_matching", "bench.bench_planner")
+BENCHMARKS = ("bench.bench_embeddings", "bench.bench_matching", "bench.bench_planner", "bench.bench_import")
 
 if __name__ == "__main__":
     for module in BENCHMARKS:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 from urllib.parse import urlsplit
@@ -73,8 +75,18 @@ def format_from_filename(filename: str) -> str:
     return suffix
 
 
-def parse_import(data: bytes, fmt: str, *, max_bytes: int = DEFAULT_MAX_IMPORT_BYTES) -> list[dict]:
-    """Decode, parse and validate an import file; return clean records or raise InvalidImport."""
+def parse_import(
+    data: bytes,
+    fmt: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
+    taken: Mapping[str, str] | None = None,
+) -> list[dict]:
+    """Decode, parse and validate an import file; return clean records or raise InvalidImport.
+
+    ``taken`` maps the case-folded short names already stored to their spelling: a record may
+    update one only under the same spelling (see :func:`validate_records`).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
     check_size(len(data), max_bytes)
@@ -82,7 +94,28 @@ def parse_import(data: bytes, fmt: str, *, max_bytes: int = DEFAULT_MAX_IMPORT_B
     numbered = list(_READERS[fmt](text))
     if not numbered:
         raise InvalidImport(["the file holds no organisation"])
-    return validate_records(numbered, from_csv=fmt == "csv")
+    return validate_records(numbered, from_csv=fmt == "csv", taken=taken)
+
+
+def read_import_file(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_IMPORT_BYTES) -> bytes:
+    """The bytes of an import file; InvalidImport for a device, a pipe or a file over the limit.
+
+    The file is opened without blocking and checked through the opened descriptor, so a FIFO
+    cannot hang the reader, ``/dev/zero`` behind a symbolic link cannot fill memory, and the
+    file cannot be swapped between the check and the read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise InvalidImport([f"the file cannot be opened ({error.strerror})"]) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidImport(["not a regular file (a device, a pipe or a folder); nothing was read"])
+        check_size(info.st_size, max_bytes)
+        data = handle.read(max_bytes + 1)  # bounded even if the file grows meanwhile
+    check_size(len(data), max_bytes)
+    return data
 
 
 def check_size(size: int, max_bytes: int) -> None:
@@ -91,8 +124,15 @@ def check_size(size: int, max_bytes: int) -> None:
         raise InvalidImport([f"the file is {_megabytes(size)}; the limit is {_megabytes(max_bytes)}"])
 
 
-def validate_records(numbered: Iterable[tuple[int, object]], *, from_csv: bool = False) -> list[dict]:
-    """Validate ``(line, raw record)`` pairs; return clean records or raise InvalidImport."""
+def validate_records(
+    numbered: Iterable[tuple[int, object]], *, from_csv: bool = False, taken: Mapping[str, str] | None = None
+) -> list[dict]:
+    """Validate ``(line, raw record)`` pairs; return clean records or raise InvalidImport.
+
+    Short names are one key whatever their case, within the file and against ``taken`` (case-folded
+    stored name -> its spelling): "efs bfc" may not sit next to "EFS BFC".
+    """
+    taken = taken or {}
     problems: list[str] = []
     records: list[dict] = []
     first_line_of: dict[str, int] = {}
@@ -106,12 +146,23 @@ def validate_records(numbered: Iterable[tuple[int, object]], *, from_csv: bool =
                 problems.append(
                     f"line {line}: short_name '{short_name}' is already used on line {first_line_of[key]}"
                 )
+            elif key in taken and taken[key] != short_name:
+                problems.append(f"line {line}: {case_clash_problem(short_name, taken[key])}")
+                first_line_of[key] = line
             else:
                 first_line_of[key] = line
         records.append(record)
     if problems:
         raise InvalidImport(problems)
     return records
+
+
+def case_clash_problem(short_name: str, stored: str) -> str:
+    """The problem of a short name that differs only in case from a stored one."""
+    return (
+        f"short_name '{short_name}' differs only in case from the existing organisation '{stored}'; "
+        f"write '{stored}' to update it"
+    )
 
 
 def validate_profile(raw: Mapping) -> tuple[dict, list[str]]:
@@ -164,7 +215,7 @@ def _read_jsonl(text: str) -> Iterator[tuple[int, object]]:
         if not content.strip():
             continue
         try:
-            rows.append((line, json.loads(content)))
+            rows.append((line, _DECODER.decode(content)))
         except json.JSONDecodeError as error:
             problems.append(f"line {line}: not valid JSON ({error.msg}, column {error.colno})")
         except (RecursionError, ValueError) as error:
@@ -175,17 +226,21 @@ def _read_jsonl(text: str) -> Iterator[tuple[int, object]]:
 
 
 def _read_json(text: str) -> Iterator[tuple[int, object]]:
-    """Read a JSON array item by item so that each record keeps the line it starts on."""
-    decoder = json.JSONDecoder()
+    """Read a JSON array item by item so that each record keeps the line it starts on.
+
+    Lines are counted as the reader moves on (newlines between the last position and this one),
+    so the whole file is scanned once: counting from the start for every item was quadratic.
+    """
     position = _skip_space(text, 0)
     if position >= len(text) or text[position] != "[":
         raise InvalidImport(["line 1: a .json import must be an array of organisations: [{...}, {...}]"])
+    lines = _LineCounter(text)
     position = _skip_space(text, position + 1)
     rows = []
     while position < len(text) and text[position] != "]":
-        line = text.count("\n", 0, position) + 1
+        line = lines.at(position)
         try:
-            item, position = decoder.raw_decode(text, position)
+            item, position = _DECODER.raw_decode(text, position)
         except json.JSONDecodeError as error:
             raise InvalidImport(
                 [f"line {error.lineno}: not valid JSON ({error.msg}, column {error.colno})"]
@@ -197,14 +252,43 @@ def _read_json(text: str) -> Iterator[tuple[int, object]]:
         if position < len(text) and text[position] == ",":
             position = _skip_space(text, position + 1)
         elif position < len(text) and text[position] != "]":
-            line = text.count("\n", 0, position) + 1
-            raise InvalidImport([f"line {line}: expected ',' or ']' between organisations"])
+            raise InvalidImport([f"line {lines.at(position)}: expected ',' or ']' between organisations"])
     if position >= len(text):
         raise InvalidImport(["the JSON array is not closed: the file may be cut short"])
     if text[position + 1 :].strip():
-        line = text.count("\n", 0, position + 1) + 1
-        raise InvalidImport([f"line {line}: unexpected text after the closing ']'"])
+        raise InvalidImport([f"line {lines.at(position + 1)}: unexpected text after the closing ']'"])
     yield from rows
+
+
+class _LineCounter:
+    """Line numbers of increasing positions in one text, counting each newline once."""
+
+    def __init__(self, text: str):
+        self.text, self.position, self.line = text, 0, 1
+
+    def at(self, position: int) -> int:
+        """The line (from 1) that ``position`` is on; positions must not go backwards."""
+        self.line += self.text.count("\n", self.position, position)
+        self.position = position
+        return self.line
+
+
+class DuplicateKeys(dict):
+    """A decoded JSON object that named some keys more than once (the last value is kept)."""
+
+    def __init__(self, pairs: list[tuple[str, object]], duplicates: list[str]):
+        super().__init__(pairs)
+        self.duplicates = duplicates
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object; a :class:`DuplicateKeys` when a key repeats, so that validation refuses it."""
+    seen: set[str] = set()
+    duplicates = [key for key, _ in pairs if key in seen or seen.add(key)]
+    return DuplicateKeys(pairs, list(dict.fromkeys(duplicates))) if duplicates else dict(pairs)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
 
 
 def _json_limit(error: Exception) -> str:
@@ -267,6 +351,9 @@ def _read_csv(text: str) -> Iterator[tuple[int, object]]:
 
 def _header_problems(header: list[str]) -> list[str]:
     known = set(EXPORT_FIELDS)
+    if not known.intersection(header):  # not an import file: say so without echoing what it holds
+        return [f"line 1: the header names none of the import fields ({', '.join(IMPORT_FIELDS)}); "
+                "is this an organisation import file?"]  # fmt: skip
     problems = [f"line 1: unknown column '{column}'" for column in header if column not in known]
     problems += [f"line 1: missing column '{field}'" for field in IMPORT_FIELDS if field not in header]
     duplicated = sorted({column for column in header if header.count(column) > 1})
@@ -283,7 +370,8 @@ def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
         return {}, [f"expected an object with the organisation's fields, got {type(raw).__name__}"]
     if _has_lone_surrogate(raw):
         return {}, ["holds an escaped lone surrogate (\\ud800 to \\udfff), which is not text"]
-    problems = [f"unknown field '{key}'" for key in raw if key not in EXPORT_FIELDS]
+    problems = [f"field '{key}' appears more than once" for key in getattr(raw, "duplicates", ())]
+    problems += [f"unknown field '{key}'" for key in raw if key not in EXPORT_FIELDS]
     problems += [f"missing field '{field}'" for field in IMPORT_FIELDS if field not in raw]
     record: dict = {}
     for field in EXPORT_FIELDS:
@@ -305,10 +393,10 @@ def _clean_value(field: str, value: object, *, from_csv: bool) -> tuple[object, 
         value = ""
     if not isinstance(value, str):
         return None, f"must be text, got {type(value).__name__}"
+    if _CONTROL_CHARS.search(value):  # before stripping, which would drop some (\x0b, \x1c...) at the ends
+        return None, "contains control characters"
     value = value.strip()
     limit = MAX_LENGTHS.get(field, MAX_TEXT_LENGTH)
-    if _CONTROL_CHARS.search(value):
-        return None, "contains control characters"
     if len(value) > limit:
         return None, f"is {len(value)} characters long; the limit is {limit}"
     if field in URL_FIELDS:
@@ -342,7 +430,10 @@ def _clean_list(field: str, value: object, *, from_csv: bool) -> tuple[object, s
 def _url_problem(value: str) -> str | None:
     if not value:
         return None
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[" is an unclosed IPv6 address
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"must be an http(s) address or empty, got '{value[:80]}'"
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import bearer, org_id
+from conftest import PASSWORD, bearer, org_id, page_text
 
 from app.admin.queries import set_active
 from app.api.tokens import create_token, digest, revoke_token
@@ -107,11 +107,29 @@ def test_a_revoked_token_stops_working_at_once(client, seeded, db, api_tokens):
     assert response.status_code == 401 and response.json["errors"][0]["field"] is None
 
 
-def test_a_deactivated_users_tokens_stop_working(client, seeded, db, api_tokens):
+def test_a_deactivated_users_tokens_stop_working_for_good(client, seeded, db, api_tokens):
     set_active(db, seeded.user_ids["member_bfc"], False)
     assert client.get("/api/v1/me", headers=bearer(api_tokens["member_bfc"])).status_code == 401
-    set_active(db, seeded.user_ids["member_bfc"], True)
-    assert client.get("/api/v1/me", headers=bearer(api_tokens["member_bfc"])).status_code == 200
+    set_active(db, seeded.user_ids["member_bfc"], True)  # reactivated: its sessions and tokens stay ended
+    assert client.get("/api/v1/me", headers=bearer(api_tokens["member_bfc"])).status_code == 401
+    _token_id, fresh = create_token(db, seeded.user_ids["member_bfc"], "after reactivation")
+    assert client.get("/api/v1/me", headers=bearer(fresh)).status_code == 200
+
+
+def test_a_password_change_ends_the_users_tokens(auth, client, seeded, db, api_tokens):
+    auth.login("member_bfc")
+    client.get("/auth/password?lang=en")
+    new_password = "un autre chemin sous les platanes du canal"
+    response = auth.post(
+        "/auth/password",
+        {"current_password": PASSWORD, "new_password": new_password, "confirm": new_password},
+    )
+    assert response.status_code == 302, page_text(response)
+    follow = page_text(client.get(response.headers["Location"], follow_redirects=True))
+    assert "your API tokens no longer work" in follow
+    assert client.get("/api/v1/me", headers=bearer(api_tokens["member_bfc"])).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(api_tokens["coordinator"])).status_code == 200
+    assert "You have no API token." in page_text(client.get("/auth/password"))
 
 
 def test_a_password_due_blocks_the_api_as_it_blocks_the_web(client, seeded, db, api_tokens):
@@ -157,13 +175,26 @@ def test_wrong_method_is_405_json_with_allow(client, ids, api_tokens):
 
 def test_the_language_switch_never_redirects_the_api(client, api_tokens):
     response = client.get("/api/v1/me?lang=en", headers=bearer(api_tokens["admin"]))
-    assert response.status_code == 200 and response.json["ok"] is True
+    # The API takes only its documented query parameters: ?lang= is refused, never followed.
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert response.json["errors"] == [
+        {"field": "lang", "message": "Unknown query parameter 'lang'; this address takes: none."}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("regoin=QC", "regoin"), ("region=", "region"), ("page=", "page"), ("region=QC&region=BFC", "region")],
+)
+def test_unknown_empty_or_repeated_query_parameters_are_400(client, api_tokens, query, field):
+    response = client.get(f"/api/v1/organisations?{query}", headers=bearer(api_tokens["admin"]))
+    assert response.status_code == 400 and response.json["errors"][0]["field"] == field
 
 
 def test_no_api_address_redirects(client, api_tokens):
     for path in ("/api/v1/me/", "/api/v1//me", "/api/v1/organisations/", "/api/v1/me?lang=en"):
         response = client.get(path, headers=bearer(api_tokens["admin"]))
-        assert response.status_code in (200, 404) and response.is_json, path
+        assert response.status_code in (200, 400, 404) and response.is_json, path
 
 
 def test_huge_ids_are_404_not_an_overflow(client, api_tokens):

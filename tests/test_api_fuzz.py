@@ -9,7 +9,10 @@ schema. The numbers of cases and requests, and the statuses seen, are printed at
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import sqlite3
 import time
 from collections import Counter
 
@@ -20,8 +23,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ensure_resource_availability,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
+    use_after_free,
 )
 from test_api_trips import publish_demo_trip
 
@@ -79,7 +86,7 @@ def fuzz_tokens(fuzz_app, request):
     summary = (
         f"schemathesis: {CASES.total()} generated cases over {len(CASES)} operations, "
         f"{STATUSES.total()} requests ({len(ROLES)} tokens) in {time.perf_counter() - started:.1f} s; "
-        f"statuses {statuses}"
+        f"statuses {statuses}; {CASES['stateful steps']} of them steps of stateful sequences"
     )
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is not None and capture is not None:
@@ -89,6 +96,8 @@ def fuzz_tokens(fuzz_app, request):
 
 # The document as built; test_api_openapi checks that the served one is the same.
 schema = schemathesis.openapi.from_dict(document())
+# JSON text is UTF-8 (RFC 8259): no half surrogate pairs, which the API refuses (422) as no text.
+schema.config.generation.update(codec="utf-8")
 
 
 @schema.parametrize()
@@ -104,3 +113,67 @@ def test_api_answers_match_the_document(case, fuzz_app, fuzz_tokens):
     for role in ROLES:
         response = case.call_and_validate(app=fuzz_app, headers=bearer(fuzz_tokens[role]), checks=CHECKS)
         STATUSES[response.status_code] += 1
+
+
+# Valid requests must be accepted and invalid ones refused: the document says exactly what is valid.
+negative_schema = schemathesis.openapi.from_dict(document())
+# JSON text is UTF-8 (RFC 8259): no half surrogate pairs, which the API refuses (422) as no text.
+schema.config.generation.update(codec="utf-8")
+negative_schema.config.generation.update(modes=["positive", "negative"], codec="utf-8")
+DATA_CHECKS = [*CHECKS, negative_data_rejection, positive_data_acceptance]
+
+
+@negative_schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+def test_the_document_says_what_is_accepted_and_what_is_refused(case, fuzz_app, fuzz_tokens):
+    CASES[case.operation.label + " (data)"] += 1
+    response = case.call_and_validate(
+        app=fuzz_app, headers=bearer(fuzz_tokens["coordinator"]), checks=DATA_CHECKS
+    )
+    STATUSES[response.status_code] += 1
+
+
+def test_stateful_sequences_match_the_document(fuzz_app, fuzz_tokens):
+    """Chains of calls (create, then read, change, decide...) linked by the ids answers give."""
+    machine = schema.as_state_machine()
+    database = fuzz_app.config["DATABASE"]
+    template = sqlite3.connect(":memory:")
+    with contextlib.closing(sqlite3.connect(database)) as live:
+        live.backup(template)
+    scenarios = itertools.count(1_000_000)
+
+    class Sequences(machine):
+        def setup(self):
+            # Every scenario starts from the same data, so that replaying one (as hypothesis does to
+            # shrink it) sees the same answers; a new engine version keeps no cached index stale.
+            with contextlib.closing(sqlite3.connect(database)) as live:
+                template.backup(live)
+                live.execute("UPDATE engine_state SET version = ? WHERE id = 1", [next(scenarios)])
+                live.commit()
+
+        def get_call_kwargs(self, case):
+            return {"app": fuzz_app, "headers": bearer(fuzz_tokens["coordinator"])}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            STATUSES[response.status_code] += 1
+            CASES["stateful steps"] += 1  # counted apart in the summary, not an operation
+            case.validate_response(
+                response, checks=[*DATA_CHECKS, use_after_free, ensure_resource_availability]
+            )
+
+    Sequences.run(
+        settings=settings(
+            max_examples=max(MAX_EXAMPLES // 2, 10),
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )

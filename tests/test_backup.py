@@ -84,6 +84,7 @@ def test_restore_round_trip(seeded, runner, db, tmp_path):
     organisations = db.table("organisations").count
     db.execute("DELETE FROM organisations WHERE short_name = 'EFS BFC'")
     db.conn.commit()
+    db.close()  # an open connection would make the restore refuse (see the next tests)
     database = Path(seeded.config["DATABASE"])
     result = runner.invoke(args=["restore", "--yes", str(backup)])
     assert result.exit_code == 0, result.output
@@ -179,13 +180,71 @@ def test_restore_refuses_while_a_transaction_holds_the_database(seeded, runner, 
     assert not database.with_name(database.name + ".before-restore").exists()
 
 
-def test_restore_of_an_older_backup_says_to_upgrade(seeded, runner, tmp_path):
-    backup = tmp_path / "old.db"
+def test_restore_refuses_while_a_connection_is_open_and_a_waiting_one_sees_the_restored_file(
+    seeded, runner, tmp_path
+):
+    backup = tmp_path / "copy.db"
     runner.invoke(args=["backup", str(backup)])
-    old = sqlite3.connect(backup)
-    last = old.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid DESC LIMIT 1").fetchone()[0]
-    old.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [last])
-    old.commit()
+    database = Path(seeded.config["DATABASE"])
+    idle = connect(database)  # a request being served, not even writing
+    result = runner.invoke(args=["restore", "--yes", str(backup)])
+    assert result.exit_code == 1 and "is in use" in result.output and "Nothing was changed." in result.output
+    idle.execute("INSERT INTO login_attempts (key, at) VALUES ('after-refusal', 0)")
+    idle.conn.commit()
+    idle.close()
+    seen: list[int] = []
+
+    def late_request() -> None:
+        late = connect(database)  # asked for during the restore: waits, then opens the restored file
+        seen.append(
+            late.execute("SELECT COUNT(*) FROM login_attempts WHERE key = 'after-refusal'").fetchone()[0]
+        )
+        late.close()
+
+    from app import backup as backup_module
+
+    real_replace = backup_module._replace
+
+    def slow_replace(*args):
+        thread.start()
+        time.sleep(0.3)  # the late request is waiting on the lock now
+        assert seen == []
+        return real_replace(*args)
+
+    thread = threading.Thread(target=late_request)
+    backup_module._replace = slow_replace
+    try:
+        result = runner.invoke(args=["restore", "--yes", str(backup)])
+    finally:
+        backup_module._replace = real_replace
+    thread.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert seen == [0]  # the backup predates the row: the late request read the restored file
+    kept = connect(database.with_name(database.name + ".before-restore"))
+    assert kept.execute("SELECT COUNT(*) FROM login_attempts WHERE key = 'after-refusal'").fetchone()[0] == 1
+    kept.close()
+
+
+def test_restore_of_an_older_backup_migrates_it_and_the_site_works(seeded, runner, tmp_path):
+    from conftest import ACCOUNTS, PASSWORD, TEST_HASH_METHOD, AuthActions
+
+    from app.migrations import migrations
+    from app.people.queries import record_consent
+    from app.users import create_user
+
+    backup = tmp_path / "old.db"  # made by a version without API tokens or trips
+    old = connect(backup)
+    migrations.apply(old, stop_before="m030_api_tokens")
+    email, role, _orgs = ACCOUNTS["coordinator"]
+    create_user(old, email, PASSWORD, role, hash_method=TEST_HASH_METHOD)
     old.close()
     result = runner.invoke(args=["restore", "--yes", str(backup)])
-    assert result.exit_code == 0 and "run `flask init-db`" in result.output
+    assert result.exit_code == 0, result.output
+    assert "The backup predated" in result.output and "m030_api_tokens" in result.output
+    restored = connect(seeded.config["DATABASE"])
+    record_consent(restored, restored.execute("SELECT id FROM users").fetchone()[0])  # a column it lacked
+    restored.close()
+    auth = AuthActions(seeded.test_client())
+    assert auth.login("coordinator").status_code == 302
+    for page in ("/auth/password", "/trips/", "/coordination/"):
+        assert auth.client.get(page).status_code == 200, page

@@ -62,6 +62,20 @@ def download(client, path):
     return response.data
 
 
+@pytest.mark.parametrize(
+    ("extension", "content_type"),
+    [
+        ("csv", "text/csv; charset=utf-8"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("pdf", "application/pdf"),
+    ],
+)
+def test_each_download_names_its_type_and_charset_once(auth, client, published, extension, content_type):
+    auth.login("coordinator")
+    response = client.get(f"/exports/trips/{published}.{extension}")
+    assert response.headers.get_all("Content-Type") == [content_type]
+
+
 @pytest.mark.parametrize("who", ["member_bfc", "member_qc"])
 def test_members_cannot_download_plans(auth, client, published, who):
     auth.login(who)

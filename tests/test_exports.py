@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -422,6 +423,27 @@ def test_each_delegate_gets_a_calendar_of_their_meetings():
     assert str(first["LOCATION"]) == PROFILES["Héma-Québec"]["name"] + ", Montréal"
     assert ACCENTS in str(first["DESCRIPTION"])
     assert str(second["SUMMARY"]) == "Rencontre avec CHUM / CRCHUM"
+
+
+@pytest.mark.parametrize("breaker", ["\n", "\r", "\r\n", "\u2028", "\x0b"])
+def test_a_line_break_in_any_name_never_breaks_the_calendar(breaker):
+    trip = quebec_trip()
+    name = f"Mission{breaker}au Québec"
+    trip = dataclasses.replace(
+        trip,
+        name=name,
+        meetings=[
+            dataclasses.replace(
+                m, trip_name=name, delegate_name=f"Élodie{breaker}Perrin", reason=f"Raison{breaker}claire"
+            )
+            for m in trip.meetings
+        ],
+    )
+    body = delegate_ics(trip, "elodie.perrin@efs.example.org")
+    assert b"\r" not in body.replace(b"\r\n", b"") and b"\n" not in body.replace(b"\r\n", b"")
+    calendar = Calendar.from_ical(body)
+    assert str(calendar["X-WR-CALNAME"]) == "Mission au Québec – Élodie Perrin"
+    assert "Raison claire" in str(calendar.walk("VEVENT")[0]["DESCRIPTION"])
 
 
 def test_the_same_plan_exports_the_same_calendars():

@@ -129,6 +129,16 @@ def test_short_name_of_another_organisation_is_refused(member, client, db):
     assert get_organisation(db, efs) == org
 
 
+@pytest.mark.parametrize("twin", ["thécell", "THÉCELL"])
+def test_a_short_name_differing_only_in_case_from_another_is_refused(member, client, db, twin):
+    efs = org_id(db, "EFS BFC")
+    org = get_organisation(db, efs)
+    response = member.post(f"/members/{efs}/profile", form_data(org, [], short_name=twin))
+    assert response.status_code == 400
+    assert f"Another organisation already uses the short name {twin}." in page_text(response)
+    assert get_organisation(db, efs) == org
+
+
 def test_a_stale_form_does_not_overwrite_a_newer_save(member, client, db):
     efs = org_id(db, "EFS BFC")
     org = get_organisation(db, efs)

@@ -6,8 +6,6 @@ lets members act for their own organisations only; creating one is for coordinat
 
 from __future__ import annotations
 
-import sqlite3
-
 from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
 
@@ -26,7 +24,7 @@ from app.api.payloads import (
 )
 from app.auth.access import get_org_or_404, role_required
 from app.coordination.queries import WANTING
-from app.db import get_db
+from app.db import get_db, immediate
 from app.members import queries as member_queries
 from app.members.forms import MAX_REASON_LENGTH, STANCES
 from app.orgs import queries as org_queries
@@ -87,12 +85,10 @@ def create_organisation():
     """Add an organisation from a complete profile in the import format."""
     record = _valid_profile(json_body())
     db = get_db()
-    if org_queries.get_by_short_name(db, record["short_name"]) is not None:
-        raise _short_name_taken(record["short_name"])
-    try:
+    with immediate(db):  # the short name is checked and taken under the write lock
+        if org_queries.short_name_owner(db, record["short_name"]) is not None:
+            raise _short_name_taken(record["short_name"])
         org_id = org_queries.create_organisation(db, record)
-    except sqlite3.IntegrityError:  # created by someone else meanwhile
-        raise _short_name_taken(record["short_name"]) from None
     updated = _refresh(org_id)
     response = jsonify(ok=True, organisation=_detail(org_id), suggestions_updated=updated)
     response.status_code = 201
@@ -102,17 +98,19 @@ def create_organisation():
 
 def update_organisation(org_id: int):
     """Change some fields of a profile the user may act for; the result must pass the contract."""
-    org = get_org_or_404(org_id)
+    get_org_or_404(org_id)
     changes = json_body()
-    record = _valid_profile({field: org[field] for field in EXPORT_FIELDS} | changes)
     db = get_db()
-    other = org_queries.get_by_short_name(db, record["short_name"])
-    if other is not None and other["id"] != org_id:
-        raise _short_name_taken(record["short_name"])
-    if record["region"] != org["region"] and _has_pairings(org_id):
-        message = "The region cannot change while the organisation has pairings. Ask a coordinator."
-        raise ApiProblem(409, message, field="region")
-    org_queries.update_organisation(db, org_id, record)
+    with immediate(db):  # read the current profile and write the merged one in one locked transaction
+        org = org_queries.get_organisation(db, org_id)
+        record = _valid_profile({field: org[field] for field in EXPORT_FIELDS} | changes)
+        other = org_queries.short_name_owner(db, record["short_name"])
+        if other is not None and other["id"] != org_id:
+            raise _short_name_taken(record["short_name"])
+        if record["region"] != org["region"] and _has_pairings(org_id):
+            message = "The region cannot change while the organisation has pairings. Ask a coordinator."
+            raise ApiProblem(409, message, field="region")
+        org_queries.update_organisation(db, org_id, record)
     updated = _refresh(org_id)
     return jsonify(ok=True, organisation=_detail(org_id), suggestions_updated=updated)
 

@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 from flask import current_app, jsonify, request
 
 from app.db import MAX_ROW_ID
+from app.paging import MAX_PAGE
 from models.profiles import EXPORT_FIELDS
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
 _DIGITS = re.compile(r"[0-9]{1,9}")
 # "region must be BFC or QC", "unknown field 'x'", "missing field 'x'": the field a problem is about.
 _QUOTED_FIELD = re.compile(r"(?:unknown|missing) field '([^']*)'")
@@ -116,9 +116,9 @@ def _json_type(value: object) -> str:
 
 
 def query_choice(name: str, choices: Sequence[str]) -> str | None:
-    """An optional query parameter that must be one of ``choices``; 400 otherwise."""
+    """An optional query parameter that must be one of ``choices``; 400 otherwise (empty too)."""
     value = request.args.get(name)
-    if value in (None, ""):
+    if value is None:
         return None
     if value not in choices:
         raise ApiProblem(400, f"{name} must be one of {', '.join(choices)}.", field=name)
@@ -126,9 +126,9 @@ def query_choice(name: str, choices: Sequence[str]) -> str | None:
 
 
 def query_int(name: str, default: int, low: int, high: int) -> int:
-    """An optional whole-number query parameter within [low, high]; 400 otherwise."""
+    """An optional whole-number query parameter within [low, high]; 400 otherwise (empty too)."""
     value = request.args.get(name)
-    if value in (None, ""):
+    if value is None:
         return default
     if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
         raise ApiProblem(400, f"{name} must be a whole number from {low} to {high}.", field=name)

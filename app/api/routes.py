@@ -7,6 +7,9 @@ web's access helpers, which ``abort`` with 403/404; ``app/errors.py`` shapes eve
 
 from __future__ import annotations
 
+import functools
+import re
+
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_login import current_user
 from werkzeug.routing import BaseConverter
@@ -84,6 +87,35 @@ for _rule, _view, _method in RULES:
 def _limit_body():
     """JSON bodies are small: refuse more than API_MAX_BODY_BYTES (413) before reading them."""
     request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
+
+
+@bp.before_request
+def _known_query_parameters():
+    """Each address takes the query parameters its OpenAPI operation names, each at most once: 400
+    for any other (a misspelt ``?regoin=`` would otherwise be ignored and answer the whole list)."""
+    if request.url_rule is None:
+        return
+    known = _query_parameters().get((request.url_rule.rule, request.method.lower()), frozenset())
+    for name in request.args:
+        if name not in known:
+            takes = ", ".join(sorted(known)) or "none"
+            raise ApiProblem(
+                400, f"Unknown query parameter '{name}'; this address takes: {takes}.", field=name
+            )
+        if len(request.args.getlist(name)) > 1:
+            raise ApiProblem(400, f"The query parameter '{name}' is given more than once.", field=name)
+
+
+@functools.cache
+def _query_parameters() -> dict[tuple[str, str], frozenset[str]]:
+    """``{(url rule, method): names of its documented query parameters}``, from the OpenAPI document."""
+    names = {}
+    for path, operations in document()["paths"].items():
+        rule = re.sub(r"\{(\w+)\}", rf"<{ID}:\1>", path)
+        for method, operation in operations.items():
+            params = operation.get("parameters", [])
+            names[(rule, method)] = frozenset(p["name"] for p in params if p["in"] == "query")
+    return names
 
 
 @bp.after_request

@@ -70,10 +70,25 @@ def page(item: str) -> dict:
     )
 
 
+# The rules of ``validate_profile`` as patterns: no control character (tab and line breaks are
+# allowed), not only spaces; an address is empty or http(s)://host..., spaces around it dropped.
+_PLAIN = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+NON_BLANK_TEXT = rf"^{_PLAIN}*[^\s\x00-\x1f\x7f]{_PLAIN}*$"
+_SPACES = r"[ \t\n\r]*"
+HTTP_ADDRESS = (
+    rf"^{_SPACES}(?:[Hh][Tt][Tt][Pp][Ss]?://[^/?#\[\]\s\x00-\x1f\x7f]+(?:[/?#]{_PLAIN}*)?)?{_SPACES}$"
+)
+
+
 def _profile_fields() -> dict:
-    """Each import field's schema, with the limits ``validate_profile`` applies."""
+    """Each import field's schema, with the limits and rules ``validate_profile`` applies."""
     fields = {
-        name: {"type": "string", "maxLength": MAX_LENGTHS.get(name, MAX_TEXT_LENGTH)}
+        name: {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_LENGTHS.get(name, MAX_TEXT_LENGTH),
+            "pattern": NON_BLANK_TEXT,
+        }
         for name in ("name", "short_name", "city", "expertise", "offers", "seeks")
     }
     fields["region"] = enum(REGIONS)
@@ -81,12 +96,21 @@ def _profile_fields() -> dict:
     for name, values in (("collaboration_types", TRACKS), ("languages", LANGUAGES)):
         fields[name] = {"type": "array", "items": enum(values), "minItems": 1}
     for name in ("website", "source"):
-        fields[name] = {"type": ["string", "null"], "maxLength": MAX_LENGTHS[name]}
+        fields[name] = {
+            "type": ["string", "null"],
+            "maxLength": MAX_LENGTHS[name],
+            "pattern": HTTP_ADDRESS,
+            "description": "an http(s):// address, or empty",
+        }
     return fields
 
 
 def _organisation() -> dict:
     stored = {name: dict(schema) for name, schema in _profile_fields().items()}
+    stored = {
+        name: {key: rule for key, rule in schema.items() if key != "pattern"}
+        for name, schema in stored.items()
+    }
     stored["website"] = stored["source"] = TEXT
     return obj({"id": ID, **stored, "created_at": TEXT, "updated_at": TEXT})
 
@@ -345,7 +369,12 @@ def components() -> dict:
         "DecisionInput": obj(
             {
                 "decision": enum(DECISIONS),
-                "comment": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH},
+                "comment": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_COMMENT_LENGTH,
+                    "pattern": r"\S",
+                },
                 "expected_status": enum(STATUSES),
             },
             required=["decision", "comment"],

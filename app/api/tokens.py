@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from app.auth.queries import User, org_ids_of
+from app.db import immediate
 from app.orgs.queries import now
 
 TOKEN_PREFIX = "pas_"
@@ -40,8 +41,9 @@ def create_token(db: Database, user_id: int, name: str) -> tuple[int, str]:
         "prefix": secret[:SHOWN_PREFIX_LENGTH],
         "created_at": now(),
     }
-    with db.atomic():
-        token_id = db.table("api_tokens").insert(row).last_pk
+    with immediate(db):  # a password change or a deactivation moves the version on: the token dies
+        version = db.execute("SELECT session_version FROM users WHERE id = ?", [user_id]).fetchone()[0]
+        token_id = db.table("api_tokens").insert({**row, "session_version": version}).last_pk
     return token_id, secret
 
 
@@ -49,8 +51,10 @@ def active_tokens(db: Database, user_id: int) -> list[dict]:
     """The user's tokens that still work, newest first (no hashes)."""
     rows = db.query(
         """
-        SELECT id, name, prefix, created_at, last_used_at FROM api_tokens
-        WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC
+        SELECT t.id, t.name, t.prefix, t.created_at, t.last_used_at
+        FROM api_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.user_id = ? AND t.revoked_at IS NULL AND t.session_version = u.session_version
+        ORDER BY t.id DESC
         """,
         [user_id],
     )
@@ -68,7 +72,8 @@ def revoke_token(db: Database, user_id: int, token_id: int) -> bool:
 
 
 def user_for_token(db: Database, secret: str) -> User | None:
-    """The active user a live token belongs to, or None (unknown, revoked, user deactivated)."""
+    """The active user a live token belongs to, or None (unknown, revoked, user deactivated, or made
+    before the user's last password change or deactivation)."""
     if not _TOKEN_SHAPE.fullmatch(secret):
         return None
     row = db.execute(
@@ -76,6 +81,7 @@ def user_for_token(db: Database, secret: str) -> User | None:
         SELECT t.id, t.last_used_at, u.id, u.email, u.role, u.must_change_password
         FROM api_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1
+            AND t.session_version = u.session_version
         """,
         [digest(secret)],
     ).fetchone()

@@ -8,9 +8,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import links, queries, throttle
-from app.auth.access import safe_next
 from app.auth.forms import ForgotForm, LoginForm, NewPasswordForm, PasswordForm
 from app.db import get_db
+from app.redirects import redirect_within
 from app.users import hash_password, password_problem, verify_password
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -45,7 +45,7 @@ def login():
         return render_template("auth/login.html", form=form), 401
     throttle.succeeded(db, attempt)
     _start_fresh_session(user)
-    return redirect(safe_next(form.next.data) or url_for("index"))
+    return redirect_within(form.next.data, url_for("index"))
 
 
 @bp.post("/logout")
@@ -82,7 +82,13 @@ def password():
     method = current_app.config["PASSWORD_HASH_METHOD"]
     queries.set_password(db, user["id"], hash_password(form.new_password.data, method))
     _start_fresh_session(queries.get_user(db, user["id"]))
-    flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
+    flash(
+        _(
+            "Your password has been changed. Your other sessions have been logged out "
+            "and your API tokens no longer work."
+        ),
+        "success",
+    )
     return redirect(url_for("index"))
 
 

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from app.orgs.queries import list_organisations
-
 ROW = 26  # vertical room per organisation, enough for a 13px label
 TOP = 56
 WIDTH = 960
 LEFT_X, RIGHT_X = 300, 660  # where the nodes sit; labels run outwards from them
 LABEL_CHARS = 34
+# Bounds of one picture, whatever the size of the network (100,000 organisations made a 26 MB page):
+MAX_LINKS = 400  # approved pairings first, then the best scored
+MAX_COLUMN = 200  # organisations a side beyond those a drawn link needs
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,23 @@ class Picture:
     height: int
     nodes: list[Node]
     links: list[Link]
+    links_total: int = 0  # pairings in the chosen statuses and track, drawn or not
+    orgs_total: int = 0  # organisations in the database, drawn or not
+
+    @property
+    def bounded(self) -> bool:
+        """Whether some pairings or organisations are left out of the picture."""
+        return self.links_total > len(self.links) or self.orgs_total > len(self.nodes)
 
 
 def picture(db: Database, statuses: tuple[str, ...], track: str | None = None) -> Picture:
-    """Lay out every organisation and the pairings in ``statuses`` (optionally one track)."""
-    orgs = list_organisations(db)
-    pairs = _pairings(db, statuses, track)
+    """Lay out the pairings in ``statuses`` (optionally one track) and their organisations.
+
+    At most MAX_LINKS pairings, and besides their organisations at most MAX_COLUMN a side.
+    """
+    pairs, links_total = _pairings(db, statuses, track)
+    orgs = _organisations(db, {org_id for *_, b, q in pairs for org_id in (b, q)})
+    orgs_total = db.execute("SELECT COUNT(*) FROM organisations").fetchone()[0]
     bfc = [org for org in orgs if org["region"] == "BFC"]
     qc = [org for org in orgs if org["region"] == "QC"]
     qc = _by_barycentre(qc, bfc, [(q, b) for _, _, _, b, q in pairs])
@@ -86,18 +98,44 @@ def picture(db: Database, statuses: tuple[str, ...], track: str | None = None) -
     links = [Link(pid, status, trk, nodes[b], nodes[q]) for pid, status, trk, b, q in pairs]
     links.sort(key=lambda link: link.status == "approved")  # approved drawn last, on top
     height = TOP + max(len(bfc), len(qc), 1) * ROW + 10
-    return Picture(WIDTH, height, list(nodes.values()), links)
+    return Picture(WIDTH, height, list(nodes.values()), links, links_total, orgs_total)
 
 
-def _pairings(db: Database, statuses: tuple[str, ...], track: str | None) -> list[tuple]:
+def _pairings(db: Database, statuses: tuple[str, ...], track: str | None) -> tuple[list[tuple], int]:
+    """The pairings drawn (approved first, then by score; at most MAX_LINKS) and how many there are."""
     if not statuses:
-        return []
+        return [], 0
     where = f"status IN ({', '.join('?' for _ in statuses)})"
     params = list(statuses)
     if track:
         where, params = where + " AND track = ?", [*params, track]
-    sql = f"SELECT id, status, track, bfc_org_id, qc_org_id FROM pairings WHERE {where} ORDER BY id"
-    return [tuple(row) for row in db.execute(sql, params)]
+    total = db.execute(f"SELECT COUNT(*) FROM pairings WHERE {where}", params).fetchone()[0]
+    sql = (
+        f"SELECT id, status, track, bfc_org_id, qc_org_id FROM pairings WHERE {where} "
+        "ORDER BY status = 'approved' DESC, score DESC NULLS LAST, id LIMIT ?"
+    )
+    rows = sorted(tuple(row) for row in db.execute(sql, [*params, MAX_LINKS]))
+    return rows, total
+
+
+def _organisations(db: Database, linked: set[int]) -> list[dict]:
+    """The organisations the links need, plus others up to MAX_COLUMN a side, ordered by name."""
+    columns = "id, short_name, name, region, city"
+    orgs: list[dict] = []
+    ids = sorted(linked)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        orgs += db.query(
+            f"SELECT {columns} FROM organisations WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+        )
+    for region in ("BFC", "QC"):
+        room = max(MAX_COLUMN - sum(1 for org in orgs if org["region"] == region), 0)
+        others = db.query(
+            f"SELECT {columns} FROM organisations WHERE region = ? ORDER BY name COLLATE NOCASE, id LIMIT ?",
+            [region, room + len(linked)],
+        )
+        orgs += [org for org in others if org["id"] not in linked][:room]
+    return sorted(orgs, key=lambda org: (org["region"], org["name"].casefold(), org["id"]))
 
 
 def _by_barycentre(column: list[dict], other: list[dict], edges: list[tuple[int, int]]) -> list[dict]:

@@ -14,6 +14,7 @@ from app.coordination import network as network_layout
 from app.coordination.forms import ALLOWED, DecisionForm, ProposeForm
 from app.db import get_db
 from app.introductions.operations import requests_between
+from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
 from models.profiles import TRACKS
 
@@ -32,21 +33,16 @@ def queue():
     db = get_db()
     status = request.args.get("status", "proposed")
     track = request.args.get("track") or None
-    page = request.args.get("page", "1")
-    if (
-        status not in queries.STATUSES
-        or (track and track not in TRACKS)
-        or not page.isdigit()
-        or int(page) < 1
-    ):
+    page = page_number(request.args.get("page"))
+    if status not in queries.STATUSES or (track and track not in TRACKS) or page is None:
         abort(400)
-    rows, total = queries.review_queue(db, status, track, int(page))
+    rows, total = queries.review_queue(db, status, track, page)
     return render_template(
         "coordination/queue.html",
         rows=rows,
         total=total,
-        page=int(page),
-        pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1),
+        page=page,
+        pages=page_count(total, queries.PAGE_SIZE),
         status=status,
         track=track,
         counts=queries.status_counts(db),

@@ -31,6 +31,8 @@ def calendars_zip(trip: exports.ExportTrip, locale: str) -> bytes:
 
 def download(body: bytes, filename: str, extension: str) -> Response:
     """A file to save, not to show: the MIME type of its extension, as an attachment."""
-    response = Response(body, mimetype=MIME_TYPES[extension])
+    response = Response(
+        body, content_type=MIME_TYPES[extension]
+    )  # as is: mimetype= would add a second charset
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

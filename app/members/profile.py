@@ -11,7 +11,7 @@ from app import matching
 from app.auth.access import get_org_or_404
 from app.db import get_db, immediate
 from app.members.forms import ProfileForm
-from app.orgs.queries import get_by_short_name, get_organisation, update_organisation
+from app.orgs.queries import get_organisation, short_name_owner, update_organisation
 from app.people.queries import contacts_of
 from models.errors import EmbeddingModelError
 from models.profiles import validate_profile
@@ -46,7 +46,7 @@ def _problem(db, org: dict, form: ProfileForm) -> str | None:
     """Why the edit cannot be saved as it is, in a sentence; None when it can."""
     if form.updated_at.data != org["updated_at"]:
         return _stale()
-    other = get_by_short_name(db, form.short_name.data.strip())
+    other = short_name_owner(db, form.short_name.data.strip())  # any case: "efs bfc" is "EFS BFC"
     if other is not None and other["id"] != org["id"]:
         return _(
             "Another organisation already uses the short name %(name)s.", name=form.short_name.data.strip()

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from app.db import immediate
-from models.profiles import EXPORT_FIELDS, LIST_FIELDS
+from models.errors import InvalidImport
+from models.profiles import EXPORT_FIELDS, LIST_FIELDS, case_clash_problem
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,15 @@ def _encode(record: Mapping) -> dict:
 
 
 def upsert_organisations(db: Database, records: Iterable[Mapping]) -> UpsertReport:
-    """Insert or update records by short_name, all in one transaction."""
+    """Insert or update records by short_name, all in one transaction (or none: InvalidImport when a
+    short name differs only in case from a stored one)."""
     created = updated = unchanged = 0
     stamp = now()
+    records = list(records)
     with immediate(db):  # reads each current row, then writes: take the write lock first
+        clashes = case_clashes(db, (record["short_name"] for record in records))
+        if clashes:  # the parser checked too, but another writer may have added one since
+            raise InvalidImport([case_clash_problem(given, stored) for given, stored in clashes.items()])
         for record in records:
             row = _encode(record)
             current = _row_by_short_name(db, row["short_name"])
@@ -72,9 +78,55 @@ def list_organisations(db: Database, *, region: str | None = None) -> list[dict]
     return [decode(row) for row in rows]
 
 
+def directory_page(
+    db: Database,
+    *,
+    region: str | None = None,
+    org_type: str | None = None,
+    city: str | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> tuple[list[dict], dict[str, int]]:
+    """One page of the filtered organisations (by region, then name) and how many each region holds."""
+    clauses = [
+        (column, value) for column, value in (("region", region), ("type", org_type), ("city", city)) if value
+    ]
+    where = " AND ".join(f"{column} = ?" for column, _ in clauses) or "1"
+    params = [value for _, value in clauses]
+    counts = dict(
+        db.execute(f"SELECT region, COUNT(*) FROM organisations WHERE {where} GROUP BY region", params)
+    )
+    order = "ORDER BY region, name COLLATE NOCASE, id"
+    rows = db.query(
+        f"SELECT * FROM organisations WHERE {where} {order} LIMIT ? OFFSET ?",
+        [*params, per_page, (page - 1) * per_page],
+    )
+    return [decode(row) for row in rows], counts
+
+
 def _row_by_short_name(db: Database, short_name: str) -> dict | None:
     rows = db.table("organisations").rows_where("short_name = ?", [short_name], limit=1)
     return next(iter(rows), None)
+
+
+def short_name_keys(db: Database) -> dict[str, tuple[int, str]]:
+    """Every stored short name by its case-folded form: ``{key: (id, short_name)}``."""
+    rows = db.execute("SELECT id, short_name FROM organisations")
+    return {name.casefold(): (org_id, name) for org_id, name in rows}
+
+
+def short_name_owner(db: Database, short_name: str) -> dict | None:
+    """The organisation whose short name equals ``short_name`` ignoring case ("efs bfc" is "EFS BFC")."""
+    # casefold in Python: SQLite's NOCASE folds ASCII letters only ("É" would differ from "é").
+    found = short_name_keys(db).get(short_name.strip().casefold())
+    return get_organisation(db, found[0]) if found else None
+
+
+def case_clashes(db: Database, short_names: Iterable[str]) -> dict[str, str]:
+    """Short names that differ only in case from a stored one: ``{given: stored}``."""
+    keys = short_name_keys(db)
+    stored = ((name, keys.get(name.casefold())) for name in short_names)
+    return {name: found[1] for name, found in stored if found and found[1] != name}
 
 
 def get_by_short_name(db: Database, short_name: str) -> dict | None:

@@ -12,10 +12,12 @@ from app.coordination.queries import pairings_of_org
 from app.db import get_db
 from app.i18n import city_label
 from app.orgs.forms import DirectoryFilters
-from app.orgs.queries import get_organisation, list_cities, list_organisations
+from app.orgs.queries import directory_page, get_organisation, list_cities
+from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
+PAGE_SIZE = 120  # organisation cards a page: 100,000 organisations made a 20 MB page
 
 
 @bp.get("/")
@@ -25,9 +27,9 @@ def directory():
     form = DirectoryFilters(request.args)
     cities = [SelectChoice(city, city_label(city)) for city in list_cities(db)]
     form.city.choices = [form.city.choices[0], *cities]
-    status = 200
-    if not form.validate():
-        status, hits, orgs = 400, [], []
+    status, page, counts = 200, page_number(request.args.get("page")), {}
+    if not form.validate() or page is None:
+        status, hits, orgs, page = 400, [], [], 1
     elif form.q.data and form.q.data.strip():
         hits = matching.search(
             db,
@@ -39,8 +41,30 @@ def directory():
         )
         orgs = []
     else:
-        hits, orgs = [], _filtered(list_organisations(db), form)
-    return render_template("orgs/directory.html", form=form, hits=hits, orgs=orgs), status
+        hits = []
+        orgs, counts = directory_page(
+            db,
+            region=form.region.data or None,
+            org_type=form.type.data or None,
+            city=form.city.data or None,
+            page=page,
+            per_page=PAGE_SIZE,
+        )
+    total = sum(counts.values())
+    pages = page_count(total, PAGE_SIZE)
+    filters = {key: form[key].data for key in ("region", "type", "city") if form[key].data}
+    page_html = render_template(
+        "orgs/directory.html",
+        form=form,
+        hits=hits,
+        orgs=orgs,
+        counts=counts,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+    )
+    return page_html, status
 
 
 @bp.get("/<int:org_id>")
@@ -67,13 +91,3 @@ def _across(db, org: dict) -> bool:
     """True when one of the member's organisations is across the Atlantic from ``org``."""
     regions = {get_organisation(db, org_id)["region"] for org_id in current_user.org_ids}
     return any(region != org["region"] for region in regions)
-
-
-def _filtered(orgs: list[dict], form: DirectoryFilters) -> list[dict]:
-    return [
-        org
-        for org in orgs
-        if (not form.region.data or org["region"] == form.region.data)
-        and (not form.type.data or org["type"] == form.type.data)
-        and (not form.city.data or org["city"] == form.city.data)
-    ]

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 
-from app.auth.access import get_org_or_404, safe_next
+from app.auth.access import get_org_or_404
 from app.db import get_db
 from app.people import queries
 from app.people.forms import ConsentForm, ContactForm, DeleteDataForm
+from app.redirects import redirect_within
 
 bp = Blueprint("people", __name__)
 # Reachable while the consent notice waits for an answer.
@@ -78,7 +79,7 @@ def consent():
         flash(
             _("Thank you. Your consent is recorded; you can see or delete your data in “My data”."), "success"
         )
-        return redirect(safe_next(request.args.get("next")) or url_for("index"))
+        return redirect_within(request.args.get("next"), url_for("index"))
     status = 400 if form.is_submitted() else 200
     return render_template("people/consent.html", form=form), status
 

@@ -74,7 +74,8 @@ def _calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{trip.name} – {title}")
+    # X- properties are written raw: a newline would break the file, a bare CR would be kept.
+    calendar.add("x-wr-calname", one_line(f"{trip.name} – {title}"))
     for meeting in sorted(meetings, key=lambda m: (m.start, m.uid)):
         calendar.add_component(_event(meeting, locale, stamp, key))
     # The zones' rules from a year before the trip to a year after it: enough for any app.
@@ -105,8 +106,8 @@ def _event(meeting: ExportMeeting, locale: str, stamp: datetime, key: str | None
     event.add("dtstamp", stamp)
     event.add("dtstart", meeting.local_start)
     event.add("dtend", meeting.local_end)
-    event.add("summary", text("summary", locale, host=meeting.host.short_name))
-    event.add("location", ", ".join(part for part in (meeting.host.name, meeting.city) if part))
+    event.add("summary", one_line(text("summary", locale, host=meeting.host.short_name)))
+    event.add("location", one_line(", ".join(part for part in (meeting.host.name, meeting.city) if part)))
     event.add("description", _description(meeting, locale))
     event.add("status", meeting.ics_status(key))
     event.add("transp", "OPAQUE")
@@ -115,11 +116,12 @@ def _event(meeting: ExportMeeting, locale: str, stamp: datetime, key: str | None
 
 def _description(meeting: ExportMeeting, locale: str) -> str:
     lines = [
-        one_line(meeting.reason),
+        meeting.reason,
         track_and_score(meeting.track, meeting.score, locale),
         f"{meeting.delegation.name} – {meeting.host.name}",
     ]
     if meeting.contacts:
         lines.append(text("contacts_line", locale, contacts="; ".join(meeting.contacts)))
     lines.append(meeting.trip_name)
-    return "\n".join(line for line in lines if line)
+    # Each part on one line (a CR or LF inside one would split it): the file's lines are ours.
+    return "\n".join(one_line(line) for line in lines if one_line(line))
