@@ -88,7 +88,8 @@ def main() -> None:
     median = statistics.median(times)
     target = f"target < {TARGET_SECONDS:.0f} s, {'ok' if median < TARGET_SECONDS else 'over target'}"
     print(
-        f"Briefing pack PDF, {MEETINGS} meetings: {median:.2f} s (median of 3; {target}), {size / 1024:.0f} KiB"
+        f"Briefing pack PDF, {MEETINGS} meetings: {median:.2f} s (median of 3; {target}), "
+        f"{size / 1024:.0f} KiB"
     )
 
 

@@ -183,3 +183,19 @@ def test_a_group_meeting_is_in_each_delegates_calendar(coordinator, client, seed
         assert uid in _events(delegate_ics(data, "ada@example.org"))
         assert uid in _events(delegate_ics(data, "Ben Franklin"))
     assert uid in {row["uid"] for row in store.delegate_agenda(db, trip["ben"])}
+
+
+def test_the_calendar_location_is_the_hosts_postal_address_with_the_city_in_the_readers_language(
+    client, seeded, db, trip, published
+):
+    db.table("organisations").update(
+        trip["ThéCell"], {"address": "2155, rue Guy\nbureau 500", "access_notes": "Accueil au 5e étage"}
+    )
+    with seeded.test_request_context():
+        data = export_trip(db, trip["trip"])
+        french = _events(delegate_ics(data, "ada@example.org", "fr"))[published["uid"]]
+        hema = next(e for e in _events(delegate_ics(data, "ada@example.org", "en")).values()
+                    if "Héma" in str(e["SUMMARY"]))  # fmt: skip
+    assert str(french["LOCATION"]).endswith("2155, rue Guy, bureau 500, Montréal")
+    assert "Accueil au 5e étage" in str(french["DESCRIPTION"])
+    assert str(hema["LOCATION"]).endswith("Montreal")  # no address yet: the city, in English

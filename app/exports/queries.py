@@ -25,6 +25,8 @@ ORG_COLUMNS = (
     "expertise",
     "offers",
     "seeks",
+    "address",
+    "access_notes",
 )
 
 

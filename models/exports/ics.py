@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from models.cities import city_name
 from models.exports.labels import text, track_and_score
 from models.exports.tables import one_line
 from models.exports.types import ExportMeeting, ExportTrip
@@ -107,11 +108,20 @@ def _event(meeting: ExportMeeting, locale: str, stamp: datetime, key: str | None
     event.add("dtstart", meeting.local_start)
     event.add("dtend", meeting.local_end)
     event.add("summary", one_line(text("summary", locale, host=meeting.host.short_name)))
-    event.add("location", one_line(", ".join(part for part in (meeting.host.name, meeting.city) if part)))
+    event.add("location", one_line(location(meeting, locale)))
     event.add("description", _description(meeting, locale))
     event.add("status", meeting.ics_status(key))
     event.add("transp", "OPAQUE")
     return event
+
+
+def location(meeting: ExportMeeting, locale: str) -> str:
+    """Where a maps app finds the host: its name, its full postal address, else the city in ``locale``."""
+    address = ", ".join(part.strip() for part in meeting.host.address.splitlines() if part.strip())
+    city = city_name(meeting.city, locale)
+    if address and city_name(meeting.city, "fr").casefold() not in address.casefold():
+        address = f"{address}, {city}"
+    return ", ".join(part for part in (meeting.host.name, address or city) if part)
 
 
 def _description(meeting: ExportMeeting, locale: str) -> str:
@@ -122,6 +132,7 @@ def _description(meeting: ExportMeeting, locale: str) -> str:
     ]
     if meeting.contacts:
         lines.append(text("contacts_line", locale, contacts="; ".join(meeting.contacts)))
+    lines.append(one_line(meeting.host.access_notes))
     lines.append(meeting.trip_name)
     # Each part on one line (a CR or LF inside one would split it): the file's lines are ours.
     return "\n".join(one_line(line) for line in lines if one_line(line))

@@ -25,6 +25,8 @@ class ExportOrg:
     expertise: str = ""
     offers: str = ""
     seeks: str = ""
+    address: str = ""  # postal address, one or more lines
+    access_notes: str = ""  # how to get in (building, floor, desk)
 
 
 @dataclass(frozen=True)
