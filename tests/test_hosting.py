@@ -199,3 +199,13 @@ def test_the_calendar_location_is_the_hosts_postal_address_with_the_city_in_the_
     assert str(french["LOCATION"]).endswith("2155, rue Guy, bureau 500, Montréal")
     assert "Accueil au 5e étage" in str(french["DESCRIPTION"])
     assert str(hema["LOCATION"]).endswith("Montreal")  # no address yet: the city, in English
+
+
+def test_the_hosts_contact_person_is_in_the_calendar(client, seeded, db, trip, published):
+    from app.people.queries import save_contact
+
+    save_contact(db, trip["ThéCell"], {"name": "Morgan Hôte", "email": "morgan@thecell.example.org",
+                                       "phone": "+1 514 555 0100"})  # fmt: skip
+    with seeded.test_request_context():
+        event = _events(delegate_ics(export_trip(db, trip["trip"]), "ada@example.org"))[published["uid"]]
+    assert "Morgan Hôte <morgan@thecell.example.org> +1 514 555 0100" in str(event["DESCRIPTION"])

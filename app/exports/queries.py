@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from app import matching
 from app.orgs.queries import decode
+from app.people.queries import contacts_of
 from app.trips.meetings import attendee_key, former_delegates, published_rows
 from app.trips.queries import get_trip
 from models.errors import NotFound
@@ -80,10 +81,21 @@ def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True) -> Ex
 def _meeting(db: Database, trip: dict, row: dict, orgs: dict, with_evidence: bool) -> ExportMeeting:
     zone = ZoneInfo(row["time_zone"])
     host = orgs[row["host_org_id"]]
+    # The host's contact persons: the delegation meets them (app.people.queries.can_see_contacts
+    # counts a published meeting as a link), and these exports are the coordinators'.
+    people = [
+        " ".join(
+            part
+            for part in (c["name"], f"<{c['email']}>" if c["email"] else "", c.get("phone") or "")
+            if part
+        )
+        for c in contacts_of(db, row["host_org_id"])
+    ]
     contacts = tuple(
         item
         for item in (
             f"{row['delegate_name']} <{row['delegate_email']}>" if row["delegate_email"] else "",
+            *people,
             host.website,
         )
         if item
