@@ -81,6 +81,10 @@ def _short(text: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _figures(s) -> str:
+    return f"{s.ndcg:>7.3f} {s.recall:>9.3f} {s.mrr:>6.3f} {s.queries:>8}"
+
+
 def init_app(app: Flask) -> None:
     """Register the engine's commands."""
     for command in (embed_command, suggest_command, evaluate_command):
@@ -88,26 +92,93 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("evaluate")
-@click.option("--fit", is_flag=True, help="Fit the weights on the labelled set and save data/weights.json.")
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="Fit the weights on the labelled set (plus the database's judged lists, once there are enough) "
+    "and save data/weights.json.",
+)
+@click.option("--simulate", is_flag=True, help="Also show what learning does on a SIMULATED history.")
 @with_appcontext
-def evaluate_command(fit: bool) -> None:
+def evaluate_command(fit: bool, simulate: bool) -> None:
     """nDCG@5, recall@5 and MRR of the engine and of two baselines on data/eval/."""
     from models.evaluate import run_evaluation
     from models.topics import load_vocabulary
     from models.weights import WEIGHTS_PATH, load_weights
 
-    click.echo("Embedding the evaluation corpora (English, mixed, French)...", err=True)
-    rows, fitted = run_evaluation(matching.embedder(), load_vocabulary(), load_weights(), fit=fit)
+    click.echo("Embedding the evaluation corpora (English, mixed, French, held-out)...", err=True)
+    rows, breakdown, fitted = run_evaluation(
+        matching.embedder(), load_vocabulary(), load_weights(), fit=fit, history=_history
+    )
     click.echo(f"{'corpus':<30} {'ranker':<30} {'nDCG@5':>7} {'recall@5':>9} {'MRR':>6} {'queries':>8}")
     for row in rows:
-        s = row.scores
-        click.echo(
-            f"{row.corpus:<30} {row.ranker:<30} {s.ndcg:>7.3f} {s.recall:>9.3f} {s.mrr:>6.3f} {s.queries:>8}"
-        )
+        click.echo(f"{row.corpus:<30} {row.ranker:<30} {_figures(row.scores)}")
     click.echo(
         "out-of-fold: weights fitted without the queries they rank (GroupKFold, 5 folds), honest;\n"
-        "shipped weights: data/weights.json, fitted on all the queries, so these rows are in-sample."
+        "shipped weights: data/weights.json, fitted on all the fitting queries, in-sample,\n"
+        "except on the held-out set, which no fitting or vocabulary step sees (data/eval/heldout/)."
     )
+    current = None
+    for part in breakdown:
+        if part.set != current:
+            current = part.set
+            click.echo(f"\n{current}")
+            click.echo(f"  {'slice':<46} {'nDCG@5':>7} {'recall@5':>9} {'MRR':>6} {'queries':>8}")
+        click.echo(f"  {part.slice:<46} {_figures(part.scores)}")
+    if simulate:
+        _print_simulation(load_weights())
     if fitted is not None:
+        history = fitted.cross_validation.get("history", {})
+        if history.get("note"):
+            click.echo(f"History: {history['note']}; fitted on the labelled set alone.")
+        elif history:
+            click.echo(
+                f"History: refitted with {history['lists']} judged lists; their pairs ordered right out of "
+                f"fold: {history['before']:.3f} with the previous weights, {history['after']:.3f} refitted."
+            )
         fitted.save(WEIGHTS_PATH)
         click.echo(f"Saved fitted weights to {WEIGHTS_PATH}: {fitted.coefficients}")
+
+
+def _history():
+    """The judged lists of what members and coordinators did, scored by the live index."""
+    from app.feedback import judgements
+    from models.feedback import informative, judged_lists, training_rows
+
+    db = get_db()
+    if not db["interests"].exists():  # a database never initialised: no history yet
+        return _no_rows()
+    lists = informative(judged_lists(judgements(db)))
+    return training_rows(matching.get_index(db), lists)
+
+
+def _no_rows():
+    import numpy as np
+
+    from models.weights import FEATURES
+
+    return np.zeros((0, len(FEATURES)), np.float32), np.zeros(0), np.zeros(0, dtype=int)
+
+
+def _print_simulation(weights) -> None:
+    from models.simulation import simulated_effect
+    from models.topics import load_vocabulary
+
+    effect = simulated_effect(matching.embedder(), load_vocabulary(), weights)
+    click.echo(
+        f"\nSIMULATED history (not real use): {effect.judgements} judgements by simulated members and "
+        f"coordinators on the fitting set, {effect.dismissed} partners marked not relevant, "
+        f"{effect.lists} judged lists."
+    )
+    for label, scores in (
+        ("fitting set, lists as first shown", effect.fitting_before),
+        ("fitting set, not-relevant partners taken out", effect.fitting_after),
+        ("held-out, weights fitted on the labelled set", effect.held_out_before),
+        ("held-out, refitted with the simulated history", effect.held_out_after),
+    ):
+        click.echo(f"  {label:<46} {_figures(scores)}")
+    if effect.accuracy_before is not None:
+        click.echo(
+            f"  judged pairs ordered right, out of fold: {effect.accuracy_before:.3f} before, "
+            f"{effect.accuracy_after:.3f} refitted"
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -52,6 +53,31 @@ PARTS = {  # the engine's score parts (models.weights.FEATURES)
     "track_declared": _l("Both list this kind of collaboration"),
     "kind_fit": _l("Kinds of organisation suited to it"),
     "track_fit": _l("Fit with the track"),
+    "wanted": _l("They are what you look for"),
+    "wanted_back": _l("You are what they look for"),
+}
+# What a profile can seek (models/needs.py, data/needs.json): what is sought, and the fact that meets it.
+NEEDS = {
+    "intern_hosts": (_l("hosts for interns"), _l("%(org)s hosts interns")),
+    "trial_sites": (_l("clinical trial sites"), _l("%(org)s runs clinical trials")),
+    "manufacturing": (_l("manufacturing capacity"), _l("%(org)s manufactures or develops processes")),
+    "investors": (_l("investors or funding"), _l("%(org)s funds or co-funds projects")),
+    "licensees": (
+        _l("industrial or pharmaceutical partners"),
+        _l("%(org)s develops products for the market"),
+    ),
+    "academic_exchange": (_l("academic exchanges"), _l("%(org)s runs degree or exchange programmes")),
+    "soft_landing": (_l("a place to set up abroad"), _l("%(org)s hosts foreign companies")),
+    "market_access": (
+        _l("customers, users or distributors"),
+        _l("%(org)s opens doors to companies and markets"),
+    ),
+    "events": (_l("events and matchmaking"), _l("%(org)s organises events")),
+    "companies": (_l("companies"), _l("%(org)s is a company")),
+    "innovations": (_l("technologies to bring in"), _l("%(org)s licenses out technologies")),
+    "cluster_partners": (_l("partner networks abroad"), _l("%(org)s opens its network to foreign partners")),
+    "skilled_staff": (_l("skilled staff"), _l("%(org)s trains people for the sector")),
+    "data_cohorts": (_l("clinical data or cohorts"), _l("%(org)s holds cohorts, biobanks or clinical data")),
 }
 FIELDS = {"expertise": _l("Expertise"), "offers": _l("Offers"), "seeks": _l("Seeks")}
 DIRECTIONS = {
@@ -93,6 +119,27 @@ LABELS = {
 def label(kind: str, value: str) -> str:
     """The translated label of a coded value, or the value itself when it has none."""
     return str(LABELS[kind].get(value, value))
+
+
+def reason_text(reason, own: str, partner: str, *, you: bool = True) -> str:
+    """One structured reason of a suggestion (``models.results.Reason``) in the reader's language.
+
+    ``own`` is the organisation the suggestion is for, ``partner`` the suggested one; with ``you``
+    the own side is addressed as "you" (a member's page), else named (a coordinator's page).
+    """
+    params = reason.params if isinstance(reason.params, dict) else {}
+    if reason.code != "need_met" or params.get("need") not in NEEDS:
+        return ""
+    need, fact = NEEDS[params["need"]]
+    seeker, provider = (own, partner) if params.get("seeker") == "own" else (partner, own)
+    if params.get("how") == "stated":
+        met = str(fact) % {"org": provider}
+    else:
+        kind = label("org_type", params.get("kind", "")).lower()
+        met = _("%(org)s is a kind of organisation (%(kind)s) that usually does", org=provider, kind=kind)
+    if you and seeker == own:
+        return _("You seek %(need)s: %(fact)s.", need=need, fact=met)
+    return _("%(seeker)s seeks %(need)s: %(fact)s.", seeker=seeker, need=need, fact=met)
 
 
 def label_items(kind: str) -> list[tuple[str, str]]:
@@ -143,5 +190,9 @@ def init_app(app: Flask) -> None:
     app.before_request(switch_language)
     app.jinja_env.filters["city"] = city_label
     app.jinja_env.globals.update(
-        label=label, label_items=label_items, url_with_lang=url_with_lang, LANGUAGES=LANGUAGES
+        label=label,
+        label_items=label_items,
+        reason_text=reason_text,
+        url_with_lang=url_with_lang,
+        LANGUAGES=LANGUAGES,
     )

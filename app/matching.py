@@ -74,9 +74,28 @@ def build_index(db: Database, model_id: str) -> MatchIndex:
     )
 
 
-def suggestions_for(db: Database, org_id: int, track: str, *, top_k: int = 10) -> list[Suggestion]:
-    """Ranked partners across the Atlantic for one organisation and track."""
-    return get_index(db).suggest(org_id, track, top_k)
+def suggestions_for(
+    db: Database, org_id: int, track: str, *, top_k: int = 10, hide_dismissed: bool = False
+) -> list[Suggestion]:
+    """Ranked partners across the Atlantic for one organisation and track.
+
+    With ``hide_dismissed``, partners the organisation marked not relevant for the track never come
+    back (the list is filled up from further down the ranking instead).
+    """
+    if not hide_dismissed:
+        return get_index(db).suggest(org_id, track, top_k)
+    dismissed = dismissed_partners(db, org_id, track)
+    ranked = get_index(db).suggest(org_id, track, top_k + len(dismissed))
+    return [s for s in ranked if s.org_id not in dismissed][:top_k]
+
+
+def dismissed_partners(db: Database, org_id: int, track: str) -> set[int]:
+    """Partners this organisation marked not relevant for this track."""
+    rows = db.execute(
+        "SELECT partner_org_id FROM interests WHERE org_id = ? AND track = ? AND kind = 'not_relevant'",
+        [org_id, track],
+    )
+    return {row[0] for row in rows}
 
 
 def search(

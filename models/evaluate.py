@@ -28,8 +28,12 @@ from sklearn.model_selection import GroupKFold
 
 if TYPE_CHECKING:
     from models.embeddings import Embedder
+from models.heldout import QUERIES_PATH as HELDOUT_QUERIES_PATH
+from models.heldout import load_profiles as load_held_out_profiles
+from models.heldout import refuse_held_out
 from models.matching import MatchIndex
 from models.passages import split_profile
+from models.profiles import TRACKS
 from models.topics import Vocabulary, fold, profile_text
 from models.weights import FEATURES, LearntWeights
 
@@ -169,7 +173,12 @@ def tfidf_vectors(records: Sequence[Mapping]) -> np.ndarray:
 
 
 def training_set(indexes: Sequence[MatchIndex], queries: Sequence[Query]):
-    """Score parts, grades and query groups of every (query, candidate) pair in every corpus."""
+    """Score parts, grades and query groups of every (query, candidate) pair in every corpus.
+
+    Raises :class:`~models.heldout.HeldOutLeak` if a corpus or a query names a held-out organisation.
+    """
+    refuse_held_out("fitting the weights", (org["short_name"] for index in indexes for org in index.orgs))
+    refuse_held_out("fitting the weights", (name for q in queries for name in (q.org, *q.relevant)))
     features, grades, groups = [], [], []
     for index in indexes:
         for group, query in enumerate(queries):
@@ -216,26 +225,34 @@ def fit_weights(
     )
 
 
+def out_of_fold_rankers(
+    indexes: Mapping[str, MatchIndex], queries: Sequence[Query], *, folds: int = 5
+) -> dict[str, Callable[[Query], list[str]]]:
+    """A ranker per named corpus whose weights never saw the query they rank (GroupKFold)."""
+    features, grades, groups = training_set(list(indexes.values()), queries)
+    per_query_weights: dict[str, LearntWeights] = {}
+    for train, test in GroupKFold(n_splits=folds).split(features, grades, groups):
+        weights = fit_weights(features[train], grades[train], groups[train])
+        for group in np.unique(groups[test]):
+            per_query_weights[queries[int(group)].id] = weights
+
+    def ranker(index: MatchIndex) -> Callable[[Query], list[str]]:
+        def rank(query: Query) -> list[str]:
+            names, parts = query_rows(index, query)
+            raw = parts @ per_query_weights[query.id].vector()
+            return [names[i] for i in np.argsort(-raw, kind="stable")]
+
+        return rank
+
+    return {name: ranker(index) for name, index in indexes.items()}
+
+
 def cross_validated(
     indexes: Mapping[str, MatchIndex], queries: Sequence[Query], *, folds: int = 5
 ) -> dict[str, Scores]:
     """Out-of-fold scores of the engine on each named corpus: weights never see the query they rank."""
-    features, grades, groups = training_set(list(indexes.values()), queries)
-    per_query_weights: dict[int, LearntWeights] = {}
-    for train, test in GroupKFold(n_splits=folds).split(features, grades, groups):
-        weights = fit_weights(features[train], grades[train], groups[train])
-        for group in np.unique(groups[test]):
-            per_query_weights[int(group)] = weights
-    results = {}
-    for name, index in indexes.items():
-
-        def rank(query: Query, index=index) -> list[str]:
-            names, parts = query_rows(index, query)
-            raw = parts @ per_query_weights[queries.index(query)].vector()
-            return [names[i] for i in np.argsort(-raw, kind="stable")]
-
-        results[name] = judge(queries, rank)
-    return results
+    rankers = out_of_fold_rankers(indexes, queries, folds=folds)
+    return {name: judge(queries, rank) for name, rank in rankers.items()}
 
 
 CORPORA = ("en", "mixed", "fr")
@@ -254,20 +271,74 @@ def cross_lingual_queries(queries: Sequence[Query], records: Sequence[Mapping]) 
     return [q for q in queries if any(language[name] != language[q.org] for name in q.relevant)]
 
 
-def run_evaluation(
-    embedder: Embedder, vocabulary: Vocabulary, weights: LearntWeights, *, fit: bool = False
-) -> tuple[list[Row], LearntWeights | None]:
-    """Judge the engine and the two baselines on every corpus; optionally fit new weights.
+@dataclass(frozen=True)
+class Slice:
+    """One figure of the breakdown: a query set, a slice of it (a track, a language...), its scores."""
 
-    Returns the table rows and, with ``fit``, the weights fitted on all corpora (their
-    ``cross_validation`` field holds the out-of-fold figures).
+    set: str
+    slice: str
+    scores: Scores
+
+
+def slices(
+    label: str, queries: Sequence[Query], rank, records: Sequence[Mapping], held_out=()
+) -> list[Slice]:
+    """Scores of ``rank`` over all the queries, per track, per language of the query's organisation
+    (the language it writes in) and, when ``held_out`` names some, for queries from those organisations."""
+    language = {record["short_name"]: record["languages"][0] for record in records}
+    groups: dict[str, list[Query]] = {"all": list(queries)}
+    for track in TRACKS:
+        groups[f"track {track}"] = [q for q in queries if q.track == track]
+    for lang in ("fr", "en"):
+        groups[f"query in {lang}"] = [q for q in queries if language[q.org] == lang]
+    if held_out:
+        groups["from organisations outside the fitting set"] = [q for q in queries if q.org in held_out]
+        groups["from fitting-set organisations"] = [q for q in queries if q.org not in held_out]
+    return [Slice(label, name, judge(chosen, rank)) for name, chosen in groups.items() if chosen]
+
+
+def load_held_out(mixed: Sequence[Mapping]) -> tuple[list[dict], list[Query]]:
+    """The held-out corpus (the mixed seed corpus plus the held-out profiles) and its queries."""
+    first = max((record["id"] for record in mixed), default=0) + 1
+    extra = [{**profile, "id": first + i} for i, profile in enumerate(load_held_out_profiles())]
+    queries = load_queries(HELDOUT_QUERIES_PATH) if HELDOUT_QUERIES_PATH.exists() else []
+    return [*map(dict, mixed), *extra], queries
+
+
+def baselines(records: Sequence[Mapping], embedder: Embedder) -> dict[str, Callable[[Query], list[str]]]:
+    """The two whole-profile baselines: TF-IDF, and the plain model (unanchored, truncated at its window)."""
+    plain = getattr(embedder, "inner", embedder)
+    whole = plain.embed_batch([profile_text(record) for record in records])
+    return {
+        "TF-IDF cosine, whole profile": whole_profile_ranker(records, tfidf_vectors(records)),
+        "MiniLM cosine, whole profile": whole_profile_ranker(records, whole),
+    }
+
+
+def run_evaluation(
+    embedder: Embedder,
+    vocabulary: Vocabulary,
+    weights: LearntWeights,
+    *,
+    fit: bool = False,
+    history: Callable[[], tuple] | None = None,
+) -> tuple[list[Row], list[Slice], LearntWeights | None]:
+    """Judge the engine and the two baselines on every corpus and on the held-out set; optionally fit.
+
+    Returns the table rows, the breakdown (fitting set out of fold, held-out set with the weights
+    that would ship) and, with ``fit``, the weights fitted on all fitting corpora (their
+    ``cross_validation`` field holds the out-of-fold figures). Nothing held out is fitted on.
+    ``history`` gives the judged lists of what members and coordinators did (features, grades,
+    groups); with ``fit`` they are added to the labelled set once there are enough
+    (``models.feedback.refit``), and ``cross_validation["history"]`` says what they changed.
     """
     english = load_records(EVAL_DIR.parent / "seed" / "ecosystem.jsonl")
     french = load_records(EVAL_DIR / "profiles_fr.jsonl")
     queries = load_queries()
     corpora = {name: corpus(name, english, french) for name in CORPORA}
     indexes = {name: build_index(records, embedder, vocabulary, weights) for name, records in corpora.items()}
-    out_of_fold = cross_validated(indexes, queries)
+    oof_rankers = out_of_fold_rankers(indexes, queries)
+    out_of_fold = {name: judge(queries, rank) for name, rank in oof_rankers.items()}
     fitted = None
     if fit:
         features, grades, groups = training_set(list(indexes.values()), queries)
@@ -276,26 +347,50 @@ def run_evaluation(
             f"{len(queries)} graded queries x corpora {', '.join(CORPORA)}; model {embedder.model_id}"
         )
         fitted.cross_validation = {name: asdict(scores) for name, scores in out_of_fold.items()}
+        if history is not None:
+            fitted = _with_history(fitted, (features, grades, groups), history(), weights)
+    shipped = fitted or weights
     rows = []
     for name, records in corpora.items():
-        # The baseline is the plain model on the whole profile (truncated at its window), unanchored.
-        plain = getattr(embedder, "inner", embedder)
-        whole = plain.embed_batch([profile_text(record) for record in records])
         rankers = {
-            "engine, out-of-fold weights": None,
-            "engine, shipped weights": engine_ranker(indexes[name], fitted or weights),
-            "TF-IDF cosine, whole profile": whole_profile_ranker(records, tfidf_vectors(records)),
-            "MiniLM cosine, whole profile": whole_profile_ranker(records, whole),
+            "engine, out-of-fold weights": oof_rankers[name],
+            "engine, shipped weights": engine_ranker(indexes[name], shipped),
+            **baselines(records, embedder),
         }
         for label, rank in rankers.items():
-            scores = out_of_fold[name] if rank is None else judge(queries, rank)
-            rows.append(Row(name, label, scores))
+            rows.append(Row(name, label, judge(queries, rank)))
         crossing = cross_lingual_queries(queries, records)
         if name == "mixed" and crossing:
-            for label in (
-                "engine, shipped weights",
-                "MiniLM cosine, whole profile",
-                "TF-IDF cosine, whole profile",
-            ):
+            for label in ("engine, shipped weights", *baselines(records, embedder)):
                 rows.append(Row("mixed, cross-language queries", label, judge(crossing, rankers[label])))
-    return rows, fitted
+    breakdown = slices("fitting set (mixed, out-of-fold)", queries, oof_rankers["mixed"], corpora["mixed"])
+    held_records, held_queries = load_held_out(corpora["mixed"])
+    if held_queries:
+        held_index = build_index(held_records, embedder, vocabulary, shipped)
+        engine = engine_ranker(held_index, shipped)
+        rows.append(Row("held-out (as written)", "engine, shipped weights", judge(held_queries, engine)))
+        for label, rank in baselines(held_records, embedder).items():
+            rows.append(Row("held-out (as written)", label, judge(held_queries, rank)))
+        names = frozenset(profile["short_name"] for profile in load_held_out_profiles())
+        label = "held-out (as written, shipped weights)"
+        breakdown += slices(label, held_queries, engine, held_records, names)
+    return rows, breakdown, fitted
+
+
+def _with_history(fitted: LearntWeights, labelled, judged, current: LearntWeights) -> LearntWeights:
+    """The weights refitted on the labelled set plus the judged lists, if there are enough of them."""
+    from models.feedback import refit
+
+    outcome = refit(labelled, judged, current, fit_weights)
+    report = {
+        "lists": outcome.lists,
+        "before": outcome.before,
+        "after": outcome.after,
+        "note": outcome.message,
+    }
+    if outcome.weights is None:
+        fitted.cross_validation["history"] = report
+        return fitted
+    outcome.weights.fitted_on = f"{fitted.fitted_on}; plus {outcome.lists} judged lists from the database"
+    outcome.weights.cross_validation = {**fitted.cross_validation, "history": report}
+    return outcome.weights

@@ -18,22 +18,15 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from models.errors import NotFound
+from models.evidence import STOP_WORDS, is_boilerplate, mentions_history
+from models.needs import NEED_CODES, met_share, provided, sought, track_weights
 from models.profiles import TRACKS
-from models.results import Evidence, PassagePair, SearchHit, Suggestion
+from models.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
 from models.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
 from models.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 
 FIELDS = ("expertise", "offers", "seeks")
 EXPERTISE, OFFERS, SEEKS = range(3)
-# Short words of both languages that carry no topic, left out of TF-IDF and shared terms.
-_STOP_WORDS_TEXT = """
-    a about after also and any are as at be been both but by can for from has have in incl including into
-    is it its more most new not of on or other over such than that the their them these this through to
-    under up was were which while with within its own
-    au aux avec ce ces cet cette dans de des du elle en et est il ils la le les leur leurs ou par pas
-    pour qui que sa se ses son sont sur un une à été être plus ainsi comme entre notamment vers afin
-    """
-STOP_WORDS = frozenset(fold(_STOP_WORDS_TEXT).split())
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]{2,}")
 MIN_EVIDENCE_SIMILARITY = 0.2
 MAX_SHARED_TERM_SHARE = 0.2
@@ -132,6 +125,13 @@ class MatchIndex:
         self._topic_mass = self._weighted_topics.sum(axis=1)
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
+        # What each organisation seeks and provides (models/needs.py), read once from its texts.
+        self._sought = np.array([sought(org) for org in self.orgs], dtype=np.float32).reshape(
+            -1, len(NEED_CODES)
+        )
+        self._provided = np.array([provided(org) for org in self.orgs], dtype=np.float32).reshape(
+            -1, len(NEED_CODES)
+        )
 
     def row_of(self, org_id: int) -> int:
         """The row of an organisation; NotFound if it has no profile in the index."""
@@ -163,6 +163,7 @@ class MatchIndex:
         seeks = own_fields == SEEKS
         offer_fit = np.maximum(best.max_over(seeks, OFFERS), best.max_over(seeks, EXPERTISE))
         seek_fit = best.max_over(~seeks, SEEKS)
+        need_weights = track_weights(track)
         track = TRACKS.index(track)
         parts = {
             "offer_fit": offer_fit,
@@ -171,8 +172,10 @@ class MatchIndex:
             "expertise": best.mean_over(own_fields == EXPERTISE, EXPERTISE),
             "topics": self._topic_overlap(row, rows),
             "lexical": self._lexical_similarity(row, rows),
-            "track_declared": (self.declared[row, track] + self.declared[rows, track]) / 2,
+            "track_declared": _track_declared(self.declared[row, track], self.declared[rows, track]),
             "kind_fit": kind_fit_codes(track, self._type_codes[row], self._type_codes[rows]),
+            "wanted": met_share(self._sought[row], self._provided[rows], need_weights),
+            "wanted_back": self._met_back(row, rows, need_weights),
         }
         matrix = np.column_stack([np.asarray(parts[name], dtype=np.float32) for name in FEATURES])
         return rows, matrix, sims
@@ -272,6 +275,26 @@ class MatchIndex:
         shared = self._weighted_topics[rows] @ self.topics[row]
         return shared / (np.sqrt(self._topic_mass[rows] * self._topic_mass[row]) + 1e-6)
 
+    def _met_back(self, row: int, rows: np.ndarray, need_weights: np.ndarray) -> np.ndarray:
+        """Share of each candidate's needs (weighted by track) that the organisation provides."""
+        wanted = self._sought[rows] * need_weights
+        total = wanted.sum(axis=1)
+        met = wanted @ self._provided[row]
+        return np.divide(met, total, out=np.zeros_like(met), where=total > 0).astype(np.float32)
+
+    def _reasons(self, own_row: int, row: int, track: str, limit: int = 3) -> tuple[Reason, ...]:
+        """Each need of the track that one side seeks and the other provides, stated ones first."""
+        on_track = track_weights(track) == 1.0
+        found = []
+        for seeker, provider, side in ((own_row, row, "own"), (row, own_row, "partner")):
+            for i in np.flatnonzero(on_track & (self._sought[seeker] > 0) & (self._provided[provider] > 0)):
+                params = {"need": NEED_CODES[i], "seeker": side, "how": "stated"}
+                if self._provided[provider, i] < 1.0:
+                    params.update(how="kind", kind=str(self.types[provider]))
+                found.append(Reason("need_met", params))
+        found.sort(key=lambda reason: reason.params["how"] != "stated")  # stable: own side first
+        return tuple(found[:limit])
+
     def _lexical_similarity(self, row: int, rows: np.ndarray) -> np.ndarray:
         """TF-IDF cosine with every candidate, shape (n_candidates,)."""
         if self.lexical is None:
@@ -282,50 +305,88 @@ class MatchIndex:
     def _suggestion(self, own_row, row, track, score, parts, sims, block_start) -> Suggestion:
         org = self.orgs[row]
         named = {name: round(float(value), 4) for name, value in zip(FEATURES, parts, strict=True)}
+        direction = _direction(named["offer_fit"], named["seek_fit"], self.weights.fit_threshold)
         evidence = Evidence(
-            passages=self._passage_pairs(own_row, row, sims, block_start),
+            passages=self._passage_pairs(own_row, row, sims, block_start, direction),
             shared_topics=tuple(
                 self.vocabulary.topics[i] for i in np.flatnonzero(self.topics[own_row] * self.topics[row])
             ),
             shared_terms=self._shared_terms(own_row, row),
-            direction=_direction(named["offer_fit"], named["seek_fit"], self.weights.fit_threshold),
+            direction=direction,
+            reasons=self._reasons(own_row, row, track),
         )
+        reverse = float(self.score(self._reverse_parts(own_row, row, parts, sims, block_start)[None, :])[0])
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
-                          track, round(score, 4), named, evidence)  # fmt: skip
+                          track, round(score, 4), named, evidence, round(reverse, 4))  # fmt: skip
 
-    def _passage_pairs(
-        self, own_row: int, row: int, sims: np.ndarray, block_start: int
-    ) -> tuple[PassagePair, ...]:
-        """The best passage pair for each way a fit can run, strongest first, at most three."""
+    def _reverse_parts(self, own_row, row, parts, sims, block_start) -> np.ndarray:
+        """The same pair's parts seen from the partner's side (what :meth:`explain` gives it).
+
+        The directional parts swap (what we seek becomes what they seek); only the expertise part
+        is recomputed, as the mean over the partner's expertise passages of their best match in ours.
+        """
+        reverse = parts.copy()
+        for a, b in (("offer_fit", "seek_fit"), ("wanted", "wanted_back")):
+            i, j = FEATURES.index(a), FEATURES.index(b)
+            reverse[i], reverse[j] = parts[j], parts[i]
         own = np.arange(self.org_start[own_row], self.org_start[own_row + 1])
         theirs = np.arange(self.org_start[row], self.org_start[row + 1])
-        local = sims[:, theirs - block_start]  # (n_own, n_theirs)
+        own_expertise = self.passage_field[own] == EXPERTISE
+        their_expertise = theirs[self.passage_field[theirs] == EXPERTISE] - block_start
+        if own_expertise.any() and their_expertise.size:
+            best = np.maximum(sims[own_expertise][:, their_expertise].max(axis=0), 0.0)
+            reverse[FEATURES.index("expertise")] = float(best.mean())
+        else:
+            reverse[FEATURES.index("expertise")] = 0.0
+        return reverse
+
+    def _passage_pairs(
+        self, own_row: int, row: int, sims: np.ndarray, block_start: int, direction: str = "both"
+    ) -> tuple[PassagePair, ...]:
+        """The best passage pair for each way a fit can run, at most three, the fit's own way first.
+
+        No passage appears in two pairs, and no pair rests on dates, founding history or legal
+        boilerplate (``models/evidence.py``).
+        """
+        own = np.arange(self.org_start[own_row], self.org_start[own_row + 1])
+        theirs = np.arange(self.org_start[row], self.org_start[row + 1])
+        local = sims[:, theirs - block_start].copy()  # (n_own, n_theirs)
+        history = [
+            np.array([mentions_history(self.texts[p]) for p in side], dtype=bool) for side in (own, theirs)
+        ]
+        short = [
+            np.array([is_boilerplate(self.texts[p]) for p in side], dtype=bool) for side in (own, theirs)
+        ]
+        # Nothing resting on boilerplate, and no two passages that both lean on history.
+        local[short[0], :] = -np.inf
+        local[:, short[1]] = -np.inf
+        local[np.outer(history[0], history[1])] = -np.inf
         own_fields, their_fields = self.passage_field[own], self.passage_field[theirs]
-        pairs = []
         own_seeks, their_seeks = own_fields == SEEKS, their_fields == SEEKS
-        own_expertise, their_expertise = own_fields == EXPERTISE, their_fields == EXPERTISE
-        for own_mask, their_mask in ((own_seeks, ~their_seeks), (~own_seeks, their_seeks),
-                                     (own_expertise, their_expertise)):  # fmt: skip
-            mask = own_mask[:, None] & their_mask[None, :]
-            if not mask.any():
-                continue
-            masked = np.where(mask, local, -np.inf)
-            i, j = np.unravel_index(int(np.argmax(masked)), masked.shape)
-            if masked[i, j] >= MIN_EVIDENCE_SIMILARITY:
-                pairs.append((float(masked[i, j]), own[i], theirs[j]))
-        unique = {}
-        for similarity, a, b in sorted(pairs, reverse=True):
-            unique.setdefault((a, b), similarity)
-        return tuple(
-            PassagePair(
-                FIELDS[self.passage_field[a]],
-                self.texts[a],
-                FIELDS[self.passage_field[b]],
-                self.texts[b],
-                round(similarity, 4),
-            )  # fmt: skip
-            for (a, b), similarity in unique.items()
-        )
+        ways = {
+            "partner_offers": (own_seeks, ~their_seeks),
+            "we_offer": (~own_seeks, their_seeks),
+            "expertise": (own_fields == EXPERTISE, their_fields == EXPERTISE),
+        }
+        order = sorted(ways, key=lambda way: way != direction)  # the fit's own way first, then as listed
+        pairs = []
+        for way in order:
+            own_mask, their_mask = ways[way]
+            masked = np.where(own_mask[:, None] & their_mask[None, :], local, -np.inf)
+            i, j = np.unravel_index(int(np.argmax(masked)), masked.shape) if masked.size else (0, 0)
+            if masked.size and masked[i, j] >= MIN_EVIDENCE_SIMILARITY:
+                pairs.append(
+                    PassagePair(
+                        FIELDS[own_fields[i]],
+                        self.texts[own[i]],
+                        FIELDS[their_fields[j]],
+                        self.texts[theirs[j]],
+                        round(float(masked[i, j]), 4),
+                    )  # fmt: skip
+                )
+                local[i, :] = -np.inf  # a passage shown once is not shown again
+                local[:, j] = -np.inf
+        return tuple(pairs)
 
     def _words(self, row: int) -> frozenset[str]:
         """Distinctive words of one profile, computed on first use and kept."""
@@ -381,6 +442,11 @@ class _FieldMaxima:
         if not own_mask.any():
             return np.zeros(len(self.segment), dtype=np.float32)
         return self._per_candidate(self.maxima[own_mask].mean(axis=0), field)
+
+
+def _track_declared(own: bool, partners: np.ndarray) -> np.ndarray:
+    """1 when both declared the track, 0.5 when one did, 0 when neither (counts, not a boolean OR)."""
+    return (np.float32(own) + partners.astype(np.float32)) / 2
 
 
 def _direction(offer_fit: float, seek_fit: float, threshold: float) -> str:

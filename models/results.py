@@ -30,6 +30,19 @@ class PassagePair:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """A structured reason behind a suggestion: a code and its parameters, worded at display time.
+
+    ``need_met``: one side seeks a kind of partner or capability (``need``, see ``models/needs.py``)
+    that the other provides; ``seeker`` is "own" (the organisation asking) or "partner"; ``how`` is
+    "stated" (the provider's profile says so) or "kind" (its kind of organisation usually does).
+    """
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Why a partner is suggested: passages, shared topics and terms, which way the fit runs."""
 
@@ -39,6 +52,7 @@ class Evidence:
     # "both": each offers what the other seeks; "partner_offers": the partner offers what we seek;
     # "we_offer": we offer what the partner seeks; "none": neither way is clear.
     direction: str = "none"
+    reasons: tuple[Reason, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,8 @@ class Suggestion:
     score: float  # 0..1, higher is better
     parts: dict[str, float] = field(default_factory=dict)
     evidence: Evidence = field(default_factory=Evidence)
+    # The same pair's score seen from the partner's side: each side weighs what it seeks more.
+    reverse_score: float | None = None
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (used by ``flask suggest --json`` and the API)."""

@@ -29,6 +29,8 @@ FEATURES = (
     "lexical",  # TF-IDF cosine of the whole profiles (same-language pairs)
     "track_declared",  # 1 when both declared the track, 0.5 when one did
     "kind_fit",  # how well the two kinds of organisation suit the track
+    "wanted",  # share of what we seek (kinds of partner, capabilities) that the partner provides
+    "wanted_back",  # share of what the partner seeks that we provide
 )
 
 CLINICAL_TYPES = frozenset({"hospital", "blood_establishment"})
@@ -120,7 +122,7 @@ class LearntWeights:
 DEFAULT_WEIGHTS = LearntWeights(
     coefficients={
         "offer_fit": 0.2, "seek_fit": 0.2, "reciprocity": 0.6, "expertise": 0.4, "topics": 0.5,
-        "lexical": 0.2, "track_declared": 0.4, "kind_fit": 0.5,
+        "lexical": 0.2, "track_declared": 0.4, "kind_fit": 0.5, "wanted": 0.3, "wanted_back": 0.3,
     },
     scale=2.0,
 )  # fmt: skip

@@ -109,7 +109,13 @@ def test_suggestions_carry_parts_and_evidence(client, db, api_tokens):
     assert response.status_code == 200 and response.json["track"] == "joint_trial"
     first = response.json["items"][0]
     assert set(first["parts"]) >= {"offer_fit", "seek_fit", "reciprocity", "kind_fit"}
-    assert set(first["evidence"]) == {"passages", "shared_topics", "shared_terms", "direction"}
+    assert set(first["evidence"]) == {"passages", "shared_topics", "shared_terms", "direction", "reasons"}
+    assert all(
+        set(reason) == {"code", "params"}
+        for item in response.json["items"]
+        for reason in item["evidence"]["reasons"]
+    )
+    assert 0 <= first["reverse_score"] <= 1
     scores = [item["score"] for item in response.json["items"]]
     assert len(scores) == 5 and scores == sorted(scores, reverse=True)
     default = client.get(f"/api/v1/organisations/{efs}/suggestions", headers=bearer(api_tokens["member_bfc"]))

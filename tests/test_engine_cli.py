@@ -114,3 +114,23 @@ def test_evaluate_prints_engine_and_both_baselines(runner):
             "MiniLM cosine, whole profile",
         ):
             assert any(line.startswith(corpus) and ranker in line for line in result.output.splitlines())
+
+
+def test_evaluate_prints_the_held_out_set_apart_and_a_simulated_history(runner):
+    result = runner.invoke(args=["evaluate", "--simulate"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(
+        line.startswith("held-out (as written)") and "engine, shipped weights" in line for line in lines
+    )
+    for heading in ("fitting set (mixed, out-of-fold)", "held-out (as written, shipped weights)"):
+        assert heading in lines
+    for slice_name in (
+        "track economic",
+        "query in fr",
+        "query in en",
+        "from organisations outside the fitting set",
+    ):
+        assert any(line.strip().startswith(slice_name) for line in lines), slice_name
+    assert "SIMULATED history (not real use)" in result.output
+    assert "not-relevant partners taken out" in result.output

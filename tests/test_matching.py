@@ -124,6 +124,19 @@ def test_track_declared_part(index):
     assert by_name["org2"].parts["track_declared"] == 0.0  # neither declared events
 
 
+def test_track_declared_counts_both_sides_not_a_boolean_or():
+    orgs = [
+        org(1, "BFC", tracks=("event",)),
+        org(2, "QC", tracks=("event",)),
+        org(3, "QC", tracks=("economic",)),
+    ]
+    index = build(orgs, {i: {"expertise": CAR_T} for i in (1, 2, 3)})
+    parts = {s.short_name: s.parts["track_declared"] for s in index.suggest(1, "event", top_k=3)}
+    assert parts == {"org2": 1.0, "org3": 0.5}
+    from_three = index.suggest(3, "event", top_k=1)[0]
+    assert from_three.parts["track_declared"] == 0.5
+
+
 def test_joint_trial_needs_a_clinical_side():
     fit = kind_fit("joint_trial", "company", np.array(["hospital", "company"], dtype=object))
     assert fit[0] > 0.8 and fit[1] < 0.4
@@ -155,3 +168,37 @@ def test_explain_gives_the_same_parts_as_suggest(index):
     assert explained == ranked["org3"]
     with pytest.raises(ValueError, match="same side"):
         index.explain(1, 5, "joint_trial")
+
+
+def test_one_pair_scored_from_either_side_says_the_other_sides_score(index):
+    index.weights = LearntWeights({**WEIGHTS.coefficients, "offer_fit": 3.0}, scale=len(FEATURES))
+    seen_from_one = index.explain(1, 3, "joint_trial")
+    seen_from_three = index.explain(3, 1, "joint_trial")
+    assert seen_from_one.reverse_score == pytest.approx(seen_from_three.score, abs=1e-4)
+    assert seen_from_three.reverse_score == pytest.approx(seen_from_one.score, abs=1e-4)
+    assert seen_from_one.score != seen_from_three.score  # org1 seeks what org3 offers, not the reverse
+
+
+def test_evidence_never_repeats_a_passage_nor_rests_on_founding_history():
+    orgs = [org(1, "BFC"), org(2, "QC")]
+    passages = [
+        (1, "expertise", "Société fondée en 2017 à Besançon."),
+        (1, "offers", "Production BPF de lots cliniques de CAR-T."),
+        (1, "seeks", "Des centres cliniques pour nos essais."),
+        (2, "expertise", "Company founded in 2017 in Montréal."),
+        (2, "offers", "Phase I unit for cell therapy trials."),
+        (2, "seeks", "GMP manufacturing of CAR-T batches."),
+    ]
+    vectors = np.array([NOISE, GMP, CAR_T, NOISE, CAR_T, GMP])
+    index = MatchIndex.build("t", orgs, passages, vectors, {}, VOCABULARY, WEIGHTS)
+    pairs = index.explain(1, 2, "joint_trial").evidence.passages
+    texts = [p.own_text for p in pairs] + [p.partner_text for p in pairs]
+    assert len(texts) == len(set(texts))  # no passage twice
+    assert not any("fond" in text or "founded" in text for text in texts)
+    assert {(p.own_field, p.partner_field) for p in pairs} == {("seeks", "offers"), ("offers", "seeks")}
+
+
+def test_shared_words_leave_out_function_words_numbers_and_months():
+    from models.evidence import STOP_WORDS
+
+    assert {"contre", "sous", "deux", "novembre", "against", "november", "two"} <= STOP_WORDS

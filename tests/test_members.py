@@ -180,3 +180,18 @@ def test_csrf_is_required_for_stances(member, client, db):
     )
     assert response.status_code == 400 and "security token is missing" in page_text(response)
     assert db.table("interests").count == 0
+
+
+def test_cards_say_in_words_which_sought_partner_kind_the_partner_is(auth, client, seeded, db):
+    auth.login("member_other")  # McGill / MUHC seeks "Internship hosts and international students"
+    mcgill = org_id(db, "McGill / MUHC")
+    expected = suggestions(seeded, mcgill, "co_training")
+    with_reason = next(s for s in expected if s.evidence.reasons)
+    client.get("/?lang=fr")
+    text = page_text(client.get(f"/members/{mcgill}/?track=co_training"))
+    card = text[text.index(f'id="partner-{with_reason.org_id}"') :]
+    assert "Vous cherchez " in card[:6000]
+    client.get("/?lang=en")
+    text = page_text(client.get(f"/members/{mcgill}/?track=co_training"))
+    card = text[text.index(f'id="partner-{with_reason.org_id}"') :]
+    assert "You seek hosts for interns: " in card[:6000] or "You seek academic exchanges: " in card[:6000]

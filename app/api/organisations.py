@@ -120,7 +120,7 @@ def organisation_suggestions(org_id: int):
     org = get_org_or_404(org_id)
     track = query_choice("track", TRACKS) or _default_track(org)
     top = query_int("top", 10, 1, MAX_TOP)
-    ranked = matching.suggestions_for(get_db(), org_id, track, top_k=top)
+    ranked = matching.suggestions_for(get_db(), org_id, track, top_k=top, hide_dismissed=True)
     return jsonify(ok=True, org_id=org_id, track=track, items=[s.to_dict() for s in ranked])
 
 

@@ -192,6 +192,7 @@ def _suggestion() -> dict:
                 "additionalProperties": {"type": "number"},
             },
             "evidence": ref("Evidence"),
+            "reverse_score": nullable({"type": "number", "minimum": 0, "maximum": 1}),
         }
     )
 
@@ -213,8 +214,14 @@ def _evidence() -> dict:
             "shared_topics": {"type": "array", "items": ref("Topic")},
             "shared_terms": {"type": "array", "items": TEXT},
             "direction": enum(DIRECTIONS),
+            "reasons": {"type": "array", "items": ref("Reason")},
         }
     )
+
+
+def _reason() -> dict:
+    # A code and its parameters; the web words them in the reader's language (app.i18n.reason_text).
+    return obj({"code": enum(("need_met",)), "params": {"type": "object"}})
 
 
 def _error() -> dict:
@@ -355,6 +362,7 @@ def components() -> dict:
         "OrganisationPatch": obj(fields, required=[]),
         "Suggestion": _suggestion(),
         "Evidence": _evidence(),
+        "Reason": _reason(),
         "Pairing": _pairing(),
         "PairingDetail": _pairing_detail(),
         "InterestInput": obj(

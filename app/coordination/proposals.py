@@ -21,11 +21,19 @@ def propose(
     """Store every organisation's best suggestions above ``min_score``; return how many pairings are new."""
     orgs = {org["id"]: org for org in list_organisations(db)}
     found: dict[tuple[int, int, str], float] = {}
+    dismissed = {  # a partner either side marked not relevant is never proposed for that track
+        frozenset((org_id, partner_id)) | {track}
+        for org_id, partner_id, track in db.execute(
+            "SELECT org_id, partner_org_id, track FROM interests WHERE kind = 'not_relevant'"
+        )
+    }
     for org in orgs.values():  # compute first: the write lock is then held only briefly
         for track in org["collaboration_types"]:
             for suggestion in suggest(db, org["id"], track, top_k=per_org):
                 partner = orgs.get(suggestion.org_id)
                 if suggestion.score < min_score or partner is None or partner["region"] == org["region"]:
+                    continue
+                if frozenset((org["id"], partner["id"])) | {track} in dismissed:
                     continue
                 key = (*sides(org, partner), track)
                 found[key] = max(found.get(key, 0.0), float(suggestion.score))

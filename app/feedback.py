@@ -1,0 +1,83 @@
+"""What members and coordinators did, read from the database as judgements the engine can learn from.
+
+Sources today: members' stances (``interests``), coordinators' decisions (``pairings`` whose
+status is approved or rejected) and answered requests (``requests`` accepted or declined by the
+partner), each a judgement for both sides' lists; and the follow-up forms after a delegation
+trip (``followups``): what came of a meeting that took place, for the list of the organisation
+that answered.
+Held-out organisations (``data/eval/heldout/``) are skipped, should anyone import them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from sqlite_utils import Database
+
+from models.feedback import GRADES, MEETING_GRADES, RELEVANCE_GRADES, Judgement
+from models.heldout import held_out_names
+
+
+def _stances(db: Database) -> Iterator[Judgement]:
+    rows = db.execute(
+        "SELECT o.short_name, p.short_name, i.track, i.kind FROM interests i "
+        "JOIN organisations o ON o.id = i.org_id JOIN organisations p ON p.id = i.partner_org_id"
+    )
+    for org, partner, track, kind in rows:
+        yield Judgement(org, partner, track, GRADES[kind], kind)
+
+
+def _decisions(db: Database) -> Iterator[Judgement]:
+    rows = db.execute(
+        "SELECT b.short_name, q.short_name, p.track, p.status FROM pairings p "
+        "JOIN organisations b ON b.id = p.bfc_org_id JOIN organisations q ON q.id = p.qc_org_id "
+        "WHERE p.status IN ('approved', 'rejected')"
+    )
+    for bfc, qc, track, status in rows:
+        yield Judgement(bfc, qc, track, GRADES[status], status)
+        yield Judgement(qc, bfc, track, GRADES[status], status)
+
+
+def _answers(db: Database) -> Iterator[Judgement]:
+    if not db["requests"].exists():
+        return
+    rows = db.execute(
+        "SELECT a.short_name, b.short_name, r.track, r.status FROM requests r "
+        "JOIN organisations a ON a.id = r.from_org_id JOIN organisations b ON b.id = r.to_org_id "
+        "WHERE r.status IN ('accepted', 'declined')"
+    )
+    for asking, asked, track, status in rows:
+        yield Judgement(asking, asked, track, GRADES[status], status)
+        yield Judgement(asked, asking, track, GRADES[status], status)
+
+
+def _outcomes(db: Database) -> Iterator[Judgement]:
+    if not db["followups"].exists():
+        return
+    rows = db.execute(
+        "SELECT o.short_name, p.short_name, m.track, f.outcome, f.relevance FROM followups f "
+        "JOIN published_meetings m ON m.id = f.published_id "
+        "JOIN organisations o ON o.id = f.org_id "
+        "JOIN organisations p ON p.id = CASE f.side WHEN 'delegation' THEN m.host_org_id "
+        "ELSE m.delegation_org_id END "
+        "WHERE f.answered_at IS NOT NULL AND f.took_place = 1 ORDER BY f.stage"
+    )
+    for org, partner, track, outcome, relevance in rows:  # stage 2 comes last: it has the last word
+        if outcome in MEETING_GRADES:
+            yield Judgement(org, partner, track, MEETING_GRADES[outcome], f"meeting_{outcome}")
+        elif relevance is not None:
+            yield Judgement(org, partner, track, RELEVANCE_GRADES[relevance], "meeting_relevance")
+
+
+SOURCES: tuple[Callable[[Database], Iterator[Judgement]], ...] = (_stances, _decisions, _answers, _outcomes)
+
+
+def judgements(db: Database) -> list[Judgement]:
+    """Every judgement the database holds, held-out organisations left out."""
+    held_out = held_out_names()
+    return [
+        judgement
+        for source in SOURCES
+        for judgement in source(db)
+        if judgement.org not in held_out and judgement.partner not in held_out
+    ]
