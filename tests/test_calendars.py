@@ -71,3 +71,33 @@ def test_a_host_member_makes_an_address_for_the_meetings_it_receives(coordinator
     assert seeded_client.get(path).status_code == 200
     assert host.post(f"/calendars/{sub_id}/revoke").status_code == 302
     assert client.get(path).status_code == 404
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_group_meeting_is_in_each_delegates_own_pdf_agenda(coordinator, client, db, trip, draft):
+    url = f"/trips/{trip['trip']}/meetings/{draft['ada_thecell']}/guests"
+    assert coordinator.post(url, {"delegate_id": trip["ben"]}).status_code == 302
+    coordinator.post(f"/trips/{trip['trip']}/publish")
+    agendas = {}
+    for who in ("ada", "ben", "cy"):
+        response = client.get(f"/trips/{trip['trip']}/agendas/delegates/{trip[who]}.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        agendas[who] = _pdf_text(response.data)
+    assert "ThéCell" in agendas["ada"] and "ThéCell" in agendas["ben"]  # the group meeting, twice
+    assert "LOEX" in agendas["ben"] and "LOEX" not in agendas["ada"]  # each one's own
+    assert "Héma-Québec" not in agendas["ben"]
+    assert client.get(f"/trips/{trip['trip']}/agendas/delegates/999999.pdf").status_code == 404
+    coordinator.logout()
+    host = AuthActions(client)
+    host.login("member_qc")
+    assert client.get(f"/trips/{trip['trip']}/agendas/delegates/{trip['ada']}.pdf").status_code == 403
+    own = client.get(f"/trips/{trip['trip']}/agendas/hosts/{trip['ThéCell']}.pdf")
+    assert own.status_code == 200 and "Ada Lovelace" in _pdf_text(own.data)
+    assert client.get(f"/trips/{trip['trip']}/agendas/hosts/{trip['LOEX']}.pdf").status_code == 403

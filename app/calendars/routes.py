@@ -7,6 +7,8 @@ parse and render; :mod:`app.calendars.operations` owns the rules.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
@@ -15,12 +17,13 @@ from flask_wtf import FlaskForm
 
 from app.calendars import operations
 from app.db import get_db
+from app.exports.files import download
 from app.exports.queries import export_trip
 from app.i18n import LANGUAGES
 from app.trips.access import get_trip_or_404
 from app.trips.meetings import attendee_key
 from models.errors import NotFound
-from models.exports import feed_ics
+from models.exports import feed_ics, trip_pdf
 
 bp = Blueprint("calendars", __name__)
 
@@ -100,6 +103,42 @@ def revoke(subscription_id: int):
     if mine is not None:
         return redirect(url_for("hosting.index"))
     return redirect(url_for("trips.published", trip_id=row["trip_id"]))
+
+
+@bp.get("/trips/<int:trip_id>/agendas/delegates/<int:delegate_id>.pdf")
+def delegate_agenda(trip_id: int, delegate_id: int):
+    """A delegate's own briefing pack: their meetings only (as lead or guest), for coordinators."""
+    if current_user.role not in ("coordinator", "admin"):
+        abort(403)
+    get_trip_or_404(trip_id)
+    person = (
+        get_db()
+        .execute(
+            "SELECT name, email FROM trip_delegates WHERE id = ? AND trip_id = ?", [delegate_id, trip_id]
+        )
+        .fetchone()
+    )
+    if person is None:
+        abort(404)
+    trip = export_trip(get_db(), trip_id)
+    key = attendee_key(person[0], person[1])
+    mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.attends(key)))
+    return download(trip_pdf(mine, str(get_locale())), trip.filename("pdf", person[0]), "pdf")
+
+
+@bp.get("/trips/<int:trip_id>/agendas/hosts/<int:org_id>.pdf")
+def host_agenda(trip_id: int, org_id: int):
+    """A host's own briefing pack for a trip: the meetings it receives, for its members."""
+    if not current_user.may_act_for(org_id):
+        abort(403)
+    get_trip_or_404(trip_id)
+    trip = export_trip(get_db(), trip_id)
+    mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.host.id == org_id))
+    if not mine.meetings:
+        abort(404)
+    return download(
+        trip_pdf(mine, str(get_locale())), trip.filename("pdf", mine.meetings[0].host.short_name), "pdf"
+    )
 
 
 def _check_form() -> None:
