@@ -9,6 +9,7 @@ from __future__ import annotations
 from app.coordination.forms import MAX_COMMENT_LENGTH
 from app.coordination.queries import DECISIONS, STATUSES
 from app.db import MAX_ROW_ID
+from app.hosting.operations import STATES as HOST_STATES
 from app.members.forms import MAX_REASON_LENGTH, STANCES
 from models.lifecycle import TRIP_STATES
 from models.profiles import (
@@ -274,6 +275,7 @@ def _meeting() -> dict:
             "score": nullable({"type": "number"}),
             "reason": TEXT,
             "published_at": TEXT,
+            "host_answer": enum(HOST_STATES),
             "delegation": org,
             "host": org,
             "guests": {"type": "array", "items": obj({"delegate_name": TEXT, "delegation": org})},
