@@ -115,6 +115,7 @@ def _register_web(app: Flask) -> None:
     from app.notifications import routes as notifications_routes
     from app.orgs import routes as orgs_routes
     from app.people import routes as people_routes
+    from app.setup_cli import setup_command
     from app.trips import routes as trips_routes
     from app.trips.cli import plan_trip_command, publish_trip_command
 
@@ -123,6 +124,7 @@ def _register_web(app: Flask) -> None:
     cli.init_app(app)
     engine_cli.init_app(app)
     app.cli.add_command(propose_command)
+    app.cli.add_command(setup_command)
     app.cli.add_command(plan_trip_command)
     app.cli.add_command(publish_trip_command)
     app.cli.add_command(export_trip_command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import click
 from flask import Flask
@@ -85,9 +86,22 @@ def _figures(s) -> str:
     return f"{s.ndcg:>7.3f} {s.recall:>9.3f} {s.mrr:>6.3f} {s.queries:>8}"
 
 
+@click.command("index")
+@with_appcontext
+def index_command() -> None:
+    """Build the matching index snapshot that server workers map (only if it is stale)."""
+    started = time.perf_counter()
+    matching.warm_up()
+    index = matching.get_index(get_db())
+    click.echo(
+        f"Index of {len(index.orgs)} organisations ready in {time.perf_counter() - started:.1f} s "
+        f"({matching.snapshot_folder() or 'no snapshot: INDEX_SNAPSHOTS is off'})."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the engine's commands."""
-    for command in (embed_command, suggest_command, evaluate_command):
+    for command in (embed_command, suggest_command, evaluate_command, index_command):
         app.cli.add_command(command)
 
 

@@ -78,6 +78,33 @@ def test_first_sync_embeds_every_passage_then_nothing(db):
     assert counted == [], "unchanged profiles must not even be split again"
 
 
+class _Unloaded(FakeEmbedder):
+    """An embedder whose model must not load: asking for its window, size or tokens fails."""
+
+    def __init__(self, stored: FakeEmbedder):
+        super().__init__(model_id=stored.model_id)
+        self.loads = 0
+
+    @property
+    def max_tokens(self) -> int:  # type: ignore[override]
+        self.loads += 1
+        raise AssertionError("the model was loaded although no passage was stale")
+
+    @max_tokens.setter
+    def max_tokens(self, value: int) -> None:
+        pass
+
+
+def test_sync_with_nothing_stale_never_loads_the_model(db):
+    stored = FakeEmbedder()
+    sync_embeddings(db, stored)
+    unloaded = _Unloaded(stored)
+    report = sync_embeddings(db, unloaded)
+    assert (report.passages_embedded, report.passages_deleted) == (0, 0)
+    assert report.passages_reused == _expected_passages(db, stored)
+    assert unloaded.loads == 0 and unloaded.calls == 0
+
+
 def test_editing_offers_reembeds_only_that_orgs_changed_passages(db):
     embedder = FakeEmbedder(max_tokens=12)  # small passages: several per field
     sync_embeddings(db, embedder)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -67,7 +67,7 @@ def interest(org_id: int):
     score = next(
         (
             s.score
-            for s in matching.suggestions_for(db, org["id"], form.track.data, top_k=POOL)
+            for s in matching.suggestions_for(db, org["id"], form.track.data, top_k=POOL, evidence=False)
             if s.org_id == partner["id"]
         ),
         None,
@@ -105,13 +105,18 @@ def _render(org: dict, *, bad_form: InterestForm | None = None, status: int = 20
     filters = _filters()
     if filters.get("type") and filters["type"] not in ORG_TYPES:
         abort(400)
-    ranked = matching.suggestions_for(db, org["id"], track, top_k=POOL)
+    # Evidence only for the cards the page shows: the pool is for filters and counts.
+    ranked = matching.suggestions_for(db, org["id"], track, top_k=POOL, evidence=False)
     cards, hidden = _cards(db, org, track, ranked, filters, bad_form)
+    shown = [
+        replace(card, suggestion=matching.explain(db, org["id"], card.suggestion.org_id, track))
+        for card in cards[:SHOWN]
+    ]
     return render_template(
         "members/suggestions.html",
         org=org,
         track=track,
-        cards=cards[:SHOWN],
+        cards=shown,
         more=max(len(cards) - SHOWN, 0),
         hidden=hidden,
         filters=filters,

@@ -104,11 +104,10 @@ def engine_candidates(
     orgs = {row["org_id"] for row in queries.list_delegates(db, trip["id"])}
     approved = _approved_tracks(db)
     names = {row[0]: row[1] for row in db.execute("SELECT id, short_name FROM organisations")}
-    top_k = max(len(matching.get_index(db).orgs), 1)
     found: dict[tuple[int, int], dict[str, Suggestion]] = {}
     for org_id in sorted(orgs if org_ids is None else orgs & org_ids):
-        for track in TRACKS:
-            for suggestion in matching.suggestions_for(db, org_id, track, top_k=top_k):
+        for track in TRACKS:  # only the trip's hosts are scored: cost grows with the trip, not the base
+            for suggestion in matching.score_partners(db, org_id, track, sorted(hosts)):
                 if suggestion.org_id in hosts:
                     found.setdefault((org_id, suggestion.org_id), {})[track] = suggestion
     # Reasons are data (published, compared on republication, exported): always in the default language.
