@@ -116,9 +116,9 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def evaluate_command(fit: bool, simulate: bool) -> None:
     """nDCG@5, recall@5 and MRR of the engine and of two baselines on data/eval/."""
-    from models.evaluate import run_evaluation
-    from models.topics import load_vocabulary
-    from models.weights import WEIGHTS_PATH, load_weights
+    from models.matching.evaluate import run_evaluation
+    from models.matching.topics import load_vocabulary
+    from models.matching.weights import WEIGHTS_PATH, load_weights
 
     click.echo("Embedding the evaluation corpora (English, mixed, French, held-out)...", err=True)
     rows, breakdown, fitted = run_evaluation(
@@ -169,14 +169,14 @@ def _history():
 def _no_rows():
     import numpy as np
 
-    from models.weights import FEATURES
+    from models.matching.weights import FEATURES
 
     return np.zeros((0, len(FEATURES)), np.float32), np.zeros(0), np.zeros(0, dtype=int)
 
 
 def _print_simulation(weights) -> None:
+    from models.matching.topics import load_vocabulary
     from models.simulation import simulated_effect
-    from models.topics import load_vocabulary
 
     effect = simulated_effect(matching.embedder(), load_vocabulary(), weights)
     click.echo(

@@ -22,13 +22,13 @@ from app.db import immediate
 from app.orgs.queries import get_organisation, list_organisations
 from models import snapshot as snapshots
 from models.candidates import DEFAULT_CANDIDATES, Candidates
-from models.embeddings import Embedder, get_embedder
 from models.errors import NotFound
-from models.matching import MatchIndex
-from models.results import SearchHit, Suggestion, Topic
-from models.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
-from models.vectorstore import SyncReport, load_matrix, sync_embeddings
-from models.weights import load_weights
+from models.matching.embeddings import Embedder, get_embedder
+from models.matching.index import MatchIndex
+from models.matching.results import SearchHit, Suggestion, Topic
+from models.matching.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
+from models.matching.vectorstore import SyncReport, load_matrix, sync_embeddings
+from models.matching.weights import load_weights
 
 _lock = threading.Lock()
 _indexes: dict[tuple[str, str], _Cached] = {}

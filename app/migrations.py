@@ -1,4 +1,11 @@
-"""The schema as numbered sqlite-utils migrations: each applies once, so `flask init-db` can re-run."""
+"""The schema as sqlite-utils migrations: each applies once, so `flask init-db` can re-run.
+
+They run in the order of this file, which is not the order of their numbers: each branch of the
+work was given a range (m001-m003, m010-m013, m020-m022, m030, m050...), and a migration is added
+at the end of the file when it lands. The numbers only keep names apart; never reorder, rename or
+edit a migration that has shipped: a database remembers the names it applied and runs only the
+others (``tests/test_migrations.py`` upgrades a database made by an earlier version).
+"""
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -171,7 +178,7 @@ def m013_pairings(db: Database) -> None:
 
 @migrations()
 def m003_engine(db: Database) -> None:
-    from models.vectorstore import create_tables
+    from models.matching.vectorstore import create_tables
 
     create_tables(db)
     db.execute(
@@ -698,6 +705,33 @@ def m102_directory_indexes(db: Database) -> None:
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_organisations_city ON organisations(city)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_organisations_type ON organisations(type, region)")
+
+
+@migrations()
+def m050_events(db: Database) -> None:
+    # What an operation did and the side effects it owes (a notification, a mail), written in the
+    # operation's own transaction: a worker reads the rows with no handled_at and marks them done.
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,  -- e.g. pairing.decided, stance.set, trip.published
+            subject TEXT NOT NULL,  -- what it is about, e.g. pairing:12
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            data TEXT NOT NULL DEFAULT '{}',  -- JSON: codes and ids, never finished sentences
+            created_at TEXT NOT NULL,
+            handled_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_pending ON events (id) WHERE handled_at IS NULL")
+    db.table("events").create_index(["subject"])
+
+
+@migrations()
+def m072_drop_owed_notifications(db: Database) -> None:
+    # Requests recorded what they owed here until notifications existed; notify() now keeps it.
+    db.execute("DROP TABLE IF EXISTS owed_notifications")
 
 
 @migrations()

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.embeddings import BATCH_SIZE, SentenceTransformerEmbedder, bf16_supported
-from models.passages import split_profile
-from models.topics import anchored, load_vocabulary
+from models.matching.embeddings import BATCH_SIZE, SentenceTransformerEmbedder, bf16_supported
+from models.matching.passages import split_profile
+from models.matching.topics import anchored, load_vocabulary
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PROFILE_FILES = (DATA / "seed" / "ecosystem.jsonl", DATA / "eval" / "profiles_fr.jsonl")

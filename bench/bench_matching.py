@@ -17,10 +17,10 @@ import time
 import numpy as np
 
 from models.candidates import DEFAULT_CANDIDATES, Candidates
-from models.matching import MatchIndex
+from models.matching.index import MatchIndex
+from models.matching.topics import load_vocabulary
+from models.matching.weights import load_weights
 from models.profiles import ORG_TYPES, TRACKS
-from models.topics import load_vocabulary
-from models.weights import load_weights
 
 DIM = 384
 SIZES = (1_000, 10_000, 100_000)

@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from models.exports import ExportMeeting, ExportOrg, ExportTrip, trip_pdf
-from models.results import Evidence, PassagePair, Topic
+from models.matching.results import Evidence, PassagePair, Topic
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
 MEETINGS = 70

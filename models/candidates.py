@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from models.matching import MatchIndex
+from models.matching.index import MatchIndex
 
 DEFAULT_CANDIDATES = 300
 # The share of candidates chosen by shared topics rather than by vector: on 600 synthetic

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from models.candidates import Candidates
-from models.matching import MatchIndex
-from models.vectorstore import gc_paused
+from models.matching.index import MatchIndex
+from models.matching.vectorstore import gc_paused
 
 FORMAT = 1
 _MAPPED = ("vectors",)  # the big arrays: memory-mapped rather than unpickled

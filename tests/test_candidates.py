@@ -7,10 +7,10 @@ import pytest
 
 from bench.bench_matching import synthetic
 from models.candidates import Candidates
-from models.matching import MatchIndex
+from models.matching.index import MatchIndex
+from models.matching.topics import load_vocabulary
+from models.matching.weights import load_weights
 from models.profiles import TRACKS
-from models.topics import load_vocabulary
-from models.weights import load_weights
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ import pytest
 from conftest import AuthActions, org_id, page_text
 
 from app import matching
-from app.coordination import queries
+from app.auth.queries import User
 from app.coordination.queries import ensure_pairing
+from app.operations.pairings import decide as decide_pairing
 
 
 @pytest.fixture
@@ -128,13 +129,15 @@ def test_a_stale_page_cannot_overwrite_another_decision(coordinator, db, pairing
 
 def test_a_decision_that_does_not_apply_is_refused(coordinator, db, pairing):
     response = decide(coordinator, pairing, "reopen")
-    assert response.status_code == 400 and "does not apply" in page_text(response)
+    assert response.status_code == 409
+    assert "A pairing that is Proposed cannot take the decision “Reopened”." in page_text(response)
     assert db.table("pairing_decisions").count == 0
 
 
 def test_status_change_and_audit_row_are_one_transaction(db, pairing):
+    nobody = User(999999, "nobody@example.org", "coordinator")
     with pytest.raises(sqlite3.IntegrityError):
-        queries.decide(db, pairing, 999999, "approve", "No such user.", "proposed")  # the audit row fails
+        decide_pairing(db, nobody, pairing, "approve", "No such user.", "proposed")  # the audit row fails
     assert db.execute("SELECT status FROM pairings").fetchone()[0] == "proposed"
 
 

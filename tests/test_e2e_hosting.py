@@ -23,7 +23,7 @@ from app.db import connect, init_db
 from app.orgs.queries import get_by_short_name
 from app.trips import meetings as store
 from app.trips import queries
-from models.trips import Meeting
+from models.trips.shapes import Meeting
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from models.topics import fold, profile_text
+from models.matching.topics import fold, profile_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from sqlite_utils import Database
 
-from models.embeddings import FakeEmbedder
-from models.passages import split_profile
-from models.vectorstore import PassageMatrix, create_tables, load_matrix, sync_embeddings
+from models.matching.embeddings import FakeEmbedder
+from models.matching.passages import split_profile
+from models.matching.vectorstore import PassageMatrix, create_tables, load_matrix, sync_embeddings
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
 

@@ -9,8 +9,8 @@ from sqlite_utils import Database
 from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
 from app.orgs.queries import list_organisations, now
+from models.matching.results import Suggestion
 from models.profiles import TRACKS
-from models.results import Suggestion
 
 Suggest = Callable[..., list[Suggestion]]
 

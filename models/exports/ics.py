@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event
 
 from models.cities import city_name
-from models.exports.labels import text, track_and_score
 from models.exports.tables import one_line
 from models.exports.types import ExportMeeting, ExportTrip
+from models.exports.words import Words, words_for
 
 PRODID = "-//BIOVALIANCE//Passerelle delegation trips//FR"
 
@@ -77,8 +77,9 @@ def _calendar(
     calendar.add("method", "PUBLISH")
     # X- properties are written raw: a newline would break the file, a bare CR would be kept.
     calendar.add("x-wr-calname", one_line(f"{trip.name} – {title}"))
+    words = words_for(locale)
     for meeting in sorted(meetings, key=lambda m: (m.start, m.uid)):
-        calendar.add_component(_event(meeting, locale, stamp, key))
+        calendar.add_component(_event(meeting, words, stamp, key))
     # The zones' rules from a year before the trip to a year after it: enough for any app.
     calendar.add_missing_timezones(
         first_date=trip.start - timedelta(days=366), last_date=trip.end + timedelta(days=366)
@@ -100,16 +101,16 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _event(meeting: ExportMeeting, locale: str, stamp: datetime, key: str | None = None) -> Event:
+def _event(meeting: ExportMeeting, words: Words, stamp: datetime, key: str | None = None) -> Event:
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", stamp)
     event.add("dtstart", meeting.local_start)
     event.add("dtend", meeting.local_end)
-    event.add("summary", one_line(text("summary", locale, host=meeting.host.short_name)))
-    event.add("location", one_line(location(meeting, locale)))
-    event.add("description", _description(meeting, locale))
+    event.add("summary", one_line(words.gettext("Meeting with %(host)s", host=meeting.host.short_name)))
+    event.add("location", one_line(location(meeting, words.locale)))
+    event.add("description", _description(meeting, words))
     event.add("status", meeting.ics_status(key))
     event.add("transp", "OPAQUE")
     return event
@@ -124,14 +125,14 @@ def location(meeting: ExportMeeting, locale: str) -> str:
     return ", ".join(part for part in (meeting.host.name, address or city) if part)
 
 
-def _description(meeting: ExportMeeting, locale: str) -> str:
+def _description(meeting: ExportMeeting, words: Words) -> str:
     lines = [
-        meeting.reason,
-        track_and_score(meeting.track, meeting.score, locale),
+        one_line(words.reason(meeting.reason, meeting.delegation.short_name, meeting.host.short_name)),
+        words.track_and_score(meeting.track, meeting.score),
         f"{meeting.delegation.name} – {meeting.host.name}",
     ]
     if meeting.contacts:
-        lines.append(text("contacts_line", locale, contacts="; ".join(meeting.contacts)))
+        lines.append(words.labelled(words.gettext("Contacts"), "; ".join(meeting.contacts)))
     lines.append(one_line(meeting.host.access_notes))
     lines.append(meeting.trip_name)
     # Each part on one line (a CR or LF inside one would split it): the file's lines are ours.

@@ -19,13 +19,14 @@ from scipy import sparse
 
 from models.errors import NotFound
 from models.evidence import STOP_WORDS, is_boilerplate, mentions_history
+from models.matching.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
+from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
+from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 from models.needs import NEED_CODES, met_share, provided, sought, track_weights
 from models.profiles import TRACKS
-from models.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
-from models.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
-from models.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
+from models.vocabulary import PROFILE_TEXT_FIELDS
 
-FIELDS = ("expertise", "offers", "seeks")
+FIELDS = PROFILE_TEXT_FIELDS
 EXPERTISE, OFFERS, SEEKS = range(3)
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]{2,}")
 MIN_EVIDENCE_SIMILARITY = 0.2

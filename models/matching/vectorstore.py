@@ -22,8 +22,8 @@ from operator import itemgetter
 import numpy as np
 from sqlite_utils import Database
 
-from models.embeddings import Embedder
-from models.passages import DEFAULT_MAX_TOKENS, PASSAGE_FIELDS, Passage, split_profile
+from models.matching.embeddings import Embedder
+from models.matching.passages import DEFAULT_MAX_TOKENS, PASSAGE_FIELDS, Passage, split_profile
 
 TABLE = "passage_vectors"
 ORGS_PER_BATCH = 128  # whole organisations per transaction (and per embedding call)

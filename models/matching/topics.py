@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from models.embeddings import Embedder
-from models.results import Topic
+from models.matching.embeddings import Embedder
+from models.matching.results import Topic
+from models.vocabulary import PROFILE_TEXT_FIELDS
 
-VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "topics.json"
+VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "data" / "topics.json"
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
 
 def profile_text(profile: Mapping) -> str:
     """The text topics are assigned from: expertise, offers and seeks."""
-    return "\n".join(str(profile.get(field) or "") for field in ("expertise", "offers", "seeks"))
+    return "\n".join(str(profile.get(field) or "") for field in PROFILE_TEXT_FIELDS)
 
 
 def topic_matrix(topic_sets: list[Iterable[str]], vocabulary: Vocabulary) -> np.ndarray:
