@@ -65,12 +65,14 @@ def _register_web(app: Flask) -> None:
     from app.api import routes as api_routes
     from app.auth import access
     from app.auth import routes as auth_routes
+    from app.calendars import routes as calendars_routes
     from app.coordination import routes as coordination_routes
     from app.coordination.cli import propose_command
     from app.exports import routes as exports_routes
     from app.exports.cli import export_pairings_command, export_trip_command
     from app.followup import routes as followup_routes
     from app.followup.cli import followups_command
+    from app.hosting import routes as hosting_routes
     from app.introductions import routes as introductions_routes
     from app.members import routes as members_routes
     from app.notifications import routes as notifications_routes
@@ -108,6 +110,8 @@ def _register_web(app: Flask) -> None:
         introductions_routes,
         notifications_routes,
         followup_routes,
+        hosting_routes,
+        calendars_routes,
     ):
         app.register_blueprint(module.bp)
     api_routes.init_app(app)  # the JSON API: bearer tokens only, hence exempt from CSRF

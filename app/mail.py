@@ -126,11 +126,16 @@ def _template_context(row: dict, params: dict) -> dict:
 
         event = params["event"]
         org_ids = org_ids_of(get_db(), row["user_id"]) if row["user_id"] else ()
-        return {
+        context = {
             "subject": title(event, params),
             "sentence": sentence(event, params),
             "link": link(event, params, org_ids),
         }
+        if params.get("answer_id") and params.get("host_id") in org_ids:
+            from app.hosting.links import answer_url
+
+            context["answer_link"] = answer_url(params["answer_id"], row["user_id"], params["sequence"])
+        return context
     if template in ("invite", "reset"):
         from app.auth.links import link_url, max_age_hours
 

@@ -732,3 +732,54 @@ def m050_events(db: Database) -> None:
 def m072_drop_owed_notifications(db: Database) -> None:
     # Requests recorded what they owed here until notifications existed; notify() now keeps it.
     db.execute("DROP TABLE IF EXISTS owed_notifications")
+
+
+@migrations()
+def m120_host_confirmation(db: Database) -> None:
+    # Issue 12: a published meeting waits for its host. host_answer is 'requested' until a member of
+    # the host accepts it or declines it, proposing another slot (host_note); a republication that
+    # moves the meeting asks again. Meetings published before this stay 'requested': nobody asked.
+    table = db.table("published_meetings")
+    table.add_column("host_answer", str, not_null_default="requested")
+    table.add_column("host_note", str, not_null_default="")
+    table.add_column("host_answered_at", str)
+    table.add_column("host_answered_by", int)
+    # The delegates a meeting was taken from (moved to a colleague, or a guest who left): their
+    # calendar feeds keep the event, CANCELLED, with the meeting's uid and current sequence.
+    db.execute(
+        """
+        CREATE TABLE published_meeting_former (
+            published_id INTEGER NOT NULL REFERENCES published_meetings(id) ON DELETE CASCADE,
+            delegate_id INTEGER REFERENCES trip_delegates(id) ON DELETE SET NULL,
+            delegate_name TEXT NOT NULL,
+            delegate_email TEXT NOT NULL DEFAULT '',
+            left_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("published_meeting_former").create_index(["published_id"])
+    db.table("published_meeting_former").create_index(["delegate_id"])
+
+
+@migrations()
+def m121_calendar_subscriptions(db: Database) -> None:
+    # Private calendar addresses (/cal/<token>.ics) that follow a trip's plan: one delegate's
+    # meetings, or the meetings one organisation hosts. Only the token's SHA-256 is stored; a
+    # revoked address answers 404.
+    db.execute(
+        """
+        CREATE TABLE calendar_subscriptions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            trip_id INTEGER NOT NULL REFERENCES trips(id) ON DELETE CASCADE,
+            delegate_id INTEGER REFERENCES trip_delegates(id) ON DELETE CASCADE,
+            org_id INTEGER REFERENCES organisations(id) ON DELETE CASCADE,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            language TEXT NOT NULL DEFAULT 'fr',  -- of the events' words
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            CHECK ((delegate_id IS NULL) != (org_id IS NULL))
+        )
+        """
+    )
+    db.table("calendar_subscriptions").create_index(["trip_id"])

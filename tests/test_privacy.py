@@ -105,7 +105,7 @@ def test_the_contact_shows_where_it_may(seeded, world, api_tokens):
         assert not [item for item in shown if item.endswith(("500", "503"))]
 
 
-@pytest.mark.parametrize("link", ["accepted_request", "mutual_interest", "approved_pairing"])
+@pytest.mark.parametrize("link", ["accepted_request", "mutual_interest", "approved_pairing", "trip_meeting"])
 def test_each_link_reveals_the_contacts_to_the_linked_side_only(seeded, world, db, api_tokens, link):
     efs, thecell = world["efs"], world["thecell"]
     if link == "accepted_request":
@@ -116,6 +116,15 @@ def test_each_link_reveals_the_contacts_to_the_linked_side_only(seeded, world, d
             set_stance(db, actor(seeded, "member_bfc"), efs, thecell, "event", "interested")
             assert not can_see_contacts(db, world["sender"], thecell)  # one side is not enough
             set_stance(db, actor(seeded, "member_qc"), thecell, efs, "event", "intro_request")
+    elif link == "trip_meeting":  # the delegation meets the host through a published trip
+        trip = world["values"]["trip_id"][0]
+        row = {"trip_id": trip, "uid": "privacy@passerelle", "status": "cancelled", "delegation_org_id": efs,
+               "host_org_id": thecell, "delegate_name": "Ada", "start": "2026-05-11T09:00",
+               "end": "2026-05-11T10:00", "time_zone": "America/Montreal", "city": "Montréal",
+               "track": "event", "published_at": "2026-04-01", "created_at": "2026-04-01"}  # fmt: skip
+        db.table("published_meetings").insert(row)
+        assert not can_see_contacts(db, world["sender"], thecell)  # a cancelled meeting is no link
+        db.execute("UPDATE published_meetings SET status = 'confirmed' WHERE uid = 'privacy@passerelle'")
     else:
         decide(
             db, actor(seeded, "coordinator"), world["pairing_id"], "approve", "Bon appariement", "proposed"

@@ -8,6 +8,7 @@ keys, so the fuzz test notices any drift.
 from __future__ import annotations
 
 from app.db import MAX_ROW_ID
+from app.hosting.operations import STATES as HOST_STATES
 from app.operations.pairings import MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
 from models.lifecycle import TRIP_STATES
@@ -279,6 +280,7 @@ def _meeting() -> dict:
             "score": nullable({"type": "number"}),
             "reason": TEXT,
             "published_at": TEXT,
+            "host_answer": enum(HOST_STATES),
             "delegation": org,
             "host": org,
             "guests": {"type": "array", "items": obj({"delegate_name": TEXT, "delegation": org})},

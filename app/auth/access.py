@@ -25,6 +25,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.forgot",
         "auth.set_password",
         "notifications.unsubscribe",
+        "hosting.link",
+        "calendars.feed",
         "static",
         "api.openapi_document",
     }

@@ -9,7 +9,8 @@ from sqlite_utils import Database
 
 from app import matching
 from app.orgs.queries import decode
-from app.trips.meetings import published_rows
+from app.people.queries import contacts_of
+from app.trips.meetings import attendee_key, former_delegates, published_rows
 from app.trips.queries import get_trip
 from models.errors import NotFound
 from models.exports import ExportMeeting, ExportOrg, ExportPairing, ExportTrip
@@ -25,6 +26,8 @@ ORG_COLUMNS = (
     "expertise",
     "offers",
     "seeks",
+    "address",
+    "access_notes",
 )
 
 
@@ -58,7 +61,10 @@ def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True) -> Ex
         raise NotFound(f"there is no trip {trip_id}", code="trip_not_found", trip_id=trip_id)
     rows = published_rows(db, trip_id, include_cancelled=True)
     orgs = _orgs(db, {r["delegation_org_id"] for r in rows} | {r["host_org_id"] for r in rows})
-    meetings = tuple(_meeting(db, trip, row, orgs, with_evidence) for row in rows)
+    former = former_delegates(db, [row["id"] for row in rows])
+    meetings = tuple(
+        _meeting(db, trip, {**row, "former": former.get(row["id"], [])}, orgs, with_evidence) for row in rows
+    )
     published = trip.get("published_at")
     return ExportTrip(
         id=trip["id"],
@@ -75,10 +81,21 @@ def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True) -> Ex
 def _meeting(db: Database, trip: dict, row: dict, orgs: dict, with_evidence: bool) -> ExportMeeting:
     zone = ZoneInfo(row["time_zone"])
     host = orgs[row["host_org_id"]]
+    # The host's contact persons: the delegation meets them (app.people.queries.can_see_contacts
+    # counts a published meeting as a link), and these exports are the coordinators'.
+    people = [
+        " ".join(
+            part
+            for part in (c["name"], f"<{c['email']}>" if c["email"] else "", c.get("phone") or "")
+            if part
+        )
+        for c in contacts_of(db, row["host_org_id"])
+    ]
     contacts = tuple(
         item
         for item in (
             f"{row['delegate_name']} <{row['delegate_email']}>" if row["delegate_email"] else "",
+            *people,
             host.website,
         )
         if item
@@ -101,6 +118,9 @@ def _meeting(db: Database, trip: dict, row: dict, orgs: dict, with_evidence: boo
         evidence=_evidence(db, row) if with_evidence and row["status"] == "confirmed" else None,
         contacts=contacts,
         cancelled=row["status"] == "cancelled",
+        host_answer=row["host_answer"],
+        guest_keys=tuple(attendee_key(g["delegate_name"], g["delegate_email"]) for g in row["guests"]),
+        former_keys=tuple(attendee_key(f["delegate_name"], f["delegate_email"]) for f in row["former"]),
     )
 
 

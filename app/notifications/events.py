@@ -57,6 +57,14 @@ EVENTS: dict[str, Event] = {
         _l("Delegation meeting cancelled"),
         _l("The meeting %(org)s – %(partner)s planned in %(city)s is cancelled (%(trip)s)."),
     ),
+    "meeting_accepted": Event(
+        _l("Delegation meeting confirmed"),
+        _l("%(partner)s confirmed the meeting with %(org)s on %(when)s in %(city)s (%(trip)s)."),
+    ),
+    "meeting_declined": Event(
+        _l("Another slot proposed"),
+        _l("%(partner)s proposes another slot for the meeting with %(org)s of %(when)s (%(trip)s)."),
+    ),
     "followup_due": Event(
         _l("How did the meeting go?"),
         _l("Tell the coordinators how the meeting %(org)s – %(partner)s of %(when)s went (%(trip)s)."),

@@ -88,6 +88,12 @@ def meetings_published(db: Database, trip_id: int, stamp: str) -> int:
                 "city": row["city"],
                 "track": row["track"],
                 "org_ids": [row["delegation_org_id"], row["host_org_id"]],
+                # the host's members get a link to confirm (app/mail.py signs it for each of them)
+                **(
+                    {"answer_id": row["id"], "host_id": row["host_org_id"], "sequence": row["sequence"]}
+                    if row["status"] == "confirmed"
+                    else {}
+                ),
             },
             dedupe_key=f"meeting:{row['uid']}:{row['sequence']}",
         )

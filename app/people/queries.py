@@ -30,7 +30,8 @@ def can_see_contacts(db: Database, viewer, org_id: int) -> bool:
 
     Coordinators and administrators always; members of the organisation always; a member of another
     organisation only once the two are linked: mutual interest on a track, an accepted request (either
-    way), or a pairing between them approved by the coordinators.
+    way), a pairing between them approved by the coordinators, or a live published meeting of a
+    delegation trip between them (the delegation, a guest's organisation and the host meet in person).
     """
     if viewer.role in ALWAYS_SEE or org_id in viewer.org_ids:
         return True
@@ -51,9 +52,27 @@ def can_see_contacts(db: Database, viewer, org_id: int) -> bool:
         UNION ALL
         SELECT 1 FROM pairings WHERE status = 'approved'
             AND ((bfc_org_id IN ({marks}) AND qc_org_id = ?) OR (qc_org_id IN ({marks}) AND bfc_org_id = ?))
+        UNION ALL
+        SELECT 1 FROM published_meetings p WHERE p.status = 'confirmed'
+            AND ((p.host_org_id = ? AND (p.delegation_org_id IN ({marks}) OR p.id IN (
+                    SELECT published_id FROM published_meeting_guests WHERE org_id IN ({marks}))))
+                OR (p.host_org_id IN ({marks}) AND (p.delegation_org_id = ? OR p.id IN (
+                    SELECT published_id FROM published_meeting_guests WHERE org_id = ?))))
         LIMIT 1
         """,
-        [*mine, org_id, *WANTING, *WANTING, *mine, org_id, *mine, org_id, *mine, org_id, *mine, org_id],
+        [
+            *mine,
+            org_id,
+            *WANTING,
+            *WANTING,
+            *[*mine, org_id] * 4,
+            org_id,
+            *mine,
+            *mine,
+            *mine,
+            org_id,
+            org_id,
+        ],
     ).fetchone()
     return row is not None
 

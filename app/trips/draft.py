@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import get_org_or_404
+from app.calendars import operations as subscriptions
 from app.db import get_db
 from app.errors import describe_part, flash_error
 from app.operations import trips
@@ -121,9 +122,18 @@ def publish(trip_id: int):
 def published(trip_id: int):
     """The published meetings of a trip, cancelled ones included, with their uid and sequence."""
     trip = get_trip_or_404(trip_id)
-    rows = store.published_rows(get_db(), trip_id, include_cancelled=True)
-    report = store.preview(get_db(), trip_id)
-    return render_template("trips/published.html", trip=trip, rows=rows, report=report, action=ActionForm())
+    db = get_db()
+    rows = store.published_rows(db, trip_id, include_cancelled=True)
+    report = store.preview(db, trip_id)
+    return render_template(
+        "trips/published.html",
+        trip=trip,
+        rows=rows,
+        report=report,
+        action=ActionForm(),
+        delegates=queries.list_delegates(db, trip_id),
+        subscriptions=subscriptions.of_trip(db, trip_id),
+    )
 
 
 def org_meetings(org_id: int):

@@ -55,6 +55,8 @@ COMPARED = (
     "track",
     "reason",
 )
+# A change of these asks the host again (a new delegate or guest does not).
+ASKED_AGAIN = ("start", "end", "city", "time_zone")
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,7 @@ def publish(db: Database, trip_id: int) -> PublishReport:
             _write_guests(db, published_id, guests)
         for current, snapshot in changed:
             snapshot = dict(snapshot)
+            _record_former(db, current, snapshot, stamp)
             _write_guests(db, current["id"], snapshot.pop("guests"))
             update = {
                 **snapshot,
@@ -291,6 +294,10 @@ def publish(db: Database, trip_id: int) -> PublishReport:
                 "sequence": current["sequence"] + 1,
                 "published_at": stamp,
             }
+            if current["status"] == "cancelled" or any(current[k] != snapshot[k] for k in ASKED_AGAIN):
+                update.update(
+                    host_answer="requested", host_note="", host_answered_at=None, host_answered_by=None
+                )
             db.table("published_meetings").update(current["id"], update)
         for current in cancelled:
             update = {"status": "cancelled", "sequence": current["sequence"] + 1, "published_at": stamp}
@@ -298,6 +305,47 @@ def publish(db: Database, trip_id: int) -> PublishReport:
         db.execute("UPDATE trips SET published_at = ? WHERE id = ?", [stamp, trip_id])
         hooks.meetings_published(db, trip_id, stamp)
     return PublishReport(len(created), len(changed), len(unchanged), len(cancelled))
+
+
+def attendee_key(name: str, email: str) -> str:
+    """Who a calendar is for, as :attr:`models.exports.ExportMeeting.delegate_key` says it."""
+    return (email or "").strip().lower() or (name or "").strip()
+
+
+def _attendees(row: dict) -> dict[str, tuple]:
+    """A published row's or snapshot's delegates (lead and guests): key -> (delegate id, name, e-mail)."""
+    people = [(row["delegate_id"], row["delegate_name"], row["delegate_email"])]
+    people += [(d, name, email) for d, name, email, _org in row["guests"]]
+    return {attendee_key(name, email): (d, name, email) for d, name, email in people}
+
+
+def _record_former(db: Database, current: dict, snapshot: dict, stamp: str) -> None:
+    """Remember the delegates this change takes the meeting from; forget those it gives it back to."""
+    before, after = _attendees(current), _attendees(snapshot)
+    for key, (delegate_id, name, email) in before.items():
+        if key not in after:
+            db.table("published_meeting_former").insert(
+                {"published_id": current["id"], "delegate_id": delegate_id, "delegate_name": name,
+                 "delegate_email": email, "left_at": stamp}
+            )  # fmt: skip
+    for row in list(
+        db.query("SELECT rowid, * FROM published_meeting_former WHERE published_id = ?", [current["id"]])
+    ):
+        if attendee_key(row["delegate_name"], row["delegate_email"]) in after:
+            db.execute("DELETE FROM published_meeting_former WHERE rowid = ?", [row["rowid"]])
+
+
+def former_delegates(db: Database, published_ids: list[int]) -> dict[int, list[dict]]:
+    """Published meeting id -> the delegates it was taken from (name, e-mail, delegate id)."""
+    found: dict[int, list[dict]] = {}
+    if published_ids:
+        marks = ", ".join("?" for _ in published_ids)
+        for row in db.query(
+            f"SELECT * FROM published_meeting_former WHERE published_id IN ({marks}) ORDER BY left_at",
+            published_ids,
+        ):
+            found.setdefault(row["published_id"], []).append(row)
+    return found
 
 
 def published_rows(db: Database, trip_id: int, *, include_cancelled: bool = False) -> list[dict]:

@@ -12,7 +12,8 @@ from models.exports.types import ExportMeeting, ExportOrg, ExportPairing, Export
 # The renderers load fpdf2, openpyxl and icalendar (a third of a second): only when a file is made,
 # so that commands and workers that export nothing start faster.
 _RENDERERS = {
-    "delegate_calendars": "ics", "delegate_ics": "ics", "trip_pdf": "pdf", "neutralise": "tables",
+    "delegate_calendars": "ics", "delegate_ics": "ics", "feed_ics": "ics", "trip_pdf": "pdf",
+    "neutralise": "tables",
     "pairings_csv": "tables", "pairings_xlsx": "tables", "trip_csv": "tables", "trip_xlsx": "tables",
 }  # fmt: skip
 
@@ -30,6 +31,7 @@ __all__ = [
     "ExportTrip",
     "delegate_calendars",
     "delegate_ics",
+    "feed_ics",
     "neutralise",
     "pairings_csv",
     "pairings_xlsx",

@@ -25,6 +25,8 @@ class ExportOrg:
     expertise: str = ""
     offers: str = ""
     seeks: str = ""
+    address: str = ""  # postal address, one or more lines
+    access_notes: str = ""  # how to get in (building, floor, desk)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class ExportMeeting:
     evidence: Evidence | None = None
     contacts: tuple[str, ...] = ()  # e.g. "Marie Tremblay <marie@example.org>", "+1 418 555 0100"
     cancelled: bool = False
+    host_answer: str = "requested"  # "requested" | "accepted" | "declined" (the host's answer)
+    guest_keys: tuple[str, ...] = ()  # the other delegates at a group meeting, as delegate keys
+    former_keys: tuple[str, ...] = ()  # delegates the meeting was taken from: it is cancelled for them
 
     def __post_init__(self) -> None:
         problems = []
@@ -74,6 +79,8 @@ class ExportMeeting:
         if problems:
             raise ValueError(f"meeting {self.uid!r}: " + "; ".join(problems))
         object.__setattr__(self, "contacts", tuple(self.contacts))
+        object.__setattr__(self, "guest_keys", tuple(self.guest_keys))
+        object.__setattr__(self, "former_keys", tuple(self.former_keys))
 
     @property
     def local_start(self) -> datetime:
@@ -89,6 +96,19 @@ class ExportMeeting:
     def delegate_key(self) -> str:
         """Who gets this meeting's calendar: the delegate's e-mail lower-cased, else the name."""
         return self.delegate_email.strip().lower() or self.delegate_name.strip()
+
+    def ics_status(self, delegate_key: str | None = None) -> str:
+        """STATUS in a calendar: CANCELLED when removed, declined or taken from this delegate,
+        CONFIRMED once the host accepted, TENTATIVE until then."""
+        if self.cancelled or self.host_answer == "declined":
+            return "CANCELLED"
+        if delegate_key is not None and delegate_key in self.former_keys and not self.attends(delegate_key):
+            return "CANCELLED"
+        return "CONFIRMED" if self.host_answer == "accepted" else "TENTATIVE"
+
+    def attends(self, delegate_key: str) -> bool:
+        """Whether the delegate is at this meeting, as its lead or as a guest."""
+        return delegate_key in (self.delegate_key, *self.guest_keys)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,158 @@
+"""Calendar subscriptions: the public feed ``/cal/<token>.ics``, and making and revoking addresses.
+
+Coordinators make one for any delegate of a trip (on the published meetings page); a host's members
+make one for their organisation's meetings of a trip (on the meetings to confirm page). The views
+parse and render; :mod:`app.calendars.operations` owns the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Blueprint, Response, abort, flash, redirect, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app.calendars import operations
+from app.db import get_db
+from app.exports.files import download
+from app.exports.queries import export_trip
+from app.i18n import LANGUAGES
+from app.trips.access import get_trip_or_404
+from app.trips.meetings import attendee_key
+from models.errors import NotFound
+from models.exports import feed_ics, trip_pdf
+
+bp = Blueprint("calendars", __name__)
+
+
+class ActionForm(FlaskForm):
+    """A button: only the CSRF token."""
+
+
+@bp.get("/cal/<token>.ics")
+def feed(token: str):
+    """The calendar a subscription follows; 404 for an unknown or revoked address."""
+    db = get_db()
+    try:
+        sub = operations.live(db, token)
+    except NotFound:
+        abort(404)
+    language = sub["language"] if sub["language"] in LANGUAGES else "fr"
+    with force_locale(language):
+        trip = export_trip(db, sub["trip_id"], with_evidence=False)
+        if sub["delegate_id"] is not None:
+            person = db.execute(
+                "SELECT name, email FROM trip_delegates WHERE id = ?", [sub["delegate_id"]]
+            ).fetchone()
+            body = feed_ics(trip, person[0], language, delegate_key=attendee_key(person[0], person[1]))
+        else:
+            name = db.execute("SELECT short_name FROM organisations WHERE id = ?", [sub["org_id"]]).fetchone()
+            body = feed_ics(trip, name[0], language, host_org_id=sub["org_id"])
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/trips/<int:trip_id>/calendars/delegates/<int:delegate_id>")
+def for_delegate(trip_id: int, delegate_id: int):
+    """A coordinator makes a delegate's address; it is shown once."""
+    if current_user.role not in ("coordinator", "admin"):
+        abort(403)
+    get_trip_or_404(trip_id)
+    _check_form()
+    try:
+        token = operations.create(
+            get_db(), trip_id, current_user.id, delegate_id=delegate_id, language=str(get_locale())
+        )
+    except operations.SubscriptionRefused:
+        abort(404)
+    _show_once(token)
+    return redirect(url_for("trips.published", trip_id=trip_id))
+
+
+@bp.post("/trips/<int:trip_id>/calendars/hosts/<int:org_id>")
+def for_host(trip_id: int, org_id: int):
+    """A host's member makes the address of the meetings their organisation receives during a trip."""
+    if current_user.role != "member" or org_id not in current_user.org_ids:
+        abort(403)
+    get_trip_or_404(trip_id)
+    _check_form()
+    try:
+        token = operations.create(
+            get_db(), trip_id, current_user.id, org_id=org_id, language=str(get_locale())
+        )
+    except operations.SubscriptionRefused:
+        abort(404)
+    _show_once(token)
+    return redirect(url_for("hosting.index"))
+
+
+@bp.post("/calendars/<int:subscription_id>/revoke")
+def revoke(subscription_id: int):
+    """Revoke an address: coordinators any, a member their organisation's."""
+    mine = None if current_user.role in ("coordinator", "admin") else list(current_user.org_ids)
+    _check_form()
+    try:
+        row = operations.revoke(get_db(), subscription_id, org_ids=mine)
+    except NotFound:
+        abort(404)
+    except operations.SubscriptionRefused:
+        abort(403)
+    flash(_("The calendar address is revoked: it no longer answers."), "success")
+    if mine is not None:
+        return redirect(url_for("hosting.index"))
+    return redirect(url_for("trips.published", trip_id=row["trip_id"]))
+
+
+@bp.get("/trips/<int:trip_id>/agendas/delegates/<int:delegate_id>.pdf")
+def delegate_agenda(trip_id: int, delegate_id: int):
+    """A delegate's own briefing pack: their meetings only (as lead or guest), for coordinators."""
+    if current_user.role not in ("coordinator", "admin"):
+        abort(403)
+    get_trip_or_404(trip_id)
+    person = (
+        get_db()
+        .execute(
+            "SELECT name, email FROM trip_delegates WHERE id = ? AND trip_id = ?", [delegate_id, trip_id]
+        )
+        .fetchone()
+    )
+    if person is None:
+        abort(404)
+    trip = export_trip(get_db(), trip_id)
+    key = attendee_key(person[0], person[1])
+    mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.attends(key)))
+    return download(trip_pdf(mine, str(get_locale())), trip.filename("pdf", person[0]), "pdf")
+
+
+@bp.get("/trips/<int:trip_id>/agendas/hosts/<int:org_id>.pdf")
+def host_agenda(trip_id: int, org_id: int):
+    """A host's own briefing pack for a trip: the meetings it receives, for its members."""
+    if not current_user.may_act_for(org_id):
+        abort(403)
+    get_trip_or_404(trip_id)
+    trip = export_trip(get_db(), trip_id)
+    mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.host.id == org_id))
+    if not mine.meetings:
+        abort(404)
+    return download(
+        trip_pdf(mine, str(get_locale())), trip.filename("pdf", mine.meetings[0].host.short_name), "pdf"
+    )
+
+
+def _check_form() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _show_once(token: str) -> None:
+    address = url_for("calendars.feed", token=token, _external=True)
+    flash(
+        _(
+            "Private calendar address (shown only now; add it to a calendar app as a subscription): "
+            "%(address)s",
+            address=address,
+        ),
+        "success",
+    )

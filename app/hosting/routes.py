@@ -1,0 +1,132 @@
+"""Host members' pages: the meetings to confirm, and the landing page of a mail's signed link.
+
+The views parse and render; :mod:`app.hosting.operations` owns the rules. The link's page is public
+(the token names the person) and changes nothing on GET: its buttons POST with a CSRF token.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+from app.calendars import operations as subscriptions
+from app.calendars.routes import ActionForm
+from app.db import get_db
+from app.hosting import operations
+from app.hosting.links import AnswerLinkError, read_token
+from models.errors import NotFound
+
+bp = Blueprint("hosting", __name__, url_prefix="/hosting")
+
+STATE_LABELS = {
+    "requested": _l("Waiting for the host"),
+    "accepted": _l("Confirmed by the host"),
+    "declined": _l("Another slot proposed"),
+}
+REFUSALS = {
+    "not_host": (403, _l("Only a member of the host organisation can answer for it.")),
+    "cancelled": (409, _l("This meeting was cancelled: there is nothing to confirm.")),
+    "changed": (409, _l("This meeting has changed since the mail was sent: see it in Passerelle.")),
+    "bad_answer": (400, _l("Accept the meeting or propose another slot.")),
+    "note_needed": (400, _l("Say which other slot would suit you.")),
+    "note_too_long": (400, _l("The note is too long: 500 characters at most.")),
+}
+LINK_ERRORS = {
+    "invalid": _l("This link is not valid. Log in to Passerelle to see your meetings."),
+    "expired": _l("This link has expired. Log in to Passerelle to see your meetings."),
+}
+
+
+class AnswerForm(FlaskForm):
+    answer = StringField()  # the button pressed: accepted | declined
+    note = TextAreaField()
+
+
+@bp.app_context_processor
+def _labels():
+    return {"host_state_labels": STATE_LABELS}
+
+
+@bp.get("/")
+def index():
+    """The meetings the user's organisations host, those waiting for an answer first."""
+    orgs = list(current_user.org_ids) if current_user.role == "member" else []
+    db = get_db()
+    rows = operations.to_confirm(db, orgs)
+    hosted = {(r["trip_id"], r["host_org_id"]): r for r in rows}
+    calendars = [
+        {
+            **row,
+            "subscriptions": [
+                s for s in subscriptions.of_trip(db, trip_id, org_ids=orgs) if s["org_id"] == org
+            ],
+        }
+        for (trip_id, org), row in sorted(hosted.items())
+    ]
+    return render_template(
+        "hosting/index.html",
+        rows=rows,
+        calendars=calendars,
+        form=AnswerForm(formdata=None),
+        action=ActionForm(),
+    )
+
+
+@bp.post("/meetings/<int:published_id>/answer")
+def answer(published_id: int):
+    """A host member's answer from the app."""
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status = _answer(published_id, current_user.id, form)
+    if status == 404:
+        abort(404)
+    if status == 403:
+        abort(403)
+    return redirect(url_for("hosting.index"))
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+def link(token: str):
+    """The page a mail's link opens: the meeting and the two buttons; only the POST answers."""
+    db = get_db()
+    try:
+        data = read_token(token)
+        meeting = operations.get_meeting(db, data["m"])
+    except (AnswerLinkError, NotFound) as error:
+        reason = error.reason if isinstance(error, AnswerLinkError) else "invalid"
+        return render_template("hosting/link.html", meeting=None, error=LINK_ERRORS[reason]), 404
+    form = AnswerForm()
+    status = 200
+    if form.validate_on_submit():
+        status = _answer(meeting["id"], data["u"], form, sequence=data["s"])
+        meeting = operations.get_meeting(db, data["m"])
+        if status == 200:
+            return render_template("hosting/link.html", meeting=meeting, done=True, form=form)
+    elif form.is_submitted():
+        abort(400)
+    stale = meeting["sequence"] != data["s"] and status == 200
+    return render_template("hosting/link.html", meeting=meeting, form=form, stale=stale), status
+
+
+def _answer(published_id: int, user_id: int, form: AnswerForm, sequence: int | None = None) -> int:
+    """Call the operation and flash what came of it; the HTTP status to answer with."""
+    try:
+        meeting = operations.answer_meeting(
+            get_db(), published_id, user_id, form.answer.data or "", form.note.data or "", sequence=sequence
+        )
+    except NotFound:
+        return 404
+    except operations.AnswerRefused as refusal:
+        status, message = REFUSALS[refusal.code]
+        flash(str(message), "error")
+        return status
+    if meeting["host_answer"] == "accepted":
+        flash(_("Thank you: the meeting is confirmed in everyone's calendar."), "success")
+    else:
+        flash(_("Thank you: the coordinators will look for another slot."), "success")
+    return 200
