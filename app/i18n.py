@@ -98,6 +98,11 @@ REQUEST_STATUSES = {  # app.introductions.operations.STATUSES
     "declined": _l("Declined"),
     "withdrawn": _l("Withdrawn"),
 }
+ORG_STATUSES = {  # models.profiles.STATUSES
+    "active": _l("Active"),
+    "closed": _l("Closed"),
+    "unverified": _l("Unverified"),
+}
 LABELS = {
     "track": TRACKS,
     "org_type": ORG_TYPES,
@@ -113,6 +118,7 @@ LABELS = {
     "language": LANGUAGE_NAMES,
     "request_format": REQUEST_FORMATS,
     "request_status": REQUEST_STATUSES,
+    "org_status": ORG_STATUSES,
 }
 
 

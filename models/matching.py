@@ -125,6 +125,8 @@ class MatchIndex:
         self._topic_mass = self._weighted_topics.sum(axis=1)
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
+        # A closed organisation is never suggested, nor given suggestions (models/profiles.py STATUSES).
+        self._closed = np.array([org.get("status") == "closed" for org in self.orgs], dtype=bool)
         # What each organisation seeks and provides (models/needs.py), read once from its texts.
         self._sought = np.array([sought(org) for org in self.orgs], dtype=np.float32).reshape(
             -1, len(NEED_CODES)
@@ -200,9 +202,11 @@ class MatchIndex:
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         rows, parts, sims = self.features(org_id, track)
-        if rows.size == 0:
+        open_ = ~self._closed[rows]
+        if self._closed[self.row_of(org_id)] or not open_.any():
             return []
-        raw = parts @ self.weights.vector()
+        raw = np.where(open_, parts @ self.weights.vector(), -np.inf)
+        top_k = min(top_k, int(open_.sum()))
         top = np.argpartition(-raw, min(top_k, len(raw)) - 1)[:top_k]
         top = top[np.lexsort((rows[top], -raw[top]))]  # ties broken by row: stable output
         scores = self.score(parts[top])
@@ -250,7 +254,8 @@ class MatchIndex:
             passage = self.texts[span.start + int(np.argmax(sims[span]))] if span.stop > span.start else ""
             org = self.orgs[row]
             hits.append(SearchHit(org["id"], org["short_name"], org["name"], org["region"], org["city"],
-                                  org["type"], float(np.clip(combined[row], 0, 1)), passage))  # fmt: skip
+                                  org["type"], float(np.clip(combined[row], 0, 1)), passage,
+                                  org.get("status", "active")))  # fmt: skip
         return hits
 
     def _first_segment(self, block: slice) -> int:
@@ -317,7 +322,8 @@ class MatchIndex:
         )
         reverse = float(self.score(self._reverse_parts(own_row, row, parts, sims, block_start)[None, :])[0])
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
-                          track, round(score, 4), named, evidence, round(reverse, 4))  # fmt: skip
+                          track, round(score, 4), named, evidence, round(reverse, 4),
+                          org.get("status", "active"))  # fmt: skip
 
     def _reverse_parts(self, own_row, row, parts, sims, block_start) -> np.ndarray:
         """The same pair's parts seen from the partner's side (what :meth:`explain` gives it).

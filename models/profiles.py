@@ -35,6 +35,10 @@ ORG_TYPES = (
 )
 TRACKS = ("staff_exchange", "joint_trial", "co_training", "event", "economic")
 LANGUAGES = ("fr", "en")
+# A profile's status: a closed organisation is never suggested, proposed or offered as a host; an
+# unverified one is shown with a mark. Absent from an import file means active.
+STATUSES = ("active", "closed", "unverified")
+DEFAULT_STATUS = "active"
 
 IMPORT_FIELDS = (
     "name",
@@ -49,10 +53,10 @@ IMPORT_FIELDS = (
     "languages",
     "website",
 )
-OPTIONAL_FIELDS = ("source",)
+OPTIONAL_FIELDS = ("source", "status")
 EXPORT_FIELDS = IMPORT_FIELDS + OPTIONAL_FIELDS
 LIST_FIELDS = {"collaboration_types": TRACKS, "languages": LANGUAGES}
-ENUM_FIELDS = {"region": REGIONS, "type": ORG_TYPES}
+ENUM_FIELDS = {"region": REGIONS, "type": ORG_TYPES, "status": STATUSES}
 URL_FIELDS = ("website", "source")
 # The three texts the engine embeds; the others are required but short.
 PROFILE_TEXT_FIELDS = ("expertise", "offers", "seeks")
@@ -188,6 +192,8 @@ def dump_records(records: Iterable[Mapping], fmt: str) -> str:
 
 
 def _empty(field: str) -> object:
+    if field == "status":
+        return DEFAULT_STATUS
     return [] if field in LIST_FIELDS else ""
 
 
@@ -383,6 +389,7 @@ def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
         else:
             record[field] = value
     record.setdefault("source", "")
+    record.setdefault("status", DEFAULT_STATUS)
     return record, problems
 
 
@@ -391,6 +398,8 @@ def _clean_value(field: str, value: object, *, from_csv: bool) -> tuple[object, 
         return _clean_list(field, value, from_csv=from_csv)
     if value is None and field in URL_FIELDS:
         value = ""
+    if field == "status" and (value is None or value == ""):  # an empty CSV cell: the default
+        value = DEFAULT_STATUS
     if not isinstance(value, str):
         return None, f"must be text, got {type(value).__name__}"
     if _CONTROL_CHARS.search(value):  # before stripping, which would drop some (\x0b, \x1c...) at the ends

@@ -110,7 +110,12 @@ def update_organisation(org_id: int):
         if record["region"] != org["region"] and _has_pairings(org_id):
             message = "The region cannot change while the organisation has pairings. Ask a coordinator."
             raise ApiProblem(409, message, field="region")
-        org_queries.update_organisation(db, org_id, record)
+        status = record.pop("status")
+        if status != org["status"] and current_user.role not in ("coordinator", "admin"):
+            message = "Only coordinators and administrators change an organisation's status."
+            raise ApiProblem(403, message, field="status")
+        org_queries.update_organisation(db, org_id, record)  # without status: written and audited here
+        org_queries.write_status(db, org_id, status, current_user.id)
     updated = _refresh(org_id)
     return jsonify(ok=True, organisation=_detail(org_id), suggestions_updated=updated)
 

@@ -20,6 +20,7 @@ from models.profiles import (
     REGIONS,
     TRACKS,
 )
+from models.profiles import STATUSES as ORG_STATUSES
 from models.weights import FEATURES
 
 TEXT = {"type": "string"}
@@ -93,6 +94,10 @@ def _profile_fields() -> dict:
     }
     fields["region"] = enum(REGIONS)
     fields["type"] = enum(ORG_TYPES)
+    fields["status"] = enum(ORG_STATUSES) | {
+        "description": "active (the default), closed (never suggested) or unverified; "
+        "only coordinators and administrators change it"
+    }
     for name, values in (("collaboration_types", TRACKS), ("languages", LANGUAGES)):
         fields[name] = {"type": "array", "items": enum(values), "minItems": 1}
     for name in ("website", "source"):
@@ -193,6 +198,7 @@ def _suggestion() -> dict:
             },
             "evidence": ref("Evidence"),
             "reverse_score": nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "status": enum(ORG_STATUSES),
         }
     )
 
