@@ -98,6 +98,13 @@ REQUEST_STATUSES = {  # app.introductions.operations.STATUSES
     "declined": _l("Declined"),
     "withdrawn": _l("Withdrawn"),
 }
+COMPLETENESS = {  # models.completeness.CHECKS: what to add, and the form field it is added in
+    "seeks": (_l("Say what you seek in a partner, in a few sentences"), "seeks"),
+    "expertise": (_l("Describe your expertise at more length (300 characters at least)"), "expertise"),
+    "tracks": (_l("Choose the kinds of collaboration you want"), "collaboration_types-0"),
+    "contact": (_l("Add a contact person"), "contacts"),
+    "address": (_l("Give your postal address"), "address"),
+}
 ORG_STATUSES = {  # models.profiles.STATUSES
     "active": _l("Active"),
     "closed": _l("Closed"),
@@ -199,6 +206,7 @@ def init_app(app: Flask) -> None:
         label=label,
         label_items=label_items,
         reason_text=reason_text,
+        COMPLETENESS=COMPLETENESS,
         url_with_lang=url_with_lang,
         LANGUAGES=LANGUAGES,
     )

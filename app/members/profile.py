@@ -13,6 +13,7 @@ from app.db import get_db, immediate
 from app.members.forms import ProfileForm
 from app.orgs.queries import get_organisation, short_name_owner, update_organisation
 from app.people.queries import contacts_of
+from models.completeness import completeness
 from models.errors import EmbeddingModelError
 from models.profiles import validate_profile
 
@@ -39,7 +40,9 @@ def edit(org_id: int):
         flash(_("The profile was not saved: correct the fields marked below."), "error")
     status = 400 if form.is_submitted() else 200
     contacts = contacts_of(db, org_id)
-    return render_template("members/profile.html", form=form, org=org, contacts=contacts), status
+    fullness = completeness(org, len(contacts))
+    page = render_template("members/profile.html", form=form, org=org, contacts=contacts, fullness=fullness)
+    return page, status
 
 
 def _problem(db, org: dict, form: ProfileForm) -> str | None:
