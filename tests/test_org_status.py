@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,32 @@ def test_export_writes_the_status_and_reimports_unchanged(runner, seeded, tmp_pa
     assert {row["status"] for row in rows} == {"active", "closed"}
     again = runner.invoke(args=["import-orgs", str(out)])
     assert again.exit_code == 0 and f"{len(rows)} unchanged" in again.output
+
+
+def test_a_members_profile_edit_keeps_the_status(member, client, seeded, db):
+    efs = org_id(db, "EFS BFC")
+    with seeded.app_context():
+        set_status(get_db(), efs, "unverified", seeded.user_ids["coordinator"])
+    page = client.get(f"/members/{efs}/profile")
+    assert page.status_code == 200
+    token = re.search(r'name="updated_at" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+    org = db.execute("SELECT * FROM organisations WHERE id = ?", [efs]).fetchone()
+    assert token and org
+    data = {
+        "name": "Établissement français du sang Bourgogne-Franche-Comté",
+        "short_name": "EFS BFC",
+        "region": "BFC",
+        "city": "Besançon",
+        "type": "blood_establishment",
+        "expertise": "x" * 400,
+        "offers": "Stages et plateformes.",
+        "seeks": "Des partenaires cliniques au Québec pour des échanges de personnel.",
+        "collaboration_types": ["staff_exchange"],
+        "languages": ["fr"],
+        "website": "",
+        "source": "",
+        "updated_at": token.group(1),
+    }
+    saved = member.post(f"/members/{efs}/profile", data)
+    assert saved.status_code == 302, page_text(saved)[:2000]
+    assert status_of(db, "EFS BFC") == "unverified"

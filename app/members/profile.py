@@ -71,6 +71,7 @@ def _stale() -> str:
 def _save(db, org_id: int, form: ProfileForm, current_topics: list[str]) -> bool:
     """Write the profile (and hand-picked topics), then re-embed this profile only; False when stale."""
     record, _problems = validate_profile(form.record())
+    del record["status"]  # validation fills in the default; the stored status stays as it is
     with immediate(db):
         # Checked again under the write lock: of two saves of one version, only the first may pass.
         if get_organisation(db, org_id)["updated_at"] != form.updated_at.data:
