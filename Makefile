@@ -12,21 +12,24 @@ WORKERS ?= 4
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run serve load test setup bench lint translations catalogues browser
+.PHONY: run serve load test setup bench lint translations catalogues browser replicate
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# Seed, embed and propose in one process; each step does nothing when nothing changed.
 setup: $(BIN)/.installed catalogues
-	$(FLASK) seed --demo
-	$(FLASK) embed
-	$(FLASK) propose
+	$(FLASK) setup --demo
 
-# The .po catalogues are in git; the compiled .mo files are not (gitignored), so setup compiles them.
-catalogues: $(BIN)/.installed
-	$(BIN)/pybabel compile -d app/translations --statistics
+# The .po catalogues are in git; the compiled .mo files are not (gitignored), so setup compiles them
+# (only when a catalogue changed).
+CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+catalogues: $(CATALOGUES:.po=.mo)
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel compile -d app/translations -l $* --statistics
 
 # After changing visible strings: extract them, merge into messages.po, then translate the new entries.
 translations: $(BIN)/.installed
@@ -65,6 +68,13 @@ serve: setup
 		$(BIN)/python scripts/with_worker.py \
 		$(BIN)/gunicorn --bind 127.0.0.1:$(SERVE_PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
+# Continuous replication of the database to a folder (or an S3-compatible store): deploy/litestream.yml.
+# Run it beside `make serve`; restore with `litestream restore` (README, "Running in production").
+replicate: $(BIN)/.installed
+	PASSERELLE_DATABASE="$$(realpath -m "$${PASSERELLE_DATABASE:-data/passerelle.db}")" \
+	PASSERELLE_REPLICA="$$(realpath -m "$${PASSERELLE_REPLICA:-data/replica}")" \
+		$(BIN)/litestream replicate -config deploy/litestream.yml
+
 # Load test, by hand (about 90 s): 20 users against `make serve`'s gunicorn on a copy of the database.
 # LOAD_ARGS="--real-hash" uses the production password cost; see `scripts/load.py --help`.
 load: setup
@@ -73,8 +83,9 @@ load: setup
 test: setup browser
 	$(BIN)/python -m pytest
 
+# BENCH_ARGS=--quick stops at 10k organisations (a few minutes); the full run takes up to ~15 min.
 bench: $(BIN)/.installed
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check app models tests bench scripts

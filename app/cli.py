@@ -13,9 +13,10 @@ from app.db import get_db, init_db
 from app.i18n import LANGUAGES
 from app.orgs.queries import list_organisations, short_name_keys, upsert_organisations
 from app.seed import seed_demo_accounts, seed_demo_contacts, seed_known_links, seed_organisations, seed_trips
-from app.users import ROLES, UserError, create_user
+from app.users import UserError, create_user
 from models.errors import InvalidImport
 from models.profiles import FORMATS, dump_records, format_from_filename, parse_import, read_import_file
+from models.vocabulary import ROLES
 
 MAX_PRINTED = 1000  # problems printed by import-orgs; a file of 2.5M bad items would flood the terminal
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import click
 from flask import Flask
@@ -85,9 +86,22 @@ def _figures(s) -> str:
     return f"{s.ndcg:>7.3f} {s.recall:>9.3f} {s.mrr:>6.3f} {s.queries:>8}"
 
 
+@click.command("index")
+@with_appcontext
+def index_command() -> None:
+    """Build the matching index snapshot that server workers map (only if it is stale)."""
+    started = time.perf_counter()
+    matching.warm_up()
+    index = matching.get_index(get_db())
+    click.echo(
+        f"Index of {len(index.orgs)} organisations ready in {time.perf_counter() - started:.1f} s "
+        f"({matching.snapshot_folder() or 'no snapshot: INDEX_SNAPSHOTS is off'})."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the engine's commands."""
-    for command in (embed_command, suggest_command, evaluate_command):
+    for command in (embed_command, suggest_command, evaluate_command, index_command):
         app.cli.add_command(command)
 
 
@@ -102,9 +116,9 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def evaluate_command(fit: bool, simulate: bool) -> None:
     """nDCG@5, recall@5 and MRR of the engine and of two baselines on data/eval/."""
-    from models.evaluate import run_evaluation
-    from models.topics import load_vocabulary
-    from models.weights import WEIGHTS_PATH, load_weights
+    from models.matching.evaluate import run_evaluation
+    from models.matching.topics import load_vocabulary
+    from models.matching.weights import WEIGHTS_PATH, load_weights
 
     click.echo("Embedding the evaluation corpora (English, mixed, French, held-out)...", err=True)
     rows, breakdown, fitted = run_evaluation(
@@ -155,14 +169,14 @@ def _history():
 def _no_rows():
     import numpy as np
 
-    from models.weights import FEATURES
+    from models.matching.weights import FEATURES
 
     return np.zeros((0, len(FEATURES)), np.float32), np.zeros(0), np.zeros(0, dtype=int)
 
 
 def _print_simulation(weights) -> None:
+    from models.matching.topics import load_vocabulary
     from models.simulation import simulated_effect
-    from models.topics import load_vocabulary
 
     effect = simulated_effect(matching.embedder(), load_vocabulary(), weights)
     click.echo(

@@ -2,18 +2,26 @@
 
 Every API error has one shape: ``{"ok": false, "error": "...", "errors": [{"field", "message"}...],
 "status": 400}``; API messages are in English, for programs and their authors.
+
+The named errors of ``models/errors.py`` are worded here, once per code (:data:`DOMAIN_MESSAGES`),
+and reach people through :func:`flash_error` (a page), :func:`api_domain_error` (the API, in English)
+or :func:`click_error` (a command line, in English).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, Response, jsonify, render_template, request
+import click
+from flask import Flask, Response, flash, jsonify, render_template, request
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from models.errors import EmbeddingModelError, NotFound
+from app.i18n import label
+from models.errors import PasserelleError
+from models.vocabulary import N_
 
 TITLES = {
     400: _l("The request could not be accepted"),
@@ -51,6 +59,75 @@ API_MESSAGES = {
     500: "An unexpected error stopped the request. Nothing was changed.",
     503: "The matching engine cannot run right now. Try again later.",
 }
+# code -> the message people read; %(...)s are the error's params, coded values put into words.
+DOMAIN_MESSAGES = {
+    "forbidden": N_("Your account may not do this. Nothing was changed."),
+    "forbidden_role": N_("Your account may not do this. Nothing was changed."),
+    "not_a_member": N_("Only a member of the organisation may do this. Nothing was changed."),
+    "not_found": N_("There is nothing with this number. Nothing was changed."),
+    "pairing_not_found": N_("There is no such pairing. Nothing was changed."),
+    "organisation_not_found": N_("There is no such organisation. Nothing was changed."),
+    "trip_not_found": N_("There is no trip %(trip_id)s."),
+    "invalid_input": N_("The form holds a value that cannot be accepted. Nothing was changed."),
+    "unknown_decision": N_("Choose one of the decisions offered. Nothing was changed."),
+    "unknown_status": N_("The form is damaged: reload the page."),
+    "unknown_track": N_("Choose one of the kinds of collaboration offered. Nothing was changed."),
+    "unknown_stance": N_("Choose one of the choices offered. Nothing was changed."),
+    "comment_required": N_("Say why: the reason is kept in the pairing's history."),
+    "too_long": N_("The text is too long: at most %(limit)s characters. Nothing was changed."),
+    "bad_partner": N_("This partner cannot be chosen for your organisation. Nothing was changed."),
+    "conflict": N_("This does not fit the current state of the page. Reload it; nothing was changed."),
+    "stale": N_("Someone else changed this meanwhile. Nothing was changed; reload the page."),
+    "stale_decision": N_(
+        "Someone else decided on this pairing meanwhile. Nothing was changed; see the history."
+    ),
+    "illegal_transition": N_(
+        "A pairing that is %(current)s cannot take the decision “%(decision)s”. Nothing was changed."
+    ),
+    "engine_unavailable": N_(
+        "The matching engine cannot run right now. Try again later or tell a coordinator."
+    ),
+    "invalid_import": N_("%(count)s problems in the import file; nothing was imported."),
+    # organisations
+    "invalid_profile": N_("The profile does not follow the import format: %(problems)s."),
+    "short_name_taken": N_("Another organisation already uses the short name %(name)s."),
+    "status_staff_only": N_("Only coordinators and administrators change an organisation's status."),
+    "unknown_org_status": N_("The status was not changed: choose active, closed or unverified."),
+    "region_locked": N_("The region cannot change while the organisation has pairings. Ask a coordinator."),
+    "stale_profile": N_(
+        "Someone else saved this profile while you were editing it. Reload the page to see their changes."
+    ),
+    # trips: what is missing before planning, and the rules a draft edit may not break
+    "trip_incomplete": N_("The trip cannot be planned yet:"),
+    "no_slots": N_("The trip has no meeting slot: set the daily slots."),
+    "no_delegates": N_("The delegation has no delegate: add at least one."),
+    "no_hosts": N_("The trip has no host: add the organisations that receive the delegation."),
+    "must_meet_without_delegate": N_(
+        "%(org)s must meet %(host)s but has no delegate: add one or drop the pair."
+    ),
+    "draft_refused": N_("Refused, nothing was changed:"),
+    "no_engine_score": N_("The engine has no score for this pair, so the meeting cannot be added."),
+    "rule_delegate_busy": N_("%(delegate)s already has a meeting at %(when)s."),
+    "rule_host_full": N_("%(host)s already holds as many meetings as it can at %(when)s."),
+    "rule_pair_repeated": N_("%(org)s already meets %(host)s during this trip."),
+    "rule_city_change": N_(
+        "%(delegate)s cannot get from %(from)s to %(to)s on %(day)s: the trip takes %(minutes)d min "
+        "and there are %(gap)d min between the meetings."
+    ),
+    "rule_city_change_unknown": N_(
+        "%(delegate)s cannot go from %(from)s to %(to)s on %(day)s: no travel time is known between "
+        "them (coordinators can add it on the travel times page)."
+    ),
+    "rule_guest": N_("%(delegate)s is listed twice at one meeting."),
+    "rule_must_not_meet": N_("%(org)s must not meet %(host)s."),
+    "rule_must_meet": N_("%(org)s must meet %(host)s during this trip."),
+    "rule_unavailable": N_("%(host)s does not receive the delegation at %(when)s."),
+    "rule_organisation": N_("%(delegate)s is not a delegate of %(org)s."),
+    "rule_no_candidate": N_("The engine has no score for %(org)s and %(host)s."),
+    "rule": N_("The meeting refers to something the trip does not have."),
+}
+# The params that hold codes, and the vocabulary that puts them into words.
+_CODED_PARAMS = {"current": "status", "decision": "decision", "track": "track", "kind": "interest"}
 # Headers of an HTTP exception that an API client needs (the methods allowed, the auth challenge).
 _KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 CSRF_MESSAGE = _l(
@@ -63,8 +140,8 @@ def register(app: Flask) -> None:
     """Install the handlers on the app (blueprint handlers never see routing 404s)."""
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(NotFound, lambda error: render_error(404))
-    app.register_error_handler(EmbeddingModelError, lambda error: render_error(503))
+    app.register_error_handler(PasserelleError, _domain_error)
+    app.jinja_env.globals.update(describe_part=describe_part)
     app.register_error_handler(InternalServerError, lambda error: render_error(500))
 
 
@@ -100,3 +177,61 @@ def _http_error(error: HTTPException):
 
 def _csrf_error(error: CSRFError):
     return render_error(400, CSRF_MESSAGE)
+
+
+def describe(error: PasserelleError) -> str:
+    """The error in a sentence, in the current language (the reader's, or the one forced).
+
+    An error whose ``parts`` param lists ``{"code", values...}`` items (the gaps of a trip, the rules an
+    edit breaks) is its own sentence followed by one sentence per part.
+    """
+    message = (
+        DOMAIN_MESSAGES.get(error.code)
+        or DOMAIN_MESSAGES.get(type(error).code)
+        or DOMAIN_MESSAGES["conflict"]
+    )
+    text = _words(message, {name: value for name, value in error.params.items() if name != "parts"})
+    return " ".join([text, *(describe_part(part) for part in error.params.get("parts") or [])])
+
+
+def describe_part(part: dict) -> str:
+    """One ``{"code", values...}`` item (a trip's gap, a broken rule) in a sentence."""
+    message = DOMAIN_MESSAGES.get(part["code"]) or DOMAIN_MESSAGES["rule"]
+    return _words(message, {name: value for name, value in part.items() if name != "code"})
+
+
+def _words(message: str, params: dict) -> str:
+    values = {
+        name: label(_CODED_PARAMS[name], value)
+        if name in _CODED_PARAMS
+        else "; ".join(map(str, value))
+        if isinstance(value, list | tuple)
+        else value
+        for name, value in params.items()
+    }
+    return gettext(message, **values) if values else gettext(message)
+
+
+def flash_error(error: PasserelleError) -> None:
+    """Tell the person on the page what went wrong, in their language."""
+    flash(describe(error), "error")
+
+
+def api_domain_error(error: PasserelleError) -> Response:
+    """The API's error for a domain error, in English, with the field at fault."""
+    with force_locale("en"):
+        text = describe(error)
+    return api_error(error.status, text, [{"field": error.field, "message": text}])
+
+
+def click_error(error: PasserelleError) -> click.ClickException:
+    """A command line's error for a domain error, in English (raise it)."""
+    with force_locale("en"):
+        return click.ClickException(describe(error))
+
+
+def _domain_error(error: PasserelleError):
+    """A domain error no view caught: the API's JSON error, else an error page saying it."""
+    if request.path.startswith("/api/"):
+        return api_domain_error(error)
+    return render_error(error.status, describe(error))

@@ -1,61 +1,23 @@
-"""Language: the switch (``?lang=en`` on any page), and labels for the coded values people see."""
+"""Language: the switch (``?lang=en`` on any page), and labels for the coded values people see.
+
+The codes and their English words are in :mod:`models.vocabulary`; their translations in the catalogue.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, request, session
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from app.redirects import path_on_site, redirect_within
 from models.cities import city_name
+from models.matching.topics import load_vocabulary
+from models.trips.shapes import reason_words
+from models.vocabulary import INTERFACE_LANGUAGES, LABELS
 
-LANGUAGES = ("fr", "en")
-TRACKS = {
-    "staff_exchange": _l("Staff exchange"),
-    "joint_trial": _l("Joint clinical trial"),
-    "co_training": _l("Co-training"),
-    "event": _l("Co-created event"),
-    "economic": _l("Economic collaboration"),
-}
-ORG_TYPES = {
-    "hospital": _l("Hospital"),
-    "blood_establishment": _l("Blood establishment"),
-    "university_lab": _l("University laboratory"),
-    "company": _l("Company"),
-    "cluster_network": _l("Cluster or network"),
-    "agency": _l("Agency"),
-    "training_body": _l("Training body"),
-    "incubator": _l("Incubator"),
-}
-REGIONS = {"BFC": _l("Bourgogne-Franche-Comté"), "QC": _l("Québec")}
-ROLES = {"member": _l("Member"), "coordinator": _l("Coordinator"), "admin": _l("Administrator")}
-STATUSES = {"proposed": _l("Proposed"), "approved": _l("Approved"), "rejected": _l("Rejected")}
-ORIGINS = {"engine": _l("Engine"), "member": _l("Member request"), "documented": _l("Documented link")}
-INTERESTS = {
-    "interested": _l("Interested"),
-    "not_relevant": _l("Not relevant"),
-    "intro_request": _l("Introduction requested"),
-}
-DECISIONS = {
-    "approve": _l("Approved"),
-    "reject": _l("Rejected"),
-    "reopen": _l("Reopened"),
-    "comment": _l("Comment"),
-}
-PARTS = {  # the engine's score parts (models.weights.FEATURES)
-    "offer_fit": _l("They offer what we seek"),
-    "seek_fit": _l("They seek what we offer"),
-    "reciprocity": _l("Fit both ways"),
-    "expertise": _l("Close expertise"),
-    "topics": _l("Shared topics"),
-    "lexical": _l("Words in common"),
-    "track_declared": _l("Both list this kind of collaboration"),
-    "kind_fit": _l("Kinds of organisation suited to it"),
-    "track_fit": _l("Fit with the track"),
-    "wanted": _l("They are what you look for"),
-    "wanted_back": _l("You are what they look for"),
-}
+LANGUAGES = INTERFACE_LANGUAGES
 # What a profile can seek (models/needs.py, data/needs.json): what is sought, and the fact that meets it.
 NEEDS = {
     "intern_hosts": (_l("hosts for interns"), _l("%(org)s hosts interns")),
@@ -79,25 +41,6 @@ NEEDS = {
     "skilled_staff": (_l("skilled staff"), _l("%(org)s trains people for the sector")),
     "data_cohorts": (_l("clinical data or cohorts"), _l("%(org)s holds cohorts, biobanks or clinical data")),
 }
-FIELDS = {"expertise": _l("Expertise"), "offers": _l("Offers"), "seeks": _l("Seeks")}
-DIRECTIONS = {
-    "both": _l("Each offers what the other seeks"),
-    "partner_offers": _l("The partner offers what you seek"),
-    "we_offer": _l("You offer what the partner seeks"),
-    "none": _l("No clear direction"),
-}
-LANGUAGE_NAMES = {"fr": _l("French"), "en": _l("English")}
-REQUEST_FORMATS = {  # app.introductions.operations.FORMATS
-    "video_call": _l("Video call"),
-    "visit": _l("Visit"),
-    "trip_meeting": _l("Meeting during a delegation trip"),
-}
-REQUEST_STATUSES = {  # app.introductions.operations.STATUSES
-    "pending": _l("Waiting for an answer"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-    "withdrawn": _l("Withdrawn"),
-}
 COMPLETENESS = {  # models.completeness.CHECKS: what to add, and the form field it is added in
     "seeks": (_l("Say what you seek in a partner, in a few sentences"), "seeks"),
     "expertise": (_l("Describe your expertise at more length (300 characters at least)"), "expertise"),
@@ -105,37 +48,16 @@ COMPLETENESS = {  # models.completeness.CHECKS: what to add, and the form field 
     "contact": (_l("Add a contact person"), "contacts"),
     "address": (_l("Give your postal address"), "address"),
 }
-ORG_STATUSES = {  # models.profiles.STATUSES
-    "active": _l("Active"),
-    "closed": _l("Closed"),
-    "unverified": _l("Unverified"),
-}
-LABELS = {
-    "track": TRACKS,
-    "org_type": ORG_TYPES,
-    "region": REGIONS,
-    "role": ROLES,
-    "status": STATUSES,
-    "origin": ORIGINS,
-    "interest": INTERESTS,
-    "decision": DECISIONS,
-    "part": PARTS,
-    "field": FIELDS,
-    "direction": DIRECTIONS,
-    "language": LANGUAGE_NAMES,
-    "request_format": REQUEST_FORMATS,
-    "request_status": REQUEST_STATUSES,
-    "org_status": ORG_STATUSES,
-}
 
 
 def label(kind: str, value: str) -> str:
-    """The translated label of a coded value, or the value itself when it has none."""
-    return str(LABELS[kind].get(value, value))
+    """The label of a coded value in the reader's language, or the value itself when it has none."""
+    words = LABELS[kind].get(value)
+    return value if words is None else gettext(words)
 
 
 def reason_text(reason, own: str, partner: str, *, you: bool = True) -> str:
-    """One structured reason of a suggestion (``models.results.Reason``) in the reader's language.
+    """One structured reason of a suggestion (``models.matching.results.Reason``) in the reader's language.
 
     ``own`` is the organisation the suggestion is for, ``partner`` the suggested one; with ``you``
     the own side is addressed as "you" (a member's page), else named (a coordinator's page).
@@ -157,13 +79,26 @@ def reason_text(reason, own: str, partner: str, *, you: bool = True) -> str:
 
 def label_items(kind: str) -> list[tuple[str, str]]:
     """Every (code, translated label) of a kind, in the vocabulary's order."""
-    return [(code, str(text)) for code, text in LABELS[kind].items()]
+    return [(code, gettext(words)) for code, words in LABELS[kind].items()]
 
 
 def choices(kind: str, blank=None) -> list[SelectChoice]:
     """Form choices for a kind of coded value, labels translated when rendered; ``blank`` first."""
-    options = [SelectChoice(code, text) for code, text in LABELS[kind].items()]
+    options = [SelectChoice(code, lazy_gettext(words)) for code, words in LABELS[kind].items()]
     return ([SelectChoice("", blank)] if blank is not None else []) + options
+
+
+def topic_label(topic_id: str) -> str:
+    """A topic of the vocabulary in the reader's language, or its id when unknown."""
+    try:
+        return load_vocabulary().by_id(topic_id).label(str(get_locale() or "fr"))
+    except KeyError:
+        return topic_id
+
+
+def meeting_reason(row: dict) -> str:
+    """A meeting's stored reason in the reader's language (a row with org and host short names)."""
+    return reason_words(row["reason"], gettext, topic_label, row["org_short_name"], row["host_short_name"])
 
 
 def select_locale() -> str:
@@ -205,6 +140,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         label=label,
         label_items=label_items,
+        meeting_reason=meeting_reason,
         reason_text=reason_text,
         COMPLETENESS=COMPLETENESS,
         url_with_lang=url_with_lang,

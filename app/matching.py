@@ -6,24 +6,34 @@ a passage vector or a topic changes), so a request costs one small query when no
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
 from flask import current_app
 from sqlite_utils import Database
 
 from app.db import immediate
 from app.orgs.queries import get_organisation, list_organisations
-from models.embeddings import Embedder, get_embedder
-from models.matching import MatchIndex
-from models.results import SearchHit, Suggestion, Topic
-from models.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
-from models.vectorstore import SyncReport, load_matrix, sync_embeddings
-from models.weights import load_weights
+from models import snapshot as snapshots
+from models.candidates import DEFAULT_CANDIDATES, Candidates
+from models.errors import NotFound
+from models.matching.embeddings import Embedder, get_embedder
+from models.matching.index import MatchIndex
+from models.matching.results import SearchHit, Suggestion, Topic
+from models.matching.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
+from models.matching.vectorstore import SyncReport, load_matrix, sync_embeddings
+from models.matching.weights import load_weights
 
 _lock = threading.Lock()
-_indexes: dict[tuple[str, str], tuple[int, MatchIndex]] = {}
+_indexes: dict[tuple[str, str], _Cached] = {}
+MAX_PATCHED_ORGS = 2_000  # past this many changed organisations, a rebuild is cheaper than patches
+KEPT_CHANGES = 200_000  # rows of engine_changes kept; a process further behind rebuilds
 
 
 def embedder() -> Embedder:
@@ -44,24 +54,120 @@ def engine_version(db: Database) -> int:
 
 def get_index(db: Database) -> MatchIndex:
     """This process's index for the current data and model, rebuilt only when stale."""
+    return _current(db)[0]
+
+
+@dataclass
+class _Cached:
+    version: int  # engine_state.version the index reflects
+    change: int  # last engine_changes id it reflects
+    index: MatchIndex
+    candidates: Candidates
+
+
+def _current(db: Database) -> tuple[MatchIndex, Candidates]:
+    """This process's index and candidate stage: patched for the organisations that changed, or reloaded."""
     model_id = embedder().model_id
     key = (current_app.config["DATABASE"], model_id)
     version = engine_version(db)
     with _lock:
         cached = _indexes.get(key)
-        if cached and cached[0] == version:
-            return cached[1]
+        if cached and cached.version == version:
+            return cached.index, cached.candidates
+        if cached and _patch(db, cached, version):
+            return cached.index, cached.candidates
+        cached = _indexes[key] = _load_or_build(db, model_id, version)
+        return cached.index, cached.candidates
+
+
+def _load_or_build(db: Database, model_id: str, version: int) -> _Cached:
+    """The machine's snapshot brought up to date, or a new build (saved as the new snapshot)."""
+
+    def build() -> snapshots.Snapshot:
+        change = _last_change(db)  # read before the data: a change landing meanwhile is patched later
         index = build_index(db, model_id)
-        _indexes[key] = (version, index)
-        return index
+        db.execute("DELETE FROM engine_changes WHERE id <= ?", [change - KEPT_CHANGES])
+        return snapshots.Snapshot(engine_version(db), change, index, Candidates(index))
+
+    folder = snapshot_folder()
+    if folder is None:
+        snapshot = build()
+        return _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+
+    def usable(snapshot: snapshots.Snapshot) -> bool:
+        return snapshot.version == version or _changed_orgs(db, snapshot.change) is not None
+
+    snapshot = snapshots.load_or_build(folder, model_id, build, usable)
+    cached = _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+    if cached.version != version and not _patch(db, cached, version):
+        snapshot = snapshots.load_or_build(folder, model_id, build, lambda s: s.version == version)
+        cached = _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+    return cached
+
+
+def snapshot_folder() -> Path | None:
+    """Where this database's index snapshot lives (``INDEX_SNAPSHOTS`` off: None, every process builds)."""
+    if not current_app.config.get("INDEX_SNAPSHOTS", True):
+        return None
+    database = str(Path(current_app.config["DATABASE"]).resolve())
+    return Path(current_app.instance_path) / "index" / hashlib.sha256(database.encode()).hexdigest()[:12]
+
+
+def _last_change(db: Database) -> int:
+    return db.execute("SELECT COALESCE(MAX(id), 0) FROM engine_changes").fetchone()[0]
+
+
+def _changed_orgs(db: Database, since: int) -> tuple[list[int], int] | None:
+    """Organisations updated since change ``since`` and the last change id; None when a rebuild is due."""
+    oldest = db.execute("SELECT MIN(id) FROM engine_changes").fetchone()[0]
+    if oldest is None or oldest > since + 1:
+        return None  # the log was pruned past this index (or never written)
+    changes = db.execute("SELECT id, org_id, kind FROM engine_changes WHERE id > ?", [since]).fetchall()
+    org_ids = sorted({org_id for _, org_id, _ in changes})
+    if not changes or any(kind != "update" for *_, kind in changes) or len(org_ids) > MAX_PATCHED_ORGS:
+        return None
+    return org_ids, max(change_id for change_id, *_ in changes)
+
+
+def _patch(db: Database, cached: _Cached, version: int) -> bool:
+    """Update ``cached`` in place for the organisations changed since it was made; False to rebuild."""
+    changed = _changed_orgs(db, cached.change)
+    if changed is None:
+        return False
+    org_ids, last = changed
+    orgs = [org for org_id in org_ids if (org := get_organisation(db, org_id)) is not None]
+    matrix = load_matrix(db, cached.index.model_id, org_ids=org_ids)
+    passages = list(zip(matrix.org_ids.tolist(), matrix.fields, matrix.texts, strict=True))
+    try:
+        rows = cached.index.replace_orgs(orgs, passages, matrix.vectors, _topic_sets(db, org_ids))
+    except ValueError:
+        return False
+    cached.candidates.update(rows)
+    cached.version, cached.change = version, last
+    return True
+
+
+def warm_up() -> None:
+    """Load (or build) this process's index now, so that no member's first click waits for it."""
+    from app.db import get_db
+
+    _current(get_db())
+
+
+def _topic_sets(db: Database, org_ids: list[int] | None = None) -> dict[int, list[str]]:
+    sql, params = "SELECT org_id, topic_id FROM org_topics", []
+    if org_ids is not None:
+        sql, params = sql + f" WHERE org_id IN ({', '.join('?' * len(org_ids))})", org_ids
+    topic_sets: dict[int, list[str]] = {}
+    for org_id, topic_id in db.execute(sql + " ORDER BY org_id, topic_id", params):
+        topic_sets.setdefault(org_id, []).append(topic_id)
+    return topic_sets
 
 
 def build_index(db: Database, model_id: str) -> MatchIndex:
     """Read organisations, passage vectors and topics and build an index."""
     matrix = load_matrix(db, model_id)
-    topic_sets: dict[int, list[str]] = {}
-    for org_id, topic_id in db.execute("SELECT org_id, topic_id FROM org_topics ORDER BY org_id, topic_id"):
-        topic_sets.setdefault(org_id, []).append(topic_id)
+    topic_sets = _topic_sets(db)
     passages = list(zip(matrix.org_ids.tolist(), matrix.fields, matrix.texts, strict=True))
     return MatchIndex.build(
         model_id,
@@ -75,17 +181,26 @@ def build_index(db: Database, model_id: str) -> MatchIndex:
 
 
 def suggestions_for(
-    db: Database, org_id: int, track: str, *, top_k: int = 10, hide_dismissed: bool = False
+    db: Database,
+    org_id: int,
+    track: str,
+    *,
+    top_k: int = 10,
+    hide_dismissed: bool = False,
+    evidence: bool = True,
 ) -> list[Suggestion]:
     """Ranked partners across the Atlantic for one organisation and track.
 
-    With ``hide_dismissed``, partners the organisation marked not relevant for the track never come
+    Only the candidates of the first stage (:mod:`models.candidates`) get the full scoring;
+    ``evidence=False`` skips the evidence (for callers that keep only scores). With
+    ``hide_dismissed``, partners the organisation marked not relevant for the track never come
     back (the list is filled up from further down the ranking instead).
     """
-    if not hide_dismissed:
-        return get_index(db).suggest(org_id, track, top_k)
-    dismissed = dismissed_partners(db, org_id, track)
-    ranked = get_index(db).suggest(org_id, track, top_k + len(dismissed))
+    index, candidates = _current(db)
+    dismissed = dismissed_partners(db, org_id, track) if hide_dismissed else set()
+    wanted = top_k + len(dismissed)
+    rows = candidates.for_row(index.row_of(org_id), max(DEFAULT_CANDIDATES, 2 * wanted))
+    ranked = index.suggest(org_id, track, wanted, rows=rows, evidence=evidence)
     return [s for s in ranked if s.org_id not in dismissed][:top_k]
 
 
@@ -96,6 +211,20 @@ def dismissed_partners(db: Database, org_id: int, track: str) -> set[int]:
         [org_id, track],
     )
     return {row[0] for row in rows}
+
+
+def score_partners(db: Database, org_id: int, track: str, partner_ids: list[int]) -> list[Suggestion]:
+    """Score and explain the given partners of one organisation (those across the Atlantic), best first."""
+    index = get_index(db)
+    own_region = index.regions[index.row_of(org_id)]
+    rows = set()
+    for partner_id in partner_ids:
+        with suppress(NotFound):  # a partner without a profile in the index has nothing to score
+            rows.add(index.row_of(partner_id))
+    rows = np.array(sorted(r for r in rows if index.regions[r] != own_region), dtype=np.int64)
+    if rows.size == 0:
+        return []
+    return index.suggest(org_id, track, top_k=int(rows.size), rows=rows)
 
 
 def search(

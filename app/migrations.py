@@ -1,4 +1,11 @@
-"""The schema as numbered sqlite-utils migrations: each applies once, so `flask init-db` can re-run."""
+"""The schema as sqlite-utils migrations: each applies once, so `flask init-db` can re-run.
+
+They run in the order of this file, which is not the order of their numbers: each branch of the
+work was given a range (m001-m003, m010-m013, m020-m022, m030, m050...), and a migration is added
+at the end of the file when it lands. The numbers only keep names apart; never reorder, rename or
+edit a migration that has shipped: a database remembers the names it applied and runs only the
+others (``tests/test_migrations.py`` upgrades a database made by an earlier version).
+"""
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -171,7 +178,7 @@ def m013_pairings(db: Database) -> None:
 
 @migrations()
 def m003_engine(db: Database) -> None:
-    from models.vectorstore import create_tables
+    from models.matching.vectorstore import create_tables
 
     create_tables(db)
     db.execute(
@@ -654,6 +661,77 @@ def m040_api_tokens_session_version(db: Database) -> None:
         "UPDATE api_tokens SET session_version = "
         "(SELECT session_version FROM users WHERE users.id = api_tokens.user_id)"
     )
+
+
+@migrations()
+def m100_proposal_run_inputs(db: Database) -> None:
+    # What a proposal run was computed from, so that `flask propose` can skip when nothing changed.
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN engine_version INTEGER")
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN min_score REAL")
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN per_org INTEGER")
+
+
+@migrations()
+def m101_engine_changes(db: Database) -> None:
+    # Which organisation each change the engine depends on touched, so that a process can update its
+    # index in place (that organisation's rows only) instead of rebuilding it.
+    db.execute(
+        "CREATE TABLE engine_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, org_id INTEGER NOT NULL, "
+        "kind TEXT NOT NULL CHECK (kind IN ('insert', 'update', 'delete')))"
+    )
+    for event, row, kind in (
+        ("INSERT", "NEW", "insert"),
+        ("UPDATE", "NEW", "update"),
+        ("DELETE", "OLD", "delete"),
+    ):
+        db.execute(
+            f"CREATE TRIGGER organisations_{event.lower()}_logs_change AFTER {event} ON organisations "
+            f"BEGIN INSERT INTO engine_changes (org_id, kind) VALUES ({row}.id, '{kind}'); END"
+        )
+        for table in ("passage_vectors", "org_topics"):
+            db.execute(
+                f"CREATE TRIGGER {table}_{event.lower()}_logs_change AFTER {event} ON {table} "
+                f"BEGIN INSERT INTO engine_changes (org_id, kind) VALUES ({row}.org_id, 'update'); END"
+            )
+
+
+@migrations()
+def m102_directory_indexes(db: Database) -> None:
+    # The paged directory sorts and counts by region, name and city: without these, each page sorted
+    # every organisation (1.5 s at 100,000).
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_organisations_directory "
+        "ON organisations(region, name COLLATE NOCASE, id)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_organisations_city ON organisations(city)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_organisations_type ON organisations(type, region)")
+
+
+@migrations()
+def m050_events(db: Database) -> None:
+    # What an operation did and the side effects it owes (a notification, a mail), written in the
+    # operation's own transaction: a worker reads the rows with no handled_at and marks them done.
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,  -- e.g. pairing.decided, stance.set, trip.published
+            subject TEXT NOT NULL,  -- what it is about, e.g. pairing:12
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            data TEXT NOT NULL DEFAULT '{}',  -- JSON: codes and ids, never finished sentences
+            created_at TEXT NOT NULL,
+            handled_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_pending ON events (id) WHERE handled_at IS NULL")
+    db.table("events").create_index(["subject"])
+
+
+@migrations()
+def m072_drop_owed_notifications(db: Database) -> None:
+    # Requests recorded what they owed here until notifications existed; notify() now keeps it.
+    db.execute("DROP TABLE IF EXISTS owed_notifications")
 
 
 @migrations()

@@ -10,8 +10,8 @@ from zxcvbn import zxcvbn
 
 from app.db import immediate
 from app.orgs.queries import get_by_short_name, now
+from models.vocabulary import ROLES
 
-ROLES = ("member", "coordinator", "admin")
 # OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1 at least.
 OWASP_SCRYPT_METHOD = "scrypt:131072:8:1"
 MIN_PASSWORD_LENGTH = 10

@@ -6,6 +6,8 @@ import sys
 BENCHMARKS = ("bench.bench_embeddings", "bench.bench_matching", "bench.bench_planner", "bench.bench_import")
 
 if __name__ == "__main__":
+    quick = ["--quick"] if "--quick" in sys.argv[1:] else []
     for module in BENCHMARKS:
-        subprocess.run([sys.executable, "-m", module], check=True)
+        args = quick if module == "bench.bench_matching" else []
+        subprocess.run([sys.executable, "-m", module, *args], check=True)
         print()

@@ -1,10 +1,10 @@
 """Embedding throughput: the production path against plain float32 ``SentenceTransformer.encode``.
 
-Both embed the same texts: every passage of the seed profiles (``data/seed/ecosystem.jsonl``, and
-the French ones in ``data/eval/profiles_fr.jsonl``), repeated to about 2,000 texts. Each path is
-warmed up, then the two take turns for ``--repeats`` timed runs each; the best run counts.
-Prints passages per second, their ratio, the minimum and mean cosine between the two paths'
-vectors, and the peak memory.
+Both embed the texts production embeds: every passage of the seed profiles (``data/seed/ecosystem.jsonl``
+and the French ones in ``data/eval/profiles_fr.jsonl``) followed by its topic labels, each once, so
+the length mix (and the padding) is the real one. Each path is warmed up, then the two take turns
+for ``--repeats`` timed runs each; medians are printed with min and max. The bound is the measured
+bf16 matmul peak of the machine divided by the model's matmul FLOPs per text on its real tokens.
 
 Run from the project root: ``.venv/bin/python -m bench.bench_embeddings``.
 """
@@ -22,48 +22,79 @@ from pathlib import Path
 
 import numpy as np
 
-from models.embeddings import BATCH_SIZE, SentenceTransformerEmbedder, bf16_supported
-from models.passages import split_profile
+from models.matching.embeddings import BATCH_SIZE, SentenceTransformerEmbedder, bf16_supported
+from models.matching.passages import split_profile
+from models.matching.topics import anchored, load_vocabulary
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PROFILE_FILES = (DATA / "seed" / "ecosystem.jsonl", DATA / "eval" / "profiles_fr.jsonl")
 
 
-def real_passages(embedder: SentenceTransformerEmbedder) -> list[str]:
-    """Every passage text of the seed profiles (English, then French where present)."""
+def production_texts(embedder: SentenceTransformerEmbedder) -> list[str]:
+    """The texts production embeds: every seed passage (English, then French), anchored to its topics."""
+    vocabulary = load_vocabulary()
     texts = []
     for path in PROFILE_FILES:
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
-                    texts += [p.text for p in split_profile(json.loads(line), embedder.count_tokens)]
+                    passages = split_profile(json.loads(line), embedder.count_tokens)
+                    texts += [anchored(p.text, vocabulary) for p in passages]
     return texts
 
 
-def best_rates(
+def interleaved_runs(
     paths: dict[str, Callable[[list[str]], np.ndarray]], texts: list[str], repeats: int
-) -> dict[str, tuple[float, np.ndarray]]:
-    """For each path: texts per second of its fastest run, and its vectors.
+) -> dict[str, tuple[list[float], np.ndarray]]:
+    """For each path: texts per second of every timed run, and its vectors.
 
     The paths take turns, run after run, so a burst of load from another process slows them alike.
     """
     for embed in paths.values():
         embed(texts[:64])  # warm-up: kernels, allocator
-    best = dict.fromkeys(paths, float("inf"))
+    rates: dict[str, list[float]] = {name: [] for name in paths}
     vectors: dict[str, np.ndarray] = {}
     for _ in range(repeats):
         for name, embed in paths.items():
             start = time.perf_counter()
             vectors[name] = embed(texts)
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: (len(texts) / best[name], vectors[name]) for name in paths}
+            rates[name].append(len(texts) / (time.perf_counter() - start))
+    return {name: (rates[name], vectors[name]) for name in paths}
+
+
+def bf16_peak_flops(repeats: int = 5) -> float:
+    """Measured bf16 matmul throughput of this machine (FLOP/s), at the model's own shapes."""
+    import torch
+
+    a = torch.randn(4096, 384, dtype=torch.bfloat16)
+    b = torch.randn(384, 1536, dtype=torch.bfloat16)
+    torch.matmul(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(20):
+            torch.matmul(a, b)
+        best = min(best, (time.perf_counter() - start) / 20)
+    return 2 * 4096 * 384 * 1536 / best
+
+
+def flops_per_text(token_counts: list[int], layers: int = 6, dim: int = 384, ff: int = 1536) -> float:
+    """Matmul FLOPs of a MiniLM-L6 forward pass per text, on its real tokens (no padding counted)."""
+    tokens = np.asarray(token_counts, dtype=np.float64)
+    dense = 2 * layers * (4 * dim * dim + 2 * dim * ff) * tokens  # projections and feed-forward
+    attention = 2 * layers * 2 * dim * tokens * tokens  # scores and weighted sum
+    return float(np.mean(dense + attention))
+
+
+def _spread(values: list[float]) -> str:
+    return f"{np.median(values):>9.1f} ({min(values):.1f}-{max(values):.1f})"
 
 
 def main() -> None:
     """Measure, then print one table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--texts", type=int, default=2000, help="texts per timed run (default 2000)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per path (default 3)")
+    parser.add_argument("--texts", type=int, default=100_000, help="at most this many texts per run")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per path (default 5)")
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
@@ -71,42 +102,56 @@ def main() -> None:
     production = SentenceTransformerEmbedder()
     model = production.model
     load_s = time.perf_counter() - started
-    passages = real_passages(production)
-    texts = (passages * (args.texts // len(passages) + 1))[: args.texts]
+    texts = production_texts(production)[: args.texts]
+    tokens = [production.count_tokens(text) for text in texts]
 
     def plain(batch: list[str]) -> np.ndarray:
         return model.encode(batch, batch_size=BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False)
 
-    results = best_rates({"production": production.embed_batch, "plain": plain}, texts, args.repeats)
-    (fast_rate, fast), (plain_rate, reference) = results["production"], results["plain"]
+    results = interleaved_runs({"production": production.embed_batch, "plain": plain}, texts, args.repeats)
+    (fast_rates, fast), (plain_rates, reference) = results["production"], results["plain"]
     cosines = np.sum(fast * reference, axis=1)
+    peak = bf16_peak_flops()
+    bound = peak / flops_per_text(tokens)
+    one_query = []
+    for text in texts[:40]:  # a search embeds one short text: the latency a member waits for
+        start = time.perf_counter()
+        production.embed_batch([text[:200]])
+        one_query.append(time.perf_counter() - start)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     import torch
 
-    print(f"Embedding benchmark: {len(passages)} distinct passages repeated to {len(texts)} texts")
+    print(
+        f"Embedding benchmark: the {len(texts)} passages production embeds (seed profiles, English and "
+        f"French, topic labels appended), each once per run"
+    )
+    print(f"tokens per text: mean {np.mean(tokens):.1f}, max {max(tokens)}")
     print(
         f"machine: {os.cpu_count()} cpus, {platform.processor() or platform.machine()}, "
         f"bf16 native: {bf16_supported()}, torch {torch.__version__}, threads {torch.get_num_threads()}"
     )
-    print(f"model load: {load_s:.1f} s, batch size {BATCH_SIZE}, best of {args.repeats} runs")
+    print(f"model load: {load_s:.1f} s, batch size {BATCH_SIZE}, {args.repeats} interleaved runs per path")
     print(
         f"1-min load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; this run adds up to "
-        f"{torch.get_num_threads()}, more means other processes shared the cores: rerun\n"
+        f"{torch.get_num_threads()}, more means other processes shared the cores: figures are noisy\n"
     )
-    rows = [
-        (f"production ({production.model_id})", fast_rate),
-        ("plain SentenceTransformer.encode fp32", plain_rate),
-    ]
-    print(f"{'path':<44}{'passages/s':>12}")
-    print("-" * 56)
-    for name, rate in rows:
-        print(f"{name:<44}{rate:>12.1f}")
-    print("-" * 56)
-    print(f"{'speed-up (production / plain)':<44}{fast_rate / plain_rate:>11.2f}x")
-    print(f"{'cosine production vs fp32, min':<44}{cosines.min():>12.5f}")
-    print(f"{'cosine production vs fp32, mean':<44}{cosines.mean():>12.5f}")
-    print(f"{'peak RSS':<44}{peak_mb:>9.0f} MB")
+    print(f"{'path':<44}{'passages/s median (min-max)':>30}")
+    print("-" * 74)
+    print(f"{'production (' + production.model_id + ')':<44}{_spread(fast_rates):>30}")
+    print(f"{'plain SentenceTransformer.encode fp32':<44}{_spread(plain_rates):>30}")
+    print(f"{'bf16 matmul bound (measured peak)':<44}{bound:>30.1f}")
+    print("-" * 74)
+    ratios = [f / p for f, p in zip(fast_rates, plain_rates, strict=True)]
+    print(f"{'speed-up (production / plain), median':<44}{np.median(ratios):>29.2f}x")
+    print(f"{'production, % of the bf16 bound (median)':<44}{100 * np.median(fast_rates) / bound:>29.0f}%")
+    print(f"{'bf16 matmul peak':<44}{peak / 1e9:>24.1f} GFLOP/s")
+    print(f"{'cosine production vs fp32, min':<44}{cosines.min():>30.5f}")
+    print(f"{'cosine production vs fp32, mean':<44}{cosines.mean():>30.5f}")
+    q = np.asarray(one_query) * 1000
+    query_ms = f"{np.median(q):.1f} / {np.percentile(q, 95):.1f} ms"
+    print(f"{'one search query embedded, p50 / p95':<44}{query_ms:>30}")
+    print(f"{'peak RSS':<44}{peak_mb:>27.0f} MB")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from models.cities import TravelTimes
-from models.planner import check_plan, plan_greedy, plan_trip
-from models.trips import Candidate, Delegate, Host, Slot, TripProblem
+from models.trips.planner import check_plan, plan_greedy, plan_trip
+from models.trips.shapes import Candidate, Delegate, Host, Slot, TripProblem
 
 SEEDS = (0, 1, 2, 3, 4)
 TARGET_SECONDS = 5.0

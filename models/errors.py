@@ -1,16 +1,71 @@
-"""Named domain exceptions of the engine; ``app/`` maps them to HTTP statuses and CLI messages."""
+"""Named domain exceptions, in one place: the engine's and the operations' (``app/operations``).
+
+Each error has a ``code`` (what went wrong, e.g. ``"illegal_transition"``), an HTTP ``status`` and
+``params`` (the values a message names). ``app/errors.py`` words each code once, in the reader's
+language, and maps an error to a flash, a JSON error or a ``click.ClickException``.
+"""
+
+from __future__ import annotations
 
 
 class PasserelleError(Exception):
-    """Base class of every error the engine raises on purpose."""
+    """Base class of every error raised on purpose; nothing is written when one is raised."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, detail: str = "", *, code: str | None = None, field: str | None = None, **params):
+        self.code = code or type(self).code
+        self.field = field  # the input field at fault, when there is one
+        self.params = params
+        super().__init__(detail or self.code)
 
 
 class NotFound(PasserelleError):
-    """Something named by the caller (an organisation, a track) does not exist."""
+    """Something named by the caller (an organisation, a pairing, a trip) does not exist."""
+
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(PasserelleError):
+    """The actor may not do this (a role, or another organisation's resource)."""
+
+    code = "forbidden"
+    status = 403
+
+
+class InvalidInput(PasserelleError):
+    """A value of the input cannot be accepted (``field`` names it)."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class Conflict(PasserelleError):
+    """The request does not fit the resource's current state (a status, a name already used)."""
+
+    code = "conflict"
+    status = 409
+
+
+class IllegalTransition(Conflict):
+    """A decision the pairing's current status does not allow (``status``, ``decision``)."""
+
+    code = "illegal_transition"
+
+
+class StaleState(Conflict):
+    """Someone else changed the resource since the actor saw it."""
+
+    code = "stale"
 
 
 class EmbeddingModelError(PasserelleError):
     """The sentence-transformers model cannot be loaded from the configured name or path."""
+
+    code = "engine_unavailable"
+    status = 503
 
 
 class InvalidImport(PasserelleError):
@@ -19,7 +74,10 @@ class InvalidImport(PasserelleError):
     Nothing is written when this is raised.
     """
 
+    code = "invalid_import"
+    status = 422
+
     def __init__(self, problems: list[str]):
         self.problems = problems
         count = len(problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the import file")
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the import file", count=count)

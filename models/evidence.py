@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from models.topics import fold
+from models.matching.topics import fold
 
 _STOP_WORDS_TEXT = """
     a about after against all also among and any are around as at be been before being below between

@@ -21,8 +21,8 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from models.heldout import refuse_held_out
-from models.matching import MatchIndex
-from models.weights import LearntWeights
+from models.matching.index import MatchIndex
+from models.matching.weights import LearntWeights
 
 # How much each event says about a pair, on the labelled set's 0-3 scale.
 GRADES = {

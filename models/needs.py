@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.matching.topics import fold
 from models.profiles import ORG_TYPES, TRACKS
-from models.topics import fold
 
 STATED, BY_KIND = (
     1.0,

@@ -1,4 +1,4 @@
-"""The organisation profile contract: its fields, its vocabularies, and the import/export formats.
+"""The organisation profile contract: its fields and the import/export formats.
 
 An import file is ``.json`` (an array of objects), ``.jsonl`` (one object a line) or ``.csv``
 (UTF-8, a byte-order mark tolerated, list fields separated by ``;``). Every record has exactly the
@@ -21,24 +21,10 @@ from urllib.parse import urlsplit
 
 from models.cities import canonical_city
 from models.errors import InvalidImport
+from models.vocabulary import LANGUAGES, ORG_STATUSES, ORG_TYPES, REGIONS, TRACKS
 
-REGIONS = ("BFC", "QC")
-ORG_TYPES = (
-    "hospital",
-    "blood_establishment",
-    "university_lab",
-    "company",
-    "cluster_network",
-    "agency",
-    "training_body",
-    "incubator",
-)
-TRACKS = ("staff_exchange", "joint_trial", "co_training", "event", "economic")
-LANGUAGES = ("fr", "en")
-# A profile's status: a closed organisation is never suggested, proposed or offered as a host; an
-# unverified one is shown with a mark. Absent from an import file means active.
-STATUSES = ("active", "closed", "unverified")
-DEFAULT_STATUS = "active"
+STATUSES = ORG_STATUSES
+DEFAULT_STATUS = ORG_STATUSES[0]
 
 IMPORT_FIELDS = (
     "name",
@@ -58,8 +44,6 @@ EXPORT_FIELDS = IMPORT_FIELDS + OPTIONAL_FIELDS
 LIST_FIELDS = {"collaboration_types": TRACKS, "languages": LANGUAGES}
 ENUM_FIELDS = {"region": REGIONS, "type": ORG_TYPES, "status": STATUSES}
 URL_FIELDS = ("website", "source")
-# The three texts the engine embeds; the others are required but short.
-PROFILE_TEXT_FIELDS = ("expertise", "offers", "seeks")
 MAX_LENGTHS = {"name": 200, "short_name": 60, "city": 80, "website": 500, "source": 500}
 MAX_TEXT_LENGTH = 6000
 FORMATS = ("json", "jsonl", "csv")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.evaluate import (
+from models.feedback import informative, judged_lists, refit, simulate_history, training_rows
+from models.matching.evaluate import (
     EVAL_DIR,
     Scores,
     build_index,
@@ -25,7 +26,6 @@ from models.evaluate import (
     load_records,
     training_set,
 )
-from models.feedback import informative, judged_lists, refit, simulate_history, training_rows
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import numpy as np
 
 from models.evidence import STOP_WORDS
 from models.heldout import refuse_held_out
-from models.topics import Vocabulary, fold, profile_text
+from models.matching.topics import Vocabulary, fold, profile_text
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*[a-z0-9]|[a-z]")
 MIN_PROFILES = 2  # a phrase one profile uses links nobody

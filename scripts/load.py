@@ -126,7 +126,28 @@ def prepare(source: Path, folder: Path, args: argparse.Namespace) -> tuple[list[
     has_trips = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'published_meetings'").fetchone()
     trips = [row[0] for row in db.execute("SELECT id FROM trips ORDER BY id")] if has_trips else []
     db.close()
+    build_index_snapshot(copy)
     return accounts, publish_trips(copy, trips)
+
+
+def build_index_snapshot(copy: Path) -> None:
+    """``flask index`` on the copy, as ``make serve``'s set-up does: workers then only map the snapshot."""
+    env = {**os.environ, "PASSERELLE_DATABASE": str(copy)}
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "index"]
+    done = subprocess.run(flask, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    print(done.stdout.strip() or done.stderr.strip()[-500:])
+
+
+def worker_memory(master: int) -> list[tuple[int, int]]:
+    """(RSS, PSS) in MB of each gunicorn worker: PSS counts shared pages once across the processes."""
+    found = []
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = {}
+        for line in Path(f"/proc/{child}/smaps_rollup").read_text().splitlines()[1:]:
+            name, value, *_ = line.split()
+            fields[name.rstrip(":")] = int(value)
+        found.append((fields.get("Rss", 0) // 1024, fields.get("Pss", 0) // 1024))
+    return found
 
 
 def publish_trips(copy: Path, trips: list[int]) -> list[int]:
@@ -317,7 +338,10 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
         for user in users:
             user.join(timeout=60)
-        return _print_summary(args, results, measured, len(trips), folder)
+        memory = worker_memory(server.pid)
+        code = _print_summary(args, results, measured, len(trips), folder)
+        print("Workers' memory, MB (RSS / PSS): " + ", ".join(f"{rss} / {pss}" for rss, pss in memory))
+        return code
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)

@@ -50,11 +50,11 @@ def compiled_catalogues():
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setattr("app.PROJECT_ROOT", tmp_path)  # instance folder inside tmp_path
+def app(tmp_path):
     app = create_app(
         {
             "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
             "DATABASE": str(tmp_path / "test.db"),
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
@@ -110,6 +110,18 @@ def seeded(app):
     """The app with the seeded profiles, their embeddings and one account per role."""
     app.user_ids = seed_app(app)
     return app
+
+
+def actor(app, name: str):
+    """The signed-in user an operation sees, for one of ACCOUNTS of the seeded app."""
+    from app.auth.queries import User, org_ids_of
+
+    database = connect(app.config["DATABASE"])
+    try:
+        user_id = app.user_ids[name]
+        return User(user_id, ACCOUNTS[name][0], ACCOUNTS[name][1], org_ids_of(database, user_id))
+    finally:
+        database.close()
 
 
 def org_id(db, short_name: str) -> int:
@@ -292,12 +304,12 @@ def smtp_server():
 
 
 @pytest.fixture
-def smtp_app(tmp_path, monkeypatch, smtp_server):
+def smtp_app(tmp_path, smtp_server):
     """The seeded app sending its mail to ``smtp_server``."""
-    monkeypatch.setattr("app.PROJECT_ROOT", tmp_path)
     app = create_app(
         {
             "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
             "DATABASE": str(tmp_path / "test.db"),
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,

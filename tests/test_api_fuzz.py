@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from conftest import TEST_HASH_METHOD, bearer, seed_app
+from conftest import TEST_HASH_METHOD, actor, bearer, seed_app
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -36,8 +36,8 @@ from app import create_app, matching
 from app.api.openapi import document
 from app.api.tokens import create_token
 from app.coordination.proposals import propose
-from app.coordination.queries import decide
 from app.db import connect, get_db, init_db
+from app.operations.pairings import decide
 
 MAX_EXAMPLES = int(os.environ.get("PASSERELLE_FUZZ_EXAMPLES", "50"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -50,27 +50,26 @@ STATUSES: Counter = Counter()  # answers by status code
 def fuzz_app(tmp_path_factory):
     """One seeded app for the whole module: engine proposals (one approved), a published trip."""
     tmp_path = tmp_path_factory.mktemp("fuzz")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("app.PROJECT_ROOT", tmp_path)
-        app = create_app(
-            {
-                "TESTING": True,
-                "DATABASE": str(tmp_path / "fuzz.db"),
-                "SECRET_KEY": "fuzz-secret",
-                "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
-                "EMBEDDING_MODEL": "fake",
-            }
-        )
-        db = connect(app.config["DATABASE"])
-        init_db(db)
-        db.close()
-        app.user_ids = seed_app(app)
-        with app.app_context():
-            db = get_db()
-            propose(db, matching.suggestions_for, 0.0, 2, app.user_ids["coordinator"])
-            decide(db, 1, app.user_ids["coordinator"], "approve", "Fuzzing.", "proposed")
-            publish_demo_trip(db)
-        yield app
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE": str(tmp_path / "fuzz.db"),
+            "SECRET_KEY": "fuzz-secret",
+            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+            "EMBEDDING_MODEL": "fake",
+        }
+    )
+    db = connect(app.config["DATABASE"])
+    init_db(db)
+    db.close()
+    app.user_ids = seed_app(app)
+    with app.app_context():
+        db = get_db()
+        propose(db, matching.suggestions_for, 0.0, 2, app.user_ids["coordinator"])
+        decide(db, actor(app, "coordinator"), 1, "approve", "Fuzzing.", "proposed")
+        publish_demo_trip(db)
+    yield app
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,13 @@ import zipfile
 from datetime import date
 
 import pytest
-from conftest import bearer, org_id
+from conftest import actor, bearer, org_id
 
-from app.coordination.queries import decide, ensure_pairing
+from app.coordination.queries import ensure_pairing
+from app.operations.pairings import decide
 from app.trips import meetings as store
 from app.trips import queries
-from models.trips import Meeting
+from models.trips.shapes import Meeting
 
 
 def publish_demo_trip(db) -> dict:
@@ -106,7 +107,7 @@ def test_export_parameters_are_checked(client, trip, api_tokens):
 
 def test_approved_pairings_export(client, seeded, db, api_tokens):
     pairing = ensure_pairing(db, org_id(db, "EFS BFC"), org_id(db, "ThéCell"), "event", "engine", 0.7)
-    decide(db, pairing, seeded.user_ids["coordinator"], "approve", "Good.", "proposed")
+    decide(db, actor(seeded, "coordinator"), pairing, "approve", "Good.", "proposed")
     response = client.get("/api/v1/exports/pairings?format=csv", headers=bearer(api_tokens["coordinator"]))
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "ThéCell" in response.data.decode("utf-8-sig")

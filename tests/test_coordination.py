@@ -7,8 +7,10 @@ import sqlite3
 import pytest
 from conftest import AuthActions, org_id, page_text
 
-from app.coordination import queries
+from app import matching
+from app.auth.queries import User
 from app.coordination.queries import ensure_pairing
+from app.operations.pairings import decide as decide_pairing
 
 
 @pytest.fixture
@@ -127,13 +129,15 @@ def test_a_stale_page_cannot_overwrite_another_decision(coordinator, db, pairing
 
 def test_a_decision_that_does_not_apply_is_refused(coordinator, db, pairing):
     response = decide(coordinator, pairing, "reopen")
-    assert response.status_code == 400 and "does not apply" in page_text(response)
+    assert response.status_code == 409
+    assert "A pairing that is Proposed cannot take the decision “Reopened”." in page_text(response)
     assert db.table("pairing_decisions").count == 0
 
 
 def test_status_change_and_audit_row_are_one_transaction(db, pairing):
+    nobody = User(999999, "nobody@example.org", "coordinator")
     with pytest.raises(sqlite3.IntegrityError):
-        queries.decide(db, pairing, 999999, "approve", "No such user.", "proposed")  # the audit row fails
+        decide_pairing(db, nobody, pairing, "approve", "No such user.", "proposed")  # the audit row fails
     assert db.execute("SELECT status FROM pairings").fetchone()[0] == "proposed"
 
 
@@ -182,8 +186,27 @@ def test_propose_command_fills_the_queue(runner, seeded, db):
     assert created > 0 and f"Proposed {created} new pairing(s)" in result.output
     run = db.execute("SELECT user_id, proposals FROM proposal_runs").fetchall()
     assert run == [(None, created)]
-    again = runner.invoke(args=["propose", "--min-score", "0", "--per-org", "2"])
+    again = runner.invoke(args=["propose", "--min-score", "0", "--per-org", "2", "--force"])
     assert "Proposed 0 new pairing(s)" in again.output
+
+
+def test_propose_command_skips_when_nothing_changed(runner, seeded, db, monkeypatch):
+    args = ["propose", "--min-score", "0", "--per-org", "2"]
+    assert runner.invoke(args=args).exit_code == 0
+    scored = []
+    real = matching.suggestions_for
+    monkeypatch.setattr(matching, "suggestions_for", lambda *a, **k: scored.append(a[1]) or real(*a, **k))
+    skipped = runner.invoke(args=args)
+    assert skipped.exit_code == 0 and "Nothing changed since the last proposals" in skipped.output
+    assert scored == [] and db.table("proposal_runs").count == 1
+    other_settings = runner.invoke(args=["propose", "--min-score", "0", "--per-org", "3"])
+    assert "Proposed" in other_settings.output and scored
+    scored.clear()
+    assert "Nothing changed" in runner.invoke(args=["propose", "--min-score", "0", "--per-org", "3"]).output
+    db.execute("UPDATE organisations SET city = city || ' ' WHERE id = (SELECT MIN(id) FROM organisations)")
+    db.conn.commit()
+    after_edit = runner.invoke(args=["propose", "--min-score", "0", "--per-org", "3"])
+    assert "Proposed" in after_edit.output and scored
 
 
 def test_a_decision_must_be_chosen(coordinator, db, pairing):

@@ -250,8 +250,7 @@ def test_create_app_opens_no_database(tmp_path, monkeypatch):
 
     opened = []
     monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(a) or pytest.fail("connected"))
-    monkeypatch.setattr("app.PROJECT_ROOT", tmp_path)
-    create_app({"DATABASE": str(tmp_path / "never.db")})
+    create_app({"DATABASE": str(tmp_path / "never.db"), "INSTANCE_PATH": str(tmp_path / "instance")})
     assert opened == [] and not (tmp_path / "never.db").exists()
 
 

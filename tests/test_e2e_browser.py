@@ -53,6 +53,7 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     app = create_app(
         {
+            "INSTANCE_PATH": str(folder / "instance"),
             "DATABASE": str(folder / "e2e.db"),
             "SECRET_KEY": "e2e-secret",
             "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,

@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.embeddings import (
+from models.errors import EmbeddingModelError, PasserelleError
+from models.matching.embeddings import (
     Embedder,
     FakeEmbedder,
     SentenceTransformerEmbedder,
     bf16_supported,
     get_embedder,
 )
-from models.errors import EmbeddingModelError, PasserelleError
-from models.passages import split_sentences
+from models.matching.passages import split_sentences
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
 

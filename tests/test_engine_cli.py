@@ -8,7 +8,7 @@ import pytest
 
 from app import matching
 from app.orgs.queries import get_by_short_name
-from models.weights import FEATURES, load_weights
+from models.matching.weights import FEATURES, load_weights
 
 
 @pytest.fixture

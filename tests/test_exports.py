@@ -34,7 +34,7 @@ from models.exports import (
     trip_xlsx,
 )
 from models.exports.briefing import suggested_questions, trim
-from models.results import Evidence, PassagePair, Topic
+from models.matching.results import Evidence, PassagePair, Topic
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
 PROFILES = {p["short_name"]: p for p in map(json.loads, SEED.read_text(encoding="utf-8").splitlines())}
@@ -205,7 +205,7 @@ def test_trip_csv_in_french_opens_with_accents_and_one_row_per_meeting():
     first = dict(zip(header, rows[0], strict=True))
     assert first["Début"] == "2026-05-11 09:00" and first["Fin"] == "2026-05-11 10:00"
     assert first["Fuseau horaire"] == "America/Montreal" and first["Ville"] == "Montréal"
-    assert first["Délégué"] == "Élodie Perrin" and first["Hôte"] == "Héma-Québec"
+    assert first["Délégué·e"] == "Élodie Perrin" and first["Hôte"] == "Héma-Québec"
     assert first["Hôte (nom complet)"] == PROFILES["Héma-Québec"]["name"]
     assert first["Type de collaboration"] == "Essai clinique conjoint" and first["Score"] == "0,82"
     assert first["Pourquoi"] == ACCENTS
@@ -322,7 +322,7 @@ def test_pdf_in_french_has_the_agenda_then_one_page_per_meeting():
     ):
         assert words in cover
     assert "Mardi 12 mai 2026" in cover and "Bourgogne-Franche-Comté → Québec" in cover
-    assert "du 11 au 15 mai 2026" in cover and "5 rencontres, 4 délégués" in cover
+    assert "du 11 au 15 mai 2026" in cover and "5 rendez-vous, 4 délégué·es" in cover
     assert all(name in cover for name in ("Élodie Perrin", "Héma-Québec", "LOEX", "9 h 00 – 10 h 00"))
     for n, page in enumerate(pages[1:], start=1):
         assert f"Rencontre {n} sur 5" in page and "Les deux organisations" in page

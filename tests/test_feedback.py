@@ -10,7 +10,6 @@ from app import matching
 from app.coordination.proposals import propose
 from app.coordination.queries import ensure_pairing
 from app.feedback import judgements
-from models.evaluate import fit_weights
 from models.feedback import (
     MIN_JUDGED_LISTS,
     Judgement,
@@ -20,7 +19,8 @@ from models.feedback import (
     training_rows,
 )
 from models.heldout import HeldOutLeak
-from models.weights import FEATURES, LearntWeights
+from models.matching.evaluate import fit_weights
+from models.matching.weights import FEATURES, LearntWeights
 
 
 def test_stances_and_decisions_become_judgements(member, seeded, db):

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from app.followup import queries as followups
 from app.trips import meetings as store
 from app.trips import queries
-from models.trips import Meeting
+from models.trips.shapes import Meeting
 
 TODAY = date.today()
 

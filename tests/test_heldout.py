@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.embeddings import FakeEmbedder
-from models.evaluate import (
+from models.heldout import QUERIES_PATH, HeldOutLeak, held_out_names, load_profiles, refuse_held_out
+from models.matching.embeddings import FakeEmbedder
+from models.matching.evaluate import (
     EVAL_DIR,
     Query,
     build_index,
@@ -21,10 +22,9 @@ from models.evaluate import (
     slices,
     training_set,
 )
-from models.heldout import QUERIES_PATH, HeldOutLeak, held_out_names, load_profiles, refuse_held_out
+from models.matching.topics import load_vocabulary
+from models.matching.weights import DEFAULT_WEIGHTS
 from models.profiles import TRACKS, parse_import
-from models.topics import load_vocabulary
-from models.weights import DEFAULT_WEIGHTS
 
 SEED = EVAL_DIR.parent / "seed" / "ecosystem.jsonl"
 

@@ -82,7 +82,7 @@ def test_language_choice_survives_login(auth, client):
 
 
 def test_every_score_part_of_the_engine_has_a_label():
-    from app.i18n import PARTS
-    from models.weights import FEATURES
+    from models.matching.weights import FEATURES
+    from models.vocabulary import PART_LABELS as PARTS
 
     assert [name for name in FEATURES if name not in PARTS] == []

@@ -20,6 +20,7 @@ from conftest import (
     PASSWORD,
     AuthActions,
     SmtpServer,
+    actor,
     free_port,
     mail_link,
     mail_text,
@@ -159,13 +160,14 @@ def test_a_decision_mails_each_member_in_their_own_language(smtp_app, smtp_serve
     db = connect(smtp_app.config["DATABASE"])
     db.execute("UPDATE users SET language = 'en' WHERE email = ?", [ACCOUNTS["member_qc"][0]])
     db.conn.commit()
-    from app.coordination.queries import decide, ensure_pairing
+    from app.coordination.queries import ensure_pairing
+    from app.operations.pairings import decide
 
     pairing = ensure_pairing(
         db, org_id(db, "EFS BFC"), org_id(db, "ThéCell"), "staff_exchange", "engine", 0.8
     )
     db.conn.commit()
-    decide(db, pairing, smtp_app.user_ids["coordinator"], "approve", "Good fit.", "proposed")
+    decide(db, actor(smtp_app, "coordinator"), pairing, "approve", "Good fit.", "proposed")
     db.close()
     run_worker(smtp_app)
     (french,) = mails_to(smtp_server, ACCOUNTS["member_bfc"][0])

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from models.errors import NotFound
-from models.matching import MatchIndex
-from models.topics import parse_vocabulary
-from models.weights import FEATURES, LearntWeights, kind_fit
+from models.matching.index import MatchIndex
+from models.matching.topics import parse_vocabulary
+from models.matching.weights import FEATURES, LearntWeights, kind_fit
 
 VOCABULARY = parse_vocabulary(
     [

@@ -7,11 +7,11 @@ import pytest
 from flask_babel import force_locale
 
 from app.i18n import reason_text
-from models.matching import MatchIndex
+from models.matching.index import MatchIndex
+from models.matching.results import Reason
+from models.matching.topics import parse_vocabulary
+from models.matching.weights import FEATURES, LearntWeights
 from models.needs import NEED_CODES, provided, sought
-from models.results import Reason
-from models.topics import parse_vocabulary
-from models.weights import FEATURES, LearntWeights
 
 VOCABULARY = parse_vocabulary([{"id": "x", "fr": "X", "en": "X", "terms_fr": ["xx"], "terms_en": ["xx"]}])
 

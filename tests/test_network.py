@@ -5,10 +5,11 @@ from __future__ import annotations
 import html as html_lib
 import re
 
-from conftest import org_id
+from conftest import actor, org_id
 
 from app.coordination.network import LEFT_X, RIGHT_X, ROW, picture
-from app.coordination.queries import decide, ensure_pairing
+from app.coordination.queries import ensure_pairing
+from app.operations.pairings import decide
 from app.orgs.queries import upsert_organisations
 
 
@@ -39,10 +40,10 @@ def test_links_are_coloured_by_status_and_filtered(auth, client, db, seeded):
         org_id(db, n) for n in ("EFS BFC", "ThéCell", "CHU de Besançon", "Héma-Québec")
     )
     approved = ensure_pairing(db, efs, thecell, "event", "engine", 0.9)
-    decide(db, approved, seeded.user_ids["coordinator"], "approve", "Good.", "proposed")
+    decide(db, actor(seeded, "coordinator"), approved, "approve", "Good.", "proposed")
     proposed = ensure_pairing(db, chu, hema, "joint_trial", "member")
     rejected = ensure_pairing(db, chu, thecell, "economic", "engine", 0.5)
-    decide(db, rejected, seeded.user_ids["coordinator"], "reject", "No.", "proposed")
+    decide(db, actor(seeded, "coordinator"), rejected, "reject", "No.", "proposed")
 
     svg = svg_of(client.get("/coordination/network"))
     assert f'/coordination/pairings/{approved}"' in svg and 'class="link link-approved"' in svg

@@ -12,7 +12,7 @@ from app.db import get_db
 from app.notifications.digest import queue_digests
 from app.trips import meetings as store
 from app.trips import queries as trips
-from models.trips import Meeting
+from models.trips.shapes import Meeting
 
 
 def notices(db, email: str) -> list[tuple[str, str]]:

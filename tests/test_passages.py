@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from models.embeddings import SentenceTransformerEmbedder
-from models.passages import PASSAGE_FIELDS, Passage, split_profile, split_sentences
+from models.matching.embeddings import SentenceTransformerEmbedder
+from models.matching.passages import PASSAGE_FIELDS, Passage, split_profile, split_sentences
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -11,7 +11,7 @@ import pytest
 
 from bench.bench_planner import synthetic_trip
 from models.cities import TravelTimes
-from models.planner import (
+from models.trips.planner import (
     APPROVED_BONUS,
     FAIRNESS_WEIGHT,
     check_plan,
@@ -20,7 +20,7 @@ from models.planner import (
     plan_greedy,
     plan_trip,
 )
-from models.trips import Candidate, Delegate, Host, Meeting, Slot, TripProblem
+from models.trips.shapes import Candidate, Delegate, Host, Meeting, Slot, TripProblem
 
 DAY = datetime(2026, 5, 11)
 
@@ -269,9 +269,11 @@ def test_time_limit_must_be_positive():
 def test_greedy_plan_is_returned_when_the_solver_gives_nothing(monkeypatch):
     from types import SimpleNamespace
 
-    import models.planner
+    import models.trips.planner
 
-    monkeypatch.setattr(models.planner, "milp", lambda *args, **kwargs: SimpleNamespace(status=1, x=None))
+    monkeypatch.setattr(
+        models.trips.planner, "milp", lambda *args, **kwargs: SimpleNamespace(status=1, x=None)
+    )
     trip = problem()
     plan = plan_trip(trip, time_limit=0.5)
     assert plan.method == "greedy" and plan.meetings == plan_greedy(trip).meetings

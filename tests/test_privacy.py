@@ -11,13 +11,13 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from conftest import AuthActions, bearer, org_id
+from conftest import AuthActions, actor, bearer, org_id
 
 from app.auth.queries import User
-from app.coordination.queries import decide, ensure_pairing
+from app.coordination.queries import ensure_pairing
 from app.introductions import operations as ops
-from app.members.queries import set_interest
-from app.orgs.queries import get_organisation
+from app.operations.pairings import decide
+from app.operations.stances import set_stance
 from app.people.queries import can_see_contacts, save_contact
 
 SECRET_NAME = "Zéphyrine Confidentielle"
@@ -112,13 +112,13 @@ def test_each_link_reveals_the_contacts_to_the_linked_side_only(seeded, world, d
         receiver = User(seeded.user_ids["member_qc"], "thecell@test.example.org", "member", (thecell,))
         ops.answer_request(db, receiver, world["request_id"], "accept", "Oui")
     elif link == "mutual_interest":
-        a, b = get_organisation(db, efs), get_organisation(db, thecell)
-        set_interest(db, a, b, "event", "interested", "", seeded.user_ids["member_bfc"])
-        assert not can_see_contacts(db, world["sender"], thecell)  # one side is not enough
-        set_interest(db, b, a, "event", "intro_request", "", seeded.user_ids["member_qc"])
+        with seeded.app_context():  # a stance asks the engine for the pair's score
+            set_stance(db, actor(seeded, "member_bfc"), efs, thecell, "event", "interested")
+            assert not can_see_contacts(db, world["sender"], thecell)  # one side is not enough
+            set_stance(db, actor(seeded, "member_qc"), thecell, efs, "event", "intro_request")
     else:
         decide(
-            db, world["pairing_id"], seeded.user_ids["coordinator"], "approve", "Bon appariement", "proposed"
+            db, actor(seeded, "coordinator"), world["pairing_id"], "approve", "Bon appariement", "proposed"
         )
     assert can_see_contacts(db, world["sender"], thecell)
     shown, _read = leaks(seeded, "member_bfc", world["values"], api_tokens["member_bfc"])

@@ -5,8 +5,6 @@ EFS BFC (member_bfc) writes to ThéCell (member_qc); McGill (member_other) is a 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from conftest import AuthActions, bearer, org_id, page_text
 
@@ -100,10 +98,11 @@ def test_a_request_goes_to_the_inbox_and_accepting_reveals_contacts_both_ways(se
     assert "ThéCell" in page_text(coordinator.client.get("/coordination/?status=proposed&track=co_training"))
     actions = [row[0] for row in db.execute("SELECT action FROM request_events ORDER BY id")]
     assert actions == ["send", "accept"]
-    owed = [
-        (row[0], json.loads(row[1])) for row in db.execute("SELECT event, org_ids FROM owed_notifications")
-    ]
-    assert owed == [("request_received", [ids["thecell"]]), ("request_answered", [ids["efs"]])]
+    notified = db.execute(
+        "SELECT n.event, m.org_id FROM notifications n JOIN memberships m ON m.user_id = n.user_id "
+        "ORDER BY n.id"
+    ).fetchall()
+    assert notified == [("request_received", ids["thecell"]), ("request_answered", ids["efs"])]
 
 
 def test_only_the_receiving_side_answers_and_only_once(seeded, db, ids):

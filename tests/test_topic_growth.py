@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from models.heldout import HeldOutLeak
+from models.matching.topics import parse_vocabulary
 from models.topic_growth import grow, keyphrases
-from models.topics import parse_vocabulary
 
 VOCABULARY = parse_vocabulary(
     [{"id": "gmp", "fr": "BPF", "en": "GMP", "terms_fr": ["bpf"], "terms_en": ["gmp"]}]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from conftest import AuthActions, page_text
 from test_trips import coordinator, draft, trip  # noqa: F401  (fixtures)
 
+from app.operations import SYSTEM, trips
 from app.trips import meetings as store
-from app.trips import planning, queries
+from app.trips import queries
 
 
 def test_a_group_meeting_appears_in_each_delegates_agenda(coordinator, client, db, trip, draft):
@@ -87,7 +88,7 @@ def test_planning_with_group_meetings_merges_free_delegates(coordinator, seeded,
         queries.remove_host(db, trip["trip"], trip[name])
     assert coordinator.post(f"/trips/{trip['trip']}/group-meetings", {"enabled": "y"}).status_code == 302
     with seeded.test_request_context():
-        run = planning.run_plan(db, queries.get_trip(db, trip["trip"]), None, time_limit=5)
+        run = trips.plan(db, SYSTEM, trip["trip"], time_limit=5)
     (efs,) = [m for m in run.plan.meetings if m.delegation_org_id == trip["EFS BFC"]]
     assert sorted(efs.attendees) == sorted([trip["ada"], trip["ben"]])
     (row,) = [r for r in store.draft_rows(db, trip["trip"]) if r["delegation_org_id"] == trip["EFS BFC"]]

@@ -11,8 +11,8 @@ from app.coordination.queries import ensure_pairing
 from app.seed import seed_known_links, seed_trips
 from app.trips import meetings as store
 from app.trips import queries
-from models.planner import check_plan
-from models.trips import Meeting
+from models.trips.planner import check_plan
+from models.trips.shapes import Meeting
 
 LOGIN = "login"
 ROLES = ("anonymous", "member_bfc", "member_other", "coordinator", "admin")

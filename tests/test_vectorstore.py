@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from sqlite_utils import Database
 
-from models.embeddings import FakeEmbedder
-from models.passages import split_profile
-from models.vectorstore import PassageMatrix, create_tables, load_matrix, sync_embeddings
+from models.matching.embeddings import FakeEmbedder
+from models.matching.passages import split_profile
+from models.matching.vectorstore import PassageMatrix, create_tables, load_matrix, sync_embeddings
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
 
@@ -76,6 +76,33 @@ def test_first_sync_embeds_every_passage_then_nothing(db):
     assert (second.passages_embedded, second.passages_reused, second.passages_deleted) == (0, expected, 0)
     assert embedder.calls == calls and embedder.texts_embedded == expected
     assert counted == [], "unchanged profiles must not even be split again"
+
+
+class _Unloaded(FakeEmbedder):
+    """An embedder whose model must not load: asking for its window, size or tokens fails."""
+
+    def __init__(self, stored: FakeEmbedder):
+        super().__init__(model_id=stored.model_id)
+        self.loads = 0
+
+    @property
+    def max_tokens(self) -> int:  # type: ignore[override]
+        self.loads += 1
+        raise AssertionError("the model was loaded although no passage was stale")
+
+    @max_tokens.setter
+    def max_tokens(self, value: int) -> None:
+        pass
+
+
+def test_sync_with_nothing_stale_never_loads_the_model(db):
+    stored = FakeEmbedder()
+    sync_embeddings(db, stored)
+    unloaded = _Unloaded(stored)
+    report = sync_embeddings(db, unloaded)
+    assert (report.passages_embedded, report.passages_deleted) == (0, 0)
+    assert report.passages_reused == _expected_passages(db, stored)
+    assert unloaded.loads == 0 and unloaded.calls == 0
 
 
 def test_editing_offers_reembeds_only_that_orgs_changed_passages(db):

@@ -10,8 +10,15 @@ import functools
 
 from app.api.payloads import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from app.api.schemas import ID, answer, components, enum, obj, ref
-from app.coordination.queries import STATUSES
-from models.profiles import ORG_TYPES, REGIONS, TRACKS
+from models.vocabulary import (
+    INTERFACE_LANGUAGES,
+    ORG_TYPES,
+    PAIRING_STATUSES,
+    REGIONS,
+    ROLES,
+    STANCE_ACTIONS,
+    TRACKS,
+)
 
 ERRORS = {
     "400": "The request is malformed (a query parameter, the JSON syntax).",
@@ -190,7 +197,11 @@ def _paths() -> dict:
                 "The review queue: pairings in one status, mutual interest first",
                 ("200", ref("PairingPage")),
                 ("400", *READ),
-                [_query("status", {**enum(STATUSES), "default": "proposed"}, "status"), TRACK, *PAGING],
+                [
+                    _query("status", {**enum(PAIRING_STATUSES), "default": "proposed"}, "status"),
+                    TRACK,
+                    *PAGING,
+                ],
             ),
         },
         "/api/v1/pairings/{pairing_id}": {
@@ -218,7 +229,7 @@ def _paths() -> dict:
 def _trip_paths() -> dict:
     """Trips, published plans and export files."""
     trip_id = _path_id("trip_id", "trip")
-    lang = _query("lang", {**enum(("fr", "en")), "default": "fr"}, "language of the file")
+    lang = _query("lang", {**enum(INTERFACE_LANGUAGES), "default": "fr"}, "language of the file")
     trip_formats = {**enum(("csv", "xlsx", "pdf", "ics")), "default": "pdf"}
     return {
         "/api/v1/organisations/{org_id}/meetings": {
@@ -341,7 +352,7 @@ def _me() -> dict:
         {
             "id": ID,
             "email": {"type": "string"},
-            "role": enum(("member", "coordinator", "admin")),
+            "role": enum(ROLES),
             "organisations": {"type": "array", "items": summary},
         }
     )
@@ -353,7 +364,7 @@ def _interest() -> dict:
         org_id=ID,
         partner_id=ID,
         track=enum(TRACKS),
-        kind=enum(("interested", "not_relevant", "intro_request", "clear")),
+        kind=enum(STANCE_ACTIONS),
         reason={"type": "string"},
         pairing_id={"anyOf": [ID, {"type": "null"}]},
         mutual={"type": "boolean"},

@@ -1,7 +1,8 @@
 """API views on pairings, for coordinators and administrators: the review queue, one pairing, decisions.
 
-Decisions go through ``app.coordination.queries.decide``, as on the web: the status change and its
-audit row are written together, and a decision taken meanwhile by someone else is refused (409).
+Decisions go through ``app.operations.pairings.decide``, as on the web: the status change and its
+audit row are written together, a decision the status does not allow or one taken meanwhile by
+someone else is refused (409).
 """
 
 from __future__ import annotations
@@ -10,20 +11,20 @@ from flask import abort, jsonify
 from flask_login import current_user
 
 from app import matching
-from app.api.payloads import ApiProblem, Field, checked, json_body, page_args, page_of, query_choice
+from app.api.payloads import Field, checked, json_body, page_args, page_of, query_choice
 from app.auth.access import role_required
 from app.coordination import queries
-from app.coordination.forms import ALLOWED, MAX_COMMENT_LENGTH
 from app.db import get_db
-from models.profiles import TRACKS
+from app.operations import pairings
+from models.errors import NotFound
+from models.vocabulary import DECISIONS, PAIRING_STATUSES, STAFF_ROLES, TRACKS
 
-POOL = 200  # ranked partners searched for a pairing's evidence, as on the web
 DECISION_BODY = {
-    "decision": Field(str, choices=tuple(queries.DECISIONS)),
-    "comment": Field(str, max_length=MAX_COMMENT_LENGTH),
-    "expected_status": Field(str, required=False, choices=queries.STATUSES),
+    "decision": Field(str, choices=DECISIONS),
+    "comment": Field(str, max_length=pairings.MAX_COMMENT_LENGTH),
+    "expected_status": Field(str, required=False, choices=PAIRING_STATUSES),
 }
-coordinators_only = role_required("coordinator", "admin")
+coordinators_only = role_required(*STAFF_ROLES)
 
 
 def pairing_json(row: dict) -> dict:
@@ -45,7 +46,7 @@ def pairing_json(row: dict) -> dict:
 @coordinators_only
 def list_pairings():
     """The review queue: pairings in one status (proposed by default), mutual interest first."""
-    status = query_choice("status", queries.STATUSES) or "proposed"
+    status = query_choice("status", PAIRING_STATUSES) or "proposed"
     track = query_choice("track", TRACKS)
     page, per_page = page_args()
     rows, total = queries.review_queue(get_db(), status, track, page, per_page)
@@ -61,20 +62,11 @@ def show_pairing(pairing_id: int):
 @coordinators_only
 def decide_pairing(pairing_id: int):
     """Approve, reject, reopen or comment, with the reason kept in the pairing's history."""
-    pairing = _pairing_or_404(pairing_id)
+    _pairing_or_404(pairing_id)
     body = checked(json_body(), DECISION_BODY)
-    comment = body["comment"].strip()
-    if not comment:
-        raise ApiProblem(422, "comment must say why: it is kept in the pairing's history.", field="comment")
-    expected = body.get("expected_status") or pairing["status"]
-    if body["decision"] not in ALLOWED[expected]:
-        message = f"A pairing that is {expected} cannot take the decision '{body['decision']}'."
-        raise ApiProblem(409, message, field="decision")
-    try:
-        queries.decide(get_db(), pairing_id, current_user.id, body["decision"], comment, expected)
-    except queries.StaleDecision:
-        message = "The pairing is no longer in the expected status; nothing was changed."
-        raise ApiProblem(409, message, field="expected_status") from None
+    pairings.decide(
+        get_db(), current_user, pairing_id, body["decision"], body["comment"], body.get("expected_status")
+    )
     response = jsonify(ok=True, pairing=_detail(pairing_id))
     response.status_code = 201
     return response
@@ -91,8 +83,12 @@ def _detail(pairing_id: int) -> dict:
     """The pairing, the engine's suggestion behind it (or null), allowed decisions, the history."""
     db = get_db()
     pairing = _pairing_or_404(pairing_id)
-    ranked = matching.suggestions_for(db, pairing["bfc_org_id"], pairing["track"], top_k=POOL)
-    suggestion = next((s.to_dict() for s in ranked if s.org_id == pairing["qc_org_id"]), None)
+    try:
+        suggestion = matching.explain(
+            db, pairing["bfc_org_id"], pairing["qc_org_id"], pairing["track"]
+        ).to_dict()
+    except NotFound:  # a profile the engine has not embedded yet
+        suggestion = None
     history = [
         {key: row[key] for key in ("id", "decision", "from_status", "to_status", "comment", "created_at")}
         | {"user_email": row["user_email"]}
@@ -100,6 +96,6 @@ def _detail(pairing_id: int) -> dict:
     ]
     return pairing_json(pairing) | {
         "suggestion": suggestion,
-        "allowed_decisions": list(ALLOWED[pairing["status"]]),
+        "allowed_decisions": list(pairings.allowed_decisions(pairing["status"])),
         "decisions": history,
     }

@@ -1,33 +1,38 @@
 """JSON Schemas (OpenAPI 3.1) of what the API reads and writes, built from the profile contract.
 
-The vocabularies and limits come from ``models.profiles`` and the forms, so the description cannot
-drift from the validation. Response objects forbid unknown keys, so the fuzz test notices any drift.
+The vocabularies come from ``models.vocabulary``, the limits from ``models.profiles`` and the
+operations, so the description cannot drift from the validation. Response objects forbid unknown
+keys, so the fuzz test notices any drift.
 """
 
 from __future__ import annotations
 
-from app.coordination.forms import MAX_COMMENT_LENGTH
-from app.coordination.queries import DECISIONS, STATUSES
 from app.db import MAX_ROW_ID
-from app.members.forms import MAX_REASON_LENGTH, STANCES
+from app.operations.pairings import MAX_COMMENT_LENGTH
+from app.operations.stances import MAX_REASON_LENGTH
 from models.lifecycle import TRIP_STATES
-from models.profiles import (
-    IMPORT_FIELDS,
+from models.matching.weights import FEATURES
+from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
+from models.vocabulary import (
+    DECISIONS,
+    DIRECTIONS,
     LANGUAGES,
-    MAX_LENGTHS,
-    MAX_TEXT_LENGTH,
+    MEETING_STATES,
+    ORG_STATUSES,
     ORG_TYPES,
+    ORIGINS,
+    PAIRING_STATUSES,
+    PROFILE_TEXT_FIELDS,
     REGIONS,
+    STANCE_ACTIONS,
+    STANCES,
     TRACKS,
+    TRIP_DIRECTIONS,
+    TRIP_STATUSES,
 )
-from models.profiles import STATUSES as ORG_STATUSES
-from models.weights import FEATURES
 
 TEXT = {"type": "string"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
-INTERESTS = ("interested", "not_relevant", "intro_request")
-ORIGINS = ("engine", "member", "documented")
-DIRECTIONS = ("both", "partner_offers", "we_offer", "none")
 
 
 def ref(name: str) -> dict:
@@ -135,7 +140,7 @@ def _pairing() -> dict:
             "name": TEXT,
             "city": TEXT,
             "type": enum(ORG_TYPES),
-            "interest": nullable(enum(INTERESTS)),
+            "interest": nullable(enum(STANCES)),
             "reason": nullable(TEXT),
         }
     )
@@ -143,7 +148,7 @@ def _pairing() -> dict:
         {
             "id": ID,
             "track": enum(TRACKS),
-            "status": enum(STATUSES),
+            "status": enum(PAIRING_STATUSES),
             "origin": enum(ORIGINS),
             "score": nullable({"type": "number"}),
             "note": TEXT,
@@ -163,8 +168,8 @@ def _pairing_detail() -> dict:
         {
             "id": ID,
             "decision": enum(DECISIONS),
-            "from_status": enum(STATUSES),
-            "to_status": enum(STATUSES),
+            "from_status": enum(PAIRING_STATUSES),
+            "to_status": enum(PAIRING_STATUSES),
             "comment": TEXT,
             "created_at": TEXT,
             "user_email": nullable(TEXT),
@@ -204,7 +209,7 @@ def _suggestion() -> dict:
 
 
 def _evidence() -> dict:
-    field = enum(("expertise", "offers", "seeks"))
+    field = enum(PROFILE_TEXT_FIELDS)
     pair = obj(
         {
             "own_field": field,
@@ -247,11 +252,11 @@ def _trip(extra: dict) -> dict:
         {
             "id": ID,
             "name": TEXT,
-            "direction": enum(("BFC->QC", "QC->BFC")),
+            "direction": enum(TRIP_DIRECTIONS),
             "cities": {"type": "array", "items": TEXT},
             "start_date": {"type": "string", "format": "date"},
             "end_date": {"type": "string", "format": "date"},
-            "status": enum(("planned", "past")),
+            "status": enum(TRIP_STATUSES),
             "state": enum(TRIP_STATES),
             "notes": TEXT,
             "published_at": nullable(TEXT),
@@ -270,7 +275,7 @@ def _meeting() -> dict:
             "trip_id": ID,
             "uid": TEXT,
             "sequence": {"type": "integer", "minimum": 0},
-            "status": enum(("confirmed", "cancelled")),
+            "status": enum(MEETING_STATES),
             "delegate_name": TEXT,
             "start": TEXT,
             "end": TEXT,
@@ -375,7 +380,7 @@ def components() -> dict:
             {
                 "partner_id": ID,
                 "track": enum(TRACKS),
-                "kind": enum(STANCES),
+                "kind": enum(STANCE_ACTIONS),
                 "reason": {"type": "string", "maxLength": MAX_REASON_LENGTH},
             },
             required=["partner_id", "track", "kind"],
@@ -389,7 +394,7 @@ def components() -> dict:
                     "maxLength": MAX_COMMENT_LENGTH,
                     "pattern": r"\S",
                 },
-                "expected_status": enum(STATUSES),
+                "expected_status": enum(PAIRING_STATUSES),
             },
             required=["decision", "comment"],
         ),

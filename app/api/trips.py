@@ -8,25 +8,28 @@ of the web's export pages (``models.exports``), built from the same queries.
 from __future__ import annotations
 
 from flask import abort, jsonify
+from flask_babel import force_locale
 
 from app.api.payloads import page_args, page_of, query_choice
 from app.auth.access import get_org_or_404, role_required
 from app.db import get_db
 from app.exports.files import PAIRING_RENDERERS, TRIP_RENDERERS, calendars_zip, download
 from app.exports.queries import approved_pairings, export_trip
+from app.i18n import meeting_reason
 from app.trips import meetings as store
 from app.trips import queries
 from app.trips.lifecycle import state_of
 from models.errors import NotFound
+from models.vocabulary import INTERFACE_LANGUAGES, STAFF_ROLES
 
 TRIP_KEYS = ("id", "name", "direction", "cities", "start_date", "end_date", "status", "notes")
 TRIP_KEYS += ("published_at", "created_at", "updated_at")
 COUNT_KEYS = ("n_delegates", "n_hosts", "n_draft", "n_published")
 MEETING_KEYS = ("id", "trip_id", "uid", "sequence", "status", "delegate_name", "start", "end")
 MEETING_KEYS += ("time_zone", "city", "track", "score", "reason", "published_at")
-LOCALES = ("fr", "en")
+LOCALES = INTERFACE_LANGUAGES
 FILE_FORMATS = (*TRIP_RENDERERS, "ics")  # ics: one calendar per delegate, zipped
-coordinators_only = role_required("coordinator", "admin")
+coordinators_only = role_required(*STAFF_ROLES)
 
 
 def trip_json(row: dict) -> dict:
@@ -37,7 +40,10 @@ def trip_json(row: dict) -> dict:
 
 def meeting_json(row: dict) -> dict:
     """A published meeting: who visits whom, when and where, why."""
+    with force_locale("en"):  # API words are in English
+        reason = meeting_reason(row)
     return {key: row[key] for key in MEETING_KEYS} | {
+        "reason": reason,
         "delegation": {"id": row["delegation_org_id"], "short_name": row["org_short_name"]},
         "host": {"id": row["host_org_id"], "short_name": row["host_short_name"]},
         "guests": [_guest_json(guest) for guest in row.get("guests", ())],  # at a group meeting

@@ -11,6 +11,7 @@ from flask_login import UserMixin
 from sqlite_utils import Database
 
 from app.orgs.queries import now
+from models.vocabulary import STAFF_ROLES
 
 
 @dataclass
@@ -30,7 +31,7 @@ class User(UserMixin):
 
     def may_act_for(self, org_id: int) -> bool:
         """Coordinators and admins act for every organisation; members for their own."""
-        return self.role in ("coordinator", "admin") or org_id in self.org_ids
+        return self.role in STAFF_ROLES or org_id in self.org_ids
 
 
 def _digest(token: str) -> str:

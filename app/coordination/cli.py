@@ -16,7 +16,8 @@ from models.errors import EmbeddingModelError
 @with_appcontext
 @click.option("--min-score", type=click.FloatRange(0, 1), default=None, help="Default: PROPOSAL_MIN_SCORE.")
 @click.option("--per-org", type=click.IntRange(1, 50), default=None, help="Default: PROPOSALS_PER_ORG.")
-def propose_command(min_score: float | None, per_org: int | None) -> None:
+@click.option("--force", is_flag=True, help="Score again even when nothing changed since the last run.")
+def propose_command(min_score: float | None, per_org: int | None, force: bool) -> None:
     """Propose pairings from each organisation's best suggestions (existing decisions are kept)."""
     config = current_app.config
     try:
@@ -25,7 +26,11 @@ def propose_command(min_score: float | None, per_org: int | None) -> None:
             matching.suggestions_for,
             config["PROPOSAL_MIN_SCORE"] if min_score is None else min_score,
             config["PROPOSALS_PER_ORG"] if per_org is None else per_org,
+            only_if_changed=not force,
         )
     except EmbeddingModelError as error:
         raise click.ClickException(str(error)) from None
+    if created is None:
+        click.echo("Nothing changed since the last proposals (same profiles and settings); nothing to do.")
+        return
     click.echo(f"Proposed {created} new pairing(s); the review queue shows them.")

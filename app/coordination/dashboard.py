@@ -27,8 +27,9 @@ from app.db import get_db
 from app.followup import queries as followups
 from app.followup.forms import OUTCOME_LABELS
 from app.followup.routes import today
-from app.i18n import STATUSES, TRACKS, label
+from app.i18n import label
 from models.followup import OUTCOMES
+from models.vocabulary import PAIRING_STATUS_LABELS, PAIRING_STATUSES, TRACKS
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REQUEST_TABLES = ("requests", "contact_requests", "introduction_requests")
@@ -185,7 +186,7 @@ def charts(data: dict) -> dict[str, Chart]:
         for m in data["meetings"]
     ]  # fmt: skip
     return {
-        "pairings": stacked([(label("track", t), c) for t, c in data["pairings"].items()], tuple(STATUSES)),
+        "pairings": stacked([(label("track", t), c) for t, c in data["pairings"].items()], PAIRING_STATUSES),
         "meetings": stacked(meetings, meeting_keys),
         "outcomes_by_track": stacked(
             [(label("track", t), c) for t, c in sorted(data["outcomes_by_track"].items())], OUTCOMES
@@ -195,7 +196,7 @@ def charts(data: dict) -> dict[str, Chart]:
 
 
 SEGMENT_LABELS = {
-    **{code: text for code, text in STATUSES.items()},
+    **{code: _l(words) for code, words in PAIRING_STATUS_LABELS.items()},
     **OUTCOME_LABELS,
     "held": _l("Took place"),
     "not_held": _l("Did not take place"),
@@ -257,7 +258,7 @@ def workbook(data: dict) -> bytes:
 
 def _tables(data: dict) -> list[tuple[str, list, list]]:
     """(sheet title, header, rows) of each figure, in the reader's language."""
-    statuses, names = list(STATUSES), [str(OUTCOME_LABELS[o]) for o in OUTCOMES]
+    statuses, names = list(PAIRING_STATUSES), [str(OUTCOME_LABELS[o]) for o in OUTCOMES]
     pairings = [[label("track", t), *(c.get(s, 0) for s in statuses)] for t, c in data["pairings"].items()]
     requests = [[data["requests"]["sent"], data["requests"]["accepted"]]] if data["requests"] else []
     meetings = [

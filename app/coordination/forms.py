@@ -5,15 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from app.coordination.queries import DECISIONS, STATUSES
-
-MAX_COMMENT_LENGTH = 2000
-# status -> decisions that make sense from it (a comment always does)
-ALLOWED = {
-    "proposed": ("approve", "reject", "comment"),
-    "approved": ("reject", "reopen", "comment"),
-    "rejected": ("approve", "reopen", "comment"),
-}
+from app.operations.pairings import MAX_COMMENT_LENGTH
+from models.vocabulary import DECISIONS, PAIRING_STATUSES
 
 
 class DecisionForm(FlaskForm):
@@ -33,7 +26,7 @@ class DecisionForm(FlaskForm):
 
     def validate_expected_status(self, field):
         """Only a real status can be expected."""
-        if field.data not in STATUSES:
+        if field.data not in PAIRING_STATUSES:
             raise ValidationError(_l("The form is damaged: reload the page."))
 
 

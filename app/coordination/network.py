@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from models.vocabulary import REGIONS
+
 ROW = 26  # vertical room per organisation, enough for a 13px label
 TOP = 56
 WIDTH = 960
@@ -128,7 +130,7 @@ def _organisations(db: Database, linked: set[int]) -> list[dict]:
         orgs += db.query(
             f"SELECT {columns} FROM organisations WHERE id IN ({', '.join('?' * len(chunk))})", chunk
         )
-    for region in ("BFC", "QC"):
+    for region in REGIONS:
         room = max(MAX_COLUMN - sum(1 for org in orgs if org["region"] == region), 0)
         others = db.query(
             f"SELECT {columns} FROM organisations WHERE region = ? ORDER BY name COLLATE NOCASE, id LIMIT ?",

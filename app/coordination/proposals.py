@@ -9,16 +9,29 @@ from sqlite_utils import Database
 from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
 from app.orgs.queries import list_organisations, now
+from models.matching.results import Suggestion
 from models.profiles import TRACKS
-from models.results import Suggestion
 
 Suggest = Callable[..., list[Suggestion]]
 
 
 def propose(
-    db: Database, suggest: Suggest, min_score: float, per_org: int, user_id: int | None = None
-) -> int:
-    """Store every organisation's best suggestions above ``min_score``; return how many pairings are new."""
+    db: Database,
+    suggest: Suggest,
+    min_score: float,
+    per_org: int,
+    user_id: int | None = None,
+    *,
+    only_if_changed: bool = False,
+) -> int | None:
+    """Store every organisation's best suggestions above ``min_score``; return how many pairings are new.
+
+    With ``only_if_changed``, return None without scoring anything when the last run had the same
+    settings and no profile, passage vector or topic has changed since (the engine version is the same).
+    """
+    version = _engine_version(db)
+    if only_if_changed and _unchanged_since_last_run(db, version, min_score, per_org):
+        return None
     orgs = {org["id"]: org for org in list_organisations(db)}
     found: dict[tuple[int, int, str], float] = {}
     dismissed = {  # a partner either side marked not relevant is never proposed for that track
@@ -29,7 +42,7 @@ def propose(
     }
     for org in orgs.values():  # compute first: the write lock is then held only briefly
         for track in org["collaboration_types"]:
-            for suggestion in suggest(db, org["id"], track, top_k=per_org):
+            for suggestion in suggest(db, org["id"], track, top_k=per_org, evidence=False):
                 partner = orgs.get(suggestion.org_id)
                 if suggestion.score < min_score or partner is None or partner["region"] == org["region"]:
                     continue
@@ -42,8 +55,22 @@ def propose(
         for (bfc_id, qc_id, track), score in found.items():
             ensure_pairing(db, bfc_id, qc_id, track, "engine", score)
         created = db.execute("SELECT COUNT(*) FROM pairings").fetchone()[0] - before
-        db.table("proposal_runs").insert({"user_id": user_id, "created_at": now(), "proposals": created})
+        db.table("proposal_runs").insert(
+            {"user_id": user_id, "created_at": now(), "proposals": created,
+             "engine_version": version, "min_score": min_score, "per_org": per_org}
+        )  # fmt: skip
     return created
+
+
+def _engine_version(db: Database) -> int:
+    return db.execute("SELECT version FROM engine_state WHERE id = 1").fetchone()[0]
+
+
+def _unchanged_since_last_run(db: Database, version: int, min_score: float, per_org: int) -> bool:
+    last = db.execute(
+        "SELECT engine_version, min_score, per_org FROM proposal_runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return last is not None and tuple(last) == (version, min_score, per_org)
 
 
 def last_run(db: Database) -> dict | None:

@@ -1,28 +1,22 @@
-"""Pairings (a BFC and a Québec organisation on one track), their decisions and the review queue."""
+"""Pairings (a BFC and a Québec organisation on one track), their history and the review queue.
+
+Decisions are taken by ``app.operations.pairings.decide``.
+"""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
-from app.db import immediate
-from app.notifications import hooks
 from app.orgs.queries import now
+from models.vocabulary import PAIRING_STATUSES, REGIONS, WANTING, sql_in
 
-STATUSES = ("proposed", "approved", "rejected")
-# decision -> status it leads to (None: a comment leaves the status as it is)
-DECISIONS = {"approve": "approved", "reject": "rejected", "reopen": "proposed", "comment": None}
-WANTING = ("interested", "intro_request")  # stances that count towards mutual interest
 PAGE_SIZE = 30
-
-
-class StaleDecision(Exception):
-    """The pairing changed since the page was shown; nothing was written."""
 
 
 def sides(org: dict, partner: dict) -> tuple[int, int]:
     """(bfc_org_id, qc_org_id) of two organisations; ValueError when they are on one side."""
     by_region = {org["region"]: org["id"], partner["region"]: partner["id"]}
-    if set(by_region) != {"BFC", "QC"}:
+    if set(by_region) != set(REGIONS):
         raise ValueError("a pairing joins one BFC and one Québec organisation")
     return by_region["BFC"], by_region["QC"]
 
@@ -52,10 +46,10 @@ _PAIRING_COLUMNS = """
     p.*, b.short_name AS bfc_short_name, b.name AS bfc_name, b.city AS bfc_city, b.type AS bfc_type,
     q.short_name AS qc_short_name, q.name AS qc_name, q.city AS qc_city, q.type AS qc_type,
     ib.kind AS bfc_interest, ib.reason AS bfc_reason, iq.kind AS qc_interest, iq.reason AS qc_reason,
-    (ib.kind IN ('interested', 'intro_request') AND iq.kind IN ('interested', 'intro_request')) AS mutual,
+    (ib.kind IN ({wanting}) AND iq.kind IN ({wanting})) AS mutual,
     (p.origin = 'member' OR ib.kind = 'intro_request' OR iq.kind = 'intro_request'
         OR EXISTS (SELECT 1 FROM requests r WHERE r.pairing_id = p.id AND r.status = 'accepted')) AS requested
-"""
+""".format(wanting=sql_in(WANTING))
 _PAIRING_JOINS = """
     FROM pairings p
     JOIN organisations b ON b.id = p.bfc_org_id
@@ -98,7 +92,7 @@ def review_queue(
 def status_counts(db: Database) -> dict[str, int]:
     """How many pairings are in each status."""
     counts = dict(db.execute("SELECT status, COUNT(*) FROM pairings GROUP BY status").fetchall())
-    return {status: counts.get(status, 0) for status in STATUSES}
+    return {status: counts.get(status, 0) for status in PAIRING_STATUSES}
 
 
 def pairings_of_org(db: Database, org_id: int) -> list[dict]:
@@ -112,37 +106,6 @@ def pairings_of_org(db: Database, org_id: int) -> list[dict]:
         [org_id, org_id],
     )
     return list(rows)
-
-
-def decide(
-    db: Database, pairing_id: int, user_id: int, decision: str, comment: str, expected_status: str
-) -> str:
-    """Record a decision and apply its status change together; return the new status.
-
-    Raises StaleDecision when the pairing's status is no longer ``expected_status`` (someone else
-    decided meanwhile) and ValueError for an unknown decision; nothing is written then.
-    """
-    if decision not in DECISIONS:
-        raise ValueError(f"unknown decision {decision!r}")
-    with immediate(db):
-        row = db.execute("SELECT status FROM pairings WHERE id = ?", [pairing_id]).fetchone()
-        if row is None or row[0] != expected_status:
-            raise StaleDecision()
-        new_status = DECISIONS[decision] or row[0]
-        stamp = now()
-        db.execute(
-            "UPDATE pairings SET status = ?, updated_at = ? WHERE id = ?", [new_status, stamp, pairing_id]
-        )
-        db.execute(
-            """
-            INSERT INTO pairing_decisions
-                (pairing_id, user_id, decision, from_status, to_status, comment, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """,
-            [pairing_id, user_id, decision, row[0], new_status, comment, stamp],
-        )
-        hooks.pairing_decided(db, pairing_id, row[0], new_status, user_id)
-    return new_status
 
 
 def decisions_for(db: Database, pairing_id: int) -> list[dict]:

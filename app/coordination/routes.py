@@ -11,18 +11,21 @@ from app import matching
 from app.auth.access import role_required
 from app.coordination import dashboard, proposals, queries
 from app.coordination import network as network_layout
-from app.coordination.forms import ALLOWED, DecisionForm, ProposeForm
+from app.coordination.forms import DecisionForm, ProposeForm
 from app.db import get_db
+from app.errors import flash_error
 from app.introductions.operations import requests_between
+from app.operations import pairings
 from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
-from models.profiles import TRACKS
+from models.errors import NotFound, PasserelleError
+from models.vocabulary import PAIRING_STATUSES, STAFF_ROLES, TRACKS
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
 
 
 @bp.before_request
-@role_required("coordinator", "admin")
+@role_required(*STAFF_ROLES)
 def _coordinators_only():
     """Every page here is for coordinators (and administrators)."""
 
@@ -34,7 +37,7 @@ def queue():
     status = request.args.get("status", "proposed")
     track = request.args.get("track") or None
     page = page_number(request.args.get("page"))
-    if status not in queries.STATUSES or (track and track not in TRACKS) or page is None:
+    if status not in PAIRING_STATUSES or (track and track not in TRACKS) or page is None:
         abort(400)
     rows, total = queries.review_queue(db, status, track, page)
     return render_template(
@@ -82,32 +85,25 @@ def show(pairing_id: int):
 @bp.post("/pairings/<int:pairing_id>/decide")
 def decide(pairing_id: int):
     """Approve, reject, reopen or comment; the decision and the status change are written together."""
-    db = get_db()
     pairing = _pairing_or_404(pairing_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("The decision was not saved: correct the form below."), "error")
         return _render_pairing(pairing, form, 400)
-    if form.decision.data not in ALLOWED.get(form.expected_status.data, ()):
-        flash(_("This decision does not apply to a pairing in this state. Nothing was changed."), "error")
-        return _render_pairing(pairing, form, 400)
     try:
-        queries.decide(
-            db,
+        pairings.decide(
+            get_db(),
+            current_user,
             pairing_id,
-            current_user.id,
             form.decision.data,
-            form.comment.data.strip(),
+            form.comment.data,
             form.expected_status.data,
         )
-    except queries.StaleDecision:
-        flash(
-            _("Someone else decided on this pairing meanwhile. Nothing was changed; see the history."),
-            "error",
-        )
+    except PasserelleError as error:
+        flash_error(error)
         fresh = _pairing_or_404(pairing_id)
         form.expected_status.data = fresh["status"]
-        return _render_pairing(fresh, form, 409)
+        return _render_pairing(fresh, form, error.status)
     flash(_("Your decision is recorded."), "success")
     return redirect(url_for("coordination.show", pairing_id=pairing_id))
 
@@ -130,7 +126,7 @@ def network():
     """BFC on the left, Québec on the right, approved and proposed pairings as links."""
     statuses = tuple(request.args.getlist("status")) or ("approved", "proposed")
     track = request.args.get("track") or None
-    if any(status not in queries.STATUSES for status in statuses) or (track and track not in TRACKS):
+    if any(status not in PAIRING_STATUSES for status in statuses) or (track and track not in TRACKS):
         abort(400)
     picture = network_layout.picture(get_db(), statuses, track)
     return render_template("coordination/network.html", picture=picture, statuses=statuses, track=track)
@@ -145,21 +141,17 @@ def _pairing_or_404(pairing_id: int) -> dict:
 
 def _render_pairing(pairing: dict, form: DecisionForm, status: int = 200):
     db = get_db()
-    suggestion = next(
-        (
-            s
-            for s in matching.suggestions_for(db, pairing["bfc_org_id"], pairing["track"], top_k=200)
-            if s.org_id == pairing["qc_org_id"]
-        ),
-        None,
-    )
+    try:
+        suggestion = matching.explain(db, pairing["bfc_org_id"], pairing["qc_org_id"], pairing["track"])
+    except NotFound:  # a profile the engine has not embedded yet
+        suggestion = None
     return render_template(
         "coordination/pairing.html",
         pairing=pairing,
         suggestion=suggestion,
         decisions=queries.decisions_for(db, pairing["id"]),
         form=form,
-        allowed=ALLOWED[pairing["status"]],
+        allowed=pairings.allowed_decisions(pairing["status"]),
         requests=requests_between(db, pairing["bfc_org_id"], pairing["qc_org_id"], pairing["track"]),
         contacts={
             side: visible_contacts(db, current_user, pairing[f"{side}_org_id"]) for side in ("bfc", "qc")

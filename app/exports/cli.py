@@ -8,12 +8,14 @@ import click
 from flask.cli import with_appcontext
 
 from app.db import get_db
+from app.errors import click_error
 from app.exports.files import PAIRING_RENDERERS, TRIP_RENDERERS
 from app.exports.queries import approved_pairings, export_trip
 from models import exports
 from models.errors import NotFound
+from models.vocabulary import INTERFACE_LANGUAGES
 
-LANGUAGE = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+LANGUAGE = click.option("--lang", type=click.Choice(INTERFACE_LANGUAGES), default="fr", show_default=True)
 
 
 @click.command("export-trip")
@@ -32,7 +34,7 @@ def export_trip_command(trip_id: int, fmt: str, output: Path | None, lang: str) 
     try:
         trip = export_trip(get_db(), trip_id, with_evidence=fmt == "pdf")
     except NotFound as error:
-        raise click.ClickException(f"{str(error).capitalize()}.") from None
+        raise click_error(error) from None
     if not trip.meetings:
         raise click.ClickException(f"Trip {trip_id} has no published meeting yet: publish its plan first.")
     if fmt == "ics":

@@ -9,8 +9,18 @@ from flask import Response
 
 from models import exports
 
-TRIP_RENDERERS = {"csv": exports.trip_csv, "xlsx": exports.trip_xlsx, "pdf": exports.trip_pdf}
-PAIRING_RENDERERS = {"csv": exports.pairings_csv, "xlsx": exports.pairings_xlsx}
+
+def _renderer(name: str):
+    """``models.exports.<name>``, looked up when a file is made (the renderers load fpdf2 and openpyxl)."""
+
+    def render(*args, **kwargs):
+        return getattr(exports, name)(*args, **kwargs)
+
+    return render
+
+
+TRIP_RENDERERS = {"csv": _renderer("trip_csv"), "xlsx": _renderer("trip_xlsx"), "pdf": _renderer("trip_pdf")}
+PAIRING_RENDERERS = {"csv": _renderer("pairings_csv"), "xlsx": _renderer("pairings_xlsx")}
 MIME_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -44,10 +44,10 @@ def _orgs(db: Database, ids: set[int]) -> dict[int, ExportOrg]:
 
 
 def _evidence(db: Database, row: dict):
-    """The engine's evidence for the pair, seen from the delegation; None if the engine cannot tell."""
+    """The engine's evidence for the pair, seen from the delegation; None while a profile is not embedded."""
     try:
         return matching.explain(db, row["delegation_org_id"], row["host_org_id"], row["track"]).evidence
-    except (NotFound, ValueError):
+    except NotFound:
         return None
 
 
@@ -55,7 +55,7 @@ def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True) -> Ex
     """A trip's published meetings (cancelled ones included, for calendars) as an ExportTrip."""
     trip = get_trip(db, trip_id)
     if trip is None:
-        raise NotFound(f"there is no trip {trip_id}")
+        raise NotFound(f"there is no trip {trip_id}", code="trip_not_found", trip_id=trip_id)
     rows = published_rows(db, trip_id, include_cancelled=True)
     orgs = _orgs(db, {r["delegation_org_id"] for r in rows} | {r["host_org_id"] for r in rows})
     meetings = tuple(_meeting(db, trip, row, orgs, with_evidence) for row in rows)

@@ -11,6 +11,7 @@ from app.exports.files import PAIRING_RENDERERS, TRIP_RENDERERS, calendars_zip, 
 from app.exports.queries import approved_pairings, export_trip
 from models import exports
 from models.errors import NotFound
+from models.vocabulary import STAFF_ROLES
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -23,7 +24,7 @@ def _trip_or_404(trip_id: int, *, with_evidence: bool = True) -> exports.ExportT
 
 
 @bp.get("/trips/<int:trip_id>.<any(csv, xlsx, pdf):fmt>")
-@role_required("coordinator", "admin")
+@role_required(*STAFF_ROLES)
 def trip(trip_id: int, fmt: str):
     """The published plan of a trip as a table or a briefing pack, in the reader's language."""
     data = _trip_or_404(trip_id, with_evidence=fmt == "pdf")
@@ -31,7 +32,7 @@ def trip(trip_id: int, fmt: str):
 
 
 @bp.get("/trips/<int:trip_id>/calendars/<key>.ics")
-@role_required("coordinator", "admin")
+@role_required(*STAFF_ROLES)
 def calendar(trip_id: int, key: str):
     """One delegate's calendar of a trip."""
     data = _trip_or_404(trip_id, with_evidence=False)
@@ -42,7 +43,7 @@ def calendar(trip_id: int, key: str):
 
 
 @bp.get("/trips/<int:trip_id>/calendars.zip")
-@role_required("coordinator", "admin")
+@role_required(*STAFF_ROLES)
 def calendars(trip_id: int):
     """Every delegate's calendar of a trip, one .ics each, in a zip."""
     data = _trip_or_404(trip_id, with_evidence=False)
@@ -50,7 +51,7 @@ def calendars(trip_id: int):
 
 
 @bp.get("/pairings.<any(csv, xlsx):fmt>")
-@role_required("coordinator", "admin")
+@role_required(*STAFF_ROLES)
 def pairings(fmt: str):
     """Approved pairings outside any trip, for programme reporting."""
     body = PAIRING_RENDERERS[fmt](approved_pairings(get_db()), str(get_locale()))

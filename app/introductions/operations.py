@@ -13,49 +13,55 @@ notification it owes:
 
 from __future__ import annotations
 
-import json
-
 from sqlite_utils import Database
 
 from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
 from app.notifications import hooks
 from app.orgs.queries import get_organisation, now
+from models.errors import PasserelleError
 from models.profiles import TRACKS
+from models.vocabulary import REQUEST_FORMATS, REQUEST_STATUSES
 
-FORMATS = ("video_call", "visit", "trip_meeting")
-STATUSES = ("pending", "accepted", "declined", "withdrawn")
+FORMATS = REQUEST_FORMATS
+STATUSES = REQUEST_STATUSES
 ANSWERS = {"accept": "accepted", "decline": "declined"}
 MAX_MESSAGE_LENGTH = 2000
 
 
-class RequestError(Exception):
-    """A request operation refused; ``status`` is the HTTP status, ``field`` the input at fault."""
+class RequestError(PasserelleError):
+    """A request operation refused; ``status`` is the HTTP status, ``field`` the input at fault.
+
+    A named domain error (models/errors.py): one that no view catches is worded by app/errors.py
+    from its ``code``.
+    """
 
     status = 409
-    field: str | None = None
+    code = "conflict"
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field or self.field
+        super().__init__(message, field=field)
 
 
 class RequestNotFound(RequestError):
     """No such request, or no such organisation."""
 
     status = 404
+    code = "not_found"
 
 
 class NotAllowed(RequestError):
     """The user may not do this with this request."""
 
     status = 403
+    code = "forbidden"
 
 
 class InvalidRequest(RequestError):
     """A value is refused (a track, a format, an empty or long message, a partner on the same side)."""
 
     status = 422
+    code = "invalid_input"
 
 
 class AlreadyOpen(RequestError):
@@ -65,15 +71,12 @@ class AlreadyOpen(RequestError):
 class NotPending(RequestError):
     """The request was answered or withdrawn already; nothing changes."""
 
+    code = "stale"
+
 
 def _owed_notification(db: Database, event: str, org_ids: list[int], params: dict, dedupe_key: str) -> None:
-    """Record a notification this operation owes, inside its transaction: in the app and by mail."""
+    """Record the notification this operation owes, inside its transaction: in the app and by mail."""
     hooks.request_event(db, event, params["request_id"], org_ids, dedupe_key, params.get("actor_id"))
-    db.execute(
-        "INSERT OR IGNORE INTO owed_notifications (event, org_ids, params, dedupe_key, actor_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [event, json.dumps(org_ids), json.dumps(params), dedupe_key, params.get("actor_id"), now()],
-    )
 
 
 def _audit(db: Database, request_id: int, user_id: int, action: str, before: str | None, after: str) -> None:

@@ -10,11 +10,10 @@ from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from app.i18n import TRACKS, choices
+from app.i18n import choices
+from app.operations.stances import MAX_REASON_LENGTH
 from models.profiles import EXPORT_FIELDS, LIST_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
-
-MAX_REASON_LENGTH = 500
-STANCES = ("interested", "not_relevant", "intro_request", "clear")
+from models.vocabulary import STANCE_ACTIONS, TRACKS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -25,7 +24,7 @@ class MultiCheckboxField(SelectMultipleField):
 class InterestForm(FlaskForm):
     partner_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     track = SelectField(choices=list(TRACKS), validators=[InputRequired()])
-    kind = SelectField(choices=list(STANCES), validators=[InputRequired()])
+    kind = SelectField(choices=list(STANCE_ACTIONS), validators=[InputRequired()])
     reason = TextAreaField(
         _l("Why? (optional)"),
         validators=[

@@ -1,57 +1,11 @@
-"""An organisation's stance on its suggested partners (interested, not relevant, introduction)."""
+"""An organisation's stances on its suggested partners, as the pages read them.
+
+Stances are set by ``app.operations.stances.set_stance``.
+"""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
-
-from app.coordination.queries import WANTING, ensure_pairing, sides
-from app.notifications import hooks
-from app.orgs.queries import now
-
-KINDS = ("interested", "not_relevant", "intro_request")
-
-
-def set_interest(
-    db: Database,
-    org: dict,
-    partner: dict,
-    track: str,
-    kind: str,
-    reason: str,
-    user_id: int,
-    score: float | None = None,
-) -> int | None:
-    """Record the organisation's stance (``clear`` removes it); interest also puts the pair in the queue.
-
-    Returns the pairing id when one exists or was created, else None.
-    """
-    bfc_id, qc_id = sides(org, partner)
-    stamp = now()
-    with db.atomic():
-        if kind == "clear":
-            db.execute(
-                "DELETE FROM interests WHERE org_id = ? AND partner_org_id = ? AND track = ?",
-                [org["id"], partner["id"], track],
-            )
-        else:
-            db.execute(
-                """
-                INSERT INTO interests
-                    (org_id, partner_org_id, track, kind, reason, user_id, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (org_id, partner_org_id, track) DO UPDATE SET
-                    kind = excluded.kind, reason = excluded.reason, user_id = excluded.user_id,
-                    updated_at = excluded.updated_at
-                """,
-                [org["id"], partner["id"], track, kind, reason, user_id, stamp, stamp],
-            )
-        if kind in WANTING:
-            hooks.interest_set(db, org, partner, track, user_id)
-            return ensure_pairing(db, bfc_id, qc_id, track, "member", score)
-    row = db.execute(
-        "SELECT id FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = ?", [bfc_id, qc_id, track]
-    ).fetchone()
-    return row[0] if row else None
 
 
 def stances(db: Database, org_id: int) -> dict[tuple[int, str], dict]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,15 +10,18 @@ from flask_login import current_user
 
 from app import matching
 from app.auth.access import get_org_or_404, role_required
-from app.coordination.queries import WANTING, pairings_of_org
+from app.coordination.queries import pairings_of_org
 from app.db import get_db
+from app.errors import flash_error
 from app.members import profile, queries
 from app.members.forms import InterestForm
+from app.operations import stances
 from app.orgs.queries import get_organisation
 from app.people.queries import contacts_of
 from models.completeness import completeness
-from models.profiles import ORG_TYPES, TRACKS
-from models.results import Suggestion
+from models.errors import PasserelleError
+from models.matching.results import Suggestion
+from models.vocabulary import CLEAR_STANCE, ORG_TYPES, TRACKS, WANTING
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 SHOWN = 10  # suggestions per tab
@@ -61,32 +64,22 @@ def interest(org_id: int):
     if not form.validate_on_submit():
         flash(_("Your choice could not be saved: check the form below. Nothing was changed."), "error")
         return _render(org, bad_form=form, status=400)
-    db = get_db()
-    partner = get_organisation(db, form.partner_id.data)
-    if partner is None or partner["region"] == org["region"]:
-        flash(_("This partner cannot be chosen for your organisation. Nothing was changed."), "error")
+    try:
+        stance = stances.set_stance(
+            get_db(),
+            current_user,
+            org_id,
+            form.partner_id.data,
+            form.track.data,
+            form.kind.data,
+            form.reason.data,
+        )
+    except PasserelleError as error:
+        flash_error(error)
         return _render(org, status=400)
-    score = next(
-        (
-            s.score
-            for s in matching.suggestions_for(db, org["id"], form.track.data, top_k=POOL)
-            if s.org_id == partner["id"]
-        ),
-        None,
-    )
-    queries.set_interest(
-        db,
-        org,
-        partner,
-        form.track.data,
-        form.kind.data,
-        (form.reason.data or "").strip(),
-        current_user.id,
-        score,
-    )
-    _flash_stance(form.kind.data, partner, db, org_id, form.track.data)
-    target = url_for("members.suggestions", org_id=org_id, track=form.track.data, **_filters())
-    return redirect(f"{target}#partner-{partner['id']}")
+    _flash_stance(stance)
+    target = url_for("members.suggestions", org_id=org_id, track=stance.track, **_filters())
+    return redirect(f"{target}#partner-{stance.partner['id']}")
 
 
 bp.add_url_rule("/<int:org_id>/profile", view_func=profile.edit, methods=["GET", "POST"])
@@ -107,13 +100,18 @@ def _render(org: dict, *, bad_form: InterestForm | None = None, status: int = 20
     filters = _filters()
     if filters.get("type") and filters["type"] not in ORG_TYPES:
         abort(400)
-    ranked = matching.suggestions_for(db, org["id"], track, top_k=POOL)
+    # Evidence only for the cards the page shows: the pool is for filters and counts.
+    ranked = matching.suggestions_for(db, org["id"], track, top_k=POOL, evidence=False)
     cards, hidden = _cards(db, org, track, ranked, filters, bad_form)
+    shown = [
+        replace(card, suggestion=matching.explain(db, org["id"], card.suggestion.org_id, track))
+        for card in cards[:SHOWN]
+    ]
     return render_template(
         "members/suggestions.html",
         org=org,
         track=track,
-        cards=cards[:SHOWN],
+        cards=shown,
         more=max(len(cards) - SHOWN, 0),
         hidden=hidden,
         filters=filters,
@@ -164,13 +162,13 @@ def _default_track(org: dict) -> str:
     return (listed or list(TRACKS))[0]
 
 
-def _flash_stance(kind: str, partner: dict, db, org_id: int, track: str) -> None:
-    name = partner["short_name"]
-    if kind == "clear":
+def _flash_stance(stance: stances.Stance) -> None:
+    name, kind = stance.partner["short_name"], stance.kind
+    if kind == CLEAR_STANCE:
         flash(_("Your choice about %(name)s has been withdrawn.", name=name), "info")
     elif kind == "not_relevant":
         flash(_("%(name)s is marked as not relevant and hidden from this list.", name=name), "info")
-    elif queries.stances_towards(db, org_id).get((partner["id"], track)) in WANTING:
+    elif stance.mutual:
         flash(
             _("Mutual interest: %(name)s is interested too. The coordinators will see it first.", name=name),
             "success",

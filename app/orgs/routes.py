@@ -11,11 +11,14 @@ from app import matching
 from app.auth.access import get_org_or_404, role_required
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
+from app.errors import flash_error
 from app.i18n import city_label
+from app.operations import organisations
 from app.orgs.forms import DirectoryFilters, StatusForm
-from app.orgs.queries import directory_page, get_organisation, list_cities, set_status
+from app.orgs.queries import directory_page, get_organisation, list_cities
 from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
+from models.errors import PasserelleError
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
 PAGE_SIZE = 120  # organisation cards a page: 100,000 organisations made a 20 MB page
@@ -97,8 +100,14 @@ def change_status(org_id: int):
     form = StatusForm()
     if not form.validate_on_submit():
         flash(_("The status was not changed: choose active, closed or unverified."), "error")
-    elif set_status(get_db(), org_id, form.status.data, current_user.id):
-        flash(_("The status of the profile is changed."), "success")
+        return redirect(url_for("orgs.show", org_id=org_id))
+    try:
+        changed = organisations.set_status(get_db(), current_user, org_id, form.status.data)
+    except PasserelleError as error:
+        flash_error(error)
+    else:
+        if changed:
+            flash(_("The status of the profile is changed."), "success")
     return redirect(url_for("orgs.show", org_id=org_id))
 
 

@@ -7,13 +7,14 @@ from flask_login import current_user
 
 from app.db import get_db
 from app.trips import queries
+from models.vocabulary import STAFF_ROLES
 
 MEMBER_ENDPOINTS = frozenset({"trips.org_meetings"})  # members see their organisation's meetings there
 
 
 def coordinators_only():
     """Every trip page but the members' one is for coordinators and administrators (others get 403)."""
-    if request.endpoint not in MEMBER_ENDPOINTS and current_user.role not in ("coordinator", "admin"):
+    if request.endpoint not in MEMBER_ENDPOINTS and current_user.role not in STAFF_ROLES:
         abort(403)
 
 

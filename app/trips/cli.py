@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import force_locale
 
 from app.db import get_db
-from app.trips import meetings, planning, queries
-from models.errors import EmbeddingModelError
+from app.errors import click_error
+from app.operations import SYSTEM, trips
+from app.trips import queries
+from models.errors import PasserelleError
 
 
 def _trip(trip_id: int) -> dict:
@@ -27,16 +28,11 @@ def _trip(trip_id: int) -> dict:
 )
 def plan_trip_command(trip_id: int, time_limit: float | None) -> None:
     """Plan a trip and store the plan as its draft (the published meetings do not change)."""
-    db = get_db()
     trip = _trip(trip_id)
-    with force_locale("en"):
-        problems = planning.setup_problems(db, trip)
-    if problems:
-        raise click.ClickException(" ".join(problems))
     try:
-        run = planning.run_plan(db, trip, None, time_limit)
-    except (ValueError, EmbeddingModelError) as error:
-        raise click.ClickException(f"The trip cannot be planned: {error}") from None
+        run = trips.plan(get_db(), SYSTEM, trip_id, time_limit)
+    except PasserelleError as error:
+        raise click_error(error) from None
     plan, greedy = run.plan, run.greedy
     click.echo(f"{trip['name']}: {len(plan.meetings)} meetings by {plan.method} in {plan.seconds:.2f} s.")
     baseline = f"greedy baseline {greedy.objective:.2f}, {len(greedy.meetings)} meetings"
@@ -52,7 +48,7 @@ def plan_trip_command(trip_id: int, time_limit: float | None) -> None:
 def publish_trip_command(trip_id: int) -> None:
     """Publish a trip's draft: uids kept, sequences bumped only for meetings that changed."""
     trip = _trip(trip_id)
-    report = meetings.publish(get_db(), trip["id"])
+    report = trips.publish(get_db(), SYSTEM, trip_id)
     click.echo(
         f"{trip['name']}: published {report.created} new, {report.changed} changed, "
         f"{report.unchanged} unchanged, {report.cancelled} cancelled meeting(s)."

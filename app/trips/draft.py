@@ -1,36 +1,29 @@
 """Planning a trip, the draft grid and its edits, publication, and the members' published meetings.
 
 Every edit of the draft (move, add, remove) is judged by the planner's own rules
-(:func:`models.planner.find_violations`) inside one write transaction: an edit that breaks a rule
+(:func:`models.trips.planner.find_violations`) inside one write transaction: an edit that breaks a rule
 the draft did not already break is refused with the rule named, and nothing changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import get_org_or_404
-from app.db import get_db, immediate
+from app.db import get_db
+from app.errors import describe_part, flash_error
+from app.operations import trips
 from app.orgs.queries import get_organisation
 from app.trips import meetings as store
 from app.trips import planning, queries
 from app.trips.access import get_trip_or_404
 from app.trips.forms import ActionForm, AddMeetingForm, MoveForm, options
-from models.planner import find_violations, objective
-from models.trips import Meeting
-
-
-class Refused(Exception):
-    """An edit that breaks a rule; carries the sentences to show."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(" ".join(reasons))
-        self.reasons = reasons
+from models.errors import PasserelleError
+from models.trips.planner import find_violations, objective
 
 
 def register(bp: Blueprint) -> None:
@@ -51,17 +44,11 @@ def register(bp: Blueprint) -> None:
 
 def plan(trip_id: int):
     """Run the planner and store its plan as the draft (the published meetings do not change)."""
-    trip = get_trip_or_404(trip_id)
-    db = get_db()
-    problems = planning.setup_problems(db, trip)
-    if problems:
-        for problem in problems:
-            flash(problem, "error")
-        return redirect(url_for("trips.show", trip_id=trip_id))
+    get_trip_or_404(trip_id)
     try:
-        run = planning.run_plan(db, trip, current_user.id)
-    except ValueError as error:
-        flash(_("The trip cannot be planned yet: %(problem)s.", problem=str(error)), "error")
+        run = trips.plan(get_db(), current_user, trip_id)
+    except PasserelleError as error:
+        flash_error(error)
         return redirect(url_for("trips.show", trip_id=trip_id))
     flash(planning.plan_summary(run), "success")
     return redirect(url_for("trips.draft", trip_id=trip_id))
@@ -85,19 +72,11 @@ def move_meeting(trip_id: int, meeting_id: int):
     if not form.validate_on_submit():
         flash(_("The meeting was not moved: choose a slot and a delegate from the lists."), "error")
         return _render_draft(trip, 400)
-
-    def change(rows):
-        return [
-            replace(store.as_meeting(r), slot_id=form.slot_id.data, delegate_id=form.delegate_id.data)
-            if r["id"] == meeting_id
-            else store.as_meeting(r)
-            for r in rows
-        ]
-
     return _edit(
         trip,
-        change,
-        lambda db: store.move_meeting(db, meeting_id, form.slot_id.data, form.delegate_id.data),
+        lambda db: trips.move_meeting(
+            db, current_user, trip_id, meeting_id, form.slot_id.data, form.delegate_id.data
+        ),
         _("The meeting is moved."),
     )
 
@@ -108,8 +87,7 @@ def remove_meeting(trip_id: int, meeting_id: int):
     _meeting_or_404(trip_id, meeting_id)
     return _edit(
         trip,
-        lambda rows: [store.as_meeting(r) for r in rows if r["id"] != meeting_id],
-        lambda db: store.remove_meeting(db, meeting_id),
+        lambda db: trips.remove_meeting(db, current_user, trip_id, meeting_id),
         _("The meeting is removed from the draft."),
     )
 
@@ -117,33 +95,24 @@ def remove_meeting(trip_id: int, meeting_id: int):
 def add_meeting(trip_id: int):
     """Add a meeting by hand: delegate, host and slot; track, score and reason come from the engine."""
     trip = get_trip_or_404(trip_id)
-    db = get_db()
     form = _add_form(trip)
     if not form.validate_on_submit():
         flash(_("The meeting was not added: choose a delegate, a host and a slot from the lists."), "error")
         return _render_draft(trip, 400, add_form=form)
-    delegate = next(d for d in queries.list_delegates(db, trip_id) if d["id"] == form.delegate_id.data)
-    pair = (delegate["org_id"], form.host_org_id.data)
-    candidate = planning.engine_candidates(db, trip, {delegate["org_id"]}).get(pair)
-    if candidate is None:
-        flash(_("The engine has no score for this pair, so the meeting cannot be added."), "error")
-        return _render_draft(trip, 409, add_form=form)
-    meeting = Meeting(delegate["id"], pair[0], pair[1], form.slot_id.data, candidate.track, candidate.score,
-                      candidate.reason)  # fmt: skip
     return _edit(
         trip,
-        lambda rows: [*(store.as_meeting(r) for r in rows), meeting],
-        lambda db: store.add_meeting(db, trip_id, meeting, candidate.approved),
+        lambda db: trips.add_meeting(
+            db, current_user, trip_id, form.delegate_id.data, form.host_org_id.data, form.slot_id.data
+        ),
         _("The meeting is added to the draft."),
-        extra=candidate,
         add_form=form,
     )
 
 
 def publish(trip_id: int):
     """Copy the draft to the published meetings: uids kept, sequences bumped only for changes."""
-    trip = get_trip_or_404(trip_id)
-    report = store.publish(get_db(), trip["id"])
+    get_trip_or_404(trip_id)
+    report = trips.publish(get_db(), current_user, trip_id)
     counts = {name: getattr(report, name) for name in ("created", "changed", "unchanged", "cancelled")}
     message = _(
         "Published: %(created)d new, %(changed)d changed, %(unchanged)d unchanged, %(cancelled)d cancelled.",
@@ -175,23 +144,13 @@ def org_meetings(org_id: int):
     return render_template("trips/org_meetings.html", org=org, trips=list(trips.values()), my_orgs=my_orgs)
 
 
-def _edit(trip: dict, change: Callable, write: Callable, done: str, *, extra=None, add_form=None):
-    """Apply an edit if it breaks no new rule, in one transaction; else refuse it and change nothing."""
-    db = get_db()
+def _edit(trip: dict, operation: Callable, done: str, *, add_form=None):
+    """Run an edit of the draft; a refused one re-renders the grid with the rules it breaks."""
     try:
-        with immediate(db):
-            rows = store.draft_rows(db, trip["id"])
-            problem = planning.draft_problem(db, trip, rows, extra)
-            broken = planning.new_violations(problem, [store.as_meeting(r) for r in rows], change(rows))
-            if broken:
-                raise Refused([planning.describe(db, trip["id"], violation) for violation in broken])
-            write(db)
-    except Refused as refusal:
-        flash(_("Refused, nothing was changed: %(reasons)s", reasons=" ".join(refusal.reasons)), "error")
-        return _render_draft(trip, 409, add_form=add_form)
-    except ValueError as error:
-        flash(_("The trip's set-up is incomplete: %(problem)s.", problem=str(error)), "error")
-        return _render_draft(trip, 409, add_form=add_form)
+        operation(get_db())
+    except PasserelleError as error:
+        flash_error(error)
+        return _render_draft(trip, error.status, add_form=add_form)
     flash(done, "success")
     return redirect(url_for("trips.draft", trip_id=trip["id"]))
 
@@ -243,13 +202,12 @@ def _render_draft(trip: dict, status: int = 200, add_form: AddMeetingForm | None
     for slot in slots:
         days.setdefault(slot["day"], []).append(slot)
     issues, value = [], None
-    try:
+    if not planning.setup_gaps(db, trip):  # else the trip page says what to fill in
         problem = planning.draft_problem(db, trip, rows)
         current = [store.as_meeting(r) for r in rows]
-        issues = [planning.describe(db, trip["id"], v) for v in find_violations(problem, current)]
+        broken = find_violations(problem, current)
+        issues = [describe_part(part) for part in planning.violation_parts(db, trip["id"], broken)]
         value = objective(problem, current)
-    except ValueError:
-        pass  # an incomplete set-up: the trip page says what to fill in
     return render_template(
         "trips/draft.html",
         trip=trip,

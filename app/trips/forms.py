@@ -29,15 +29,10 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.admin.forms import EMAIL_PATTERN
+from app.i18n import choices
 from app.trips.queries import MAX_DAYS
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-DIRECTION_LABELS = {
-    "BFC->QC": _l("Bourgogne-Franche-Comté to Québec"),
-    "QC->BFC": _l("Québec to Bourgogne-Franche-Comté"),
-}
-STATUS_LABELS = {"planned": _l("Planned"), "past": _l("Past")}
-KIND_LABELS = {"must_meet": _l("Must meet"), "must_not_meet": _l("Must not meet")}
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -52,9 +47,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class TripForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the trip a name.")), Length(max=200)])
-    direction = SelectField(
-        _l("Direction"), choices=options(DIRECTION_LABELS.items()), validators=[InputRequired()]
-    )
+    direction = SelectField(_l("Direction"), choices=choices("trip_direction"), validators=[InputRequired()])
     cities = StringField(
         _l("Destination cities"),
         validators=[DataRequired(_l("Name at least one destination city.")), Length(max=300)],
@@ -64,7 +57,7 @@ class TripForm(FlaskForm):
     end_date = DateField(_l("Last day"), validators=[InputRequired(_l("Give the last day."))])
     # The trip's state comes from its dates (app/trips/lifecycle.py); the stored status is no longer asked.
     status = SelectField(
-        _l("Status"), choices=options(STATUS_LABELS.items()), default="planned", validators=[Optional()]
+        _l("Status"), choices=choices("trip_status"), default="planned", validators=[Optional()]
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
 
@@ -154,7 +147,7 @@ class HostForm(FlaskForm):
 
 
 class ConstraintForm(FlaskForm):
-    kind = SelectField(_l("Rule"), choices=options(KIND_LABELS.items()), validators=[InputRequired()])
+    kind = SelectField(_l("Rule"), choices=choices("constraint"), validators=[InputRequired()])
     org_id = SelectField(_l("Delegation organisation"), coerce=int, validators=[InputRequired()])
     host_org_id = SelectField(_l("Host"), coerce=int, validators=[InputRequired()])
 

@@ -9,15 +9,15 @@ not get there in time, is refused and nothing changes.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.validators import InputRequired
 
 from app.db import get_db, immediate
+from app.operations import trips
 from app.trips import draft, queries
 from app.trips import meetings as store
 from app.trips.access import get_trip_or_404
@@ -87,12 +87,8 @@ def add_guest(trip_id: int, meeting_id: int):
 
 def _set_guests(trip: dict, meeting_id: int, guests: list[int], done: str):
     """Give a draft meeting these guests if the rules allow it (else nothing changes)."""
-
-    def change(rows):
-        meetings = [(r["id"], store.as_meeting(r)) for r in rows]
-        return [replace(m, guests=tuple(guests)) if key == meeting_id else m for key, m in meetings]
-
-    return draft.edit_draft(trip, change, lambda db: store.set_guests(db, meeting_id, guests), done)
+    operation = lambda db: trips.set_guests(db, current_user, trip["id"], meeting_id, guests)  # noqa: E731
+    return draft.edit_draft(trip, operation, done)
 
 
 def remove_guest(trip_id: int, meeting_id: int, delegate_id: int):

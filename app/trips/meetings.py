@@ -41,7 +41,7 @@ from app.db import immediate
 from app.notifications import hooks
 from app.orgs.queries import now
 from app.trips.queries import get_trip, time_zone
-from models.trips import Meeting
+from models.trips.shapes import Meeting
 
 COMPARED = (
     "guests",

@@ -13,49 +13,48 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale, get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlite_utils import Database
 
 from app import matching
-from app.db import immediate
 from app.i18n import city_label
 from app.orgs.queries import now
 from app.trips import meetings as store
 from app.trips import queries
 from app.trips.travel import travel_times
-from models.planner import Violation, find_violations, plan_greedy, plan_trip
+from models.matching.results import Suggestion
 from models.profiles import TRACKS
-from models.results import Suggestion
-from models.trips import Candidate, Delegate, Host, Meeting, Plan, Slot, TripProblem
+from models.trips.planner import Violation, find_violations, plan_greedy, plan_trip
+from models.trips.shapes import Candidate, Delegate, Host, Meeting, Plan, Reason, Slot, TripProblem
+from models.vocabulary import CONSTRAINT_KINDS
 
 
 @dataclass(frozen=True)
 class PlanRun:
-    """A plan stored as the trip's draft, with the greedy baseline it was compared with."""
+    """A plan for the trip's draft, with the greedy baseline it was compared with."""
 
     plan: Plan
     greedy: Plan
+    approved: frozenset[tuple[int, int]] = frozenset()  # pairs with an approved pairing
 
 
-def setup_problems(db: Database, trip: dict) -> list[str]:
-    """What to fill in before the trip can be planned, in sentences a coordinator reads."""
-    problems = []
+def setup_gaps(db: Database, trip: dict) -> list[dict]:
+    """What to fill in before the trip can be planned: ``{"code": ..., names...}`` each (app/errors.py
+    words them)."""
+    gaps = []
     if not queries.list_slots(db, trip["id"]):
-        problems.append(_("The trip has no meeting slot: set the daily slots."))
+        gaps.append({"code": "no_slots"})
     delegates = queries.list_delegates(db, trip["id"])
     if not delegates:
-        problems.append(_("The delegation has no delegate: add at least one."))
+        gaps.append({"code": "no_delegates"})
     if not queries.list_hosts(db, trip["id"]):
-        problems.append(_("The trip has no host: add the organisations that receive the delegation."))
+        gaps.append({"code": "no_hosts"})
     with_delegates = {row["org_id"] for row in delegates}
     for pair in queries.list_constraints(db, trip["id"]):
         if pair["kind"] == "must_meet" and pair["delegation_org_id"] not in with_delegates:
-            problems.append(
-                _("%(org)s must meet %(host)s but has no delegate: add one or drop the pair.",
-                  org=pair["org_short_name"], host=pair["host_short_name"])
-            )  # fmt: skip
-    return problems
+            gaps.append({"code": "must_meet_without_delegate", "org": pair["org_short_name"],
+                         "host": pair["host_short_name"]})  # fmt: skip
+    return gaps
 
 
 def load_problem(db: Database, trip: dict, candidates: list[Candidate]) -> TripProblem:
@@ -70,7 +69,7 @@ def load_problem(db: Database, trip: dict, candidates: list[Candidate]) -> TripP
     )
     hosts = tuple(_host(row, slots) for row in queries.list_hosts(db, trip["id"]))
     orgs = {delegate.org_id for delegate in delegates}
-    pairs = {kind: set() for kind in queries.CONSTRAINT_KINDS}
+    pairs = {kind: set() for kind in CONSTRAINT_KINDS}
     for row in queries.list_constraints(db, trip["id"]):
         if row["delegation_org_id"] in orgs:
             pairs[row["kind"]].add((row["delegation_org_id"], row["host_org_id"]))
@@ -103,20 +102,17 @@ def engine_candidates(
     hosts = {row["org_id"]: row for row in queries.list_hosts(db, trip["id"])}
     orgs = {row["org_id"] for row in queries.list_delegates(db, trip["id"])}
     approved = _approved_tracks(db)
-    names = {row[0]: row[1] for row in db.execute("SELECT id, short_name FROM organisations")}
-    top_k = max(len(matching.get_index(db).orgs), 1)
     found: dict[tuple[int, int], dict[str, Suggestion]] = {}
     for org_id in sorted(orgs if org_ids is None else orgs & org_ids):
-        for track in TRACKS:
-            for suggestion in matching.suggestions_for(db, org_id, track, top_k=top_k):
+        for track in TRACKS:  # only the trip's hosts are scored: cost grows with the trip, not the base
+            for suggestion in matching.score_partners(db, org_id, track, sorted(hosts)):
                 if suggestion.org_id in hosts:
                     found.setdefault((org_id, suggestion.org_id), {})[track] = suggestion
-    # Reasons are data (published, compared on republication, exported): always in the default language.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return {
-            pair: _candidate(pair, by_track, approved.get(frozenset(pair), set()), names[pair[0]])
-            for pair, by_track in found.items()
-        }
+    # Reasons are data (published, compared on republication, exported), worded when shown.
+    return {
+        pair: _candidate(pair, by_track, approved.get(frozenset(pair), set()))
+        for pair, by_track in found.items()
+    }
 
 
 def _approved_tracks(db: Database) -> dict[frozenset[int], set[str]]:
@@ -128,35 +124,19 @@ def _approved_tracks(db: Database) -> dict[frozenset[int], set[str]]:
     return tracks
 
 
-def _candidate(
-    pair: tuple[int, int], by_track: dict[str, Suggestion], approved: set[str], org_name: str
-) -> Candidate:
+def _candidate(pair: tuple[int, int], by_track: dict[str, Suggestion], approved: set[str]) -> Candidate:
     """The pair's candidate: its best approved track if any, else its best-scored track."""
     pool = {track: s for track, s in by_track.items() if track in approved} or by_track
     best = max(pool.values(), key=lambda s: (s.score, -TRACKS.index(s.track)))
     is_approved = bool(approved & set(pool))
-    reason = _reason(best, is_approved, org_name)
+    reason = _reason(best, is_approved)
     return Candidate(pair[0], pair[1], best.track, float(best.score), is_approved, reason)
 
 
-def _reason(suggestion: Suggestion, approved: bool, org_name: str) -> str:
-    """One line: approval, shared topics and which way the fit runs (the track is shown apart)."""
-    parts = [_("approved pairing")] if approved else []
-    topics = [topic.label(str(get_locale() or "fr")) for topic in suggestion.evidence.shared_topics[:3]]
-    if topics:
-        parts.append(_("shared topics: %(topics)s", topics=", ".join(topics)))
-    direction = suggestion.evidence.direction
-    if direction == "partner_offers":
-        parts.append(
-            _("%(offering)s offers what %(seeking)s seeks", offering=suggestion.short_name, seeking=org_name)
-        )
-    elif direction == "we_offer":
-        parts.append(
-            _("%(offering)s offers what %(seeking)s seeks", offering=org_name, seeking=suggestion.short_name)
-        )
-    elif direction == "both":
-        parts.append(_("each offers what the other seeks"))
-    return " · ".join(parts) or _("engine score %(score)d/100", score=round(suggestion.score * 100))
+def _reason(suggestion: Suggestion, approved: bool) -> str:
+    """Why the pair should meet, as data: approval, three shared topics, which way the fit runs."""
+    topics = tuple(topic.id for topic in suggestion.evidence.shared_topics[:3])
+    return Reason(approved, topics, suggestion.evidence.direction, float(suggestion.score)).to_json()
 
 
 def plannable(
@@ -168,8 +148,8 @@ def plannable(
     ]
 
 
-def run_plan(db: Database, trip: dict, user_id: int | None, time_limit: float | None = None) -> PlanRun:
-    """Plan the trip, store the plan as its draft (replacing the old one) with a run record."""
+def compute_plan(db: Database, trip: dict, time_limit: float | None = None) -> PlanRun:
+    """Plan the trip (seconds of solving, no write): the plan, the greedy baseline, approved pairs."""
     config = current_app.config
     candidates = engine_candidates(db, trip)
     problem = load_problem(db, trip, [])
@@ -178,23 +158,30 @@ def run_plan(db: Database, trip: dict, user_id: int | None, time_limit: float | 
     )
     plan = plan_trip(problem, time_limit=time_limit or config["TRIP_PLAN_SECONDS"])
     greedy = plan_greedy(problem)
-    approved = {pair for pair, c in candidates.items() if c.approved}
-    with immediate(db):
-        store.replace_draft(db, trip["id"], list(plan.meetings), approved)
-        db.table("trip_plan_runs").insert(
+    return PlanRun(plan, greedy, frozenset(pair for pair, c in candidates.items() if c.approved))
+
+
+def store_plan(db: Database, trip: dict, user_id: int | None, run: PlanRun) -> int:
+    """Store the plan as the trip's draft (replacing the old one) with a run record (inside the
+    caller's transaction); return the run's id."""
+    store.replace_draft(db, trip["id"], list(run.plan.meetings), set(run.approved))
+    return (
+        db.table("trip_plan_runs")
+        .insert(
             {
                 "trip_id": trip["id"],
                 "user_id": user_id,
                 "created_at": now(),
-                "method": plan.method,
-                "objective": plan.objective,
-                "greedy_objective": greedy.objective,
-                "seconds": plan.seconds,
-                "meetings": len(plan.meetings),
-                "notes": json.dumps(list(plan.notes)),
+                "method": run.plan.method,
+                "objective": run.plan.objective,
+                "greedy_objective": run.greedy.objective,
+                "seconds": run.plan.seconds,
+                "meetings": len(run.plan.meetings),
+                "notes": json.dumps(list(run.plan.notes)),
             }
         )
-    return PlanRun(plan, greedy)
+        .last_pk
+    )
 
 
 def last_run(db: Database, trip_id: int) -> dict | None:
@@ -234,43 +221,27 @@ def new_violations(problem: TripProblem, before: list[Meeting], after: list[Meet
     return [violation for violation in find_violations(problem, after) if violation not in known]
 
 
-def describe(db: Database, trip_id: int, violation: Violation) -> str:
-    """A violated rule in a sentence, with names and times instead of ids."""
+def violation_parts(db: Database, trip_id: int, violations: list[Violation]) -> list[dict]:
+    """Violated rules as ``{"code": rule, names...}`` with names and times instead of ids
+    (app/errors.py words them)."""
     names = _names(db, trip_id)
-    values = {
-        "delegate": names["delegates"].get(violation.delegate_id, "?"),
-        "org": names["orgs"].get(violation.org_id, "?"),
-        "host": names["orgs"].get(violation.host_org_id, "?"),
-        "when": names["slots"].get(violation.slot_id, "?"),
-        "day": violation.day.isoformat() if violation.day else "?",
-        "from": city_label(violation.cities[0]) if violation.cities else "?",
-        "to": city_label(violation.cities[1]) if violation.cities else "?",
-        "minutes": violation.minutes or 0,
-        "gap": violation.gap or 0,
-    }
-    messages = {
-        "delegate_busy": _("%(delegate)s already has a meeting at %(when)s.", **values),
-        "host_full": _("%(host)s already holds as many meetings as it can at %(when)s.", **values),
-        "pair_repeated": _("%(org)s already meets %(host)s during this trip.", **values),
-        "city_change": _(
-            "%(delegate)s cannot get from %(from)s to %(to)s on %(day)s: the trip takes %(minutes)d min "
-            "and there are %(gap)d min between the meetings.",
-            **values,
-        )
-        if violation.minutes is not None
-        else _(
-            "%(delegate)s cannot go from %(from)s to %(to)s on %(day)s: no travel time is known between "
-            "them (coordinators can add it on the travel times page).",
-            **values,
-        ),
-        "guest": _("%(delegate)s is listed twice at one meeting.", **values),
-        "must_not_meet": _("%(org)s must not meet %(host)s.", **values),
-        "must_meet": _("%(org)s must meet %(host)s during this trip.", **values),
-        "unavailable": _("%(host)s does not receive the delegation at %(when)s.", **values),
-        "organisation": _("%(delegate)s is not a delegate of %(org)s.", **values),
-        "no_candidate": _("The engine has no score for %(org)s and %(host)s.", **values),
-    }
-    return messages.get(violation.rule, _("The meeting refers to something the trip does not have."))
+    return [
+        {
+            "code": f"rule_{violation.rule}"
+            if violation.rule != "city_change" or violation.minutes is not None
+            else "rule_city_change_unknown",
+            "delegate": names["delegates"].get(violation.delegate_id, "?"),
+            "org": names["orgs"].get(violation.org_id, "?"),
+            "host": names["orgs"].get(violation.host_org_id, "?"),
+            "when": names["slots"].get(violation.slot_id, "?"),
+            "day": violation.day.isoformat() if violation.day else "?",
+            "from": city_label(violation.cities[0]) if violation.cities else "?",
+            "to": city_label(violation.cities[1]) if violation.cities else "?",
+            "minutes": violation.minutes or 0,
+            "gap": violation.gap or 0,
+        }
+        for violation in violations
+    ]
 
 
 def _names(db: Database, trip_id: int) -> dict[str, dict]:

@@ -9,11 +9,8 @@ from sqlite_utils import Database
 
 from app.orgs.queries import now
 from models.cities import canonical_city
-from models.trips import TIME_ZONES
+from models.trips.shapes import TIME_ZONES
 
-DIRECTIONS = ("BFC->QC", "QC->BFC")
-STATUSES = ("planned", "past")
-CONSTRAINT_KINDS = ("must_meet", "must_not_meet")
 DEFAULT_SLOT_TIMES = ("09:00", "10:15", "11:30", "14:00", "15:15", "16:30")
 DEFAULT_SLOT_MINUTES = 60
 MAX_DAYS = 31

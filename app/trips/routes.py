@@ -17,9 +17,6 @@ from app.trips import draft, groups, lifecycle, planning, queries, travel
 from app.trips import meetings as store
 from app.trips.access import coordinators_only, get_trip_or_404
 from app.trips.forms import (
-    DIRECTION_LABELS,
-    KIND_LABELS,
-    STATUS_LABELS,
     ActionForm,
     ConstraintForm,
     DelegateForm,
@@ -29,8 +26,8 @@ from app.trips.forms import (
     TripForm,
     options,
 )
-from models.trip_rules import hosts_outside
-from models.trips import Host
+from models.trips.rules import hosts_outside
+from models.trips.shapes import Host
 
 bp = Blueprint("trips", __name__, url_prefix="/trips")
 bp.before_request(coordinators_only)
@@ -44,13 +41,7 @@ def trip_day(value: str, pattern: str = "EEE d MMM") -> str:
 
 @bp.app_context_processor
 def _labels():
-    return {
-        "direction_labels": DIRECTION_LABELS,
-        "trip_status_labels": STATUS_LABELS,
-        "trip_state": lifecycle.state_of,
-        "trip_state_labels": lifecycle.STATE_LABELS,
-        "kind_labels": KIND_LABELS,
-    }
+    return {"trip_state": lifecycle.state_of, "trip_state_labels": lifecycle.STATE_LABELS}
 
 
 @bp.get("/")
@@ -305,7 +296,7 @@ def _render_show(trip: dict, status: int = 200, **forms):
         outside={host.org_id for host in outside},
         pairs=queries.list_constraints(db, trip["id"]),
         days=day_choices(trip),
-        setup_problems=planning.setup_problems(db, trip),
+        setup_gaps=planning.setup_gaps(db, trip),
         last_run=planning.last_run(db, trip["id"]),
         draft_count=len(store.draft_rows(db, trip["id"])),
         report=store.preview(db, trip["id"]),

@@ -5,11 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from models.exports.labels import text
 from models.exports.types import ExportMeeting
-from models.passages import split_sentences
+from models.exports.words import words_for
+from models.matching.passages import split_sentences
+from models.vocabulary import N_
 
-QUESTION_KINDS = ("q_we_seek", "q_they_offer", "q_they_seek", "q_we_offer")
+# "you" is the delegate's organisation, reading the pack; x is a quoted sentence of a profile.
+QUESTIONS = {
+    "we_seek": N_("You seek “%(x)s”: what can %(host)s bring?"),
+    "they_offer": N_("%(host)s offers “%(x)s”: on what terms, and how soon?"),
+    "they_seek": N_("%(host)s seeks “%(x)s”: what could you bring?"),
+    "we_offer": N_("You offer “%(x)s”: is it of use to %(host)s?"),
+}
+QUESTION_KINDS = tuple(QUESTIONS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING = ".;:,"
 
@@ -67,6 +75,7 @@ def _last_clause_end(value: str) -> int:
 
 def suggested_questions(meeting: ExportMeeting, locale: str, limit: int = 4, quote: int = 140) -> list[str]:
     """Up to ``limit`` questions built from what each side offers and seeks, one of each kind first."""
+    words = words_for(locale)
     pools = {kind: list(_sources(meeting, kind)) for kind in QUESTION_KINDS}
     questions: list[str] = []
     seen: set[str] = set()
@@ -76,7 +85,7 @@ def suggested_questions(meeting: ExportMeeting, locale: str, limit: int = 4, quo
                 quoted = fragment(pools[kind].pop(0), quote)
                 if quoted and quoted.casefold() not in seen:
                     seen.add(quoted.casefold())
-                    questions.append(text(kind, locale, x=quoted, host=meeting.host.short_name))
+                    questions.append(words.gettext(QUESTIONS[kind], x=quoted, host=meeting.host.short_name))
                     break
             if len(questions) == limit:
                 break
@@ -86,10 +95,10 @@ def suggested_questions(meeting: ExportMeeting, locale: str, limit: int = 4, quo
 def _sources(meeting: ExportMeeting, kind: str) -> Iterator[str]:
     """Texts for one kind of question: the evidence's passages first, then the profiles' sentences."""
     side, field = {
-        "q_we_seek": ("own", "seeks"),
-        "q_they_offer": ("partner", "offers"),
-        "q_they_seek": ("partner", "seeks"),
-        "q_we_offer": ("own", "offers"),
+        "we_seek": ("own", "seeks"),
+        "they_offer": ("partner", "offers"),
+        "they_seek": ("partner", "seeks"),
+        "we_offer": ("own", "offers"),
     }[kind]
     for pair in meeting.evidence.passages if meeting.evidence else ():
         if side == "own" and pair.own_field == field:

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from models.exports.labels import text, track_and_score
 from models.exports.tables import one_line
 from models.exports.types import ExportMeeting, ExportTrip
+from models.exports.words import Words, words_for
 
 PRODID = "-//BIOVALIANCE//Passerelle delegation trips//FR"
 
@@ -43,8 +43,9 @@ def delegate_ics(
     calendar.add("method", "PUBLISH")
     # X- properties are written raw: a newline would break the file, a bare CR would be kept.
     calendar.add("x-wr-calname", one_line(f"{trip.name} – {meetings[0].delegate_name}"))
+    words = words_for(locale)
     for meeting in sorted(meetings, key=lambda m: (m.start, m.uid)):
-        calendar.add_component(_event(meeting, locale, stamp))
+        calendar.add_component(_event(meeting, words, stamp))
     # The zones' rules from a year before the trip to a year after it: enough for any app.
     calendar.add_missing_timezones(
         first_date=trip.start - timedelta(days=366), last_date=trip.end + timedelta(days=366)
@@ -61,29 +62,29 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _event(meeting: ExportMeeting, locale: str, stamp: datetime) -> Event:
+def _event(meeting: ExportMeeting, words: Words, stamp: datetime) -> Event:
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", stamp)
     event.add("dtstart", meeting.local_start)
     event.add("dtend", meeting.local_end)
-    event.add("summary", one_line(text("summary", locale, host=meeting.host.short_name)))
+    event.add("summary", one_line(words.gettext("Meeting with %(host)s", host=meeting.host.short_name)))
     event.add("location", one_line(", ".join(part for part in (meeting.host.name, meeting.city) if part)))
-    event.add("description", _description(meeting, locale))
+    event.add("description", _description(meeting, words))
     event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
 
 
-def _description(meeting: ExportMeeting, locale: str) -> str:
+def _description(meeting: ExportMeeting, words: Words) -> str:
     lines = [
-        meeting.reason,
-        track_and_score(meeting.track, meeting.score, locale),
+        one_line(words.reason(meeting.reason, meeting.delegation.short_name, meeting.host.short_name)),
+        words.track_and_score(meeting.track, meeting.score),
         f"{meeting.delegation.name} – {meeting.host.name}",
     ]
     if meeting.contacts:
-        lines.append(text("contacts_line", locale, contacts="; ".join(meeting.contacts)))
+        lines.append(words.labelled(words.gettext("Contacts"), "; ".join(meeting.contacts)))
     lines.append(meeting.trip_name)
     # Each part on one line (a CR or LF inside one would split it): the file's lines are ours.
     return "\n".join(one_line(line) for line in lines if one_line(line))

@@ -16,16 +16,9 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, XPos, YPos
 
 from models.exports.briefing import clean, suggested_questions, trim
-from models.exports.labels import (
-    code_label,
-    date_range,
-    lang,
-    long_date,
-    text,
-    time_range,
-    track_and_score,
-)
 from models.exports.types import ExportMeeting, ExportOrg, ExportTrip
+from models.exports.words import Words, words_for
+from models.vocabulary import N_, PROFILE_TEXT_FIELDS
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 INK = (33, 37, 41)
@@ -33,6 +26,12 @@ ACCENT = (24, 72, 120)
 MUTED = (100, 108, 116)
 SHADE = (232, 239, 246)
 RULE = (190, 200, 210)
+# Which way the fit runs, seen from the delegate reading the pack ("you").
+DIRECTIONS = {
+    "both": N_("Each offers what the other seeks"),
+    "partner_offers": N_("%(host)s offers what you seek"),
+    "we_offer": N_("You offer what %(host)s seeks"),
+}
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,9 @@ BUDGETS = (
 class BriefingPDF(FPDF):
     """An A4 document with the DejaVu fonts and a footer naming the trip and the page."""
 
-    def __init__(self, title: str, locale: str) -> None:
+    def __init__(self, title: str, words: Words) -> None:
         super().__init__(format="A4")
-        self.title_text, self.locale = clean(title), locale
+        self.title_text, self.words = clean(title), words
         self.last_start = 0  # the page the last meeting began on
         self.add_font("dejavu", "", FONTS / "DejaVuSans.ttf")
         self.add_font("dejavu", "B", FONTS / "DejaVuSans-Bold-Latin.ttf")
@@ -80,7 +79,12 @@ class BriefingPDF(FPDF):
         self.set_y(-11)
         self.style(8, MUTED)
         self.cell(self.epw * 0.75, 5, f"Passerelle – {self.title_text}")
-        self.cell(self.epw * 0.25, 5, text("page", self.locale, n=self.page_no(), total="{nb}"), align="R")
+        self.cell(
+            self.epw * 0.25,
+            5,
+            self.words.gettext("Page %(n)s/%(total)s", n=self.page_no(), total="{nb}"),
+            align="R",
+        )
 
     def style(self, size: float, color: tuple[int, int, int] = INK, bold: bool = False) -> None:
         """Set the font size, colour and weight in one call."""
@@ -111,69 +115,79 @@ class BriefingPDF(FPDF):
 
 def trip_pdf(trip: ExportTrip, locale: str = "fr") -> bytes:
     """The briefing pack: a cover with the agenda, then one page per meeting, in ``locale``."""
-    locale = lang(locale)
-    pdf = _document(trip, locale)
-    _cover(pdf, trip, locale)
+    w = words_for(locale)
+    pdf = _document(trip, w)
+    _cover(pdf, trip, w)
     agenda = trip.agenda()
-    scratch = BriefingPDF(trip.name, locale) if agenda else None
+    scratch = BriefingPDF(trip.name, w) if agenda else None
     for number, meeting in enumerate(agenda, start=1):
-        budget = _fitting_budget(scratch, meeting, number, len(agenda), locale)
-        _meeting_page(pdf, meeting, number, len(agenda), locale, budget)
+        budget = _fitting_budget(scratch, meeting, number, len(agenda), w)
+        _meeting_page(pdf, meeting, number, len(agenda), w, budget)
     return bytes(pdf.output())
 
 
-def _document(trip: ExportTrip, locale: str) -> BriefingPDF:
-    pdf = BriefingPDF(trip.name, locale)
-    pdf.set_title(f"{text('briefing_pack', locale)} – {clean(trip.name)}")
+def _document(trip: ExportTrip, w: Words) -> BriefingPDF:
+    pdf = BriefingPDF(trip.name, w)
+    pdf.set_title(f"{w.gettext('Briefing pack')} – {clean(trip.name)}")
     pdf.set_author("Passerelle")
-    pdf.set_lang(locale)
+    pdf.set_lang(w.locale)
     if trip.published_at is not None:
         pdf.set_creation_date(trip.published_at)
     return pdf
 
 
 def _fitting_budget(
-    scratch: BriefingPDF, meeting: ExportMeeting, number: int, total: int, locale: str
+    scratch: BriefingPDF, meeting: ExportMeeting, number: int, total: int, w: Words
 ) -> Budget:
     """The fullest budget whose page, laid out in the scratch document, stays on one sheet."""
     for budget in BUDGETS:
-        _meeting_page(scratch, meeting, number, total, locale, budget)
+        _meeting_page(scratch, meeting, number, total, w, budget)
         if scratch.page_no() == scratch.last_start:
             return budget
     return BUDGETS[-1]
 
 
-def _cover(pdf: BriefingPDF, trip: ExportTrip, locale: str) -> None:
+def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
     pdf.add_page()
     pdf.line_of("Passerelle · BIOVALIANCE", 9, MUTED, gap=6)
-    pdf.line_of(text("briefing_pack", locale), 24, ACCENT, bold=True, gap=2)
+    pdf.line_of(w.gettext("Briefing pack"), 24, ACCENT, bold=True, gap=2)
     pdf.line_of(clean(trip.name), 16, bold=True, gap=3)
     origin, _, destination = trip.direction.partition("->")
-    regions = f"{code_label('region', origin, locale)} → {code_label('region', destination, locale)}"
+    regions = f"{w.label('region', origin)} → {w.label('region', destination)}"
     pdf.line_of(f"{regions} · {clean(trip.destination)}", 11, gap=1)
-    pdf.line_of(date_range(trip.start, trip.end, locale), 11, gap=1)
+    pdf.line_of(w.date_range(trip.start, trip.end), 11, gap=1)
     agenda = trip.agenda()
     delegates = len({m.delegate_key for m in agenda})
-    pdf.line_of(text("counts", locale, meetings=len(agenda), delegates=delegates), 11, gap=1)
+    counts = w.ngettext("%(num)d meeting", "%(num)d meetings", len(agenda))
+    counts += ", " + w.ngettext("%(num)d delegate", "%(num)d delegates", delegates)
+    pdf.line_of(counts, 11, gap=1)
     zones = ", ".join(dict.fromkeys(m.tz for m in agenda))
     if zones:
-        pdf.line_of(text("local_times", locale, zones=zones), 9, MUTED)
+        pdf.line_of(w.gettext("Local times: %(zones)s", zones=zones), 9, MUTED)
     if trip.published_at is not None:
-        pdf.line_of(text("published", locale, date=long_date(trip.published_at.date(), locale)), 9, MUTED)
-    pdf.heading(text("agenda", locale), 14)
+        published = w.long_date(trip.published_at.date())
+        pdf.line_of(w.gettext("Plan published on %(date)s", date=published), 9, MUTED)
+    pdf.heading(w.gettext("Agenda"), 14)
     if not agenda:
-        pdf.line_of(text("no_meeting", locale))
+        pdf.line_of(w.gettext("No meeting is planned."))
     for day, meetings in groupby(agenda, key=lambda m: m.local_start.date()):
         if pdf.will_page_break(30):  # a day's title goes with its first meetings
             pdf.add_page()
-        _agenda_day(pdf, long_date(day, locale), list(meetings), locale)
+        _agenda_day(pdf, w.long_date(day), list(meetings), w)
 
 
-def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], locale: str) -> None:
+def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Words) -> None:
     pdf.ln(1)
     pdf.line_of(day[:1].upper() + day[1:], 11, ACCENT, bold=True, gap=1)
     pdf.style(8.5)
-    headings = ("time", "delegate", "delegation", "host", "city", "track")
+    headings = (
+        N_("Time"),
+        N_("Delegate"),
+        N_("Delegation"),
+        N_("Host"),
+        N_("City"),
+        N_("Kind of collaboration"),
+    )
     with pdf.table(
         col_widths=(30, 28, 28, 28, 22, 34),
         text_align="LEFT",
@@ -183,64 +197,62 @@ def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], local
         headings_style=FontFace(emphasis="BOLD", color=ACCENT, fill_color=SHADE),
         v_align="TOP",
     ) as table:
-        table.row([text(key, locale) for key in headings])
+        table.row([w.gettext(heading) for heading in headings])
         for m in meetings:
             cells = (
-                time_range(m.local_start, m.local_end, locale),
+                w.time_range(m.local_start, m.local_end),
                 m.delegate_name,
                 m.delegation.short_name,
                 m.host.short_name,
                 m.city,
-                code_label("track", m.track, locale),
+                w.label("track", m.track),
             )
             table.row([clean(cell) for cell in cells])
 
 
-def _meeting_page(pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, locale: str, budget: Budget):
+def _meeting_page(pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, w: Words, budget: Budget):
     pdf.add_page()
     pdf.last_start = pdf.page_no()
-    _meeting_header(pdf, m, text("meeting_n", locale, n=number, total=total), locale)
-    _profiles(pdf, m, locale, budget)
-    _evidence(pdf, m, locale, budget)
-    questions = suggested_questions(m, locale, limit=budget.questions)
+    _meeting_header(pdf, m, w.gettext("Meeting %(n)s of %(total)s", n=number, total=total), w)
+    _profiles(pdf, m, w, budget)
+    _evidence(pdf, m, w, budget)
+    questions = suggested_questions(m, w.locale, limit=budget.questions)
     if questions:
-        pdf.heading(text("questions", locale))
+        pdf.heading(w.gettext("Questions to raise"))
         for question in questions:
             _bullet(pdf, question)
 
 
-def _meeting_header(pdf: BriefingPDF, m: ExportMeeting, counter: str, locale: str) -> None:
+def _meeting_header(pdf: BriefingPDF, m: ExportMeeting, counter: str, w: Words) -> None:
     title = clean(f"{m.delegation.short_name} – {m.host.short_name}")
     pdf.start_section(title)
     pdf.line_of(counter, 9, MUTED, gap=1)
     pdf.line_of(title, 16, ACCENT, bold=True, gap=1)
-    when = f"{long_date(m.local_start.date(), locale)}, {time_range(m.local_start, m.local_end, locale)}"
+    when = f"{w.long_date(m.local_start.date())}, {w.time_range(m.local_start, m.local_end)}"
     pdf.line_of(clean(f"{when[:1].upper()}{when[1:]} · {m.city}"), 11, bold=True, gap=1)
     delegate = m.delegate_name + (f" ({m.delegate_email})" if m.delegate_email else "")
-    pdf.line_of(clean(text("with", locale, name=delegate)), 10)
-    pdf.line_of(track_and_score(m.track, m.score, locale), 10, gap=1)
-    if m.reason.strip():
+    pdf.line_of(clean(w.labelled(w.gettext("Delegate"), delegate)), 10)
+    pdf.line_of(w.track_and_score(m.track, m.score), 10, gap=1)
+    reason = w.reason(m.reason, m.delegation.short_name, m.host.short_name)
+    if reason.strip():
         pdf.set_fill_color(*SHADE)
         pdf.style(10)
-        pdf.multi_cell(0, 5, clean(m.reason), fill=True, padding=2, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, clean(reason), fill=True, padding=2, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
     if m.contacts:
-        pdf.line_of(clean(text("contacts_line", locale, contacts="; ".join(m.contacts))), 9, MUTED)
+        pdf.line_of(clean(w.labelled(w.gettext("Contacts"), "; ".join(m.contacts))), 9, MUTED)
 
 
-def _labelled(label: str, body: str, locale: str) -> str:
-    return f"{label}: {body}" if locale == "en" else f"{label} : {body}"
-
-
-def _profile_text(org: ExportOrg, locale: str, budget: Budget) -> str:
-    place = ", ".join(part for part in (org.city, code_label("region", org.region, locale)) if part)
-    lines = [clean(org.name), f"{code_label('org_type', org.type, locale)} · {clean(place)}"]
+def _profile_text(org: ExportOrg, w: Words, budget: Budget) -> str:
+    place = ", ".join(part for part in (org.city, w.label("region", org.region)) if part)
+    lines = [clean(org.name), f"{w.label('org_type', org.type)} · {clean(place)}"]
     if org.website.strip():
         lines.append(clean(org.website))
-    for field, limit in (("expertise", budget.expertise), ("offers", budget.offers), ("seeks", budget.seeks)):
-        body = trim(getattr(org, field), limit)
+    limits = {"expertise": budget.expertise, "offers": budget.offers, "seeks": budget.seeks}
+    for field in PROFILE_TEXT_FIELDS:
+        body = trim(getattr(org, field), limits[field])
         if body:
-            lines.append("\n" + _labelled(code_label("field", field, locale), body, locale))
+            lines.append("\n" + w.labelled(w.label("field", field), body))
     return "\n".join(lines)
 
 
@@ -260,48 +272,44 @@ def _two_columns(pdf: BriefingPDF, heads: tuple[str, str], rows: list[tuple[str,
             table.row(list(row))
 
 
-def _profiles(pdf: BriefingPDF, m: ExportMeeting, locale: str, budget: Budget) -> None:
-    pdf.heading(text("profiles", locale))
+def _profiles(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> None:
+    pdf.heading(w.gettext("The two organisations"))
     heads = (
-        clean(f"{text('delegation', locale)} · {m.delegation.short_name}"),
-        clean(f"{text('host', locale)} · {m.host.short_name}"),
+        clean(f"{w.gettext('Delegation')} · {m.delegation.short_name}"),
+        clean(f"{w.gettext('Host')} · {m.host.short_name}"),
     )
-    _two_columns(
-        pdf, heads, [(_profile_text(m.delegation, locale, budget), _profile_text(m.host, locale, budget))]
-    )
+    _two_columns(pdf, heads, [(_profile_text(m.delegation, w, budget), _profile_text(m.host, w, budget))])
 
 
-def _evidence(pdf: BriefingPDF, m: ExportMeeting, locale: str, budget: Budget) -> None:
-    pdf.heading(text("evidence", locale))
+def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> None:
+    pdf.heading(w.gettext("What brings them together"))
     evidence = m.evidence
     direction = evidence.direction if evidence else "none"
-    if direction in ("both", "partner_offers", "we_offer"):
-        pdf.line_of(
-            code_label("direction", direction, locale).format(host=clean(m.host.short_name)), 10, gap=1
-        )
+    if direction in DIRECTIONS:
+        pdf.line_of(w.gettext(DIRECTIONS[direction], host=clean(m.host.short_name)), 10, gap=1)
     passages = evidence.passages[: budget.passages] if evidence else ()
     if passages:
         rows = [
             (
-                _passage(p.own_field, p.own_text, locale, budget.passage),
-                _passage(p.partner_field, p.partner_text, locale, budget.passage),
+                _passage(p.own_field, p.own_text, w, budget.passage),
+                _passage(p.partner_field, p.partner_text, w, budget.passage),
             )
             for p in passages
         ]
         _two_columns(pdf, (clean(m.delegation.short_name), clean(m.host.short_name)), rows)
     else:
-        pdf.line_of(text("no_evidence", locale), 9, MUTED)
+        pdf.line_of(w.gettext("No passage to quote."), 9, MUTED)
     if evidence and evidence.shared_topics:
-        topics = " · ".join(topic.label(locale) for topic in evidence.shared_topics)
+        topics = " · ".join(topic.label(w.locale) for topic in evidence.shared_topics)
         pdf.ln(1)
-        pdf.line_of(text("shared_topics", locale, topics=topics), 9.5)
+        pdf.line_of(w.labelled(w.gettext("Shared topics"), topics), 9.5)
     if evidence and evidence.shared_terms:
         terms = clean(", ".join(evidence.shared_terms))
-        pdf.line_of(text("shared_terms", locale, terms=terms), 9.5, MUTED)
+        pdf.line_of(w.labelled(w.gettext("Words in common"), terms), 9.5, MUTED)
 
 
-def _passage(field: str, body: str, locale: str, limit: int) -> str:
-    return _labelled(code_label("field", field, locale), trim(body, limit), locale)
+def _passage(field: str, body: str, w: Words, limit: int) -> str:
+    return w.labelled(w.label("field", field), trim(body, limit))
 
 
 def _bullet(pdf: BriefingPDF, value: str) -> None:

@@ -25,8 +25,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.exports.labels import code_label, decimal, lang, text
 from models.exports.types import ExportPairing, ExportTrip
+from models.exports.words import Words, words_for
+from models.vocabulary import N_
 
 CSV_DELIMITERS = {"fr": ";", "en": ","}
 FORMULA_STARTS = frozenset("=+-@")
@@ -63,11 +64,12 @@ def one_line(value: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """A column of an export: its label key, the kind of value, how to read it and its XLSX width."""
+    """A column of an export: its title (English, translated by the catalogue), the kind of value,
+    how to read it and its XLSX width."""
 
-    key: str
+    title: str
     kind: str  # "text" | "datetime" | "number"
-    read: Callable[[object, str], object]  # (row, locale) -> value
+    read: Callable[[object, Words], object]  # (row, words) -> value
     width: int
 
 
@@ -82,76 +84,83 @@ def _local(moment: datetime) -> datetime:
 
 
 TRIP_COLUMNS: tuple[Column, ...] = (
-    Column("start", "datetime", lambda m, loc: _local(m.local_start), 17),
-    Column("end", "datetime", lambda m, loc: _local(m.local_end), 17),
-    Column("time_zone", "text", lambda m, loc: m.tz, 18),
-    Column("city", "text", lambda m, loc: m.city, 14),
-    Column("delegate", "text", lambda m, loc: m.delegate_name, 22),
-    Column("delegate_email", "text", lambda m, loc: m.delegate_email, 28),
-    Column("delegation", "text", lambda m, loc: m.delegation.short_name, 18),
-    Column("delegation_name", "text", lambda m, loc: m.delegation.name, 36),
-    Column("host", "text", lambda m, loc: m.host.short_name, 18),
-    Column("host_name", "text", lambda m, loc: m.host.name, 36),
-    Column("track", "text", lambda m, loc: code_label("track", m.track, loc), 24),
-    Column("score", "number", lambda m, loc: m.score, 8),
-    Column("reason", "text", lambda m, loc: one_line(m.reason), 60),
-    Column("contacts", "text", lambda m, loc: "; ".join(m.contacts), 40),
+    Column(N_("Start"), "datetime", lambda m, w: _local(m.local_start), 17),
+    Column(N_("End"), "datetime", lambda m, w: _local(m.local_end), 17),
+    Column(N_("Time zone"), "text", lambda m, w: m.tz, 18),
+    Column(N_("City"), "text", lambda m, w: m.city, 14),
+    Column(N_("Delegate"), "text", lambda m, w: m.delegate_name, 22),
+    Column(N_("Delegate e-mail"), "text", lambda m, w: m.delegate_email, 28),
+    Column(N_("Delegation"), "text", lambda m, w: m.delegation.short_name, 18),
+    Column(N_("Delegation (full name)"), "text", lambda m, w: m.delegation.name, 36),
+    Column(N_("Host"), "text", lambda m, w: m.host.short_name, 18),
+    Column(N_("Host (full name)"), "text", lambda m, w: m.host.name, 36),
+    Column(N_("Kind of collaboration"), "text", lambda m, w: w.label("track", m.track), 24),
+    Column(N_("Score"), "number", lambda m, w: m.score, 8),
+    Column(
+        N_("Why"),
+        "text",
+        lambda m, w: one_line(w.reason(m.reason, m.delegation.short_name, m.host.short_name)),
+        60,
+    ),
+    Column(N_("Contacts"), "text", lambda m, w: "; ".join(m.contacts), 40),
 )
 
 PAIRING_COLUMNS: tuple[Column, ...] = (
-    Column("bfc_org", "text", lambda p, loc: p.bfc.short_name, 18),
-    Column("bfc_name", "text", lambda p, loc: p.bfc.name, 36),
-    Column("bfc_city", "text", lambda p, loc: p.bfc.city, 14),
-    Column("qc_org", "text", lambda p, loc: p.qc.short_name, 18),
-    Column("qc_name", "text", lambda p, loc: p.qc.name, 36),
-    Column("qc_city", "text", lambda p, loc: p.qc.city, 14),
-    Column("track", "text", lambda p, loc: code_label("track", p.track, loc), 24),
-    Column("status", "text", lambda p, loc: code_label("status", p.status, loc), 12),
-    Column("score", "number", lambda p, loc: p.score, 8),
-    Column("origin", "text", lambda p, loc: code_label("origin", p.origin, loc), 18),
-    Column("decided_by", "text", lambda p, loc: p.decided_by, 22),
-    Column("decided_at", "datetime", lambda p, loc: _naive_utc(p.decided_at), 17),
-    Column("comment", "text", lambda p, loc: one_line(p.comment), 60),
+    Column(N_("BFC organisation"), "text", lambda p, w: p.bfc.short_name, 18),
+    Column(N_("BFC organisation (full name)"), "text", lambda p, w: p.bfc.name, 36),
+    Column(N_("BFC city"), "text", lambda p, w: p.bfc.city, 14),
+    Column(N_("Québec organisation"), "text", lambda p, w: p.qc.short_name, 18),
+    Column(N_("Québec organisation (full name)"), "text", lambda p, w: p.qc.name, 36),
+    Column(N_("Québec city"), "text", lambda p, w: p.qc.city, 14),
+    Column(N_("Kind of collaboration"), "text", lambda p, w: w.label("track", p.track), 24),
+    Column(N_("Status"), "text", lambda p, w: w.label("status", p.status), 12),
+    Column(N_("Score"), "number", lambda p, w: p.score, 8),
+    Column(N_("Origin"), "text", lambda p, w: w.label("origin", p.origin), 18),
+    Column(N_("Decided by"), "text", lambda p, w: p.decided_by, 22),
+    Column(N_("Decided on (UTC)"), "datetime", lambda p, w: _naive_utc(p.decided_at), 17),
+    Column(N_("Comment"), "text", lambda p, w: one_line(p.comment), 60),
 )
 
 
 def trip_csv(trip: ExportTrip, locale: str = "fr") -> bytes:
     """The trip's meetings, one row each, as CSV (UTF-8 with BOM, ``\\r\\n``)."""
-    return _csv(TRIP_COLUMNS, trip.agenda(), locale)
+    return _csv(TRIP_COLUMNS, trip.agenda(), words_for(locale))
 
 
 def trip_xlsx(trip: ExportTrip, locale: str = "fr") -> bytes:
     """The trip's meetings, one row each, as an XLSX workbook."""
-    return _xlsx(text("meetings_sheet", locale), TRIP_COLUMNS, trip.agenda(), locale, title=trip.name)
+    words = words_for(locale)
+    return _xlsx(words.gettext("Meetings"), TRIP_COLUMNS, trip.agenda(), words, title=trip.name)
 
 
 def pairings_csv(pairings: Iterable[ExportPairing], locale: str = "fr") -> bytes:
     """Pairings, one row each, as CSV (UTF-8 with BOM, ``\\r\\n``), for programme reporting."""
-    return _csv(PAIRING_COLUMNS, list(pairings), locale)
+    return _csv(PAIRING_COLUMNS, list(pairings), words_for(locale))
 
 
 def pairings_xlsx(pairings: Iterable[ExportPairing], locale: str = "fr") -> bytes:
     """Pairings, one row each, as an XLSX workbook, for programme reporting."""
-    sheet = text("pairings_sheet", locale)
-    return _xlsx(sheet, PAIRING_COLUMNS, list(pairings), locale, title=sheet)
+    words = words_for(locale)
+    sheet = words.gettext("Pairings")
+    return _xlsx(sheet, PAIRING_COLUMNS, list(pairings), words, title=sheet)
 
 
-def _csv_cell(column: Column, value: object, locale: str) -> str:
+def _csv_cell(column: Column, value: object, words: Words) -> str:
     if value is None:
         return ""
     if column.kind == "datetime":
         return value.strftime("%Y-%m-%d %H:%M")
     if column.kind == "number":
-        return decimal(float(value), locale)
+        return words.decimal(float(value))
     return neutralise(str(value))
 
 
-def _csv(columns: Sequence[Column], rows: Sequence[object], locale: str) -> bytes:
+def _csv(columns: Sequence[Column], rows: Sequence[object], words: Words) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=CSV_DELIMITERS[lang(locale)], lineterminator="\r\n")
-    writer.writerow([neutralise(text(column.key, locale)) for column in columns])
+    writer = csv.writer(out, delimiter=CSV_DELIMITERS[words.locale], lineterminator="\r\n")
+    writer.writerow([neutralise(words.gettext(column.title)) for column in columns])
     for row in rows:
-        writer.writerow([_csv_cell(column, column.read(row, locale), locale) for column in columns])
+        writer.writerow([_csv_cell(column, column.read(row, words), words) for column in columns])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -176,7 +185,7 @@ def _put(sheet: Worksheet, row: int, col: int, column: Column | None, value: obj
 
 
 def _xlsx(
-    sheet_title: str, columns: Sequence[Column], rows: Sequence[object], locale: str, *, title: str
+    sheet_title: str, columns: Sequence[Column], rows: Sequence[object], words: Words, *, title: str
 ) -> bytes:
     book = Workbook()
     sheet = book.active
@@ -184,13 +193,13 @@ def _xlsx(
     book.properties.title = _xlsx_text(title)
     book.properties.creator = "Passerelle"
     for col, column in enumerate(columns, start=1):
-        _put(sheet, 1, col, None, text(column.key, locale))
+        _put(sheet, 1, col, None, words.gettext(column.title))
         sheet.cell(row=1, column=col).font = Font(bold=True)
         sheet.cell(row=1, column=col).alignment = Alignment(vertical="top")
         sheet.column_dimensions[get_column_letter(col)].width = column.width
     for row_number, row in enumerate(rows, start=2):
         for col, column in enumerate(columns, start=1):
-            _put(sheet, row_number, col, column, column.read(row, locale))
+            _put(sheet, row_number, col, column, column.read(row, words))
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
     buffer = io.BytesIO()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.results import Evidence
+from models.matching.results import Evidence
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 
 from models.profiles import ORG_TYPES, TRACKS
 
-WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "data" / "weights.json"
+WEIGHTS_PATH = Path(__file__).resolve().parents[2] / "data" / "weights.json"
 
 # The score parts, in the order the learnt weights use them. Each is in [0, 1].
 FEATURES = (

@@ -7,6 +7,8 @@ a meeting takes place in its host's city. Times are local to the trip's time zon
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -58,7 +60,7 @@ class Candidate:
     track: str
     score: float  # 0..1, from the engine (or the approved pairing)
     approved: bool = False  # an approved pairing: placed before merely suggested ones
-    reason: str = ""  # one line a person reads: why these two should meet
+    reason: str = ""  # why these two should meet: a Reason as JSON, put into words when shown
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,79 @@ class Meeting:
     slot_id: int
     track: str
     score: float
-    reason: str = ""
+    reason: str = ""  # as in Candidate
     guests: tuple[int, ...] = ()
 
     @property
     def attendees(self) -> tuple[int, ...]:
         """Every delegate at the meeting: the lead delegate first, then the guests."""
         return (self.delegate_id, *self.guests)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why two organisations should meet, as data: stored with a meeting, worded when shown.
+
+    ``direction`` is the engine's, seen from the delegation organisation ("partner_offers": the host
+    offers what the delegation seeks); ``topics`` are ids of the topic vocabulary.
+    """
+
+    approved: bool = False
+    topics: tuple[str, ...] = ()
+    direction: str = "none"
+    score: float | None = None
+
+    def to_json(self) -> str:
+        """The stored form: compact, keys sorted, so that an unchanged reason compares equal."""
+        data = {"approved": self.approved, "topics": list(self.topics), "direction": self.direction}
+        data["score"] = None if self.score is None else round(self.score, 4)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, stored: str) -> Reason | None:
+        """The reason stored by :meth:`to_json`; None for anything else (text of older versions)."""
+        try:
+            data = json.loads(stored)
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            bool(data.get("approved")),
+            tuple(data.get("topics") or ()),
+            str(data.get("direction") or "none"),
+            data.get("score"),
+        )
+
+
+def reason_words(
+    stored: str,
+    _: Callable[..., str],
+    topic_label: Callable[[str], str],
+    delegation: str,
+    host: str,
+) -> str:
+    """A stored reason as one line in the reader's language.
+
+    ``_`` translates (``flask_babel.gettext`` or :meth:`models.exports.words.Words.gettext`),
+    ``topic_label`` names a topic id in that language; ``delegation`` and ``host`` are the short
+    names of the two organisations. Text stored by older versions is returned as it is.
+    """
+    reason = Reason.from_json(stored)
+    if reason is None:
+        return stored or ""
+    parts = [_("approved pairing")] if reason.approved else []
+    if reason.topics:
+        parts.append(_("shared topics: %(topics)s", topics=", ".join(map(topic_label, reason.topics))))
+    if reason.direction == "partner_offers":
+        parts.append(_("%(offering)s offers what %(seeking)s seeks", offering=host, seeking=delegation))
+    elif reason.direction == "we_offer":
+        parts.append(_("%(offering)s offers what %(seeking)s seeks", offering=delegation, seeking=host))
+    elif reason.direction == "both":
+        parts.append(_("each offers what the other seeks"))
+    if not parts and reason.score is not None:
+        parts.append(_("engine score %(score)d/100", score=round(reason.score * 100)))
+    return " · ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-PASSAGE_FIELDS = ("expertise", "offers", "seeks")
+from models.vocabulary import PROFILE_TEXT_FIELDS
+
+PASSAGE_FIELDS = PROFILE_TEXT_FIELDS
 DEFAULT_MAX_TOKENS = 128
 
 # Words whose final period never ends a sentence (compared lower-cased, with their period).

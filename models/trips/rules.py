@@ -1,6 +1,6 @@
 """The rules a trip plan obeys: input validation, shared lookups, and every violated rule of a plan.
 
-The planner (``models/planner.py``) builds its MILP and its greedy baseline from :class:`TripLookup`,
+The planner (``models/trips/planner.py``) builds its MILP and its greedy baseline from :class:`TripLookup`,
 and :func:`find_violations` judges any list of meetings (the solver's, the baseline's, or a
 coordinator's hand edit) by the same rules:
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from models.cities import canonical_city
-from models.trips import Candidate, Delegate, Host, Meeting, Slot, TripProblem
+from models.trips.shapes import Candidate, Delegate, Host, Meeting, Slot, TripProblem
 
 RULES = (
     "unknown",

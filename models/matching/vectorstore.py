@@ -22,8 +22,8 @@ from operator import itemgetter
 import numpy as np
 from sqlite_utils import Database
 
-from models.embeddings import Embedder
-from models.passages import DEFAULT_MAX_TOKENS, PASSAGE_FIELDS, Passage, split_profile
+from models.matching.embeddings import Embedder
+from models.matching.passages import DEFAULT_MAX_TOKENS, PASSAGE_FIELDS, Passage, split_profile
 
 TABLE = "passage_vectors"
 ORGS_PER_BATCH = 128  # whole organisations per transaction (and per embedding call)
@@ -125,7 +125,8 @@ def sync_embeddings(
     wanted = None if org_ids is None else sorted({_as_id(i) for i in org_ids})
     profiles = _read_profiles(db, wanted)
     report = SyncReport(orgs_seen=len(profiles))
-    max_tokens = min(DEFAULT_MAX_TOKENS, embedder.max_tokens)
+    # Asking the embedder for its window loads the model: only a profile that changed needs it.
+    max_tokens = _Lazy(lambda: min(DEFAULT_MAX_TOKENS, embedder.max_tokens))
     for start in range(0, len(profiles), ORGS_PER_BATCH):
         batch = profiles[start : start + ORGS_PER_BATCH]
         _sync_batch(db, embedder, batch, max_tokens, report)
@@ -159,8 +160,21 @@ def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
+class _Lazy:
+    """A value computed on first use, then kept."""
+
+    def __init__(self, compute: Callable[[], int]):
+        self._compute = compute
+        self._value: int | None = None
+
+    def __call__(self) -> int:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
+
+
 def _sync_batch(
-    db: Database, embedder: Embedder, profiles: list[dict], max_tokens: int, report: SyncReport
+    db: Database, embedder: Embedder, profiles: list[dict], max_tokens: _Lazy, report: SyncReport
 ) -> None:
     """Embed what changed in ``profiles`` and write their rows in one transaction."""
     ids = [p["id"] for p in profiles]
@@ -172,7 +186,7 @@ def _sync_batch(
         if old and _same_words(profile, old):
             keep.update((profile["id"], f, i) for f, i in old)  # unchanged: no need to re-split
             continue
-        for passage in split_profile(profile, embedder.count_tokens, max_tokens):
+        for passage in split_profile(profile, embedder.count_tokens, max_tokens()):
             key = (profile["id"], passage.field, passage.index)
             keep.add(key)
             if old.get((passage.field, passage.index), ("", ""))[0] != passage.content_hash:
@@ -262,14 +276,17 @@ def _delete_orphans(db: Database, model_id: str, wanted: list[int] | None) -> in
     return deleted
 
 
-def load_matrix(db: Database, model_id: str) -> PassageMatrix:
-    """Read every stored vector of ``model_id`` into a :class:`PassageMatrix` (empty if none)."""
+def load_matrix(db: Database, model_id: str, org_ids: Sequence[int] | None = None) -> PassageMatrix:
+    """Read every stored vector of ``model_id`` (or of those organisations) into a :class:`PassageMatrix`."""
     if not db.table(TABLE).exists():
         empty = np.empty(0, dtype=np.int64)
         return PassageMatrix(model_id, np.empty((0, 0), np.float32), empty, np.array([], str), empty, [])
-    where = f"FROM {TABLE} WHERE model_id = ?"
-    n = db.execute(f"SELECT count(*) {where}", [model_id]).fetchone()[0]
-    first = db.execute(f"SELECT length(vector) {where} LIMIT 1", [model_id]).fetchone()
+    where, params = f"FROM {TABLE} WHERE model_id = ?", [model_id]
+    if org_ids is not None:
+        wanted = [_as_id(org_id) for org_id in org_ids]
+        where, params = where + f" AND org_id IN ({', '.join('?' * len(wanted))})", [model_id, *wanted]
+    n = db.execute(f"SELECT count(*) {where}", params).fetchone()[0]
+    first = db.execute(f"SELECT length(vector) {where} LIMIT 1", params).fetchone()
     dim = first[0] // 4 if first else 0
     vectors = np.empty((n, dim), dtype=np.float32)
     org_ids = np.empty(n, dtype=np.int64)
@@ -278,8 +295,8 @@ def load_matrix(db: Database, model_id: str) -> PassageMatrix:
     texts: list[str] = []
     sql = f"SELECT org_id, field, idx, text, vector {where} ORDER BY org_id, field, idx"
     done = 0
-    with _gc_paused():  # hundreds of thousands of row tuples would trigger many useless collections
-        cursor = db.execute(sql, [model_id])
+    with gc_paused():  # hundreds of thousands of row tuples would trigger many useless collections
+        cursor = db.execute(sql, params)
         while chunk := cursor.fetchmany(READ_CHUNK):
             stop = done + len(chunk)
             buffer = b"".join(map(itemgetter(4), chunk))
@@ -295,7 +312,7 @@ def load_matrix(db: Database, model_id: str) -> PassageMatrix:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk read (it is restored as it was)."""
     was_enabled = gc.isenabled()
     gc.disable()

@@ -14,15 +14,16 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from models.embeddings import Embedder
-from models.results import Topic
+from models.matching.embeddings import Embedder
+from models.matching.results import Topic
+from models.vocabulary import PROFILE_TEXT_FIELDS
 
-VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "data" / "topics.json"
+VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "data" / "topics.json"
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,24 @@ def anchored(text: str, vocabulary: Vocabulary) -> str:
     return f"{text} ({', '.join(labels)})" if labels else text
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_DASHES = re.compile(r"[‐‑‒–—]")
+_SPACES = re.compile(r"\s+")
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents and unify dashes, so 'Thérapie  cellulaire' matches 'therapie cellulaire'."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    text = re.sub(r"[‐‑‒–—]", "-", text)
-    return re.sub(r"\s+", " ", text)
+    text = text.casefold()
+    if not text.isascii():  # only the non-ASCII runs need work, and they repeat: "é", "è", "–"
+        text = _NON_ASCII.sub(lambda match: _fold_run(match.group(0)), text)
+    return _SPACES.sub(" ", text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_run(run: str) -> str:
+    """One run of non-ASCII characters, decomposed, without its accents, dashes unified."""
+    kept = "".join(char for char in unicodedata.normalize("NFKD", run) if not unicodedata.combining(char))
+    return _DASHES.sub("-", kept)
 
 
 def _pattern(terms: Iterable[str]) -> re.Pattern:
@@ -113,7 +126,7 @@ def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
 
 def profile_text(profile: Mapping) -> str:
     """The text topics are assigned from: expertise, offers and seeks."""
-    return "\n".join(str(profile.get(field) or "") for field in ("expertise", "offers", "seeks"))
+    return "\n".join(str(profile.get(field) or "") for field in PROFILE_TEXT_FIELDS)
 
 
 def topic_matrix(topic_sets: list[Iterable[str]], vocabulary: Vocabulary) -> np.ndarray:

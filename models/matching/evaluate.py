@@ -27,17 +27,17 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold
 
 if TYPE_CHECKING:
-    from models.embeddings import Embedder
+    from models.matching.embeddings import Embedder
 from models.heldout import QUERIES_PATH as HELDOUT_QUERIES_PATH
 from models.heldout import load_profiles as load_held_out_profiles
 from models.heldout import refuse_held_out
-from models.matching import MatchIndex
-from models.passages import split_profile
+from models.matching.index import MatchIndex
+from models.matching.passages import split_profile
+from models.matching.topics import Vocabulary, fold, profile_text
+from models.matching.weights import FEATURES, LearntWeights
 from models.profiles import TRACKS
-from models.topics import Vocabulary, fold, profile_text
-from models.weights import FEATURES, LearntWeights
 
-EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
+EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "eval"
 K = 5
 
 

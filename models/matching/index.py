@@ -12,20 +12,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from models.errors import NotFound
 from models.evidence import STOP_WORDS, is_boilerplate, mentions_history
+from models.matching.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
+from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
+from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 from models.needs import NEED_CODES, met_share, provided, sought, track_weights
 from models.profiles import TRACKS
-from models.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
-from models.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
-from models.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
+from models.vocabulary import PROFILE_TEXT_FIELDS
 
-FIELDS = ("expertise", "offers", "seeks")
+FIELDS = PROFILE_TEXT_FIELDS
 EXPERTISE, OFFERS, SEEKS = range(3)
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]{2,}")
 MIN_EVIDENCE_SIMILARITY = 0.2
@@ -54,6 +55,7 @@ class MatchIndex:
     lexical: sparse.csr_matrix | None  # (n_orgs, n_terms) l2-normalised TF-IDF rows
     term_idf: dict[str, float]
     weights: LearntWeights
+    vectorizer: Any = None  # the fitted TF-IDF, to turn an edited profile into its row (fixed vocabulary)
 
     @classmethod
     def build(
@@ -95,7 +97,7 @@ class MatchIndex:
         rows, codes = rows[order], codes[order]
         segment, segment_start = _segments(rows, codes, len(ordered))
         topics = topic_matrix([topic_sets.get(org["id"], ()) for org in ordered], vocabulary)
-        lexical_matrix, term_idf = _lexical(ordered) if lexical else (None, {})
+        lexical_matrix, term_idf, vectorizer = _lexical(ordered) if lexical else (None, {}, None)
         return cls(
             model_id=model_id,
             orgs=[dict(org) for org in ordered],
@@ -117,6 +119,7 @@ class MatchIndex:
             lexical=lexical_matrix,
             term_idf=term_idf,
             weights=weights,
+            vectorizer=vectorizer,
         )
 
     def __post_init__(self) -> None:
@@ -125,8 +128,13 @@ class MatchIndex:
         self._topic_mass = self._weighted_topics.sum(axis=1)
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
-        # A closed organisation is never suggested, nor given suggestions (models/profiles.py STATUSES).
+        # A closed organisation is never suggested, nor given suggestions (models/vocabulary.py).
         self._closed = np.array([org.get("status") == "closed" for org in self.orgs], dtype=bool)
+        # Each org's passages are vectors[_begin[row]:_end[row]]; an edit appends its new passages
+        # and points there (see replace_orgs), so these spans need not be contiguous or in order.
+        self._begin = np.asarray(self.org_start[:-1], dtype=np.int64).copy()
+        self._end = np.asarray(self.org_start[1:], dtype=np.int64).copy()
+        self._used = (len(self.passage_row), len(self.segment_start))  # passages, segments in use
         # What each organisation seeks and provides (models/needs.py), read once from its texts.
         self._sought = np.array([sought(org) for org in self.orgs], dtype=np.float32).reshape(
             -1, len(NEED_CODES)
@@ -142,25 +150,34 @@ class MatchIndex:
         except KeyError:
             raise NotFound(f"organisation {org_id} is not in the matching index") from None
 
-    def features(self, org_id: int, track: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Score parts of every candidate across the Atlantic.
+    def features(
+        self, org_id: int, track: str, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Score parts of every candidate across the Atlantic, or of the candidate ``rows`` only.
+
+        Parameters
+        ----------
+        rows : ndarray of shape (n_candidates,), ascending org rows across the Atlantic; None for all
 
         Returns
         -------
         rows : ndarray of shape (n_candidates,), candidate org rows
         parts : ndarray of shape (n_candidates, n_features), in :data:`FEATURES` order
-        sims : ndarray of shape (n_own_passages, n_block_passages), passage similarities
+        sims : ndarray of shape (n_own_passages, n_candidate_passages), passage similarities
         """
         if track not in TRACKS:
             raise ValueError(f"track must be one of {', '.join(TRACKS)}, got {track!r}")
         row = self.row_of(org_id)
-        rows = np.flatnonzero(self.regions != self.regions[row])
+        if rows is None:
+            rows = np.flatnonzero(self.regions != self.regions[row])
+        elif np.any(self.regions[rows] == self.regions[row]) or np.any(np.diff(rows) <= 0):
+            raise ValueError("candidate rows must be ascending and across the Atlantic")
         if rows.size == 0:
             return rows, np.zeros((0, len(FEATURES)), np.float32), np.zeros((0, 0), np.float32)
-        block = slice(self.org_start[rows[0]], self.org_start[rows[-1] + 1])
-        own = slice(self.org_start[row], self.org_start[row + 1])
-        sims = self.vectors[own] @ self.vectors[block].T
-        best = _FieldMaxima(self._segment_max(sims, block), self.segment[rows] - self._first_segment(block))
+        own = slice(self._begin[row], self._end[row])
+        passages = _spans(self._begin[rows], self._end[rows])
+        sims = self.vectors[own] @ self.vectors[passages].T
+        best = self._field_maxima(sims, passages, rows)
         own_fields = self.passage_field[own]
         seeks = own_fields == SEEKS
         offer_fit = np.maximum(best.max_over(seeks, OFFERS), best.max_over(seeks, EXPERTISE))
@@ -197,11 +214,23 @@ class MatchIndex:
         # tanh keeps the order of raw scores at the top: a clip at 1 would tie the best partners.
         return np.tanh(np.maximum(raw, 0.0) / self.weights.scale)
 
-    def suggest(self, org_id: int, track: str, top_k: int = 10) -> list[Suggestion]:
-        """The ``top_k`` partners across the Atlantic for one organisation and track, best first."""
+    def suggest(
+        self,
+        org_id: int,
+        track: str,
+        top_k: int = 10,
+        rows: np.ndarray | None = None,
+        *,
+        evidence: bool = True,
+    ) -> list[Suggestion]:
+        """The ``top_k`` partners across the Atlantic for one organisation and track, best first.
+
+        ``rows`` (ascending org rows across the Atlantic) limits the scoring to those candidates;
+        ``evidence=False`` leaves out the passages, topics and terms (only the direction is kept).
+        """
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
-        rows, parts, sims = self.features(org_id, track)
+        rows, parts, _ = self.features(org_id, track, rows)
         open_ = ~self._closed[rows]
         if self._closed[self.row_of(org_id)] or not open_.any():
             return []
@@ -211,24 +240,19 @@ class MatchIndex:
         top = top[np.lexsort((rows[top], -raw[top]))]  # ties broken by row: stable output
         scores = self.score(parts[top])
         own_row = self.row_of(org_id)
-        block_start = self.org_start[rows[0]]
         return [
-            self._suggestion(own_row, rows[i], track, float(score), parts[i], sims, block_start)
+            self._suggestion(own_row, rows[i], track, float(score), parts[i], evidence)
             for i, score in zip(top, scores, strict=True)
         ]
 
     def explain(self, org_id: int, partner_id: int, track: str) -> Suggestion:
         """The score parts and evidence of one given partner, as :meth:`suggest` would show them."""
-        rows, parts, sims = self.features(org_id, track)
         partner_row = self.row_of(partner_id)
-        position = np.flatnonzero(rows == partner_row)
-        if position.size == 0:
+        if self.regions[partner_row] == self.regions[self.row_of(org_id)]:
             raise ValueError(f"organisation {partner_id} is on the same side of the Atlantic as {org_id}")
-        i = int(position[0])
-        score = float(self.score(parts[i : i + 1])[0])
-        return self._suggestion(
-            self.row_of(org_id), partner_row, track, score, parts[i], sims, self.org_start[rows[0]]
-        )
+        rows, parts, _ = self.features(org_id, track, np.array([partner_row]))
+        score = float(self.score(parts[:1])[0])
+        return self._suggestion(self.row_of(org_id), partner_row, track, score, parts[0])
 
     def search(self, query_vector: np.ndarray, query_text: str, top_k: int = 20) -> list[SearchHit]:
         """Organisations ranked by meaning for a free-text query, with their best passage.
@@ -240,17 +264,14 @@ class MatchIndex:
         if len(self.orgs) == 0 or len(self.vectors) == 0:
             return []
         sims = self.vectors @ query_vector.astype(np.float32)
-        starts = self.org_start[:-1]
-        has = self.org_start[1:] > starts
-        best = np.full(len(self.orgs), -1.0, dtype=np.float32)
-        best[has] = np.maximum.reduceat(sims, starts[has])
+        best = _span_max(sims, self._begin, self._end)
         query_topics = topic_matrix([self.vocabulary.assign(query_text)], self.vocabulary)[0] * self.topic_idf
         topic_part = self.topics @ query_topics / max(float(query_topics.sum()), 1e-6)
         combined = best + 0.3 * topic_part
         order = np.argsort(-combined, kind="stable")[:top_k]
         hits = []
         for row in order:
-            span = slice(self.org_start[row], self.org_start[row + 1])
+            span = slice(self._begin[row], self._end[row])
             passage = self.texts[span.start + int(np.argmax(sims[span]))] if span.stop > span.start else ""
             org = self.orgs[row]
             hits.append(SearchHit(org["id"], org["short_name"], org["name"], org["region"], org["city"],
@@ -258,22 +279,138 @@ class MatchIndex:
                                   org.get("status", "active")))  # fmt: skip
         return hits
 
-    def _first_segment(self, block: slice) -> int:
-        return int(np.searchsorted(self.segment_start, block.start))
+    # --- in-place updates: an edit costs one profile's passages, not a rebuild -----------------
+    def replace_orgs(
+        self,
+        orgs: Sequence[Mapping],
+        passages: Sequence[tuple[int, str, str]],
+        vectors: np.ndarray,
+        topic_sets: Mapping[int, Sequence[str]],
+    ) -> np.ndarray:
+        """Replace the profiles, passages and topics of organisations already in the index; return their rows.
 
-    def _segment_max(self, sims: np.ndarray, block: slice) -> np.ndarray:
-        """Best similarity of each own passage within each (org, field) segment of the block.
+        The new passages are appended and the organisations' spans point to them (the old ones stay,
+        unreferenced, until the next build). The lexical rows are recomputed with the vocabulary and
+        IDF of the last build: a word no profile used then counts only after a rebuild. A ValueError
+        says when this cannot be done in place (an unknown organisation, a change of region).
 
-        Returns
-        -------
-        maxima : ndarray of shape (n_own, n_block_segments), negatives clipped to 0
+        Parameters
+        ----------
+        orgs : the organisations' new dicts, as for :meth:`build`
+        passages : (org_id, field, text) for each row of ``vectors``, every passage of those organisations
+        vectors : ndarray of shape (n_passages, dim), L2-normalised
         """
-        first = self._first_segment(block)
-        last = int(np.searchsorted(self.segment_start, block.stop))
-        if sims.shape[0] == 0 or last == first:
-            return np.zeros((sims.shape[0], last - first), dtype=np.float32)
-        maxima = np.maximum.reduceat(sims, self.segment_start[first:last] - block.start, axis=1)
-        return np.maximum(maxima, 0.0, out=maxima)
+        if len(passages) != len(vectors):
+            raise ValueError(
+                f"{len(passages)} passages but {len(vectors)} vectors: give one vector per passage"
+            )
+        rows = np.array([self._rows.get(org["id"], -1) for org in orgs], dtype=np.int64)
+        if np.any(rows < 0):
+            raise ValueError("replace_orgs only updates organisations already in the index: rebuild it")
+        if any(self.regions[row] != org["region"] for row, org in zip(rows, orgs, strict=True)):
+            raise ValueError("an organisation changed region: rebuild the index")
+        row_of = {org["id"]: row for row, org in zip(rows, orgs, strict=True)}
+        field_code = {name: code for code, name in enumerate(FIELDS)}
+        keep = [i for i, (org_id, fld, _) in enumerate(passages) if org_id in row_of and fld in field_code]
+        new_rows = np.array([row_of[passages[i][0]] for i in keep], dtype=np.int64)
+        codes = np.array([field_code[passages[i][1]] for i in keep], dtype=np.int64)
+        order = np.lexsort((codes, new_rows)) if keep else np.zeros(0, dtype=np.int64)
+        picked = np.asarray(keep, dtype=np.int64)[order]
+        new_rows, codes = new_rows[order], codes[order]
+        first = self._append_passages(vectors[picked], new_rows, codes, [passages[i][2] for i in picked])
+        self._begin[rows] = self._end[rows] = first  # organisations left with no passage: empty spans
+        if new_rows.size:
+            spans = np.flatnonzero(np.r_[True, new_rows[1:] != new_rows[:-1]])
+            self._begin[new_rows[spans]] = first + spans
+            self._end[new_rows[spans]] = first + np.r_[spans[1:], new_rows.size]
+        for row, org in zip(rows, orgs, strict=True):
+            self.orgs[row] = dict(org)
+            self._sought[row] = sought(org)
+            self._provided[row] = provided(org)
+            self._closed[row] = org.get("status") == "closed"
+            self.types[row] = org["type"]
+            self.declared[row] = [t in org["collaboration_types"] for t in TRACKS]
+            self._word_cache.pop(int(row), None)
+        self._type_codes[rows] = type_codes(self.types[rows])
+        self.topics[rows] = topic_matrix([topic_sets.get(org["id"], ()) for org in orgs], self.vocabulary)
+        self.topic_idf = idf_weights(self.topics)
+        self._weighted_topics = self.topics * self.topic_idf
+        self._topic_mass = self._weighted_topics.sum(axis=1)
+        self._replace_lexical_rows(rows, orgs)
+        return rows
+
+    def _append_passages(
+        self, vectors: np.ndarray, rows: np.ndarray, codes: np.ndarray, texts: list[str]
+    ) -> int:
+        """Append passages (sorted by row and field) and their segments; return the first new index.
+
+        The arrays grow by a quarter at a time and are written in place, so that an edit does not copy
+        the whole matrix; spare segment starts hold a sentinel past every passage.
+        """
+        first, n_segments = self._used
+        count = len(rows)
+        starts = (
+            np.flatnonzero(np.r_[True, (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])])
+            if count
+            else rows
+        )
+        self._reserve(first + count, n_segments + starts.size)
+        if count:
+            self.vectors[first : first + count] = vectors
+            self.passage_row[first : first + count] = rows
+            self.passage_field[first : first + count] = codes
+            self.texts[first : first + count] = texts
+        self.segment[np.unique(rows)] = -1
+        if count:
+            self.segment[rows[starts], codes[starts]] = n_segments + np.arange(starts.size)
+            self.segment_start[n_segments : n_segments + starts.size] = first + starts
+        self._used = (first + count, n_segments + starts.size)
+        return first
+
+    def _reserve(self, passages: int, segments: int) -> None:
+        """Room for at least this many passages and segments."""
+        if passages > len(self.passage_row):
+            extra = max(passages - len(self.passage_row), len(self.passage_row) // 4, 1024)
+            dim = self.vectors.shape[1] if self.vectors.ndim == 2 and self.vectors.shape[1] else extra * 0
+            self.vectors = np.concatenate([self.vectors.reshape(-1, dim), np.zeros((extra, dim), np.float32)])
+            self.passage_row = np.concatenate([self.passage_row, np.full(extra, -1, np.int64)])
+            self.passage_field = np.concatenate([self.passage_field, np.full(extra, -1, np.int64)])
+            self.texts.extend([""] * extra)
+        if segments > len(self.segment_start):
+            extra = max(segments - len(self.segment_start), len(self.segment_start) // 4, 1024)
+            sentinel = np.full(extra, np.iinfo(np.int64).max, np.int64)
+            self.segment_start = np.concatenate([self.segment_start, sentinel])
+
+    def _replace_lexical_rows(self, rows: np.ndarray, orgs: Sequence[Mapping]) -> None:
+        if self.lexical is None or self.vectorizer is None:
+            return
+        fresh = self.vectorizer.transform([profile_text(org) for org in orgs]).astype(np.float32).tocsr()
+        n = self.lexical.shape[0]
+        keep = np.ones(n, dtype=np.float32)
+        keep[rows] = 0.0
+        place = sparse.csr_matrix(
+            (np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), shape=(n, len(rows))
+        )
+        self.lexical = (sparse.diags(keep) @ self.lexical + place @ fresh).tocsr()
+
+    def _field_maxima(self, sims: np.ndarray, passages: np.ndarray, rows: np.ndarray) -> _FieldMaxima:
+        """Best similarity of each own passage within each (org, field) segment of the candidates.
+
+        ``sims`` has one column per passage in ``passages`` (the candidates' passages, in order);
+        the maxima have one column per segment among them, negatives clipped to 0.
+        """
+        segments = np.searchsorted(self.segment_start, passages, side="right") - 1
+        starts = np.flatnonzero(np.r_[True, segments[1:] != segments[:-1]]) if segments.size else segments
+        present = segments[starts]  # in the order of the passages (edited profiles come last)
+        sorter = np.argsort(present)
+        wanted = self.segment[rows]
+        found = sorter[np.searchsorted(present, wanted, sorter=sorter).clip(0, max(present.size - 1, 0))] \
+            if present.size else np.zeros_like(wanted)  # fmt: skip
+        local = np.where(wanted >= 0, found, -1)
+        if sims.shape[0] == 0 or present.size == 0:
+            return _FieldMaxima(np.zeros((sims.shape[0], present.size), dtype=np.float32), local)
+        maxima = np.maximum.reduceat(sims, starts, axis=1)
+        return _FieldMaxima(np.maximum(maxima, 0.0, out=maxima), local)
 
     def _topic_overlap(self, row: int, rows: np.ndarray) -> np.ndarray:
         """Cosine of IDF-weighted topic sets, shape (n_candidates,)."""
@@ -305,27 +442,33 @@ class MatchIndex:
         if self.lexical is None:
             return np.zeros(len(rows), dtype=np.float32)
         query = self.lexical[row].toarray().ravel()
-        return self.lexical[rows[0] : rows[-1] + 1] @ query  # candidates are one contiguous block
+        if rows.size == rows[-1] - rows[0] + 1:  # one contiguous block: a slice, no copy
+            return self.lexical[rows[0] : rows[-1] + 1] @ query
+        return self.lexical[rows] @ query
 
-    def _suggestion(self, own_row, row, track, score, parts, sims, block_start) -> Suggestion:
+    def _suggestion(self, own_row, row, track, score, parts, with_evidence=True) -> Suggestion:
         org = self.orgs[row]
         named = {name: round(float(value), 4) for name, value in zip(FEATURES, parts, strict=True)}
         direction = _direction(named["offer_fit"], named["seek_fit"], self.weights.fit_threshold)
-        evidence = Evidence(
-            passages=self._passage_pairs(own_row, row, sims, block_start, direction),
-            shared_topics=tuple(
-                self.vocabulary.topics[i] for i in np.flatnonzero(self.topics[own_row] * self.topics[row])
-            ),
-            shared_terms=self._shared_terms(own_row, row),
-            direction=direction,
-            reasons=self._reasons(own_row, row, track),
+        evidence = (
+            Evidence(direction=direction)
+            if not with_evidence
+            else Evidence(
+                passages=self._passage_pairs(own_row, row, direction),
+                shared_topics=tuple(
+                    self.vocabulary.topics[i] for i in np.flatnonzero(self.topics[own_row] * self.topics[row])
+                ),
+                shared_terms=self._shared_terms(own_row, row),
+                direction=direction,
+                reasons=self._reasons(own_row, row, track),
+            )
         )
-        reverse = float(self.score(self._reverse_parts(own_row, row, parts, sims, block_start)[None, :])[0])
+        reverse = float(self.score(self._reverse_parts(own_row, row, parts)[None, :])[0])
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
                           track, round(score, 4), named, evidence, round(reverse, 4),
                           org.get("status", "active"))  # fmt: skip
 
-    def _reverse_parts(self, own_row, row, parts, sims, block_start) -> np.ndarray:
+    def _reverse_parts(self, own_row, row, parts) -> np.ndarray:
         """The same pair's parts seen from the partner's side (what :meth:`explain` gives it).
 
         The directional parts swap (what we seek becomes what they seek); only the expertise part
@@ -335,28 +478,27 @@ class MatchIndex:
         for a, b in (("offer_fit", "seek_fit"), ("wanted", "wanted_back")):
             i, j = FEATURES.index(a), FEATURES.index(b)
             reverse[i], reverse[j] = parts[j], parts[i]
-        own = np.arange(self.org_start[own_row], self.org_start[own_row + 1])
-        theirs = np.arange(self.org_start[row], self.org_start[row + 1])
-        own_expertise = self.passage_field[own] == EXPERTISE
-        their_expertise = theirs[self.passage_field[theirs] == EXPERTISE] - block_start
-        if own_expertise.any() and their_expertise.size:
-            best = np.maximum(sims[own_expertise][:, their_expertise].max(axis=0), 0.0)
+        own = np.arange(self._begin[own_row], self._end[own_row])
+        theirs = np.arange(self._begin[row], self._end[row])
+        own_expertise = own[self.passage_field[own] == EXPERTISE]
+        their_expertise = theirs[self.passage_field[theirs] == EXPERTISE]
+        if own_expertise.size and their_expertise.size:
+            sims = self.vectors[own_expertise] @ self.vectors[their_expertise].T  # a few dozen products
+            best = np.maximum(sims.max(axis=0), 0.0)
             reverse[FEATURES.index("expertise")] = float(best.mean())
         else:
             reverse[FEATURES.index("expertise")] = 0.0
         return reverse
 
-    def _passage_pairs(
-        self, own_row: int, row: int, sims: np.ndarray, block_start: int, direction: str = "both"
-    ) -> tuple[PassagePair, ...]:
+    def _passage_pairs(self, own_row: int, row: int, direction: str = "both") -> tuple[PassagePair, ...]:
         """The best passage pair for each way a fit can run, at most three, the fit's own way first.
 
         No passage appears in two pairs, and no pair rests on dates, founding history or legal
         boilerplate (``models/evidence.py``).
         """
-        own = np.arange(self.org_start[own_row], self.org_start[own_row + 1])
-        theirs = np.arange(self.org_start[row], self.org_start[row + 1])
-        local = sims[:, theirs - block_start].copy()  # (n_own, n_theirs)
+        own = np.arange(self._begin[own_row], self._end[own_row])
+        theirs = np.arange(self._begin[row], self._end[row])
+        local = self.vectors[own] @ self.vectors[theirs].T  # (n_own, n_theirs): a few dozen products
         history = [
             np.array([mentions_history(self.texts[p]) for p in side], dtype=bool) for side in (own, theirs)
         ]
@@ -409,6 +551,29 @@ class MatchIndex:
         shared = [w for w in self._words(own_row) & self._words(row) if self.term_idf.get(w, 0.0) >= floor]
         ranked = sorted(shared, key=lambda word: (-self.term_idf.get(word, 0.0), word))
         return tuple(ranked[:limit])
+
+
+def _span_max(values: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The maximum of ``values[begin[i]:end[i]]`` for each i, -1 where the span is empty."""
+    best = np.full(len(begin), -1.0, dtype=np.float32)
+    has = np.flatnonzero(end > begin)
+    if has.size:
+        order = has[np.argsort(begin[has], kind="stable")]
+        # reduceat over the sorted starts, each span cut at its own end: gather the spans first
+        passages = _spans(begin[order], end[order])
+        offsets = np.concatenate([[0], np.cumsum(end[order] - begin[order])[:-1]])
+        best[order] = np.maximum.reduceat(values[passages], offsets)
+    return best
+
+
+def _spans(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The indices ``starts[i]:stops[i]`` of every span, concatenated in order, without a Python loop."""
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total)
 
 
 def _segments(rows: np.ndarray, codes: np.ndarray, n_orgs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -473,15 +638,18 @@ def _words(org: Mapping) -> set[str]:
     }
 
 
-def _lexical(orgs: Sequence[Mapping]) -> tuple[sparse.csr_matrix | None, dict[str, float]]:
-    """TF-IDF rows of the whole profiles, and each term's IDF (for ranking shared terms)."""
+def _lexical(orgs: Sequence[Mapping]) -> tuple[sparse.csr_matrix | None, dict[str, float], Any]:
+    """TF-IDF rows of the whole profiles, each term's IDF (for ranking shared terms), the vectorizer."""
     if len(orgs) < 2:
-        return None, {}
+        return None, {}, None
+    from sklearn.feature_extraction.text import TfidfVectorizer  # a second to import: not at start-up
+
     vectorizer = TfidfVectorizer(
         preprocessor=fold, token_pattern=_WORD.pattern, stop_words=list(STOP_WORDS), sublinear_tf=True
     )
     try:
         matrix = vectorizer.fit_transform([profile_text(org) for org in orgs]).astype(np.float32).tocsr()
     except ValueError:  # no word left at all: nothing lexical to compare
-        return None, {}
-    return matrix, dict(zip(vectorizer.get_feature_names_out(), vectorizer.idf_.tolist(), strict=True))
+        return None, {}, None
+    idf = dict(zip(vectorizer.get_feature_names_out(), vectorizer.idf_.tolist(), strict=True))
+    return matrix, idf, vectorizer

@@ -60,8 +60,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-from models.trip_rules import TripLookup, Violation, check_plan, find_violations, validate_problem
-from models.trips import Candidate, Meeting, Plan, TripProblem
+from models.trips.rules import TripLookup, Violation, check_plan, find_violations, validate_problem
+from models.trips.shapes import Candidate, Meeting, Plan, TripProblem
 
 __all__ = [
     "APPROVED_BONUS",

@@ -1,0 +1,142 @@
+"""Organisations: adding one (coordinators), updating a profile (its members, coordinators).
+
+Both check the whole profile against the import contract, refuse a short name another organisation
+uses and a region change while pairings exist, then write with the event in one transaction and
+re-embed that profile only. The engine being unavailable does not undo the write: the result says
+``suggestions_updated=False``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from app import matching
+from app.db import immediate
+from app.operations import record_event, require_role
+from app.orgs import queries
+from models.errors import Conflict, EmbeddingModelError, Forbidden, InvalidInput, NotFound, StaleState
+from models.profiles import EXPORT_FIELDS, validate_profile
+from models.vocabulary import ORG_STATUSES, STAFF_ROLES
+
+CREATORS = STAFF_ROLES
+PLACE_FIELDS = ("address", "access_notes")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """An organisation written: its id, and whether its suggestions could be brought up to date."""
+
+    org_id: int
+    suggestions_updated: bool
+
+
+def create_organisation(db: Database, actor, raw: Mapping) -> Saved:
+    """Add an organisation from a complete profile in the import format."""
+    require_role(actor, *CREATORS)
+    record = _valid(raw)
+    with immediate(db):
+        _check_short_name(db, record["short_name"], None)
+        try:
+            org_id = queries.create_organisation(db, record)
+        except sqlite3.IntegrityError:  # created by another process between the check and the insert
+            raise _taken(record["short_name"]) from None
+        record_event(db, actor, "organisation.created", f"organisation:{org_id}")
+    return Saved(org_id, _refresh(db, org_id))
+
+
+def update_profile(
+    db: Database,
+    actor,
+    org_id: int,
+    changes: Mapping,
+    *,
+    expected_updated_at: str | None = None,
+    topic_ids: Iterable[str] | None = None,
+    place: Mapping[str, str] | None = None,
+) -> Saved:
+    """Change some fields of a profile (the rest is kept) and, if given, its hand-picked topics and
+    its place (``address``, ``access_notes``: not part of the import format).
+
+    ``expected_updated_at``: the version the person edited; a newer save meanwhile raises StaleState.
+    """
+    org = queries.get_organisation(db, org_id)
+    if org is None:
+        raise NotFound(f"there is no organisation {org_id}", code="organisation_not_found")
+    if not actor.may_act_for(org_id):
+        raise Forbidden(f"user {actor.id} may not act for organisation {org_id}", code="not_a_member")
+    record = _valid({field: org[field] for field in EXPORT_FIELDS} | dict(changes))
+    with immediate(db):
+        # Checked under the write lock: of two saves of one version, only the first may pass.
+        current = queries.get_organisation(db, org_id)
+        if expected_updated_at is not None and current["updated_at"] != expected_updated_at:
+            raise StaleState(f"organisation {org_id} changed", code="stale_profile")
+        _check_short_name(db, record["short_name"], org_id)
+        if record["region"] != current["region"] and _has_pairings(db, org_id):
+            raise Conflict("pairings hold the region", code="region_locked", field="region")
+        if record["status"] != current["status"]:  # the status is the coordinators' to set
+            if actor.role not in STAFF_ROLES:
+                raise Forbidden("only staff change a status", code="status_staff_only", field="status")
+            queries.write_status(db, org_id, record["status"], actor.id)
+        queries.update_organisation(db, org_id, record)
+        if place:
+            db.table("organisations").update(
+                org_id, {key: place[key] for key in PLACE_FIELDS if key in place}
+            )
+        if topic_ids is not None:
+            matching.set_org_topics(db, org_id, list(topic_ids))
+        changed = sorted(field for field in EXPORT_FIELDS if record[field] != current[field])
+        record_event(db, actor, "organisation.updated", f"organisation:{org_id}", fields=changed)
+    return Saved(org_id, _refresh(db, org_id))
+
+
+def set_status(db: Database, actor, org_id: int, status: str) -> bool:
+    """Mark an organisation active, closed or unverified (coordinators, administrators), audited;
+    False when it already had that status."""
+    require_role(actor, *STAFF_ROLES)
+    if status not in ORG_STATUSES:
+        raise InvalidInput(f"unknown status {status!r}", code="unknown_org_status", field="status")
+    with immediate(db):
+        if queries.get_organisation(db, org_id) is None:
+            raise NotFound(f"there is no organisation {org_id}", code="organisation_not_found")
+        changed = queries.write_status(db, org_id, status, actor.id)
+        if changed:
+            record_event(db, actor, "organisation.status_changed", f"organisation:{org_id}", status=status)
+    return changed
+
+
+def _valid(raw: Mapping) -> dict:
+    record, problems = validate_profile(raw)
+    if problems:
+        raise InvalidInput(f"{len(problems)} problem(s)", code="invalid_profile", problems=problems)
+    return record
+
+
+def _check_short_name(db: Database, short_name: str, org_id: int | None) -> None:
+    other = queries.short_name_owner(db, short_name)  # any case: "efs bfc" is "EFS BFC"
+    if other is not None and other["id"] != org_id:
+        raise _taken(short_name)
+
+
+def _taken(short_name: str) -> Conflict:
+    return Conflict(f"{short_name!r} is taken", code="short_name_taken", field="short_name", name=short_name)
+
+
+def _has_pairings(db: Database, org_id: int) -> bool:
+    row = db.execute("SELECT 1 FROM pairings WHERE bfc_org_id = ? OR qc_org_id = ? LIMIT 1", [org_id, org_id])
+    return row.fetchone() is not None
+
+
+def _refresh(db: Database, org_id: int) -> bool:
+    """Re-embed one profile; False (and a log line) when the engine cannot run now."""
+    try:
+        matching.refresh_org(db, org_id)
+    except EmbeddingModelError:
+        log.exception("re-embedding organisation %s failed", org_id)
+        return False
+    return True

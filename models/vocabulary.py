@@ -1,0 +1,195 @@
+"""Every code list of Passerelle, defined once: forms, API schemas, SQL, exports and pages read it here.
+
+Each vocabulary maps its codes, in the order people see them, to the English words the Babel
+catalogue (``app/translations``) translates; :func:`N_` only marks them for ``pybabel extract``.
+The web translates a code with ``app.i18n.label(kind, code)``, the exports with
+:class:`models.exports.words.Words`; nobody else keeps a label. Never imports Flask.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it (translated where it is shown)."""
+    return message
+
+
+def _frozen(labels: dict[str, str]) -> MappingProxyType:
+    return MappingProxyType(labels)
+
+
+# Organisations and their profiles
+REGION_LABELS = _frozen({"BFC": N_("Bourgogne-Franche-Comté"), "QC": N_("Québec")})
+ORG_TYPE_LABELS = _frozen(
+    {
+        "hospital": N_("Hospital"),
+        "blood_establishment": N_("Blood establishment"),
+        "university_lab": N_("University laboratory"),
+        "company": N_("Company"),
+        "cluster_network": N_("Cluster or network"),
+        "agency": N_("Agency"),
+        "training_body": N_("Training body"),
+        "incubator": N_("Incubator"),
+    }
+)
+TRACK_LABELS = _frozen(
+    {
+        "staff_exchange": N_("Staff exchange"),
+        "joint_trial": N_("Joint clinical trial"),
+        "co_training": N_("Co-training"),
+        "event": N_("Co-created event"),
+        "economic": N_("Economic collaboration"),
+    }
+)
+LANGUAGE_LABELS = _frozen({"fr": N_("French"), "en": N_("English")})
+# A profile's status: a closed organisation is never suggested, proposed or offered as a host; an
+# unverified one is shown with a mark. Absent from an import file means active (the first).
+ORG_STATUS_LABELS = _frozen({"active": N_("Active"), "closed": N_("Closed"), "unverified": N_("Unverified")})
+# The three texts the engine embeds; the other profile fields are required but short.
+PROFILE_TEXT_LABELS = _frozen({"expertise": N_("Expertise"), "offers": N_("Offers"), "seeks": N_("Seeks")})
+
+# Accounts; staff (coordinators, administrators) act for every organisation.
+ROLE_LABELS = _frozen(
+    {"member": N_("Member"), "coordinator": N_("Coordinator"), "admin": N_("Administrator")}
+)
+STAFF_ROLES = ("coordinator", "admin")
+# The interface's languages (the first is the default); profiles' working languages are LANGUAGES.
+INTERFACE_LANGUAGES = ("fr", "en")
+
+# Stances of an organisation on a partner; "clear" withdraws one and is an action, not a stance.
+STANCE_LABELS = _frozen(
+    {
+        "interested": N_("Interested"),
+        "not_relevant": N_("Not relevant"),
+        "intro_request": N_("Introduction requested"),
+    }
+)
+CLEAR_STANCE = "clear"
+WANTING = ("interested", "intro_request")  # stances that count towards mutual interest
+
+# Pairings: their statuses, where they come from, and the decisions coordinators take on them.
+PAIRING_STATUS_LABELS = _frozen(
+    {"proposed": N_("Proposed"), "approved": N_("Approved"), "rejected": N_("Rejected")}
+)
+ORIGIN_LABELS = _frozen(
+    {"engine": N_("Engine"), "member": N_("Member request"), "documented": N_("Documented link")}
+)
+DECISION_LABELS = _frozen(
+    {"approve": N_("Approved"), "reject": N_("Rejected"), "reopen": N_("Reopened"), "comment": N_("Comment")}
+)
+# decision -> the status it leads to (None: a comment leaves the status as it is)
+DECISION_OUTCOMES = _frozen(
+    {"approve": "approved", "reject": "rejected", "reopen": "proposed", "comment": None}
+)
+# status -> the decisions allowed from it (a comment always is)
+ALLOWED_DECISIONS = _frozen(
+    {
+        "proposed": ("approve", "reject", "comment"),
+        "approved": ("reject", "reopen", "comment"),
+        "rejected": ("approve", "reopen", "comment"),
+    }
+)
+
+# Requests from one organisation to another (app/introductions): how to meet, where a request stands.
+REQUEST_FORMAT_LABELS = _frozen(
+    {
+        "video_call": N_("Video call"),
+        "visit": N_("Visit"),
+        "trip_meeting": N_("Meeting during a delegation trip"),
+    }
+)
+REQUEST_STATUS_LABELS = _frozen(
+    {
+        "pending": N_("Waiting for an answer"),
+        "accepted": N_("Accepted"),
+        "declined": N_("Declined"),
+        "withdrawn": N_("Withdrawn"),
+    }
+)
+
+# The engine's evidence
+DIRECTION_LABELS = _frozen(
+    {
+        "both": N_("Each offers what the other seeks"),
+        "partner_offers": N_("The partner offers what you seek"),
+        "we_offer": N_("You offer what the partner seeks"),
+        "none": N_("No clear direction"),
+    }
+)
+PART_LABELS = _frozen(  # the engine's score parts (models.matching.weights.FEATURES) and the trips' track fit
+    {
+        "offer_fit": N_("They offer what we seek"),
+        "seek_fit": N_("They seek what we offer"),
+        "reciprocity": N_("Fit both ways"),
+        "expertise": N_("Close expertise"),
+        "topics": N_("Shared topics"),
+        "lexical": N_("Words in common"),
+        "track_declared": N_("Both list this kind of collaboration"),
+        "kind_fit": N_("Kinds of organisation suited to it"),
+        "track_fit": N_("Fit with the track"),
+        "wanted": N_("They are what you look for"),
+        "wanted_back": N_("You are what they look for"),
+    }
+)
+
+# Delegation trips
+TRIP_DIRECTION_LABELS = _frozen(
+    {"BFC->QC": N_("Bourgogne-Franche-Comté to Québec"), "QC->BFC": N_("Québec to Bourgogne-Franche-Comté")}
+)
+TRIP_STATUS_LABELS = _frozen({"planned": N_("Planned"), "past": N_("Past")})
+CONSTRAINT_KIND_LABELS = _frozen({"must_meet": N_("Must meet"), "must_not_meet": N_("Must not meet")})
+MEETING_STATE_LABELS = _frozen({"confirmed": N_("Confirmed"), "cancelled": N_("Cancelled")})
+
+REGIONS = tuple(REGION_LABELS)
+ORG_TYPES = tuple(ORG_TYPE_LABELS)
+TRACKS = tuple(TRACK_LABELS)
+LANGUAGES = tuple(LANGUAGE_LABELS)
+ORG_STATUSES = tuple(ORG_STATUS_LABELS)
+PROFILE_TEXT_FIELDS = tuple(PROFILE_TEXT_LABELS)
+ROLES = tuple(ROLE_LABELS)
+STANCES = tuple(STANCE_LABELS)
+STANCE_ACTIONS = (*STANCES, CLEAR_STANCE)
+PAIRING_STATUSES = tuple(PAIRING_STATUS_LABELS)
+ORIGINS = tuple(ORIGIN_LABELS)
+DECISIONS = tuple(DECISION_LABELS)
+DIRECTIONS = tuple(DIRECTION_LABELS)
+TRIP_DIRECTIONS = tuple(TRIP_DIRECTION_LABELS)
+TRIP_STATUSES = tuple(TRIP_STATUS_LABELS)
+CONSTRAINT_KINDS = tuple(CONSTRAINT_KIND_LABELS)
+MEETING_STATES = tuple(MEETING_STATE_LABELS)
+REQUEST_FORMATS = tuple(REQUEST_FORMAT_LABELS)
+REQUEST_STATUSES = tuple(REQUEST_STATUS_LABELS)
+
+# kind -> code -> English words: what app.i18n.label and the exports translate.
+LABELS = _frozen(
+    {
+        "region": REGION_LABELS,
+        "org_type": ORG_TYPE_LABELS,
+        "track": TRACK_LABELS,
+        "language": LANGUAGE_LABELS,
+        "field": PROFILE_TEXT_LABELS,
+        "role": ROLE_LABELS,
+        "interest": STANCE_LABELS,
+        "status": PAIRING_STATUS_LABELS,
+        "origin": ORIGIN_LABELS,
+        "decision": DECISION_LABELS,
+        "direction": DIRECTION_LABELS,
+        "part": PART_LABELS,
+        "trip_direction": TRIP_DIRECTION_LABELS,
+        "trip_status": TRIP_STATUS_LABELS,
+        "constraint": CONSTRAINT_KIND_LABELS,
+        "meeting_state": MEETING_STATE_LABELS,
+        "request_format": REQUEST_FORMAT_LABELS,
+        "request_status": REQUEST_STATUS_LABELS,
+        "org_status": ORG_STATUS_LABELS,
+    }
+)
+
+
+def sql_in(codes: tuple[str, ...]) -> str:
+    """``'a', 'b'``: a vocabulary for a SQL ``IN (...)`` or ``CHECK`` (codes are plain identifiers)."""
+    if not all(code.replace("_", "").replace("-", "").replace(">", "").isalnum() for code in codes):
+        raise ValueError(f"codes must be plain identifiers to be written into SQL, got {codes!r}")
+    return ", ".join(f"'{code}'" for code in codes)

@@ -1,0 +1,128 @@
+"""The first stage: candidates across the Atlantic, then the full scoring on those only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.bench_matching import synthetic
+from models.candidates import Candidates
+from models.matching.index import MatchIndex
+from models.matching.topics import load_vocabulary
+from models.matching.weights import load_weights
+from models.profiles import TRACKS
+
+
+@pytest.fixture(scope="module")
+def index() -> MatchIndex:
+    orgs, passages, vectors, topic_sets = synthetic(600, seed=3)
+    vocabulary, weights = load_vocabulary(), load_weights()
+    return MatchIndex.build("synthetic", orgs, passages, vectors, topic_sets, vocabulary, weights)
+
+
+def test_scoring_some_rows_gives_the_same_parts_as_scoring_all(index):
+    rows, parts, _ = index.features(1, "joint_trial")
+    some = rows[::7]
+    picked_rows, picked_parts, _ = index.features(1, "joint_trial", some)
+    assert np.array_equal(picked_rows, some)
+    np.testing.assert_allclose(picked_parts, parts[::7], rtol=1e-5, atol=1e-6)
+
+
+def test_candidate_rows_must_be_across_the_atlantic(index):
+    own = index.row_of(1)
+    with pytest.raises(ValueError, match="across the Atlantic"):
+        index.features(1, "event", np.array([own]))
+
+
+def test_candidates_are_across_the_atlantic_ascending_and_bounded(index):
+    candidates = Candidates(index)
+    for org_id in (1, 2, 77):
+        row = index.row_of(org_id)
+        picked = candidates.for_row(row, 40)
+        assert picked.size == 40 and np.all(np.diff(picked) > 0)
+        assert not np.any(index.regions[picked] == index.regions[row])
+    assert np.array_equal(candidates.for_row(0, 10_000), candidates.other_side(0))
+
+
+def test_suggestions_from_candidates_mostly_agree_with_full_scoring(index):
+    candidates = Candidates(index)
+    agree = []
+    for org_id in range(1, 601, 15):
+        track = TRACKS[org_id % len(TRACKS)]
+        full = [s.org_id for s in index.suggest(org_id, track, 10)]
+        rows = candidates.for_row(index.row_of(org_id), 100)
+        staged = [s.org_id for s in index.suggest(org_id, track, 10, rows=rows)]
+        agree.append(len(set(full) & set(staged)) / 10)
+    assert np.mean(agree) >= 0.9, f"top-10 overlap {np.mean(agree):.2f}"
+
+
+def test_explain_scores_one_partner_as_suggest_does(index):
+    best = index.suggest(2, "co_training", 1)[0]
+    explained = index.explain(2, best.org_id, "co_training")
+    assert explained.score == best.score and explained.parts == best.parts
+    assert explained.evidence == best.evidence
+
+
+def _edited(orgs, passages, vectors, topic_sets, org_id, rng):
+    """The same corpus with one organisation's texts, passages, vectors and topics changed."""
+    orgs = [dict(org) for org in orgs]
+    edited = next(org for org in orgs if org["id"] == org_id)
+    edited["seeks"] = "w1 w2 w3 w4 w5 w6"
+    edited["collaboration_types"] = ["event"]
+    keep = [i for i, p in enumerate(passages) if p[0] != org_id]
+    extra = [(org_id, "expertise", "new a"), (org_id, "offers", "new b"), (org_id, "offers", "new c"),
+             (org_id, "seeks", edited["seeks"])]  # fmt: skip
+    fresh = rng.normal(size=(len(extra), vectors.shape[1])).astype(np.float32)
+    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+    topic_sets = dict(topic_sets) | {org_id: ["car_t", "gmp"]}
+    return (
+        orgs,
+        [passages[i] for i in keep] + extra,
+        np.vstack([vectors[keep], fresh]),
+        topic_sets,
+        extra,
+        fresh,
+    )
+
+
+def test_an_edit_in_place_scores_as_a_rebuild_would():
+    orgs, passages, vectors, topic_sets = synthetic(300, seed=5)
+    vocabulary, weights = load_vocabulary(), load_weights()
+    index = MatchIndex.build("s", orgs, passages, vectors, topic_sets, vocabulary, weights, lexical=False)
+    candidates = Candidates(index)
+    rng = np.random.default_rng(0)
+    for org_id in (7, 8, 7):  # the same organisation twice: its first replacement is dropped
+        orgs, passages, vectors, topic_sets, extra, fresh = _edited(
+            orgs, passages, vectors, topic_sets, org_id, rng
+        )
+        edited = [org for org in orgs if org["id"] == org_id]
+        rows = index.replace_orgs(edited, extra, fresh, topic_sets)
+        candidates.update(rows)
+    rebuilt = MatchIndex.build("s", orgs, passages, vectors, topic_sets, vocabulary, weights, lexical=False)
+    for org_id, track in ((7, "event"), (8, "joint_trial"), (2, "event"), (3, "co_training")):
+        assert index.suggest(org_id, track, 15) == rebuilt.suggest(org_id, track, 15)
+    assert index.explain(7, 2, "event") == rebuilt.explain(7, 2, "event")
+    assert [h.org_id for h in index.search(fresh[0], "new a", 5)] == [
+        h.org_id for h in rebuilt.search(fresh[0], "new a", 5)
+    ]
+    np.testing.assert_allclose(candidates.centroids, Candidates(rebuilt).centroids, atol=1e-6)
+
+
+def test_an_edit_in_place_recomputes_the_lexical_row_with_the_built_vocabulary():
+    orgs, passages, vectors, topic_sets = synthetic(200, seed=6)
+    index = MatchIndex.build("s", orgs, passages, vectors, topic_sets, load_vocabulary(), load_weights())
+    edited = dict(orgs[4], expertise=orgs[9]["expertise"], offers=orgs[9]["offers"], seeks=orgs[9]["seeks"])
+    own = [p for p in passages if p[0] == edited["id"]]
+    index.replace_orgs(
+        [edited], own, vectors[[i for i, p in enumerate(passages) if p[0] == edited["id"]]], topic_sets
+    )
+    row, twin = index.row_of(edited["id"]), index.row_of(orgs[9]["id"])
+    assert abs((index.lexical[row] @ index.lexical[twin].T).toarray()[0, 0] - 1.0) < 1e-5
+
+
+def test_an_edit_that_cannot_be_done_in_place_is_refused(index):
+    with pytest.raises(ValueError, match="rebuild"):
+        index.replace_orgs([{"id": 99_999, "region": "QC"}], [], np.zeros((0, 384), np.float32), {})
+    moved = dict(index.orgs[0], region="QC" if index.orgs[0]["region"] == "BFC" else "BFC")
+    with pytest.raises(ValueError, match="region"):
+        index.replace_orgs([moved], [], np.zeros((0, 384), np.float32), {})

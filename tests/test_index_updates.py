@@ -1,0 +1,61 @@
+"""The index of a process follows edits in place: an edit costs that profile, never a rebuild."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import org_id
+
+from app import matching
+from app.db import get_db
+from app.orgs.queries import create_organisation, get_organisation, update_organisation
+from models.profiles import TRACKS
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    counted = []
+    real = matching.build_index
+    monkeypatch.setattr(matching, "build_index", lambda *a: counted.append(1) or real(*a))
+    return counted
+
+
+def _edit(db, org_id: int, **fields) -> None:
+    org = get_organisation(db, org_id)
+    update_organisation(db, org_id, {**org, **fields})
+    matching.refresh_org(db, org_id)
+
+
+def test_an_edit_updates_the_index_in_place_as_a_rebuild_would(app, seeded, builds):
+    with app.app_context():
+        db = get_db()
+        efs = org_id(db, "EFS BFC")
+        before = matching.suggestions_for(db, efs, "co_training", top_k=5)
+        assert builds == [1]
+        _edit(db, efs, seeks="Formation croisée aux thérapies géniques AAV et aux vecteurs lentiviraux.")
+        _edit(db, org_id(db, "ThéCell"), expertise="Plateforme de bioproduction de vecteurs viraux AAV.")
+        after = matching.suggestions_for(db, efs, "co_training", top_k=5)
+        assert builds == [1], "an edit must not rebuild the index"
+        assert after != before
+        index = matching.get_index(db)
+        assert "AAV" in index.orgs[index.row_of(efs)]["seeks"]
+        rebuilt = matching.build_index(db, index.model_id)
+        for track in TRACKS:
+            for patched in index.suggest(efs, track, 8):
+                fresh = rebuilt.explain(efs, patched.org_id, track)
+                # Every part as a rebuild computes it, but the lexical one: an in-place row uses the
+                # vocabulary and IDF of the last build.
+                assert {k: v for k, v in patched.parts.items() if k != "lexical"} == {
+                    k: v for k, v in fresh.parts.items() if k != "lexical"
+                }
+                assert abs(patched.parts["lexical"] - fresh.parts["lexical"]) < 0.05
+
+
+def test_a_new_organisation_rebuilds(app, seeded, builds):
+    with app.app_context():
+        db = get_db()
+        matching.get_index(db)
+        org = dict(get_organisation(db, org_id(db, "EFS BFC")), short_name="EFS BFC 2")
+        new_id = create_organisation(db, org)
+        matching.refresh_org(db, new_id)
+        assert matching.get_index(db).row_of(new_id) >= 0
+        assert len(builds) == 2
