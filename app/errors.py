@@ -91,6 +91,8 @@ DOMAIN_MESSAGES = {
     # organisations
     "invalid_profile": N_("The profile does not follow the import format: %(problems)s."),
     "short_name_taken": N_("Another organisation already uses the short name %(name)s."),
+    "status_staff_only": N_("Only coordinators and administrators change an organisation's status."),
+    "unknown_org_status": N_("The status was not changed: choose active, closed or unverified."),
     "region_locked": N_("The region cannot change while the organisation has pairings. Ask a coordinator."),
     "stale_profile": N_(
         "Someone else saved this profile while you were editing it. Reload the page to see their changes."

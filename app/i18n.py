@@ -46,6 +46,13 @@ NEEDS = {
     "skilled_staff": (_l("skilled staff"), _l("%(org)s trains people for the sector")),
     "data_cohorts": (_l("clinical data or cohorts"), _l("%(org)s holds cohorts, biobanks or clinical data")),
 }
+COMPLETENESS = {  # models.completeness.CHECKS: what to add, and the form field it is added in
+    "seeks": (_l("Say what you seek in a partner, in a few sentences"), "seeks"),
+    "expertise": (_l("Describe your expertise at more length (300 characters at least)"), "expertise"),
+    "tracks": (_l("Choose the kinds of collaboration you want"), "collaboration_types-0"),
+    "contact": (_l("Add a contact person"), "contacts"),
+    "address": (_l("Give your postal address"), "address"),
+}
 
 
 def label(kind: str, value: str) -> str:
@@ -245,6 +252,7 @@ def init_app(app: Flask) -> None:
         label_items=label_items,
         meeting_reason=meeting_reason,
         reason_text=reason_text,
+        COMPLETENESS=COMPLETENESS,
         url_with_lang=url_with_lang,
         LANGUAGES=LANGUAGES,
         de_name=de_name,

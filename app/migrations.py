@@ -783,3 +783,32 @@ def m121_calendar_subscriptions(db: Database) -> None:
         """
     )
     db.table("calendar_subscriptions").create_index(["trip_id"])
+
+
+@migrations()
+def m080_organisation_status(db: Database) -> None:
+    # A profile is active, closed (never suggested, proposed or offered as a host) or unverified
+    # (shown with a mark). Every organisation stored before is active.
+    db.execute(
+        "ALTER TABLE organisations ADD COLUMN status TEXT NOT NULL DEFAULT 'active' "
+        "CHECK (status IN ('active', 'closed', 'unverified'))"
+    )
+
+
+@migrations()
+def m081_organisation_status_events(db: Database) -> None:
+    # Who changed an organisation's status, when, from what to what: written in the same
+    # transaction as the change.
+    db.execute(
+        """
+        CREATE TABLE org_status_events (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            old_status TEXT NOT NULL,
+            new_status TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.table("org_status_events").create_index(["org_id"])

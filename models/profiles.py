@@ -21,7 +21,10 @@ from urllib.parse import urlsplit
 
 from models.cities import canonical_city
 from models.errors import InvalidImport
-from models.vocabulary import LANGUAGES, ORG_TYPES, REGIONS, TRACKS
+from models.vocabulary import LANGUAGES, ORG_STATUSES, ORG_TYPES, REGIONS, TRACKS
+
+STATUSES = ORG_STATUSES
+DEFAULT_STATUS = ORG_STATUSES[0]
 
 IMPORT_FIELDS = (
     "name",
@@ -36,10 +39,10 @@ IMPORT_FIELDS = (
     "languages",
     "website",
 )
-OPTIONAL_FIELDS = ("source",)
+OPTIONAL_FIELDS = ("source", "status")
 EXPORT_FIELDS = IMPORT_FIELDS + OPTIONAL_FIELDS
 LIST_FIELDS = {"collaboration_types": TRACKS, "languages": LANGUAGES}
-ENUM_FIELDS = {"region": REGIONS, "type": ORG_TYPES}
+ENUM_FIELDS = {"region": REGIONS, "type": ORG_TYPES, "status": STATUSES}
 URL_FIELDS = ("website", "source")
 MAX_LENGTHS = {"name": 200, "short_name": 60, "city": 80, "website": 500, "source": 500}
 MAX_TEXT_LENGTH = 6000
@@ -173,6 +176,8 @@ def dump_records(records: Iterable[Mapping], fmt: str) -> str:
 
 
 def _empty(field: str) -> object:
+    if field == "status":
+        return DEFAULT_STATUS
     return [] if field in LIST_FIELDS else ""
 
 
@@ -368,6 +373,7 @@ def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
         else:
             record[field] = value
     record.setdefault("source", "")
+    record.setdefault("status", DEFAULT_STATUS)
     return record, problems
 
 
@@ -376,6 +382,8 @@ def _clean_value(field: str, value: object, *, from_csv: bool) -> tuple[object, 
         return _clean_list(field, value, from_csv=from_csv)
     if value is None and field in URL_FIELDS:
         value = ""
+    if field == "status" and (value is None or value == ""):  # an empty CSV cell: the default
+        value = DEFAULT_STATUS
     if not isinstance(value, str):
         return None, f"must be text, got {type(value).__name__}"
     if _CONTROL_CHARS.search(value):  # before stripping, which would drop some (\x0b, \x1c...) at the ends

@@ -44,6 +44,9 @@ TRACK_LABELS = _frozen(
     }
 )
 LANGUAGE_LABELS = _frozen({"fr": N_("French"), "en": N_("English")})
+# A profile's status: a closed organisation is never suggested, proposed or offered as a host; an
+# unverified one is shown with a mark. Absent from an import file means active (the first).
+ORG_STATUS_LABELS = _frozen({"active": N_("Active"), "closed": N_("Closed"), "unverified": N_("Unverified")})
 # The three texts the engine embeds; the other profile fields are required but short.
 PROFILE_TEXT_LABELS = _frozen({"expertise": N_("Expertise"), "offers": N_("Offers"), "seeks": N_("Seeks")})
 
@@ -143,6 +146,7 @@ REGIONS = tuple(REGION_LABELS)
 ORG_TYPES = tuple(ORG_TYPE_LABELS)
 TRACKS = tuple(TRACK_LABELS)
 LANGUAGES = tuple(LANGUAGE_LABELS)
+ORG_STATUSES = tuple(ORG_STATUS_LABELS)
 PROFILE_TEXT_FIELDS = tuple(PROFILE_TEXT_LABELS)
 ROLES = tuple(ROLE_LABELS)
 STANCES = tuple(STANCE_LABELS)
@@ -179,6 +183,7 @@ LABELS = _frozen(
         "meeting_state": MEETING_STATE_LABELS,
         "request_format": REQUEST_FORMAT_LABELS,
         "request_status": REQUEST_STATUS_LABELS,
+        "org_status": ORG_STATUS_LABELS,
     }
 )
 

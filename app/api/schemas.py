@@ -19,6 +19,7 @@ from models.vocabulary import (
     DIRECTIONS,
     LANGUAGES,
     MEETING_STATES,
+    ORG_STATUSES,
     ORG_TYPES,
     ORIGINS,
     PAIRING_STATUSES,
@@ -99,6 +100,10 @@ def _profile_fields() -> dict:
     }
     fields["region"] = enum(REGIONS)
     fields["type"] = enum(ORG_TYPES)
+    fields["status"] = enum(ORG_STATUSES) | {
+        "description": "active (the default), closed (never suggested) or unverified; "
+        "only coordinators and administrators change it"
+    }
     for name, values in (("collaboration_types", TRACKS), ("languages", LANGUAGES)):
         fields[name] = {"type": "array", "items": enum(values), "minItems": 1}
     for name in ("website", "source"):
@@ -199,6 +204,7 @@ def _suggestion() -> dict:
             },
             "evidence": ref("Evidence"),
             "reverse_score": nullable({"type": "number", "minimum": 0, "maximum": 1}),
+            "status": enum(ORG_STATUSES),
         }
     )
 

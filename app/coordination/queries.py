@@ -71,6 +71,8 @@ def review_queue(
 ) -> tuple[list[dict], int]:
     """One page of pairings in ``status``: mutual interest first, then member requests, then score."""
     where, params = "p.status = ?", [status]
+    if status == "proposed":  # a closed organisation's proposals leave the queue
+        where += " AND b.status != 'closed' AND q.status != 'closed'"
     if track:
         where, params = where + " AND p.track = ?", [*params, track]
     total = db.execute(f"SELECT COUNT(*) {_PAIRING_JOINS} WHERE {where}", params).fetchone()[0]

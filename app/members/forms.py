@@ -101,8 +101,8 @@ class ProfileForm(FlaskForm):
             raise ValidationError(_l("Tick at least one working language."))
 
     def record(self) -> dict:
-        """The profile in the import format, from the form's data."""
-        fields = [name for name in EXPORT_FIELDS if name not in LIST_FIELDS]
+        """The profile in the import format, from the form's data (the status is not the member's to set)."""
+        fields = [name for name in EXPORT_FIELDS if name not in LIST_FIELDS and name != "status"]
         record = {name: (getattr(self, name).data or "").strip() for name in fields}
         record["collaboration_types"] = list(self.collaboration_types.data)
         record["languages"] = list(self.languages.data)

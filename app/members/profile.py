@@ -17,6 +17,7 @@ from app.members.forms import ProfileForm
 from app.operations import organisations
 from app.orgs.queries import get_organisation
 from app.people.queries import contacts_of
+from models.completeness import completeness
 from models.errors import PasserelleError
 
 
@@ -51,7 +52,9 @@ def edit(org_id: int):
         flash(_("The profile was not saved: correct the fields marked below."), "error")
     status = 400 if form.is_submitted() else 200
     contacts = contacts_of(db, org_id)
-    return render_template("members/profile.html", form=form, org=org, contacts=contacts), status
+    fullness = completeness(org, len(contacts))
+    page = render_template("members/profile.html", form=form, org=org, contacts=contacts, fullness=fullness)
+    return page, status
 
 
 def _flash_saved(db, saved: organisations.Saved) -> None:

@@ -21,7 +21,7 @@ from app.operations import record_event, require_role
 from app.orgs import queries
 from models.errors import Conflict, EmbeddingModelError, Forbidden, InvalidInput, NotFound, StaleState
 from models.profiles import EXPORT_FIELDS, validate_profile
-from models.vocabulary import STAFF_ROLES
+from models.vocabulary import ORG_STATUSES, STAFF_ROLES
 
 CREATORS = STAFF_ROLES
 PLACE_FIELDS = ("address", "access_notes")
@@ -79,6 +79,10 @@ def update_profile(
         _check_short_name(db, record["short_name"], org_id)
         if record["region"] != current["region"] and _has_pairings(db, org_id):
             raise Conflict("pairings hold the region", code="region_locked", field="region")
+        if record["status"] != current["status"]:  # the status is the coordinators' to set
+            if actor.role not in STAFF_ROLES:
+                raise Forbidden("only staff change a status", code="status_staff_only", field="status")
+            queries.write_status(db, org_id, record["status"], actor.id)
         queries.update_organisation(db, org_id, record)
         if place:
             db.table("organisations").update(
@@ -89,6 +93,21 @@ def update_profile(
         changed = sorted(field for field in EXPORT_FIELDS if record[field] != current[field])
         record_event(db, actor, "organisation.updated", f"organisation:{org_id}", fields=changed)
     return Saved(org_id, _refresh(db, org_id))
+
+
+def set_status(db: Database, actor, org_id: int, status: str) -> bool:
+    """Mark an organisation active, closed or unverified (coordinators, administrators), audited;
+    False when it already had that status."""
+    require_role(actor, *STAFF_ROLES)
+    if status not in ORG_STATUSES:
+        raise InvalidInput(f"unknown status {status!r}", code="unknown_org_status", field="status")
+    with immediate(db):
+        if queries.get_organisation(db, org_id) is None:
+            raise NotFound(f"there is no organisation {org_id}", code="organisation_not_found")
+        changed = queries.write_status(db, org_id, status, actor.id)
+        if changed:
+            record_event(db, actor, "organisation.status_changed", f"organisation:{org_id}", status=status)
+    return changed
 
 
 def _valid(raw: Mapping) -> dict:

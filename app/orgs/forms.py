@@ -1,9 +1,11 @@
-"""The directory's filters (a GET form: it changes nothing, so it carries no CSRF token)."""
+"""The directory's filters (a GET form: it changes nothing, so it carries no CSRF token) and the
+coordinators' status form (a POST form, with its CSRF token)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import Form, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.i18n import choices
 
@@ -24,3 +26,9 @@ class DirectoryFilters(Form):
     region = SelectField(_l("Region"), choices=choices("region", _l("Both regions")), validators=[Optional()])
     type = SelectField(_l("Kind"), choices=choices("org_type", _l("Every kind")), validators=[Optional()])
     city = SelectField(_l("City"), choices=[SelectChoice("", _l("Every city"))], validators=[Optional()])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        _l("Status of the profile"), choices=choices("org_status"), validators=[DataRequired()]
+    )

@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from models.errors import InvalidImport
-from models.profiles import EXPORT_FIELDS, LIST_FIELDS, case_clash_problem
+from models.profiles import EXPORT_FIELDS, LIST_FIELDS, STATUSES, case_clash_problem
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ def decode(row: Mapping) -> dict:
 
 
 def _encode(record: Mapping) -> dict:
-    row = {field: record.get(field, "") for field in EXPORT_FIELDS}
+    # A record without a status (a member's web edit) leaves the stored one as it is.
+    row = {field: record.get(field, "") for field in EXPORT_FIELDS if field != "status" or field in record}
     for field in LIST_FIELDS:
         row[field] = json.dumps(list(record.get(field) or []), ensure_ascii=False)
     return row
@@ -154,6 +155,36 @@ def update_organisation(db: Database, org_id: int, record: Mapping) -> None:
     """Replace one organisation's profile fields (a web edit); the id stays."""
     with db.atomic():
         db.table("organisations").update(org_id, {**_encode(record), "updated_at": now()})
+
+
+def set_status(db: Database, org_id: int, status: str, user_id: int | None) -> bool:
+    """Change an organisation's status with its audit row; False when it already had it.
+
+    ValueError when ``status`` is not one of :data:`models.profiles.STATUSES`.
+    """
+    with immediate(db):
+        return write_status(db, org_id, status, user_id)
+
+
+def write_status(db: Database, org_id: int, status: str, user_id: int | None) -> bool:
+    """:func:`set_status` inside the caller's write transaction."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    old = db.execute("SELECT status FROM organisations WHERE id = ?", [org_id]).fetchone()
+    if old is None or old[0] == status:
+        return False
+    stamp = now()
+    db.execute("UPDATE organisations SET status = ?, updated_at = ? WHERE id = ?", [status, stamp, org_id])
+    db.table("org_status_events").insert(
+        {
+            "org_id": org_id,
+            "user_id": user_id,
+            "old_status": old[0],
+            "new_status": status,
+            "created_at": stamp,
+        }
+    )
+    return True
 
 
 def list_cities(db: Database) -> list[str]:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app import matching
-from app.auth.access import get_org_or_404
+from app.auth.access import get_org_or_404, role_required
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
+from app.errors import flash_error
 from app.i18n import city_label
-from app.orgs.forms import DirectoryFilters
+from app.operations import organisations
+from app.orgs.forms import DirectoryFilters, StatusForm
 from app.orgs.queries import directory_page, get_organisation, list_cities
 from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
+from models.errors import PasserelleError
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
 PAGE_SIZE = 120  # organisation cards a page: 100,000 organisations made a 20 MB page
@@ -84,7 +88,27 @@ def show(org_id: int):
         pairings=pairings,
         contacts=visible_contacts(db, current_user, org_id),
         may_request=current_user.role == "member" and _across(db, org),
+        status_form=StatusForm(status=org["status"]) if current_user.role != "member" else None,
     )
+
+
+@bp.post("/<int:org_id>/status")
+@role_required("coordinator", "admin")
+def change_status(org_id: int):
+    """Mark an organisation active, closed or unverified (coordinators and administrators)."""
+    get_org_or_404(org_id, check_member=False)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash(_("The status was not changed: choose active, closed or unverified."), "error")
+        return redirect(url_for("orgs.show", org_id=org_id))
+    try:
+        changed = organisations.set_status(get_db(), current_user, org_id, form.status.data)
+    except PasserelleError as error:
+        flash_error(error)
+    else:
+        if changed:
+            flash(_("The status of the profile is changed."), "success")
+    return redirect(url_for("orgs.show", org_id=org_id))
 
 
 def _across(db, org: dict) -> bool:

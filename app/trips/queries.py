@@ -261,9 +261,9 @@ def remove_constraint(db: Database, trip_id: int, org_id: int, host_org_id: int)
 
 
 def region_orgs(db: Database, region: str) -> list[dict]:
-    """Organisations of one region, by short name (choices for delegation and hosts)."""
+    """Open organisations of one region, by short name (choices for delegation and hosts)."""
     rows = db.query(
-        "SELECT id, short_name, city, type FROM organisations WHERE region = ? "
+        "SELECT id, short_name, city, type FROM organisations WHERE region = ? AND status != 'closed' "
         "ORDER BY short_name COLLATE NOCASE",
         [region],
     )

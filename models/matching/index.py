@@ -128,6 +128,8 @@ class MatchIndex:
         self._topic_mass = self._weighted_topics.sum(axis=1)
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
+        # A closed organisation is never suggested, nor given suggestions (models/vocabulary.py).
+        self._closed = np.array([org.get("status") == "closed" for org in self.orgs], dtype=bool)
         # Each org's passages are vectors[_begin[row]:_end[row]]; an edit appends its new passages
         # and points there (see replace_orgs), so these spans need not be contiguous or in order.
         self._begin = np.asarray(self.org_start[:-1], dtype=np.int64).copy()
@@ -229,9 +231,11 @@ class MatchIndex:
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         rows, parts, _ = self.features(org_id, track, rows)
-        if rows.size == 0:
+        open_ = ~self._closed[rows]
+        if self._closed[self.row_of(org_id)] or not open_.any():
             return []
-        raw = parts @ self.weights.vector()
+        raw = np.where(open_, parts @ self.weights.vector(), -np.inf)
+        top_k = min(top_k, int(open_.sum()))
         top = np.argpartition(-raw, min(top_k, len(raw)) - 1)[:top_k]
         top = top[np.lexsort((rows[top], -raw[top]))]  # ties broken by row: stable output
         scores = self.score(parts[top])
@@ -271,7 +275,8 @@ class MatchIndex:
             passage = self.texts[span.start + int(np.argmax(sims[span]))] if span.stop > span.start else ""
             org = self.orgs[row]
             hits.append(SearchHit(org["id"], org["short_name"], org["name"], org["region"], org["city"],
-                                  org["type"], float(np.clip(combined[row], 0, 1)), passage))  # fmt: skip
+                                  org["type"], float(np.clip(combined[row], 0, 1)), passage,
+                                  org.get("status", "active")))  # fmt: skip
         return hits
 
     # --- in-place updates: an edit costs one profile's passages, not a rebuild -----------------
@@ -322,6 +327,7 @@ class MatchIndex:
             self.orgs[row] = dict(org)
             self._sought[row] = sought(org)
             self._provided[row] = provided(org)
+            self._closed[row] = org.get("status") == "closed"
             self.types[row] = org["type"]
             self.declared[row] = [t in org["collaboration_types"] for t in TRACKS]
             self._word_cache.pop(int(row), None)
@@ -459,7 +465,8 @@ class MatchIndex:
         )
         reverse = float(self.score(self._reverse_parts(own_row, row, parts)[None, :])[0])
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
-                          track, round(score, 4), named, evidence, round(reverse, 4))  # fmt: skip
+                          track, round(score, 4), named, evidence, round(reverse, 4),
+                          org.get("status", "active"))  # fmt: skip
 
     def _reverse_parts(self, own_row, row, parts) -> np.ndarray:
         """The same pair's parts seen from the partner's side (what :meth:`explain` gives it).

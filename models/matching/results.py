@@ -71,6 +71,7 @@ class Suggestion:
     evidence: Evidence = field(default_factory=Evidence)
     # The same pair's score seen from the partner's side: each side weighs what it seeks more.
     reverse_score: float | None = None
+    status: str = "active"  # the partner's profile status (models.profiles.STATUSES)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (used by ``flask suggest --json`` and the API)."""
@@ -89,3 +90,4 @@ class SearchHit:
     type: str
     score: float
     passage: str
+    status: str = "active"
