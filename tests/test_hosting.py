@@ -11,8 +11,11 @@ from test_trips import coordinator, draft, trip  # noqa: F401  (fixtures)
 from app.exports.queries import export_trip
 from app.hosting import operations
 from app.hosting.links import make_token
+from app.operations import SYSTEM, trips
 from app.trips import meetings as store
+from app.trips import planning
 from models.exports import delegate_ics
+from models.trips.rules import check_plan
 
 
 def _events(data: bytes) -> dict[str, dict]:
@@ -209,3 +212,30 @@ def test_the_hosts_contact_person_is_in_the_calendar(client, seeded, db, trip, p
     with seeded.test_request_context():
         event = _events(delegate_ics(export_trip(db, trip["trip"]), "ada@example.org"))[published["uid"]]
     assert "Morgan Hôte <morgan@thecell.example.org> +1 514 555 0100" in str(event["DESCRIPTION"])
+
+
+def test_replanning_keeps_the_accepted_meeting_and_moves_the_declined_one(seeded, db, trip, published):
+    host = seeded.user_ids["member_qc"]  # ThéCell's member answers both of ThéCell's meetings
+    declined = next(
+        db.query(
+            "SELECT * FROM published_meetings WHERE host_org_id = ? AND delegation_org_id = ?",
+            [trip["ThéCell"], trip["CHU de Besançon"]],
+        )
+    )
+    operations.answer_meeting(db, published["id"], host, "accepted")
+    operations.answer_meeting(db, declined["id"], host, "declined", "Tuesday afternoon")
+    with seeded.test_request_context():
+        run = trips.plan(db, SYSTEM, trip["trip"], time_limit=5)
+        trip_row = trips.get_trip(db, trip["trip"])
+        problem = planning.planning_problem(db, trip_row, planning.engine_candidates(db, trip_row))
+    assert check_plan(problem, run.plan.meetings) == []
+    assert check_plan(problem, run.greedy.meetings) == []
+    rows = {(r["delegation_org_id"], r["host_org_id"]): r for r in store.draft_rows(db, trip["trip"])}
+    kept = rows[(trip["EFS BFC"], trip["ThéCell"])]
+    assert (kept["delegate_id"], kept["day"], kept["start"]) == (trip["ada"], "2026-05-11", "09:00")
+    moved = rows.get((trip["CHU de Besançon"], trip["ThéCell"]))
+    assert moved is None or (moved["day"], moved["start"]) != ("2026-05-11", "10:15")
+    # republishing leaves the accepted meeting as the host accepted it
+    with seeded.test_request_context():
+        trips.publish(db, SYSTEM, trip["trip"])
+    assert _thecell_meeting(db, trip)["host_answer"] == "accepted"

@@ -370,3 +370,32 @@ def test_planner_merges_free_delegates_of_one_organisation_visiting_a_host():
         (group,) = [m for m in plan.meetings if m.delegation_org_id == 1]
         assert sorted(group.attendees) == [10, 11]  # Ada and Ben together, one meeting for host 100
     assert all(not m.guests for m in plan_trip(replace(trip, merge_delegates=False)).meetings)
+
+
+# --- re-planning around the hosts' answers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("planner", [plan_trip, plan_greedy])
+def test_replanning_keeps_accepted_meetings_and_avoids_declined_slots(planner):
+    # Host 100 accepted Ben (org 1) in slot 6 with Ada as a guest, a slot the planner would never pick
+    # first; host 200 declined Cy (org 2) in slot 1.
+    accepted = Meeting(11, 1, 100, 6, "event", 0.9, guests=(10,))
+    trip = problem(fixed=(accepted,), declined=frozenset({(2, 200, 1)}))
+    plan = planner(trip)
+    assert accepted in plan.meetings
+    assert all((m.delegation_org_id, m.host_org_id, m.slot_id) != (2, 200, 1) for m in plan.meetings)
+    assert not any(10 in m.attendees and m.slot_id == 6 and m != accepted for m in plan.meetings)
+    assert check_plan(trip, plan.meetings) == []
+
+
+def test_check_plan_names_a_moved_accepted_meeting_and_a_declined_slot():
+    trip = problem(fixed=(meeting(10, 1, 100, 3, "event", 0.9),), declined=frozenset({(2, 200, 1)}))
+    rules = {v.rule for v in find_violations(trip, [meeting(10, 1, 100, 2), meeting(20, 2, 200, 1)])}
+    assert {"fixed_moved", "declined_slot"} <= rules
+
+
+def test_an_accepted_meeting_stays_even_when_the_engine_no_longer_proposes_the_pair():
+    kept = Meeting(20, 2, 101, 4, "event", 0.3)
+    trip = problem(fixed=(kept,))
+    for plan in (plan_trip(trip), plan_greedy(trip)):
+        assert kept in plan.meetings and check_plan(trip, plan.meetings) == []

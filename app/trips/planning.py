@@ -151,15 +151,40 @@ def plannable(
 
 def compute_plan(db: Database, trip: dict, time_limit: float | None = None) -> PlanRun:
     """Plan the trip (seconds of solving, no write): the plan, the greedy baseline, approved pairs."""
-    config = current_app.config
     candidates = engine_candidates(db, trip)
-    problem = load_problem(db, trip, [])
-    problem = replace(
-        problem, candidates=tuple(plannable(candidates, problem.must_meet, config["TRIP_MIN_SCORE"]))
-    )
-    plan = plan_trip(problem, time_limit=time_limit or config["TRIP_PLAN_SECONDS"])
+    problem = planning_problem(db, trip, candidates)
+    plan = plan_trip(problem, time_limit=time_limit or current_app.config["TRIP_PLAN_SECONDS"])
     greedy = plan_greedy(problem)
     return PlanRun(plan, greedy, frozenset(pair for pair, c in candidates.items() if c.approved))
+
+
+def planning_problem(db: Database, trip: dict, candidates: dict[tuple[int, int], Candidate]) -> TripProblem:
+    """The problem the planner solves: plannable candidates, and what the hosts answered so far."""
+    problem = load_problem(db, trip, [])
+    min_score = current_app.config["TRIP_MIN_SCORE"]
+    return replace(
+        problem,
+        candidates=tuple(plannable(candidates, problem.must_meet, min_score)),
+        **host_answers(db, trip),
+    )
+
+
+def host_answers(db: Database, trip: dict) -> dict:
+    """What the hosts answered to the published meetings, as the planner keeps it: ``fixed`` (accepted
+    meetings, as published) and ``declined`` ((organisation, host, slot) not to place again)."""
+    slots = {f"{row['day']}T{row['start']}": row["id"] for row in queries.list_slots(db, trip["id"])}
+    fixed, declined = [], set()
+    for row in store.published_rows(db, trip["id"]):
+        slot_id = slots.get(row["start"])
+        if slot_id is None:
+            continue
+        if row["host_answer"] == "accepted":
+            guests = tuple(sorted(g["delegate_id"] for g in row["guests"]))
+            fixed.append(Meeting(row["delegate_id"], row["delegation_org_id"], row["host_org_id"], slot_id,
+                                 row["track"], row["score"], row["reason"], guests))  # fmt: skip
+        elif row["host_answer"] == "declined":
+            declined.add((row["delegation_org_id"], row["host_org_id"], slot_id))
+    return {"fixed": tuple(fixed), "declined": frozenset(declined)}
 
 
 def store_plan(db: Database, trip: dict, user_id: int | None, run: PlanRun) -> int:

@@ -40,6 +40,12 @@ A meeting is worth at most ``1 + APPROVED_BONUS = 1.5``; ``FAIRNESS_WEIGHT = 2``
 meeting for the least-served organisation worth more than any single other meeting (max-min fair
 share), so an organisation is left with none only when none of its candidates can be placed.
 
+**Re-planning a published trip.** Meetings the host accepted (``TripProblem.fixed``) stay exactly as
+they are: each one's slot is a group of its own in which its ``x`` is fixed to 1 (its guests' ``x``
+there to 0), and the greedy baseline places them before anything else. A pair the host declined in a
+slot (``TripProblem.declined``) loses its columns in that slot, which is also a group of its own; the
+rest is planned again.
+
 Must-meet pairs are met exactly once whenever that is possible: the solver sees them with a weight
 larger than every other term together, places as many as can be placed, and the plan's notes name
 the others instead of failing. Plans compare by (must-meets placed, objective); the greedy baseline
@@ -216,6 +222,9 @@ class _Schedule:
         self.load: Counter = Counter()
         self.pairs: set[tuple[int, int]] = set()
         self.visits: dict[tuple[int, date], list[tuple[int, str]]] = defaultdict(list)  # (slot, city)
+        for meeting in lookup.problem.fixed:  # accepted by the host: placed first, as they are
+            if meeting.host_org_id in lookup.hosts and meeting.slot_id in lookup.slots:
+                self.place(meeting)
 
     def fits(self, delegate_id: int, host_org_id: int, slot_id: int) -> bool:
         """Whether the meeting keeps every rule given what is already placed."""
@@ -237,6 +246,8 @@ class _Schedule:
         if pair in self.pairs:
             return False
         for slot_id in self.lookup.host_slots(candidate.host_org_id):
+            if (*pair, slot_id) in self.lookup.problem.declined:
+                continue
             for delegate in self.lookup.delegates_of[candidate.delegation_org_id]:
                 if self.fits(delegate.id, candidate.host_org_id, slot_id):
                     self._add(delegate.id, candidate, slot_id)
@@ -244,12 +255,17 @@ class _Schedule:
         return False
 
     def _add(self, delegate_id: int, candidate: Candidate, slot_id: int) -> None:
-        self.meetings.append(_make_meeting(self.lookup, delegate_id, candidate, slot_id))
-        self.busy.add((delegate_id, slot_id))
-        self.load[(candidate.host_org_id, slot_id)] += 1
-        self.pairs.add((candidate.delegation_org_id, candidate.host_org_id))
-        day = self.lookup.slots[slot_id].day
-        self.visits[(delegate_id, day)].append((slot_id, self.lookup.city[candidate.host_org_id]))
+        self.place(_make_meeting(self.lookup, delegate_id, candidate, slot_id))
+
+    def place(self, meeting: Meeting) -> None:
+        """Book a meeting: its attendees busy, the host's load, the pair used, each attendee's day."""
+        self.meetings.append(meeting)
+        day, city = self.lookup.slots[meeting.slot_id].day, self.lookup.city[meeting.host_org_id]
+        for delegate_id in meeting.attendees:
+            self.busy.add((delegate_id, meeting.slot_id))
+            self.visits[(delegate_id, day)].append((meeting.slot_id, city))
+        self.load[(meeting.host_org_id, meeting.slot_id)] += 1
+        self.pairs.add((meeting.delegation_org_id, meeting.host_org_id))
 
 
 def _fill(lookup: TripLookup, meetings: tuple[Meeting, ...]) -> tuple[Meeting, ...]:
@@ -260,8 +276,9 @@ def _fill(lookup: TripLookup, meetings: tuple[Meeting, ...]) -> tuple[Meeting, .
     """
     schedule = _Schedule(lookup)
     for meeting in meetings:
-        candidate = lookup.candidates[(meeting.delegation_org_id, meeting.host_org_id)]
-        schedule._add(meeting.delegate_id, candidate, meeting.slot_id)
+        pair = (meeting.delegation_org_id, meeting.host_org_id)
+        if pair not in schedule.pairs:  # the fixed meetings are booked already, with their guests
+            schedule._add(meeting.delegate_id, lookup.candidates[pair], meeting.slot_id)
     order = sorted(lookup.plannable(), key=lambda c: (-meeting_value(c), c.delegation_org_id, c.host_org_id))
     for candidate in order:
         schedule.place_first(candidate)
@@ -299,6 +316,9 @@ def merge_delegates(problem: TripProblem, meetings: Iterable[Meeting]) -> tuple[
             visits[(d, lookup.slots[m.slot_id].day)].append((m.slot_id, lookup.city[m.host_org_id]))
     merged = []
     for m in _sorted(lookup, meetings):
+        if lookup.fixed.get((m.delegation_org_id, m.host_org_id)) == m:  # accepted as it is
+            merged.append(m)
+            continue
         guests = list(m.guests)
         city, day = lookup.city[m.host_org_id], lookup.slots[m.slot_id].day
         for delegate in lookup.delegates_of[m.delegation_org_id]:
@@ -318,12 +338,14 @@ class _Model:
     def __init__(self, lookup: TripLookup) -> None:
         self.lookup = lookup
         self.groups = _slot_groups(lookup)
+        declined = lookup.problem.declined
         self.x: list[tuple[int, Candidate, int]] = [
             (delegate.id, candidate, g)
             for candidate in lookup.plannable()
             for delegate in lookup.delegates_of[candidate.delegation_org_id]
-            for g, (_day, hosts, _slots) in enumerate(self.groups)
+            for g, (_day, hosts, slots) in enumerate(self.groups)
             if candidate.host_org_id in hosts
+            and (candidate.delegation_org_id, candidate.host_org_id, slots[0]) not in declined
         ]
         cities: dict[tuple[int, date], set[str]] = defaultdict(set)
         for d, c, g in self.x:
@@ -348,18 +370,32 @@ class _Model:
         """Run HiGHS; the result's ``x`` is None when no solution was found."""
         n = self.m + 1
         self._constraints()
-        integrality, upper = np.ones(n), np.ones(n)
+        integrality, lower, upper = np.ones(n), np.zeros(n), np.ones(n)
         continuous = [*self.over.values(), self.m]
         integrality[continuous], upper[continuous] = 0, np.inf
+        self._fix(lower, upper)
         result = milp(
             -self._gains(n),
             integrality=integrality,
-            bounds=Bounds(np.zeros(n), upper),
+            bounds=Bounds(lower, upper),
             constraints=_linear(self.rows, n),
             options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
         )
         self.solution = result.x
         return result
+
+    def _fix(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Accepted meetings: their column at 1 in their own slot's group, their guests' there at 0."""
+        group_of = {slots[0]: g for g, (_day, _hosts, slots) in enumerate(self.groups) if len(slots) == 1}
+        for m in self.lookup.problem.fixed:
+            g = group_of.get(m.slot_id)
+            for i, (d, c, group) in enumerate(self.x):
+                if group != g:
+                    continue
+                if d == m.delegate_id and c.host_org_id == m.host_org_id:
+                    lower[i] = 1.0
+                elif d in m.guests:
+                    upper[i] = 0.0
 
     def meetings(self, solution: np.ndarray, time_limit: float) -> tuple[Meeting, ...] | None:
         """The meetings a solution chooses, each given its slot within its group (None if that fails)."""
@@ -465,12 +501,18 @@ def _itineraries(lookup: TripLookup, slots: list[int], cities: list[str]) -> lis
 
 
 def _slot_groups(lookup: TripLookup) -> list[tuple[date, frozenset[int], list[int]]]:
-    """Slots grouped by day and by the set of hosts receiving in them, in time order."""
-    groups: dict[tuple[date, frozenset[int]], list[int]] = {}
+    """Slots grouped by day and by the set of hosts receiving in them, in time order.
+
+    A slot with an accepted meeting or a declined pair is not interchangeable: it is a group of its own.
+    """
+    problem = lookup.problem
+    alone = {m.slot_id for m in problem.fixed} | {slot_id for _org, _host, slot_id in problem.declined}
+    groups: dict[tuple[date, frozenset[int], int | None], list[int]] = {}
     for slot_id in lookup.slot_order:
         hosts = frozenset(h for h in lookup.hosts if lookup.available(h, slot_id))
-        groups.setdefault((lookup.slots[slot_id].day, hosts), []).append(slot_id)
-    return [(day, hosts, slots) for (day, hosts), slots in groups.items()]
+        key = (lookup.slots[slot_id].day, hosts, slot_id if slot_id in alone else None)
+        groups.setdefault(key, []).append(slot_id)
+    return [(day, hosts, slots) for (day, hosts, _alone), slots in groups.items()]
 
 
 def _assign_slots(

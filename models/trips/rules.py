@@ -17,7 +17,10 @@ coordinator's hand edit) by the same rules:
 - ``city_change``: a delegate's two meetings in a row, on one day, are in two cities with less time
   between them than the travel time (:class:`models.cities.TravelTimes`; cities with no known travel
   time cannot be joined within a day). Spellings of one city ("Québec", "Québec City") are one city;
-- ``must_meet``: a must-meet pair does not meet.
+- ``must_meet``: a must-meet pair does not meet;
+- ``fixed_moved``: a meeting the host accepted (``TripProblem.fixed``) is not in the plan as it was
+  (same lead delegate, guests, host and slot);
+- ``declined_slot``: a pair meets in a slot its host declined (``TripProblem.declined``).
 
 ``host_outside`` is not a rule of the plan but a warning on the set-up: :func:`hosts_outside` names
 hosts that receive in a city that is not one of the trip's cities.
@@ -46,6 +49,8 @@ RULES = (
     "pair_repeated",
     "city_change",
     "must_meet",
+    "fixed_moved",
+    "declined_slot",
 )
 
 
@@ -85,6 +90,12 @@ class TripLookup:
             self.delegates_of[delegate.org_id].append(delegate)
         self.candidates: dict[tuple[int, int], Candidate] = {
             (c.delegation_org_id, c.host_org_id): c for c in problem.candidates
+        }
+        for m in problem.fixed:  # an accepted meeting stays a candidate even if the engine moved on
+            pair = (m.delegation_org_id, m.host_org_id)
+            self.candidates.setdefault(pair, Candidate(*pair, m.track, m.score, reason=m.reason))
+        self.fixed: dict[tuple[int, int], Meeting] = {
+            (m.delegation_org_id, m.host_org_id): m for m in problem.fixed
         }
 
     def available(self, host_org_id: int, slot_id: int) -> bool:
@@ -291,6 +302,17 @@ def _shared_violations(lookup: TripLookup, meetings: list[Meeting]) -> list[Viol
     for org_id, host_id in sorted(lookup.problem.must_meet - set(pairs)):
         text = f"must-meet pair not placed: organisation {org_id} with host {host_id}"
         found.append(Violation("must_meet", text, org_id=org_id, host_org_id=host_id))
+    kept = {(m.delegate_id, frozenset(m.guests), m.host_org_id, m.slot_id) for m in meetings}
+    for m in lookup.problem.fixed:
+        if (m.delegate_id, frozenset(m.guests), m.host_org_id, m.slot_id) not in kept:
+            text = f"the meeting the host accepted, of {m.delegation_org_id} with {m.host_org_id}, moved"
+            found.append(Violation("fixed_moved", text, org_id=m.delegation_org_id,
+                                   host_org_id=m.host_org_id, slot_id=m.slot_id))  # fmt: skip
+    for m in meetings:
+        if (m.delegation_org_id, m.host_org_id, m.slot_id) in lookup.problem.declined:
+            text = f"host {m.host_org_id} declined organisation {m.delegation_org_id} in slot {m.slot_id}"
+            found.append(Violation("declined_slot", text, org_id=m.delegation_org_id,
+                                   host_org_id=m.host_org_id, slot_id=m.slot_id))  # fmt: skip
     return found
 
 

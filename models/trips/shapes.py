@@ -76,6 +76,10 @@ class TripProblem:
     must_not_meet: frozenset[tuple[int, int]] = frozenset()
     travel: TravelTimes = field(default_factory=TravelTimes)  # minutes between two cities
     merge_delegates: bool = False  # the planner may add free colleagues to a meeting (group meetings)
+    # Re-planning a published trip: meetings the host accepted stay as they are (delegates, host, slot),
+    # and a pair the host declined in a slot is not placed in that slot again.
+    fixed: tuple[Meeting, ...] = ()
+    declined: frozenset[tuple[int, int, int]] = frozenset()  # (delegation org id, host org id, slot id)
 
 
 @dataclass(frozen=True)
