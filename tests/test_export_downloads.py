@@ -8,11 +8,13 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import org_id
+from conftest import actor, org_id
 from icalendar import Calendar
 from pypdf import PdfReader
 
+from app.exports.queries import export_trip
 from app.orgs.queries import now
+from app.people.queries import save_contact
 
 
 @pytest.fixture
@@ -174,3 +176,59 @@ def test_file_names_are_in_the_readers_language(auth, client, seeded):
     client.get("/auth/password?lang=en")
     english = client.get("/exports/pairings.csv").headers["Content-Disposition"]
     assert 'filename="approved-pairings.csv"' in english
+
+
+@pytest.fixture
+def host_details(db, published):
+    """Héma-Québec's postal address, access notes and one contact person."""
+    hema = org_id(db, "Héma-Québec")
+    db.table("organisations").update(
+        hema,
+        {
+            "address": "4045, boulevard de la Côte-Vertu\nMontréal (Québec) H4R 2W7",
+            "access_notes": "Pavillon B, accueil au rez-de-chaussée",
+        },  # fmt: skip
+    )
+    record = {"name": "Julie Gagnon", "role": "Responsable des partenariats", "email": "julie@hema.example",
+              "phone": "+1 418 555 0142", "languages": ["fr"], "tracks": ["joint_trial"]}  # fmt: skip
+    save_contact(db, hema, record)
+    return hema
+
+
+def test_the_tables_give_the_hosts_address_and_contact_person(auth, client, published, host_details):
+    auth.login("coordinator")
+    body = download(client, f"/exports/trips/{published}.csv").decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(body), delimiter=";"))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Adresse de l'hôte"] == "4045, boulevard de la Côte-Vertu, Montréal (Québec) H4R 2W7"
+    assert cells["Contact chez l'hôte"] == "Julie Gagnon"
+    assert cells["Rôle du contact chez l'hôte"] == "Responsable des partenariats"
+    assert cells["Courriel du contact chez l'hôte"] == "julie@hema.example"
+    assert cells["Téléphone du contact chez l'hôte"] == "'+1 418 555 0142"  # neutralised: not a formula
+    client.get("/auth/password?lang=en")
+    sheet = openpyxl.load_workbook(io.BytesIO(download(client, f"/exports/trips/{published}.xlsx"))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    cells = dict(zip(rows[0], rows[1], strict=True))
+    assert cells["Host address"].startswith("4045, boulevard de la Côte-Vertu")
+    assert (cells["Host contact"], cells["Host contact's e-mail"]) == ("Julie Gagnon", "julie@hema.example")
+    assert cells["City"] == "Montreal"  # the city as an English reader writes it
+
+
+def test_the_briefing_page_gives_the_address_access_and_host_contact(auth, client, published, host_details):
+    auth.login("coordinator")
+    pdf = PdfReader(io.BytesIO(download(client, f"/exports/trips/{published}.pdf")))
+    text = " ".join(" ".join(pdf.pages[1].extract_text().split()).split())
+    assert "Adresse : 4045, boulevard de la Côte-Vertu, Montréal (Québec) H4R 2W7" in text
+    assert "Accès : Pavillon B, accueil au rez-de-chaussée" in text
+    assert "Contact chez l'hôte : Julie Gagnon, Responsable des partenariats, julie@hema.example" in text
+
+
+def test_an_export_read_by_an_unlinked_member_leaves_the_host_contact_out(
+    seeded, db, published, host_details
+):
+    trip = export_trip(db, published, with_evidence=False, viewer=actor(seeded, "member_other"))
+    (meeting,) = trip.agenda()
+    assert meeting.host_contact is None and not any("Julie" in c for c in meeting.contacts)
+    assert meeting.host_address("en").startswith("4045, boulevard")
+    coordinator = export_trip(db, published, with_evidence=False, viewer=actor(seeded, "coordinator"))
+    assert coordinator.agenda()[0].host_contact.name == "Julie Gagnon"

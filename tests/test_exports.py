@@ -34,6 +34,7 @@ from models.exports import (
     trip_xlsx,
 )
 from models.exports.briefing import suggested_questions, trim
+from models.exports.types import ExportContact
 from models.matching.results import Evidence, PassagePair, Topic
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
@@ -148,7 +149,7 @@ def hostile_trip() -> ExportTrip:
         meetings.append(
             meeting(
                 n, 66, bad, host, date(2026, 5, 11), 8 + n, delegate_name=value, city=value,
-                reason=value, contacts=(value,),
+                reason=value, contacts=(value,), host_contact=ExportContact(value, value, value, value),
             )
         )  # fmt: skip
     return ExportTrip(66, "Hostile", "BFC->QC", "Montréal", date(2026, 5, 11), date(2026, 5, 11), meetings)
@@ -163,7 +164,11 @@ def read_csv(data: bytes, delimiter: str) -> list[list[str]]:
 def starts_a_formula(cell: str) -> bool:
     """Whether a spreadsheet could take the cell for a formula (the test's own, independent rule)."""
     visible = cell.lstrip(" \t\r\n\u00a0\u3000")[:1]
-    return cell[:1] in "\t\r\n" or unicodedata.normalize("NFKC", visible)[:1] in ("=", "+", "-", "@")
+    return (
+        bool(cell)
+        and cell[:1] in "\t\r\n"
+        or unicodedata.normalize("NFKC", visible)[:1] in ("=", "+", "-", "@")
+    )
 
 
 def pdf_pages(data: bytes) -> list[str]:
@@ -242,7 +247,7 @@ def test_script_in_a_profile_stays_text_in_csv_and_xlsx():
 def test_trip_xlsx_has_typed_columns_frozen_header_and_filter():
     sheet = load_workbook(io.BytesIO(trip_xlsx(quebec_trip(), "fr"))).active
     assert sheet.title == "Rendez-vous" and sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:N6" and sheet.max_row == 6
+    assert sheet.auto_filter.ref == "A1:S6" and sheet.max_row == 6
     assert [cell.value for cell in sheet[1]][:3] == ["Début", "Fin", "Fuseau horaire"]
     assert all(cell.font.b for cell in sheet[1])
     start, score = sheet["A2"], sheet["L2"]

@@ -9,11 +9,12 @@ from sqlite_utils import Database
 
 from app import matching
 from app.orgs.queries import decode
-from app.people.queries import contacts_of
+from app.people.queries import can_see_contacts, contacts_of
 from app.trips.meetings import attendee_key, former_delegates, published_rows
 from app.trips.queries import get_trip
 from models.errors import NotFound
 from models.exports import ExportMeeting, ExportOrg, ExportPairing, ExportTrip
+from models.exports.types import ExportContact
 
 ORG_COLUMNS = (
     "id",
@@ -54,16 +55,24 @@ def _evidence(db: Database, row: dict):
         return None
 
 
-def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True) -> ExportTrip:
-    """A trip's published meetings (cancelled ones included, for calendars) as an ExportTrip."""
+def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True, viewer=None) -> ExportTrip:
+    """A trip's published meetings (cancelled ones included, for calendars) as an ExportTrip.
+
+    ``viewer`` is who reads the export: the host's contact persons appear only where
+    :func:`~app.people.queries.can_see_contacts` lets them see them (None: a coordinator's command).
+    """
     trip = get_trip(db, trip_id)
     if trip is None:
         raise NotFound(f"there is no trip {trip_id}", code="trip_not_found", trip_id=trip_id)
     rows = published_rows(db, trip_id, include_cancelled=True)
     orgs = _orgs(db, {r["delegation_org_id"] for r in rows} | {r["host_org_id"] for r in rows})
     former = former_delegates(db, [row["id"] for row in rows])
+    hidden = {
+        host for host in {r["host_org_id"] for r in rows} if viewer and not can_see_contacts(db, viewer, host)
+    }
     meetings = tuple(
-        _meeting(db, trip, {**row, "former": former.get(row["id"], [])}, orgs, with_evidence) for row in rows
+        _meeting(db, trip, {**row, "former": former.get(row["id"], [])}, orgs, with_evidence, hidden)
+        for row in rows
     )
     published = trip.get("published_at")
     return ExportTrip(
@@ -78,18 +87,31 @@ def export_trip(db: Database, trip_id: int, *, with_evidence: bool = True) -> Ex
     )
 
 
-def _meeting(db: Database, trip: dict, row: dict, orgs: dict, with_evidence: bool) -> ExportMeeting:
+def _host_contact(people: list[dict], track: str) -> ExportContact | None:
+    """The host's contact for the meeting: the first who handles its kind of collaboration, else the first."""
+    person = next((c for c in people if track in (c.get("tracks") or ())), people[0] if people else None)
+    if person is None:
+        return None
+    return ExportContact(
+        person["name"], person.get("role") or "", person["email"] or "", person.get("phone") or ""
+    )
+
+
+def _meeting(
+    db: Database, trip: dict, row: dict, orgs: dict, with_evidence: bool, hidden: set[int]
+) -> ExportMeeting:
     zone = ZoneInfo(row["time_zone"])
     host = orgs[row["host_org_id"]]
     # The host's contact persons: the delegation meets them (app.people.queries.can_see_contacts
-    # counts a published meeting as a link), and these exports are the coordinators'.
+    # counts a published meeting as a link); ``hidden`` names hosts whose contacts the reader may not see.
+    found = [] if row["host_org_id"] in hidden else contacts_of(db, row["host_org_id"])
     people = [
         " ".join(
             part
             for part in (c["name"], f"<{c['email']}>" if c["email"] else "", c.get("phone") or "")
             if part
         )
-        for c in contacts_of(db, row["host_org_id"])
+        for c in found
     ]
     contacts = tuple(
         item
@@ -121,6 +143,7 @@ def _meeting(db: Database, trip: dict, row: dict, orgs: dict, with_evidence: boo
         host_answer=row["host_answer"],
         guest_keys=tuple(attendee_key(g["delegate_name"], g["delegate_email"]) for g in row["guests"]),
         former_keys=tuple(attendee_key(f["delegate_name"], f["delegate_email"]) for f in row["former"]),
+        host_contact=_host_contact(found, row["track"]),
     )
 
 

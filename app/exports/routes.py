@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.auth.access import role_required
 from app.db import get_db
@@ -19,7 +20,7 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 def _trip_or_404(trip_id: int, *, with_evidence: bool = True) -> exports.ExportTrip:
     try:
-        return export_trip(get_db(), trip_id, with_evidence=with_evidence)
+        return export_trip(get_db(), trip_id, with_evidence=with_evidence, viewer=current_user)
     except NotFound:
         abort(404)
 

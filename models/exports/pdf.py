@@ -204,7 +204,7 @@ def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Wo
                 m.delegate_name,
                 m.delegation.short_name,
                 m.host.short_name,
-                m.city,
+                m.city_in(w.locale),
                 w.label("track", m.track),
             )
             table.row([clean(cell) for cell in cells])
@@ -229,7 +229,12 @@ def _meeting_header(pdf: BriefingPDF, m: ExportMeeting, counter: str, w: Words) 
     pdf.line_of(counter, 9, MUTED, gap=1)
     pdf.line_of(title, 16, ACCENT, bold=True, gap=1)
     when = f"{w.long_date(m.local_start.date())}, {w.time_range(m.local_start, m.local_end)}"
-    pdf.line_of(clean(f"{when[:1].upper()}{when[1:]} · {m.city}"), 11, bold=True, gap=1)
+    pdf.line_of(clean(f"{when[:1].upper()}{when[1:]} · {m.city_in(w.locale)}"), 11, bold=True, gap=1)
+    pdf.line_of(clean(w.labelled(w.gettext("Address"), m.host_address(w.locale))), 10)
+    if m.host.access_notes.strip():
+        pdf.line_of(clean(w.labelled(w.gettext("Access"), m.host.access_notes)), 10)
+    if m.host_contact:
+        pdf.line_of(clean(w.labelled(w.gettext("Host contact"), m.host_contact.line())), 10)
     delegate = m.delegate_name + (f" ({m.delegate_email})" if m.delegate_email else "")
     pdf.line_of(clean(w.labelled(w.gettext("Delegate"), delegate)), 10)
     pdf.line_of(w.track_and_score(m.track, m.score), 10, gap=1)

@@ -25,7 +25,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.exports.types import ExportPairing, ExportTrip
+from models.cities import city_name
+from models.exports.types import ExportMeeting, ExportPairing, ExportTrip
 from models.exports.words import Words, words_for
 from models.vocabulary import N_
 
@@ -83,11 +84,16 @@ def _local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None)
 
 
+def _contact(meeting: ExportMeeting, field: str) -> str:
+    """A field of the host's contact person, or "" when there is none (or the reader may not see it)."""
+    return getattr(meeting.host_contact, field) if meeting.host_contact else ""
+
+
 TRIP_COLUMNS: tuple[Column, ...] = (
     Column(N_("Start"), "datetime", lambda m, w: _local(m.local_start), 17),
     Column(N_("End"), "datetime", lambda m, w: _local(m.local_end), 17),
     Column(N_("Time zone"), "text", lambda m, w: m.tz, 18),
-    Column(N_("City"), "text", lambda m, w: m.city, 14),
+    Column(N_("City"), "text", lambda m, w: city_name(m.city, w.locale), 14),
     Column(N_("Delegate"), "text", lambda m, w: m.delegate_name, 22),
     Column(N_("Delegate e-mail"), "text", lambda m, w: m.delegate_email, 28),
     Column(N_("Delegation"), "text", lambda m, w: m.delegation.short_name, 18),
@@ -103,6 +109,11 @@ TRIP_COLUMNS: tuple[Column, ...] = (
         60,
     ),
     Column(N_("Contacts"), "text", lambda m, w: "; ".join(m.contacts), 40),
+    Column(N_("Host address"), "text", lambda m, w: m.host_address(w.locale), 40),
+    Column(N_("Host contact"), "text", lambda m, w: _contact(m, "name"), 22),
+    Column(N_("Host contact's role"), "text", lambda m, w: _contact(m, "role"), 22),
+    Column(N_("Host contact's e-mail"), "text", lambda m, w: _contact(m, "email"), 28),
+    Column(N_("Host contact's phone"), "text", lambda m, w: _contact(m, "phone"), 18),
 )
 
 PAIRING_COLUMNS: tuple[Column, ...] = (

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.cities import city_name
 from models.matching.results import Evidence
 
 
@@ -27,6 +28,22 @@ class ExportOrg:
     seeks: str = ""
     address: str = ""  # postal address, one or more lines
     access_notes: str = ""  # how to get in (building, floor, desk)
+
+
+@dataclass(frozen=True)
+class ExportContact:
+    """The host's contact person for a meeting, as the pack names them."""
+
+    name: str
+    role: str = ""
+    email: str = ""
+    phone: str = ""
+
+    def line(self) -> str:
+        """One line: "Marie Tremblay, research lead, marie@example.org, +1 418 555 0100"."""
+        return ", ".join(
+            part.strip() for part in (self.name, self.role, self.email, self.phone) if part.strip()
+        )
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,21 @@ class ExportMeeting:
     host_answer: str = "requested"  # "requested" | "accepted" | "declined" (the host's answer)
     guest_keys: tuple[str, ...] = ()  # the other delegates at a group meeting, as delegate keys
     former_keys: tuple[str, ...] = ()  # delegates the meeting was taken from: it is cancelled for them
+    host_contact: ExportContact | None = None  # None: none listed, or hidden from the export's reader
+
+    def city_in(self, locale: str) -> str:
+        """The meeting's city as a reader of ``locale`` writes it ("Quebec City" in English)."""
+        return city_name(self.city, locale)
+
+    def host_address(self, locale: str) -> str:
+        """The host's full postal address on one line, ending with the city in ``locale``'s spelling."""
+        address = ", ".join(part.strip() for part in self.host.address.splitlines() if part.strip())
+        city = self.city_in(locale)
+        if not address:
+            return city
+        if city_name(self.city, "fr").casefold() in address.casefold():
+            return address
+        return f"{address}, {city}"
 
     def __post_init__(self) -> None:
         problems = []
