@@ -132,7 +132,7 @@ def host_agenda(trip_id: int, org_id: int):
     if not current_user.may_act_for(org_id):
         abort(403)
     get_trip_or_404(trip_id)
-    trip = export_trip(get_db(), trip_id)
+    trip = export_trip(get_db(), trip_id, viewer=current_user)
     mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.host.id == org_id))
     if not mine.meetings:
         abort(404)
