@@ -162,10 +162,15 @@ def planning_problem(db: Database, trip: dict, candidates: dict[tuple[int, int],
     """The problem the planner solves: plannable candidates, and what the hosts answered so far."""
     problem = load_problem(db, trip, [])
     min_score = current_app.config["TRIP_MIN_SCORE"]
+    answers = host_answers(db, trip)
+    fixed = tuple(  # a pair made must-not-meet since the host accepted is not kept
+        m for m in answers["fixed"] if (m.delegation_org_id, m.host_org_id) not in problem.must_not_meet
+    )
     return replace(
         problem,
         candidates=tuple(plannable(candidates, problem.must_meet, min_score)),
-        **host_answers(db, trip),
+        fixed=fixed,
+        declined=answers["declined"],
     )
 
 
@@ -173,15 +178,17 @@ def host_answers(db: Database, trip: dict) -> dict:
     """What the hosts answered to the published meetings, as the planner keeps it: ``fixed`` (accepted
     meetings, as published) and ``declined`` ((organisation, host, slot) not to place again)."""
     slots = {f"{row['day']}T{row['start']}": row["id"] for row in queries.list_slots(db, trip["id"])}
+    delegates = {row["id"] for row in queries.list_delegates(db, trip["id"])}
+    hosts = {row["org_id"] for row in queries.list_hosts(db, trip["id"])}
     fixed, declined = [], set()
     for row in store.published_rows(db, trip["id"]):
         slot_id = slots.get(row["start"])
-        if slot_id is None:
+        if slot_id is None or row["host_org_id"] not in hosts:  # the set-up changed: plan it afresh
             continue
-        if row["host_answer"] == "accepted":
-            guests = tuple(sorted(g["delegate_id"] for g in row["guests"]))
+        guests = tuple(sorted(g["delegate_id"] for g in row["guests"]))
+        if row["host_answer"] == "accepted" and {row["delegate_id"], *guests} <= delegates:
             fixed.append(Meeting(row["delegate_id"], row["delegation_org_id"], row["host_org_id"], slot_id,
-                                 row["track"], row["score"], row["reason"], guests))  # fmt: skip
+                                 row["track"], row["score"] or 0.0, row["reason"], guests))  # fmt: skip
         elif row["host_answer"] == "declined":
             declined.add((row["delegation_org_id"], row["host_org_id"], slot_id))
     return {"fixed": tuple(fixed), "declined": frozenset(declined)}
