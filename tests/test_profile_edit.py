@@ -89,7 +89,7 @@ def test_saving_returns_at_once_and_the_worker_re_embeds_this_profile_only(membe
     after = vectors(db)
     assert {k: v for k, v in before.items() if k[0] != efs} == {k: v for k, v in after.items() if k[0] != efs}
     assert any(k[0] == efs and k[2] == "offers" and NEW_OFFERS in text for k, (_, text) in after.items())
-    assert "are being updated" not in page_text(client.get(f"/members/{efs}/suggestions"))
+    assert "are being updated" not in page_text(client.get(f"/members/{efs}/"))
     with seeded.app_context():
         after_scores = [
             (s.org_id, s.score) for s in matching.suggestions_for(get_db(), thecell, "economic", top_k=50)
