@@ -8,7 +8,10 @@ Text is printed with DejaVu Sans (``models/fonts``), so every accent and typogra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, XPos, YPos
 
 from models.exports.briefing import clean, suggested_questions, trim
+from models.exports.layout import Widths
 from models.exports.types import ExportMeeting, ExportOrg, ExportTrip
 from models.exports.words import Words, words_for
 from models.vocabulary import N_, PROFILE_TEXT_FIELDS
@@ -26,6 +30,8 @@ ACCENT = (24, 72, 120)
 MUTED = (100, 108, 116)
 SHADE = (232, 239, 246)
 RULE = (190, 200, 210)
+BULLET_INDENT = 5
+GRID_PAD = (1.5, 2)  # a grid cell's padding, vertical and horizontal, in mm
 # Which way the fit runs, seen from the delegate reading the pack ("you").
 DIRECTIONS = {
     "both": N_("Each offers what the other seeks"),
@@ -64,15 +70,43 @@ class BriefingPDF(FPDF):
     def __init__(self, title: str, words: Words) -> None:
         super().__init__(format="A4")
         self.title_text, self.words = clean(title), words
-        self.last_start = 0  # the page the last meeting began on
         self.add_font("dejavu", "", FONTS / "DejaVuSans.ttf")
         self.add_font("dejavu", "B", FONTS / "DejaVuSans-Bold-Latin.ttf")
         # Any glyph the bold cut lacks comes from the full regular font.
         self.add_font("dejavufull", "", FONTS / "DejaVuSans.ttf")
-        self.set_fallback_fonts(["dejavufull"], exact_match=False)
+        self._bold_chars = frozenset(map(chr, self.fonts["dejavuB"].cmap)) | {"\n"}
+        regular, bold = self.fonts["dejavu"], self.fonts["dejavuB"]
+        self._widths = Widths(regular.cw, frozenset(regular.cmap), regular.cw)
+        self._bold_widths = Widths(bold.cw, frozenset(bold.cmap), regular.cw)
+        self._standing_in = False
         self.set_margins(16, 14, 16)
         self.set_auto_page_break(True, margin=16)
         self.set_font("dejavu", size=10)
+
+    def cell(self, w=None, h=None, text="", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        """fpdf2's cell, with the fallback font only where the text needs it."""
+        with self._fallback_for(text):
+            return super().cell(w, h, text, *args, **kwargs)
+
+    def multi_cell(self, w, h=None, text="", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        """fpdf2's multi_cell, with the fallback font only where the text needs it."""
+        with self._fallback_for(text):
+            return super().multi_cell(w, h, text, *args, **kwargs)
+
+    @contextmanager
+    def _fallback_for(self, text: str) -> Iterator[None]:
+        # fpdf2 looks every character up in each fallback font, which makes a line three times slower:
+        # turn the fallback on only for a text with a glyph the bold cut lacks.
+        if self._standing_in or set(text) <= self._bold_chars:
+            yield
+            return
+        self.set_fallback_fonts(["dejavufull"], exact_match=False)
+        self._standing_in = True
+        try:
+            yield
+        finally:
+            self.set_fallback_fonts([])
+            self._standing_in = False
 
     def footer(self) -> None:
         """Trip name on the left, page number on the right."""
@@ -91,6 +125,26 @@ class BriefingPDF(FPDF):
         self.set_font("dejavu", "B" if bold else "", size)
         self.set_text_color(*color)
 
+    def widths(self, bold: bool = False) -> Widths:
+        """The width table of the regular or bold cut (the full regular font fills the bold's gaps)."""
+        return self._bold_widths if bold else self._widths
+
+    def para(
+        self,
+        value: str,
+        size: float = 10,
+        color: tuple[int, int, int] = INK,
+        bold: bool = False,
+        gap: float = 0,
+        **layout: float,
+    ) -> Para:
+        """A paragraph across the page's width, laid out (``layout``: line_h, before, pad, bullet)."""
+        line_h, pad = layout.get("line_h", size * 0.5), layout.get("pad", 0)
+        indent = BULLET_INDENT if layout.get("bullet") else 0
+        width = self.epw - indent - 2 * pad - 2 * self.c_margin
+        lines = self.widths(bold).wrap(value, width, size)
+        return Para(lines, size, color, bold, line_h, gap, layout.get("before", 0), pad, bool(indent))
+
     def line_of(
         self,
         value: str,
@@ -99,18 +153,116 @@ class BriefingPDF(FPDF):
         bold: bool = False,
         gap: float = 0,
     ) -> None:
-        """A paragraph across the page's width."""
-        self.style(size, color, bold)
-        self.multi_cell(0, size * 0.5, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(gap)
+        """Print a paragraph across the page's width."""
+        self.para(value, size, color, bold, gap).draw(self)
 
-    def heading(self, value: str, size: float = 12) -> None:
-        """A section title with a rule under it."""
-        self.ln(2)
-        self.line_of(value, size, ACCENT, bold=True)
-        self.set_draw_color(*RULE)
-        self.line(self.l_margin, self.get_y() + 0.5, self.w - self.r_margin, self.get_y() + 0.5)
-        self.ln(2.5)
+    def heading(self, value: str, size: float = 12) -> Para:
+        """A section title with a rule under it, laid out."""
+        return replace(self.para(value, size, ACCENT, bold=True, gap=2.5, before=2), rule=True)
+
+    def grid(self, heads: tuple[str, str], rows: list[tuple[str, str]], size: float = 8) -> Grid:
+        """Two columns with a shaded heading row and rules between rows, laid out."""
+        width = self.epw / 2 - 2 * GRID_PAD[1]
+        regular, bold = self.widths(), self.widths(bold=True)
+        return Grid(
+            [bold.wrap(head, width, size) for head in heads],
+            [[regular.wrap(cell, width, size) for cell in row] for row in rows],
+            size,
+            self.epw / 2,
+        )
+
+
+@dataclass(frozen=True)
+class Para:
+    """A paragraph broken into lines: its height is known before it is drawn."""
+
+    lines: list[str]
+    size: float
+    color: tuple[int, int, int]
+    bold: bool
+    line_h: float
+    gap: float = 0
+    before: float = 0
+    pad: float = 0  # a shaded box around the text
+    bullet: bool = False
+    rule: bool = False
+
+    @property
+    def height(self) -> float:
+        """The vertical space it takes, in mm."""
+        return self.before + len(self.lines) * self.line_h + 2 * self.pad + self.gap + 0.0
+
+    def draw(self, pdf: BriefingPDF) -> None:
+        """Print it at the current position."""
+        if self.before:
+            pdf.ln(self.before)
+        pdf.style(self.size, self.color, self.bold)
+        if self.pad:
+            pdf.set_fill_color(*SHADE)
+            pdf.rect(pdf.l_margin, pdf.get_y(), pdf.epw, len(self.lines) * self.line_h + 2 * self.pad, "F")
+            pdf.set_y(pdf.get_y() + self.pad)
+        indent = self.pad + (BULLET_INDENT if self.bullet else 0)
+        if self.bullet:
+            pdf.cell(BULLET_INDENT, self.line_h, "•")
+        for line in self.lines:
+            pdf.set_x(pdf.l_margin + indent)
+            pdf.cell(pdf.epw - indent, self.line_h, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if self.pad:
+            pdf.set_y(pdf.get_y() + self.pad)
+        if self.rule:
+            pdf.set_draw_color(*RULE)
+            pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
+        if self.gap:
+            pdf.ln(self.gap)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Two columns of laid-out cells under a heading row."""
+
+    heads: list[list[str]]
+    rows: list[list[list[str]]]
+    size: float
+    col_w: float
+
+    def row_height(self, cells: list[list[str]]) -> float:
+        """The height of one row: its tallest cell and the padding."""
+        return max(len(lines) for lines in cells) * self.size * 0.47 + 2 * GRID_PAD[0]
+
+    @property
+    def height(self) -> float:
+        """The vertical space it takes, in mm."""
+        return sum(self.row_height(cells) for cells in (self.heads, *self.rows))
+
+    def draw(self, pdf: BriefingPDF) -> None:
+        """Print it at the current position."""
+        left, y, line_h = pdf.l_margin, pdf.get_y(), self.size * 0.47
+        pdf.set_draw_color(*RULE)
+        for n, cells in enumerate((self.heads, *self.rows)):
+            height = self.row_height(cells)
+            if n == 0:
+                pdf.set_fill_color(*SHADE)
+                pdf.rect(left, y, 2 * self.col_w, height, "F")
+            pdf.style(self.size, ACCENT if n == 0 else INK, bold=n == 0)
+            for column, lines in enumerate(cells):
+                for k, line in enumerate(lines):
+                    pdf.set_xy(
+                        left + column * self.col_w + GRID_PAD[1] - pdf.c_margin, y + GRID_PAD[0] + k * line_h
+                    )
+                    pdf.cell(self.col_w - 2 * GRID_PAD[1], line_h, line)
+            pdf.line(left, y, left + 2 * self.col_w, y)
+            y += height
+        pdf.line(left, y, left + 2 * self.col_w, y)
+        pdf.set_xy(left, y)
+
+    def shortened(self, by: float, widths: Widths) -> Grid:
+        """The same grid with its tallest row cut by at least ``by`` mm, each cut cell ending in …"""
+        tallest = max(range(len(self.rows)), key=lambda n: self.row_height(self.rows[n]))
+        line_h = self.size * 0.47
+        keep = max(len(lines) for lines in self.rows[tallest]) - math.ceil(by / line_h)
+        width = self.col_w - 2 * GRID_PAD[1]
+        cut = [widths.clip(lines, keep, width, self.size) for lines in self.rows[tallest]]
+        return replace(self, rows=[*self.rows[:tallest], cut, *self.rows[tallest + 1 :]])
 
 
 def trip_pdf(trip: ExportTrip, locale: str = "fr") -> bytes:
@@ -119,10 +271,8 @@ def trip_pdf(trip: ExportTrip, locale: str = "fr") -> bytes:
     pdf = _document(trip, w)
     _cover(pdf, trip, w)
     agenda = trip.agenda()
-    scratch = BriefingPDF(trip.name, w) if agenda else None
     for number, meeting in enumerate(agenda, start=1):
-        budget = _fitting_budget(scratch, meeting, number, len(agenda), w)
-        _meeting_page(pdf, meeting, number, len(agenda), w, budget)
+        _meeting_page(pdf, meeting, _fitting_blocks(pdf, meeting, number, len(agenda), w))
     return bytes(pdf.output())
 
 
@@ -136,15 +286,19 @@ def _document(trip: ExportTrip, w: Words) -> BriefingPDF:
     return pdf
 
 
-def _fitting_budget(
-    scratch: BriefingPDF, meeting: ExportMeeting, number: int, total: int, w: Words
-) -> Budget:
-    """The fullest budget whose page, laid out in the scratch document, stays on one sheet."""
+def _fitting_blocks(
+    pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, w: Words
+) -> list[Para | Grid]:
+    """The page of the fullest budget that stays on one sheet; past the tersest, the profiles are cut."""
+    room = pdf.h - pdf.t_margin - pdf.b_margin - 0.5
     for budget in BUDGETS:
-        _meeting_page(scratch, meeting, number, total, w, budget)
-        if scratch.page_no() == scratch.last_start:
-            return budget
-    return BUDGETS[-1]
+        blocks = _meeting_blocks(pdf, m, number, total, w, budget)
+        over = sum(block.height for block in blocks) - room
+        if over <= 0:
+            return blocks
+    profiles = next(n for n, block in enumerate(blocks) if isinstance(block, Grid))
+    blocks[profiles] = blocks[profiles].shortened(over, pdf.widths())
+    return blocks
 
 
 def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
@@ -167,7 +321,7 @@ def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
     if trip.published_at is not None:
         published = w.long_date(trip.published_at.date())
         pdf.line_of(w.gettext("Plan published on %(date)s", date=published), 9, MUTED)
-    pdf.heading(w.gettext("Agenda"), 14)
+    pdf.heading(w.gettext("Agenda"), 14).draw(pdf)
     if not agenda:
         pdf.line_of(w.gettext("No meeting is planned."))
     for day, meetings in groupby(agenda, key=lambda m: m.local_start.date()):
@@ -210,37 +364,44 @@ def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Wo
             table.row([clean(cell) for cell in cells])
 
 
-def _meeting_page(pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, w: Words, budget: Budget):
+def _meeting_page(pdf: BriefingPDF, m: ExportMeeting, blocks: list[Para | Grid]) -> None:
     pdf.add_page()
-    pdf.last_start = pdf.page_no()
-    _meeting_header(pdf, m, w.gettext("Meeting %(n)s of %(total)s", n=number, total=total), w)
-    _profiles(pdf, m, w, budget)
-    _evidence(pdf, m, w, budget)
+    pdf.start_section(clean(f"{m.delegation.short_name} – {m.host.short_name}"))
+    for block in blocks:
+        block.draw(pdf)
+
+
+def _meeting_blocks(
+    pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, w: Words, budget: Budget
+) -> list[Para | Grid]:
+    """A meeting page laid out: the header, both profiles, the evidence, the questions."""
+    blocks = _meeting_header(pdf, m, w.gettext("Meeting %(n)s of %(total)s", n=number, total=total), w)
+    blocks += _profiles(pdf, m, w, budget)
+    blocks += _evidence(pdf, m, w, budget)
     questions = suggested_questions(m, w.locale, limit=budget.questions)
     if questions:
-        pdf.heading(w.gettext("Questions to raise"))
-        for question in questions:
-            _bullet(pdf, question)
+        blocks.append(pdf.heading(w.gettext("Questions to raise")))
+        blocks += [pdf.para(clean(q), 9.5, line_h=4.8, gap=0.8, bullet=True) for q in questions]
+    return blocks
 
 
-def _meeting_header(pdf: BriefingPDF, m: ExportMeeting, counter: str, w: Words) -> None:
+def _meeting_header(pdf: BriefingPDF, m: ExportMeeting, counter: str, w: Words) -> list[Para | Grid]:
     title = clean(f"{m.delegation.short_name} – {m.host.short_name}")
-    pdf.start_section(title)
-    pdf.line_of(counter, 9, MUTED, gap=1)
-    pdf.line_of(title, 16, ACCENT, bold=True, gap=1)
     when = f"{w.long_date(m.local_start.date())}, {w.time_range(m.local_start, m.local_end)}"
-    pdf.line_of(clean(f"{when[:1].upper()}{when[1:]} · {m.city}"), 11, bold=True, gap=1)
     delegate = m.delegate_name + (f" ({m.delegate_email})" if m.delegate_email else "")
-    pdf.line_of(clean(w.labelled(w.gettext("Delegate"), delegate)), 10)
-    pdf.line_of(w.track_and_score(m.track, m.score), 10, gap=1)
+    blocks = [
+        pdf.para(counter, 9, MUTED, gap=1),
+        pdf.para(title, 16, ACCENT, bold=True, gap=1),
+        pdf.para(clean(f"{when[:1].upper()}{when[1:]} · {m.city}"), 11, bold=True, gap=1),
+        pdf.para(clean(w.labelled(w.gettext("Delegate"), delegate)), 10),
+        pdf.para(w.track_and_score(m.track, m.score), 10, gap=1),
+    ]
     reason = w.reason(m.reason, m.delegation.short_name, m.host.short_name)
     if reason.strip():
-        pdf.set_fill_color(*SHADE)
-        pdf.style(10)
-        pdf.multi_cell(0, 5, clean(reason), fill=True, padding=2, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(1)
+        blocks.append(pdf.para(clean(reason), 10, line_h=5, gap=1, pad=2))
     if m.contacts:
-        pdf.line_of(clean(w.labelled(w.gettext("Contacts"), "; ".join(m.contacts))), 9, MUTED)
+        blocks.append(pdf.para(clean(w.labelled(w.gettext("Contacts"), "; ".join(m.contacts))), 9, MUTED))
+    return blocks
 
 
 def _profile_text(org: ExportOrg, w: Words, budget: Budget) -> str:
@@ -256,37 +417,21 @@ def _profile_text(org: ExportOrg, w: Words, budget: Budget) -> str:
     return "\n".join(lines)
 
 
-def _two_columns(pdf: BriefingPDF, heads: tuple[str, str], rows: list[tuple[str, str]], size: float = 8):
-    pdf.style(size)
-    with pdf.table(
-        col_widths=(1, 1),
-        text_align="LEFT",
-        line_height=size * 0.47,
-        padding=(1.5, 2),
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        headings_style=FontFace(emphasis="BOLD", color=ACCENT, fill_color=SHADE),
-        v_align="TOP",
-    ) as table:
-        table.row(list(heads))
-        for row in rows:
-            table.row(list(row))
-
-
-def _profiles(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> None:
-    pdf.heading(w.gettext("The two organisations"))
+def _profiles(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> list[Para | Grid]:
     heads = (
         clean(f"{w.gettext('Delegation')} · {m.delegation.short_name}"),
         clean(f"{w.gettext('Host')} · {m.host.short_name}"),
     )
-    _two_columns(pdf, heads, [(_profile_text(m.delegation, w, budget), _profile_text(m.host, w, budget))])
+    row = (_profile_text(m.delegation, w, budget), _profile_text(m.host, w, budget))
+    return [pdf.heading(w.gettext("The two organisations")), pdf.grid(heads, [row])]
 
 
-def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> None:
-    pdf.heading(w.gettext("What brings them together"))
+def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> list[Para | Grid]:
+    blocks = [pdf.heading(w.gettext("What brings them together"))]
     evidence = m.evidence
     direction = evidence.direction if evidence else "none"
     if direction in DIRECTIONS:
-        pdf.line_of(w.gettext(DIRECTIONS[direction], host=clean(m.host.short_name)), 10, gap=1)
+        blocks.append(pdf.para(w.gettext(DIRECTIONS[direction], host=clean(m.host.short_name)), 10, gap=1))
     passages = evidence.passages[: budget.passages] if evidence else ()
     if passages:
         rows = [
@@ -296,24 +441,17 @@ def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> N
             )
             for p in passages
         ]
-        _two_columns(pdf, (clean(m.delegation.short_name), clean(m.host.short_name)), rows)
+        blocks.append(pdf.grid((clean(m.delegation.short_name), clean(m.host.short_name)), rows))
     else:
-        pdf.line_of(w.gettext("No passage to quote."), 9, MUTED)
+        blocks.append(pdf.para(w.gettext("No passage to quote."), 9, MUTED))
     if evidence and evidence.shared_topics:
         topics = " · ".join(topic.label(w.locale) for topic in evidence.shared_topics)
-        pdf.ln(1)
-        pdf.line_of(w.labelled(w.gettext("Shared topics"), topics), 9.5)
+        blocks.append(pdf.para(w.labelled(w.gettext("Shared topics"), topics), 9.5, before=1))
     if evidence and evidence.shared_terms:
         terms = clean(", ".join(evidence.shared_terms))
-        pdf.line_of(w.labelled(w.gettext("Words in common"), terms), 9.5, MUTED)
+        blocks.append(pdf.para(w.labelled(w.gettext("Words in common"), terms), 9.5, MUTED))
+    return blocks
 
 
 def _passage(field: str, body: str, w: Words, limit: int) -> str:
     return w.labelled(w.label("field", field), trim(body, limit))
-
-
-def _bullet(pdf: BriefingPDF, value: str) -> None:
-    pdf.style(9.5)
-    pdf.cell(5, 4.8, "•")
-    pdf.multi_cell(0, 4.8, clean(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(0.8)
