@@ -9,14 +9,14 @@ Text is printed with DejaVu Sans (``models/fonts``), so every accent and typogra
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
+from typing import ClassVar
 
-from fpdf import FPDF, FontFace
-from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf import FPDF
 
 from models.exports.briefing import clean, suggested_questions, trim
 from models.exports.layout import Widths
@@ -83,16 +83,6 @@ class BriefingPDF(FPDF):
         self.set_auto_page_break(True, margin=16)
         self.set_font("dejavu", size=10)
 
-    def cell(self, w=None, h=None, text="", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
-        """fpdf2's cell, with the fallback font only where the text needs it."""
-        with self._fallback_for(text):
-            return super().cell(w, h, text, *args, **kwargs)
-
-    def multi_cell(self, w, h=None, text="", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
-        """fpdf2's multi_cell, with the fallback font only where the text needs it."""
-        with self._fallback_for(text):
-            return super().multi_cell(w, h, text, *args, **kwargs)
-
     @contextmanager
     def _fallback_for(self, text: str) -> Iterator[None]:
         # fpdf2 looks every character up in each fallback font, which makes a line three times slower:
@@ -141,7 +131,7 @@ class BriefingPDF(FPDF):
         """A paragraph across the page's width, laid out (``layout``: line_h, before, pad, bullet)."""
         line_h, pad = layout.get("line_h", size * 0.5), layout.get("pad", 0)
         indent = BULLET_INDENT if layout.get("bullet") else 0
-        width = self.epw - indent - 2 * pad - 2 * self.c_margin
+        width = self.epw - indent - 2 * (pad or self.c_margin)  # a shaded box's padding replaces the margin
         lines = self.widths(bold).wrap(value, width, size)
         return Para(lines, size, color, bold, line_h, gap, layout.get("before", 0), pad, bool(indent))
 
@@ -160,16 +150,36 @@ class BriefingPDF(FPDF):
         """A section title with a rule under it, laid out."""
         return replace(self.para(value, size, ACCENT, bold=True, gap=2.5, before=2), rule=True)
 
-    def grid(self, heads: tuple[str, str], rows: list[tuple[str, str]], size: float = 8) -> Grid:
-        """Two columns with a shaded heading row and rules between rows, laid out."""
-        width = self.epw / 2 - 2 * GRID_PAD[1]
+    def grid(
+        self, heads: Sequence[str], rows: Sequence[Sequence[str]], size: float = 8, **layout: object
+    ) -> Grid:
+        """Columns under a shaded heading row, rules between rows, laid out.
+
+        ``layout``: ``shares`` (the columns' relative widths, equal by default), ``line_h`` and ``pad``
+        (vertical, horizontal), as fpdf2's table takes them.
+        """
+        shares = layout.get("shares") or (1,) * len(heads)
+        col_ws = tuple(self.epw * share / sum(shares) for share in shares)
+        pad = layout.get("pad", (1.5, 2))
+        line_h = layout.get("line_h", size * 0.47)
         regular, bold = self.widths(), self.widths(bold=True)
         return Grid(
-            [bold.wrap(head, width, size) for head in heads],
-            [[regular.wrap(cell, width, size) for cell in row] for row in rows],
-            size,
-            self.epw / 2,
-        )
+            [bold.wrap(head, col_w - 2 * pad[1], size) for head, col_w in zip(heads, col_ws, strict=True)],
+            [[regular.wrap(cell, col_w - 2 * pad[1], size) for cell, col_w in zip(row, col_ws, strict=True)]
+             for row in rows],
+            size, col_ws, line_h, pad,
+        )  # fmt: skip
+
+    def print_line(self, x: float, y: float, height: float, value: str) -> None:
+        """One laid-out line in a box of ``height`` at (x, y), as ``cell`` places it, without its overhead."""
+        with self._fallback_for(value):
+            self.text(x + self.c_margin, y + 0.5 * height + 0.3 * self.font_size, value)
+
+    def room_for(self, height: float) -> float:
+        """The top of a box of ``height``: here, or on a new page when it would cross the bottom margin."""
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+        return self.get_y()
 
 
 @dataclass(frozen=True)
@@ -190,25 +200,27 @@ class Para:
     @property
     def height(self) -> float:
         """The vertical space it takes, in mm."""
-        return self.before + len(self.lines) * self.line_h + 2 * self.pad + self.gap + 0.0
+        return self.before + len(self.lines) * self.line_h + 2 * self.pad + self.gap
 
     def draw(self, pdf: BriefingPDF) -> None:
         """Print it at the current position."""
         if self.before:
             pdf.ln(self.before)
         pdf.style(self.size, self.color, self.bold)
+        y = pdf.get_y()
         if self.pad:
             pdf.set_fill_color(*SHADE)
-            pdf.rect(pdf.l_margin, pdf.get_y(), pdf.epw, len(self.lines) * self.line_h + 2 * self.pad, "F")
-            pdf.set_y(pdf.get_y() + self.pad)
-        indent = self.pad + (BULLET_INDENT if self.bullet else 0)
+            pdf.rect(pdf.l_margin, y, pdf.epw, len(self.lines) * self.line_h + 2 * self.pad, "F")
+            y += self.pad
+        indent = (self.pad and self.pad - pdf.c_margin) + (BULLET_INDENT if self.bullet else 0)
         if self.bullet:
-            pdf.cell(BULLET_INDENT, self.line_h, "•")
+            pdf.print_line(pdf.l_margin, y, self.line_h, "•")
         for line in self.lines:
-            pdf.set_x(pdf.l_margin + indent)
-            pdf.cell(pdf.epw - indent, self.line_h, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        if self.pad:
-            pdf.set_y(pdf.get_y() + self.pad)
+            pdf.set_y(y)
+            y = pdf.room_for(self.line_h)
+            pdf.print_line(pdf.l_margin + indent, y, self.line_h, line)
+            y += self.line_h
+        pdf.set_xy(pdf.l_margin, y + self.pad)
         if self.rule:
             pdf.set_draw_color(*RULE)
             pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
@@ -218,50 +230,61 @@ class Para:
 
 @dataclass(frozen=True)
 class Grid:
-    """Two columns of laid-out cells under a heading row."""
+    """Columns of laid-out cells under a heading row, repeated atop each page the grid runs onto."""
 
     heads: list[list[str]]
     rows: list[list[list[str]]]
     size: float
-    col_w: float
+    col_ws: tuple[float, ...]
+    line_h: float
+    pad: tuple[float, float]  # vertical, horizontal
+    gap: ClassVar[float] = 0  # nothing below the last rule
 
     def row_height(self, cells: list[list[str]]) -> float:
         """The height of one row: its tallest cell and the padding."""
-        return max(len(lines) for lines in cells) * self.size * 0.47 + 2 * GRID_PAD[0]
+        return max(len(lines) for lines in cells) * self.line_h + 2 * self.pad[0]
 
     @property
     def height(self) -> float:
-        """The vertical space it takes, in mm."""
+        """The vertical space it takes on one page, in mm."""
         return sum(self.row_height(cells) for cells in (self.heads, *self.rows))
 
     def draw(self, pdf: BriefingPDF) -> None:
-        """Print it at the current position."""
-        left, y, line_h = pdf.l_margin, pdf.get_y(), self.size * 0.47
+        """Print it at the current position, on as many pages as it needs."""
         pdf.set_draw_color(*RULE)
-        for n, cells in enumerate((self.heads, *self.rows)):
-            height = self.row_height(cells)
-            if n == 0:
-                pdf.set_fill_color(*SHADE)
-                pdf.rect(left, y, 2 * self.col_w, height, "F")
-            pdf.style(self.size, ACCENT if n == 0 else INK, bold=n == 0)
-            for column, lines in enumerate(cells):
-                for k, line in enumerate(lines):
-                    pdf.set_xy(
-                        left + column * self.col_w + GRID_PAD[1] - pdf.c_margin, y + GRID_PAD[0] + k * line_h
-                    )
-                    pdf.cell(self.col_w - 2 * GRID_PAD[1], line_h, line)
-            pdf.line(left, y, left + 2 * self.col_w, y)
-            y += height
-        pdf.line(left, y, left + 2 * self.col_w, y)
-        pdf.set_xy(left, y)
+        self._row(pdf, self.heads, heading=True)
+        for cells in self.rows:
+            if pdf.get_y() + self.row_height(cells) > pdf.page_break_trigger:
+                pdf.add_page()
+                pdf.set_draw_color(*RULE)
+                self._row(pdf, self.heads, heading=True)
+            self._row(pdf, cells)
+
+    def _row(self, pdf: BriefingPDF, cells: list[list[str]], heading: bool = False) -> None:
+        left, y, height, width = pdf.l_margin, pdf.get_y(), self.row_height(cells), sum(self.col_ws)
+        if heading:
+            pdf.set_fill_color(*SHADE)
+            pdf.rect(left, y, width, height, "F")
+        pdf.style(self.size, ACCENT if heading else INK, bold=heading)
+        x = left
+        for lines, col_w in zip(cells, self.col_ws, strict=True):
+            for k, line in enumerate(lines):
+                pdf.print_line(
+                    x + self.pad[1] - pdf.c_margin, y + self.pad[0] + k * self.line_h, self.line_h, line
+                )
+            x += col_w
+        pdf.line(left, y, left + width, y)
+        pdf.line(left, y + height, left + width, y + height)
+        pdf.set_xy(left, y + height)
 
     def shortened(self, by: float, widths: Widths) -> Grid:
         """The same grid with its tallest row cut by at least ``by`` mm, each cut cell ending in …"""
         tallest = max(range(len(self.rows)), key=lambda n: self.row_height(self.rows[n]))
-        line_h = self.size * 0.47
-        keep = max(len(lines) for lines in self.rows[tallest]) - math.ceil(by / line_h)
-        width = self.col_w - 2 * GRID_PAD[1]
-        cut = [widths.clip(lines, keep, width, self.size) for lines in self.rows[tallest]]
+        keep = max(len(lines) for lines in self.rows[tallest]) - math.ceil(by / self.line_h)
+        cut = [
+            widths.clip(lines, keep, col_w - 2 * self.pad[1], self.size)
+            for lines, col_w in zip(self.rows[tallest], self.col_ws, strict=True)
+        ]
         return replace(self, rows=[*self.rows[:tallest], cut, *self.rows[tallest + 1 :]])
 
 
@@ -290,10 +313,10 @@ def _fitting_blocks(
     pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, w: Words
 ) -> list[Para | Grid]:
     """The page of the fullest budget that stays on one sheet; past the tersest, the profiles are cut."""
-    room = pdf.h - pdf.t_margin - pdf.b_margin - 0.5
+    room = pdf.page_break_trigger - pdf.t_margin
     for budget in BUDGETS:
         blocks = _meeting_blocks(pdf, m, number, total, w, budget)
-        over = sum(block.height for block in blocks) - room
+        over = sum(block.height for block in blocks) - blocks[-1].gap - room  # a last gap may overflow
         if over <= 0:
             return blocks
     profiles = next(n for n, block in enumerate(blocks) if isinstance(block, Grid))
@@ -333,7 +356,6 @@ def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
 def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Words) -> None:
     pdf.ln(1)
     pdf.line_of(day[:1].upper() + day[1:], 11, ACCENT, bold=True, gap=1)
-    pdf.style(8.5)
     headings = (
         N_("Time"),
         N_("Delegate"),
@@ -342,18 +364,10 @@ def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Wo
         N_("City"),
         N_("Kind of collaboration"),
     )
-    with pdf.table(
-        col_widths=(30, 28, 28, 28, 22, 34),
-        text_align="LEFT",
-        line_height=4.2,
-        padding=(1, 1.5),
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        headings_style=FontFace(emphasis="BOLD", color=ACCENT, fill_color=SHADE),
-        v_align="TOP",
-    ) as table:
-        table.row([w.gettext(heading) for heading in headings])
-        for m in meetings:
-            cells = (
+    rows = [
+        [
+            clean(cell)
+            for cell in (
                 w.time_range(m.local_start, m.local_end),
                 m.delegate_name,
                 m.delegation.short_name,
@@ -361,7 +375,11 @@ def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Wo
                 m.city,
                 w.label("track", m.track),
             )
-            table.row([clean(cell) for cell in cells])
+        ]
+        for m in meetings
+    ]
+    heads = [w.gettext(heading) for heading in headings]
+    pdf.grid(heads, rows, 8.5, shares=(30, 28, 28, 28, 22, 34), line_h=4.2, pad=(1, 1.5)).draw(pdf)
 
 
 def _meeting_page(pdf: BriefingPDF, m: ExportMeeting, blocks: list[Para | Grid]) -> None:
