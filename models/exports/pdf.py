@@ -2,36 +2,27 @@
 
 A meeting page shows both profiles in short, the passages that brought the two together, their
 shared topics, and questions to raise. Long profiles are cut harder until the page fits on one
-sheet: each page is laid out first in a scratch document to find the longest texts that fit.
+sheet: each budget's page is laid out into lines (``models.exports.layout``) and its height added
+up, the fullest that fits is drawn, and past the tersest the tallest cell is cut with an ellipsis.
 Text is printed with DejaVu Sans (``models/fonts``), so every accent and typographic sign shows.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
-from typing import ClassVar
 
 from fpdf import FPDF
 
 from models.exports.briefing import clean, suggested_questions, trim
-from models.exports.layout import Widths
+from models.exports.layout import ACCENT, BULLET_INDENT, GRID_PAD, INK, MUTED, Grid, Para, Widths
 from models.exports.types import ExportMeeting, ExportOrg, ExportTrip
 from models.exports.words import Words, words_for
 from models.vocabulary import N_, PROFILE_TEXT_FIELDS
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
-INK = (33, 37, 41)
-ACCENT = (24, 72, 120)
-MUTED = (100, 108, 116)
-SHADE = (232, 239, 246)
-RULE = (190, 200, 210)
-BULLET_INDENT = 5
-GRID_PAD = (1.5, 2)  # a grid cell's padding, vertical and horizontal, in mm
 # Which way the fit runs, seen from the delegate reading the pack ("you").
 DIRECTIONS = {
     "both": N_("Each offers what the other seeks"),
@@ -72,31 +63,13 @@ class BriefingPDF(FPDF):
         self.title_text, self.words = clean(title), words
         self.add_font("dejavu", "", FONTS / "DejaVuSans.ttf")
         self.add_font("dejavu", "B", FONTS / "DejaVuSans-Bold-Latin.ttf")
-        # Any glyph the bold cut lacks comes from the full regular font.
-        self.add_font("dejavufull", "", FONTS / "DejaVuSans.ttf")
-        self._bold_chars = frozenset(map(chr, self.fonts["dejavuB"].cmap)) | {"\n"}
+        self._bold_chars = frozenset(map(chr, self.fonts["dejavuB"].cmap))
         regular, bold = self.fonts["dejavu"], self.fonts["dejavuB"]
         self._widths = Widths(regular.cw, frozenset(regular.cmap), regular.cw)
         self._bold_widths = Widths(bold.cw, frozenset(bold.cmap), regular.cw)
-        self._standing_in = False
         self.set_margins(16, 14, 16)
         self.set_auto_page_break(True, margin=16)
         self.set_font("dejavu", size=10)
-
-    @contextmanager
-    def _fallback_for(self, text: str) -> Iterator[None]:
-        # fpdf2 looks every character up in each fallback font, which makes a line three times slower:
-        # turn the fallback on only for a text with a glyph the bold cut lacks.
-        if self._standing_in or set(text) <= self._bold_chars:
-            yield
-            return
-        self.set_fallback_fonts(["dejavufull"], exact_match=False)
-        self._standing_in = True
-        try:
-            yield
-        finally:
-            self.set_fallback_fonts([])
-            self._standing_in = False
 
     def footer(self) -> None:
         """Trip name on the left, page number on the right."""
@@ -160,7 +133,7 @@ class BriefingPDF(FPDF):
         """
         shares = layout.get("shares") or (1,) * len(heads)
         col_ws = tuple(self.epw * share / sum(shares) for share in shares)
-        pad = layout.get("pad", (1.5, 2))
+        pad = layout.get("pad", GRID_PAD)
         line_h = layout.get("line_h", size * 0.47)
         regular, bold = self.widths(), self.widths(bold=True)
         return Grid(
@@ -172,120 +145,24 @@ class BriefingPDF(FPDF):
 
     def print_line(self, x: float, y: float, height: float, value: str) -> None:
         """One laid-out line in a box of ``height`` at (x, y), as ``cell`` places it, without its overhead."""
-        with self._fallback_for(value):
-            self.text(x + self.c_margin, y + 0.5 * height + 0.3 * self.font_size, value)
+        baseline = y + 0.5 * height + 0.3 * self.font_size
+        if set(value) <= self._bold_chars:
+            self.text(x + self.c_margin, baseline, value)
+            return
+        # Any glyph the bold cut lacks comes from the full regular font, through cell (text has no
+        # fallback). fpdf2 then looks every character up in the fallback fonts: only for such lines.
+        self.set_fallback_fonts(["dejavu"], exact_match=False)
+        try:
+            self.set_xy(x, y)
+            self.cell(None, height, value)
+        finally:
+            self.set_fallback_fonts([])
 
     def room_for(self, height: float) -> float:
         """The top of a box of ``height``: here, or on a new page when it would cross the bottom margin."""
         if self.get_y() + height > self.page_break_trigger:
             self.add_page()
         return self.get_y()
-
-
-@dataclass(frozen=True)
-class Para:
-    """A paragraph broken into lines: its height is known before it is drawn."""
-
-    lines: list[str]
-    size: float
-    color: tuple[int, int, int]
-    bold: bool
-    line_h: float
-    gap: float = 0
-    before: float = 0
-    pad: float = 0  # a shaded box around the text
-    bullet: bool = False
-    rule: bool = False
-
-    @property
-    def height(self) -> float:
-        """The vertical space it takes, in mm."""
-        return self.before + len(self.lines) * self.line_h + 2 * self.pad + self.gap
-
-    def draw(self, pdf: BriefingPDF) -> None:
-        """Print it at the current position."""
-        if self.before:
-            pdf.ln(self.before)
-        pdf.style(self.size, self.color, self.bold)
-        y = pdf.get_y()
-        if self.pad:
-            pdf.set_fill_color(*SHADE)
-            pdf.rect(pdf.l_margin, y, pdf.epw, len(self.lines) * self.line_h + 2 * self.pad, "F")
-            y += self.pad
-        indent = (self.pad and self.pad - pdf.c_margin) + (BULLET_INDENT if self.bullet else 0)
-        if self.bullet:
-            pdf.print_line(pdf.l_margin, y, self.line_h, "•")
-        for line in self.lines:
-            pdf.set_y(y)
-            y = pdf.room_for(self.line_h)
-            pdf.print_line(pdf.l_margin + indent, y, self.line_h, line)
-            y += self.line_h
-        pdf.set_xy(pdf.l_margin, y + self.pad)
-        if self.rule:
-            pdf.set_draw_color(*RULE)
-            pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
-        if self.gap:
-            pdf.ln(self.gap)
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Columns of laid-out cells under a heading row, repeated atop each page the grid runs onto."""
-
-    heads: list[list[str]]
-    rows: list[list[list[str]]]
-    size: float
-    col_ws: tuple[float, ...]
-    line_h: float
-    pad: tuple[float, float]  # vertical, horizontal
-    gap: ClassVar[float] = 0  # nothing below the last rule
-
-    def row_height(self, cells: list[list[str]]) -> float:
-        """The height of one row: its tallest cell and the padding."""
-        return max(len(lines) for lines in cells) * self.line_h + 2 * self.pad[0]
-
-    @property
-    def height(self) -> float:
-        """The vertical space it takes on one page, in mm."""
-        return sum(self.row_height(cells) for cells in (self.heads, *self.rows))
-
-    def draw(self, pdf: BriefingPDF) -> None:
-        """Print it at the current position, on as many pages as it needs."""
-        pdf.set_draw_color(*RULE)
-        self._row(pdf, self.heads, heading=True)
-        for cells in self.rows:
-            if pdf.get_y() + self.row_height(cells) > pdf.page_break_trigger:
-                pdf.add_page()
-                pdf.set_draw_color(*RULE)
-                self._row(pdf, self.heads, heading=True)
-            self._row(pdf, cells)
-
-    def _row(self, pdf: BriefingPDF, cells: list[list[str]], heading: bool = False) -> None:
-        left, y, height, width = pdf.l_margin, pdf.get_y(), self.row_height(cells), sum(self.col_ws)
-        if heading:
-            pdf.set_fill_color(*SHADE)
-            pdf.rect(left, y, width, height, "F")
-        pdf.style(self.size, ACCENT if heading else INK, bold=heading)
-        x = left
-        for lines, col_w in zip(cells, self.col_ws, strict=True):
-            for k, line in enumerate(lines):
-                pdf.print_line(
-                    x + self.pad[1] - pdf.c_margin, y + self.pad[0] + k * self.line_h, self.line_h, line
-                )
-            x += col_w
-        pdf.line(left, y, left + width, y)
-        pdf.line(left, y + height, left + width, y + height)
-        pdf.set_xy(left, y + height)
-
-    def shortened(self, by: float, widths: Widths) -> Grid:
-        """The same grid with its tallest row cut by at least ``by`` mm, each cut cell ending in …"""
-        tallest = max(range(len(self.rows)), key=lambda n: self.row_height(self.rows[n]))
-        keep = max(len(lines) for lines in self.rows[tallest]) - math.ceil(by / self.line_h)
-        cut = [
-            widths.clip(lines, keep, col_w - 2 * self.pad[1], self.size)
-            for lines, col_w in zip(self.rows[tallest], self.col_ws, strict=True)
-        ]
-        return replace(self, rows=[*self.rows[:tallest], cut, *self.rows[tallest + 1 :]])
 
 
 def trip_pdf(trip: ExportTrip, locale: str = "fr") -> bytes:
