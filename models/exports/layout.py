@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from models.exports.pdf import BriefingPDF
 
 ELLIPSIS = "…"
+SOFT_HYPHEN = "\u00ad"
 INK = (33, 37, 41)
 ACCENT = (24, 72, 120)
 MUTED = (100, 108, 116)
@@ -45,7 +46,7 @@ class Widths:
         """``text`` broken into lines no wider than ``width`` mm; each newline starts a line."""
         space = self.word(" ", size)
         lines: list[str] = []
-        for paragraph in text.split("\n"):
+        for paragraph in text.replace(SOFT_HYPHEN, "").split("\n"):  # fpdf2 never printed them
             line, used = "", 0.0
             for word in paragraph.split(" "):
                 wide = self.word(word, size)
