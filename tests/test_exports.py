@@ -34,7 +34,9 @@ from models.exports import (
     trip_xlsx,
 )
 from models.exports.briefing import suggested_questions, trim
+from models.exports.pdf import BriefingPDF
 from models.exports.types import ExportContact
+from models.exports.words import words_for
 from models.matching.results import Evidence, PassagePair, Topic
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
@@ -371,6 +373,52 @@ def test_pdf_cuts_long_profiles_to_keep_one_page_per_meeting():
     assert len(pages) == 2
     assert "Phrase numéro 0 sur la production cellulaire à façon." in pages[1]
     assert "Phrase numéro 119" not in pages[1]
+
+
+def test_pdf_cuts_a_profile_too_long_for_any_budget_with_an_ellipsis():
+    trip = quebec_trip()
+    name = " ".join(f"Institut{i}" for i in range(900))  # names are never trimmed by a budget
+    huge = replace(trip.meetings[0].host, name=name)
+    trip = replace(trip, meetings=(replace(trip.meetings[0], host=huge),))
+    pages = pdf_pages(trip_pdf(trip, "fr"))
+    assert len(pages) == 2
+    assert "Institut0 Institut1" in pages[1] and "Institut899" not in pages[1] and "…" in pages[1]
+    assert "Questions à aborder" in pages[1] and "Rencontre 1 sur 1" in pages[1]
+
+
+def test_pdf_agenda_over_several_pages_repeats_its_headings():
+    trip = quebec_trip()
+    first = trip.meetings[0]
+    meetings = tuple(
+        replace(first, uid=f"m{n}@passerelle.example.org", start=first.start + timedelta(hours=n),
+                end=first.end + timedelta(hours=n), delegate_name=f"Délégué {n}")
+        for n in range(60)
+    )  # fmt: skip
+    pages = pdf_pages(trip_pdf(replace(trip, meetings=meetings), "fr"))
+    cover = [page for page in pages if "Rencontre " not in page]
+    assert len(cover) >= 2 and len(pages) == len(cover) + 60
+    assert all("Heure Délégué·e Délégation Hôte Ville" in page for page in cover)
+    assert all(f"Délégué {n} " in " ".join(cover) for n in range(60))
+
+
+def test_pdf_prints_a_glyph_the_bold_font_lacks_in_a_bold_title():
+    trip = quebec_trip()
+    host = replace(trip.meetings[0].host, short_name="Институт Ω")
+    trip = replace(trip, meetings=(replace(trip.meetings[0], host=host),))
+    page = pdf_pages(trip_pdf(trip, "fr"))[1]
+    assert "EFS BFC – Институт Ω" in page and "Hôte · Институт Ω" in page
+
+
+def test_lines_fit_their_width_and_keep_every_word():
+    widths = BriefingPDF("Mission", words_for("fr")).widths()
+    text = "Plateforme de thérapie cellulaire à façon, " * 20 + "\nSecond paragraphe " + "x" * 300
+    lines = widths.wrap(text, 60, 9)
+    assert all(widths.word(line, 9) <= 60 for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+    assert lines.index("Second paragraphe") > 0
+    clipped = widths.clip(lines, 3, 60, 9)
+    assert len(clipped) == 3 and clipped[-1].endswith("…") and widths.word(clipped[-1], 9) <= 60
+    assert widths.clip(lines, len(lines), 60, 9) == lines
 
 
 def test_pdf_of_a_trip_without_meetings_is_a_cover():

@@ -2,30 +2,27 @@
 
 A meeting page shows both profiles in short, the passages that brought the two together, their
 shared topics, and questions to raise. Long profiles are cut harder until the page fits on one
-sheet: each page is laid out first in a scratch document to find the longest texts that fit.
+sheet: each budget's page is laid out into lines (``models.exports.layout``) and its height added
+up, the fullest that fits is drawn, and past the tersest the tallest cell is cut with an ellipsis.
 Text is printed with DejaVu Sans (``models/fonts``), so every accent and typographic sign shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 
-from fpdf import FPDF, FontFace
-from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf import FPDF
 
 from models.exports.briefing import clean, suggested_questions, trim
+from models.exports.layout import ACCENT, BULLET_INDENT, GRID_PAD, INK, MUTED, Grid, Para, Widths
 from models.exports.types import ExportMeeting, ExportOrg, ExportTrip
 from models.exports.words import Words, words_for
 from models.vocabulary import N_, PROFILE_TEXT_FIELDS
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
-INK = (33, 37, 41)
-ACCENT = (24, 72, 120)
-MUTED = (100, 108, 116)
-SHADE = (232, 239, 246)
-RULE = (190, 200, 210)
 # Which way the fit runs, seen from the delegate reading the pack ("you").
 DIRECTIONS = {
     "both": N_("Each offers what the other seeks"),
@@ -64,12 +61,12 @@ class BriefingPDF(FPDF):
     def __init__(self, title: str, words: Words) -> None:
         super().__init__(format="A4")
         self.title_text, self.words = clean(title), words
-        self.last_start = 0  # the page the last meeting began on
         self.add_font("dejavu", "", FONTS / "DejaVuSans.ttf")
         self.add_font("dejavu", "B", FONTS / "DejaVuSans-Bold-Latin.ttf")
-        # Any glyph the bold cut lacks comes from the full regular font.
-        self.add_font("dejavufull", "", FONTS / "DejaVuSans.ttf")
-        self.set_fallback_fonts(["dejavufull"], exact_match=False)
+        self._bold_chars = frozenset(map(chr, self.fonts["dejavuB"].cmap))
+        regular, bold = self.fonts["dejavu"], self.fonts["dejavuB"]
+        self._widths = Widths(regular.cw, frozenset(regular.cmap), regular.cw)
+        self._bold_widths = Widths(bold.cw, frozenset(bold.cmap), regular.cw)
         self.set_margins(16, 14, 16)
         self.set_auto_page_break(True, margin=16)
         self.set_font("dejavu", size=10)
@@ -91,6 +88,26 @@ class BriefingPDF(FPDF):
         self.set_font("dejavu", "B" if bold else "", size)
         self.set_text_color(*color)
 
+    def widths(self, bold: bool = False) -> Widths:
+        """The width table of the regular or bold cut (the full regular font fills the bold's gaps)."""
+        return self._bold_widths if bold else self._widths
+
+    def para(
+        self,
+        value: str,
+        size: float = 10,
+        color: tuple[int, int, int] = INK,
+        bold: bool = False,
+        gap: float = 0,
+        **layout: float,
+    ) -> Para:
+        """A paragraph across the page's width, laid out (``layout``: line_h, before, pad, bullet)."""
+        line_h, pad = layout.get("line_h", size * 0.5), layout.get("pad", 0)
+        indent = BULLET_INDENT if layout.get("bullet") else 0
+        width = self.epw - indent - 2 * (pad or self.c_margin)  # a shaded box's padding replaces the margin
+        lines = self.widths(bold).wrap(value, width, size)
+        return Para(lines, size, color, bold, line_h, gap, layout.get("before", 0), pad, bool(indent))
+
     def line_of(
         self,
         value: str,
@@ -99,18 +116,53 @@ class BriefingPDF(FPDF):
         bold: bool = False,
         gap: float = 0,
     ) -> None:
-        """A paragraph across the page's width."""
-        self.style(size, color, bold)
-        self.multi_cell(0, size * 0.5, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(gap)
+        """Print a paragraph across the page's width."""
+        self.para(value, size, color, bold, gap).draw(self)
 
-    def heading(self, value: str, size: float = 12) -> None:
-        """A section title with a rule under it."""
-        self.ln(2)
-        self.line_of(value, size, ACCENT, bold=True)
-        self.set_draw_color(*RULE)
-        self.line(self.l_margin, self.get_y() + 0.5, self.w - self.r_margin, self.get_y() + 0.5)
-        self.ln(2.5)
+    def heading(self, value: str, size: float = 12) -> Para:
+        """A section title with a rule under it, laid out."""
+        return replace(self.para(value, size, ACCENT, bold=True, gap=2.5, before=2), rule=True)
+
+    def grid(
+        self, heads: Sequence[str], rows: Sequence[Sequence[str]], size: float = 8, **layout: object
+    ) -> Grid:
+        """Columns under a shaded heading row, rules between rows, laid out.
+
+        ``layout``: ``shares`` (the columns' relative widths, equal by default), ``line_h`` and ``pad``
+        (vertical, horizontal), as fpdf2's table takes them.
+        """
+        shares = layout.get("shares") or (1,) * len(heads)
+        col_ws = tuple(self.epw * share / sum(shares) for share in shares)
+        pad = layout.get("pad", GRID_PAD)
+        line_h = layout.get("line_h", size * 0.47)
+        regular, bold = self.widths(), self.widths(bold=True)
+        return Grid(
+            [bold.wrap(head, col_w - 2 * pad[1], size) for head, col_w in zip(heads, col_ws, strict=True)],
+            [[regular.wrap(cell, col_w - 2 * pad[1], size) for cell, col_w in zip(row, col_ws, strict=True)]
+             for row in rows],
+            size, col_ws, line_h, pad,
+        )  # fmt: skip
+
+    def print_line(self, x: float, y: float, height: float, value: str) -> None:
+        """One laid-out line in a box of ``height`` at (x, y), as ``cell`` places it, without its overhead."""
+        baseline = y + 0.5 * height + 0.3 * self.font_size
+        if set(value) <= self._bold_chars:
+            self.text(x + self.c_margin, baseline, value)
+            return
+        # Any glyph the bold cut lacks comes from the full regular font, through cell (text has no
+        # fallback). fpdf2 then looks every character up in the fallback fonts: only for such lines.
+        self.set_fallback_fonts(["dejavu"], exact_match=False)
+        try:
+            self.set_xy(x, y)
+            self.cell(None, height, value)
+        finally:
+            self.set_fallback_fonts([])
+
+    def room_for(self, height: float) -> float:
+        """The top of a box of ``height``: here, or on a new page when it would cross the bottom margin."""
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+        return self.get_y()
 
 
 def trip_pdf(trip: ExportTrip, locale: str = "fr") -> bytes:
@@ -119,10 +171,8 @@ def trip_pdf(trip: ExportTrip, locale: str = "fr") -> bytes:
     pdf = _document(trip, w)
     _cover(pdf, trip, w)
     agenda = trip.agenda()
-    scratch = BriefingPDF(trip.name, w) if agenda else None
     for number, meeting in enumerate(agenda, start=1):
-        budget = _fitting_budget(scratch, meeting, number, len(agenda), w)
-        _meeting_page(pdf, meeting, number, len(agenda), w, budget)
+        _meeting_page(pdf, meeting, _fitting_blocks(pdf, meeting, number, len(agenda), w))
     return bytes(pdf.output())
 
 
@@ -136,15 +186,19 @@ def _document(trip: ExportTrip, w: Words) -> BriefingPDF:
     return pdf
 
 
-def _fitting_budget(
-    scratch: BriefingPDF, meeting: ExportMeeting, number: int, total: int, w: Words
-) -> Budget:
-    """The fullest budget whose page, laid out in the scratch document, stays on one sheet."""
+def _fitting_blocks(
+    pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, w: Words
+) -> list[Para | Grid]:
+    """The page of the fullest budget that stays on one sheet; past the tersest, the profiles are cut."""
+    room = pdf.page_break_trigger - pdf.t_margin
     for budget in BUDGETS:
-        _meeting_page(scratch, meeting, number, total, w, budget)
-        if scratch.page_no() == scratch.last_start:
-            return budget
-    return BUDGETS[-1]
+        blocks = _meeting_blocks(pdf, m, number, total, w, budget)
+        over = sum(block.height for block in blocks) - blocks[-1].gap - room  # a last gap may overflow
+        if over <= 0:
+            return blocks
+    profiles = next(n for n, block in enumerate(blocks) if isinstance(block, Grid))
+    blocks[profiles] = blocks[profiles].shortened(over, pdf.widths())
+    return blocks
 
 
 def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
@@ -167,7 +221,7 @@ def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
     if trip.published_at is not None:
         published = w.long_date(trip.published_at.date())
         pdf.line_of(w.gettext("Plan published on %(date)s", date=published), 9, MUTED)
-    pdf.heading(w.gettext("Agenda"), 14)
+    pdf.heading(w.gettext("Agenda"), 14).draw(pdf)
     if not agenda:
         pdf.line_of(w.gettext("No meeting is planned."))
     for day, meetings in groupby(agenda, key=lambda m: m.local_start.date()):
@@ -179,7 +233,6 @@ def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
 def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Words) -> None:
     pdf.ln(1)
     pdf.line_of(day[:1].upper() + day[1:], 11, ACCENT, bold=True, gap=1)
-    pdf.style(8.5)
     headings = (
         N_("Time"),
         N_("Delegate"),
@@ -188,18 +241,10 @@ def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Wo
         N_("City"),
         N_("Kind of collaboration"),
     )
-    with pdf.table(
-        col_widths=(30, 28, 28, 28, 22, 34),
-        text_align="LEFT",
-        line_height=4.2,
-        padding=(1, 1.5),
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        headings_style=FontFace(emphasis="BOLD", color=ACCENT, fill_color=SHADE),
-        v_align="TOP",
-    ) as table:
-        table.row([w.gettext(heading) for heading in headings])
-        for m in meetings:
-            cells = (
+    rows = [
+        [
+            clean(cell)
+            for cell in (
                 w.time_range(m.local_start, m.local_end),
                 m.delegate_name,
                 m.delegation.short_name,
@@ -207,45 +252,62 @@ def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Wo
                 m.city_in(w.locale),
                 w.label("track", m.track),
             )
-            table.row([clean(cell) for cell in cells])
+        ]
+        for m in meetings
+    ]
+    heads = [w.gettext(heading) for heading in headings]
+    pdf.grid(heads, rows, 8.5, shares=(30, 28, 28, 28, 22, 34), line_h=4.2, pad=(1, 1.5)).draw(pdf)
 
 
-def _meeting_page(pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, w: Words, budget: Budget):
+def _meeting_page(pdf: BriefingPDF, m: ExportMeeting, blocks: list[Para | Grid]) -> None:
     pdf.add_page()
-    pdf.last_start = pdf.page_no()
-    _meeting_header(pdf, m, w.gettext("Meeting %(n)s of %(total)s", n=number, total=total), w)
-    _profiles(pdf, m, w, budget)
-    _evidence(pdf, m, w, budget)
+    pdf.start_section(clean(f"{m.delegation.short_name} – {m.host.short_name}"))
+    for block in blocks:
+        block.draw(pdf)
+
+
+def _meeting_blocks(
+    pdf: BriefingPDF, m: ExportMeeting, number: int, total: int, w: Words, budget: Budget
+) -> list[Para | Grid]:
+    """A meeting page laid out: the header, both profiles, the evidence, the questions."""
+    blocks = _meeting_header(pdf, m, w.gettext("Meeting %(n)s of %(total)s", n=number, total=total), w)
+    blocks += _profiles(pdf, m, w, budget)
+    blocks += _evidence(pdf, m, w, budget)
     questions = suggested_questions(m, w.locale, limit=budget.questions)
     if questions:
-        pdf.heading(w.gettext("Questions to raise"))
-        for question in questions:
-            _bullet(pdf, question)
+        blocks.append(pdf.heading(w.gettext("Questions to raise")))
+        blocks += [pdf.para(clean(q), 9.5, line_h=4.8, gap=0.8, bullet=True) for q in questions]
+    return blocks
 
 
-def _meeting_header(pdf: BriefingPDF, m: ExportMeeting, counter: str, w: Words) -> None:
+def _meeting_header(pdf: BriefingPDF, m: ExportMeeting, counter: str, w: Words) -> list[Para | Grid]:
     title = clean(f"{m.delegation.short_name} – {m.host.short_name}")
-    pdf.start_section(title)
-    pdf.line_of(counter, 9, MUTED, gap=1)
-    pdf.line_of(title, 16, ACCENT, bold=True, gap=1)
     when = f"{w.long_date(m.local_start.date())}, {w.time_range(m.local_start, m.local_end)}"
-    pdf.line_of(clean(f"{when[:1].upper()}{when[1:]} · {m.city_in(w.locale)}"), 11, bold=True, gap=1)
-    pdf.line_of(clean(w.labelled(w.gettext("Address"), m.host_address(w.locale))), 10)
-    if m.host.access_notes.strip():
-        pdf.line_of(clean(w.labelled(w.gettext("Access"), m.host.access_notes)), 10)
-    if m.host_contact:
-        pdf.line_of(clean(w.labelled(w.gettext("Host contact"), m.host_contact.line())), 10)
     delegate = m.delegate_name + (f" ({m.delegate_email})" if m.delegate_email else "")
-    pdf.line_of(clean(w.labelled(w.gettext("Delegate"), delegate)), 10)
-    pdf.line_of(w.track_and_score(m.track, m.score), 10, gap=1)
+    blocks = [
+        pdf.para(counter, 9, MUTED, gap=1),
+        pdf.para(title, 16, ACCENT, bold=True, gap=1),
+        pdf.para(clean(f"{when[:1].upper()}{when[1:]} · {m.city_in(w.locale)}"), 11, bold=True, gap=1),
+        pdf.para(clean(w.labelled(w.gettext("Address"), m.host_address(w.locale))), 10),
+        *(
+            [pdf.para(clean(w.labelled(w.gettext("Access"), m.host.access_notes)), 10)]
+            if m.host.access_notes.strip()
+            else []
+        ),
+        *(
+            [pdf.para(clean(w.labelled(w.gettext("Host contact"), m.host_contact.line())), 10)]
+            if m.host_contact
+            else []
+        ),
+        pdf.para(clean(w.labelled(w.gettext("Delegate"), delegate)), 10),
+        pdf.para(w.track_and_score(m.track, m.score), 10, gap=1),
+    ]
     reason = w.reason(m.reason, m.delegation.short_name, m.host.short_name)
     if reason.strip():
-        pdf.set_fill_color(*SHADE)
-        pdf.style(10)
-        pdf.multi_cell(0, 5, clean(reason), fill=True, padding=2, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(1)
+        blocks.append(pdf.para(clean(reason), 10, line_h=5, gap=1, pad=2))
     if m.contacts:
-        pdf.line_of(clean(w.labelled(w.gettext("Contacts"), "; ".join(m.contacts))), 9, MUTED)
+        blocks.append(pdf.para(clean(w.labelled(w.gettext("Contacts"), "; ".join(m.contacts))), 9, MUTED))
+    return blocks
 
 
 def _profile_text(org: ExportOrg, w: Words, budget: Budget) -> str:
@@ -261,37 +323,21 @@ def _profile_text(org: ExportOrg, w: Words, budget: Budget) -> str:
     return "\n".join(lines)
 
 
-def _two_columns(pdf: BriefingPDF, heads: tuple[str, str], rows: list[tuple[str, str]], size: float = 8):
-    pdf.style(size)
-    with pdf.table(
-        col_widths=(1, 1),
-        text_align="LEFT",
-        line_height=size * 0.47,
-        padding=(1.5, 2),
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        headings_style=FontFace(emphasis="BOLD", color=ACCENT, fill_color=SHADE),
-        v_align="TOP",
-    ) as table:
-        table.row(list(heads))
-        for row in rows:
-            table.row(list(row))
-
-
-def _profiles(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> None:
-    pdf.heading(w.gettext("The two organisations"))
+def _profiles(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> list[Para | Grid]:
     heads = (
         clean(f"{w.gettext('Delegation')} · {m.delegation.short_name}"),
         clean(f"{w.gettext('Host')} · {m.host.short_name}"),
     )
-    _two_columns(pdf, heads, [(_profile_text(m.delegation, w, budget), _profile_text(m.host, w, budget))])
+    row = (_profile_text(m.delegation, w, budget), _profile_text(m.host, w, budget))
+    return [pdf.heading(w.gettext("The two organisations")), pdf.grid(heads, [row])]
 
 
-def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> None:
-    pdf.heading(w.gettext("What brings them together"))
+def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> list[Para | Grid]:
+    blocks = [pdf.heading(w.gettext("What brings them together"))]
     evidence = m.evidence
     direction = evidence.direction if evidence else "none"
     if direction in DIRECTIONS:
-        pdf.line_of(w.gettext(DIRECTIONS[direction], host=clean(m.host.short_name)), 10, gap=1)
+        blocks.append(pdf.para(w.gettext(DIRECTIONS[direction], host=clean(m.host.short_name)), 10, gap=1))
     passages = evidence.passages[: budget.passages] if evidence else ()
     if passages:
         rows = [
@@ -301,24 +347,17 @@ def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> N
             )
             for p in passages
         ]
-        _two_columns(pdf, (clean(m.delegation.short_name), clean(m.host.short_name)), rows)
+        blocks.append(pdf.grid((clean(m.delegation.short_name), clean(m.host.short_name)), rows))
     else:
-        pdf.line_of(w.gettext("No passage to quote."), 9, MUTED)
+        blocks.append(pdf.para(w.gettext("No passage to quote."), 9, MUTED))
     if evidence and evidence.shared_topics:
         topics = " · ".join(topic.label(w.locale) for topic in evidence.shared_topics)
-        pdf.ln(1)
-        pdf.line_of(w.labelled(w.gettext("Shared topics"), topics), 9.5)
+        blocks.append(pdf.para(w.labelled(w.gettext("Shared topics"), topics), 9.5, before=1))
     if evidence and evidence.shared_terms:
         terms = clean(", ".join(evidence.shared_terms))
-        pdf.line_of(w.labelled(w.gettext("Words in common"), terms), 9.5, MUTED)
+        blocks.append(pdf.para(w.labelled(w.gettext("Words in common"), terms), 9.5, MUTED))
+    return blocks
 
 
 def _passage(field: str, body: str, w: Words, limit: int) -> str:
     return w.labelled(w.label("field", field), trim(body, limit))
-
-
-def _bullet(pdf: BriefingPDF, value: str) -> None:
-    pdf.style(9.5)
-    pdf.cell(5, 4.8, "•")
-    pdf.multi_cell(0, 4.8, clean(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(0.8)
