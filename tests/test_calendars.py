@@ -101,3 +101,26 @@ def test_a_group_meeting_is_in_each_delegates_own_pdf_agenda(coordinator, client
     own = client.get(f"/trips/{trip['trip']}/agendas/hosts/{trip['ThéCell']}.pdf")
     assert own.status_code == 200 and "Ada Lovelace" in _pdf_text(own.data)
     assert client.get(f"/trips/{trip['trip']}/agendas/hosts/{trip['LOEX']}.pdf").status_code == 403
+
+
+def test_a_delegations_members_get_their_own_delegates_agendas_and_calendars(
+    coordinator, client, db, trip, draft
+):
+    coordinator.post(f"/trips/{trip['trip']}/publish")
+    coordinator.logout()
+    member = AuthActions(client)
+    member.login("member_bfc")  # EFS BFC, the organisation of Ada and Ben
+    text = page_text(client.get(f"/trips/org/{trip['EFS BFC']}"))
+    assert "Ada Lovelace" in text and "Ben Franklin" in text
+    own = client.get(f"/trips/{trip['trip']}/agendas/delegates/{trip['ada']}.pdf")
+    assert own.status_code == 200 and "ThéCell" in _pdf_text(own.data)
+    made = member.post(f"/trips/{trip['trip']}/calendars/delegates/{trip['ada']}", follow_redirects=True)
+    path = _address(made)
+    member.logout()
+    assert client.get(path).status_code == 200 and client.get(path).mimetype == "text/calendar"
+    # another organisation's delegate: refused, and nothing made
+    member.login("member_bfc")
+    assert client.get(f"/trips/{trip['trip']}/agendas/delegates/{trip['cy']}.pdf").status_code == 403
+    before = db.execute("SELECT count(*) FROM calendar_subscriptions").fetchone()[0]
+    assert member.post(f"/trips/{trip['trip']}/calendars/delegates/{trip['cy']}").status_code == 403
+    assert db.execute("SELECT count(*) FROM calendar_subscriptions").fetchone()[0] == before

@@ -57,10 +57,9 @@ def feed(token: str):
 
 @bp.post("/trips/<int:trip_id>/calendars/delegates/<int:delegate_id>")
 def for_delegate(trip_id: int, delegate_id: int):
-    """A coordinator makes a delegate's address; it is shown once."""
-    if current_user.role not in ("coordinator", "admin"):
-        abort(403)
+    """A coordinator, or a member of the delegate's organisation, makes a delegate's address; shown once."""
     get_trip_or_404(trip_id)
+    delegate = _delegate_or_404(trip_id, delegate_id)
     _check_form()
     try:
         token = operations.create(
@@ -69,7 +68,9 @@ def for_delegate(trip_id: int, delegate_id: int):
     except operations.SubscriptionRefused:
         abort(404)
     _show_once(token)
-    return redirect(url_for("trips.published", trip_id=trip_id))
+    if current_user.role in ("coordinator", "admin"):
+        return redirect(url_for("trips.published", trip_id=trip_id))
+    return redirect(url_for("trips.org_meetings", org_id=delegate["org_id"]))
 
 
 @bp.post("/trips/<int:trip_id>/calendars/hosts/<int:org_id>")
@@ -109,23 +110,14 @@ def revoke(subscription_id: int):
 
 @bp.get("/trips/<int:trip_id>/agendas/delegates/<int:delegate_id>.pdf")
 def delegate_agenda(trip_id: int, delegate_id: int):
-    """A delegate's own briefing pack: their meetings only (as lead or guest), for coordinators."""
-    if current_user.role not in ("coordinator", "admin"):
-        abort(403)
+    """A delegate's own briefing pack: their meetings only (as lead or guest), for coordinators and for
+    the members of the delegate's organisation."""
     get_trip_or_404(trip_id)
-    person = (
-        get_db()
-        .execute(
-            "SELECT name, email FROM trip_delegates WHERE id = ? AND trip_id = ?", [delegate_id, trip_id]
-        )
-        .fetchone()
-    )
-    if person is None:
-        abort(404)
-    trip = export_trip(get_db(), trip_id)
-    key = attendee_key(person[0], person[1])
+    person = _delegate_or_404(trip_id, delegate_id)
+    trip = export_trip(get_db(), trip_id, viewer=current_user)
+    key = attendee_key(person["name"], person["email"])
     mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.attends(key)))
-    return download(trip_pdf(mine, str(get_locale())), trip.filename("pdf", person[0]), "pdf")
+    return download(trip_pdf(mine, str(get_locale())), trip.filename("pdf", person["name"]), "pdf")
 
 
 @bp.get("/trips/<int:trip_id>/agendas/hosts/<int:org_id>.pdf")
@@ -140,6 +132,20 @@ def host_agenda(trip_id: int, org_id: int):
     return download(
         trip_pdf(mine, str(get_locale())), trip.filename("pdf", mine.meetings[0].host.short_name), "pdf"
     )
+
+
+def _delegate_or_404(trip_id: int, delegate_id: int) -> dict:
+    """The trip's delegate, or 404; 403 unless the user coordinates or is a member of its organisation."""
+    row = get_db().execute(
+        "SELECT name, email, org_id FROM trip_delegates WHERE id = ? AND trip_id = ?", [delegate_id, trip_id]
+    )
+    person = row.fetchone()
+    if person is None:
+        abort(404)
+    name, email, org_id = person
+    if current_user.role not in ("coordinator", "admin") and not current_user.may_act_for(org_id):
+        abort(403)
+    return {"name": name, "email": email, "org_id": org_id}
 
 
 def _check_form() -> None:

@@ -142,12 +142,20 @@ def org_meetings(org_id: int):
     db = get_db()
     trips: dict[int, dict] = {}
     for row in store.published_for_org(db, org_id):
-        trip = trips.setdefault(row["trip_id"], {"name": row["trip_name"], "rows": []})
+        trip = trips.setdefault(row["trip_id"], {"id": row["trip_id"], "name": row["trip_name"], "rows": []})
         trip["rows"].append(row)
+    for trip in trips.values():  # the organisation's own delegates: their agendas and calendars
+        trip["delegates"] = [d for d in queries.list_delegates(db, trip["id"]) if d["org_id"] == org_id]
     my_orgs = (
         [get_organisation(db, mine) for mine in current_user.org_ids] if current_user.role == "member" else []
     )
-    return render_template("trips/org_meetings.html", org=org, trips=list(trips.values()), my_orgs=my_orgs)
+    return render_template(
+        "trips/org_meetings.html",
+        org=org,
+        trips=list(trips.values()),
+        my_orgs=my_orgs,
+        action=ActionForm(),
+    )
 
 
 def _edit(trip: dict, operation: Callable, done: str, *, add_form=None):
