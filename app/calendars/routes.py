@@ -24,6 +24,7 @@ from app.trips.access import get_trip_or_404
 from app.trips.meetings import attendee_key
 from models.errors import NotFound
 from models.exports import feed_ics, trip_pdf
+from models.vocabulary import STAFF_ROLES
 
 bp = Blueprint("calendars", __name__)
 
@@ -57,7 +58,7 @@ def feed(token: str):
 @bp.post("/trips/<int:trip_id>/calendars/delegates/<int:delegate_id>")
 def for_delegate(trip_id: int, delegate_id: int):
     """A coordinator makes a delegate's address; it is shown once."""
-    if current_user.role not in ("coordinator", "admin"):
+    if current_user.role not in STAFF_ROLES:
         abort(403)
     get_trip_or_404(trip_id)
     _check_form()
@@ -91,7 +92,7 @@ def for_host(trip_id: int, org_id: int):
 @bp.post("/calendars/<int:subscription_id>/revoke")
 def revoke(subscription_id: int):
     """Revoke an address: coordinators any, a member their organisation's."""
-    mine = None if current_user.role in ("coordinator", "admin") else list(current_user.org_ids)
+    mine = None if current_user.role in STAFF_ROLES else list(current_user.org_ids)
     _check_form()
     try:
         row = operations.revoke(get_db(), subscription_id, org_ids=mine)
@@ -108,7 +109,7 @@ def revoke(subscription_id: int):
 @bp.get("/trips/<int:trip_id>/agendas/delegates/<int:delegate_id>.pdf")
 def delegate_agenda(trip_id: int, delegate_id: int):
     """A delegate's own briefing pack: their meetings only (as lead or guest), for coordinators."""
-    if current_user.role not in ("coordinator", "admin"):
+    if current_user.role not in STAFF_ROLES:
         abort(403)
     get_trip_or_404(trip_id)
     person = (

@@ -15,9 +15,8 @@ from app.db import immediate
 from app.notifications.queries import notify
 from app.orgs.queries import now
 from models.errors import NotFound, PasserelleError
+from models.vocabulary import HOST_ANSWERS as ANSWERS
 
-ANSWERS = ("accepted", "declined")  # what a host says; "requested" is the state before
-STATES = ("requested", *ANSWERS)
 NOTE_MAX = 500
 
 

@@ -22,11 +22,6 @@ from models.errors import NotFound
 
 bp = Blueprint("hosting", __name__, url_prefix="/hosting")
 
-STATE_LABELS = {
-    "requested": _l("Waiting for the host"),
-    "accepted": _l("Confirmed by the host"),
-    "declined": _l("Another slot proposed"),
-}
 REFUSALS = {
     "not_host": (403, _l("Only a member of the host organisation can answer for it.")),
     "cancelled": (409, _l("This meeting was cancelled: there is nothing to confirm.")),
@@ -44,11 +39,6 @@ LINK_ERRORS = {
 class AnswerForm(FlaskForm):
     answer = StringField()  # the button pressed: accepted | declined
     note = TextAreaField()
-
-
-@bp.app_context_processor
-def _labels():
-    return {"host_state_labels": STATE_LABELS}
 
 
 @bp.get("/")

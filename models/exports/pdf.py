@@ -18,7 +18,7 @@ from fpdf.enums import TableBordersLayout, XPos, YPos
 from models.exports.briefing import clean, suggested_questions, trim
 from models.exports.types import ExportMeeting, ExportOrg, ExportTrip
 from models.exports.words import Words, words_for
-from models.vocabulary import N_, PROFILE_TEXT_FIELDS
+from models.vocabulary import HOST_DIRECTION_LABELS, N_, PROFILE_TEXT_FIELDS
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 INK = (33, 37, 41)
@@ -26,12 +26,6 @@ ACCENT = (24, 72, 120)
 MUTED = (100, 108, 116)
 SHADE = (232, 239, 246)
 RULE = (190, 200, 210)
-# Which way the fit runs, seen from the delegate reading the pack ("you").
-DIRECTIONS = {
-    "both": N_("Each offers what the other seeks"),
-    "partner_offers": N_("%(host)s offers what you seek"),
-    "we_offer": N_("You offer what %(host)s seeks"),
-}
 
 
 @dataclass(frozen=True)
@@ -285,8 +279,8 @@ def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> N
     pdf.heading(w.gettext("What brings them together"))
     evidence = m.evidence
     direction = evidence.direction if evidence else "none"
-    if direction in DIRECTIONS:
-        pdf.line_of(w.gettext(DIRECTIONS[direction], host=clean(m.host.short_name)), 10, gap=1)
+    if direction in HOST_DIRECTION_LABELS:  # which way the fit runs, seen from the delegate reading the pack
+        pdf.line_of(w.gettext(HOST_DIRECTION_LABELS[direction], host=clean(m.host.short_name)), 10, gap=1)
     passages = evidence.passages[: budget.passages] if evidence else ()
     if passages:
         rows = [
