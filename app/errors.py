@@ -139,6 +139,14 @@ DOMAIN_MESSAGES = {
     "same_side": N_("%(name)s is on your side of the Atlantic: requests go across it."),
     "request_already_open": N_("A request to %(name)s on this track is already waiting for an answer."),
     "request_not_pending": N_("This request was already answered or withdrawn; nothing was changed."),
+    # a host's answer to a published meeting
+    "host_answer_refused": N_("The answer could not be recorded. Nothing was changed."),
+    "not_host": N_("Only a member of the host organisation can answer for it."),
+    "meeting_cancelled": N_("This meeting was cancelled: there is nothing to confirm."),
+    "meeting_changed": N_("This meeting has changed since the mail was sent: see it in Passerelle."),
+    "bad_host_answer": N_("Accept the meeting or propose another slot."),
+    "note_needed": N_("Say which other slot would suit you."),
+    "note_too_long": N_("The note is too long: 500 characters at most."),
 }
 # The params that hold codes, and the vocabulary that puts them into words.
 _CODED_PARAMS = {"current": "status", "decision": "decision", "track": "track", "kind": "interest"}

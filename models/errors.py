@@ -112,3 +112,14 @@ class RequestNotPending(StaleState):
     """The request was answered or withdrawn already; nothing changes."""
 
     code = "request_not_pending"
+
+
+class HostAnswerRefused(PasserelleError):
+    """A host's answer to a published meeting that the rules refuse (app/hosting/operations.py)."""
+
+    code = "host_answer_refused"
+    STATUSES = {"not_host": 403, "meeting_cancelled": 409, "meeting_changed": 409}  # else 400
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code=code)
+        self.status = self.STATUSES.get(code, 400)

@@ -142,12 +142,17 @@ def test_every_label_of_every_vocabulary_has_its_french_translation():
     assert missing == []
 
 
+POSITIONAL_CODES = {"HostAnswerRefused"}  # named errors whose first argument is their code
+
+
 def _error_codes():
     """Every code given to a named error: ``code = "..."`` in a class, ``code="..."`` in a call."""
     for path, tree in _python_files():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 values = [kw.value for kw in node.keywords if kw.arg == "code"]
+                if getattr(node.func, "id", None) in POSITIONAL_CODES and node.args:
+                    values.append(node.args[0])
             elif isinstance(node, ast.ClassDef):
                 values = [
                     item.value
@@ -169,7 +174,11 @@ def test_every_error_code_is_worded_once_with_its_french():
     with (ROOT / "app" / "translations" / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalogue = read_po(handle)
     found = [(where, code) for where, code in _error_codes() if code != PasserelleError.code]
-    assert ("app/introductions/operations.py", "same_side") in {(w.split(":")[0], c) for w, c in found}
+    places = {(where.split(":")[0], code) for where, code in found}
+    assert {
+        ("app/introductions/operations.py", "same_side"),
+        ("app/hosting/operations.py", "not_host"),
+    } <= places
     unworded = [f"{where} {code}" for where, code in found if code not in DOMAIN_MESSAGES]
     untranslated = [code for code, words in DOMAIN_MESSAGES.items() if not catalogue.get(words).string]
     assert (unworded, untranslated) == ([], [])
