@@ -194,6 +194,10 @@ TRIP_DIRECTION_LABELS = _frozen(
 TRIP_STATUS_LABELS = _frozen({"planned": N_("Planned"), "past": N_("Past")})
 CONSTRAINT_KIND_LABELS = _frozen({"must_meet": N_("Must meet"), "must_not_meet": N_("Must not meet")})
 MEETING_STATE_LABELS = _frozen({"confirmed": N_("Confirmed"), "cancelled": N_("Cancelled")})
+# How a delegate gets from one city to another (models/cities.py, the travel times page).
+TRAVEL_MODE_LABELS = _frozen(
+    {"car": N_("By car"), "train": N_("By train"), "plane": N_("By plane"), "other": N_("Other")}
+)
 # A trip's state from its dates (models/lifecycle.py).
 TRIP_STATE_LABELS = _frozen(
     {"draft": N_("Draft"), "published": N_("Published"), "under_way": N_("Under way"), "past": N_("Past")}
@@ -246,6 +250,7 @@ REQUEST_STATUSES = tuple(REQUEST_STATUS_LABELS)
 REQUEST_ANSWERS = tuple(REQUEST_ANSWER_OUTCOMES)
 NEED_CODES = tuple(NEED_LABELS)
 TRIP_STATES = tuple(TRIP_STATE_LABELS)
+TRAVEL_MODES = tuple(TRAVEL_MODE_LABELS)
 HOST_STATES = tuple(HOST_ANSWER_LABELS)
 HOST_ANSWERS = tuple(state for state in HOST_STATES if state != HOST_REQUESTED)
 FOLLOWUP_STAGES = tuple(FOLLOWUP_STAGE_LABELS)
@@ -284,6 +289,7 @@ LABELS = _frozen(
         "meeting_held": MEETING_HELD_LABELS,
         "language_note": LANGUAGE_NOTE_LABELS,
         "host_direction": HOST_DIRECTION_LABELS,
+        "travel_mode": TRAVEL_MODE_LABELS,
     }
 )
 

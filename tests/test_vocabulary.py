@@ -43,6 +43,7 @@ VOCABULARIES = {
         "FOLLOWUP_OUTCOMES",
         "FOLLOWUP_SIDES",
         "MEETING_HELD",
+        "TRAVEL_MODES",
     )
 }
 # Calls that translate or mark words for the catalogue: a dict of them keyed by codes is a label table.
