@@ -45,6 +45,7 @@ DEFAULTS = {
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_MAX_ATTEMPTS": 15,  # about 10 hours of retries, then the mail is marked failed
     "MAIL_LEASE_SECONDS": 300,  # a mail claimed this long ago by a worker that never finished is sent again
+    "ENGINE_JOBS_INLINE": False,  # True: a profile save re-embeds in the request (tests about something else)
     "DIGEST_MIN_SCORE": 0.7,
     "DIGEST_MAX_ITEMS": 5,
     "SEARCH_MIN_SCORE": None,  # None: models.matching.weights.SEARCH_FLOOR (0 with the fake embedder)

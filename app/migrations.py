@@ -812,3 +812,25 @@ def m081_organisation_status_events(db: Database) -> None:
         """
     )
     db.table("org_status_events").create_index(["org_id"])
+
+
+@migrations()
+def m130_engine_jobs(db: Database) -> None:
+    # What the worker owes the engine: one row per organisation whose profile changed, written in
+    # the same transaction as the change. ``generation`` grows with each save; the worker marks the
+    # row done only if no save came while it worked, so a newer save is never skipped.
+    db.execute(
+        """
+        CREATE TABLE engine_jobs (
+            org_id INTEGER PRIMARY KEY REFERENCES organisations(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'done')),
+            generation INTEGER NOT NULL DEFAULT 1,
+            requested_at TEXT NOT NULL,
+            done_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX engine_jobs_pending ON engine_jobs(status, next_attempt_at)")

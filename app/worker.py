@@ -1,4 +1,5 @@
-"""The background worker: it alone sends the mails of the outbox (``flask --app wsgi worker``).
+"""The background worker: it alone sends the mails of the outbox (``flask --app wsgi worker``) and
+re-embeds the profiles saved since its last round (``app.engine_jobs``).
 
 An outbox row goes ``queued`` -> ``sending`` -> ``sent`` (or back to ``queued`` with a later
 ``next_attempt_at`` while the SMTP server fails, and ``failed`` after ``MAIL_MAX_ATTEMPTS``). The
@@ -144,11 +145,15 @@ def drain(db: Database, limit: int | None = None) -> DrainReport:
 
 
 def run_once(db: Database) -> DrainReport:
-    """One round of the worker: queue what periodic work owes (follow-up forms), then drain."""
+    """One round of the worker: queue what periodic work owes (follow-up forms), drain the mails,
+    then update the engine for the profiles saved since (``app.engine_jobs``)."""
+    from app.engine_jobs import run_due
     from app.notifications.hooks import followups_due
 
     followups_due(db)
-    return drain(db)
+    report = drain(db)
+    run_due(db)
+    return report
 
 
 def outbox_counts(db: Database) -> dict[str, int]:
@@ -204,10 +209,13 @@ def worker_command(burst: bool) -> None:
     logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per poll
     if burst:
         report = run_once(get_db())
+        from app.engine_jobs import pending_count
+
         counts = outbox_counts(get_db())
         click.echo(
             f"Sent {report.sent}, to retry {report.retried}, failed {report.failed}; "
-            f"still queued {counts.get('queued', 0)} ({delivery_target(app)})."
+            f"still queued {counts.get('queued', 0)} ({delivery_target(app)}); "
+            f"profiles still to embed {pending_count(get_db())}."
         )
         return
     from huey.consumer import Consumer

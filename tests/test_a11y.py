@@ -31,9 +31,10 @@ def _prepare(app):
     from app.db import get_db
     from app.followup.queries import open_due
     from app.introductions import operations as ops
+    from app.operations import SYSTEM, trips
     from app.people.queries import save_contact
     from app.seed import seed_trips
-    from app.trips import meetings, planning, queries
+    from app.trips import queries
 
     with app.app_context():
         db = get_db()
@@ -44,8 +45,8 @@ def _prepare(app):
         pairing_id = ensure_pairing(db, efs, thecell, "event", "engine", 0.7)
         contact_id = save_contact(db, efs, {"name": "Camille Exemple", "email": "camille@example.org"})
         trip = queries.get_trip(db, db.execute("SELECT min(id) FROM trips").fetchone()[0])
-        planning.run_plan(db, trip, None, 2.0)
-        meetings.publish(db, trip["id"])
+        trips.plan(db, SYSTEM, trip["id"], 2.0)
+        trips.publish(db, SYSTEM, trip["id"])
         open_due(db, date(2027, 6, 1))
         followup = db.execute("SELECT min(id) FROM followups WHERE org_id = ?", [efs]).fetchone()
         app.a11y = {

@@ -7,6 +7,8 @@ from conftest import bearer, org_id
 from test_api import NEW_ORG
 
 from app.coordination.queries import ensure_pairing
+from app.db import get_db
+from app.engine_jobs import run_due
 
 
 @pytest.fixture
@@ -40,13 +42,16 @@ def test_filters_and_page_bounds(admin):
         assert response.json["errors"][0]["field"] == query.split("=")[0]
 
 
-def test_create_follows_the_import_contract(admin, db):
+def test_create_follows_the_import_contract(admin, db, seeded):
     response = admin("POST", "/api/v1/organisations", json=NEW_ORG)
     assert response.status_code == 201
     created = response.json["organisation"]
     assert response.headers["Location"] == f"/api/v1/organisations/{created['id']}"
-    assert created["short_name"] == "API Lab" and created["source"] == "" and created["topics"]
-    assert response.json["suggestions_updated"] is True
+    assert created["short_name"] == "API Lab" and created["source"] == ""
+    assert response.json["suggestions_pending"] is True and created["topics"] == []  # the worker's job
+    with seeded.app_context():
+        assert run_due(get_db()) == 1
+    assert admin("GET", response.headers["Location"]).json["organisation"]["topics"]
     suggestions = admin("GET", f"/api/v1/organisations/{created['id']}/suggestions?track=co_training&top=3")
     assert len(suggestions.json["items"]) == 3
     assert all(item["region"] == "BFC" for item in suggestions.json["items"])

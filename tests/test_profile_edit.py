@@ -1,4 +1,4 @@
-"""Editing a profile: every import field plus topics; saving re-embeds that profile only."""
+"""Editing a profile: every import field plus topics; the worker then re-embeds that profile only."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from conftest import org_id, page_text
 
 from app import matching
 from app.db import get_db
+from app.engine_jobs import run_due
 from app.orgs.queries import get_organisation
 
 NEW_OFFERS = "Plasmid DNA and viral vector production under GMP, fermentation scale-up and release testing."
@@ -66,28 +67,34 @@ def test_form_shows_every_field_filled_in(member, client, db, seeded):
     assert "Topics" in text and "CAR-T cells" in text
 
 
-def test_saving_re_embeds_this_profile_only_and_updates_suggestions(member, client, db, seeded):
+def test_saving_returns_at_once_and_the_worker_re_embeds_this_profile_only(member, client, db, seeded):
     efs, thecell = org_id(db, "EFS BFC"), org_id(db, "ThéCell")
     with seeded.app_context():
         topics = [topic.id for topic in matching.org_topics(get_db(), efs)]
         before_scores = [
             (s.org_id, s.score) for s in matching.suggestions_for(get_db(), thecell, "economic", top_k=50)
         ]
-    before = vectors(db)
+        fake = matching.embedder().inner  # the process's one embedder: it counts its calls
+    before, calls = vectors(db), fake.calls
     org = get_organisation(db, efs)
-    response = member.post(
-        f"/members/{efs}/profile", form_data(org, topics, offers=NEW_OFFERS), follow_redirects=True
-    )
-    assert "The profile of EFS BFC is saved and its suggestions are updated." in page_text(response)
-    assert get_organisation(db, efs)["offers"] == NEW_OFFERS
+    response = member.post(f"/members/{efs}/profile", form_data(org, topics, offers=NEW_OFFERS))
+    assert fake.calls == calls  # the request embedded nothing
+    assert vectors(db) == before and get_organisation(db, efs)["offers"] == NEW_OFFERS
+    text = page_text(client.get(response.headers["Location"]))
+    assert "The profile of EFS BFC is saved; its suggestions are being updated." in text
+    assert "The suggestions of EFS BFC are being updated" in text
+    with seeded.app_context():
+        assert run_due(get_db()) == 1
+    assert fake.calls == calls + 1  # the worker embedded the changed passages in one batch
     after = vectors(db)
     assert {k: v for k, v in before.items() if k[0] != efs} == {k: v for k, v in after.items() if k[0] != efs}
     assert any(k[0] == efs and k[2] == "offers" and NEW_OFFERS in text for k, (_, text) in after.items())
+    assert "are being updated" not in page_text(client.get(f"/members/{efs}/"))
     with seeded.app_context():
         after_scores = [
             (s.org_id, s.score) for s in matching.suggestions_for(get_db(), thecell, "economic", top_k=50)
         ]
-    assert after_scores != before_scores  # the other side sees the change at once
+    assert after_scores != before_scores  # the other side sees the change once the worker ran
 
 
 def test_choosing_topics_by_hand_keeps_them(member, client, db, seeded):

@@ -123,7 +123,7 @@ def _operation(
 
 def _paths() -> dict:
     org_id, pairing_id = _path_id("org_id", "organisation"), _path_id("pairing_id", "pairing")
-    organisation = answer(organisation=ref("OrganisationDetail"), suggestions_updated={"type": "boolean"})
+    organisation = answer(organisation=ref("OrganisationDetail"), suggestions_pending={"type": "boolean"})
     contacts = {"anyOf": [{"type": "array", "items": ref("Contact")}, {"type": "null"}]}
     shown = answer(organisation=ref("OrganisationDetail"), may_edit={"type": "boolean"}, contacts=contacts)
     pairing = answer(pairing=ref("PairingDetail"))

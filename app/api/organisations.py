@@ -84,7 +84,7 @@ def create_organisation():
     with _profile_problems():
         saved = organisations.create_organisation(get_db(), current_user, json_body())
     response = jsonify(
-        ok=True, organisation=_detail(saved.org_id), suggestions_updated=saved.suggestions_updated
+        ok=True, organisation=_detail(saved.org_id), suggestions_pending=saved.suggestions_pending
     )
     response.status_code = 201
     response.headers["Location"] = url_for("api.show_organisation", org_id=saved.org_id)
@@ -96,7 +96,7 @@ def update_organisation(org_id: int):
     get_org_or_404(org_id)
     with _profile_problems():
         saved = organisations.update_profile(get_db(), current_user, org_id, json_body())
-    return jsonify(ok=True, organisation=_detail(org_id), suggestions_updated=saved.suggestions_updated)
+    return jsonify(ok=True, organisation=_detail(org_id), suggestions_pending=saved.suggestions_pending)
 
 
 def organisation_suggestions(org_id: int):

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.auth.access import get_org_or_404
 from app.calendars import operations
 from app.db import get_db
 from app.exports.files import download
@@ -75,6 +76,7 @@ def for_delegate(trip_id: int, delegate_id: int):
 @bp.post("/trips/<int:trip_id>/calendars/hosts/<int:org_id>")
 def for_host(trip_id: int, org_id: int):
     """A host's member makes the address of the meetings their organisation receives during a trip."""
+    get_org_or_404(org_id, check_member=False)  # no such organisation: 404
     if current_user.role != "member" or org_id not in current_user.org_ids:
         abort(403)
     get_trip_or_404(trip_id)
@@ -130,8 +132,7 @@ def delegate_agenda(trip_id: int, delegate_id: int):
 @bp.get("/trips/<int:trip_id>/agendas/hosts/<int:org_id>.pdf")
 def host_agenda(trip_id: int, org_id: int):
     """A host's own briefing pack for a trip: the meetings it receives, for its members."""
-    if not current_user.may_act_for(org_id):
-        abort(403)
+    get_org_or_404(org_id)  # 404 for no such organisation, 403 for another one's
     get_trip_or_404(trip_id)
     trip = export_trip(get_db(), trip_id)
     mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.host.id == org_id))

@@ -1,4 +1,4 @@
-"""Editing an organisation's profile: every import field plus topics; saving re-embeds that profile."""
+"""Editing an organisation's profile: every import field plus topics; the worker then re-embeds it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app import matching
+from app import engine_jobs, matching
 from app.auth.access import get_org_or_404
 from app.db import get_db
 from app.errors import flash_error
@@ -53,17 +53,20 @@ def edit(org_id: int):
     status = 400 if form.is_submitted() else 200
     contacts = contacts_of(db, org_id)
     fullness = completeness(org, len(contacts))
-    page = render_template("members/profile.html", form=form, org=org, contacts=contacts, fullness=fullness)
+    page = render_template(
+        "members/profile.html",
+        form=form,
+        org=org,
+        contacts=contacts,
+        fullness=fullness,
+        updating=engine_jobs.is_pending(db, org_id),
+    )
     return page, status
 
 
 def _flash_saved(db, saved: organisations.Saved) -> None:
-    if not saved.suggestions_updated:
-        flash(
-            _("The profile is saved, but the suggestions could not be updated now. Try again later."), "error"
-        )
-        return
-    name = get_organisation(db, saved.org_id)["short_name"]
-    flash(
-        _("The profile of %(name)s is saved and its suggestions are updated.", name=de_name(name)), "success"
-    )
+    name = de_name(get_organisation(db, saved.org_id)["short_name"])
+    if saved.suggestions_pending:
+        flash(_("The profile of %(name)s is saved; its suggestions are being updated.", name=name), "success")
+    else:
+        flash(_("The profile of %(name)s is saved and its suggestions are updated.", name=name), "success")

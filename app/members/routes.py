@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import matching
+from app import engine_jobs, matching
 from app.auth.access import get_org_or_404, role_required
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
@@ -124,6 +124,7 @@ def _render(org: dict, *, bad_form: InterestForm | None = None, status: int = 20
     return render_template(
         "members/suggestions.html",
         org=org,
+        updating=engine_jobs.is_pending(db, org["id"]),
         track=track,
         cards=shown,
         more=max(len(cards) - limit, 0),

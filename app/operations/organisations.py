@@ -1,39 +1,37 @@
 """Organisations: adding one (coordinators), updating a profile (its members, coordinators).
 
 Both check the whole profile against the import contract, refuse a short name another organisation
-uses and a region change while pairings exist, then write with the event in one transaction and
-re-embed that profile only. The engine being unavailable does not undo the write: the result says
-``suggestions_updated=False``.
+uses and a region change while pairings exist, then write, with the event and an engine job
+(``app.engine_jobs``), in one transaction, and return at once: the worker re-embeds that profile and
+assigns its topics, and the pages say meanwhile that its suggestions are being updated.
 """
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from app import matching
+from app import engine_jobs, matching
 from app.db import immediate
 from app.operations import record_event, require_role
 from app.orgs import queries
-from models.errors import Conflict, EmbeddingModelError, Forbidden, InvalidInput, NotFound, StaleState
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleState
 from models.profiles import EXPORT_FIELDS, validate_profile
 from models.vocabulary import ORG_STATUSES, STAFF_ROLES
 
 CREATORS = STAFF_ROLES
 PLACE_FIELDS = ("address", "access_notes")
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Saved:
-    """An organisation written: its id, and whether its suggestions could be brought up to date."""
+    """An organisation written: its id, and whether its suggestions wait for the worker."""
 
     org_id: int
-    suggestions_updated: bool
+    suggestions_pending: bool
 
 
 def create_organisation(db: Database, actor, raw: Mapping) -> Saved:
@@ -47,7 +45,8 @@ def create_organisation(db: Database, actor, raw: Mapping) -> Saved:
         except sqlite3.IntegrityError:  # created by another process between the check and the insert
             raise _taken(record["short_name"]) from None
         record_event(db, actor, "organisation.created", f"organisation:{org_id}")
-    return Saved(org_id, _refresh(db, org_id))
+        engine_jobs.request(db, org_id)
+    return Saved(org_id, not engine_jobs.after_save(db, org_id))
 
 
 def update_profile(
@@ -92,7 +91,8 @@ def update_profile(
             matching.set_org_topics(db, org_id, list(topic_ids))
         changed = sorted(field for field in EXPORT_FIELDS if record[field] != current[field])
         record_event(db, actor, "organisation.updated", f"organisation:{org_id}", fields=changed)
-    return Saved(org_id, _refresh(db, org_id))
+        engine_jobs.request(db, org_id)
+    return Saved(org_id, not engine_jobs.after_save(db, org_id))
 
 
 def set_status(db: Database, actor, org_id: int, status: str) -> bool:
@@ -130,13 +130,3 @@ def _taken(short_name: str) -> Conflict:
 def _has_pairings(db: Database, org_id: int) -> bool:
     row = db.execute("SELECT 1 FROM pairings WHERE bfc_org_id = ? OR qc_org_id = ? LIMIT 1", [org_id, org_id])
     return row.fetchone() is not None
-
-
-def _refresh(db: Database, org_id: int) -> bool:
-    """Re-embed one profile; False (and a log line) when the engine cannot run now."""
-    try:
-        matching.refresh_org(db, org_id)
-    except EmbeddingModelError:
-        log.exception("re-embedding organisation %s failed", org_id)
-        return False
-    return True
