@@ -125,6 +125,28 @@ DOMAIN_MESSAGES = {
     "rule_organisation": N_("%(delegate)s is not a delegate of %(org)s."),
     "rule_no_candidate": N_("The engine has no score for %(org)s and %(host)s."),
     "rule": N_("The meeting refers to something the trip does not have."),
+    # requests from one organisation to another
+    "request_not_found": N_("There is no such request. Nothing was changed."),
+    "request_not_allowed": N_("Your account may not do this with this request. Nothing was changed."),
+    "request_of_others": N_("This request is between other organisations."),
+    "not_sender_member": N_("Only members of an organisation send requests in its name."),
+    "not_recipient": N_("Only members of the organisation the request was sent to may do this."),
+    "not_sender": N_("Only members of the organisation that sent the request may do this."),
+    "invalid_request": N_("The request was not sent: check the form below."),
+    "message_required": N_("Write a message: say what you propose and why."),
+    "unknown_request_format": N_("Choose one of the formats offered. Nothing was changed."),
+    "unknown_request_answer": N_("Accept or decline the request. Nothing was changed."),
+    "same_side": N_("%(name)s is on your side of the Atlantic: requests go across it."),
+    "request_already_open": N_("A request to %(name)s on this track is already waiting for an answer."),
+    "request_not_pending": N_("This request was already answered or withdrawn; nothing was changed."),
+    # a host's answer to a published meeting
+    "host_answer_refused": N_("The answer could not be recorded. Nothing was changed."),
+    "not_host": N_("Only a member of the host organisation can answer for it."),
+    "meeting_cancelled": N_("This meeting was cancelled: there is nothing to confirm."),
+    "meeting_changed": N_("This meeting has changed since the mail was sent: see it in Passerelle."),
+    "bad_host_answer": N_("Accept the meeting or propose another slot."),
+    "note_needed": N_("Say which other slot would suit you."),
+    "note_too_long": N_("The note is too long: 500 characters at most."),
 }
 # The params that hold codes, and the vocabulary that puts them into words.
 _CODED_PARAMS = {"current": "status", "decision": "decision", "track": "track", "kind": "interest"}

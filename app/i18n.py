@@ -20,32 +20,9 @@ from models.cities import city_name
 from models.language import guess_language
 from models.matching.topics import load_vocabulary
 from models.trips.shapes import TIME_ZONES, reason_words
-from models.vocabulary import INTERFACE_LANGUAGES, LABELS
+from models.vocabulary import INTERFACE_LANGUAGES, LABELS, NEED_LABELS
 
 LANGUAGES = INTERFACE_LANGUAGES
-# What a profile can seek (models/needs.py, data/needs.json): what is sought, and the fact that meets it.
-NEEDS = {
-    "intern_hosts": (_l("hosts for interns"), _l("%(org)s hosts interns")),
-    "trial_sites": (_l("clinical trial sites"), _l("%(org)s runs clinical trials")),
-    "manufacturing": (_l("manufacturing capacity"), _l("%(org)s manufactures or develops processes")),
-    "investors": (_l("investors or funding"), _l("%(org)s funds or co-funds projects")),
-    "licensees": (
-        _l("industrial or pharmaceutical partners"),
-        _l("%(org)s develops products for the market"),
-    ),
-    "academic_exchange": (_l("academic exchanges"), _l("%(org)s runs degree or exchange programmes")),
-    "soft_landing": (_l("a place to set up abroad"), _l("%(org)s hosts foreign companies")),
-    "market_access": (
-        _l("customers, users or distributors"),
-        _l("%(org)s opens doors to companies and markets"),
-    ),
-    "events": (_l("events and matchmaking"), _l("%(org)s organises events")),
-    "companies": (_l("companies"), _l("%(org)s is a company")),
-    "innovations": (_l("technologies to bring in"), _l("%(org)s licenses out technologies")),
-    "cluster_partners": (_l("partner networks abroad"), _l("%(org)s opens its network to foreign partners")),
-    "skilled_staff": (_l("skilled staff"), _l("%(org)s trains people for the sector")),
-    "data_cohorts": (_l("clinical data or cohorts"), _l("%(org)s holds cohorts, biobanks or clinical data")),
-}
 COMPLETENESS = {  # models.completeness.CHECKS: what to add, and the form field it is added in
     "seeks": (_l("Say what you seek in a partner, in a few sentences"), "seeks"),
     "expertise": (_l("Describe your expertise at more length (300 characters at least)"), "expertise"),
@@ -68,12 +45,12 @@ def reason_text(reason, own: str, partner: str, *, you: bool = True) -> str:
     the own side is addressed as "you" (a member's page), else named (a coordinator's page).
     """
     params = reason.params if isinstance(reason.params, dict) else {}
-    if reason.code != "need_met" or params.get("need") not in NEEDS:
+    if reason.code != "need_met" or params.get("need") not in NEED_LABELS:
         return ""
-    need, fact = NEEDS[params["need"]]
+    need, fact = label("need", params["need"]), label("need_fact", params["need"])
     seeker, provider = (own, partner) if params.get("seeker") == "own" else (partner, own)
     if params.get("how") == "stated":
-        met = str(fact) % {"org": provider}
+        met = fact % {"org": provider}
     else:
         kind = label("org_type", params.get("kind", "")).lower()
         met = _("%(org)s is a kind of organisation (%(kind)s) that usually does", org=provider, kind=kind)
@@ -223,9 +200,6 @@ def slot_time(start: str, end: str, direction: str | None = None) -> str:
     return text
 
 
-TEXT_LANGUAGE_NOTES = {"fr": _l("in French"), "en": _l("in English")}
-
-
 def text_in(text: str | None, note: bool = False) -> Markup:
     """Free text (a profile, a note, a message) marked with its language; with ``note``, say it when
     it is not the reader's: <span lang="en">…</span> <span class="lang-note">(en anglais)</span>."""
@@ -237,7 +211,7 @@ def text_in(text: str | None, note: bool = False) -> Markup:
         return escape(text)
     marked = Markup('<span lang="{}">{}</span>').format(lang, text)
     if note and lang != str(get_locale() or "fr"):
-        marked += Markup(' <span class="lang-note">({})</span>').format(TEXT_LANGUAGE_NOTES[lang])
+        marked += Markup(' <span class="lang-note">({})</span>').format(label("language_note", lang))
     return marked
 
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from models.vocabulary import TRAVEL_MODES as TRAVEL_MODES  # an existing migration imports it from here
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 CITIES_FILE = DATA / "cities.json"
 TRAVEL_FILE = DATA / "travel_times.json"
-TRAVEL_MODES = ("car", "train", "plane", "other")
 MAX_TRAVEL_MINUTES = 24 * 60
 
 

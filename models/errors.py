@@ -81,3 +81,45 @@ class InvalidImport(PasserelleError):
         self.problems = problems
         count = len(problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the import file", count=count)
+
+
+# Requests from one organisation to another (app/introductions/operations.py); ``code`` says which rule.
+class RequestNotFound(NotFound):
+    """No such request, or no such organisation to send one to."""
+
+    code = "request_not_found"
+
+
+class RequestNotAllowed(Forbidden):
+    """The actor is not a member of the side that may do this with the request."""
+
+    code = "request_not_allowed"
+
+
+class InvalidRequest(InvalidInput):
+    """A value of a request is refused: a track, a format, an answer, a message, a same-side partner."""
+
+    code = "invalid_request"
+
+
+class RequestAlreadyOpen(Conflict):
+    """A pending request from A to B on this track exists already (``name`` is B's short name)."""
+
+    code = "request_already_open"
+
+
+class RequestNotPending(StaleState):
+    """The request was answered or withdrawn already; nothing changes."""
+
+    code = "request_not_pending"
+
+
+class HostAnswerRefused(PasserelleError):
+    """A host's answer to a published meeting that the rules refuse (app/hosting/operations.py)."""
+
+    code = "host_answer_refused"
+    STATUSES = {"not_host": 403, "meeting_cancelled": 409, "meeting_changed": 409}  # else 400
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code=code)
+        self.status = self.STATUSES.get(code, 400)

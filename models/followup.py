@@ -2,7 +2,8 @@
 
 Stage 1 is asked the day after the trip's last day, stage 2 ``SECOND_STAGE_DAYS`` later. Each
 organisation at a published meeting (the delegation's, a guest's, the host) answers for itself:
-did the meeting take place, how relevant it was (1 to 5), what came of it (:data:`OUTCOMES`), and
+did the meeting take place, how relevant it was (1 to 5), what came of it (``FOLLOWUP_OUTCOMES`` of
+:mod:`models.vocabulary`), and
 the next step.
 """
 
@@ -10,10 +11,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-STAGES = (1, 2)
+from models.vocabulary import FOLLOWUP_STAGES as STAGES
+
 SECOND_STAGE_DAYS = 120  # about four months after the trip
-OUTCOMES = ("no_further_contact", "in_discussion", "agreement_in_preparation", "agreement_signed")
-SIDES = ("delegation", "host")
 RELEVANCE = (1, 2, 3, 4, 5)
 NEXT_STEP_LENGTH = 500
 

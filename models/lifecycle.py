@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-TRIP_STATES = ("draft", "published", "under_way", "past")
-
 
 def trip_state(start: date, end: date, published: bool, today: date) -> str:
     """The state of a trip from its first and last days, whether it was published, and today's date."""

@@ -24,6 +24,7 @@ import numpy as np
 
 from models.matching.topics import fold
 from models.profiles import ORG_TYPES, TRACKS
+from models.vocabulary import NEED_LABELS
 
 STATED, BY_KIND = (
     1.0,
@@ -56,6 +57,8 @@ def parse_needs(items: Iterable[Mapping]) -> tuple[Need, ...]:
     needs = []
     for item in items:
         code = item["code"]
+        if code not in NEED_LABELS:
+            raise ValueError(f"need {code!r} is not in models.vocabulary.NEED_LABELS: add its words there")
         unknown = (set(item["kinds"]) - set(ORG_TYPES)) | (set(item["tracks"]) - set(TRACKS))
         if unknown:
             raise ValueError(f"need {code!r} names unknown kinds or tracks: {', '.join(sorted(unknown))}")

@@ -44,6 +44,8 @@ TRACK_LABELS = _frozen(
     }
 )
 LANGUAGE_LABELS = _frozen({"fr": N_("French"), "en": N_("English")})
+# A free text's language said beside it when it is not the reader's: "(in English)".
+LANGUAGE_NOTE_LABELS = _frozen({"fr": N_("in French"), "en": N_("in English")})
 # A profile's status: a closed organisation is never suggested, proposed or offered as a host; an
 # unverified one is shown with a mark. Absent from an import file means active (the first).
 ORG_STATUS_LABELS = _frozen({"active": N_("Active"), "closed": N_("Closed"), "unverified": N_("Unverified")})
@@ -108,6 +110,49 @@ REQUEST_STATUS_LABELS = _frozen(
         "withdrawn": N_("Withdrawn"),
     }
 )
+REQUEST_BOXES = ("inbox", "sent")  # a member's requests: to their organisations (the first), or from them
+# answer -> the status it leads to; REQUEST_ANSWER_WORDS: a status as a sentence names it (a notification).
+REQUEST_ANSWER_OUTCOMES = _frozen({"accept": "accepted", "decline": "declined"})
+REQUEST_ANSWER_WORDS = _frozen({"accepted": N_("accepted"), "declined": N_("declined")})
+
+# What a profile can seek (codes in data/needs.json, read by models/needs.py): what is sought, and
+# (NEED_FACT_LABELS) the fact about the other organisation that meets it.
+NEED_LABELS = _frozen(
+    {
+        "intern_hosts": N_("hosts for interns"),
+        "trial_sites": N_("clinical trial sites"),
+        "manufacturing": N_("manufacturing capacity"),
+        "investors": N_("investors or funding"),
+        "licensees": N_("industrial or pharmaceutical partners"),
+        "academic_exchange": N_("academic exchanges"),
+        "soft_landing": N_("a place to set up abroad"),
+        "market_access": N_("customers, users or distributors"),
+        "events": N_("events and matchmaking"),
+        "companies": N_("companies"),
+        "innovations": N_("technologies to bring in"),
+        "cluster_partners": N_("partner networks abroad"),
+        "skilled_staff": N_("skilled staff"),
+        "data_cohorts": N_("clinical data or cohorts"),
+    }
+)
+NEED_FACT_LABELS = _frozen(
+    {
+        "intern_hosts": N_("%(org)s hosts interns"),
+        "trial_sites": N_("%(org)s runs clinical trials"),
+        "manufacturing": N_("%(org)s manufactures or develops processes"),
+        "investors": N_("%(org)s funds or co-funds projects"),
+        "licensees": N_("%(org)s develops products for the market"),
+        "academic_exchange": N_("%(org)s runs degree or exchange programmes"),
+        "soft_landing": N_("%(org)s hosts foreign companies"),
+        "market_access": N_("%(org)s opens doors to companies and markets"),
+        "events": N_("%(org)s organises events"),
+        "companies": N_("%(org)s is a company"),
+        "innovations": N_("%(org)s licenses out technologies"),
+        "cluster_partners": N_("%(org)s opens its network to foreign partners"),
+        "skilled_staff": N_("%(org)s trains people for the sector"),
+        "data_cohorts": N_("%(org)s holds cohorts, biobanks or clinical data"),
+    }
+)
 
 # The engine's evidence
 DIRECTION_LABELS = _frozen(
@@ -116,6 +161,14 @@ DIRECTION_LABELS = _frozen(
         "partner_offers": N_("The partner offers what you seek"),
         "we_offer": N_("You offer what the partner seeks"),
         "none": N_("No clear direction"),
+    }
+)
+# The same directions in a delegate's briefing pack, naming the host (``%(host)s``); "none" says nothing.
+HOST_DIRECTION_LABELS = _frozen(
+    {
+        "both": N_("Each offers what the other seeks"),
+        "partner_offers": N_("%(host)s offers what you seek"),
+        "we_offer": N_("You offer what %(host)s seeks"),
     }
 )
 PART_LABELS = _frozen(  # the engine's score parts (models.matching.weights.FEATURES) and the trips' track fit
@@ -141,6 +194,39 @@ TRIP_DIRECTION_LABELS = _frozen(
 TRIP_STATUS_LABELS = _frozen({"planned": N_("Planned"), "past": N_("Past")})
 CONSTRAINT_KIND_LABELS = _frozen({"must_meet": N_("Must meet"), "must_not_meet": N_("Must not meet")})
 MEETING_STATE_LABELS = _frozen({"confirmed": N_("Confirmed"), "cancelled": N_("Cancelled")})
+# How a delegate gets from one city to another (models/cities.py, the travel times page).
+TRAVEL_MODE_LABELS = _frozen(
+    {"car": N_("By car"), "train": N_("By train"), "plane": N_("By plane"), "other": N_("Other")}
+)
+# A trip's state from its dates (models/lifecycle.py).
+TRIP_STATE_LABELS = _frozen(
+    {"draft": N_("Draft"), "published": N_("Published"), "under_way": N_("Under way"), "past": N_("Past")}
+)
+# A host's answer to a published meeting (app/hosting): "requested" until it accepts or declines.
+HOST_ANSWER_LABELS = _frozen(
+    {
+        "requested": N_("Waiting for the host"),
+        "accepted": N_("Confirmed by the host"),
+        "declined": N_("Another slot proposed"),
+    }
+)
+HOST_REQUESTED = "requested"
+
+# After a trip (models/followup.py): the two stages of the form, what came of a meeting, whether it was
+# held (the dashboard's "unanswered" when nobody said), and the sides that answer.
+FOLLOWUP_STAGE_LABELS = _frozen({1: N_("Just after the trip"), 2: N_("A few months later")})
+FOLLOWUP_OUTCOME_LABELS = _frozen(
+    {
+        "no_further_contact": N_("No further contact"),
+        "in_discussion": N_("In discussion"),
+        "agreement_in_preparation": N_("Agreement in preparation"),
+        "agreement_signed": N_("Agreement signed"),
+    }
+)
+MEETING_HELD_LABELS = _frozen(
+    {"held": N_("Took place"), "not_held": N_("Did not take place"), "unanswered": N_("No answer yet")}
+)
+FOLLOWUP_SIDES = ("delegation", "host")
 
 REGIONS = tuple(REGION_LABELS)
 ORG_TYPES = tuple(ORG_TYPE_LABELS)
@@ -161,6 +247,15 @@ CONSTRAINT_KINDS = tuple(CONSTRAINT_KIND_LABELS)
 MEETING_STATES = tuple(MEETING_STATE_LABELS)
 REQUEST_FORMATS = tuple(REQUEST_FORMAT_LABELS)
 REQUEST_STATUSES = tuple(REQUEST_STATUS_LABELS)
+REQUEST_ANSWERS = tuple(REQUEST_ANSWER_OUTCOMES)
+NEED_CODES = tuple(NEED_LABELS)
+TRIP_STATES = tuple(TRIP_STATE_LABELS)
+TRAVEL_MODES = tuple(TRAVEL_MODE_LABELS)
+HOST_STATES = tuple(HOST_ANSWER_LABELS)
+HOST_ANSWERS = tuple(state for state in HOST_STATES if state != HOST_REQUESTED)
+FOLLOWUP_STAGES = tuple(FOLLOWUP_STAGE_LABELS)
+FOLLOWUP_OUTCOMES = tuple(FOLLOWUP_OUTCOME_LABELS)
+MEETING_HELD = tuple(MEETING_HELD_LABELS)
 
 # kind -> code -> English words: what app.i18n.label and the exports translate.
 LABELS = _frozen(
@@ -184,6 +279,17 @@ LABELS = _frozen(
         "request_format": REQUEST_FORMAT_LABELS,
         "request_status": REQUEST_STATUS_LABELS,
         "org_status": ORG_STATUS_LABELS,
+        "request_answer": REQUEST_ANSWER_WORDS,
+        "need": NEED_LABELS,
+        "need_fact": NEED_FACT_LABELS,
+        "trip_state": TRIP_STATE_LABELS,
+        "host_answer": HOST_ANSWER_LABELS,
+        "followup_stage": FOLLOWUP_STAGE_LABELS,
+        "followup_outcome": FOLLOWUP_OUTCOME_LABELS,
+        "meeting_held": MEETING_HELD_LABELS,
+        "language_note": LANGUAGE_NOTE_LABELS,
+        "host_direction": HOST_DIRECTION_LABELS,
+        "travel_mode": TRAVEL_MODE_LABELS,
     }
 )
 

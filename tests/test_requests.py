@@ -166,19 +166,20 @@ def test_bad_requests_are_refused_and_write_nothing(seeded, db, ids):
 
 def test_the_operation_enforces_its_rules_for_every_front_end(seeded, db, ids):
     from app.auth.queries import User
+    from models.errors import InvalidRequest, RequestAlreadyOpen, RequestNotAllowed, RequestNotFound
 
     efs_member = User(1, "a@example.org", "member", (ids["efs"],))
     other = User(2, "b@example.org", "member", (ids["mcgill"],))
-    with pytest.raises(ops.NotAllowed):
+    with pytest.raises(RequestNotAllowed):
         ops.send_request(db, other, ids["efs"], ids["thecell"], "event", "visit", "Bonjour")
-    with pytest.raises(ops.InvalidRequest):
+    with pytest.raises(InvalidRequest):
         ops.send_request(db, efs_member, ids["efs"], ids["thecell"], "dancing", "visit", "Bonjour")
     request_id = ops.send_request(db, efs_member, ids["efs"], ids["thecell"], "event", "visit", "Bonjour")
-    with pytest.raises(ops.AlreadyOpen):
+    with pytest.raises(RequestAlreadyOpen):
         ops.send_request(db, efs_member, ids["efs"], ids["thecell"], "event", "trip_meeting", "Re")
-    with pytest.raises(ops.NotAllowed):
+    with pytest.raises(RequestNotAllowed):
         ops.answer_request(db, efs_member, request_id, "accept")
-    with pytest.raises(ops.RequestNotFound):
+    with pytest.raises(RequestNotFound):
         ops.withdraw_request(db, efs_member, 424242)
 
 
@@ -215,6 +216,24 @@ def test_the_inbox_and_answers_in_french(seeded, db, ids):
     inbox = page_text(b.client.get("/requests/"))
     assert "Expéditeur\u00a0: EFS BFC" in inbox
     assert "En attente de réponse" in inbox
+
+
+def test_a_refused_request_is_told_in_the_readers_language(seeded, db, ids):
+    """The operations' named errors reach a French reader in French (app/errors.py words them once)."""
+    a, b = login_as(seeded, "member_bfc", "fr"), login_as(seeded, "member_qc", "fr")
+    empty = send(a, ids["thecell"], message="   ")
+    assert empty.status_code == 400
+    assert "Écrivez un message\u00a0: dites ce que vous proposez et pourquoi." in page_text(empty)
+    send(a, ids["thecell"])
+    twice = send(a, ids["thecell"], message="Encore ?")
+    assert twice.status_code == 409
+    assert "Une demande à ThéCell pour ce type de collaboration attend déjà sa réponse." in page_text(twice)
+    request_id = only_request(db)["id"]
+    b.post(f"/requests/{request_id}/answer", data={"answer": "decline", "message": "Non merci."})
+    again = b.post(f"/requests/{request_id}/answer", data={"answer": "accept"}, follow_redirects=True)
+    assert "Cette demande a déjà reçu une réponse ou a été retirée" in page_text(again)
+    assert "already" not in page_text(again)
+    assert only_request(db)["status"] == "declined"
 
 
 # --- the API --------------------------------------------------------------------------------------
@@ -265,9 +284,18 @@ def test_api_requests_refuse_bad_input(client, db, ids, api_tokens):
     same = base | {"to_org_id": org_id(db, "CHU de Besançon")}
     refused = client.post("/api/v1/requests", json=same, headers=a)
     assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "to_org_id"
+    assert refused.json["error"] == "CHU de Besançon is on your side of the Atlantic: requests go across it."
+    empty = client.post("/api/v1/requests", json=base | {"message": "  "}, headers=a).json
+    assert empty["errors"] == [
+        {"field": "message", "message": "Write a message: say what you propose and why."}
+    ]
     coordinator = bearer(api_tokens["coordinator"])
     assert client.post("/api/v1/requests", json=base, headers=coordinator).status_code == 403
-    assert client.get("/api/v1/requests/999999", headers=a).status_code == 404
+    missing = client.get("/api/v1/requests/999999", headers=a)
+    assert (
+        missing.status_code == 404
+        and missing.json["error"] == "There is no such request. Nothing was changed."
+    )
     assert client.post("/api/v1/requests/999999/withdraw", headers=a).status_code == 404
     assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 0
 

@@ -12,20 +12,23 @@ from flask_login import current_user
 from app.api.payloads import ApiProblem, Field, checked, json_body, page_args, page_of, query_choice
 from app.auth.access import role_required
 from app.db import get_db
+from app.errors import api_domain_error
 from app.introductions import operations as ops
 from app.people.queries import can_see_contacts, contacts_json, visible_contacts
+from models.errors import PasserelleError
 from models.profiles import TRACKS
+from models.vocabulary import REQUEST_ANSWERS, REQUEST_BOXES, REQUEST_FORMATS, REQUEST_STATUSES
 
-BOXES = ("inbox", "sent")
+BOXES = REQUEST_BOXES
 SEND_BODY = {
     "from_org_id": Field(int, required=False),
     "to_org_id": Field(int),
     "track": Field(str, choices=TRACKS),
-    "format": Field(str, choices=ops.FORMATS),
+    "format": Field(str, choices=REQUEST_FORMATS),
     "message": Field(str, max_length=ops.MAX_MESSAGE_LENGTH),
 }
 ANSWER_BODY = {
-    "answer": Field(str, choices=tuple(ops.ANSWERS)),
+    "answer": Field(str, choices=REQUEST_ANSWERS),
     "message": Field(str, required=False, max_length=ops.MAX_MESSAGE_LENGTH),
 }
 members_only = role_required("member")
@@ -69,17 +72,15 @@ def _run(operation, *args):
     """Call an operation; its refusal becomes an API error with the field at fault."""
     try:
         return operation(get_db(), current_user, *args)
-    except ops.RequestNotFound:
-        abort(404)
-    except ops.RequestError as error:
-        raise ApiProblem(error.status, str(error), field=error.field) from None
+    except PasserelleError as error:
+        abort(api_domain_error(error))
 
 
 @members_only
 def list_requests():
     """The inbox (requests to the member's organisations) or, with ``box=sent``, those they sent."""
     box = query_choice("box", BOXES) or "inbox"
-    status = query_choice("status", ops.STATUSES)
+    status = query_choice("status", REQUEST_STATUSES)
     page, per_page = page_args()
     rows = (ops.sent if box == "sent" else ops.inbox)(get_db(), current_user.org_ids, status)
     items = [request_json(row) for row in rows[(page - 1) * per_page : page * per_page]]

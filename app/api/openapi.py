@@ -15,6 +15,8 @@ from models.vocabulary import (
     ORG_TYPES,
     PAIRING_STATUSES,
     REGIONS,
+    REQUEST_BOXES,
+    REQUEST_STATUSES,
     ROLES,
     STANCE_ACTIONS,
     TRACKS,
@@ -283,7 +285,6 @@ def _request_paths() -> dict:
     request_id = _path_id("request_id", "request")
     one = answer(request=ref("Request"))
     contacts = {"anyOf": [{"type": "array", "items": ref("Contact")}, {"type": "null"}]}
-    statuses = ("pending", "accepted", "declined", "withdrawn")
     return {
         "/api/v1/requests": {
             "get": _operation(
@@ -292,8 +293,8 @@ def _request_paths() -> dict:
                 ("200", ref("RequestPage")),
                 ("400", *READ),
                 [
-                    _query("box", {**enum(("inbox", "sent")), "default": "inbox"}, "which requests"),
-                    _query("status", enum(statuses), "only this status"),
+                    _query("box", {**enum(REQUEST_BOXES), "default": REQUEST_BOXES[0]}, "which requests"),
+                    _query("status", enum(REQUEST_STATUSES), "only this status"),
                     *PAGING,
                 ],
             ),

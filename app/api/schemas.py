@@ -8,15 +8,14 @@ keys, so the fuzz test notices any drift.
 from __future__ import annotations
 
 from app.db import MAX_ROW_ID
-from app.hosting.operations import STATES as HOST_STATES
 from app.operations.pairings import MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
-from models.lifecycle import TRIP_STATES
 from models.matching.weights import FEATURES
 from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
 from models.vocabulary import (
     DECISIONS,
     DIRECTIONS,
+    HOST_STATES,
     LANGUAGES,
     MEETING_STATES,
     ORG_STATUSES,
@@ -25,10 +24,14 @@ from models.vocabulary import (
     PAIRING_STATUSES,
     PROFILE_TEXT_FIELDS,
     REGIONS,
+    REQUEST_ANSWERS,
+    REQUEST_FORMATS,
+    REQUEST_STATUSES,
     STANCE_ACTIONS,
     STANCES,
     TRACKS,
     TRIP_DIRECTIONS,
+    TRIP_STATES,
     TRIP_STATUSES,
 )
 
@@ -309,8 +312,7 @@ def trip_components() -> dict:
 
 def request_components() -> dict:
     """Requests between organisations and the contact persons an answer may reveal."""
-    from app.introductions.operations import ANSWERS, FORMATS, MAX_MESSAGE_LENGTH
-    from app.introductions.operations import STATUSES as REQUEST_STATUSES
+    from app.introductions.operations import MAX_MESSAGE_LENGTH
 
     side = obj({"id": ID, "short_name": TEXT})
     person = nullable(obj({"name": TEXT, "email": TEXT}))
@@ -322,7 +324,7 @@ def request_components() -> dict:
                 "from": side,
                 "to": side,
                 "track": enum(TRACKS),
-                "format": enum(FORMATS),
+                "format": enum(REQUEST_FORMATS),
                 "message": TEXT,
                 "status": enum(REQUEST_STATUSES),
                 "created_by": person,
@@ -339,13 +341,13 @@ def request_components() -> dict:
                 "from_org_id": ID,
                 "to_org_id": ID,
                 "track": enum(TRACKS),
-                "format": enum(FORMATS),
+                "format": enum(REQUEST_FORMATS),
                 "message": message,
             },
             required=["to_org_id", "track", "format", "message"],
         ),
         "AnswerInput": obj(
-            {"answer": enum(ANSWERS), "message": {"type": "string", "maxLength": MAX_MESSAGE_LENGTH}},
+            {"answer": enum(REQUEST_ANSWERS), "message": {"type": "string", "maxLength": MAX_MESSAGE_LENGTH}},
             required=["answer"],
         ),
         "Contact": obj(

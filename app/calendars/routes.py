@@ -25,6 +25,7 @@ from app.trips.access import get_trip_or_404
 from app.trips.meetings import attendee_key
 from models.errors import NotFound
 from models.exports import feed_ics, trip_pdf
+from models.vocabulary import STAFF_ROLES
 
 bp = Blueprint("calendars", __name__)
 
@@ -68,7 +69,7 @@ def for_delegate(trip_id: int, delegate_id: int):
     except operations.SubscriptionRefused:
         abort(404)
     _show_once(token)
-    if current_user.role in ("coordinator", "admin"):
+    if current_user.role in STAFF_ROLES:
         return redirect(url_for("trips.published", trip_id=trip_id))
     return redirect(url_for("trips.org_meetings", org_id=delegate["org_id"]))
 
@@ -94,7 +95,7 @@ def for_host(trip_id: int, org_id: int):
 @bp.post("/calendars/<int:subscription_id>/revoke")
 def revoke(subscription_id: int):
     """Revoke an address: coordinators any, a member their organisation's."""
-    mine = None if current_user.role in ("coordinator", "admin") else list(current_user.org_ids)
+    mine = None if current_user.role in STAFF_ROLES else list(current_user.org_ids)
     _check_form()
     try:
         row = operations.revoke(get_db(), subscription_id, org_ids=mine)
@@ -143,7 +144,7 @@ def _delegate_or_404(trip_id: int, delegate_id: int) -> dict:
     if person is None:
         abort(404)
     name, email, org_id = person
-    if current_user.role not in ("coordinator", "admin") and not current_user.may_act_for(org_id):
+    if current_user.role not in STAFF_ROLES and not current_user.may_act_for(org_id):
         abort(403)
     return {"name": name, "email": email, "org_id": org_id}
 

@@ -18,18 +18,16 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, send_file
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlite_utils import Database
 
 from app.db import get_db
 from app.followup import queries as followups
-from app.followup.forms import OUTCOME_LABELS
 from app.followup.routes import today
 from app.i18n import label
-from models.followup import OUTCOMES
-from models.vocabulary import PAIRING_STATUS_LABELS, PAIRING_STATUSES, TRACKS
+from models.vocabulary import FOLLOWUP_OUTCOMES as OUTCOMES
+from models.vocabulary import MEETING_HELD, PAIRING_STATUSES, TRACKS
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REQUEST_TABLES = ("requests", "contact_requests", "introduction_requests")
@@ -179,7 +177,6 @@ def figures(db: Database) -> dict:
 
 def charts(data: dict) -> dict[str, Chart]:
     """The SVG charts of the page."""
-    meeting_keys = ("held", "not_held", "unanswered")
     meetings = [
         (m["trip"], {"held": m["held"], "not_held": m["answered"] - m["held"],
                      "unanswered": m["published"] - m["answered"]})
@@ -187,7 +184,7 @@ def charts(data: dict) -> dict[str, Chart]:
     ]  # fmt: skip
     return {
         "pairings": stacked([(label("track", t), c) for t, c in data["pairings"].items()], PAIRING_STATUSES),
-        "meetings": stacked(meetings, meeting_keys),
+        "meetings": stacked(meetings, MEETING_HELD),
         "outcomes_by_track": stacked(
             [(label("track", t), c) for t, c in sorted(data["outcomes_by_track"].items())], OUTCOMES
         ),
@@ -195,13 +192,10 @@ def charts(data: dict) -> dict[str, Chart]:
     }
 
 
-SEGMENT_LABELS = {
-    **{code: _l(words) for code, words in PAIRING_STATUS_LABELS.items()},
-    **OUTCOME_LABELS,
-    "held": _l("Took place"),
-    "not_held": _l("Did not take place"),
-    "unanswered": _l("No answer yet"),
-}
+def segment_labels() -> dict[str, str]:
+    """The words of the charts' segments (pairing statuses, held or not, outcomes), translated."""
+    kinds = (("status", PAIRING_STATUSES), ("meeting_held", MEETING_HELD), ("followup_outcome", OUTCOMES))
+    return {code: label(kind, code) for kind, codes in kinds for code in codes}
 
 
 def register(bp: Blueprint) -> None:
@@ -214,7 +208,7 @@ def show():
     """The dashboard page."""
     data = figures(get_db())
     return render_template(
-        "coordination/dashboard.html", data=data, charts=charts(data), segment_labels=SEGMENT_LABELS
+        "coordination/dashboard.html", data=data, charts=charts(data), segment_labels=segment_labels()
     )
 
 
@@ -258,7 +252,7 @@ def workbook(data: dict) -> bytes:
 
 def _tables(data: dict) -> list[tuple[str, list, list]]:
     """(sheet title, header, rows) of each figure, in the reader's language."""
-    statuses, names = list(PAIRING_STATUSES), [str(OUTCOME_LABELS[o]) for o in OUTCOMES]
+    statuses, names = list(PAIRING_STATUSES), [label("followup_outcome", o) for o in OUTCOMES]
     pairings = [[label("track", t), *(c.get(s, 0) for s in statuses)] for t, c in data["pairings"].items()]
     requests = [[data["requests"]["sent"], data["requests"]["accepted"]]] if data["requests"] else []
     meetings = [
@@ -288,7 +282,7 @@ def _tables(data: dict) -> list[tuple[str, list, list]]:
             a["stage"],
             _("Yes") if a["took_place"] else _("No"),
             a["relevance"],
-            str(OUTCOME_LABELS[a["outcome"]]) if a["outcome"] else "",
+            label("followup_outcome", a["outcome"]) if a["outcome"] else "",
             a["next_step"],
         ]  # fmt: skip
         for a in data["answers"]

@@ -8,16 +8,9 @@ from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from models.followup import NEXT_STEP_LENGTH, OUTCOMES, RELEVANCE
-
-OUTCOME_LABELS = {
-    "no_further_contact": _l("No further contact"),
-    "in_discussion": _l("In discussion"),
-    "agreement_in_preparation": _l("Agreement in preparation"),
-    "agreement_signed": _l("Agreement signed"),
-}
-assert tuple(OUTCOME_LABELS) == OUTCOMES
-STAGE_LABELS = {1: _l("Just after the trip"), 2: _l("A few months later")}
+from app.i18n import choices
+from models.followup import NEXT_STEP_LENGTH, RELEVANCE
+from models.vocabulary import FOLLOWUP_OUTCOMES as OUTCOMES
 
 
 class FollowupForm(FlaskForm):
@@ -34,7 +27,7 @@ class FollowupForm(FlaskForm):
     )
     outcome = RadioField(
         _l("What came of it?"),
-        choices=[SelectChoice(code, text) for code, text in OUTCOME_LABELS.items()],
+        choices=choices("followup_outcome"),
         validators=[Optional()],
     )
     next_step = TextAreaField(

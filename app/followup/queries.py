@@ -13,7 +13,8 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from app.orgs.queries import now
-from models.followup import OUTCOMES, STAGES, due_date
+from models.followup import STAGES, due_date
+from models.vocabulary import FOLLOWUP_OUTCOMES as OUTCOMES
 
 
 def open_due(db: Database, today: date) -> int:

@@ -10,14 +10,10 @@ from flask_login import current_user
 
 from app.db import get_db
 from app.followup import queries
-from app.followup.forms import OUTCOME_LABELS, STAGE_LABELS, FollowupForm
+from app.followup.forms import FollowupForm
+from models.vocabulary import STAFF_ROLES
 
 bp = Blueprint("followup", __name__, url_prefix="/follow-up")
-
-
-@bp.app_context_processor
-def _labels():
-    return {"outcome_labels": OUTCOME_LABELS, "stage_labels": STAGE_LABELS}
 
 
 def today():
@@ -28,7 +24,7 @@ def today():
 @bp.get("/")
 def index():
     """The follow-up forms of the member's organisations; coordinators go to the answers."""
-    if current_user.role in ("coordinator", "admin"):
+    if current_user.role in STAFF_ROLES:
         return redirect(url_for("followup.answers"))
     db = get_db()
     queries.open_due(db, today())
@@ -60,7 +56,7 @@ def answer(followup_id: int):
 @bp.get("/answers")
 def answers():
     """Every answer, for coordinators (optionally one trip's: ``?trip=ID``)."""
-    if current_user.role not in ("coordinator", "admin"):
+    if current_user.role not in STAFF_ROLES:
         abort(403)
     trip = request.args.get("trip", "")
     if trip and not trip.isdigit():

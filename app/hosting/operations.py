@@ -14,19 +14,10 @@ from sqlite_utils import Database
 from app.db import immediate
 from app.notifications.queries import notify
 from app.orgs.queries import now
-from models.errors import NotFound, PasserelleError
+from models.errors import HostAnswerRefused, NotFound
+from models.vocabulary import HOST_ANSWERS as ANSWERS
 
-ANSWERS = ("accepted", "declined")  # what a host says; "requested" is the state before
-STATES = ("requested", *ANSWERS)
 NOTE_MAX = 500
-
-
-class AnswerRefused(PasserelleError):
-    """A host's answer that the rules refuse; ``code`` says which rule (see app/hosting/routes.py)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def get_meeting(db: Database, published_id: int) -> dict:
@@ -63,25 +54,25 @@ def answer_meeting(
 ) -> dict:
     """Record a host member's answer; ``sequence`` (from a mail link) must still be the meeting's.
 
-    Returns the meeting as it is now. Raises NotFound, or AnswerRefused with ``code`` ``not_host``,
-    ``cancelled``, ``changed`` (the meeting moved since the link was sent), ``bad_answer``,
+    Returns the meeting as it is now. Raises NotFound, or HostAnswerRefused with ``code`` ``not_host``,
+    ``meeting_cancelled``, ``meeting_changed`` (it moved since the link was sent), ``bad_host_answer``,
     ``note_needed`` (declining asks for another slot) or ``note_too_long``; nothing changes then.
     """
     note = (note or "").strip()
     if answer not in ANSWERS:
-        raise AnswerRefused("bad_answer")
+        raise HostAnswerRefused("bad_host_answer")
     if answer == "declined" and not note:
-        raise AnswerRefused("note_needed")
+        raise HostAnswerRefused("note_needed")
     if len(note) > NOTE_MAX:
-        raise AnswerRefused("note_too_long")
+        raise HostAnswerRefused("note_too_long")
     with immediate(db):
         meeting = get_meeting(db, published_id)
         if not is_host_member(db, user_id, meeting["host_org_id"]):
-            raise AnswerRefused("not_host")
+            raise HostAnswerRefused("not_host")
         if meeting["status"] != "confirmed":
-            raise AnswerRefused("cancelled")
+            raise HostAnswerRefused("meeting_cancelled")
         if sequence is not None and sequence != meeting["sequence"]:
-            raise AnswerRefused("changed")
+            raise HostAnswerRefused("meeting_changed")
         if meeting["host_answer"] == answer and meeting["host_note"] == note:
             return meeting  # the same answer twice (a second click) changes nothing
         stamp = now()

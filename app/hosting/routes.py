@@ -16,25 +16,13 @@ from wtforms import StringField, TextAreaField
 from app.calendars import operations as subscriptions
 from app.calendars.routes import ActionForm
 from app.db import get_db
+from app.errors import flash_error
 from app.hosting import operations
 from app.hosting.links import AnswerLinkError, read_token
-from models.errors import NotFound
+from models.errors import HostAnswerRefused, NotFound
 
 bp = Blueprint("hosting", __name__, url_prefix="/hosting")
 
-STATE_LABELS = {
-    "requested": _l("Waiting for the host"),
-    "accepted": _l("Confirmed by the host"),
-    "declined": _l("Another slot proposed"),
-}
-REFUSALS = {
-    "not_host": (403, _l("Only a member of the host organisation can answer for it.")),
-    "cancelled": (409, _l("This meeting was cancelled: there is nothing to confirm.")),
-    "changed": (409, _l("This meeting has changed since the mail was sent: see it in Passerelle.")),
-    "bad_answer": (400, _l("Accept the meeting or propose another slot.")),
-    "note_needed": (400, _l("Say which other slot would suit you.")),
-    "note_too_long": (400, _l("The note is too long: 500 characters at most.")),
-}
 LINK_ERRORS = {
     "invalid": _l("This link is not valid. Log in to Passerelle to see your meetings."),
     "expired": _l("This link has expired. Log in to Passerelle to see your meetings."),
@@ -44,11 +32,6 @@ LINK_ERRORS = {
 class AnswerForm(FlaskForm):
     answer = StringField()  # the button pressed: accepted | declined
     note = TextAreaField()
-
-
-@bp.app_context_processor
-def _labels():
-    return {"host_state_labels": STATE_LABELS}
 
 
 @bp.get("/")
@@ -121,10 +104,9 @@ def _answer(published_id: int, user_id: int, form: AnswerForm, sequence: int | N
         )
     except NotFound:
         return 404
-    except operations.AnswerRefused as refusal:
-        status, message = REFUSALS[refusal.code]
-        flash(str(message), "error")
-        return status
+    except HostAnswerRefused as refusal:
+        flash_error(refusal)
+        return refusal.status
     if meeting["host_answer"] == "accepted":
         flash(_("Thank you: the meeting is confirmed in everyone's calendar."), "success")
     else:

@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from app.i18n import choices
-from app.introductions.operations import ANSWERS, MAX_MESSAGE_LENGTH
+from app.introductions.operations import MAX_MESSAGE_LENGTH
+from models.vocabulary import REQUEST_ANSWERS
 
 _LONG = _l("Keep the message under %(n)d characters.", n=MAX_MESSAGE_LENGTH)
 
@@ -29,7 +30,7 @@ class RequestForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    answer = SelectField(choices=list(ANSWERS), validators=[InputRequired()])
+    answer = SelectField(choices=list(REQUEST_ANSWERS), validators=[InputRequired()])
     message = TextAreaField(
         _l("Your answer (optional)"), validators=[Optional(), Length(max=MAX_MESSAGE_LENGTH, message=_LONG)]
     )

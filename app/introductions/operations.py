@@ -19,59 +19,17 @@ from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
 from app.notifications import hooks
 from app.orgs.queries import get_organisation, now
-from models.errors import PasserelleError
+from models.errors import (
+    InvalidRequest,
+    RequestAlreadyOpen,
+    RequestNotAllowed,
+    RequestNotFound,
+    RequestNotPending,
+)
 from models.profiles import TRACKS
-from models.vocabulary import REQUEST_FORMATS, REQUEST_STATUSES
+from models.vocabulary import REQUEST_ANSWER_OUTCOMES, REQUEST_FORMATS, STAFF_ROLES
 
-FORMATS = REQUEST_FORMATS
-STATUSES = REQUEST_STATUSES
-ANSWERS = {"accept": "accepted", "decline": "declined"}
 MAX_MESSAGE_LENGTH = 2000
-
-
-class RequestError(PasserelleError):
-    """A request operation refused; ``status`` is the HTTP status, ``field`` the input at fault.
-
-    A named domain error (models/errors.py): one that no view catches is worded by app/errors.py
-    from its ``code``.
-    """
-
-    status = 409
-    code = "conflict"
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, field=field)
-
-
-class RequestNotFound(RequestError):
-    """No such request, or no such organisation."""
-
-    status = 404
-    code = "not_found"
-
-
-class NotAllowed(RequestError):
-    """The user may not do this with this request."""
-
-    status = 403
-    code = "forbidden"
-
-
-class InvalidRequest(RequestError):
-    """A value is refused (a track, a format, an empty or long message, a partner on the same side)."""
-
-    status = 422
-    code = "invalid_input"
-
-
-class AlreadyOpen(RequestError):
-    """A pending request from A to B on this track exists already."""
-
-
-class NotPending(RequestError):
-    """The request was answered or withdrawn already; nothing changes."""
-
-    code = "stale"
 
 
 def _owed_notification(db: Database, event: str, org_ids: list[int], params: dict, dedupe_key: str) -> None:
@@ -95,9 +53,9 @@ def _audit(db: Database, request_id: int, user_id: int, action: str, before: str
 def _message(text: str | None, *, required: bool) -> str:
     text = (text or "").strip()
     if required and not text:
-        raise InvalidRequest("Write a message: say what you propose and why.", "message")
+        raise InvalidRequest(code="message_required", field="message")
     if len(text) > MAX_MESSAGE_LENGTH:
-        raise InvalidRequest(f"The message must have at most {MAX_MESSAGE_LENGTH} characters.", "message")
+        raise InvalidRequest(code="too_long", field="message", limit=MAX_MESSAGE_LENGTH)
     return text
 
 
@@ -106,17 +64,17 @@ def send_request(
 ) -> int:
     """Send a request from ``from_org_id`` (one of the actor's organisations) to ``to_org_id``."""
     if from_org_id not in actor.org_ids:
-        raise NotAllowed("Only members of an organisation send requests in its name.", "from_org_id")
+        raise RequestNotAllowed(code="not_sender_member", field="from_org_id")
     if track not in TRACKS:
-        raise InvalidRequest(f"track must be one of {', '.join(TRACKS)}.", "track")
-    if proposed_format not in FORMATS:
-        raise InvalidRequest(f"format must be one of {', '.join(FORMATS)}.", "format")
+        raise InvalidRequest(code="unknown_track", field="track")
+    if proposed_format not in REQUEST_FORMATS:
+        raise InvalidRequest(code="unknown_request_format", field="format")
     text = _message(message, required=True)
     sender, partner = get_organisation(db, from_org_id), get_organisation(db, to_org_id)
     if sender is None or partner is None:
-        raise RequestNotFound("No such organisation.", "to_org_id")
+        raise RequestNotFound(code="organisation_not_found", field="to_org_id")
     if sender["region"] == partner["region"]:
-        raise InvalidRequest("A request goes to an organisation across the Atlantic.", "to_org_id")
+        raise InvalidRequest(code="same_side", field="to_org_id", name=partner["short_name"])
     with immediate(db):
         open_request = db.execute(
             "SELECT id FROM requests WHERE from_org_id = ? AND to_org_id = ? AND track = ? "
@@ -124,9 +82,7 @@ def send_request(
             [from_org_id, to_org_id, track],
         ).fetchone()
         if open_request:
-            raise AlreadyOpen(
-                "A request to this organisation on this track is already waiting for an answer."
-            )
+            raise RequestAlreadyOpen(name=partner["short_name"])
         stamp = now()
         request_id = (
             db.table("requests")
@@ -152,12 +108,12 @@ def send_request(
 
 def answer_request(db: Database, actor, request_id: int, answer: str, message: str = "") -> dict:
     """Accept or decline a pending request sent to one of the actor's organisations."""
-    if answer not in ANSWERS:
-        raise InvalidRequest("answer must be accept or decline.", "answer")
+    if answer not in REQUEST_ANSWER_OUTCOMES:
+        raise InvalidRequest(code="unknown_request_answer", field="answer")
     text = _message(message, required=False)
     with immediate(db):
         current = _pending(db, request_id, actor, side="to_org_id")
-        status = ANSWERS[answer]
+        status = REQUEST_ANSWER_OUTCOMES[answer]
         pairing_id = None
         if status == "accepted":
             sender, partner = (
@@ -201,14 +157,13 @@ def _pending(db: Database, request_id: int, actor, *, side: str) -> dict:
     """The request, if the actor belongs to its ``side`` and it is still pending."""
     current = next(db.query("SELECT * FROM requests WHERE id = ?", [request_id]), None)
     if current is None:
-        raise RequestNotFound("No such request.")
+        raise RequestNotFound()
     if current["from_org_id"] not in actor.org_ids and current["to_org_id"] not in actor.org_ids:
-        raise NotAllowed("This request is between other organisations.")
+        raise RequestNotAllowed(code="request_of_others")
     if current[side] not in actor.org_ids:
-        who = "the organisation it was sent to" if side == "to_org_id" else "the organisation that sent it"
-        raise NotAllowed(f"Only members of {who} may do this.")
+        raise RequestNotAllowed(code="not_recipient" if side == "to_org_id" else "not_sender")
     if current["status"] != "pending":
-        raise NotPending(f"This request is {current['status']} already; nothing was changed.")
+        raise RequestNotPending(request_status=current["status"])
     return current
 
 
@@ -234,10 +189,10 @@ def request_for(db: Database, actor, request_id: int) -> dict:
     """The request, for a member of either side or a coordinator; RequestNotFound or NotAllowed."""
     current = get_request(db, request_id)
     if current is None:
-        raise RequestNotFound("No such request.")
+        raise RequestNotFound()
     parties = (current["from_org_id"], current["to_org_id"])
-    if actor.role not in ("coordinator", "admin") and not set(parties) & set(actor.org_ids):
-        raise NotAllowed("This request is between other organisations.")
+    if actor.role not in STAFF_ROLES and not set(parties) & set(actor.org_ids):
+        raise RequestNotAllowed(code="request_of_others")
     return current
 
 

@@ -12,10 +12,12 @@ from flask_login import current_user
 
 from app.auth.access import role_required
 from app.db import get_db
+from app.errors import flash_error
 from app.introductions import operations as ops
 from app.introductions.forms import AnswerForm, RequestForm, WithdrawForm
 from app.orgs.queries import get_organisation
 from app.people.queries import can_see_contacts, visible_contacts
+from models.errors import Forbidden, NotFound, PasserelleError
 from models.profiles import TRACKS
 
 bp = Blueprint("introductions", __name__, url_prefix="/requests")
@@ -69,8 +71,8 @@ def new():
                 form.format.data,
                 form.message.data,
             )
-        except ops.RequestError as error:
-            _refused(error, partner)
+        except PasserelleError as error:
+            _refused(error)
             status = 409 if error.status == 409 else 400
         else:
             flash(_("Your request has been sent to %(name)s.", name=partner["short_name"]), "success")
@@ -117,8 +119,8 @@ def answer(request_id: int):
         return redirect(url_for("introductions.show", request_id=request_id))
     try:
         ops.answer_request(get_db(), current_user, request_id, form.answer.data, form.message.data)
-    except ops.RequestError as error:
-        _refused(error, None)
+    except PasserelleError as error:
+        _refused(error)
     else:
         name = current["from_short_name"]
         if form.answer.data == "accept":
@@ -144,8 +146,8 @@ def withdraw(request_id: int):
         abort(400)
     try:
         ops.withdraw_request(get_db(), current_user, request_id)
-    except ops.RequestError as error:
-        _refused(error, None)
+    except PasserelleError as error:
+        _refused(error)
     else:
         flash(_("Your request has been withdrawn."), "info")
     return redirect(url_for("introductions.show", request_id=request_id))
@@ -154,7 +156,7 @@ def withdraw(request_id: int):
 def _request_or_abort(request_id: int) -> dict:
     try:
         return ops.request_for(get_db(), current_user, request_id)
-    except ops.RequestError as error:
+    except PasserelleError as error:
         abort(error.status)
 
 
@@ -165,16 +167,8 @@ def _track(partner: dict) -> str | None:
     return next((track for track in TRACKS if track in partner["collaboration_types"]), None)
 
 
-def _refused(error: ops.RequestError, partner: dict | None) -> None:
-    """Flash why an operation refused; 403/404 become error pages."""
-    if isinstance(error, ops.NotAllowed | ops.RequestNotFound):
+def _refused(error: PasserelleError) -> None:
+    """Flash why an operation refused, in the reader's language; 403/404 become error pages."""
+    if isinstance(error, Forbidden | NotFound):
         abort(error.status)
-    name = partner["short_name"] if partner else ""
-    if isinstance(error, ops.AlreadyOpen):
-        flash(_("A request to %(name)s on this track is already waiting for an answer.", name=name), "error")
-    elif isinstance(error, ops.NotPending):
-        flash(_("This request was already answered or withdrawn; nothing was changed."), "error")
-    elif error.field == "to_org_id":
-        flash(_("%(name)s is on your side of the Atlantic: requests go across it.", name=name), "error")
-    else:
-        flash(_("The request was not sent: check the form below."), "error")
+    flash_error(error)

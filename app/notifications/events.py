@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import label
+from models.vocabulary import REQUEST_ANSWER_WORDS
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,6 @@ EVENTS: dict[str, Event] = {
         _l("Tell the coordinators how the meeting %(org)s – %(partner)s of %(when)s went (%(trip)s)."),
     ),
 }
-ANSWERS = {"accepted": _l("accepted"), "declined": _l("declined")}
 
 
 def _words(params: dict) -> dict:
@@ -80,8 +80,8 @@ def _words(params: dict) -> dict:
         words.setdefault(key, "?")
     if params.get("track"):
         words["track"] = label("track", params["track"])
-    if params.get("answer") in ANSWERS:
-        words["answer"] = str(ANSWERS[params["answer"]])
+    if params.get("answer") in REQUEST_ANSWER_WORDS:
+        words["answer"] = label("request_answer", params["answer"])
     if params.get("when"):
         try:
             moment = datetime.fromisoformat(params["when"])

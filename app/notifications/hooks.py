@@ -9,9 +9,9 @@ from sqlite_utils import Database
 from app.db import immediate
 from app.followup.queries import mark_mailed, to_mail
 from app.notifications.queries import notify
+from models.vocabulary import WANTING
 
 PAIRING_EVENTS = {"approved": "pairing_approved", "rejected": "pairing_rejected"}
-WANTING = ("interested", "intro_request")  # as app.coordination.queries.WANTING, which imports this module
 
 
 def pairing_decided(db: Database, pairing_id: int, from_status: str, to_status: str, actor_id: int) -> int:

@@ -19,6 +19,7 @@ from app.orgs.queries import directory_page, get_organisation, list_cities
 from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
 from models.errors import PasserelleError
+from models.vocabulary import STAFF_ROLES
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
 PAGE_SIZE = 120  # organisation cards a page: 100,000 organisations made a 20 MB page
@@ -93,7 +94,7 @@ def show(org_id: int):
 
 
 @bp.post("/<int:org_id>/status")
-@role_required("coordinator", "admin")
+@role_required(*STAFF_ROLES)
 def change_status(org_id: int):
     """Mark an organisation active, closed or unverified (coordinators and administrators)."""
     get_org_or_404(org_id, check_member=False)

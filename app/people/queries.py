@@ -11,14 +11,13 @@ from collections.abc import Mapping
 
 from sqlite_utils import Database
 
-from app.coordination.queries import WANTING
 from app.db import immediate
 from app.notifications import queries as notifications
 from app.orgs.queries import now
+from models.vocabulary import STAFF_ROLES, WANTING
 
 CONTACT_FIELDS = ("name", "role", "email", "phone", "languages", "tracks")
 LIST_COLUMNS = ("languages", "tracks")
-ALWAYS_SEE = ("coordinator", "admin")
 
 
 class PersonalDataError(Exception):
@@ -33,7 +32,7 @@ def can_see_contacts(db: Database, viewer, org_id: int) -> bool:
     way), a pairing between them approved by the coordinators, or a live published meeting of a
     delegation trip between them (the delegation, a guest's organisation and the host meet in person).
     """
-    if viewer.role in ALWAYS_SEE or org_id in viewer.org_ids:
+    if viewer.role in STAFF_ROLES or org_id in viewer.org_ids:
         return True
     mine = list(viewer.org_ids)
     if not mine:

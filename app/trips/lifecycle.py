@@ -1,20 +1,11 @@
-"""The state of a trip as pages show it (see models/lifecycle.py): one function, one set of labels."""
+"""The state of a trip as pages show it (models/lifecycle.py); its words: ``label("trip_state", state)``."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
 from app.trips.queries import time_zone
 from models.lifecycle import today_in, trip_state
-
-STATE_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "under_way": _l("Under way"),
-    "past": _l("Past"),
-}
 
 
 def state_of(trip: dict, today: date | None = None) -> str:

@@ -43,7 +43,6 @@ def trip_day(value: str, pattern: str = "EEE d MMM") -> str:
 def _labels():
     return {
         "trip_state": lifecycle.state_of,
-        "trip_state_labels": lifecycle.STATE_LABELS,
         "plan_gain": planning.plan_gain,
         "plan_change": planning.plan_change,
     }

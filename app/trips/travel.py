@@ -16,12 +16,11 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from app.db import get_db, immediate
-from app.i18n import city_label
+from app.i18n import choices, city_label
 from app.orgs.queries import now
-from app.trips.forms import ActionForm, options
-from models.cities import MAX_TRAVEL_MINUTES, TRAVEL_MODES, TravelTimes, canonical_city
-
-MODE_LABELS = {"car": _l("By car"), "train": _l("By train"), "plane": _l("By plane"), "other": _l("Other")}
+from app.trips.forms import ActionForm
+from models.cities import MAX_TRAVEL_MINUTES, TravelTimes, canonical_city
+from models.vocabulary import TRAVEL_MODES
 
 
 class TravelForm(FlaskForm):
@@ -34,7 +33,7 @@ class TravelForm(FlaskForm):
             NumberRange(1, MAX_TRAVEL_MINUTES, _l("Between 1 and 1440 minutes.")),
         ],
     )
-    mode = SelectField(_l("Means"), choices=options(MODE_LABELS.items()), validators=[InputRequired()])
+    mode = SelectField(_l("Means"), choices=choices("travel_mode"), validators=[InputRequired()])
 
 
 def travel_times(db: Database) -> TravelTimes:
@@ -79,7 +78,6 @@ def show(form: TravelForm | None = None, status: int = 200):
         "trips/travel.html",
         rows=list_travel(get_db()),
         form=form or TravelForm(formdata=None),
-        mode_labels=MODE_LABELS,
         action=ActionForm(),
     ), status
 

@@ -20,15 +20,9 @@ from models.exports.briefing import clean, suggested_questions, trim
 from models.exports.layout import ACCENT, BULLET_INDENT, GRID_PAD, INK, MUTED, Grid, Para, Widths
 from models.exports.types import ExportMeeting, ExportOrg, ExportTrip
 from models.exports.words import Words, words_for
-from models.vocabulary import N_, PROFILE_TEXT_FIELDS
+from models.vocabulary import HOST_DIRECTION_LABELS, N_, PROFILE_TEXT_FIELDS
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
-# Which way the fit runs, seen from the delegate reading the pack ("you").
-DIRECTIONS = {
-    "both": N_("Each offers what the other seeks"),
-    "partner_offers": N_("%(host)s offers what you seek"),
-    "we_offer": N_("You offer what %(host)s seeks"),
-}
 
 
 @dataclass(frozen=True)
@@ -336,8 +330,10 @@ def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> l
     blocks = [pdf.heading(w.gettext("What brings them together"))]
     evidence = m.evidence
     direction = evidence.direction if evidence else "none"
-    if direction in DIRECTIONS:
-        blocks.append(pdf.para(w.gettext(DIRECTIONS[direction], host=clean(m.host.short_name)), 10, gap=1))
+    if direction in HOST_DIRECTION_LABELS:  # which way the fit runs, seen from the delegate reading the pack
+        blocks.append(
+            pdf.para(w.gettext(HOST_DIRECTION_LABELS[direction], host=clean(m.host.short_name)), 10, gap=1)
+        )
     passages = evidence.passages[: budget.passages] if evidence else ()
     if passages:
         rows = [
