@@ -27,15 +27,20 @@ def _stances(db: Database) -> Iterator[Judgement]:
         yield Judgement(org, partner, track, GRADES[kind], kind)
 
 
+def _both_ways(rows) -> Iterator[Judgement]:
+    """A decision or an answer judges the pair from each side alike."""
+    for one, other, track, status in rows:
+        yield Judgement(one, other, track, GRADES[status], status)
+        yield Judgement(other, one, track, GRADES[status], status)
+
+
 def _decisions(db: Database) -> Iterator[Judgement]:
     rows = db.execute(
         "SELECT b.short_name, q.short_name, p.track, p.status FROM pairings p "
         "JOIN organisations b ON b.id = p.bfc_org_id JOIN organisations q ON q.id = p.qc_org_id "
         "WHERE p.status IN ('approved', 'rejected')"
     )
-    for bfc, qc, track, status in rows:
-        yield Judgement(bfc, qc, track, GRADES[status], status)
-        yield Judgement(qc, bfc, track, GRADES[status], status)
+    yield from _both_ways(rows)
 
 
 def _answers(db: Database) -> Iterator[Judgement]:
@@ -46,9 +51,7 @@ def _answers(db: Database) -> Iterator[Judgement]:
         "JOIN organisations a ON a.id = r.from_org_id JOIN organisations b ON b.id = r.to_org_id "
         "WHERE r.status IN ('accepted', 'declined')"
     )
-    for asking, asked, track, status in rows:
-        yield Judgement(asking, asked, track, GRADES[status], status)
-        yield Judgement(asked, asking, track, GRADES[status], status)
+    yield from _both_ways(rows)
 
 
 def _outcomes(db: Database) -> Iterator[Judgement]:

@@ -19,11 +19,8 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[InputRequired(_l("Enter your current password.")), Length(max=1000)],
-    )
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and its confirmation, as the password page and a signed link both ask them."""
     new_password = PasswordField(
         _l("New password"),
         validators=[
@@ -39,6 +36,15 @@ class PasswordForm(FlaskForm):
         _l("New password again"),
         validators=[EqualTo("new_password", _l("The two new passwords are not the same."))],
     )
+    return new_password, confirm
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(_l("Enter your current password.")), Length(max=1000)],
+    )
+    new_password, confirm = _new_password_fields()
     submit = SubmitField(_l("Change my password"))
 
 
@@ -52,19 +58,5 @@ class ForgotForm(FlaskForm):
 class NewPasswordForm(FlaskForm):
     """The form a signed link opens: the new password twice."""
 
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[
-            InputRequired(_l("Enter a new password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=1000,
-                message=_l("The new password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[EqualTo("new_password", _l("The two new passwords are not the same."))],
-    )
+    new_password, confirm = _new_password_fields()
     submit = SubmitField(_l("Save my password"))
