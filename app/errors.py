@@ -84,6 +84,20 @@ DOMAIN_MESSAGES = {
     "illegal_transition": N_(
         "A pairing that is %(current)s cannot take the decision “%(decision)s”. Nothing was changed."
     ),
+    # bulk decisions and coordinators' proposals (app/operations/pairings.py)
+    "bulk_decision": N_("Several pairings are approved or rejected at once; nothing was changed."),
+    "nothing_selected": N_("Tick at least one pairing. Nothing was changed."),
+    "too_many_selected": N_("Tick at most %(limit)s pairings at once. Nothing was changed."),
+    "pairings_not_found": N_("Nothing was changed: some of the pairings ticked do not exist."),
+    "unknown_pairing": N_("There is no pairing number %(id)s."),
+    "bulk_refused": N_("Nothing was changed: these pairings cannot take the decision “%(decision)s”."),
+    "refused_pairing": N_("%(bfc)s ⇄ %(qc)s (%(track)s) has the status “%(current)s”."),
+    "note_required": N_("Write a note: say why these two should meet."),
+    "same_side_pairing": N_("%(name)s is on the same side of the Atlantic: a pairing goes across it."),
+    "closed_organisation": N_("%(name)s is closed: no pairing is proposed with it. Nothing was changed."),
+    "pairing_exists": N_(
+        "A pairing with %(name)s on “%(track)s” exists already (%(current)s): see it in the list below."
+    ),
     "engine_unavailable": N_(
         "The matching engine cannot run right now. Try again later or tell a coordinator."
     ),

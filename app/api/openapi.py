@@ -60,6 +60,11 @@ EXAMPLES = {
         "reason": "GMP training",
     },
     "DecisionInput": {"decision": "comment", "comment": "Discussed with both teams."},
+    "BulkDecisionInput": {
+        "ids": [1, 2, 3],
+        "decision": "approve",
+        "comment": "Agreed at the steering committee.",
+    },
     "RequestInput": {
         "to_org_id": 25,
         "track": "co_training",
@@ -204,6 +209,15 @@ def _paths() -> dict:
                     TRACK,
                     *PAGING,
                 ],
+            ),
+        },
+        "/api/v1/pairings/decisions": {
+            "post": _operation(
+                "decide_pairings",
+                "Approve or reject several pairings with one comment: all of them or none",
+                ("201", ref("BulkDecisions")),
+                (*WRITE, "404", "409"),
+                body="BulkDecisionInput",
             ),
         },
         "/api/v1/pairings/{pairing_id}": {

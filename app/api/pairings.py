@@ -1,4 +1,5 @@
-"""API views on pairings, for coordinators and administrators: the review queue, one pairing, decisions.
+"""API views on pairings, for coordinators and administrators: the review queue, one pairing, decisions
+(one pairing, or several at once through ``decide_many``).
 
 Decisions go through ``app.operations.pairings.decide``, as on the web: the status change and its
 audit row are written together, a decision the status does not allow or one taken meanwhile by
@@ -23,6 +24,11 @@ DECISION_BODY = {
     "decision": Field(str, choices=DECISIONS),
     "comment": Field(str, max_length=pairings.MAX_COMMENT_LENGTH),
     "expected_status": Field(str, required=False, choices=PAIRING_STATUSES),
+}
+BULK_BODY = {
+    "ids": Field(list, max_length=pairings.MAX_BULK),
+    "decision": Field(str, choices=pairings.BULK_DECISIONS),
+    "comment": Field(str, max_length=pairings.MAX_COMMENT_LENGTH),
 }
 coordinators_only = role_required(*STAFF_ROLES)
 
@@ -68,6 +74,17 @@ def decide_pairing(pairing_id: int):
         get_db(), current_user, pairing_id, body["decision"], body["comment"], body.get("expected_status")
     )
     response = jsonify(ok=True, pairing=_detail(pairing_id))
+    response.status_code = 201
+    return response
+
+
+@coordinators_only
+def decide_pairings():
+    """Approve or reject several pairings with one comment: all of them, or none (the refused ones named)."""
+    body = checked(json_body(), BULK_BODY)
+    decided = pairings.decide_many(get_db(), current_user, body["ids"], body["decision"], body["comment"])
+    keys = ("pairing_id", "decision", "from_status", "to_status", "decision_id")
+    response = jsonify(ok=True, decisions=[{key: getattr(d, key) for key in keys} for d in decided])
     response.status_code = 201
     return response
 

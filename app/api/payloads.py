@@ -97,6 +97,17 @@ def checked(body: dict, spec: dict[str, Field]) -> dict:
 
 
 def _value_problem(value: object, rule: Field) -> str | None:
+    if rule.kind is list:  # a list of ids, at most max_length of them
+        if not isinstance(value, list) or not value:
+            return f"must be a non-empty array of ids, got {_json_type(value)}"
+        if any(
+            isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_ROW_ID
+            for item in value
+        ):
+            return "must hold positive integer ids only"
+        if rule.max_length is not None and len(value) > rule.max_length:
+            return f"holds {len(value)} ids; the limit is {rule.max_length}"
+        return None
     if rule.kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
             return f"must be an integer, got {_json_type(value)}"

@@ -65,6 +65,7 @@ RULES = [
     (f"/organisations/<{ID}:org_id>/suggestions", organisations.organisation_suggestions, "GET"),
     (f"/organisations/<{ID}:org_id>/interests", organisations.mark_interest, "POST"),
     ("/pairings", pairings.list_pairings, "GET"),
+    ("/pairings/decisions", pairings.decide_pairings, "POST"),
     (f"/pairings/<{ID}:pairing_id>", pairings.show_pairing, "GET"),
     (f"/pairings/<{ID}:pairing_id>/decisions", pairings.decide_pairing, "POST"),
     (f"/organisations/<{ID}:org_id>/meetings", trips.organisation_meetings, "GET"),

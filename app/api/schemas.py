@@ -8,7 +8,7 @@ keys, so the fuzz test notices any drift.
 from __future__ import annotations
 
 from app.db import MAX_ROW_ID
-from app.operations.pairings import MAX_COMMENT_LENGTH
+from app.operations.pairings import BULK_DECISIONS, MAX_BULK, MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
 from models.matching.weights import FEATURES
 from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
@@ -404,6 +404,32 @@ def components() -> dict:
         ),
         "OrganisationPage": page("Organisation"),
         "PairingPage": page("Pairing"),
+        "BulkDecisionInput": obj(
+            {
+                "ids": {"type": "array", "items": ID, "minItems": 1, "maxItems": MAX_BULK},
+                "decision": enum(BULK_DECISIONS),
+                "comment": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_COMMENT_LENGTH,
+                    "pattern": r"\S",
+                },
+            }
+        ),
+        "BulkDecisions": answer(
+            decisions={
+                "type": "array",
+                "items": obj(
+                    {
+                        "pairing_id": ID,
+                        "decision": enum(BULK_DECISIONS),
+                        "from_status": enum(PAIRING_STATUSES),
+                        "to_status": enum(PAIRING_STATUSES),
+                        "decision_id": ID,
+                    }
+                ),
+            }
+        ),
         **trip_components(),
         **request_components(),
     }

@@ -5,9 +5,13 @@ Decisions are taken by ``app.operations.pairings.decide``.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from sqlite_utils import Database
 
 from app.orgs.queries import now
+from models.matching.topics import fold
 from models.vocabulary import PAIRING_STATUSES, REGIONS, WANTING, sql_in
 
 PAGE_SIZE = 30
@@ -66,15 +70,37 @@ def get_pairing(db: Database, pairing_id: int) -> dict | None:
     return next(db.query(f"SELECT {_PAIRING_COLUMNS} {_PAIRING_JOINS} WHERE p.id = ?", [pairing_id]), None)
 
 
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the review queue shows: a status, and optionally a track, a name, a side, an organisation.
+
+    ``q`` is matched accent- and case-insensitively against both organisations' names (only those
+    of the ``side`` region when given: a side alone filters nothing, as every pairing has one
+    organisation a side); ``org_id`` keeps the pairings of one organisation.
+    """
+
+    status: str = "proposed"
+    track: str | None = None
+    q: str | None = None
+    side: str | None = None
+    org_id: int | None = None
+
+    def active(self) -> dict:
+        """The filters set beyond the status, as query-string values."""
+        values = {"track": self.track, "q": self.q, "side": self.side, "org": self.org_id}
+        return {key: value for key, value in values.items() if value}
+
+
 def review_queue(
-    db: Database, status: str, track: str | None = None, page: int = 1, per_page: int = PAGE_SIZE
+    db: Database,
+    status: str | QueueFilters,
+    track: str | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
 ) -> tuple[list[dict], int]:
-    """One page of pairings in ``status``: mutual interest first, then member requests, then score."""
-    where, params = "p.status = ?", [status]
-    if status == "proposed":  # a closed organisation's proposals leave the queue
-        where += " AND b.status != 'closed' AND q.status != 'closed'"
-    if track:
-        where, params = where + " AND p.track = ?", [*params, track]
+    """One page of pairings matching the filters: mutual interest first, then member requests, then score."""
+    filters = status if isinstance(status, QueueFilters) else QueueFilters(status, track)
+    where, params = _queue_where(db, filters)
     total = db.execute(f"SELECT COUNT(*) {_PAIRING_JOINS} WHERE {where}", params).fetchone()[0]
     rows = db.query(
         f"""
@@ -87,6 +113,57 @@ def review_queue(
         [*params, per_page, (page - 1) * per_page],
     )
     return list(rows), total
+
+
+def queue_total(db: Database, status: str) -> int:
+    """How many pairings the queue holds in ``status`` with no other filter (the "of 41")."""
+    where, params = _queue_where(db, QueueFilters(status))
+    return db.execute(f"SELECT COUNT(*) {_PAIRING_JOINS} WHERE {where}", params).fetchone()[0]
+
+
+_IDS = "(SELECT value FROM json_each(?))"  # a JSON array of ids: no limit on bound parameters
+
+
+def _queue_where(db: Database, filters: QueueFilters) -> tuple[str, list]:
+    where, params = ["p.status = ?"], [filters.status]
+    if filters.status == "proposed":  # a closed organisation's proposals leave the queue
+        where.append("b.status != 'closed' AND q.status != 'closed'")
+    if filters.track:
+        where.append("p.track = ?")
+        params.append(filters.track)
+    if filters.org_id:
+        where.append("(p.bfc_org_id = ? OR p.qc_org_id = ?)")
+        params += [filters.org_id, filters.org_id]
+    if filters.q:
+        named = json.dumps(orgs_named(db, filters.q, filters.side))
+        where.append(f"(p.bfc_org_id IN {_IDS} OR p.qc_org_id IN {_IDS})")
+        params += [named, named]
+    return " AND ".join(where), params
+
+
+def orgs_named(db: Database, text: str, region: str | None = None) -> list[int]:
+    """Ids of the organisations whose short or full name holds ``text``, accents and case aside."""
+    wanted = fold(text).strip()
+    sql, params = "SELECT id, short_name, name FROM organisations", []
+    if region:
+        sql, params = sql + " WHERE region = ?", [region]
+    return [
+        row[0]
+        for row in db.execute(sql, params).fetchall()
+        if wanted in fold(row[1]) or wanted in fold(row[2])
+    ]
+
+
+def queue_orgs(db: Database) -> list[dict]:
+    """The organisations that have a pairing, by region then short name (the queue's organisation filter)."""
+    rows = db.query(
+        """
+        SELECT id, short_name, region FROM organisations o
+        WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.bfc_org_id = o.id OR p.qc_org_id = o.id)
+        ORDER BY region, short_name COLLATE NOCASE
+        """
+    )
+    return list(rows)
 
 
 def status_counts(db: Database) -> dict[str, int]:

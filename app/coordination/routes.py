@@ -6,12 +6,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app import matching
 from app.auth.access import role_required
 from app.coordination import dashboard, proposals, queries
 from app.coordination import network as network_layout
-from app.coordination.forms import DecisionForm, ProposeForm
+from app.coordination.forms import BulkDecisionForm, DecisionForm, ProposeForm, QueueFilterForm
 from app.db import get_db
 from app.errors import flash_error
 from app.introductions.operations import requests_between
@@ -32,26 +33,87 @@ def _coordinators_only():
 
 @bp.get("/")
 def queue():
-    """Pairings to review: mutual interest first, then member requests, then the engine's by score."""
+    """Pairings to review, filtered by name, track, side, organisation and status, with bulk decisions."""
     db = get_db()
-    status = request.args.get("status", "proposed")
-    track = request.args.get("track") or None
-    page = page_number(request.args.get("page"))
-    if status not in PAIRING_STATUSES or (track and track not in TRACKS) or page is None:
+    form, filters, page = _queue_filters(db, request.args)
+    rows, total = queries.review_queue(db, filters, page=page)
+    return _render_queue(db, form, filters, rows, total, page, BulkDecisionForm(formdata=None))
+
+
+@bp.post("/decisions")
+def decide_many():
+    """Approve or reject the ticked pairings with one comment: all of them, or none."""
+    db = get_db()
+    form, filters, page = _queue_filters(db, request.form)
+    bulk = BulkDecisionForm()
+    back = url_for("coordination.queue", status=filters.status, page=page, **filters.active())
+    ids = [
+        int(value) if value.isascii() and value.isdigit() else None for value in request.form.getlist("ids")
+    ]
+    if not bulk.validate_on_submit() or None in ids:
+        flash(_("Nothing was decided: tick the pairings, write a comment and press a button."), "error")
+        rows, total = queries.review_queue(db, filters, page=page)
+        return _render_queue(db, form, filters, rows, total, page, bulk, checked=ids, status=400)
+    try:
+        decided = pairings.decide_many(db, current_user, ids, bulk.decision.data, bulk.comment.data)
+    except PasserelleError as error:
+        flash_error(error)
+        rows, total = queries.review_queue(db, filters, page=page)
+        status = 409 if error.status == 409 else 403 if error.status == 403 else 422
+        return _render_queue(db, form, filters, rows, total, page, bulk, checked=ids, status=status)
+    count = len(decided)
+    if bulk.decision.data == "approve":
+        message = ngettext("%(num)d pairing approved.", "%(num)d pairings approved.", count)
+    else:
+        message = ngettext("%(num)d pairing rejected.", "%(num)d pairings rejected.", count)
+    flash(message, "success")
+    return redirect(f"{back}#bulk-result")
+
+
+def _queue_filters(db, source) -> tuple[QueueFilterForm, queries.QueueFilters, int]:
+    """The queue's filters read from ``source`` (the query string, or the bulk form's copy); 400 if bad."""
+    form = QueueFilterForm(source)
+    form.org.choices = [form.org.choices[0]] + [
+        SelectChoice(str(org["id"]), f"{org['short_name']} ({org['region']})")
+        for org in queries.queue_orgs(db)
+    ]
+    page = page_number(source.get("page"))
+    if not form.validate() or page is None:
         abort(400)
-    rows, total = queries.review_queue(db, status, track, page)
+    q = (form.q.data or "").strip() or None
+    filters = queries.QueueFilters(
+        status=form.status.data or "proposed",
+        track=form.track.data or None,
+        q=q,
+        side=form.side.data or None,
+        org_id=int(form.org.data) if form.org.data else None,
+    )
+    return form, filters, page
+
+
+def _render_queue(db, form, filters, rows, total, page, bulk, *, checked=(), status=200):
+    select_all = request.args.get("select") == "all"
     return render_template(
         "coordination/queue.html",
+        form=form,
+        filters=filters,
+        active=filters.active(),
+        org_names={org["id"]: org["short_name"] for org in queries.queue_orgs(db)},
         rows=rows,
         total=total,
+        overall=queries.queue_total(db, filters.status),
         page=page,
         pages=page_count(total, queries.PAGE_SIZE),
-        status=status,
-        track=track,
+        status=filters.status,
+        track=filters.track,
         counts=queries.status_counts(db),
         last_run=proposals.last_run(db),
         propose_form=ProposeForm(),
-    )
+        bulk=bulk,
+        card_flash=True,  # the messages show above the list, where the decision was taken
+        checked={row["id"] for row in rows} if select_all else set(checked),
+        allowed={code: pairings.allowed_decisions(code) for code in PAIRING_STATUSES},
+    ), status
 
 
 @bp.post("/propose")

@@ -46,7 +46,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("member")
 def new():
-    """Write a request to one organisation across the Atlantic."""
+    """Write a request to one organisation across the Atlantic (from this page or the partner's page)."""
     db = get_db()
     partner = get_organisation(db, request.values.get("to_org_id", type=int) or 0)
     if partner is None:
@@ -76,6 +76,8 @@ def new():
             status = 409 if error.status == 409 else 400
         else:
             flash(_("Your request has been sent to %(name)s.", name=partner["short_name"]), "success")
+            if request.form.get("back") == "org":  # sent from the partner's page: back to its actions
+                return redirect(url_for("orgs.show", org_id=partner["id"], done="actions") + "#actions")
             return redirect(url_for("introductions.show", request_id=request_id))
     elif form.is_submitted():
         flash(_("The request was not sent: correct the fields marked below."), "error")

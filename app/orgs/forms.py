@@ -1,13 +1,15 @@
-"""The directory's filters (a GET form: it changes nothing, so it carries no CSRF token) and the
-coordinators' status form (a POST form, with its CSRF token)."""
+"""The directory's filters (a GET form: it changes nothing, so it carries no CSRF token), the
+coordinators' status form and a member's stance from a profile page (POST forms, with their CSRF token)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, SearchField, SelectField
+from wtforms import Form, RadioField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.i18n import choices
+from app.members.forms import InterestForm
+from models.vocabulary import CLEAR_STANCE, STANCE_LABELS
 
 MAX_QUERY_LENGTH = 300
 
@@ -31,4 +33,19 @@ class DirectoryFilters(Form):
 class StatusForm(FlaskForm):
     status = SelectField(
         _l("Status of the profile"), choices=choices("org_status"), validators=[DataRequired()]
+    )
+
+
+class StanceForm(InterestForm):
+    """A member's stance on the page's organisation, for one of their organisations and one track."""
+
+    from_org_id = SelectField(_l("For"), coerce=int, validators=[InputRequired()])
+    track = SelectField(_l("Kind of collaboration"), choices=choices("track"), validators=[InputRequired()])
+    kind = RadioField(
+        _l("Your organisation's choice"),
+        choices=[
+            *(SelectChoice(code, _l(STANCE_LABELS[code])) for code in ("interested", "not_relevant")),
+            SelectChoice(CLEAR_STANCE, _l("No choice (withdraw it)")),
+        ],
+        validators=[InputRequired(_l("Choose interested, not relevant, or withdraw the choice."))],
     )

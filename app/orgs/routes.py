@@ -9,19 +9,23 @@ from wtforms.fields.choices import SelectChoice
 
 from app import matching
 from app.auth.access import get_org_or_404, role_required
+from app.coordination.forms import ProposalForm
 from app.coordination.queries import pairings_of_org
 from app.db import get_db
 from app.errors import flash_error
-from app.i18n import city_label
-from app.operations import organisations
-from app.orgs.forms import DirectoryFilters, StatusForm
-from app.orgs.queries import directory_page, get_organisation, list_cities
+from app.i18n import city_label, label
+from app.introductions.forms import RequestForm
+from app.operations import organisations, pairings, stances
+from app.orgs.actions import actions_for
+from app.orgs.forms import DirectoryFilters, StanceForm, StatusForm
+from app.orgs.queries import directory_page, list_cities
 from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
 from models.errors import PasserelleError
-from models.vocabulary import STAFF_ROLES
+from models.vocabulary import CLEAR_STANCE, STAFF_ROLES, TRACKS
 
 bp = Blueprint("orgs", __name__, url_prefix="/organisations")
+STANCE_PREFIX = "stance"  # the page's request form has fields of the same names
 PAGE_SIZE = 120  # organisation cards a page: 100,000 organisations made a 20 MB page
 
 
@@ -74,13 +78,14 @@ def directory():
 
 @bp.get("/<int:org_id>")
 def show(org_id: int):
-    """One organisation's profile, its topics, and its pairings for those who may see them."""
+    """One organisation's profile, its topics, its pairings for those who may see them, what one may do."""
     db = get_db()
     org = get_org_or_404(org_id, check_member=False)
     may_edit = current_user.may_act_for(org_id)
     pairings = pairings_of_org(db, org_id) if may_edit else []
     if current_user.role == "member":
         pairings = [p for p in pairings if p["status"] == "approved"]
+    offered = actions_for(db, current_user, org)
     return render_template(
         "orgs/show.html",
         org=org,
@@ -88,9 +93,94 @@ def show(org_id: int):
         may_edit=may_edit,
         pairings=pairings,
         contacts=visible_contacts(db, current_user, org_id),
-        may_request=current_user.role == "member" and _across(db, org),
+        may_request=offered.member,
         status_form=StatusForm(status=org["status"]) if current_user.role != "member" else None,
+        actions=offered,
+        card_flash=request.args.get("done") == "actions",  # the message shows beside the actions
+        **_action_forms(org, offered),
     )
+
+
+@bp.post("/<int:org_id>/stance")
+@role_required("member")
+def stance(org_id: int):
+    """A member's stance on this organisation, for one of theirs and one track; back to the page."""
+    get_org_or_404(org_id, check_member=False)
+    form = StanceForm(prefix=STANCE_PREFIX)
+    form.from_org_id.choices = [(value, str(value)) for value in current_user.org_ids]
+    form.partner_id.data = org_id
+    if not form.validate_on_submit():
+        flash(_("Your choice could not be saved: check the form below. Nothing was changed."), "error")
+        return _back(org_id)
+    try:
+        result = stances.set_stance(
+            get_db(),
+            current_user,
+            form.from_org_id.data,
+            org_id,
+            form.track.data,
+            form.kind.data,
+            form.reason.data,
+        )
+    except PasserelleError as error:
+        flash_error(error)
+    else:
+        track = label("track", result.track)
+        if result.kind == CLEAR_STANCE:
+            flash(_("Your choice on “%(track)s” has been withdrawn.", track=track), "info")
+        elif result.mutual:
+            flash(
+                _("Mutual interest on “%(track)s”: the coordinators will see it first.", track=track),
+                "success",
+            )
+        else:
+            words = label("interest", result.kind)
+            flash(_("Your choice on “%(track)s” is saved: %(kind)s.", track=track, kind=words), "success")
+    return _back(org_id)
+
+
+@bp.post("/<int:org_id>/pairings")
+@role_required(*STAFF_ROLES)
+def propose(org_id: int):
+    """A coordinator proposes a pairing of this organisation with a partner across the Atlantic."""
+    get_org_or_404(org_id, check_member=False)
+    form = ProposalForm()
+    if not form.validate_on_submit():
+        flash(_("The pairing was not proposed: choose a partner and a kind, and write a note."), "error")
+        return _back(org_id)
+    try:
+        pairings.propose(
+            get_db(), current_user, org_id, form.partner_id.data, form.track.data, form.note.data
+        )
+    except PasserelleError as error:
+        flash_error(error)
+    else:
+        flash(_("The pairing is proposed: it is in the review queue."), "success")
+    return _back(org_id)
+
+
+def _back(org_id: int):
+    """Back to the page, at its actions, where the message shows."""
+    return redirect(url_for("orgs.show", org_id=org_id, done="actions") + "#actions")
+
+
+def _action_forms(org: dict, offered) -> dict:
+    """The forms the actions block shows (unsent: no data), for what the reader may do."""
+    if offered.member:
+        stance_form = StanceForm(formdata=None, prefix=STANCE_PREFIX, partner_id=org["id"])
+        stance_form.from_org_id.choices = [(o["id"], o["short_name"]) for o in offered.acting]
+        request_form = RequestForm(formdata=None, to_org_id=org["id"], track=_first_track(org))
+        request_form.from_org_id.choices = stance_form.from_org_id.choices
+        return {"stance_form": stance_form, "request_form": request_form}
+    if offered.coordinator:
+        proposal_form = ProposalForm(formdata=None, track=_first_track(org))
+        proposal_form.partner_id.choices = [(p["id"], p["short_name"]) for p in offered.partners]
+        return {"proposal_form": proposal_form}
+    return {}
+
+
+def _first_track(org: dict) -> str:
+    return next((track for track in TRACKS if track in org["collaboration_types"]), TRACKS[0])
 
 
 @bp.post("/<int:org_id>/status")
@@ -110,9 +200,3 @@ def change_status(org_id: int):
         if changed:
             flash(_("The status of the profile is changed."), "success")
     return redirect(url_for("orgs.show", org_id=org_id))
-
-
-def _across(db, org: dict) -> bool:
-    """True when one of the member's organisations is across the Atlantic from ``org``."""
-    regions = {get_organisation(db, org_id)["region"] for org_id in current_user.org_ids}
-    return any(region != org["region"] for region in regions)
