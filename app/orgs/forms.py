@@ -39,7 +39,9 @@ class StatusForm(FlaskForm):
 class StanceForm(InterestForm):
     """A member's stance on the page's organisation, for one of their organisations and one track."""
 
-    from_org_id = SelectField(_l("For"), coerce=int, validators=[InputRequired()])
+    partner_id = None  # the page's organisation, named by the address
+    # Any id is taken here: the operation says when the member does not belong to it.
+    from_org_id = SelectField(_l("For"), coerce=int, validate_choice=False, validators=[InputRequired()])
     track = SelectField(_l("Kind of collaboration"), choices=choices("track"), validators=[InputRequired()])
     kind = RadioField(
         _l("Your organisation's choice"),

@@ -107,8 +107,6 @@ def stance(org_id: int):
     """A member's stance on this organisation, for one of theirs and one track; back to the page."""
     get_org_or_404(org_id, check_member=False)
     form = StanceForm(prefix=STANCE_PREFIX)
-    form.from_org_id.choices = [(value, str(value)) for value in current_user.org_ids]
-    form.partner_id.data = org_id
     if not form.validate_on_submit():
         flash(_("Your choice could not be saved: check the form below. Nothing was changed."), "error")
         return _back(org_id)
@@ -167,7 +165,7 @@ def _back(org_id: int):
 def _action_forms(org: dict, offered) -> dict:
     """The forms the actions block shows (unsent: no data), for what the reader may do."""
     if offered.member:
-        stance_form = StanceForm(formdata=None, prefix=STANCE_PREFIX, partner_id=org["id"])
+        stance_form = StanceForm(formdata=None, prefix=STANCE_PREFIX)
         stance_form.from_org_id.choices = [(o["id"], o["short_name"]) for o in offered.acting]
         request_form = RequestForm(formdata=None, to_org_id=org["id"], track=_first_track(org))
         request_form.from_org_id.choices = stance_form.from_org_id.choices
