@@ -101,21 +101,21 @@ def show(org_id: int):
     )
 
 
-@bp.post("/<int:org_id>/stance")
+@bp.post("/<int:partner_id>/stance")
 @role_required("member")
-def stance(org_id: int):
-    """A member's stance on this organisation, for one of theirs and one track; back to the page."""
-    get_org_or_404(org_id, check_member=False)
+def stance(partner_id: int):
+    """A member's stance on this partner, for one of their organisations and one track; back to the page."""
+    get_org_or_404(partner_id, check_member=False)
     form = StanceForm(prefix=STANCE_PREFIX)
     if not form.validate_on_submit():
         flash(_("Your choice could not be saved: check the form below. Nothing was changed."), "error")
-        return _back(org_id)
+        return _back(partner_id)
     try:
         result = stances.set_stance(
             get_db(),
             current_user,
             form.from_org_id.data,
-            org_id,
+            partner_id,
             form.track.data,
             form.kind.data,
             form.reason.data,
@@ -134,7 +134,7 @@ def stance(org_id: int):
         else:
             words = label("interest", result.kind)
             flash(_("Your choice on “%(track)s” is saved: %(kind)s.", track=track, kind=words), "success")
-    return _back(org_id)
+    return _back(partner_id)
 
 
 @bp.post("/<int:org_id>/pairings")
