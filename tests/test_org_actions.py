@@ -230,3 +230,9 @@ def test_french_actions_read_as_written(auth, client, ids):
     assert "CHU de Besançon est de votre côté de l’Atlantique" in text
     text = page_text(client.get(f"/organisations/{ids['ThéCell']}"))
     assert "Le choix de votre organisation" in text and "Demander une mise en contact" in text
+
+
+def test_french_elides_before_a_vowel(auth, client, ids):
+    auth.login("member_qc")
+    text = page_text(client.get(f"/organisations/{ids['EFS BFC']}"))
+    assert "Choix d’EFS BFC" in text and "Choix de ThéCell" in text and "de EFS" not in text
