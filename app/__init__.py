@@ -67,7 +67,7 @@ def _register_web(app: Flask) -> None:
     from app.auth import routes as auth_routes
     from app.calendars import routes as calendars_routes
     from app.coordination import routes as coordination_routes
-    from app.coordination.cli import propose_command
+    from app.coordination.cli import decide_command, propose_command
     from app.exports import routes as exports_routes
     from app.exports.cli import export_pairings_command, export_trip_command
     from app.followup import routes as followup_routes
@@ -87,6 +87,7 @@ def _register_web(app: Flask) -> None:
     cli.init_app(app)
     engine_cli.init_app(app)
     app.cli.add_command(propose_command)
+    app.cli.add_command(decide_command)
     app.cli.add_command(setup_command)
     app.cli.add_command(plan_trip_command)
     app.cli.add_command(publish_trip_command)

@@ -219,7 +219,7 @@ def test_main_pages_fit_a_phone_and_a_desktop(browser, server, tmp_path_factory)
                        f"/trips/org/{ids['efs']}", "/requests/"],
         "coordinator": ["/coordination/", f"/coordination/pairings/{ids['pairing']}", f"/trips/{ids['trip']}",
                         f"/trips/{ids['trip']}/draft", f"/trips/{ids['trip']}/published",
-                        "/coordination/dashboard"],
+                        "/coordination/dashboard", f"/organisations/{ids['efs']}"],
     }.items():  # fmt: skip
         for viewport in (PHONE, DESKTOP):
             context = browser.new_context(viewport=viewport, locale="fr-FR", is_mobile=viewport is PHONE)

@@ -106,7 +106,8 @@ def pages(w: dict) -> dict[str, list[str]]:
             "/coordination/", f"/coordination/pairings/{w['pairing']}", "/coordination/coverage",
             "/coordination/dashboard", "/trips/", *trips, f"/trips/{w['trip']}/draft",
             f"/trips/{w['trip']}/published", "/trips/travel", "/follow-up/answers",
-            f"/organisations/{w['efs']}", "/coordination/?q=efs&track=co_training", "/coordination/?select=all",
+            f"/organisations/{w['efs']}", "/coordination/?q=efs&track=co_training",
+            "/coordination/?select=all",
         ],
         "admin": ["/admin/users", "/admin/users/new"],
     }  # fmt: skip

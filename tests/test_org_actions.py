@@ -72,7 +72,8 @@ def test_stance_from_the_org_page_shows_there_and_on_the_suggestions_page(auth, 
     assert "Your choice on “Co-training” is saved: Interested." in actions  # beside the form
     assert re.search(r"Co-training</th>\s*<td>Interested", actions)
     row = db.execute(
-        "SELECT kind, reason FROM interests WHERE org_id = ? AND partner_org_id = ? AND track = 'co_training'",
+        "SELECT kind, reason FROM interests "
+        "WHERE org_id = ? AND partner_org_id = ? AND track = 'co_training'",
         [ids["EFS BFC"], ids["ThéCell"]],
     ).fetchone()
     assert row == ("interested", "Their GMP training fits ours.")

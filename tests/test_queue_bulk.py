@@ -218,3 +218,16 @@ def test_api_bulk_decisions(client, db, three, api_tokens):
         headers=bearer(api_tokens["member_bfc"]),
     )
     assert member.status_code == 403
+
+
+def test_cli_decides_in_bulk_all_or_nothing(runner, db, three):
+    ids, _other = three
+    refused = runner.invoke(
+        args=["decide", str(ids[0]), "777777", "--decision", "approve", "--comment", COMMENT]
+    )
+    assert refused.exit_code == 1 and "There is no pairing number 777777." in refused.output
+    assert statuses(db, ids) == ["proposed"] * 3
+    done = runner.invoke(args=["decide", *map(str, ids), "--decision", "reject", "--comment", COMMENT])
+    assert done.exit_code == 0, done.output
+    assert done.output.count("proposed -> rejected") == 3
+    assert statuses(db, ids) == ["rejected"] * 3 and audit_rows(db, ids) == 3

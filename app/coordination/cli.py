@@ -1,4 +1,5 @@
-"""``flask propose``: store the engine's best suggestions as proposals for the review queue."""
+"""``flask propose``: store the engine's best suggestions as proposals for the review queue;
+``flask decide``: approve or reject pairings in bulk, as the queue's bulk form does."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from flask.cli import with_appcontext
 from app import matching
 from app.coordination.proposals import propose
 from app.db import get_db
-from models.errors import EmbeddingModelError
+from app.errors import click_error
+from app.operations import SYSTEM
+from app.operations.pairings import BULK_DECISIONS, decide_many
+from models.errors import EmbeddingModelError, PasserelleError
 
 
 @click.command("propose")
@@ -34,3 +38,18 @@ def propose_command(min_score: float | None, per_org: int | None, force: bool) -
         click.echo("Nothing changed since the last proposals (same profiles and settings); nothing to do.")
         return
     click.echo(f"Proposed {created} new pairing(s); the review queue shows them.")
+
+
+@click.command("decide")
+@with_appcontext
+@click.argument("pairing_ids", nargs=-1, required=True, type=click.IntRange(1))
+@click.option("--decision", type=click.Choice(BULK_DECISIONS), required=True, help="approve or reject")
+@click.option("--comment", required=True, help="Why: kept in each pairing's history.")
+def decide_command(pairing_ids: tuple[int, ...], decision: str, comment: str) -> None:
+    """Approve or reject pairings with one comment: all of them, or none (the refused ones named)."""
+    try:
+        decided = decide_many(get_db(), SYSTEM, pairing_ids, decision, comment)
+    except PasserelleError as error:
+        raise click_error(error) from None
+    for done in decided:
+        click.echo(f"pairing {done.pairing_id}: {done.from_status} -> {done.to_status}")
