@@ -82,7 +82,8 @@ def decide_pairing(pairing_id: int):
 def decide_pairings():
     """Approve or reject several pairings with one comment: all of them, or none (the refused ones named)."""
     body = checked(json_body(), BULK_BODY)
-    decided = pairings.decide_many(get_db(), current_user, body["ids"], body["decision"], body["comment"])
+    ids = [int(pairing_id) for pairing_id in body["ids"]]  # 3.0 is an id too
+    decided = pairings.decide_many(get_db(), current_user, ids, body["decision"], body["comment"])
     keys = ("pairing_id", "decision", "from_status", "to_status", "decision_id")
     response = jsonify(ok=True, decisions=[{key: getattr(d, key) for key in keys} for d in decided])
     response.status_code = 201

@@ -100,10 +100,7 @@ def _value_problem(value: object, rule: Field) -> str | None:
     if rule.kind is list:  # a list of ids, at most max_length of them
         if not isinstance(value, list) or not value:
             return f"must be a non-empty array of ids, got {_json_type(value)}"
-        if any(
-            isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_ROW_ID
-            for item in value
-        ):
+        if not all(_is_id(item) for item in value):
             return "must hold positive integer ids only"
         if rule.max_length is not None and len(value) > rule.max_length:
             return f"holds {len(value)} ids; the limit is {rule.max_length}"
@@ -119,6 +116,13 @@ def _value_problem(value: object, rule: Field) -> str | None:
     if rule.max_length is not None and len(value) > rule.max_length:
         return f"is {len(value)} characters long; the limit is {rule.max_length}"
     return None
+
+
+def _is_id(value: object) -> bool:
+    """A row id: a whole number from 1 to MAX_ROW_ID (JSON Schema counts 3.0 as an integer)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID
 
 
 def _json_type(value: object) -> str:
