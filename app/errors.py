@@ -94,7 +94,7 @@ DOMAIN_MESSAGES = {
     "refused_pairing": N_("%(bfc)s ⇄ %(qc)s (%(track)s) has the status “%(current)s”."),
     "note_required": N_("Write a note: say why these two should meet."),
     "same_side_pairing": N_("%(name)s is on the same side of the Atlantic: a pairing goes across it."),
-    "closed_organisation": N_("%(name)s is closed: no pairing is proposed with it. Nothing was changed."),
+    "closed_organisation": N_("%(name)s is closed: nothing new is started with it. Nothing was changed."),
     "pairing_exists": N_(
         "A pairing with %(name)s on “%(track)s” exists already (%(current)s): see it in the list below."
     ),

@@ -237,3 +237,27 @@ def test_french_elides_before_a_vowel(auth, client, ids):
     auth.login("member_qc")
     text = page_text(client.get(f"/organisations/{ids['EFS BFC']}"))
     assert "Choix d’EFS BFC" in text and "Choix de ThéCell" in text and "de EFS" not in text
+
+
+def test_operations_refuse_a_closed_partner(auth, client, db, ids):
+    db.execute("UPDATE organisations SET status = 'closed' WHERE id = ?", [ids["ThéCell"]])
+    db.conn.commit()
+    english(auth, client, "member_bfc")
+    response = stance(auth, ids["ThéCell"])
+    assert "ThéCell is closed: nothing new is started with it." in page_text(
+        client.get(response.headers["Location"])
+    )
+    sent = auth.post(
+        f"/requests/new?to_org_id={ids['ThéCell']}",
+        {
+            "from_org_id": str(ids["EFS BFC"]),
+            "to_org_id": str(ids["ThéCell"]),
+            "track": "co_training",
+            "format": "video_call",
+            "message": "Hello.",
+            "back": "org",
+        },
+    )
+    assert sent.status_code == 409 and "ThéCell is closed" in page_text(sent)
+    assert db.execute("SELECT COUNT(*) FROM interests").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 0

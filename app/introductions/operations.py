@@ -4,7 +4,7 @@ The web pages and the API parse their input, call these operations and render th
 live here. Each change runs in one ``BEGIN IMMEDIATE`` transaction with its audit row and the
 notification it owes:
 
-- only members of A send a request from A, to an organisation across the Atlantic;
+- only members of A send a request from A, to an organisation across the Atlantic that is not closed;
 - one open (pending) request per A -> B -> track;
 - only members of B answer it, only members of A withdraw it, and only while it is pending;
 - accepting puts the pairing of A and B on that track in front of the coordinators (and, through
@@ -20,6 +20,7 @@ from app.db import immediate
 from app.notifications import hooks
 from app.orgs.queries import get_organisation, now
 from models.errors import (
+    Conflict,
     InvalidRequest,
     RequestAlreadyOpen,
     RequestNotAllowed,
@@ -75,6 +76,10 @@ def send_request(
         raise RequestNotFound(code="organisation_not_found", field="to_org_id")
     if sender["region"] == partner["region"]:
         raise InvalidRequest(code="same_side", field="to_org_id", name=partner["short_name"])
+    if partner["status"] == "closed":
+        raise Conflict(
+            "closed organisation", code="closed_organisation", field="to_org_id", name=partner["short_name"]
+        )
     with immediate(db):
         open_request = db.execute(
             "SELECT id FROM requests WHERE from_org_id = ? AND to_org_id = ? AND track = ? "

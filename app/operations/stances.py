@@ -38,7 +38,8 @@ def set_stance(
     """Record the stance of ``org_id`` on ``partner_id`` for ``track``; ``kind="clear"`` removes it.
 
     Only a member of the organisation may take it. Raises NotFound (no such organisation),
-    Forbidden, or InvalidInput (a partner on the same side, an unknown track or kind, a long reason).
+    Forbidden, or InvalidInput (a partner on the same side or closed, an unknown track or kind, a
+    long reason).
     """
     org = get_organisation(db, org_id)
     if org is None:
@@ -47,6 +48,10 @@ def set_stance(
         raise Forbidden(f"user {actor.id} is no member of organisation {org_id}", code="not_a_member")
     reason = (reason or "").strip() if kind != CLEAR_STANCE else ""
     partner = _check_input(db, org, partner_id, track, kind, reason)
+    if partner["status"] == "closed" and kind != CLEAR_STANCE:  # a stance may still be withdrawn
+        raise InvalidInput(
+            "closed partner", code="closed_organisation", field="partner_id", name=partner["short_name"]
+        )
     score = _score(db, org_id, partner_id, track)
     bfc_id, qc_id = sides(org, partner)
     with immediate(db):
