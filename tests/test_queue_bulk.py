@@ -231,3 +231,24 @@ def test_cli_decides_in_bulk_all_or_nothing(runner, db, three):
     assert done.exit_code == 0, done.output
     assert done.output.count("proposed -> rejected") == 3
     assert statuses(db, ids) == ["rejected"] * 3 and audit_rows(db, ids) == 3
+
+
+def test_past_the_choice_limit_the_organisation_filter_comes_from_links(
+    coordinator, client, db, three, monkeypatch
+):
+    ids, _other = three
+    monkeypatch.setattr("app.coordination.queries.ORG_CHOICES", 2)
+    efs = org_id(db, "EFS BFC")
+    text = page_text(client.get(f"/coordination/?org={efs}"))
+    assert f'name="org" value="{efs}"' in text and '<select id="org"' not in text
+    assert "3 pairings of 4" in text and "EFS BFC" in text
+
+
+def test_search_prefilters_in_sql_past_many_organisations(seeded, db, monkeypatch):
+    from app.coordination.queries import orgs_named
+
+    exact = orgs_named(db, "hema-quebec")
+    monkeypatch.setattr("app.coordination.queries.PREFILTER_FROM", 0)
+    assert orgs_named(db, "hema-quebec") == exact == [org_id(db, "Héma-Québec")]
+    assert orgs_named(db, "THÉCELL") == [org_id(db, "ThéCell")]
+    assert orgs_named(db, "efs", "QC") == []

@@ -52,8 +52,12 @@ class QueueFilterForm(Form):
     track = SelectField(
         _l("Kind of collaboration"), choices=choices("track", _l("Every kind")), validators=[Optional()]
     )
+    # Checked by the view: past ORG_CHOICES organisations, the select is not offered.
     org = SelectField(
-        _l("Organisation"), choices=[SelectChoice("", _l("Every organisation"))], validators=[Optional()]
+        _l("Organisation"),
+        choices=[SelectChoice("", _l("Every organisation"))],
+        validate_choice=False,
+        validators=[Optional()],
     )
     status = SelectField(_l("Status"), choices=choices("status"), default="proposed", validators=[Optional()])
 

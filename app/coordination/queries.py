@@ -15,6 +15,7 @@ from models.matching.topics import fold
 from models.vocabulary import PAIRING_STATUSES, REGIONS, WANTING, sql_in
 
 PAGE_SIZE = 30
+ORG_CHOICES = 500  # organisations offered by the queue's organisation filter, at most
 
 
 def sides(org: dict, partner: dict) -> tuple[int, int]:
@@ -142,11 +143,17 @@ def _queue_where(db: Database, filters: QueueFilters) -> tuple[str, list]:
 
 
 def orgs_named(db: Database, text: str, region: str | None = None) -> list[int]:
-    """Ids of the organisations whose short or full name holds ``text``, accents and case aside."""
+    """Ids of the organisations whose short or full name holds ``text``, accents and case aside.
+
+    Past PREFILTER_FROM organisations, SQLite's LIKE first keeps the names that can match (an
+    accentable letter or a separator stands for any one character), so that only those are folded.
+    """
     wanted = fold(text).strip()
-    sql, params = "SELECT id, short_name, name FROM organisations", []
-    if region:
-        sql, params = sql + " WHERE region = ?", [region]
+    where, params = ("region = ?", [region]) if region else ("1", [])
+    if db.execute(f"SELECT COUNT(*) FROM organisations WHERE {where}", params).fetchone()[0] > PREFILTER_FROM:
+        pattern = _like_pattern(wanted)  # holds no wildcard or backslash of its own: nothing to escape
+        where, params = f"{where} AND (short_name LIKE ? OR name LIKE ?)", [*params, pattern, pattern]
+    sql = f"SELECT id, short_name, name FROM organisations WHERE {where}"
     return [
         row[0]
         for row in db.execute(sql, params).fetchall()
@@ -154,16 +161,36 @@ def orgs_named(db: Database, text: str, region: str | None = None) -> list[int]:
     ]
 
 
-def queue_orgs(db: Database) -> list[dict]:
-    """The organisations that have a pairing, by region then short name (the queue's organisation filter)."""
+PREFILTER_FROM = 5_000  # organisations: below, every name is folded (exact in every case)
+_ACCENTABLE = frozenset("aceinouy")  # letters some accented letter folds to
+
+
+def _like_pattern(folded: str) -> str:
+    """A LIKE pattern (case-blind for ASCII) that every name folding to hold ``folded`` matches."""
+    chars = []
+    for char in folded:
+        if char in _ACCENTABLE or not char.isascii() or not char.isalnum():
+            chars.append("_")
+        else:
+            chars.append(char)
+    return "%" + "".join(chars) + "%"
+
+
+def queue_orgs(db: Database, limit: int | None = None) -> list[dict] | None:
+    """The organisations that have a pairing, by region then short name (the queue's organisation
+    filter), or None when there are more than ``limit`` (ORG_CHOICES): the filter then comes from links."""
+    limit = ORG_CHOICES if limit is None else limit
     rows = db.query(
         """
         SELECT id, short_name, region FROM organisations o
-        WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.bfc_org_id = o.id OR p.qc_org_id = o.id)
-        ORDER BY region, short_name COLLATE NOCASE
-        """
+        WHERE EXISTS (SELECT 1 FROM pairings p WHERE p.bfc_org_id = o.id)
+            OR EXISTS (SELECT 1 FROM pairings p WHERE p.qc_org_id = o.id)
+        ORDER BY region, short_name COLLATE NOCASE LIMIT ?
+        """,
+        [limit + 1],
     )
-    return list(rows)
+    found = list(rows)
+    return None if len(found) > limit else found
 
 
 def status_counts(db: Database) -> dict[str, int]:

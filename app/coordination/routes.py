@@ -17,6 +17,7 @@ from app.db import get_db
 from app.errors import flash_error
 from app.introductions.operations import requests_between
 from app.operations import pairings
+from app.orgs.queries import get_organisation
 from app.paging import page_count, page_number
 from app.people.queries import visible_contacts
 from models.errors import NotFound, PasserelleError
@@ -73,12 +74,12 @@ def decide_many():
 def _queue_filters(db, source) -> tuple[QueueFilterForm, queries.QueueFilters, int]:
     """The queue's filters read from ``source`` (the query string, or the bulk form's copy); 400 if bad."""
     form = QueueFilterForm(source)
-    form.org.choices = [form.org.choices[0]] + [
-        SelectChoice(str(org["id"]), f"{org['short_name']} ({org['region']})")
-        for org in queries.queue_orgs(db)
-    ]
+    orgs = queries.queue_orgs(db)
+    if orgs is not None:
+        choices = [SelectChoice(str(org["id"]), f"{org['short_name']} ({org['region']})") for org in orgs]
+        form.org.choices = [form.org.choices[0], *choices]
     page = page_number(source.get("page"))
-    if not form.validate() or page is None:
+    if not form.validate() or page is None or not _known_org(db, form.org.data):
         abort(400)
     q = (form.q.data or "").strip() or None
     filters = queries.QueueFilters(
@@ -88,7 +89,21 @@ def _queue_filters(db, source) -> tuple[QueueFilterForm, queries.QueueFilters, i
         side=form.side.data or None,
         org_id=int(form.org.data) if form.org.data else None,
     )
+    form.org_choices = orgs is not None  # past ORG_CHOICES, the filter comes from organisation pages
     return form, filters, page
+
+
+def _org_names(db, filters: queries.QueueFilters) -> dict[int, str]:
+    """The short name of the organisation filtered on, for its removable chip."""
+    org = get_organisation(db, filters.org_id) if filters.org_id else None
+    return {org["id"]: org["short_name"]} if org else {}
+
+
+def _known_org(db, value: str | None) -> bool:
+    """True when the organisation filter is empty or names an organisation."""
+    if not value:
+        return True
+    return page_number(value) is not None and get_organisation(db, int(value)) is not None
 
 
 def _render_queue(db, form, filters, rows, total, page, bulk, *, checked=(), status=200):
@@ -98,7 +113,7 @@ def _render_queue(db, form, filters, rows, total, page, bulk, *, checked=(), sta
         form=form,
         filters=filters,
         active=filters.active(),
-        org_names={org["id"]: org["short_name"] for org in queries.queue_orgs(db)},
+        org_names=_org_names(db, filters),
         rows=rows,
         total=total,
         overall=queries.queue_total(db, filters.status),
