@@ -13,7 +13,7 @@ from app.auth.access import role_required
 from app.coordination import dashboard, proposals, queries
 from app.coordination import network as network_layout
 from app.coordination.forms import BulkDecisionForm, DecisionForm, ProposeForm, QueueFilterForm
-from app.db import get_db
+from app.db import MAX_ROW_ID, get_db
 from app.errors import flash_error
 from app.introductions.operations import requests_between
 from app.operations import pairings
@@ -103,7 +103,9 @@ def _known_org(db, value: str | None) -> bool:
     """True when the organisation filter is empty or names an organisation."""
     if not value:
         return True
-    return page_number(value) is not None and get_organisation(db, int(value)) is not None
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ROW_ID:
+        return False
+    return get_organisation(db, int(value)) is not None
 
 
 def _render_queue(db, form, filters, rows, total, page, bulk, *, checked=(), status=200):
