@@ -1,0 +1,109 @@
+"""An audit row as a coordinator reads it, in the reader's language: one sentence, with links on a page.
+
+The sentences are the ``audit_sentence`` vocabulary (``models/vocabulary.py``), worded through
+:func:`app.i18n.label`. Who acted is named by their account's name (or e-mail); a contact person's
+details never appear: events name contacts by id only. Whether the actor may be named follows
+:func:`app.people.queries.can_see_contacts`, the rule that guards people's names everywhere.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlite_utils import Database
+
+from app.i18n import label
+from app.people.queries import can_see_contacts
+from models.vocabulary import AUDIT_SENTENCE_LABELS, STAFF_ROLES
+
+_VARIANT = {"pairing.decided": "decision", "stance.set": "kind", "host.answered": "answer"}
+
+
+class Reader:
+    """Who reads the log, with what they may see remembered per organisation."""
+
+    def __init__(self, db: Database, viewer) -> None:
+        self.db = db
+        self.viewer = viewer
+        self._names: dict[int | None, bool] = {}
+
+    def may_name(self, row: dict) -> bool:
+        """Whether the actor's name may be shown: their own account, or the people rule allows it."""
+        if row["actor_id"] == self.viewer.id or self.viewer.role in STAFF_ROLES:
+            return True
+        org_id = row["actor_org_id"]
+        if org_id not in self._names:
+            self._names[org_id] = org_id is not None and can_see_contacts(self.db, self.viewer, org_id)
+        return self._names[org_id]
+
+
+def sentence_code(row: dict) -> str:
+    """The key of the row's sentence: the event name, or name:variant when the data picks the verb."""
+    variant = _VARIANT.get(row["name"])
+    if variant:
+        code = f"{row['name']}:{row['data'].get(variant)}"
+        if code in AUDIT_SENTENCE_LABELS:
+            return code
+    return row["name"]
+
+
+def actor(row: dict, reader: Reader) -> str:
+    """Who acted, in words."""
+    if row["actor_id"] is None:
+        return _("The command line or a deleted account")
+    if not reader.may_name(row):
+        return _("A member of the organisation")
+    return row["actor_name"] or row["actor_email"] or _("A deleted account")
+
+
+def _org(name: str | None) -> str:
+    return name or _("a deleted organisation")
+
+
+def _params(row: dict, reader: Reader) -> dict[str, str]:
+    pair = " – ".join(_org(name) for name in (row["org_a_name"], row["org_b_name"]))
+    role = row["data"].get("role")
+    return {
+        "actor": actor(row, reader),
+        "org": _org(row["org_a_name"]),
+        "partner": _org(row["org_b_name"]),
+        "pair": pair,
+        "track": label("track", row["track"] or "").lower() if row["track"] else "",
+        "trip": row["trip_name"] or _("a deleted trip"),
+        "account": row["account_name"] or row["account_email"] or _("a deleted account"),
+        "role": label("role", role).lower() if role else "",
+        "status": label("org_status", row["data"].get("status", "")).lower(),
+    }
+
+
+def sentence(row: dict, reader: Reader) -> str:
+    """The row as one plain sentence (the CSV's, the API's)."""
+    code = sentence_code(row)
+    if code not in AUDIT_SENTENCE_LABELS:
+        return row["name"]  # an event this version does not word yet: its code, never a 500
+    return label("audit_sentence", code) % _params(row, reader)
+
+
+def sentence_html(row: dict, reader: Reader) -> Markup:
+    """The row as a sentence whose subject links to its page (every subject is a staff reader's)."""
+    code = sentence_code(row)
+    if code not in AUDIT_SENTENCE_LABELS:
+        return escape(row["name"])
+    params: dict[str, object] = _params(row, reader)
+    links = {
+        "pairing": ("pair", "coordination.show", "pairing_id"),
+        "trip": ("trip", "trips.show", "trip_id"),
+        "request": ("track", "introductions.show", "request_id"),
+        "organisation": ("org", "orgs.show", "org_id"),
+    }
+    target = links.get(row["subject_kind"])
+    exists = row["trip_name"] if row["subject_kind"] == "trip" else row["org_a_name"]
+    if target and exists:
+        name, endpoint, key = target
+        url = url_for(endpoint, **{key: row["subject_id"]})
+        params[name] = Markup('<a href="{}">{}</a>').format(url, params[name])
+    if row["subject_kind"] == "user" and reader.viewer.role == "admin" and row["account_email"]:
+        url = url_for("admin.edit", user_id=row["subject_id"])
+        params["account"] = Markup('<a href="{}">{}</a>').format(url, params["account"])
+    return Markup(escape(label("audit_sentence", code))) % params
