@@ -239,6 +239,25 @@ COMPLETENESS_LABELS = _frozen(
     }
 )
 
+# A mail's subject by its template (the notification mails take theirs from the event's title).
+MAIL_SUBJECT_LABELS = _frozen(
+    {
+        "invite": N_("Your Passerelle account: choose your password"),
+        "reset": N_("Passerelle: choose a new password"),
+        "digest": N_("Passerelle: new partners suggested this week"),
+    }
+)
+# The questions a delegate's briefing pack asks, from a quoted sentence of a profile (%(x)s): "you"
+# is the delegate's organisation, reading the pack.
+BRIEFING_QUESTION_LABELS = _frozen(
+    {
+        "we_seek": N_("You seek “%(x)s”: what can %(host)s bring?"),
+        "they_offer": N_("%(host)s offers “%(x)s”: on what terms, and how soon?"),
+        "they_seek": N_("%(host)s seeks “%(x)s”: what could you bring?"),
+        "we_offer": N_("You offer “%(x)s”: is it of use to %(host)s?"),
+    }
+)
+
 # The audit log (app/audit): the kinds of action it is filtered by (an event name's first part), and
 # each action as a sentence, keyed by the event name, or name:variant when the data decides the verb
 # (a decision, a stance, a host's answer). %(actor)s, %(org)s, %(partner)s, %(pair)s, %(track)s,
@@ -327,6 +346,8 @@ FOLLOWUP_STAGES = tuple(FOLLOWUP_STAGE_LABELS)
 FOLLOWUP_OUTCOMES = tuple(FOLLOWUP_OUTCOME_LABELS)
 MEETING_HELD = tuple(MEETING_HELD_LABELS)
 COMPLETENESS_CODES = tuple(COMPLETENESS_LABELS)
+MAIL_TEMPLATES = tuple(MAIL_SUBJECT_LABELS)
+QUESTION_KINDS = tuple(BRIEFING_QUESTION_LABELS)
 AUDIT_KINDS = tuple(AUDIT_KIND_LABELS)
 AUDIT_ACTIONS = tuple(sorted({code.split(":")[0] for code in AUDIT_SENTENCE_LABELS}))
 
@@ -364,6 +385,8 @@ LABELS = _frozen(
         "host_direction": HOST_DIRECTION_LABELS,
         "travel_mode": TRAVEL_MODE_LABELS,
         "completeness": COMPLETENESS_LABELS,
+        "mail_subject": MAIL_SUBJECT_LABELS,
+        "briefing_question": BRIEFING_QUESTION_LABELS,
         "audit_kind": AUDIT_KIND_LABELS,
         "audit_sentence": AUDIT_SENTENCE_LABELS,
     }
