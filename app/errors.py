@@ -132,6 +132,7 @@ DOMAIN_MESSAGES = {
     ),
     "audit_unknown_actor": N_("Choose a person from the list."),
     "audit_bad_date": N_("“%(value)s” is not a date: write it as 2026-05-11, or use the calendar."),
+    "audit_date_out_of_range": N_("Choose a day between the years 1900 and 2999."),
     "audit_dates_reversed": N_("The end date comes before the start date: swap them."),
     "audit_bad_page": N_("There is no such page of the log."),
     # a host's signed answer link (app/hosting/links.py)

@@ -133,6 +133,8 @@ def test_the_csv_speaks_french_to_a_french_reader(client, history):
         ("actor=999999", "Choose a person from the list."),
         ("actor=%C2%B2", "Choose a person from the list."),
         ("page=0", "There is no such page of the log."),
+        ("until=9999-12-31", "Choose a day between the years 1900 and 2999."),
+        ("since=0001-01-01", "Choose a day between the years 1900 and 2999."),
     ],
 )
 def test_a_bad_filter_gets_a_clear_message_not_an_error(client, history, query, message):
@@ -188,3 +190,19 @@ def test_account_changes_are_logged(auth, client, seeded):
 def test_the_coordinators_navigation_leads_to_the_log(client, history):
     _login(client, "coordinator", "en")
     assert f'href="{URL}"' in client.get("/coordination/dashboard").get_data(as_text=True)
+
+
+def test_the_api_serves_the_same_rows_by_id(client, seeded, db, history, api_tokens):
+    from conftest import bearer
+
+    headers = bearer(api_tokens["coordinator"])
+    answer = client.get(f"/api/v1/audit?org_id={history['thecell']}&kind=pairing", headers=headers).get_json()
+    assert answer["total"] == 1
+    entry = answer["items"][0]
+    assert entry["text"] == "Camille Martin approved the pairing EFS BFC – ThéCell (joint clinical trial)"
+    assert entry["subject"] == {"type": "pairing", "id": history["pairing"]}
+    assert set(entry["organisations"]) == {history["efs"], history["thecell"]}
+    assert client.get("/api/v1/audit?until=2000-01-01", headers=headers).get_json()["total"] == 0
+    assert client.get("/api/v1/audit?since=2026-02-30", headers=headers).status_code == 400
+    assert client.get("/api/v1/audit?until=9999-12-31", headers=headers).get_json()["total"] == 2
+    assert client.get("/api/v1/audit", headers=bearer(api_tokens["member_bfc"])).status_code == 403

@@ -23,6 +23,7 @@ from models.errors import InvalidInput
 from models.vocabulary import AUDIT_KINDS
 
 PAGE_SIZE = 50
+YEARS = (1900, 2999)  # the days a filter may name: further off, a time zone cannot place them
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = re.compile(r"[0-9]{1,9}")
 
@@ -144,9 +145,12 @@ def _day(value: str, field: str) -> date | None:
     try:
         if not _DATE.fullmatch(value):
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"bad date {value!r}", code="audit_bad_date", field=field, value=value) from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise InvalidInput("year out of range", code="audit_date_out_of_range", field=field, value=value)
+    return day
 
 
 def _utc(day: date, zone: str) -> str:
@@ -181,15 +185,17 @@ def count(db: Database, filters: Filters) -> int:
     return db.execute(f"{_LOG} SELECT COUNT(*) FROM audit{where}", params).fetchone()[0]
 
 
-def audit_rows(db: Database, filters: Filters, *, paged: bool = True) -> Iterator[dict]:
+def audit_rows(
+    db: Database, filters: Filters, *, paged: bool = True, per_page: int = PAGE_SIZE
+) -> Iterator[dict]:
     """The rows the filters keep, the latest first, ``data`` decoded; one page of PAGE_SIZE when
-    ``paged``, else every row, read from the cursor one by one (an export of any size)."""
+    ``paged`` (``per_page`` rows), else every row, read from the cursor one by one (an export of any size)."""
     where, params = _where(filters)
     sql = f"{_LOG} {_SELECT} {where}"
     sql += " ORDER BY audit.created_at DESC, audit.source, audit.source_id DESC"
     if paged:
         sql += " LIMIT ? OFFSET ?"
-        params = [*params, PAGE_SIZE, (filters.page - 1) * PAGE_SIZE]
+        params = [*params, per_page, (filters.page - 1) * per_page]
     cursor = db.execute(sql, params)
     columns = [column[0] for column in cursor.description]
     for values in cursor:
