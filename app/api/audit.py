@@ -7,43 +7,15 @@ or a request), ``actor_id``, and ``since``/``until`` as UTC days, both included 
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
-from flask import request
 from flask_babel import force_locale
 from flask_login import current_user
 
-from app.api.payloads import ApiProblem, page_args, page_of, query_choice
+from app.api.payloads import page_args, page_of, query_choice, query_day, query_id
 from app.audit import queries
 from app.audit.words import Reader, actor, sentence
 from app.auth.access import role_required
-from app.db import MAX_ROW_ID, get_db
+from app.db import get_db
 from models.vocabulary import AUDIT_KINDS, STAFF_ROLES
-
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ID = re.compile(r"[0-9]{1,19}")
-
-
-def _query_id(name: str) -> int | None:
-    value = request.args.get(name)
-    if value is None:
-        return None
-    if not _ID.fullmatch(value) or not 1 <= int(value) <= MAX_ROW_ID:
-        raise ApiProblem(400, f"{name} must be a whole number from 1 to {MAX_ROW_ID}.", field=name)
-    return int(value)
-
-
-def _query_day(name: str) -> date | None:
-    value = request.args.get(name)
-    if value is None:
-        return None
-    try:
-        if not _DATE.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiProblem(400, f"{name} must be a date written YYYY-MM-DD.", field=name) from None
 
 
 def entry_json(row: dict, reader: Reader) -> dict:
@@ -64,8 +36,8 @@ def entry_json(row: dict, reader: Reader) -> dict:
 def list_audit():
     """The latest changes first, narrowed by the filters."""
     kind = query_choice("kind", AUDIT_KINDS)
-    org_id, actor_id = _query_id("org_id"), _query_id("actor_id")
-    since, until = _query_day("since"), _query_day("until")
+    org_id, actor_id = query_id("org_id"), query_id("actor_id")
+    since, until = query_day("since"), query_day("until")
     page, per_page = page_args()
     start = f"{since.isoformat()}T00:00:00+00:00" if since else None
     # the day after until, as text: the 10,000th year cannot be a date, but sorts after every row

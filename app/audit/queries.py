@@ -27,6 +27,7 @@ YEARS = (1900, 2999)  # the days a filter may name: further off, a time zone can
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = re.compile(r"[0-9]{1,9}")
 
+# Every change, once: its source row, time, event name, subject ("pairing:12") and data.
 _LOG = """
 WITH log AS (
     SELECT 'event' AS source, e.id AS source_id, e.created_at, e.name, e.subject, e.actor_id, e.data
@@ -40,35 +41,47 @@ WITH log AS (
            json_object('from_status', r.from_status, 'to_status', r.to_status)
     FROM request_events r
 ),
-placed AS (
+audit AS (
     SELECT log.*, substr(subject, 1, instr(subject, ':') - 1) AS subject_kind,
            CAST(substr(subject, instr(subject, ':') + 1) AS INTEGER) AS subject_id
     FROM log
-),
-audit AS (
-    SELECT placed.*,
+)
+"""
+# An organisation is in a row when it is its subject, either side of its pairing or request, or named
+# in its data (a stance's partner, a host's answer, a follow-up): the two lists are computed once.
+_ORG_FILTER = """(
+    (audit.subject_kind = 'organisation' AND audit.subject_id = :org)
+    OR json_extract(audit.data, '$.org_id') = :org OR json_extract(audit.data, '$.partner_id') = :org
+    OR (audit.subject_kind = 'pairing' AND audit.subject_id IN
+        (SELECT id FROM pairings WHERE bfc_org_id = :org OR qc_org_id = :org))
+    OR (audit.subject_kind = 'request' AND audit.subject_id IN
+        (SELECT id FROM requests WHERE from_org_id = :org OR to_org_id = :org))
+)"""
+_ORDER = "ORDER BY {t}.created_at DESC, {t}.source, {t}.source_id DESC"
+# The words of the rows kept (joined after the filter and the page are applied).
+_DESCRIBE = """
+placed AS (
+    SELECT picked.*,
         CASE subject_kind WHEN 'pairing' THEN p.bfc_org_id WHEN 'request' THEN rq.from_org_id
              WHEN 'organisation' THEN subject_id ELSE json_extract(data, '$.org_id') END AS org_a,
         CASE subject_kind WHEN 'pairing' THEN p.qc_org_id WHEN 'request' THEN rq.to_org_id
              ELSE json_extract(data, '$.partner_id') END AS org_b,
         COALESCE(p.track, rq.track, json_extract(data, '$.track')) AS track
-    FROM placed
+    FROM picked
     LEFT JOIN pairings p ON subject_kind = 'pairing' AND p.id = subject_id
     LEFT JOIN requests rq ON subject_kind = 'request' AND rq.id = subject_id
 )
-"""
-_SELECT = """
-SELECT audit.*, u.name AS actor_name, u.email AS actor_email,
-    (SELECT m.org_id FROM memberships m WHERE m.user_id = audit.actor_id ORDER BY m.org_id LIMIT 1)
+SELECT placed.*, u.name AS actor_name, u.email AS actor_email,
+    (SELECT m.org_id FROM memberships m WHERE m.user_id = placed.actor_id ORDER BY m.org_id LIMIT 1)
         AS actor_org_id,
     oa.short_name AS org_a_name, ob.short_name AS org_b_name,
     CASE subject_kind WHEN 'trip' THEN t.name END AS trip_name,
     CASE subject_kind WHEN 'user' THEN acc.name END AS account_name,
     CASE subject_kind WHEN 'user' THEN acc.email END AS account_email
-FROM audit
-LEFT JOIN users u ON u.id = audit.actor_id
-LEFT JOIN organisations oa ON oa.id = audit.org_a
-LEFT JOIN organisations ob ON ob.id = audit.org_b
+FROM placed
+LEFT JOIN users u ON u.id = placed.actor_id
+LEFT JOIN organisations oa ON oa.id = placed.org_a
+LEFT JOIN organisations ob ON ob.id = placed.org_b
 LEFT JOIN trips t ON subject_kind = 'trip' AND t.id = subject_id
 LEFT JOIN users acc ON subject_kind = 'user' AND acc.id = subject_id
 """
@@ -159,23 +172,23 @@ def _utc(day: date, zone: str) -> str:
     return local.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _where(filters: Filters) -> tuple[str, list]:
-    clauses, params = [], []
+def _where(filters: Filters) -> tuple[str, dict]:
+    clauses, params = [], {}
     if filters.kind:
-        clauses.append("audit.name LIKE ? || '.%'")
-        params.append(filters.kind)
+        clauses.append("audit.name LIKE :kind || '.%'")
+        params["kind"] = filters.kind
     if filters.org_id is not None:
-        clauses.append("(audit.org_a = ? OR audit.org_b = ?)")
-        params += [filters.org_id, filters.org_id]
+        clauses.append(_ORG_FILTER)
+        params["org"] = filters.org_id
     if filters.actor_id is not None:
-        clauses.append("audit.actor_id = ?")
-        params.append(filters.actor_id)
+        clauses.append("audit.actor_id = :actor")
+        params["actor"] = filters.actor_id
     if filters.since:
-        clauses.append("audit.created_at >= ?")
-        params.append(filters.since)
+        clauses.append("audit.created_at >= :since")
+        params["since"] = filters.since
     if filters.until:
-        clauses.append("audit.created_at < ?")
-        params.append(filters.until)
+        clauses.append("audit.created_at < :until")
+        params["until"] = filters.until
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -189,14 +202,15 @@ def audit_rows(
     db: Database, filters: Filters, *, paged: bool = True, per_page: int = PAGE_SIZE
 ) -> Iterator[dict]:
     """The rows the filters keep, the latest first, ``data`` decoded; one page of PAGE_SIZE when
-    ``paged`` (``per_page`` rows), else every row, read from the cursor one by one (an export of any size)."""
+    ``paged`` (``per_page`` rows), else every row, read from the cursor one by one (an export of any
+    size)."""
     where, params = _where(filters)
-    sql = f"{_LOG} {_SELECT} {where}"
-    sql += " ORDER BY audit.created_at DESC, audit.source, audit.source_id DESC"
+    page = ""
     if paged:
-        sql += " LIMIT ? OFFSET ?"
-        params = [*params, per_page, (filters.page - 1) * per_page]
-    cursor = db.execute(sql, params)
+        page = " LIMIT :limit OFFSET :offset"
+        params |= {"limit": per_page, "offset": (filters.page - 1) * per_page}
+    picked = f", picked AS (SELECT audit.* FROM audit{where} {_ORDER.format(t='audit')}{page}),"
+    cursor = db.execute(f"{_LOG}{picked}{_DESCRIBE} {_ORDER.format(t='placed')}", params)
     columns = [column[0] for column in cursor.description]
     for values in cursor:
         row = dict(zip(columns, values, strict=True))

@@ -21,7 +21,7 @@ from app.auth.access import role_required
 from app.db import get_db
 from app.errors import describe
 from app.exports.files import MIME_TYPES
-from app.i18n import label, select_timezone, when
+from app.i18n import select_timezone
 from app.paging import page_count
 from models.errors import InvalidInput
 from models.exports.tables import CSV_DELIMITERS, neutralise
@@ -108,8 +108,8 @@ def _csv_lines(filters: queries.Filters) -> Iterator[bytes]:
             [
                 neutralise(cell)
                 for cell in (
-                    when(row["created_at"]),
-                    label("audit_kind", row["name"].split(".")[0]),
+                    reader.when(row["created_at"]),
+                    reader.label("audit_kind", row["name"].split(".")[0]),
                     actor(row, reader),
                     row["org_a_name"] or "",
                     row["org_b_name"] or "",
