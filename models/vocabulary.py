@@ -299,6 +299,21 @@ AUDIT_SENTENCE_LABELS = _frozen(
         "contact.added": N_("%(actor)s added a contact person to the organisation %(org)s"),
         "contact.changed": N_("%(actor)s edited a contact person of the organisation %(org)s"),
         "contact.removed": N_("%(actor)s removed a contact person of the organisation %(org)s"),
+        "trip.created": N_("%(actor)s created the trip %(trip)s"),
+        "trip.updated": N_("%(actor)s edited the details of the trip %(trip)s"),
+        "trip.slots_set": N_("%(actor)s set the time slots of the trip %(trip)s"),
+        "trip.delegation_added": N_("%(actor)s added %(org)s to the delegation of the trip %(trip)s"),
+        "trip.delegation_removed": N_("%(actor)s removed %(org)s from the delegation of the trip %(trip)s"),
+        "trip.delegate_added": N_("%(actor)s added a delegate to the trip %(trip)s (%(org)s)"),
+        "trip.delegate_removed": N_("%(actor)s removed a delegate from the trip %(trip)s"),
+        "trip.host_saved": N_("%(actor)s saved %(org)s as a host of the trip %(trip)s"),
+        "trip.host_removed": N_("%(actor)s removed the host %(org)s from the trip %(trip)s"),
+        "trip.constraint_saved": N_(
+            "%(actor)s set a rule between %(org)s and %(partner)s for the trip %(trip)s"
+        ),
+        "trip.constraint_removed": N_(
+            "%(actor)s removed the rule between %(org)s and %(partner)s for the trip %(trip)s"
+        ),
         "trip.planned": N_("%(actor)s planned the trip %(trip)s"),
         "trip.published": N_("%(actor)s published the trip %(trip)s"),
         "trip.meeting_moved": N_("%(actor)s moved a meeting of the trip %(trip)s"),

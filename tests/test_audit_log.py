@@ -206,3 +206,21 @@ def test_the_api_serves_the_same_rows_by_id(client, seeded, db, history, api_tok
     assert client.get("/api/v1/audit?since=2026-02-30", headers=headers).status_code == 400
     assert client.get("/api/v1/audit?until=9999-12-31", headers=headers).get_json()["total"] == 2
     assert client.get("/api/v1/audit", headers=bearer(api_tokens["member_bfc"])).status_code == 403
+
+
+def test_a_trips_set_up_is_logged(client, seeded, db):
+    auth = _login(client, "coordinator", "en")
+    fields = {"name": "Mission de printemps", "direction": "BFC->QC", "cities": "Montréal",
+              "start_date": "2026-05-11", "end_date": "2026-05-12", "notes": ""}  # fmt: skip
+    assert auth.post("/trips/new", fields).status_code == 302
+    trip_id = db.execute("SELECT id FROM trips WHERE name = 'Mission de printemps'").fetchone()[0]
+    efs = org_id(db, "EFS BFC")
+    assert auth.post(f"/trips/{trip_id}/delegation", {"org_id": efs}).status_code == 302
+    assert auth.post(f"/trips/{trip_id}/delegation/{efs}/remove").status_code == 302
+    assert auth.post(f"/trips/{trip_id}/delegation/{efs}/remove").status_code == 404  # nothing logged
+    page = _text(client.get(f"{URL}?kind=trip"))
+    assert "3 changes" in page
+    assert "coord@test.example.org created the trip Mission de printemps" in page
+    assert "added EFS BFC to the delegation of the trip Mission de printemps" in page
+    assert "removed EFS BFC from the delegation" in page
+    assert "2 changes" in _text(client.get(f"{URL}?org=EFS+BFC"))
