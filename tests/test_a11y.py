@@ -92,6 +92,8 @@ def pages_of(who: str, ids: dict) -> list[str]:
             f"/trips/{trip}/draft", f"/trips/{trip}/published", "/trips/travel", "/follow-up/answers",
             f"/organisations/{ids['mcgill']}", f"/organisations/{ids['efs']}",
             "/coordination/?q=efs&track=co_training", "/coordination/?select=all",
+            "/coordination/journal/",
+            "/coordination/journal/?kind=pairing&since=2020-01-01",
         ]  # fmt: skip
     if who == "admin":
         return ["/admin/users", "/admin/users/new", f"/admin/users/{ids['user']}"]

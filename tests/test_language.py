@@ -108,6 +108,7 @@ def pages(w: dict) -> dict[str, list[str]]:
             f"/trips/{w['trip']}/published", "/trips/travel", "/follow-up/answers",
             f"/organisations/{w['efs']}", "/coordination/?q=efs&track=co_training",
             "/coordination/?select=all",
+            "/coordination/journal/",
         ],
         "admin": ["/admin/users", "/admin/users/new"],
     }  # fmt: skip
