@@ -51,7 +51,7 @@ class Snapshot:
 def save(folder: Path, snapshot: Snapshot) -> Path:
     """Write ``snapshot`` into a new subfolder of ``folder`` at once, remove older ones; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{_safe(snapshot.index.model_id)}-{snapshot.change:012d}"
+    final = folder / f"{_safe(snapshot.index.model_id)}-f{FORMAT}-{snapshot.change:012d}"
     if final.exists():
         return final
     work = Path(tempfile.mkdtemp(dir=folder, prefix=".writing-"))
@@ -81,7 +81,7 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
 
 def load(folder: Path, model_id: str) -> Snapshot | None:
     """The newest snapshot of ``model_id`` in ``folder``, memory-mapped; None if there is none."""
-    found = sorted(folder.glob(f"{_safe(model_id)}-*")) if folder.exists() else []
+    found = sorted(folder.glob(f"{_safe(model_id)}-f{FORMAT}-*")) if folder.exists() else []
     if not found:
         return None
     path = found[-1]
