@@ -8,7 +8,8 @@ directory and search it by meaning; coordinators log in, open the review queue, 
 the programme dashboard, the trips and a published trip, and export the approved pairings and the
 published trips as CSV. Every user logs out and in again every ``--relogin`` rounds and waits
 ``--think`` seconds between requests, as a person would. After a warm-up whose numbers are dropped,
-requests/s and p50/p95/p99 per kind of request are printed, with the errors (any unexpected status or failure).
+requests/s and p50/p95/p99 per kind of request are printed, with the errors (any unexpected status or
+failure).
 
 Accounts get a cheap scrypt cost by default so that logins do not hide the pages' latency;
 ``--real-hash`` uses the production cost (scrypt N=2^17) instead.
