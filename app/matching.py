@@ -281,9 +281,9 @@ def search(
 ) -> list[SearchHit]:
     """Organisations ranked by meaning for a French or English query, among those the filters keep.
 
-    Past :data:`SEARCH_EXACT_UP_TO` organisations, only the :data:`SEARCH_FIRST_STAGE` whose mean
-    vector is closest to the query (and as many sharing its rarest topics) are ranked by passage:
-    the passages read stay a few thousand rows at any size.
+    Past :data:`SEARCH_EXACT_UP_TO` organisations (the filters applied), only the
+    :data:`SEARCH_FIRST_STAGE` whose mean vector is closest to the query (and half as many sharing
+    its topics) are ranked by passage: the passages read stay a few thousand rows at any size.
     """
     index, candidates = _current(db)
     vector = query_vector(text)
@@ -302,7 +302,7 @@ def search(
     return [hit for hit in index.search(vector, text, top_k=top_k, rows=rows) if hit.score >= floor]
 
 
-SEARCH_EXACT_UP_TO = 20_000
+SEARCH_EXACT_UP_TO = 5_000
 SEARCH_FIRST_STAGE = 2_000
 
 

@@ -14,6 +14,8 @@ objects (about 600 MB per worker, unpickled by each) and its vectors as float32.
 
 from __future__ import annotations
 
+import mmap
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -30,6 +32,7 @@ class PassageVectors:
         if base.ndim != 2:
             base = base.reshape(0, dim or 0)
         self.base = base
+        self._read = base.view(np.ndarray)  # the same memory, without np.memmap's cost per slice
         self._tail = np.zeros((0, base.shape[1]), dtype=np.float32)
         self._tail_used = 0
 
@@ -60,7 +63,7 @@ class PassageVectors:
         if isinstance(key, slice):
             start, stop, step = key.indices(len(self))
             if step == 1 and stop <= n_base:
-                return np.asarray(self.base[start:stop], dtype=np.float32)
+                return np.asarray(self._read[start:stop], dtype=np.float32)
             if step == 1 and start >= n_base:
                 return self._tail[start - n_base : stop - n_base]
             key = np.arange(start, stop, step)
@@ -70,10 +73,10 @@ class PassageVectors:
         if key.size == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         if int(key.max()) < n_base:
-            return np.asarray(self.base[key], dtype=np.float32)
+            return np.asarray(self._read[key], dtype=np.float32)
         out = np.empty((key.size, self.dim), dtype=np.float32)
         in_base = key < n_base
-        out[in_base] = self.base[key[in_base]]
+        out[in_base] = self._read[key[in_base]]
         out[~in_base] = self._tail[key[~in_base] - n_base]
         return out
 
@@ -101,9 +104,10 @@ class PassageVectors:
 class TextColumn:
     """Strings stored as one UTF-8 buffer and offsets, with appended strings kept as a list."""
 
-    def __init__(self, buffer: np.ndarray, offsets: np.ndarray):
-        self._buffer = buffer  # uint8
-        self._offsets = offsets  # int64, len(strings) + 1
+    def __init__(self, buffer, offsets: np.ndarray):
+        # Sliced as bytes (an mmap or bytes object): a numpy slice per string costs ten times more.
+        self._buffer = buffer
+        self._offsets = np.asarray(offsets)  # int64, len(strings) + 1 (a plain view of a map)
         self._base = len(offsets) - 1
         self._extra: list[str] = []
 
@@ -112,21 +116,21 @@ class TextColumn:
         encoded = [str(s).encode("utf-8") for s in strings]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(e) for e in encoded]) if encoded else []
-        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+        return cls(b"".join(encoded), offsets)
 
     def save(self, folder: Path, name: str) -> None:
         """``name``.bin (the buffer) and ``name``.offsets.npy in ``folder``: the strings as they are now."""
         whole = TextColumn.of(self) if self._extra else self
-        whole._buffer.tofile(folder / f"{name}.bin")
+        (folder / f"{name}.bin").write_bytes(whole._buffer[:])
         np.save(folder / f"{name}.offsets.npy", whole._offsets)
 
     @classmethod
     def load(cls, folder: Path, name: str) -> TextColumn:
         """The column saved by :meth:`save`, memory-mapped read-only."""
         offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode="r")
-        path = folder / f"{name}.bin"
-        size = path.stat().st_size
-        buffer = np.memmap(path, dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
+        with open(folder / f"{name}.bin", "rb") as source:
+            size = os.fstat(source.fileno()).st_size
+            buffer = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         return cls(buffer, offsets)
 
     def __len__(self) -> int:
@@ -137,7 +141,7 @@ class TextColumn:
             i += len(self)
         if i >= self._base:
             return self._extra[i - self._base]
-        return bytes(self._buffer[self._offsets[i] : self._offsets[i + 1]]).decode("utf-8")
+        return self._buffer[int(self._offsets[i]) : int(self._offsets[i + 1])].decode("utf-8")
 
     def __getitem__(self, key):
         if isinstance(key, slice):

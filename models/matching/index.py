@@ -239,7 +239,8 @@ class MatchIndex:
         """The ``top_k`` partners across the Atlantic for one organisation and track, best first.
 
         ``rows`` (ascending org rows across the Atlantic) limits the scoring to those candidates;
-        ``evidence=False`` leaves out the passages, topics and terms (only the direction is kept).
+        ``evidence=False`` leaves out the passages, topics and terms (only the direction is kept) and
+        the partner's score of the pair (``reverse_score`` None).
         """
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
@@ -527,9 +528,14 @@ class MatchIndex:
                 reasons=self._reasons(own_row, row, track),
             )
         )
-        reverse = float(self.score(self._reverse_parts(own_row, row, parts)[None, :])[0])
+        # The partner's view of the pair: with the evidence only (a pool of 200 without: 70 ms saved).
+        reverse = (
+            round(float(self.score(self._reverse_parts(own_row, row, parts)[None, :])[0]), 4)
+            if with_evidence
+            else None
+        )
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
-                          track, round(score, 4), named, evidence, round(reverse, 4),
+                          track, round(score, 4), named, evidence, reverse,
                           org.get("status", "active"))  # fmt: skip
 
     def _reverse_parts(self, own_row, row, parts) -> np.ndarray:
