@@ -29,7 +29,7 @@ import numpy as np
 from scipy import sparse
 
 from models.candidates import Candidates
-from models.matching.columns import VECTOR_DTYPE, OrgTable, TextColumn
+from models.matching.columns import VECTOR_DTYPE, FileRows, OrgTable, TextColumn
 from models.matching.index import MatchIndex
 from models.matching.vectorstore import gc_paused
 
@@ -98,7 +98,7 @@ def load(folder: Path, model_id: str) -> Snapshot | None:
             lexical = sparse.csr_matrix(tuple(parts), shape=shape, copy=False)
         index = MatchIndex(
             **state,
-            vectors=np.load(path / "vectors.npy", mmap_mode="r"),  # read-only: edits append in memory
+            vectors=FileRows(path / "vectors.npy"),  # read, never written: edits append in memory
             texts=TextColumn.load(path, "texts"),
             orgs=OrgTable.load(path),
             lexical=lexical,

@@ -14,7 +14,7 @@ objects (about 600 MB per worker, unpickled by each) and its vectors as float32.
 
 from __future__ import annotations
 
-import mmap
+import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -24,15 +24,67 @@ import numpy as np
 VECTOR_DTYPE = np.float16  # the snapshot's vectors: half the memory, top-10 agreement in bench/bench_scale.py
 
 
-class PassageVectors:
-    """Rows of a base matrix (any float dtype, possibly a read-only map) and an appended float32 tail."""
+class FileRows:
+    """The rows of a 2-D ``.npy`` file read with ``pread``, not mapped: what ``np.load`` would give.
 
-    def __init__(self, base: np.ndarray, dim: int | None = None):
-        base = np.asarray(base) if not isinstance(base, np.ndarray) else base
+    The file's pages stay in the page cache, once for the whole machine; a worker holds only the rows
+    a request reads. A map would count, in each worker's RSS, every page (or large folio) any request
+    ever touched: at 100,000 organisations a few suggestions map the whole 244 MB.
+    """
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as source:
+            version = np.lib.format.read_magic(source)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else (
+                np.lib.format.read_array_header_2_0
+            )  # fmt: skip
+            shape, fortran, dtype = header(source)
+            self._offset = source.tell()
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{path}: a C-ordered 2-D array is needed")
+        self.shape, self.dtype, self.ndim = shape, dtype, 2
+        self._row_bytes = shape[1] * dtype.itemsize
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __del__(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.close(self._fd)
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            key = np.arange(start, stop, step)
+        key = np.asarray(key, dtype=np.int64)
+        out = np.empty((key.size, self.shape[1]), dtype=self.dtype)
+        if key.size == 0:
+            return out
+        # One read per run of consecutive rows (an organisation's passages are one run).
+        breaks = np.flatnonzero(np.diff(key) != 1) + 1
+        starts, stops = np.r_[0, breaks], np.r_[breaks, key.size]
+        view = memoryview(out).cast("B")
+        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+            at = self._offset + int(key[start]) * self._row_bytes
+            os.preadv(self._fd, [view[start * self._row_bytes : stop * self._row_bytes]], at)
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self[:]
+        return whole if dtype is None else whole.astype(dtype)
+
+
+class PassageVectors:
+    """Rows of a base matrix (an array, a read-only map or :class:`FileRows`) and a float32 tail."""
+
+    def __init__(self, base, dim: int | None = None):
+        base = np.asarray(base) if not isinstance(base, (np.ndarray, FileRows)) else base
         if base.ndim != 2:
             base = base.reshape(0, dim or 0)
         self.base = base
-        self._read = base.view(np.ndarray)  # the same memory, without np.memmap's cost per slice
+        # A plain view of a map: the same memory, without np.memmap's cost per slice.
+        self._read = base.view(np.ndarray) if isinstance(base, np.ndarray) else base
         self._tail = np.zeros((0, base.shape[1]), dtype=np.float32)
         self._tail_used = 0
 
@@ -128,10 +180,7 @@ class TextColumn:
     def load(cls, folder: Path, name: str) -> TextColumn:
         """The column saved by :meth:`save`, memory-mapped read-only."""
         offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode="r")
-        with open(folder / f"{name}.bin", "rb") as source:
-            size = os.fstat(source.fileno()).st_size
-            buffer = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        return cls(buffer, offsets)
+        return cls(_FileBytes(folder / f"{name}.bin"), offsets)
 
     def __len__(self) -> int:
         return self._base + len(self._extra)
@@ -159,6 +208,22 @@ class TextColumn:
 
     def extend(self, values: Iterable[str]) -> None:
         self._extra.extend(values)
+
+
+class _FileBytes:
+    """A file's bytes sliced with ``pread`` (see :class:`FileRows`): ``buffer[a:b]`` gives bytes."""
+
+    def __init__(self, path: Path):
+        self._fd = os.open(path, os.O_RDONLY)
+        self._size = os.fstat(self._fd).st_size
+
+    def __getitem__(self, key: slice) -> bytes:
+        start, stop, _ = key.indices(self._size)
+        return os.pread(self._fd, stop - start, start) if stop > start else b""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.close(self._fd)
 
 
 ORG_COLUMNS = ("short_name", "name", "region", "city", "type", "status")  # what suggestions and hits show
