@@ -114,6 +114,9 @@ class ProfileForm(FlaskForm):
         return {name: (getattr(self, name).data or "").strip() for name in ("address", "access_notes")}
 
 
+ALL_OR_NONE = _l("Fill in this text too, or empty all three to remove the version.")
+
+
 class TranslationForm(FlaskForm):
     """The profile's texts in the other language: all three, or none to remove the version."""
 
@@ -121,6 +124,20 @@ class TranslationForm(FlaskForm):
     offers = TextAreaField(_l("What we offer a partner"), validators=[Optional(), _at_most(MAX_TEXT_LENGTH)])
     seeks = TextAreaField(_l("What we look for"), validators=[Optional(), _at_most(MAX_TEXT_LENGTH)])
     updated_at = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        """All three texts, or none (to remove the version)."""
+        valid = super().validate(extra_validators)
+        fields = [getattr(self, name) for name in TEXT_FIELDS]
+        if any((f.data or "").strip() for f in fields):
+            for f in fields:
+                if not (f.data or "").strip():
+                    f.errors = [
+                        *f.errors,
+                        _l("Fill in this text too, or empty all three to remove the version."),
+                    ]
+                    valid = False
+        return valid
 
     def texts(self) -> dict:
         """The three texts as typed, stripped."""

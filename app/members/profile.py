@@ -30,6 +30,10 @@ VERSION_TITLES = {
     "en": _l("English version of the profile"),
     "fr": _l("French version of the profile"),
 }
+VERSION_SAVED = {
+    "en": _l("The English version of the profile is saved; the suggestions do not change."),
+    "fr": _l("The French version of the profile is saved; the suggestions do not change."),
+}
 
 
 def edit(org_id: int):
@@ -79,7 +83,7 @@ def edit_translation(org_id: int):
         except PasserelleError as error:
             flash_error(error)
         else:
-            flash(_("%(title)s is saved; suggestions do not change.", title=VERSION_TITLES[lang]), "success")
+            flash(str(VERSION_SAVED[lang]), "success")
             return redirect(url_for("members.edit", org_id=org_id) + "#translation")
     else:
         flash(_("The second version was not saved: correct the fields marked below."), "error")
