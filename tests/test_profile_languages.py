@@ -228,4 +228,6 @@ def test_the_api_shows_both_versions_and_patches_the_second_without_an_engine_jo
         f"/api/v1/organisations/{efs}", json={"translations": {"de": version}}, headers=headers
     )
     assert bad.status_code == 422
+    empty = client.patch(f"/api/v1/organisations/{efs}", json={}, headers=headers)
+    assert empty.status_code == 200  # an empty change keeps the second version
     assert translations_of(db, efs)["en"]["expertise"] == "API English."

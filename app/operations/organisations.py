@@ -76,8 +76,8 @@ def update_profile(
     """
     org = _org_to_act_for(db, actor, org_id)
     record = _valid({field: org[field] for field in EXPORT_FIELDS} | dict(changes))
-    if set(changes) <= {TRANSLATIONS} and topic_ids is None and not place:
-        return _save_translations(db, actor, org_id, record.get(TRANSLATIONS, {}), expected_updated_at)
+    if set(changes) == {TRANSLATIONS} and topic_ids is None and not place:
+        return _save_translations(db, actor, org_id, record[TRANSLATIONS], expected_updated_at)
     with immediate(db):
         # Checked under the write lock: of two saves of one version, only the first may pass.
         current = queries.get_organisation(db, org_id)
