@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from models.cities import canonical_city
 from models.errors import InvalidImport
-from models.vocabulary import LANGUAGES, ORG_STATUSES, ORG_TYPES, REGIONS, TRACKS
+from models.vocabulary import LANGUAGES, ORG_STATUSES, ORG_TYPES, PROFILE_TEXT_FIELDS, REGIONS, TRACKS
 
 STATUSES = ORG_STATUSES
 DEFAULT_STATUS = ORG_STATUSES[0]
@@ -49,7 +49,7 @@ IMPORT_FIELDS = (
 OPTIONAL_FIELDS = ("source", "status", "text_language")
 EXPORT_FIELDS = IMPORT_FIELDS + OPTIONAL_FIELDS
 # The free texts of a profile, the ones a second-language version translates.
-TEXT_FIELDS = ("expertise", "offers", "seeks")
+TEXT_FIELDS = PROFILE_TEXT_FIELDS
 TRANSLATIONS = "translations"
 SAME_LANGUAGE = "the texts are already in"
 CSV_TRANSLATION_LANGUAGE = "translation_language"

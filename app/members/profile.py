@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -16,7 +15,7 @@ from app import engine_jobs, matching
 from app.auth.access import get_org_or_404
 from app.db import get_db
 from app.errors import flash_error
-from app.i18n import de_name
+from app.i18n import de_name, label
 from app.members.forms import ProfileForm, TranslationForm
 from app.operations import organisations
 from app.orgs.queries import get_organisation, translations_of
@@ -25,15 +24,6 @@ from models.completeness import completeness
 from models.errors import PasserelleError
 from models.profiles import TEXT_FIELDS
 from models.vocabulary import LANGUAGES
-
-VERSION_TITLES = {
-    "en": _l("English version of the profile"),
-    "fr": _l("French version of the profile"),
-}
-VERSION_SAVED = {
-    "en": _l("The English version of the profile is saved; the suggestions do not change."),
-    "fr": _l("The French version of the profile is saved; the suggestions do not change."),
-}
 
 
 def edit(org_id: int):
@@ -83,7 +73,7 @@ def edit_translation(org_id: int):
         except PasserelleError as error:
             flash_error(error)
         else:
-            flash(str(VERSION_SAVED[lang]), "success")
+            flash(label("profile_version_saved", lang), "success")
             return redirect(url_for("members.edit", org_id=org_id) + "#translation")
     else:
         flash(_("The second version was not saved: correct the fields marked below."), "error")
@@ -124,7 +114,7 @@ def _page(db, org: dict, form: ProfileForm, translation: TranslationForm, status
         updating=engine_jobs.is_pending(db, org["id"]),
         translation=translation,
         translation_lang=lang,
-        translation_title=VERSION_TITLES[lang],
+        translation_title=label("profile_version", lang),
     )
     return page, status
 
