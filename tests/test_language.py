@@ -116,6 +116,7 @@ def pages(w: dict) -> dict[str, list[str]]:
             f"/coordination/pairings/{w['mila_pairing']}",
             "/coordination/dashboard", "/trips/", *trips, f"/trips/{w['trip']}/draft",
             f"/trips/{w['trip']}/published", "/trips/travel", "/follow-up/answers",
+            "/coordination/journal/",
         ],
         "admin": ["/admin/users", "/admin/users/new"],
     }  # fmt: skip
