@@ -303,6 +303,9 @@ AUDIT_SENTENCE_LABELS = _frozen(
         "request.withdraw": N_("%(actor)s withdrew the request from %(org)s to %(partner)s (%(track)s)"),
         "organisation.created": N_("%(actor)s added the organisation %(org)s"),
         "organisation.updated": N_("%(actor)s edited the profile of the organisation %(org)s"),
+        "organisation.translation_saved": N_(
+            "%(actor)s edited the other-language version of the profile of the organisation %(org)s"
+        ),
         "organisation.status_changed": N_(
             "%(actor)s set the status of the organisation %(org)s to %(status)s"
         ),
