@@ -837,6 +837,32 @@ def m130_engine_jobs(db: Database) -> None:
 
 
 @migrations()
+def m160_profile_languages(db: Database) -> None:
+    # The language an organisation's texts are in (the engine embeds them as written), by default
+    # its first declared language; and an optional second version of the texts in another
+    # language, written by its members and never embedded.
+    db.execute("ALTER TABLE organisations ADD COLUMN text_language TEXT NOT NULL DEFAULT 'fr'")
+    db.execute(
+        "UPDATE organisations SET text_language = coalesce(json_extract(languages, '$[0]'), 'fr') "
+        "WHERE json_valid(languages)"
+    )
+    db.execute(
+        """
+        CREATE TABLE profile_translations (
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            lang TEXT NOT NULL,
+            expertise TEXT NOT NULL,
+            offers TEXT NOT NULL,
+            seeks TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            PRIMARY KEY (org_id, lang)
+        )
+        """
+    )
+
+
+@migrations()
 def m170_never_matched_indexes(db: Database) -> None:
     # The dashboard lists the first never-matched organisations by region and short name and counts
     # them: without these, each view sorted every organisation and scanned the pairings per

@@ -89,6 +89,7 @@ def interest(org_id: int):
 
 
 bp.add_url_rule("/<int:org_id>/profile", view_func=profile.edit, methods=["GET", "POST"])
+bp.add_url_rule("/<int:org_id>/profile/translation", view_func=profile.edit_translation, methods=["POST"])
 
 
 def _filters() -> dict:
