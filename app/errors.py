@@ -104,6 +104,10 @@ DOMAIN_MESSAGES = {
     "invalid_import": N_("%(count)s problems in the import file; nothing was imported."),
     # organisations
     "invalid_profile": N_("The profile does not follow the import format: %(problems)s."),
+    "translation_in_text_language": N_(
+        "The profile's texts are written in that language already: "
+        "its second version must be in the other one."
+    ),
     "short_name_taken": N_("Another organisation already uses the short name %(name)s."),
     "status_staff_only": N_("Only coordinators and administrators change an organisation's status."),
     "unknown_org_status": N_("The status was not changed: choose active, closed or unverified."),

@@ -58,7 +58,7 @@ class Candidates:
         rows = np.asarray(rows, dtype=np.int64)
         for region in np.unique(self.index.regions[rows]) if rows.size else ():
             positions = np.flatnonzero(self.index.regions[rows] == region)
-            others = np.flatnonzero(self.index.regions != region)
+            others = np.flatnonzero((self.index.regions != region) & ~self.index._deleted)
             for start in range(0, positions.size, 256):  # 256 queries x n others: bounded memory
                 chunk = positions[start : start + 256]
                 for position, picked in zip(chunk, self._pick(rows[chunk], others, k), strict=True):
@@ -79,16 +79,19 @@ class Candidates:
             return [others] * len(queries)
         by_topic = min(int(k * TOPIC_SHARE), others.size)
         by_vector = k - by_topic
-        block = slice(others[0], others[-1] + 1)  # the other side is contiguous: a view, no copy
-        vector_sims = self.centroids[queries] @ self.centroids[block].T
-        topic_sims = self._topics[queries] @ self._topics[block].T
+        # The other side is one block as built, plus the rows of organisations added since: a view
+        # per run of consecutive rows, no copy of the block.
+        runs = np.split(others, np.flatnonzero(np.diff(others) != 1) + 1)
+        blocks = [slice(run[0], run[-1] + 1) for run in runs]
+        vector_sims = np.hstack([self.centroids[queries] @ self.centroids[b].T for b in blocks])
+        topic_sims = np.hstack([self._topics[queries] @ self._topics[b].T for b in blocks])
         picked = []
         for v, t in zip(vector_sims, topic_sims, strict=True):
             chosen = np.argpartition(-v, by_vector - 1)[:by_vector]
             t[chosen] = -np.inf  # already in: take the next ones by topic
             if by_topic:
                 chosen = np.concatenate([chosen, np.argpartition(-t, by_topic - 1)[:by_topic]])
-            picked.append(np.sort(chosen) + others[0])
+            picked.append(others[np.sort(chosen)])
         return picked
 
 

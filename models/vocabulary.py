@@ -46,6 +46,16 @@ TRACK_LABELS = _frozen(
 LANGUAGE_LABELS = _frozen({"fr": N_("French"), "en": N_("English")})
 # A free text's language said beside it when it is not the reader's: "(in English)".
 LANGUAGE_NOTE_LABELS = _frozen({"fr": N_("in French"), "en": N_("in English")})
+# A profile's second version, by its language: the profile page's heading and the saved message.
+PROFILE_VERSION_LABELS = _frozen(
+    {"fr": N_("French version of the profile"), "en": N_("English version of the profile")}
+)
+PROFILE_VERSION_SAVED_LABELS = _frozen(
+    {
+        "fr": N_("The French version of the profile is saved; the suggestions do not change."),
+        "en": N_("The English version of the profile is saved; the suggestions do not change."),
+    }
+)
 # A profile's status: a closed organisation is never suggested, proposed or offered as a host; an
 # unverified one is shown with a mark. Absent from an import file means active (the first).
 ORG_STATUS_LABELS = _frozen({"active": N_("Active"), "closed": N_("Closed"), "unverified": N_("Unverified")})
@@ -294,6 +304,9 @@ AUDIT_SENTENCE_LABELS = _frozen(
         "request.withdraw": N_("%(actor)s withdrew the request from %(org)s to %(partner)s (%(track)s)"),
         "organisation.created": N_("%(actor)s added the organisation %(org)s"),
         "organisation.updated": N_("%(actor)s edited the profile of the organisation %(org)s"),
+        "organisation.translation_saved": N_(
+            "%(actor)s edited the other-language version of the profile of the organisation %(org)s"
+        ),
         "organisation.status_changed": N_(
             "%(actor)s set the status of the organisation %(org)s to %(status)s"
         ),
@@ -398,6 +411,8 @@ LABELS = _frozen(
         "followup_outcome": FOLLOWUP_OUTCOME_LABELS,
         "meeting_held": MEETING_HELD_LABELS,
         "language_note": LANGUAGE_NOTE_LABELS,
+        "profile_version": PROFILE_VERSION_LABELS,
+        "profile_version_saved": PROFILE_VERSION_SAVED_LABELS,
         "host_direction": HOST_DIRECTION_LABELS,
         "travel_mode": TRAVEL_MODE_LABELS,
         "completeness": COMPLETENESS_LABELS,
