@@ -430,8 +430,11 @@ def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
     if "text_language" not in raw or (from_csv and raw["text_language"] == ""):
         problems = [p for p in problems if not p.startswith("text_language ")]
         record["text_language"] = default_text_language(record.get("languages"))
-    raw_translations = _csv_translations(raw) if from_csv else raw.get(TRANSLATIONS)
-    if raw_translations is not None:
+    if from_csv:
+        raw_translations = _csv_translations(raw)
+    else:  # a null is refused like any other non-object: only a missing key means "no version"
+        raw_translations = raw[TRANSLATIONS] if TRANSLATIONS in raw else None
+    if raw_translations is not None or (not from_csv and TRANSLATIONS in raw):
         translations, more = _clean_translations(raw_translations, record.get("text_language"))
         problems += more
         record[TRANSLATIONS] = translations

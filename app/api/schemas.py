@@ -86,6 +86,14 @@ def page(item: str) -> dict:
 _PLAIN = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 NON_BLANK_TEXT = rf"^{_PLAIN}*[^\s\x00-\x1f\x7f]{_PLAIN}*$"
 _SPACES = r"[ \t\n\r]*"
+# A decision's comment: at least one character that Python's str.strip() keeps (JSON Schema's \s
+# leaves out the separators \x1c-\x1f and \x85, which strip() removes).
+COMMENT = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_COMMENT_LENGTH,
+    "pattern": r"[^\s\x1c-\x1f\x85]",
+}
 HTTP_ADDRESS = (
     rf"^{_SPACES}(?:[Hh][Tt][Tt][Pp][Ss]?://[^/?#\[\]\s\x00-\x1f\x7f]+(?:[/?#]{_PLAIN}*)?)?{_SPACES}$"
 )
@@ -404,12 +412,7 @@ def components() -> dict:
         "DecisionInput": obj(
             {
                 "decision": enum(DECISIONS),
-                "comment": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": MAX_COMMENT_LENGTH,
-                    "pattern": r"\S",
-                },
+                "comment": COMMENT,
                 "expected_status": enum(PAIRING_STATUSES),
             },
             required=["decision", "comment"],
@@ -420,12 +423,7 @@ def components() -> dict:
             {
                 "ids": {"type": "array", "items": ID, "minItems": 1, "maxItems": MAX_BULK},
                 "decision": enum(BULK_DECISIONS),
-                "comment": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": MAX_COMMENT_LENGTH,
-                    "pattern": r"\S",
-                },
+                "comment": COMMENT,
             }
         ),
         "BulkDecisions": answer(
