@@ -93,9 +93,12 @@ class Candidates:
         return [found[track] for found in self.for_rows_tracks(rows, k, [track])]
 
     def for_rows_tracks(
-        self, rows: Sequence[int], k: int, tracks: Sequence[str | None]
+        self, rows: Sequence[int], k: int, tracks: Sequence[str | None], *, declared_only: bool = False
     ) -> list[dict[str | None, np.ndarray]]:
-        """For each org row and each of ``tracks``, at most ``k`` ascending candidate rows."""
+        """For each org row and each of ``tracks``, at most ``k`` ascending candidate rows.
+
+        With ``declared_only``, a row gets candidates only for the tracks its organisation declares.
+        """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         unknown = [track for track in tracks if track is not None and track not in TRACKS]
@@ -110,8 +113,10 @@ class Candidates:
             step = max(1, BLOCK_CELLS // max(others.size, 1))
             for start in range(0, positions.size, step):
                 chunk = positions[start : start + step]
-                for track, picked in self._pick(rows[chunk], others, k, tracks).items():
-                    for position, rows_found in zip(chunk, picked, strict=True):
+                for track, (which, picked) in self._pick(
+                    rows[chunk], others, k, tracks, declared_only
+                ).items():
+                    for position, rows_found in zip(chunk[which], picked, strict=True):
                         found[position][track] = rows_found
         return found
 
@@ -125,21 +130,37 @@ class Candidates:
         return self._recent[key]
 
     def _pick(
-        self, queries: np.ndarray, others: np.ndarray, k: int, tracks: Sequence[str | None]
-    ) -> dict[str | None, list[np.ndarray]]:
+        self,
+        queries: np.ndarray,
+        others: np.ndarray,
+        k: int,
+        tracks: Sequence[str | None],
+        declared_only: bool,
+    ) -> dict[str | None, tuple[np.ndarray, list[np.ndarray]]]:
+        """For each track: which of the queries got candidates, and theirs."""
+
+        def asking(track: str | None) -> np.ndarray:
+            if not declared_only or track is None:
+                return np.arange(len(queries))
+            return np.flatnonzero(self.index.declared[queries, TRACKS.index(track)])
+
         if others.size <= k:
-            return {track: [others] * len(queries) for track in tracks}
+            return {track: (asking(track), [others] * len(asking(track))) for track in tracks}
         block = slice(others[0], others[-1] + 1)  # the other side is contiguous: a view, no copy
         if self.stage == "centroid":
             picked = self._pick_centroid(queries, block, k)
-            return {track: picked for track in tracks}
+            return {track: (asking(track), [picked[i] for i in asking(track)]) for track in tracks}
         base = self.proxy_scores(queries, block, None)  # the parts every track shares, once
-        picked, weight = {}, self._weights()
+        found, weight = {}, self._weights()
         for track in tracks:
-            scores = base if track is None else base + self._track_parts(queries, block, track, weight)
-            top = top_k(scores, k)
-            picked[track] = list(np.sort(top, axis=1) + block.start)
-        return picked
+            which = asking(track)
+            if track is None:
+                scores = base
+            else:
+                scores = base[which] + self._track_parts(queries[which], block, track, weight)
+            top = top_k(scores, k) if len(which) else np.zeros((0, k), np.int64)
+            found[track] = (which, list(np.sort(top, axis=1) + block.start))
+        return found
 
     def _weights(self) -> dict[str, float]:
         return dict(zip(FEATURES, index_weights(self.index).tolist(), strict=True))

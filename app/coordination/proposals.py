@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
-from threadpoolctl import threadpool_limits
 
 from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
@@ -70,10 +69,9 @@ def propose(
     done, created = state["done"], state["created"]
     for begin in range(0, len(todo), QUERY_BLOCK):
         chunk = todo[begin : begin + QUERY_BLOCK]
-        with threadpool_limits(1, "blas"):  # small products: one thread is faster than two that wait
-            (ranked,) = best_partners(
-                index, candidates, [index.row_of(i) for i in chunk], lambda i: _tracks(orgs[i]), per_org
-            )
+        (ranked,) = best_partners(
+            index, candidates, [index.row_of(i) for i in chunk], lambda i: _tracks(orgs[i]), per_org
+        )
         found = _kept(ranked, orgs, dismissed, min_score)
         done += len(chunk)
         created += _store(db, found, chunk[-1], done, total)

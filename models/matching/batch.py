@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from models.candidates import Candidates
 from models.matching.index import MatchIndex, _track_declared
@@ -41,11 +42,15 @@ def best_partners(
     tracks_of: Callable[[int], Sequence[str]],
     per_org: int,
     k: int = PROPOSAL_CANDIDATES,
+    *,
+    declared: bool = True,
 ) -> Iterator[list[Best]]:
     """For the org ``rows``, block by block, the ``per_org`` best partners of each of their tracks.
 
-    ``tracks_of(org_id)`` names the tracks to rank for one organisation. Yields one list per block
-    of :data:`QUERY_BLOCK` rows, so that a caller can store and report progress as it goes.
+    ``tracks_of(org_id)`` names the tracks to rank for one organisation; ``declared`` says they are
+    the tracks it declares (its ``collaboration_types``), so candidates are picked for those only.
+    Yields one list per block of :data:`QUERY_BLOCK` rows, so that a caller can store and report
+    progress as it goes.
     """
     if per_org < 1:
         raise ValueError(f"per_org must be at least 1, got {per_org}")
@@ -53,27 +58,35 @@ def best_partners(
     for start in range(0, rows.size, QUERY_BLOCK):
         chunk = rows[start : start + QUERY_BLOCK]
         wanted = sorted({t for row in chunk for t in tracks_of(index.orgs[row]["id"]) if t in TRACKS})
-        found = candidates.for_rows_tracks(chunk, max(k, per_org), wanted) if wanted else [{}] * len(chunk)
+        found = candidates.for_rows_tracks(chunk, max(k, per_org), wanted, declared_only=declared)
         block = []
-        for row, per_track in zip(chunk, found, strict=True):
-            org_id = index.orgs[row]["id"]
-            tracks = [t for t in tracks_of(org_id) if t in per_track]
-            block += _rank(index, int(row), tracks, per_track, per_org)
+        with threadpool_limits(1, "blas"):  # small products: one thread is faster than two that wait
+            for row, per_track in zip(chunk, found, strict=True):
+                org_id = index.orgs[row]["id"]
+                tracks = [t for t in tracks_of(org_id) if t in TRACKS]
+                missing = [t for t in tracks if t not in per_track]
+                if missing:  # a track asked for that the organisation does not declare
+                    per_track.update(candidates.for_rows_tracks([row], max(k, per_org), missing)[0])
+                block += _rank(index, candidates, int(row), tracks, per_track, per_org)
         yield block
 
 
-def _rank(index: MatchIndex, row: int, tracks: list[str], per_track: dict, per_org: int) -> list[Best]:
+def _rank(
+    index: MatchIndex, candidates: Candidates, row: int, tracks: list[str], per_track: dict, per_org: int
+) -> list[Best]:
     org_id = index.orgs[row]["id"]
-    if not tracks or index.orgs[row].get("status") == "closed":
+    if not tracks or candidates._closed[row]:
         return [Best(org_id, track, ()) for track in tracks]
     union = np.unique(np.concatenate([per_track[t] for t in tracks]))
     union, parts, _ = index.features(org_id, tracks[0], union)
     weights = index.weights.vector()
-    closed = np.array([index.orgs[r].get("status") == "closed" for r in union], dtype=bool)
+    closed = candidates._closed[union]
     ranked = []
     for track in tracks:
         parts[:, _TRACK_PARTS] = track_parts(index, row, union, track)
-        mine = np.isin(union, per_track[track]) & ~closed
+        mine = np.zeros(union.size, dtype=bool)
+        mine[np.searchsorted(union, per_track[track])] = True
+        mine &= ~closed
         raw = np.where(mine, parts @ weights, -np.inf)
         top_k = min(per_org, int(mine.sum()))
         top = np.argpartition(-raw, top_k - 1)[:top_k] if top_k else np.zeros(0, np.int64)
