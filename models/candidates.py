@@ -180,7 +180,10 @@ class Candidates:
         norm = np.sqrt(np.outer(self._mass[queries], self._mass[block])) + 1e-6
         scores += weight["topics"] * shared / norm
         if index.lexical is not None:
-            lexical = (index.lexical[queries] @ index.lexical[block].T).toarray()
+            if len(queries) <= 16:  # a page's query: no transposed copy of the block's rows
+                lexical = (index.lexical[block] @ index.lexical[queries].T.toarray()).T
+            else:
+                lexical = (index.lexical[queries] @ index.lexical[block].T).toarray()
             scores += weight["lexical"] * lexical
         if track is not None:
             scores += self._track_parts(queries, block, track, weight)
