@@ -8,7 +8,7 @@ of queries, and stands in for the four passage parts (best passage pairs, expert
 of each organisation's mean passage vector; the candidates are the ``k`` best by that proxy score,
 per track. The older ``centroid`` stage keeps the nearest mean vectors and those sharing the rarest
 topics. ``bench/bench_matching.py`` measures both and three nearest-neighbour libraries against the
-full scoring (``python -m bench.bench_matching --stages``): at 100,000 synthetic organisations the
+full scoring (``python -m bench.bench_matching``): at 100,000 synthetic organisations the
 proxy keeps 1.00 of the full top 10 in 300 candidates, where the mean vectors alone keep 0.78, and
 an approximate index can only speed up the vector part, which is not what costs recall.
 :meth:`MatchIndex.suggest` then scores only those, so proposals and trip planning cost n·k, not n².
