@@ -1,14 +1,16 @@
 """gunicorn settings read by `make serve` and `make load` (gunicorn loads ./gunicorn.conf.py itself)."""
 
-# A new or deleted organisation makes the next request rebuild the index (about a minute at 100,000
-# organisations on two cores); the default 30 s would kill the worker in the middle of it, again and
-# again. Edits of existing profiles patch the index in well under a second.
-timeout = 120
+# A worker maps the machine's index snapshot at start (2 s at 100,000 organisations), and every change
+# since (edits, new and deleted organisations) is patched in place in well under a second: no request
+# rebuilds the index, but after a bulk import of more than 2,000 organisations (then one process
+# builds, about 25 s at 100,000 alone, 60 s with four workers on two cores, and the others wait for
+# its snapshot). 60 s covers that; the default 30 s would kill the waiting workers.
+timeout = 60
 
 
 def post_worker_init(worker):
-    """Map the machine's index snapshot (or build it once) before the worker takes any request."""
+    """Map the machine's index snapshot (or build it once) and load the model before any request."""
     from app.matching import warm_up
 
     with worker.wsgi.app_context():
-        warm_up()
+        warm_up(model=True)

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from app.db import get_db, init_db
 from app.i18n import LANGUAGES
-from app.orgs.queries import list_organisations, short_name_keys, upsert_organisations
+from app.orgs.queries import list_organisations, short_name_keys, translations_by_org, upsert_organisations
 from app.seed import seed_demo_accounts, seed_demo_contacts, seed_known_links, seed_organisations, seed_trips
 from app.users import UserError, create_user
 from models.errors import InvalidImport
@@ -65,7 +65,10 @@ def _echo_problems(path: Path, problems: list[str]) -> None:
 )
 def export_orgs_command(fmt: str, output: Path | None) -> None:
     """Export every organisation in an import format (it imports back unchanged)."""
-    text = dump_records(list_organisations(get_db()), fmt)
+    db = get_db()
+    versions = translations_by_org(db)
+    records = [org | {"translations": versions.get(org["id"], {})} for org in list_organisations(db)]
+    text = dump_records(records, fmt)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 
@@ -23,12 +22,13 @@ from models.trips.shapes import TIME_ZONES, reason_words
 from models.vocabulary import INTERFACE_LANGUAGES, LABELS, NEED_LABELS
 
 LANGUAGES = INTERFACE_LANGUAGES
-COMPLETENESS = {  # models.completeness.CHECKS: what to add, and the form field it is added in
-    "seeks": (_l("Say what you seek in a partner, in a few sentences"), "seeks"),
-    "expertise": (_l("Describe your expertise at more length (300 characters at least)"), "expertise"),
-    "tracks": (_l("Choose the kinds of collaboration you want"), "collaboration_types-0"),
-    "contact": (_l("Add a contact person"), "contacts"),
-    "address": (_l("Give your postal address"), "address"),
+# models.completeness.CHECKS -> the form field a missing item is added in (its words: label("completeness")).
+COMPLETENESS_ANCHORS = {
+    "seeks": "seeks",
+    "expertise": "expertise",
+    "tracks": "collaboration_types-0",
+    "contact": "contacts",
+    "address": "address",
 }
 
 
@@ -200,19 +200,57 @@ def slot_time(start: str, end: str, direction: str | None = None) -> str:
     return text
 
 
-def text_in(text: str | None, note: bool = False) -> Markup:
-    """Free text (a profile, a note, a message) marked with its language; with ``note``, say it when
-    it is not the reader's: <span lang="en">…</span> <span class="lang-note">(en anglais)</span>."""
+def text_in(text: str | None, note: bool = False, lang: str | None = None) -> Markup:
+    """Free text (a profile, a note, a message) marked with its language (``lang`` when it is known,
+    else guessed); with ``note``, say it when it is not the reader's:
+    <span lang="en">…</span> <span class="lang-note">(en anglais)</span>."""
     from flask_babel import get_locale
 
     text = text or ""
-    lang = guess_language(text)
-    if lang is None:
+    lang = lang or guess_language(text)
+    if lang is None or not text:
         return escape(text)
     marked = Markup('<span lang="{}">{}</span>').format(lang, text)
     if note and lang != str(get_locale() or "fr"):
         marked += Markup(' <span class="lang-note">({})</span>').format(label("language_note", lang))
     return marked
+
+
+def text_language_of(org_id: int) -> str:
+    """The language an organisation's texts (and so its embedded passages) are written in."""
+    cache = g.setdefault("text_languages", {})
+    if org_id not in cache:
+        from app.db import get_db
+
+        row = get_db().execute("SELECT text_language FROM organisations WHERE id = ?", [org_id]).fetchone()
+        cache[org_id] = row[0] if row else None
+    return cache[org_id]
+
+
+def profile_text(org: dict, field: str) -> Markup:
+    """A profile text in the reader's language when the organisation wrote that version, else as
+    written, marked with its language and a note (``expertise``, ``offers``, ``seeks``)."""
+    from flask_babel import get_locale
+
+    from app.db import get_db
+    from app.orgs.queries import translations_of
+
+    reader = str(get_locale() or "fr")
+    lang = org.get("text_language") or guess_language(org[field] or "")
+    if lang and lang != reader:
+        cache = g.setdefault("profile_versions", {})
+        if org["id"] not in cache:
+            cache[org["id"]] = translations_of(get_db(), org["id"])
+        version = cache[org["id"]].get(reader)
+        if version:
+            return Markup('<span lang="{}">{}</span>').format(reader, version[field])
+    return text_in(org[field], note=True, lang=lang)
+
+
+def passage_in(text: str | None, org_id: int) -> Markup:
+    """A passage of an organisation's embedded text, in the language it was written in, with the note
+    when that is not the reader's (evidence is never shown translated)."""
+    return text_in(text, note=True, lang=text_language_of(org_id))
 
 
 def init_app(app: Flask) -> None:
@@ -221,12 +259,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["city"] = city_label
     app.jinja_env.filters.update(when=when, day=day, clock=clock)
     app.jinja_env.globals.update(zone_label=zone_label, slot_time=slot_time, text_in=text_in)
+    app.jinja_env.globals.update(profile_text=profile_text, passage_in=passage_in)
     app.jinja_env.globals.update(
         label=label,
         label_items=label_items,
         meeting_reason=meeting_reason,
         reason_text=reason_text,
-        COMPLETENESS=COMPLETENESS,
+        COMPLETENESS_ANCHORS=COMPLETENESS_ANCHORS,
         url_with_lang=url_with_lang,
         LANGUAGES=LANGUAGES,
         de_name=de_name,

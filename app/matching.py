@@ -26,7 +26,7 @@ from models.errors import NotFound
 from models.matching.embeddings import Embedder, get_embedder
 from models.matching.index import MatchIndex
 from models.matching.results import SearchHit, Suggestion, Topic
-from models.matching.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text
+from models.matching.topics import TopicAnchoredEmbedder, load_vocabulary, profile_text, topic_matrix
 from models.matching.vectorstore import SyncReport, load_matrix, sync_embeddings
 from models.matching.weights import SEARCH_FLOOR, load_weights
 
@@ -125,40 +125,75 @@ def _last_change(db: Database) -> int:
 
 
 def _changed_orgs(db: Database, since: int) -> tuple[list[int], int] | None:
-    """Organisations updated since change ``since`` and the last change id; None when a rebuild is due."""
+    """Organisations added, updated or deleted since change ``since`` and the last change id; None when
+    a rebuild is due (the log was pruned past ``since``, or too many organisations changed)."""
     oldest = db.execute("SELECT MIN(id) FROM engine_changes").fetchone()[0]
     if oldest is None or oldest > since + 1:
         return None  # the log was pruned past this index (or never written)
-    changes = db.execute("SELECT id, org_id, kind FROM engine_changes WHERE id > ?", [since]).fetchall()
-    org_ids = sorted({org_id for _, org_id, _ in changes})
-    if not changes or any(kind != "update" for *_, kind in changes) or len(org_ids) > MAX_PATCHED_ORGS:
+    changes = db.execute("SELECT id, org_id FROM engine_changes WHERE id > ?", [since]).fetchall()
+    org_ids = sorted({org_id for _, org_id in changes})
+    if not changes or len(org_ids) > MAX_PATCHED_ORGS:
         return None
-    return org_ids, max(change_id for change_id, *_ in changes)
+    return org_ids, max(change_id for change_id, _ in changes)
 
 
 def _patch(db: Database, cached: _Cached, version: int) -> bool:
-    """Update ``cached`` in place for the organisations changed since it was made; False to rebuild."""
+    """Update ``cached`` in place for the organisations changed since it was made; False to rebuild.
+
+    An edited profile replaces its rows, a new one gets new rows at the end, a deleted one is masked:
+    no full build (its new words count in the lexical part after the next ``flask index`` only).
+    """
     changed = _changed_orgs(db, cached.change)
     if changed is None:
         return False
     org_ids, last = changed
+    index, candidates = cached.index, cached.candidates
     orgs = [org for org_id in org_ids if (org := get_organisation(db, org_id)) is not None]
-    matrix = load_matrix(db, cached.index.model_id, org_ids=org_ids)
+    present = {org["id"] for org in orgs}
+    gone = index.remove_orgs([org_id for org_id in org_ids if org_id not in present])
+    matrix = load_matrix(db, index.model_id, org_ids=sorted(present))
     passages = list(zip(matrix.org_ids.tolist(), matrix.fields, matrix.texts, strict=True))
-    try:
-        rows = cached.index.replace_orgs(orgs, passages, matrix.vectors, _topic_sets(db, org_ids))
-    except ValueError:
-        return False
-    cached.candidates.update(rows)
+    rows = index.replace_orgs(orgs, passages, matrix.vectors, _topic_sets(db, sorted(present)))
+    if len(index.orgs) > len(candidates.centroids):  # rows added at the end: room for their centroids
+        extra = np.zeros((len(index.orgs) - len(candidates.centroids), candidates.centroids.shape[1]))
+        candidates.centroids = np.concatenate([candidates.centroids, extra.astype(np.float32)])
+    candidates.update(np.concatenate([rows, gone]))
     cached.version, cached.change = version, last
     return True
 
 
-def warm_up() -> None:
-    """Load (or build) this process's index now, so that no member's first click waits for it."""
+def warm_up(*, model: bool = False) -> None:
+    """Load (or build) this process's index now, so that no member's first click waits for it.
+
+    With ``model`` (gunicorn's workers), also load the embedding model and embed one query, so that
+    the first search by meaning costs one query's embedding, not the model's load. The model then
+    runs on one thread: a worker embeds one short query at a time, and several threads per worker on
+    a machine shared by several workers fight for its cores (one query: 34 ms on one thread, 302 ms
+    on two under load, measured).
+    """
     from app.db import get_db
 
     _current(get_db())
+    if model and current_app.config["EMBEDDING_MODEL"] != "fake":
+        import torch
+
+        torch.set_num_threads(1)
+        query_vector("thérapie cellulaire")
+
+
+_QUERY_CACHE = 512  # recent queries' vectors kept per process
+
+
+def query_vector(text: str) -> np.ndarray:
+    """The embedding of a search query (the same text twice: embedded once)."""
+    return _query_vector(embedder(), text)
+
+
+@lru_cache(maxsize=_QUERY_CACHE)
+def _query_vector(model: Embedder, text: str) -> np.ndarray:
+    vector = np.asarray(model.embed_batch([text])[0], dtype=np.float32)
+    vector.flags.writeable = False
+    return vector
 
 
 def _topic_sets(db: Database, org_ids: list[int] | None = None) -> dict[int, list[str]]:
@@ -251,20 +286,50 @@ def search(
     org_type: str | None = None,
     city: str | None = None,
 ) -> list[SearchHit]:
-    """Organisations ranked by meaning for a French or English query, then filtered."""
-    index = get_index(db)
-    vector = embedder().embed_batch([text])[0]
-    hits = index.search(vector, text, top_k=len(index.orgs))
+    """Organisations ranked by meaning for a French or English query, among those the filters keep.
+
+    Past :data:`SEARCH_EXACT_UP_TO` organisations (the filters applied), only the
+    :data:`SEARCH_FIRST_STAGE` whose mean vector is closest to the query (and half as many sharing
+    its topics) are ranked by passage: the passages read stay a few thousand rows at any size.
+    """
+    index, candidates = _current(db)
+    vector = query_vector(text)
+    keep = ~index._deleted
+    if region:
+        keep &= index.regions == region
+    if org_type:
+        keep &= index.types == org_type
+    if city:
+        cities = _org_column(index, "city")
+        keep &= np.array([str(c).casefold() == city.casefold() for c in cities], dtype=bool)
+    rows = np.flatnonzero(keep)
+    if rows.size > SEARCH_EXACT_UP_TO:
+        rows = _search_first_stage(index, candidates, vector, text, rows)
     floor = search_floor()
-    kept = [
-        hit
-        for hit in hits
-        if hit.score >= floor
-        and (not region or hit.region == region)
-        and (not org_type or hit.type == org_type)
-        and (not city or hit.city.casefold() == city.casefold())
-    ]
-    return kept[:top_k]
+    return [hit for hit in index.search(vector, text, top_k=top_k, rows=rows) if hit.score >= floor]
+
+
+SEARCH_EXACT_UP_TO = 5_000
+SEARCH_FIRST_STAGE = 2_000
+
+
+def _search_first_stage(index: MatchIndex, candidates: Candidates, vector, text: str, rows) -> np.ndarray:
+    """The rows among ``rows`` closest to the query by mean vector, and those sharing its topics."""
+    by_vector = candidates.centroids[rows] @ vector if rows.size < len(index.orgs) // 2 else (
+        candidates.centroids @ vector
+    )[rows]  # fmt: skip
+    picked = rows[np.argpartition(-by_vector, SEARCH_FIRST_STAGE - 1)[:SEARCH_FIRST_STAGE]]
+    query = topic_matrix([index.vocabulary.assign(text)], index.vocabulary)[0] * index.topic_idf
+    by_topic = index.topics[rows] @ query  # the topic part of the ranking
+    if by_topic.any():
+        half = SEARCH_FIRST_STAGE // 2
+        picked = np.union1d(picked, rows[np.argpartition(-by_topic, half - 1)[:half]])
+    return np.sort(picked)
+
+
+def _org_column(index: MatchIndex, name: str) -> np.ndarray:
+    orgs = index.orgs
+    return orgs.column(name) if hasattr(orgs, "column") else np.array([o[name] for o in orgs], dtype=object)
 
 
 def assign_topics(db: Database, org_ids: list[int] | None = None) -> int:

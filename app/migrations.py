@@ -837,6 +837,45 @@ def m130_engine_jobs(db: Database) -> None:
 
 
 @migrations()
+def m160_profile_languages(db: Database) -> None:
+    # The language an organisation's texts are in (the engine embeds them as written), by default
+    # its first declared language; and an optional second version of the texts in another
+    # language, written by its members and never embedded.
+    db.execute("ALTER TABLE organisations ADD COLUMN text_language TEXT NOT NULL DEFAULT 'fr'")
+    db.execute(
+        "UPDATE organisations SET text_language = coalesce(json_extract(languages, '$[0]'), 'fr') "
+        "WHERE json_valid(languages)"
+    )
+    db.execute(
+        """
+        CREATE TABLE profile_translations (
+            org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            lang TEXT NOT NULL,
+            expertise TEXT NOT NULL,
+            offers TEXT NOT NULL,
+            seeks TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            PRIMARY KEY (org_id, lang)
+        )
+        """
+    )
+
+
+@migrations()
+def m170_never_matched_indexes(db: Database) -> None:
+    # The dashboard lists the first never-matched organisations by region and short name and counts
+    # them: without these, each view sorted every organisation and scanned the pairings per
+    # organisation (0.35 s at 100,000).
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_organisations_region_short_name "
+        "ON organisations(region, short_name COLLATE NOCASE)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_pairings_status_bfc ON pairings(status, bfc_org_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_pairings_status_qc ON pairings(status, qc_org_id)")
+
+
+@migrations()
 def m175_proposal_progress(db: Database) -> None:
     # A proposal run under way (one at a time): its settings, the last organisation done and the
     # pairings it created so far. The worker does a run in rounds and `flask propose` resumes an

@@ -1,6 +1,6 @@
 """Embedding throughput: the production path against plain float32 ``SentenceTransformer.encode``.
 
-Both embed the texts production embeds: every passage of the seed profiles (``data/seed/ecosystem.jsonl``
+Both embed the texts production embeds: every passage of the English profiles (``data/eval/profiles_en.jsonl``
 and the French ones in ``data/eval/profiles_fr.jsonl``) followed by its topic labels, each once, so
 the length mix (and the padding) is the real one. Each path is warmed up, then the two take turns
 for ``--repeats`` timed runs each; medians are printed with min and max. The bound is the measured
@@ -27,7 +27,7 @@ from models.matching.passages import split_profile
 from models.matching.topics import anchored, load_vocabulary
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-PROFILE_FILES = (DATA / "seed" / "ecosystem.jsonl", DATA / "eval" / "profiles_fr.jsonl")
+PROFILE_FILES = (DATA / "eval" / "profiles_en.jsonl", DATA / "eval" / "profiles_fr.jsonl")
 
 
 def production_texts(embedder: SentenceTransformerEmbedder) -> list[str]:

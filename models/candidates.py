@@ -109,7 +109,7 @@ class Candidates:
         regions = self.index.regions
         for region in np.unique(regions[rows]) if rows.size else ():
             positions = np.flatnonzero(regions[rows] == region)
-            others = np.flatnonzero(regions != region)
+            others = np.flatnonzero((regions != region) & ~self.index._deleted)
             step = max(1, BLOCK_CELLS // max(others.size, 1))
             for start in range(0, positions.size, step):
                 chunk = positions[start : start + step]
@@ -146,7 +146,10 @@ class Candidates:
 
         if others.size <= k:
             return {track: (asking(track), [others] * len(asking(track))) for track in tracks}
-        block = slice(others[0], others[-1] + 1)  # the other side is contiguous: a view, no copy
+        # The other side is one block as built (a view, no copy), unless organisations were added
+        # or deleted since: then its rows are gathered.
+        contiguous = others[-1] - others[0] + 1 == others.size
+        block = slice(others[0], others[-1] + 1) if contiguous else others
         if self.stage == "centroid":
             picked = self._pick_centroid(queries, block, k)
             return {track: (asking(track), [picked[i] for i in asking(track)]) for track in tracks}
@@ -159,13 +162,13 @@ class Candidates:
             else:
                 scores = base[which] + self._track_parts(queries[which], block, track, weight)
             top = top_k(scores, k) if len(which) else np.zeros((0, k), np.int64)
-            found[track] = (which, list(np.sort(top, axis=1) + block.start))
+            found[track] = (which, list(others[np.sort(top, axis=1)]))
         return found
 
     def _weights(self) -> dict[str, float]:
         return dict(zip(FEATURES, index_weights(self.index).tolist(), strict=True))
 
-    def proxy_scores(self, queries: np.ndarray, block: slice, track: str | None) -> np.ndarray:
+    def proxy_scores(self, queries: np.ndarray, block: slice | np.ndarray, track: str | None) -> np.ndarray:
         """The proxy of the full raw score of each query against each org of ``block``.
 
         Returns
@@ -190,7 +193,7 @@ class Candidates:
         scores[:, self._closed[block]] = -np.inf
         return scores
 
-    def _track_parts(self, queries: np.ndarray, block: slice, track: str, weight: dict) -> np.ndarray:
+    def _track_parts(self, queries: np.ndarray, block, track: str, weight: dict) -> np.ndarray:
         """Weighted track-dependent parts (declared, kind fit, needs met both ways), (n_queries, n_block).
 
         One matrix product: each side is turned into features whose dot product is those parts (a
@@ -200,19 +203,21 @@ class Candidates:
         own, theirs = _track_features(self.index, track, weight)
         return own(queries) @ theirs(block).T
 
-    def _pick_centroid(self, queries: np.ndarray, block: slice, k: int) -> list[np.ndarray]:
-        size = block.stop - block.start
-        by_topic = min(int(k * TOPIC_SHARE), size)
-        by_vector = k - by_topic
+    def _pick_centroid(self, queries: np.ndarray, block, k: int) -> list[np.ndarray]:
         vector_sims = self.centroids[queries] @ self.centroids[block].T
         topic_sims = self._topics[queries] @ self._topics[block].T
+        size = vector_sims.shape[1]
+        by_topic = min(int(k * TOPIC_SHARE), size)
+        by_vector = k - by_topic
+        others = np.arange(size) if isinstance(block, slice) else None
         picked = []
         for v, t in zip(vector_sims, topic_sims, strict=True):
             chosen = np.argpartition(-v, by_vector - 1)[:by_vector]
             t[chosen] = -np.inf  # already in: take the next ones by topic
             if by_topic:
                 chosen = np.concatenate([chosen, np.argpartition(-t, by_topic - 1)[:by_topic]])
-            picked.append(np.sort(chosen) + block.start)
+            chosen = np.sort(chosen)
+            picked.append(chosen + block.start if others is not None else block[chosen])
         return picked
 
 

@@ -119,10 +119,13 @@ ENGLISH = frozenset(
     ]
 )
 _WORD = re.compile(r"(?<!\w)[a-zà-ÿœæ]+(?!\w)", re.IGNORECASE)  # "9276d15d" holds no word
+# A web address is no sentence: ".../fr/nouvelle/prendre-part-a-la-revolution" says nothing of the page.
+_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 def counts(text: str) -> tuple[int, int]:
-    """(French stop words, English stop words) in ``text``."""
+    """(French stop words, English stop words) in ``text``, web addresses left out."""
+    text = _ADDRESS.sub(" ", text)
     words = [word.lower() for word in _WORD.findall(text.replace("’", " ").replace("'", " "))]
     return sum(word in FRENCH for word in words), sum(word in ENGLISH for word in words)
 

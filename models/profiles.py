@@ -5,6 +5,13 @@ An import file is ``.json`` (an array of objects), ``.jsonl`` (one object a line
 keys of :data:`IMPORT_FIELDS`, plus :data:`OPTIONAL_FIELDS` if wanted. :func:`parse_import` checks
 the whole file before anything is written and raises :class:`InvalidImport` naming every bad line
 and field, so a caller can write all records or none.
+
+The texts (expertise, offers, seeks) are in ``text_language``, the language the organisation writes
+in (absent: its first declared language); the engine embeds them. A record may carry a second
+version of the texts in another language, never embedded: in JSON ``"translations": {"en":
+{"expertise": ..., "offers": ..., "seeks": ...}}``; in CSV the columns ``translation_language``,
+``translation_expertise``, ``translation_offers`` and ``translation_seeks`` (all empty: none). A
+record without the key leaves a stored second version as it is; ``{}`` (or empty cells) removes it.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from urllib.parse import urlsplit
 
 from models.cities import canonical_city
 from models.errors import InvalidImport
-from models.vocabulary import LANGUAGES, ORG_STATUSES, ORG_TYPES, REGIONS, TRACKS
+from models.vocabulary import LANGUAGES, ORG_STATUSES, ORG_TYPES, PROFILE_TEXT_FIELDS, REGIONS, TRACKS
 
 STATUSES = ORG_STATUSES
 DEFAULT_STATUS = ORG_STATUSES[0]
@@ -39,8 +46,14 @@ IMPORT_FIELDS = (
     "languages",
     "website",
 )
-OPTIONAL_FIELDS = ("source", "status")
+OPTIONAL_FIELDS = ("source", "status", "text_language")
 EXPORT_FIELDS = IMPORT_FIELDS + OPTIONAL_FIELDS
+# The free texts of a profile, the ones a second-language version translates.
+TEXT_FIELDS = PROFILE_TEXT_FIELDS
+TRANSLATIONS = "translations"
+SAME_LANGUAGE = "the texts are already in"
+CSV_TRANSLATION_LANGUAGE = "translation_language"
+CSV_TRANSLATION_COLUMNS = (CSV_TRANSLATION_LANGUAGE, *(f"translation_{field}" for field in TEXT_FIELDS))
 LIST_FIELDS = {"collaboration_types": TRACKS, "languages": LANGUAGES}
 ENUM_FIELDS = {"region": REGIONS, "type": ORG_TYPES, "status": STATUSES}
 URL_FIELDS = ("website", "source")
@@ -158,26 +171,65 @@ def validate_profile(raw: Mapping) -> tuple[dict, list[str]]:
     return _clean_record(raw, from_csv=False)
 
 
+def validate_translation(raw: object, lang: object, text_language: str) -> tuple[dict, list[str]]:
+    """Validate a second-language version (``{expertise, offers, seeks}``) of a profile written in
+    ``text_language``; return ``(clean texts, problems)``, each problem naming its field."""
+    problems: list[str] = []
+    if lang not in LANGUAGES:
+        return {}, [f"{TRANSLATIONS}: unknown language '{lang}'; use {_one_of(LANGUAGES)}"]
+    if lang == text_language:
+        return {}, [f"{TRANSLATIONS}.{lang}: {SAME_LANGUAGE} '{lang}' (text_language)"]
+    if not isinstance(raw, Mapping):
+        return {}, [f"{TRANSLATIONS}.{lang} must be an object with {', '.join(TEXT_FIELDS)}"]
+    problems += [f"{TRANSLATIONS}.{lang}: unknown field '{key}'" for key in raw if key not in TEXT_FIELDS]
+    texts: dict = {}
+    for field in TEXT_FIELDS:
+        if field not in raw:
+            problems.append(f"{TRANSLATIONS}.{lang}: missing field '{field}'")
+            continue
+        value, problem = _clean_value(field, raw[field], from_csv=False)
+        if problem:
+            problems.append(f"{TRANSLATIONS}.{lang}.{field} {problem}")
+        else:
+            texts[field] = value
+    return texts, problems
+
+
 def dump_records(records: Iterable[Mapping], fmt: str) -> str:
     """Serialise records in an import format, so that the output imports back unchanged."""
-    rows = [{field: record.get(field, "") or _empty(field) for field in EXPORT_FIELDS} for record in records]
+    rows = [
+        {field: record.get(field, "") or _empty(field, record) for field in EXPORT_FIELDS}
+        | {TRANSLATIONS: _versions(record.get(TRANSLATIONS) or {})}
+        for record in records
+    ]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     if fmt == "jsonl":
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS + CSV_TRANSLATION_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: ";".join(v) if k in LIST_FIELDS else v for k, v in row.items()})
+            translations = row.pop(TRANSLATIONS)
+            cells = {k: ";".join(v) if k in LIST_FIELDS else v for k, v in row.items()}
+            for lang, texts in list(translations.items())[:1]:  # two languages: one other at most
+                cells[CSV_TRANSLATION_LANGUAGE] = lang
+                cells.update({f"translation_{field}": texts[field] for field in TEXT_FIELDS})
+            writer.writerow(cells)
         return out.getvalue()
     raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
 
 
-def _empty(field: str) -> object:
+def _versions(translations: Mapping[str, Mapping]) -> dict:
+    return {lang: {field: texts[field] for field in TEXT_FIELDS} for lang, texts in translations.items()}
+
+
+def _empty(field: str, record: Mapping) -> object:
     if field == "status":
         return DEFAULT_STATUS
+    if field == "text_language":
+        return default_text_language(record.get("languages"))
     return [] if field in LIST_FIELDS else ""
 
 
@@ -340,7 +392,7 @@ def _read_csv(text: str) -> Iterator[tuple[int, object]]:
 
 
 def _header_problems(header: list[str]) -> list[str]:
-    known = set(EXPORT_FIELDS)
+    known = set(EXPORT_FIELDS + CSV_TRANSLATION_COLUMNS)
     if not known.intersection(header):  # not an import file: say so without echoing what it holds
         return [f"line 1: the header names none of the import fields ({', '.join(IMPORT_FIELDS)}); "
                 "is this an organisation import file?"]  # fmt: skip
@@ -361,7 +413,8 @@ def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
     if _has_lone_surrogate(raw):
         return {}, ["holds an escaped lone surrogate (\\ud800 to \\udfff), which is not text"]
     problems = [f"field '{key}' appears more than once" for key in getattr(raw, "duplicates", ())]
-    problems += [f"unknown field '{key}'" for key in raw if key not in EXPORT_FIELDS]
+    extra = (TRANSLATIONS,) if not from_csv else CSV_TRANSLATION_COLUMNS
+    problems += [f"unknown field '{key}'" for key in raw if key not in EXPORT_FIELDS + extra]
     problems += [f"missing field '{field}'" for field in IMPORT_FIELDS if field not in raw]
     record: dict = {}
     for field in EXPORT_FIELDS:
@@ -374,7 +427,43 @@ def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
             record[field] = value
     record.setdefault("source", "")
     record.setdefault("status", DEFAULT_STATUS)
+    if "text_language" not in raw or (from_csv and raw["text_language"] == ""):
+        problems = [p for p in problems if not p.startswith("text_language ")]
+        record["text_language"] = default_text_language(record.get("languages"))
+    raw_translations = _csv_translations(raw) if from_csv else raw.get(TRANSLATIONS)
+    if raw_translations is not None:
+        translations, more = _clean_translations(raw_translations, record.get("text_language"))
+        problems += more
+        record[TRANSLATIONS] = translations
     return record, problems
+
+
+def default_text_language(languages: object) -> str:
+    """The language a profile's texts are in when the record does not say: its first declared one."""
+    return languages[0] if isinstance(languages, list) and languages else LANGUAGES[0]
+
+
+def _clean_translations(raw: object, text_language: str | None) -> tuple[dict, list[str]]:
+    if not isinstance(raw, Mapping):
+        return {}, [f'{TRANSLATIONS} must be an object such as {{"en": {{"expertise": ...}}}}']
+    translations, problems = {}, []
+    for lang, texts in raw.items():
+        clean, lang_problems = validate_translation(texts, lang, text_language or "")
+        problems += lang_problems
+        if not lang_problems:
+            translations[lang] = clean
+    return translations, problems
+
+
+def _csv_translations(raw: Mapping) -> dict | None:
+    """The CSV translation columns as a JSON-shaped ``translations`` value (None: no such columns)."""
+    if not any(column in raw for column in CSV_TRANSLATION_COLUMNS):
+        return None
+    cells = {column: (raw.get(column) or "").strip() for column in CSV_TRANSLATION_COLUMNS}
+    if not any(cells.values()):
+        return {}
+    texts = {field: cells[f"translation_{field}"] for field in TEXT_FIELDS}
+    return {cells[CSV_TRANSLATION_LANGUAGE]: texts}
 
 
 def _clean_value(field: str, value: object, *, from_csv: bool) -> tuple[object, str | None]:
@@ -396,8 +485,8 @@ def _clean_value(field: str, value: object, *, from_csv: bool) -> tuple[object, 
         return value, _url_problem(value)
     if not value:
         return None, "must not be empty"
-    if field in ENUM_FIELDS:
-        allowed = ENUM_FIELDS[field]
+    if field in ENUM_FIELDS or field == "text_language":
+        allowed = ENUM_FIELDS.get(field, LANGUAGES)
         if value not in allowed:
             return None, f"must be {_one_of(allowed)}, got '{value}'"
     if field == "city":  # one spelling per city: "Québec City" is stored as "Québec"

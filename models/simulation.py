@@ -43,7 +43,7 @@ class SimulatedEffect:
 
 def simulated_effect(embedder, vocabulary, weights, *, seed: int = 13) -> SimulatedEffect:
     """Simulate a history on the fitting set, learn from it, and measure what changes."""
-    english = load_records(EVAL_DIR.parent / "seed" / "ecosystem.jsonl")
+    english = load_records(EVAL_DIR / "profiles_en.jsonl")
     mixed = corpus("mixed", english, load_records(EVAL_DIR / "profiles_fr.jsonl"))
     queries = load_queries()
     index = build_index(mixed, embedder, vocabulary, weights)

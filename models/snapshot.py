@@ -1,10 +1,16 @@
-"""An index saved to disk once, loaded by every worker of the machine from one memory-mapped file.
+"""An index saved to disk once, loaded by every worker of the machine from memory-mapped files.
 
 Building a :class:`MatchIndex` reads every passage vector and fits TF-IDF (tens of seconds at 100,000
-organisations). A snapshot keeps the result in a folder: the passage vectors and the candidate
-vectors as ``.npy`` files that each process maps copy-on-write (the pages are shared through the page
-cache; a process copies only the pages an in-place edit writes), the rest in one pickle. Snapshots
-are written by this code into the instance folder and read only from there, so the pickle is trusted.
+organisations). A snapshot keeps the result in a folder, its big parts as files that every worker
+maps, so that their pages are shared through the page cache and read only where a request reads:
+
+- the passage vectors as float16 (``vectors.npy``, read-only; rows are cast to float32 when read,
+  and an in-place edit appends float32 rows in memory), and the candidates' mean vectors;
+- the passage texts and the organisations' shown fields as UTF-8 buffers with offsets;
+- the TF-IDF matrix as its three CSR arrays;
+
+and the rest (small arrays, the vocabulary, the fitted vectorizer) in one pickle. Snapshots are
+written by this code into the instance folder and read only from there, so the pickle is trusted.
 """
 
 from __future__ import annotations
@@ -20,13 +26,16 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from models.candidates import Candidates
+from models.matching.columns import VECTOR_DTYPE, FileRows, OrgTable, TextColumn
 from models.matching.index import MatchIndex
 from models.matching.vectorstore import gc_paused
 
-FORMAT = 1
-_MAPPED = ("vectors",)  # the big arrays: memory-mapped rather than unpickled
+FORMAT = 2
+_MAPPED = ("vectors", "texts", "orgs", "lexical")  # the big parts: memory-mapped rather than unpickled
+_CSR_PARTS = ("data", "indices", "indptr")
 
 
 @dataclass(frozen=True)
@@ -42,16 +51,23 @@ class Snapshot:
 def save(folder: Path, snapshot: Snapshot) -> Path:
     """Write ``snapshot`` into a new subfolder of ``folder`` at once, remove older ones; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{_safe(snapshot.index.model_id)}-{snapshot.change:012d}"
+    final = folder / f"{_safe(snapshot.index.model_id)}-f{FORMAT}-{snapshot.change:012d}"
     if final.exists():
         return final
     work = Path(tempfile.mkdtemp(dir=folder, prefix=".writing-"))
     index = snapshot.index
     used, _ = index._used
-    np.save(work / "vectors.npy", index.vectors[:used])
+    np.save(work / "vectors.npy", index.vectors[:used].astype(VECTOR_DTYPE))
     np.save(work / "centroids.npy", snapshot.candidates.centroids)
+    TextColumn.of(index.texts[:used]).save(work, "texts")
+    OrgTable.save(work, index.orgs)
+    lexical = index.lexical
+    if lexical is not None:
+        for part in _CSR_PARTS:
+            np.save(work / f"lexical_{part}.npy", getattr(lexical, part))
     state = {f.name: getattr(index, f.name) for f in fields(index) if f.name not in _MAPPED}
-    state["texts"] = index.texts[:used]
+    state["lexical_shape"] = None if lexical is None else lexical.shape
+    state["needs_sought"], state["needs_provided"] = index._sought, index._provided
     _trim(index, state, used)
     with open(work / "index.pickle", "wb") as out:
         pickle.dump({"format": FORMAT, "version": snapshot.version, "change": snapshot.change,
@@ -65,7 +81,7 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
 
 def load(folder: Path, model_id: str) -> Snapshot | None:
     """The newest snapshot of ``model_id`` in ``folder``, memory-mapped; None if there is none."""
-    found = sorted(folder.glob(f"{_safe(model_id)}-*")) if folder.exists() else []
+    found = sorted(folder.glob(f"{_safe(model_id)}-f{FORMAT}-*")) if folder.exists() else []
     if not found:
         return None
     path = found[-1]
@@ -74,8 +90,19 @@ def load(folder: Path, model_id: str) -> Snapshot | None:
             saved = pickle.load(source)  # 100,000 profile dicts: 2 s, against 15 s with the collector on
         if saved.get("format") != FORMAT:
             return None
-        vectors = np.load(path / "vectors.npy", mmap_mode="c")  # copy-on-write: edits stay private
-        index = MatchIndex(**saved["state"], vectors=vectors)
+        state = saved["state"]
+        shape = state.pop("lexical_shape")
+        lexical = None
+        if shape is not None:
+            parts = [np.load(path / f"lexical_{name}.npy", mmap_mode="r") for name in _CSR_PARTS]
+            lexical = sparse.csr_matrix(tuple(parts), shape=shape, copy=False)
+        index = MatchIndex(
+            **state,
+            vectors=FileRows(path / "vectors.npy"),  # read, never written: edits append in memory
+            texts=TextColumn.load(path, "texts"),
+            orgs=OrgTable.load(path),
+            lexical=lexical,
+        )
         candidates = Candidates(index, centroids=np.load(path / "centroids.npy", mmap_mode="c"))
     except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError):
         return None  # half-removed or from another version: build again

@@ -3,11 +3,13 @@
 Loopback only and bounded in time. The database is copied with ``flask backup``'s online copy (so a
 running ``make run`` is no problem) into a temporary folder, load-test accounts are added to the copy,
 and gunicorn serves it on a free port of 127.0.0.1. Members log in, read suggestions (each tab of their
-organisation), mark partners (interested, introduction, withdraw) and open the directory;
-coordinators log in, open the review queue and export the approved pairings and the published trips
-as CSV. Every user logs out and in again every ``--relogin`` rounds and waits ``--think`` seconds
-between requests, as a person would. After a warm-up whose numbers are dropped, requests/s and
-p50/p95/p99 per kind of request are printed, with the errors (any unexpected status or failure).
+organisation), mark partners (interested, introduction, withdraw), open a partner's page, the
+directory and search it by meaning; coordinators log in, open the review queue, the network picture,
+the programme dashboard, the trips and a published trip, and export the approved pairings and the
+published trips as CSV. Every user logs out and in again every ``--relogin`` rounds and waits
+``--think`` seconds between requests, as a person would. After a warm-up whose numbers are dropped,
+requests/s and p50/p95/p99 per kind of request are printed, with the errors (any unexpected status or
+failure).
 
 Accounts get a cheap scrypt cost by default so that logins do not hide the pages' latency;
 ``--real-hash`` uses the production cost (scrypt N=2^17) instead.
@@ -32,6 +34,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,7 +42,19 @@ sys.path.insert(0, str(ROOT))
 from webclient import WebClient  # noqa: E402  (scripts/ is on the path when run as a script)
 
 FAST_HASH = "scrypt:1024:8:1"
-PAGES = ("suggestions", "interest", "directory", "queue")
+PAGES = (
+    "suggestions", "interest", "directory", "search", "org_page", "queue", "network", "dashboard",
+    "trips", "trip_page",
+)  # fmt: skip
+COORDINATOR_PAGES = {
+    "network": "/coordination/network", "dashboard": "/coordination/dashboard", "trips": "/trips/",
+}  # fmt: skip
+# What members type into the directory's search: French and English, short and long.
+QUERIES = (
+    "thérapie cellulaire", "CAR-T", "gene therapy viral vectors", "bioproduction de vecteurs AAV",
+    "cell therapy manufacturing GMP", "formation aux bonnes pratiques de fabrication",
+    "essais cliniques en hématologie", "tissue engineering", "banque de sang de cordon", "organoids",
+)  # fmt: skip
 EXPORTS = ("export_pairings_csv", "export_trip_csv")
 EXPECTED = {"login": 302, "logout": 302, "interest": 302}  # every other request: 200
 PARTNER = re.compile(r'name="partner_id" value="(\d+)"')
@@ -246,19 +261,29 @@ class User(threading.Thread):
         if partners:
             form = {"partner_id": self.rng.choice(partners), "track": track, "kind": self.rng.choice(STANCES)}
             self.call("interest", "POST", f"{base}interest", form)
+            if self.rng.random() < 0.3:
+                self.call("org_page", "GET", f"/organisations/{self.rng.choice(partners)}")
         if self.rng.random() < 0.3:
             self.call("directory", "GET", "/organisations/")
+        if self.rng.random() < 0.3:
+            self.call("search", "GET", "/organisations/", query={"q": self.rng.choice(QUERIES)})
 
     def coordinator_round(self) -> None:
         """The review queue, the approved pairings as CSV, a published trip as CSV."""
         self.call("queue", "GET", "/coordination/")
         self.call("export_pairings_csv", "GET", "/exports/pairings.csv")
+        extra = self.rng.choice(("network", "dashboard", "trips"))
+        self.call(extra, "GET", COORDINATOR_PAGES[extra])
         if self.trips:
-            self.call("export_trip_csv", "GET", f"/exports/trips/{self.rng.choice(self.trips)}.csv")
+            trip = self.rng.choice(self.trips)
+            self.call("trip_page", "GET", f"/trips/{trip}/published")
+            self.call("export_trip_csv", "GET", f"/exports/trips/{trip}.csv")
 
-    def call(self, kind: str, method: str, path: str, form: dict | None = None):
+    def call(self, kind: str, method: str, path: str, form: dict | None = None, query: dict | None = None):
         """One timed request, recorded; then the think time. Returns the reply, or None on failure."""
         wanted = (EXPECTED.get(kind, 200),)
+        if query:
+            path = f"{path}?{urlencode(query)}"
         try:
             reply = self.client.post(path, form) if method == "POST" else self.client.get(path)
         except OSError as error:

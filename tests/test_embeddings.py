@@ -18,7 +18,7 @@ from models.matching.embeddings import (
 )
 from models.matching.passages import split_sentences
 
-SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
+SEED = Path(__file__).resolve().parent.parent / "data" / "eval" / "profiles_en.jsonl"
 
 
 @pytest.fixture(scope="session")

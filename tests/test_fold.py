@@ -26,7 +26,7 @@ def test_fold_strips_accents_and_unifies_dashes_and_spaces():
 def test_fold_agrees_with_its_definition_on_real_profiles_and_every_character():
     texts = [
         profile_text(json.loads(line))
-        for path in (DATA / "seed" / "ecosystem.jsonl", DATA / "eval" / "profiles_fr.jsonl")
+        for path in (DATA / "eval" / "profiles_en.jsonl", DATA / "eval" / "profiles_fr.jsonl")
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]

@@ -26,7 +26,7 @@ from models.matching.topics import load_vocabulary
 from models.matching.weights import DEFAULT_WEIGHTS
 from models.profiles import TRACKS, parse_import
 
-SEED = EVAL_DIR.parent / "seed" / "ecosystem.jsonl"
+SEED = EVAL_DIR / "profiles_en.jsonl"
 
 
 def seed_profiles() -> dict[str, dict]:

@@ -50,12 +50,36 @@ def test_an_edit_updates_the_index_in_place_as_a_rebuild_would(app, seeded, buil
                 assert abs(patched.parts["lexical"] - fresh.parts["lexical"]) < 0.05
 
 
-def test_a_new_organisation_rebuilds(app, seeded, builds):
+def test_a_new_organisation_is_added_in_place_and_gets_suggestions(app, seeded, builds):
     with app.app_context():
         db = get_db()
-        matching.get_index(db)
-        org = dict(get_organisation(db, org_id(db, "EFS BFC")), short_name="EFS BFC 2")
+        efs = org_id(db, "EFS BFC")
+        matching.suggestions_for(db, efs, "joint_trial", top_k=5)
+        org = dict(get_organisation(db, efs), short_name="EFS BFC 2", name="EFS BFC bis")
         new_id = create_organisation(db, org)
         matching.refresh_org(db, new_id)
-        assert matching.get_index(db).row_of(new_id) >= 0
-        assert len(builds) == 2
+        found = matching.suggestions_for(db, new_id, "joint_trial", top_k=5)
+        assert builds == [1], "a new organisation must not rebuild the index"
+        index = matching.get_index(db)
+        assert index.row_of(new_id) == len(index.orgs) - 1
+        # Its twin's suggestions, and it is suggested to the other side as its twin is.
+        assert [s.org_id for s in found] == [
+            s.org_id for s in matching.suggestions_for(db, efs, "joint_trial", top_k=5)
+        ]
+        partner = found[0].org_id
+        theirs = [s.org_id for s in matching.suggestions_for(db, partner, "joint_trial", top_k=40)]
+        assert new_id in theirs and efs in theirs
+        assert [h.org_id for h in matching.search(db, org["expertise"][:200], top_k=46)].count(new_id) == 1
+        assert builds == [1]
+
+
+def test_a_deleted_organisation_is_masked_without_a_rebuild(app, seeded, builds):
+    with app.app_context():
+        db = get_db()
+        efs = org_id(db, "EFS BFC")
+        gone = matching.suggestions_for(db, efs, "joint_trial", top_k=1)[0].org_id
+        with db.atomic():
+            db.execute("DELETE FROM organisations WHERE id = ?", [gone])
+        after = matching.suggestions_for(db, efs, "joint_trial", top_k=10)
+        assert gone not in [s.org_id for s in after] and len(after) == 10
+        assert builds == [1]

@@ -16,6 +16,7 @@ from conftest import AuthActions, org_id, page_text
 from app.auth.queries import User
 from app.coordination.queries import ensure_pairing
 from app.introductions import operations as ops
+from app.operations import SYSTEM, organisations
 from app.trips import meetings
 from models.language import guess_language
 
@@ -72,7 +73,7 @@ def wrong_language(html: str, lang: str) -> list[str]:
 
 @pytest.fixture
 def world(seeded, db):
-    from app.operations import SYSTEM, trips
+    from app.operations import trips
     from app.seed import seed_trips
 
     seed_trips(db)
@@ -82,13 +83,20 @@ def world(seeded, db):
         db, sender, efs, thecell, "co_training", "video_call", "Bonjour, nous aimerions former nos équipes."
     )
     pairing_id = ensure_pairing(db, efs, thecell, "event", "engine", 0.7)
+    # Mila writes in English; without its French version, French pages show its English marked.
+    mila, mcgill = org_id(db, "Mila"), org_id(db, "McGill / MUHC")
+    organisations.save_translation(db, SYSTEM, mila, "fr", {"expertise": "", "offers": "", "seeks": ""})
+    mila_pairing = ensure_pairing(db, efs, mila, "joint_trial", "engine", 0.6)
     trip_id = db.execute("SELECT min(id) FROM trips").fetchone()[0]
     with seeded.app_context():
         from app.db import get_db
 
         trips.plan(get_db(), SYSTEM, trip_id, 2.0)
         trips.publish(get_db(), SYSTEM, trip_id)
-    return {"efs": efs, "thecell": thecell, "request": request_id, "pairing": pairing_id, "trip": trip_id}
+    return {
+        "efs": efs, "thecell": thecell, "mila": mila, "mcgill": mcgill, "request": request_id,
+        "pairing": pairing_id, "mila_pairing": mila_pairing, "trip": trip_id,
+    }  # fmt: skip
 
 
 def pages(w: dict) -> dict[str, list[str]]:
@@ -98,14 +106,17 @@ def pages(w: dict) -> dict[str, list[str]]:
         "member_bfc": [
             f"/members/{w['efs']}/", f"/members/{w['efs']}/profile", "/organisations/",
             f"/organisations/{w['thecell']}", f"/organisations/{w['efs']}", "/requests/",
+            f"/organisations/{w['mila']}", f"/organisations/{w['mcgill']}",
             "/requests/?box=sent", f"/requests/{w['request']}", f"/trips/org/{w['efs']}",
             "/follow-up/", "/account/data",
         ],
         "member_qc": [f"/members/{w['thecell']}/", "/requests/", f"/requests/{w['request']}"],
         "coordinator": [
             "/coordination/", f"/coordination/pairings/{w['pairing']}", "/coordination/coverage",
+            f"/coordination/pairings/{w['mila_pairing']}",
             "/coordination/dashboard", "/trips/", *trips, f"/trips/{w['trip']}/draft",
             f"/trips/{w['trip']}/published", "/trips/travel", "/follow-up/answers",
+            "/coordination/journal/",
         ],
         "admin": ["/admin/users", "/admin/users/new"],
     }  # fmt: skip
@@ -130,12 +141,30 @@ def test_pages_speak_one_language(seeded, world, lang):
     assert found == [], "\n".join(found)
 
 
+def test_seed_profiles_read_in_french_on_french_pages_and_english_ones_are_marked(seeded, world):
+    client = seeded.test_client()
+    assert AuthActions(client).login("member_bfc").status_code == 302
+    client.get("/auth/password?lang=fr")
+    efs = client.get(f"/organisations/{world['efs']}").get_data(as_text=True)
+    assert "Antenne régionale de l&#39;Établissement français du sang" in efs
+    assert "Regional branch" not in efs
+    mila = client.get(f"/organisations/{world['mila']}").get_data(as_text=True)
+    assert mila.count('<span class="lang-note">(en anglais)</span>') == 3
+    assert wrong_language(mila, "fr") == []
+    # The same page with the marks taken off: the detector finds Mila's English on a French page.
+    unmarked = mila.replace('<span lang="en">', "<span>")
+    assert any(
+        "AI research institute founded by Yoshua Bengio" in text for text in wrong_language(unmarked, "fr")
+    )
+
+
 def test_the_detector_tells_the_two_languages_apart():
     assert (
         guess_language("Announced for spring 2026 (exact dates not public: these are placeholders)") == "en"
     )
     assert guess_language("Annoncée pour le printemps 2026, avec des journées de co-réflexion") == "fr"
     assert guess_language("Mission BIOVALIANCE à Montréal") is None  # a name decides nothing
+    assert guess_language("https://mila.quebec/fr/nouvelle/prendre-part-a-la-revolution-de-lia") is None
     html = (
         '<html lang="fr"><p>Le profil est à jour et les suggestions aussi.</p>'
         '<p lang="en">This is their own text.</p></html>'

@@ -18,7 +18,7 @@ def _read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-PROFILES = _read(DATA / "seed" / "ecosystem.jsonl")
+PROFILES = _read(DATA / "eval" / "profiles_en.jsonl")
 PROFILES_FR = _read(DATA / "eval" / "profiles_fr.jsonl")
 
 

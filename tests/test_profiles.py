@@ -41,7 +41,7 @@ def problems_of(data: bytes, fmt: str = "jsonl", **kwargs) -> list[str]:
 
 def test_valid_record_is_cleaned():
     records = parse_import(jsonl({**GOOD, "city": "  Dijon "}), "jsonl")
-    assert records == [{**GOOD, "source": "", "status": "active"}]
+    assert records == [{**GOOD, "source": "", "status": "active", "text_language": "fr"}]
 
 
 def test_region_message_names_line_field_and_value():
@@ -130,7 +130,7 @@ def test_csv_header_problems():
 
 def test_csv_row_with_wrong_cell_count():
     text = dump_records([{**GOOD, "source": ""}], "csv") + "only,three,cells\n"
-    assert problems_of(text.encode(), "csv") == ["line 3: 3 cells where the header has 13 columns"]
+    assert problems_of(text.encode(), "csv") == ["line 3: 3 cells where the header has 18 columns"]
 
 
 def test_csv_line_numbers_count_multiline_cells():

@@ -13,7 +13,7 @@ from models.matching.embeddings import FakeEmbedder
 from models.matching.passages import split_profile
 from models.matching.vectorstore import PassageMatrix, create_tables, load_matrix, sync_embeddings
 
-SEED = Path(__file__).resolve().parent.parent / "data" / "seed" / "ecosystem.jsonl"
+SEED = Path(__file__).resolve().parent.parent / "data" / "eval" / "profiles_en.jsonl"
 
 
 def _profiles() -> list[dict]:

@@ -29,7 +29,7 @@ from app.operations import organisations, stances
 from app.orgs import queries as org_queries
 from app.people.queries import contacts_json, visible_contacts
 from models.errors import InvalidInput
-from models.profiles import EXPORT_FIELDS
+from models.profiles import EXPORT_FIELDS, TEXT_FIELDS
 from models.vocabulary import ORG_TYPES, REGIONS, STANCE_ACTIONS, TRACKS
 
 ORG_KEYS = ("id", *EXPORT_FIELDS, "created_at", "updated_at")
@@ -42,9 +42,12 @@ INTEREST_BODY = {
 }
 
 
-def organisation_json(org: dict) -> dict:
-    """An organisation as the API shows it: the import fields plus id and timestamps."""
-    return {key: "" if org.get(key) is None else org[key] for key in ORG_KEYS}
+def organisation_json(org: dict, translations: dict) -> dict:
+    """An organisation as the API shows it: the import fields, its second-language versions, id and
+    timestamps."""
+    shown = {key: "" if org.get(key) is None else org[key] for key in ORG_KEYS}
+    versions = {lang: {field: texts[field] for field in TEXT_FIELDS} for lang, texts in translations.items()}
+    return shown | {"translations": versions}
 
 
 def _detail(org_id: int) -> dict:
@@ -52,7 +55,7 @@ def _detail(org_id: int) -> dict:
     db = get_db()
     org = org_queries.get_organisation(db, org_id)
     topics = [{"id": t.id, "fr": t.fr, "en": t.en} for t in matching.org_topics(db, org_id)]
-    return organisation_json(org) | {"topics": topics}
+    return organisation_json(org, org_queries.translations_of(db, org_id)) | {"topics": topics}
 
 
 def list_organisations():
@@ -67,7 +70,9 @@ def list_organisations():
         if (not kind or org["type"] == kind) and (not city or org["city"].casefold() == city)
     ]
     start = (page - 1) * per_page
-    items = [organisation_json(org) for org in orgs[start : start + per_page]]
+    shown = orgs[start : start + per_page]
+    versions = org_queries.translations_by_org(get_db(), [org["id"] for org in shown])
+    items = [organisation_json(org, versions.get(org["id"], {})) for org in shown]
     return page_of(items, len(orgs), page, per_page)
 
 

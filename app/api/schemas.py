@@ -11,8 +11,9 @@ from app.db import MAX_ROW_ID
 from app.operations.pairings import MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
 from models.matching.weights import FEATURES
-from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
+from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH, TEXT_FIELDS
 from models.vocabulary import (
+    AUDIT_KINDS,
     DECISIONS,
     DIRECTIONS,
     HOST_STATES,
@@ -116,6 +117,15 @@ def _profile_fields() -> dict:
             "pattern": HTTP_ADDRESS,
             "description": "an http(s):// address, or empty",
         }
+    fields["text_language"] = enum(LANGUAGES) | {
+        "description": "the language expertise, offers and seeks are written in (the engine embeds "
+        "them); absent: the first of languages"
+    }
+    version = obj({name: fields[name] for name in TEXT_FIELDS})
+    fields["translations"] = obj({lang: version for lang in LANGUAGES}, required=[]) | {
+        "description": "a second version of the texts in another language, shown to readers of that "
+        "language and never embedded; a version in text_language is refused (409); {} removes it"
+    }
     return fields
 
 
@@ -126,6 +136,8 @@ def _organisation() -> dict:
         for name, schema in stored.items()
     }
     stored["website"] = stored["source"] = TEXT
+    version = obj({name: stored[name] for name in TEXT_FIELDS})
+    stored["translations"] = obj({lang: version for lang in LANGUAGES}, required=[])
     return obj({"id": ID, **stored, "created_at": TEXT, "updated_at": TEXT})
 
 
@@ -404,6 +416,19 @@ def components() -> dict:
         ),
         "OrganisationPage": page("Organisation"),
         "PairingPage": page("Pairing"),
+        "AuditEntry": obj(
+            {
+                "id": TEXT,
+                "created_at": TEXT,
+                "action": TEXT,
+                "kind": enum(AUDIT_KINDS),
+                "subject": obj({"type": TEXT, "id": nullable({"type": "integer"})}),
+                "actor": obj({"id": nullable(ID), "name": TEXT}),
+                "organisations": {"type": "array", "items": ID, "maxItems": 2},
+                "text": TEXT,
+            }
+        ),
+        "AuditPage": page("AuditEntry"),
         **trip_components(),
         **request_components(),
     }

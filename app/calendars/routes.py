@@ -23,8 +23,8 @@ from app.exports.queries import export_trip
 from app.i18n import LANGUAGES
 from app.trips.access import get_trip_or_404
 from app.trips.meetings import attendee_key
+from models import exports  # its renderers (fpdf2: seconds to import) load when a file is made
 from models.errors import NotFound
-from models.exports import feed_ics, trip_pdf
 from models.vocabulary import STAFF_ROLES
 
 bp = Blueprint("calendars", __name__)
@@ -49,10 +49,11 @@ def feed(token: str):
             person = db.execute(
                 "SELECT name, email FROM trip_delegates WHERE id = ?", [sub["delegate_id"]]
             ).fetchone()
-            body = feed_ics(trip, person[0], language, delegate_key=attendee_key(person[0], person[1]))
+            key = attendee_key(person[0], person[1])
+            body = exports.feed_ics(trip, person[0], language, delegate_key=key)
         else:
             name = db.execute("SELECT short_name FROM organisations WHERE id = ?", [sub["org_id"]]).fetchone()
-            body = feed_ics(trip, name[0], language, host_org_id=sub["org_id"])
+            body = exports.feed_ics(trip, name[0], language, host_org_id=sub["org_id"])
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})
 
 
@@ -118,7 +119,7 @@ def delegate_agenda(trip_id: int, delegate_id: int):
     trip = export_trip(get_db(), trip_id, viewer=current_user)
     key = attendee_key(person["name"], person["email"])
     mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.attends(key)))
-    return download(trip_pdf(mine, str(get_locale())), trip.filename("pdf", person["name"]), "pdf")
+    return download(exports.trip_pdf(mine, str(get_locale())), trip.filename("pdf", person["name"]), "pdf")
 
 
 @bp.get("/trips/<int:trip_id>/agendas/hosts/<int:org_id>.pdf")
@@ -130,9 +131,8 @@ def host_agenda(trip_id: int, org_id: int):
     mine = replace(trip, meetings=tuple(m for m in trip.meetings if m.host.id == org_id))
     if not mine.meetings:
         abort(404)
-    return download(
-        trip_pdf(mine, str(get_locale())), trip.filename("pdf", mine.meetings[0].host.short_name), "pdf"
-    )
+    name = trip.filename("pdf", mine.meetings[0].host.short_name)
+    return download(exports.trip_pdf(mine, str(get_locale())), name, "pdf")
 
 
 def _delegate_or_404(trip_id: int, delegate_id: int) -> dict:

@@ -145,23 +145,37 @@ def outcomes(db: Database) -> tuple[dict[str, Counter], dict[str, Counter]]:
     return dict(by_track), dict(by_trip)
 
 
-def never_matched(db: Database) -> list[dict]:
-    """Organisations with no approved pairing and no published meeting, by region and name."""
-    rows = db.query(
-        """
-        SELECT id, short_name, name, region, city FROM organisations o
-        WHERE NOT EXISTS (SELECT 1 FROM pairings p WHERE p.status = 'approved'
-                AND (p.bfc_org_id = o.id OR p.qc_org_id = o.id))
-            AND NOT EXISTS (SELECT 1 FROM published_meetings m WHERE m.status = 'confirmed'
-                AND (m.delegation_org_id = o.id OR m.host_org_id = o.id))
-        ORDER BY region, short_name COLLATE NOCASE
-        """
+NEVER_MATCHED_SHOWN = 200  # names the page lists (100,000 organisations made a 10 MB page); the workbook: all
+# The matched organisations are collected once (one pass per table, indexes of m170), not looked up
+# per organisation.
+_NEVER_MATCHED = """
+    FROM organisations o
+    WHERE o.id NOT IN (
+        SELECT bfc_org_id FROM pairings WHERE status = 'approved' AND bfc_org_id IS NOT NULL
+        UNION SELECT qc_org_id FROM pairings WHERE status = 'approved' AND qc_org_id IS NOT NULL
+        UNION SELECT delegation_org_id FROM published_meetings
+            WHERE status = 'confirmed' AND delegation_org_id IS NOT NULL
+        UNION SELECT host_org_id FROM published_meetings
+            WHERE status = 'confirmed' AND host_org_id IS NOT NULL
     )
-    return list(rows)
+"""
 
 
-def figures(db: Database) -> dict:
-    """Everything the page and the workbook show."""
+def never_matched(db: Database, limit: int | None = None) -> list[dict]:
+    """Organisations with no approved pairing and no published meeting, by region and name."""
+    sql = f"SELECT id, short_name, name, region, city {_NEVER_MATCHED} ORDER BY region, short_name COLLATE NOCASE"  # noqa: E501
+    if limit is not None:
+        return list(db.query(sql + " LIMIT ?", [limit]))
+    return list(db.query(sql))
+
+
+def never_matched_count(db: Database) -> int:
+    """How many organisations :func:`never_matched` lists."""
+    return db.execute(f"SELECT count(*) {_NEVER_MATCHED}").fetchone()[0]
+
+
+def figures(db: Database, listed: int | None = None) -> dict:
+    """Everything the page and the workbook show; ``listed`` bounds the never-matched names."""
     followups.open_due(db, today())
     by_track, by_trip = outcomes(db)
     return {
@@ -170,7 +184,8 @@ def figures(db: Database) -> dict:
         "meetings": meetings_by_trip(db),
         "outcomes_by_track": by_track,
         "outcomes_by_trip": by_trip,
-        "never_matched": never_matched(db),
+        "never_matched": never_matched(db, listed),
+        "never_matched_total": never_matched_count(db),
         "answers": latest_answers(db),
     }
 
@@ -206,7 +221,7 @@ def register(bp: Blueprint) -> None:
 
 def show():
     """The dashboard page."""
-    data = figures(get_db())
+    data = figures(get_db(), listed=NEVER_MATCHED_SHOWN)
     return render_template(
         "coordination/dashboard.html", data=data, charts=charts(data), segment_labels=segment_labels()
     )

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from app import matching
-from app.orgs.queries import decode
+from app.orgs.queries import decode, translations_by_org
 from app.people.queries import can_see_contacts, contacts_of
 from app.trips.meetings import attendee_key, former_delegates, published_rows
 from app.trips.queries import get_trip
 from models.errors import NotFound
 from models.exports import ExportMeeting, ExportOrg, ExportPairing, ExportTrip
 from models.exports.types import ExportContact
+from models.profiles import TEXT_FIELDS
 
 ORG_COLUMNS = (
     "id",
@@ -32,10 +33,15 @@ ORG_COLUMNS = (
 )
 
 
-def export_org(row: dict) -> ExportOrg:
-    """An organisation row as the exports show it."""
+def export_org(row: dict, translations: dict | None = None) -> ExportOrg:
+    """An organisation row (and its second-language versions) as the exports show it."""
+    versions = {
+        lang: {field: texts[field] for field in TEXT_FIELDS} for lang, texts in (translations or {}).items()
+    }
     return ExportOrg(
-        **{column: row[column] or "" if column != "id" else row[column] for column in ORG_COLUMNS}
+        **{column: row[column] or "" if column != "id" else row[column] for column in ORG_COLUMNS},
+        text_language=row.get("text_language") or "",
+        translations=versions,
     )
 
 
@@ -44,7 +50,8 @@ def _orgs(db: Database, ids: set[int]) -> dict[int, ExportOrg]:
         return {}
     marks = ", ".join("?" * len(ids))
     rows = db.query(f"SELECT * FROM organisations WHERE id IN ({marks})", sorted(ids))
-    return {row["id"]: export_org(decode(row)) for row in rows}
+    versions = translations_by_org(db, ids)
+    return {row["id"]: export_org(decode(row), versions.get(row["id"])) for row in rows}
 
 
 def _evidence(db: Database, row: dict):

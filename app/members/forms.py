@@ -12,7 +12,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.i18n import choices
 from app.operations.stances import MAX_REASON_LENGTH
-from models.profiles import EXPORT_FIELDS, LIST_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
+from models.profiles import EXPORT_FIELDS, LIST_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH, TEXT_FIELDS
 from models.vocabulary import STANCE_ACTIONS, TRACKS
 
 
@@ -79,6 +79,7 @@ class ProfileForm(FlaskForm):
     seeks = TextAreaField(
         _l("What we look for"), validators=[_required(_l("what you look for")), _at_most(MAX_TEXT_LENGTH)]
     )
+    text_language = SelectField(_l("Language these texts are written in"), choices=choices("language"))
     collaboration_types = MultiCheckboxField(_l("Kinds of collaboration"), choices=choices("track"))
     languages = MultiCheckboxField(_l("Working languages"), choices=choices("language"))
     website = StringField(_l("Website"), validators=_optional_url())
@@ -111,3 +112,33 @@ class ProfileForm(FlaskForm):
     def place(self) -> dict:
         """The postal address and access instructions (not part of the import format)."""
         return {name: (getattr(self, name).data or "").strip() for name in ("address", "access_notes")}
+
+
+ALL_OR_NONE = _l("Fill in this text too, or empty all three to remove the version.")
+
+
+class TranslationForm(FlaskForm):
+    """The profile's texts in the other language: all three, or none to remove the version."""
+
+    expertise = TextAreaField(_l("Expertise"), validators=[Optional(), _at_most(MAX_TEXT_LENGTH)])
+    offers = TextAreaField(_l("What we offer a partner"), validators=[Optional(), _at_most(MAX_TEXT_LENGTH)])
+    seeks = TextAreaField(_l("What we look for"), validators=[Optional(), _at_most(MAX_TEXT_LENGTH)])
+    updated_at = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        """All three texts, or none (to remove the version)."""
+        valid = super().validate(extra_validators)
+        fields = [getattr(self, name) for name in TEXT_FIELDS]
+        if any((f.data or "").strip() for f in fields):
+            for f in fields:
+                if not (f.data or "").strip():
+                    f.errors = [
+                        *f.errors,
+                        _l("Fill in this text too, or empty all three to remove the version."),
+                    ]
+                    valid = False
+        return valid
+
+    def texts(self) -> dict:
+        """The three texts as typed, stripped."""
+        return {name: (getattr(self, name).data or "").strip() for name in TEXT_FIELDS}

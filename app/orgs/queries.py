@@ -11,7 +11,14 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from models.errors import InvalidImport
-from models.profiles import EXPORT_FIELDS, LIST_FIELDS, STATUSES, case_clash_problem
+from models.profiles import (
+    EXPORT_FIELDS,
+    LIST_FIELDS,
+    STATUSES,
+    TEXT_FIELDS,
+    TRANSLATIONS,
+    case_clash_problem,
+)
 
 
 @dataclass(frozen=True)
@@ -61,15 +68,73 @@ def upsert_organisations(db: Database, records: Iterable[Mapping]) -> UpsertRepo
             row = _encode(record)
             current = _row_by_short_name(db, row["short_name"])
             if current is None:
-                db.table("organisations").insert({**row, "created_at": stamp, "updated_at": stamp})
+                new = {**row, "created_at": stamp, "updated_at": stamp}
+                org_id = db.table("organisations").insert(new).last_pk
+                write_translations(db, org_id, record.get(TRANSLATIONS) or {})
                 created += 1
                 continue
-            if all(current[field] == row[field] for field in EXPORT_FIELDS):
+            # Only the embedded fields move updated_at: a second version alone is no new profile.
+            same_profile = all(current[field] == row[field] for field in EXPORT_FIELDS)
+            same_translations = TRANSLATIONS not in record or _same_translations(
+                translations_of(db, current["id"]), record[TRANSLATIONS]
+            )
+            if same_profile and same_translations:
                 unchanged += 1
                 continue
-            db.table("organisations").update(current["id"], {**row, "updated_at": stamp})
+            if not same_profile:
+                db.table("organisations").update(current["id"], {**row, "updated_at": stamp})
+            if not same_translations:
+                write_translations(db, current["id"], record[TRANSLATIONS])
             updated += 1
     return UpsertReport(created, updated, unchanged)
+
+
+def translations_of(db: Database, org_id: int) -> dict[str, dict]:
+    """An organisation's second-language versions: ``{lang: {expertise, offers, seeks, updated_at, ...}}``."""
+    return translations_by_org(db, [org_id]).get(org_id, {})
+
+
+def translations_by_org(db: Database, org_ids: Iterable[int] | None = None) -> dict[int, dict[str, dict]]:
+    """The second-language versions of some organisations (every one when ``org_ids`` is None)."""
+    if org_ids is None:
+        rows = db.query("SELECT * FROM profile_translations ORDER BY org_id, lang")
+    else:
+        ids = list(org_ids)
+        marks = ", ".join("?" * len(ids))
+        rows = db.query(f"SELECT * FROM profile_translations WHERE org_id IN ({marks}) ORDER BY lang", ids)
+    found: dict[int, dict[str, dict]] = {}
+    for row in rows:
+        found.setdefault(row.pop("org_id"), {})[row.pop("lang")] = row
+    return found
+
+
+def save_translation(db: Database, org_id: int, lang: str, texts: Mapping, user_id: int | None) -> None:
+    """Write one second-language version of a profile (in the caller's transaction)."""
+    db.table("profile_translations").upsert(
+        {"org_id": org_id, "lang": lang, **{field: texts[field] for field in TEXT_FIELDS}}
+        | {"updated_at": now(), "updated_by": user_id},
+        pk=("org_id", "lang"),
+    )
+
+
+def write_translations(
+    db: Database, org_id: int, translations: Mapping[str, Mapping], user_id: int | None = None
+) -> None:
+    """Replace an organisation's second-language versions by ``translations`` (unchanged ones kept
+    with who wrote them and when)."""
+    stored = translations_of(db, org_id)
+    for lang in set(stored) - set(translations):
+        db.execute("DELETE FROM profile_translations WHERE org_id = ? AND lang = ?", [org_id, lang])
+    for lang, texts in translations.items():
+        if not _same_translations({lang: stored[lang]} if lang in stored else {}, {lang: texts}):
+            save_translation(db, org_id, lang, texts, user_id)
+
+
+def _same_translations(stored: Mapping[str, Mapping], given: Mapping[str, Mapping]) -> bool:
+    def texts(versions):
+        return {lang: {field: v[field] for field in TEXT_FIELDS} for lang, v in versions.items()}
+
+    return texts(stored) == texts(given)
 
 
 def list_organisations(db: Database, *, region: str | None = None) -> list[dict]:
@@ -148,7 +213,9 @@ def create_organisation(db: Database, record: Mapping) -> int:
     stamp = now()
     with db.atomic():
         row = {**_encode(record), "created_at": stamp, "updated_at": stamp}
-        return db.table("organisations").insert(row).last_pk
+        org_id = db.table("organisations").insert(row).last_pk
+        write_translations(db, org_id, record.get(TRANSLATIONS) or {})
+        return org_id
 
 
 def update_organisation(db: Database, org_id: int, record: Mapping) -> None:

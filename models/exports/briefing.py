@@ -8,16 +8,8 @@ from collections.abc import Iterator
 from models.exports.types import ExportMeeting
 from models.exports.words import words_for
 from models.matching.passages import split_sentences
-from models.vocabulary import N_
+from models.vocabulary import BRIEFING_QUESTION_LABELS, QUESTION_KINDS
 
-# "you" is the delegate's organisation, reading the pack; x is a quoted sentence of a profile.
-QUESTIONS = {
-    "we_seek": N_("You seek “%(x)s”: what can %(host)s bring?"),
-    "they_offer": N_("%(host)s offers “%(x)s”: on what terms, and how soon?"),
-    "they_seek": N_("%(host)s seeks “%(x)s”: what could you bring?"),
-    "we_offer": N_("You offer “%(x)s”: is it of use to %(host)s?"),
-}
-QUESTION_KINDS = tuple(QUESTIONS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING = ".;:,"
 
@@ -76,7 +68,7 @@ def _last_clause_end(value: str) -> int:
 def suggested_questions(meeting: ExportMeeting, locale: str, limit: int = 4, quote: int = 140) -> list[str]:
     """Up to ``limit`` questions built from what each side offers and seeks, one of each kind first."""
     words = words_for(locale)
-    pools = {kind: list(_sources(meeting, kind)) for kind in QUESTION_KINDS}
+    pools = {kind: list(_sources(meeting, kind, words.locale)) for kind in QUESTION_KINDS}
     questions: list[str] = []
     seen: set[str] = set()
     while len(questions) < limit and any(pools.values()):
@@ -85,25 +77,31 @@ def suggested_questions(meeting: ExportMeeting, locale: str, limit: int = 4, quo
                 quoted = fragment(pools[kind].pop(0), quote)
                 if quoted and quoted.casefold() not in seen:
                     seen.add(quoted.casefold())
-                    questions.append(words.gettext(QUESTIONS[kind], x=quoted, host=meeting.host.short_name))
+                    questions.append(
+                        words.gettext(BRIEFING_QUESTION_LABELS[kind], x=quoted, host=meeting.host.short_name)
+                    )
                     break
             if len(questions) == limit:
                 break
     return questions
 
 
-def _sources(meeting: ExportMeeting, kind: str) -> Iterator[str]:
-    """Texts for one kind of question: the evidence's passages first, then the profiles' sentences."""
+def _sources(meeting: ExportMeeting, kind: str, locale: str) -> Iterator[str]:
+    """Texts for one kind of question: the evidence's passages first, then the profiles' sentences;
+    only the sentences of the version in the pack's language when the profile is written in another
+    (a question quotes no other language than its own, when the organisation gave that version)."""
     side, field = {
         "we_seek": ("own", "seeks"),
         "they_offer": ("partner", "offers"),
         "they_seek": ("partner", "seeks"),
         "we_offer": ("own", "offers"),
     }[kind]
-    for pair in meeting.evidence.passages if meeting.evidence else ():
-        if side == "own" and pair.own_field == field:
-            yield pair.own_text
-        elif side == "partner" and pair.partner_field == field:
-            yield pair.partner_text
     org = meeting.delegation if side == "own" else meeting.host
-    yield from split_sentences(clean(getattr(org, field)))
+    text, lang = org.text(field, locale)
+    if lang == org.text_language:
+        for pair in meeting.evidence.passages if meeting.evidence else ():
+            if side == "own" and pair.own_field == field:
+                yield pair.own_text
+            elif side == "partner" and pair.partner_field == field:
+                yield pair.partner_text
+    yield from split_sentences(clean(text))

@@ -311,10 +311,16 @@ def _profile_text(org: ExportOrg, w: Words, budget: Budget) -> str:
         lines.append(clean(org.website))
     limits = {"expertise": budget.expertise, "offers": budget.offers, "seeks": budget.seeks}
     for field in PROFILE_TEXT_FIELDS:
-        body = trim(getattr(org, field), limits[field])
+        text, lang = org.text(field, w.locale)
+        body = trim(text, limits[field])
         if body:
-            lines.append("\n" + w.labelled(w.label("field", field), body))
+            lines.append("\n" + w.labelled(w.label("field", field), body + _language_note(lang, w)))
     return "\n".join(lines)
+
+
+def _language_note(lang: str, w: Words) -> str:
+    """ " (in English)" after a text that is not in the pack's language; nothing otherwise."""
+    return f" ({w.label('language_note', lang)})" if lang and lang != w.locale else ""
 
 
 def _profiles(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> list[Para | Grid]:
@@ -338,8 +344,8 @@ def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> l
     if passages:
         rows = [
             (
-                _passage(p.own_field, p.own_text, w, budget.passage),
-                _passage(p.partner_field, p.partner_text, w, budget.passage),
+                _passage(p.own_field, p.own_text, w, budget.passage, m.delegation.text_language),
+                _passage(p.partner_field, p.partner_text, w, budget.passage, m.host.text_language),
             )
             for p in passages
         ]
@@ -355,5 +361,6 @@ def _evidence(pdf: BriefingPDF, m: ExportMeeting, w: Words, budget: Budget) -> l
     return blocks
 
 
-def _passage(field: str, body: str, w: Words, limit: int) -> str:
-    return w.labelled(w.label("field", field), trim(body, limit))
+def _passage(field: str, body: str, w: Words, limit: int, lang: str = "") -> str:
+    """A passage the engine matched on, as written (never its translation), its language said."""
+    return w.labelled(w.label("field", field), trim(body, limit) + _language_note(lang, w))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +29,17 @@ class ExportOrg:
     seeks: str = ""
     address: str = ""  # postal address, one or more lines
     access_notes: str = ""  # how to get in (building, floor, desk)
+    text_language: str = ""  # what expertise, offers and seeks are written in ("" : unknown)
+    # The texts in other languages, written by the organisation: {lang: {field: text}}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def text(self, name: str, locale: str) -> tuple[str, str]:
+        """A profile text (``expertise``, ``offers``, ``seeks``) in ``locale`` when the organisation
+        wrote that version, else as written; with the language it is in."""
+        version = self.translations.get(locale) if self.text_language != locale else None
+        if version and version.get(name):
+            return version[name], locale
+        return getattr(self, name), self.text_language
 
 
 @dataclass(frozen=True)

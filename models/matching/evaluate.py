@@ -332,7 +332,7 @@ def run_evaluation(
     groups); with ``fit`` they are added to the labelled set once there are enough
     (``models.feedback.refit``), and ``cross_validation["history"]`` says what they changed.
     """
-    english = load_records(EVAL_DIR.parent / "seed" / "ecosystem.jsonl")
+    english = load_records(EVAL_DIR / "profiles_en.jsonl")
     french = load_records(EVAL_DIR / "profiles_fr.jsonl")
     queries = load_queries()
     corpora = {name: corpus(name, english, french) for name in CORPORA}

@@ -19,6 +19,7 @@ from scipy import sparse
 
 from models.errors import NotFound
 from models.evidence import STOP_WORDS, is_boilerplate, mentions_history
+from models.matching.columns import OrgTable, PassageVectors
 from models.matching.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
 from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
 from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
@@ -38,17 +39,17 @@ class MatchIndex:
     """Everything needed to score one organisation against all others, held in memory."""
 
     model_id: str
-    orgs: list[dict]  # row -> organisation metadata (id, short_name, name, region, city, type, texts)
+    orgs: list[dict] | OrgTable  # row -> organisation record (id, short_name, name, region, city, type, ...)
     regions: np.ndarray  # (n_orgs,) object
     types: np.ndarray  # (n_orgs,) object
     declared: np.ndarray  # (n_orgs, n_tracks) bool
     topics: np.ndarray  # (n_orgs, n_topics) float32
     topic_idf: np.ndarray  # (n_topics,)
     vocabulary: Vocabulary
-    vectors: np.ndarray  # (n_passages, dim) float32, sorted by org row then field
+    vectors: np.ndarray | PassageVectors  # (n_passages, dim), sorted by org row then field; read as float32
     passage_row: np.ndarray  # (n_passages,) org row of each passage
     passage_field: np.ndarray  # (n_passages,) 0 expertise, 1 offers, 2 seeks
-    texts: list[str]  # (n_passages,)
+    texts: Sequence[str]  # (n_passages,): a list, or a TextColumn mapped from a snapshot
     org_start: np.ndarray  # (n_orgs + 1,) first passage of each org row
     segment: np.ndarray  # (n_orgs, 3) index of each (org, field) segment, -1 if absent
     segment_start: np.ndarray  # (n_segments,) first passage of each segment
@@ -56,6 +57,10 @@ class MatchIndex:
     term_idf: dict[str, float]
     weights: LearntWeights
     vectorizer: Any = None  # the fitted TF-IDF, to turn an edited profile into its row (fixed vocabulary)
+    # What each organisation seeks and provides (models/needs.py): given by a snapshot, else read from
+    # the records' texts.
+    needs_sought: np.ndarray | None = None
+    needs_provided: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -123,25 +128,33 @@ class MatchIndex:
         )
 
     def __post_init__(self) -> None:
-        self._rows = {org["id"]: row for row, org in enumerate(self.orgs)}
+        if not isinstance(self.vectors, PassageVectors):
+            self.vectors = PassageVectors(self.vectors)
+        ids = self.orgs.ids().tolist() if isinstance(self.orgs, OrgTable) else [o["id"] for o in self.orgs]
+        self._rows = dict(zip(ids, range(len(ids)), strict=True))
         self._weighted_topics = self.topics * self.topic_idf
         self._topic_mass = self._weighted_topics.sum(axis=1)
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
         # A closed organisation is never suggested, nor given suggestions (models/vocabulary.py).
-        self._closed = np.array([org.get("status") == "closed" for org in self.orgs], dtype=bool)
+        statuses = (
+            self.orgs.column("status")
+            if isinstance(self.orgs, OrgTable)
+            else [org.get("status") for org in self.orgs]
+        )
+        self._closed = np.array([status == "closed" for status in statuses], dtype=bool).reshape(-1)
+        self._deleted = np.zeros(len(ids), dtype=bool)  # removed since the build: never shown
         # Each org's passages are vectors[_begin[row]:_end[row]]; an edit appends its new passages
         # and points there (see replace_orgs), so these spans need not be contiguous or in order.
         self._begin = np.asarray(self.org_start[:-1], dtype=np.int64).copy()
         self._end = np.asarray(self.org_start[1:], dtype=np.int64).copy()
         self._used = (len(self.passage_row), len(self.segment_start))  # passages, segments in use
         # What each organisation seeks and provides (models/needs.py), read once from its texts.
-        self._sought = np.array([sought(org) for org in self.orgs], dtype=np.float32).reshape(
-            -1, len(NEED_CODES)
-        )
-        self._provided = np.array([provided(org) for org in self.orgs], dtype=np.float32).reshape(
-            -1, len(NEED_CODES)
-        )
+        if self.needs_sought is None or self.needs_provided is None:
+            self.needs_sought = np.array([sought(org) for org in self.orgs], dtype=np.float32)
+            self.needs_provided = np.array([provided(org) for org in self.orgs], dtype=np.float32)
+        self._sought = np.array(self.needs_sought, dtype=np.float32).reshape(-1, len(NEED_CODES))
+        self._provided = np.array(self.needs_provided, dtype=np.float32).reshape(-1, len(NEED_CODES))
 
     def row_of(self, org_id: int) -> int:
         """The row of an organisation; NotFound if it has no profile in the index."""
@@ -226,12 +239,13 @@ class MatchIndex:
         """The ``top_k`` partners across the Atlantic for one organisation and track, best first.
 
         ``rows`` (ascending org rows across the Atlantic) limits the scoring to those candidates;
-        ``evidence=False`` leaves out the passages, topics and terms (only the direction is kept).
+        ``evidence=False`` leaves out the passages, topics and terms (only the direction is kept) and
+        the partner's score of the pair (``reverse_score`` None).
         """
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         rows, parts, _ = self.features(org_id, track, rows)
-        open_ = ~self._closed[rows]
+        open_ = ~(self._closed[rows] | self._deleted[rows])
         if self._closed[self.row_of(org_id)] or not open_.any():
             return []
         raw = np.where(open_, parts @ self.weights.vector(), -np.inf)
@@ -254,28 +268,40 @@ class MatchIndex:
         score = float(self.score(parts[:1])[0])
         return self._suggestion(self.row_of(org_id), partner_row, track, score, parts[0])
 
-    def search(self, query_vector: np.ndarray, query_text: str, top_k: int = 20) -> list[SearchHit]:
+    def search(
+        self, query_vector: np.ndarray, query_text: str, top_k: int = 20, rows: np.ndarray | None = None
+    ) -> list[SearchHit]:
         """Organisations ranked by meaning for a free-text query, with their best passage.
 
         Parameters
         ----------
         query_vector : ndarray of shape (dim,), L2-normalised embedding of ``query_text``
+        rows : org rows to rank (a filter, or the first stage of :func:`app.matching.search`); None: all
         """
         if len(self.orgs) == 0 or len(self.vectors) == 0:
             return []
-        sims = self.vectors @ query_vector.astype(np.float32)
-        best = _span_max(sims, self._begin, self._end)
+        rows = np.arange(len(self.orgs)) if rows is None else np.asarray(rows, dtype=np.int64)
+        rows = rows[~self._deleted[rows]]
+        begin, end = self._begin[rows], self._end[rows]
+        passages = _spans(begin, end)  # only these rows' passages are read (and cast to float32)
+        sims = self.vectors[passages] @ query_vector.astype(np.float32)
+        local_end = np.cumsum(end - begin)
+        best = _span_max(sims, local_end - (end - begin), local_end)
         query_topics = topic_matrix([self.vocabulary.assign(query_text)], self.vocabulary)[0] * self.topic_idf
-        topic_part = self.topics @ query_topics / max(float(query_topics.sum()), 1e-6)
+        topic_part = self.topics[rows] @ query_topics / max(float(query_topics.sum()), 1e-6)
         combined = best + 0.3 * topic_part
-        order = np.argsort(-combined, kind="stable")[:top_k]
+        if top_k < len(combined):
+            top = np.argpartition(-combined, top_k - 1)[:top_k]
+            order = top[np.lexsort((rows[top], -combined[top]))]
+        else:
+            order = np.lexsort((rows, -combined))
         hits = []
-        for row in order:
-            span = slice(self._begin[row], self._end[row])
-            passage = self.texts[span.start + int(np.argmax(sims[span]))] if span.stop > span.start else ""
+        for i in order:
+            row, start, stop = rows[i], local_end[i] - (end[i] - begin[i]), local_end[i]
+            passage = self.texts[int(begin[i] + np.argmax(sims[start:stop]))] if stop > start else ""
             org = self.orgs[row]
             hits.append(SearchHit(org["id"], org["short_name"], org["name"], org["region"], org["city"],
-                                  org["type"], float(np.clip(combined[row], 0, 1)), passage,
+                                  org["type"], float(np.clip(combined[i], 0, 1)), passage,
                                   org.get("status", "active")))  # fmt: skip
         return hits
 
@@ -287,12 +313,13 @@ class MatchIndex:
         vectors: np.ndarray,
         topic_sets: Mapping[int, Sequence[str]],
     ) -> np.ndarray:
-        """Replace the profiles, passages and topics of organisations already in the index; return their rows.
+        """Replace (or add) the profiles, passages and topics of organisations; return their rows.
 
         The new passages are appended and the organisations' spans point to them (the old ones stay,
-        unreferenced, until the next build). The lexical rows are recomputed with the vocabulary and
-        IDF of the last build: a word no profile used then counts only after a rebuild. A ValueError
-        says when this cannot be done in place (an unknown organisation, a change of region).
+        unreferenced, until the next build). An organisation not in the index gets a new row at the
+        end; one that changed region leaves its row (masked) for a new one. The lexical rows are
+        computed with the vocabulary and IDF of the last build: a word no profile used then counts
+        only after the next full build (``flask index`` when the snapshot is stale).
 
         Parameters
         ----------
@@ -304,11 +331,11 @@ class MatchIndex:
             raise ValueError(
                 f"{len(passages)} passages but {len(vectors)} vectors: give one vector per passage"
             )
-        rows = np.array([self._rows.get(org["id"], -1) for org in orgs], dtype=np.int64)
-        if np.any(rows < 0):
-            raise ValueError("replace_orgs only updates organisations already in the index: rebuild it")
-        if any(self.regions[row] != org["region"] for row, org in zip(rows, orgs, strict=True)):
-            raise ValueError("an organisation changed region: rebuild the index")
+        moved = [org["id"] for org in orgs if org["id"] in self._rows and
+                 self.regions[self._rows[org["id"]]] != org["region"]]  # fmt: skip
+        self.remove_orgs(moved)
+        self._add_rows([org for org in orgs if org["id"] not in self._rows])
+        rows = np.array([self._rows[org["id"]] for org in orgs], dtype=np.int64)
         row_of = {org["id"]: row for row, org in zip(rows, orgs, strict=True)}
         field_code = {name: code for code, name in enumerate(FIELDS)}
         keep = [i for i, (org_id, fld, _) in enumerate(passages) if org_id in row_of and fld in field_code]
@@ -333,11 +360,50 @@ class MatchIndex:
             self._word_cache.pop(int(row), None)
         self._type_codes[rows] = type_codes(self.types[rows])
         self.topics[rows] = topic_matrix([topic_sets.get(org["id"], ()) for org in orgs], self.vocabulary)
-        self.topic_idf = idf_weights(self.topics)
-        self._weighted_topics = self.topics * self.topic_idf
-        self._topic_mass = self._weighted_topics.sum(axis=1)
+        self._refresh_topic_weights()
         self._replace_lexical_rows(rows, orgs)
         return rows
+
+    def remove_orgs(self, org_ids: Sequence[int]) -> np.ndarray:
+        """Mask deleted organisations (their rows stay until the next build); return their rows."""
+        rows = np.array([self._rows.pop(i) for i in org_ids if i in self._rows], dtype=np.int64)
+        self._deleted[rows] = True
+        self._closed[rows] = True
+        self._begin[rows] = self._end[rows]  # no passage: no centroid, never a candidate's best
+        self.segment[rows] = -1
+        self.topics[rows] = 0.0
+        self._refresh_topic_weights()
+        return rows
+
+    def _refresh_topic_weights(self) -> None:
+        """Topic IDF over the organisations in the index (masked rows left out), as a build computes it."""
+        self.topic_idf = idf_weights(self.topics[~self._deleted])
+        self._weighted_topics = self.topics * self.topic_idf
+        self._topic_mass = self._weighted_topics.sum(axis=1)
+
+    def _add_rows(self, orgs: Sequence[Mapping]) -> None:
+        """Empty rows at the end for new organisations (``replace_orgs`` then fills them)."""
+        if not orgs:
+            return
+        n, first = len(orgs), len(self.orgs)
+        for offset, org in enumerate(orgs):
+            self.orgs.append(dict(org))
+            self._rows[org["id"]] = first + offset
+        self.regions = np.concatenate([self.regions, np.array([o["region"] for o in orgs], dtype=object)])
+        self.types = np.concatenate([self.types, np.array([o["type"] for o in orgs], dtype=object)])
+        self.declared = np.concatenate([self.declared, np.zeros((n, self.declared.shape[1]), bool)])
+        self.topics = np.concatenate([self.topics, np.zeros((n, self.topics.shape[1]), np.float32)])
+        self.segment = np.concatenate([self.segment, np.full((n, 3), -1, np.int64)])
+        self._begin = np.concatenate([self._begin, np.zeros(n, np.int64)])
+        self._end = np.concatenate([self._end, np.zeros(n, np.int64)])
+        self._sought = np.concatenate([self._sought, np.zeros((n, self._sought.shape[1]), np.float32)])
+        self._provided = np.concatenate([self._provided, np.zeros((n, self._provided.shape[1]), np.float32)])
+        self._closed = np.concatenate([self._closed, np.zeros(n, bool)])
+        self._deleted = np.concatenate([self._deleted, np.zeros(n, bool)])
+        self._type_codes = np.concatenate([self._type_codes, type_codes(self.types[first:])])
+        if self.lexical is not None:
+            empty = sparse.csr_matrix((n, self.lexical.shape[1]), dtype=np.float32)
+            self.lexical = sparse.vstack([self.lexical, empty], format="csr")
 
     def _append_passages(
         self, vectors: np.ndarray, rows: np.ndarray, codes: np.ndarray, texts: list[str]
@@ -371,8 +437,7 @@ class MatchIndex:
         """Room for at least this many passages and segments."""
         if passages > len(self.passage_row):
             extra = max(passages - len(self.passage_row), len(self.passage_row) // 4, 1024)
-            dim = self.vectors.shape[1] if self.vectors.ndim == 2 and self.vectors.shape[1] else extra * 0
-            self.vectors = np.concatenate([self.vectors.reshape(-1, dim), np.zeros((extra, dim), np.float32)])
+            self.vectors.reserve(len(self.passage_row) + extra)  # the snapshot's rows stay mapped
             self.passage_row = np.concatenate([self.passage_row, np.full(extra, -1, np.int64)])
             self.passage_field = np.concatenate([self.passage_field, np.full(extra, -1, np.int64)])
             self.texts.extend([""] * extra)
@@ -382,7 +447,7 @@ class MatchIndex:
             self.segment_start = np.concatenate([self.segment_start, sentinel])
 
     def _replace_lexical_rows(self, rows: np.ndarray, orgs: Sequence[Mapping]) -> None:
-        if self.lexical is None or self.vectorizer is None:
+        if self.lexical is None or self.vectorizer is None or not len(orgs):
             return
         fresh = self.vectorizer.transform([profile_text(org) for org in orgs]).astype(np.float32).tocsr()
         n = self.lexical.shape[0]
@@ -463,9 +528,14 @@ class MatchIndex:
                 reasons=self._reasons(own_row, row, track),
             )
         )
-        reverse = float(self.score(self._reverse_parts(own_row, row, parts)[None, :])[0])
+        # The partner's view of the pair: with the evidence only (a pool of 200 without: 70 ms saved).
+        reverse = (
+            round(float(self.score(self._reverse_parts(own_row, row, parts)[None, :])[0]), 4)
+            if with_evidence
+            else None
+        )
         return Suggestion(org["id"], org["short_name"], org["name"], org["region"], org["city"], org["type"],
-                          track, round(score, 4), named, evidence, round(reverse, 4),
+                          track, round(score, 4), named, evidence, reverse,
                           org.get("status", "active"))  # fmt: skip
 
     def _reverse_parts(self, own_row, row, parts) -> np.ndarray:
@@ -540,7 +610,10 @@ class MatchIndex:
         """Distinctive words of one profile, computed on first use and kept."""
         words = self._word_cache.get(row)
         if words is None:
-            words = self._word_cache[row] = frozenset(_words(self.orgs[row]))
+            org = self.orgs[row]
+            if org.get("expertise") is None:  # a snapshot's record: its words are its passages'
+                org = {"expertise": " ".join(self.texts[p] for p in range(self._begin[row], self._end[row]))}
+            words = self._word_cache[row] = frozenset(_words(org))
         return words
 
     def _shared_terms(self, own_row: int, row: int, limit: int = 8) -> tuple[str, ...]:

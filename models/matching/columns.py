@@ -1,0 +1,298 @@
+"""Column stores for the index's per-passage and per-organisation data, mapped from a snapshot.
+
+An index of 100,000 organisations held its passage texts and organisation records as Python
+objects (about 600 MB per worker, unpickled by each) and its vectors as float32. Here:
+
+- :class:`PassageVectors` keeps the snapshot's vectors as a read-only float16 map shared by every
+  worker of the machine, and the rows an in-place edit appends in a small float32 tail; reading rows
+  gives float32, so scores are computed in float32 on the rows read only;
+- :class:`TextColumn` keeps strings as one UTF-8 buffer and their offsets (two ``.npy`` maps), decoded
+  when read, with appended strings in a list;
+- :class:`OrgTable` keeps the organisation fields a page shows as such columns, with the records an
+  edit or an addition brings in a dict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+VECTOR_DTYPE = np.float16  # the snapshot's vectors: half the memory, top-10 agreement in bench/bench_scale.py
+
+
+class FileRows:
+    """The rows of a 2-D ``.npy`` file read with ``pread``, not mapped: what ``np.load`` would give.
+
+    The file's pages stay in the page cache, once for the whole machine; a worker holds only the rows
+    a request reads. A map would count, in each worker's RSS, every page (or large folio) any request
+    ever touched: at 100,000 organisations a few suggestions map the whole 244 MB.
+    """
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as source:
+            version = np.lib.format.read_magic(source)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else (
+                np.lib.format.read_array_header_2_0
+            )  # fmt: skip
+            shape, fortran, dtype = header(source)
+            self._offset = source.tell()
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{path}: a C-ordered 2-D array is needed")
+        self.shape, self.dtype, self.ndim = shape, dtype, 2
+        self._row_bytes = shape[1] * dtype.itemsize
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __del__(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.close(self._fd)
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            key = np.arange(start, stop, step)
+        key = np.asarray(key, dtype=np.int64)
+        out = np.empty((key.size, self.shape[1]), dtype=self.dtype)
+        if key.size == 0:
+            return out
+        # One read per run of consecutive rows (an organisation's passages are one run).
+        breaks = np.flatnonzero(np.diff(key) != 1) + 1
+        starts, stops = np.r_[0, breaks], np.r_[breaks, key.size]
+        view = memoryview(out).cast("B")
+        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+            at = self._offset + int(key[start]) * self._row_bytes
+            os.preadv(self._fd, [view[start * self._row_bytes : stop * self._row_bytes]], at)
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self[:]
+        return whole if dtype is None else whole.astype(dtype)
+
+
+class PassageVectors:
+    """Rows of a base matrix (an array, a read-only map or :class:`FileRows`) and a float32 tail."""
+
+    def __init__(self, base, dim: int | None = None):
+        base = np.asarray(base) if not isinstance(base, (np.ndarray, FileRows)) else base
+        if base.ndim != 2:
+            base = base.reshape(0, dim or 0)
+        self.base = base
+        # A plain view of a map: the same memory, without np.memmap's cost per slice.
+        self._read = base.view(np.ndarray) if isinstance(base, np.ndarray) else base
+        self._tail = np.zeros((0, base.shape[1]), dtype=np.float32)
+        self._tail_used = 0
+
+    @property
+    def dim(self) -> int:
+        return int(self.base.shape[1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self), self.dim)
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    dtype = np.dtype(np.float32)  # what reading gives
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self._tail)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = np.concatenate([np.asarray(self.base, dtype=np.float32), self._tail])
+        return whole if dtype is None else whole.astype(dtype)
+
+    def __getitem__(self, key) -> np.ndarray:
+        """float32 rows: ``key`` is a slice, an int array or an int."""
+        n_base = len(self.base)
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            if step == 1 and stop <= n_base:
+                return np.asarray(self._read[start:stop], dtype=np.float32)
+            if step == 1 and start >= n_base:
+                return self._tail[start - n_base : stop - n_base]
+            key = np.arange(start, stop, step)
+        if np.isscalar(key):
+            return self[np.array([key])][0]
+        key = np.asarray(key, dtype=np.int64)
+        if key.size == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if int(key.max()) < n_base:
+            return np.asarray(self._read[key], dtype=np.float32)
+        out = np.empty((key.size, self.dim), dtype=np.float32)
+        in_base = key < n_base
+        out[in_base] = self._read[key[in_base]]
+        out[~in_base] = self._tail[key[~in_base] - n_base]
+        return out
+
+    def __setitem__(self, key: slice, values: np.ndarray) -> None:
+        """Write appended rows (the base is never written): ``key`` is a slice past the base."""
+        start, stop, _ = key.indices(len(self))
+        n_base = len(self.base)
+        if start < n_base:
+            raise ValueError("the snapshot's vectors are read-only: append rows instead")
+        self._tail[start - n_base : stop - n_base] = values
+
+    def reserve(self, rows: int) -> None:
+        """Room for at least ``rows`` rows in all (the tail grows by a quarter at a time)."""
+        missing = rows - len(self)
+        if missing > 0:
+            extra = max(missing, len(self._tail) // 4, 1024)
+            self._tail = np.concatenate([self._tail, np.zeros((extra, self.dim), np.float32)])
+
+    def blocks(self, size: int = 65_536) -> Iterator[tuple[int, np.ndarray]]:
+        """(first row, float32 rows) over every row, ``size`` rows at a time."""
+        for start in range(0, len(self), size):
+            yield start, self[start : min(start + size, len(self))]
+
+
+class TextColumn:
+    """Strings stored as one UTF-8 buffer and offsets, with appended strings kept as a list."""
+
+    def __init__(self, buffer, offsets: np.ndarray):
+        # Sliced as bytes (an mmap or bytes object): a numpy slice per string costs ten times more.
+        self._buffer = buffer
+        self._offsets = np.asarray(offsets)  # int64, len(strings) + 1 (a plain view of a map)
+        self._base = len(offsets) - 1
+        self._extra: list[str] = []
+
+    @classmethod
+    def of(cls, strings: Iterable[str]) -> TextColumn:
+        encoded = [str(s).encode("utf-8") for s in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(e) for e in encoded]) if encoded else []
+        return cls(b"".join(encoded), offsets)
+
+    def save(self, folder: Path, name: str) -> None:
+        """``name``.bin (the buffer) and ``name``.offsets.npy in ``folder``: the strings as they are now."""
+        whole = TextColumn.of(self) if self._extra else self
+        (folder / f"{name}.bin").write_bytes(whole._buffer[:])
+        np.save(folder / f"{name}.offsets.npy", whole._offsets)
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> TextColumn:
+        """The column saved by :meth:`save`, memory-mapped read-only."""
+        offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode="r")
+        return cls(_FileBytes(folder / f"{name}.bin"), offsets)
+
+    def __len__(self) -> int:
+        return self._base + len(self._extra)
+
+    def _get(self, i: int) -> str:
+        if i < 0:
+            i += len(self)
+        if i >= self._base:
+            return self._extra[i - self._base]
+        return self._buffer[int(self._offsets[i]) : int(self._offsets[i + 1])].decode("utf-8")
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [self._get(i) for i in range(*key.indices(len(self)))]
+        return self._get(int(key))
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._get(i) for i in range(len(self)))
+
+    def __setitem__(self, key: slice, values: Sequence[str]) -> None:
+        start, stop, _ = key.indices(len(self))
+        if start < self._base:
+            raise ValueError("the snapshot's texts are read-only: append instead")
+        self._extra[start - self._base : stop - self._base] = list(values)
+
+    def extend(self, values: Iterable[str]) -> None:
+        self._extra.extend(values)
+
+
+class _FileBytes:
+    """A file's bytes sliced with ``pread`` (see :class:`FileRows`): ``buffer[a:b]`` gives bytes."""
+
+    def __init__(self, path: Path):
+        self._fd = os.open(path, os.O_RDONLY)
+        self._size = os.fstat(self._fd).st_size
+
+    def __getitem__(self, key: slice) -> bytes:
+        start, stop, _ = key.indices(self._size)
+        return os.pread(self._fd, stop - start, start) if stop > start else b""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.close(self._fd)
+
+
+ORG_COLUMNS = ("short_name", "name", "region", "city", "type", "status")  # what suggestions and hits show
+
+
+class OrgTable:
+    """The index's organisation records: mapped columns, with whole records for edited or added rows."""
+
+    def __init__(self, ids: np.ndarray, columns: Mapping[str, TextColumn]):
+        self._ids = ids
+        self._columns = dict(columns)
+        self._records: dict[int, dict] = {}  # row -> the record an edit brought
+        self._added: list[dict] = []
+        self._cache: dict[str, np.ndarray] = {}
+
+    @staticmethod
+    def save(folder: Path, orgs: Sequence[Mapping]) -> None:
+        """The fields of :data:`ORG_COLUMNS` of ``orgs`` (records in row order) into ``folder``."""
+        np.save(folder / "org_ids.npy", np.array([org["id"] for org in orgs], dtype=np.int64))
+        for name in ORG_COLUMNS:
+            default = "active" if name == "status" else ""
+            TextColumn.of(str(org.get(name) or default) for org in orgs).save(folder, f"org_{name}")
+
+    @classmethod
+    def load(cls, folder: Path) -> OrgTable:
+        ids = np.load(folder / "org_ids.npy", mmap_mode="r")
+        return cls(ids, {name: TextColumn.load(folder, f"org_{name}") for name in ORG_COLUMNS})
+
+    def __len__(self) -> int:
+        return len(self._ids) + len(self._added)
+
+    def __getitem__(self, row: int) -> dict:
+        row = int(row)
+        if row >= len(self._ids):
+            return self._added[row - len(self._ids)]
+        record = self._records.get(row)
+        if record is not None:
+            return record
+        found = {"id": int(self._ids[row])}
+        found.update((name, column[row]) for name, column in self._columns.items())
+        return found
+
+    def __setitem__(self, row: int, org: Mapping) -> None:
+        row = int(row)
+        self._cache.clear()
+        if row >= len(self._ids):
+            self._added[row - len(self._ids)] = dict(org)
+        else:
+            self._records[row] = dict(org)
+
+    def __iter__(self) -> Iterator[dict]:
+        return (self[row] for row in range(len(self)))
+
+    def append(self, org: Mapping) -> None:
+        self._cache.clear()
+        self._added.append(dict(org))
+
+    def ids(self) -> np.ndarray:
+        """Every row's organisation id."""
+        return np.concatenate([np.asarray(self._ids), [org["id"] for org in self._added]]).astype(np.int64)
+
+    def column(self, name: str) -> np.ndarray:
+        """One field of every row, as an object array (for filters; kept until the next edit)."""
+        if name in self._cache:
+            return self._cache[name]
+        values = np.array(list(self._columns[name]) + [""] * len(self._added), dtype=object)
+        for row, record in self._records.items():
+            values[row] = record.get(name)
+        for i, record in enumerate(self._added):
+            values[len(self._ids) + i] = record.get(name)
+        self._cache[name] = values
+        return values
