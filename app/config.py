@@ -33,6 +33,8 @@ DEFAULTS = {
     "PROXY_FIX": False,
     "PROPOSAL_MIN_SCORE": 0.65,  # the bundled model: median of top-3 scores ~0.68
     "PROPOSALS_PER_ORG": 2,
+    "PROPOSAL_ROUND_SECONDS": 20,  # the worker's share of a proposal run per round (mails go in between)
+    "CANDIDATE_STAGE": "proxy",  # the first stage of suggestions (models/candidates.py): proxy or centroid
     "TRIP_MIN_SCORE": 0.65,  # pairs the planner places on its own (approved and must-meet pairs always)
     "TRIP_PLAN_SECONDS": 10.0,  # the solver's time limit; the greedy plan is kept if it finds nothing better
     "SMTP_URL": None,  # None: mails are written as .eml files in MAIL_DIR (instance/mail)
@@ -62,6 +64,7 @@ ENVIRONMENT = {
     "PASSERELLE_BASE_URL": "BASE_URL",
     "PASSERELLE_WORKER_DB": "WORKER_DB",
     "PASSERELLE_MAIL_DIR": "MAIL_DIR",
+    "PASSERELLE_CANDIDATE_STAGE": "CANDIDATE_STAGE",
 }
 # PASSERELLE_* variable -> (configuration key, factor to seconds)
 NUMBERS = {

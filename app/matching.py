@@ -65,6 +65,13 @@ class _Cached:
     candidates: Candidates
 
 
+def engine(db: Database) -> tuple[MatchIndex, Candidates]:
+    """This process's index and its first stage, with the configured stage (``CANDIDATE_STAGE``)."""
+    index, candidates = _current(db)
+    candidates.stage = current_app.config["CANDIDATE_STAGE"]
+    return index, candidates
+
+
 def _current(db: Database) -> tuple[MatchIndex, Candidates]:
     """This process's index and candidate stage: patched for the organisations that changed, or reloaded."""
     model_id = embedder().model_id
@@ -231,10 +238,10 @@ def suggestions_for(
     ``hide_dismissed``, partners the organisation marked not relevant for the track never come
     back (the list is filled up from further down the ranking instead).
     """
-    index, candidates = _current(db)
+    index, candidates = engine(db)
     dismissed = dismissed_partners(db, org_id, track) if hide_dismissed else set()
     wanted = top_k + len(dismissed)
-    rows = candidates.for_row(index.row_of(org_id), max(DEFAULT_CANDIDATES, 2 * wanted))
+    rows = candidates.for_row(index.row_of(org_id), max(DEFAULT_CANDIDATES, 2 * wanted), track)
     ranked = index.suggest(org_id, track, wanted, rows=rows, evidence=evidence)
     return [s for s in ranked if s.org_id not in dismissed][:top_k]
 

@@ -873,3 +873,27 @@ def m170_never_matched_indexes(db: Database) -> None:
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_pairings_status_bfc ON pairings(status, bfc_org_id)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_pairings_status_qc ON pairings(status, qc_org_id)")
+
+
+@migrations()
+def m175_proposal_progress(db: Database) -> None:
+    # A proposal run under way (one at a time): its settings, the last organisation done and the
+    # pairings it created so far. The worker does a run in rounds and `flask propose` resumes an
+    # interrupted one from here; the row goes when the run ends in ``proposal_runs``.
+    db.execute(
+        """
+        CREATE TABLE proposal_progress (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            engine_version INTEGER NOT NULL,
+            min_score REAL NOT NULL,
+            per_org INTEGER NOT NULL,
+            last_org_id INTEGER NOT NULL DEFAULT 0,
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            created INTEGER NOT NULL DEFAULT 0,
+            requested_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

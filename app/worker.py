@@ -148,13 +148,17 @@ def drain(db: Database, limit: int | None = None) -> DrainReport:
 
 def run_once(db: Database) -> DrainReport:
     """One round of the worker: queue what periodic work owes (follow-up forms), drain the mails,
-    then update the engine for the profiles saved since (``app.engine_jobs``)."""
+    then update the engine for the profiles saved since (``app.engine_jobs``), then go on with the
+    proposals asked for (``app.coordination.proposals``) for at most ``PROPOSAL_ROUND_SECONDS``."""
+    from app import matching
+    from app.coordination.proposals import run_pending
     from app.engine_jobs import run_due
     from app.notifications.hooks import followups_due
 
     followups_due(db)
     report = drain(db)
     run_due(db)
+    run_pending(db, matching.engine, budget_seconds=current_app.config["PROPOSAL_ROUND_SECONDS"])
     return report
 
 

@@ -1,12 +1,17 @@
 """The first stage of a suggestion: a few hundred candidates before the full scoring.
 
-Each organisation is summed up by one unit vector, the mean of its passage vectors. The candidates
-of an organisation are the organisations across the Atlantic whose vectors are closest to its own
-(exact nearest neighbours: one matrix product; measured by ``bench/bench_matching.py``, at 100,000
-organisations it costs a few milliseconds, so an approximate index would buy little and cost
-recall), united with those that share its rarest topics, so that a French and an English profile
-about the same thing meet even where the model puts them apart. :meth:`MatchIndex.suggest` then
-scores only those, so proposals and trip planning cost n·k, not n².
+The full score (:meth:`MatchIndex.score`) is a weighted sum of parts. All but the passage parts are
+cheap to compute for every organisation at once: shared topics, TF-IDF cosine, whether the track is
+declared, how well the kinds of organisation suit it, and the needs one side meets for the other.
+The ``proxy`` stage (the default) computes those exactly, one matrix product per part over a block
+of queries, and stands in for the four passage parts (best passage pairs, expertise) with the cosine
+of each organisation's mean passage vector; the candidates are the ``k`` best by that proxy score,
+per track. The older ``centroid`` stage keeps the nearest mean vectors and those sharing the rarest
+topics. ``bench/bench_matching.py`` measures both and three nearest-neighbour libraries against the
+full scoring (``python -m bench.bench_matching``): at 100,000 synthetic organisations the
+proxy keeps 1.00 of the full top 10 in 300 candidates, where the mean vectors alone keep 0.78, and
+an approximate index can only speed up the vector part, which is not what costs recall.
+:meth:`MatchIndex.suggest` then scores only those, so proposals and trip planning cost n·k, not n².
 """
 
 from __future__ import annotations
@@ -15,84 +20,278 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from models.matching.index import MatchIndex
+from models.matching.index import MatchIndex, _track_declared
+from models.matching.weights import FEATURES, SUITABILITY, kind_fit_codes
+from models.needs import track_weights
+from models.profiles import TRACKS
 
 DEFAULT_CANDIDATES = 300
-# The share of candidates chosen by shared topics rather than by vector: on 600 synthetic
-# organisations 0.25 kept 0.90 of the full scoring's top 10, 0.5 kept 0.93.
+STAGES = ("proxy", "centroid")
+DEFAULT_STAGE = "proxy"
+# The share of candidates chosen by shared topics rather than by vector (``centroid`` stage): on 600
+# synthetic organisations 0.25 kept 0.90 of the full scoring's top 10, 0.5 kept 0.93.
 TOPIC_SHARE = 0.5
+# Queries x candidates scored at once: about 32 MB per float32 matrix, a few of them alive at a time.
+BLOCK_CELLS = 8_000_000
+PASSAGE_PARTS = ("offer_fit", "seek_fit", "reciprocity", "expertise")
 
 
 class Candidates:
-    """Nearest organisations across the Atlantic, from one mean vector per organisation."""
+    """Organisations across the Atlantic worth the full scoring, for each query organisation."""
 
-    def __init__(self, index: MatchIndex, centroids: np.ndarray | None = None):
+    def __init__(self, index: MatchIndex, centroids: np.ndarray | None = None, stage: str = DEFAULT_STAGE):
         """Compute the mean vectors of ``index`` (as built), or take ``centroids`` saved with it."""
         self.index = index
+        self._stage = DEFAULT_STAGE
+        self.stage = stage
         self.centroids = _centroids(index) if centroids is None else centroids
+        self._recent: dict[tuple, np.ndarray] = {}  # the pages of one org ask in a row
+        self._refresh()
+
+    @property
+    def stage(self) -> str:
+        """``proxy`` or ``centroid`` (see the module's docstring)."""
+        return self._stage
+
+    @stage.setter
+    def stage(self, stage: str) -> None:
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
+        self._stage = stage
+
+    def _refresh(self) -> None:
+        index = self.index
         self._topics = index.topics * index.topic_idf  # (n_orgs, n_topics)
-        self._recent: dict[tuple[int, int], np.ndarray] = {}  # the five tracks of one org ask in a row
+        self._mass = self._topics.sum(axis=1)
+        self._closed = np.array([org.get("status") == "closed" for org in index.orgs], dtype=bool)
+        self._recent.clear()
 
     def update(self, rows: np.ndarray) -> None:
         """Refresh the vectors of these org rows after :meth:`MatchIndex.replace_orgs`."""
         index = self.index
+        if not self.centroids.flags.writeable:
+            self.centroids = np.array(self.centroids)
         for row in np.asarray(rows, dtype=np.int64):
             span = index.vectors[index._begin[row] : index._end[row]]
             total = span.sum(axis=0) if len(span) else np.zeros(self.centroids.shape[1], np.float32)
             self.centroids[row] = total / max(float(np.linalg.norm(total)), 1e-12)
-        self._topics = index.topics * index.topic_idf
-        self._recent.clear()
+        self._refresh()
 
     def other_side(self, row: int) -> np.ndarray:
         """Org rows across the Atlantic from ``row``, ascending (one contiguous block)."""
         return np.flatnonzero(self.index.regions != self.index.regions[row])
 
-    def for_rows(self, rows: Sequence[int], k: int = DEFAULT_CANDIDATES) -> list[np.ndarray]:
+    def for_rows(
+        self, rows: Sequence[int], k: int = DEFAULT_CANDIDATES, track: str | None = None
+    ) -> list[np.ndarray]:
         """For each org row, at most ``k`` ascending candidate rows across the Atlantic.
 
-        Rows of one region are scored together, one matrix product per block of queries.
+        ``track`` adds the parts that depend on the kind of collaboration to the ``proxy`` stage
+        (None: the track-free parts only). Rows of one region are scored together, one matrix
+        product per block of queries.
+        """
+        return [found[track] for found in self.for_rows_tracks(rows, k, [track])]
+
+    def for_rows_tracks(
+        self, rows: Sequence[int], k: int, tracks: Sequence[str | None], *, declared_only: bool = False
+    ) -> list[dict[str | None, np.ndarray]]:
+        """For each org row and each of ``tracks``, at most ``k`` ascending candidate rows.
+
+        With ``declared_only``, a row gets candidates only for the tracks its organisation declares.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        found: list[np.ndarray | None] = [None] * len(rows)
+        unknown = [track for track in tracks if track is not None and track not in TRACKS]
+        if unknown:
+            raise ValueError(f"track must be one of {', '.join(TRACKS)}, got {unknown[0]!r}")
         rows = np.asarray(rows, dtype=np.int64)
-        for region in np.unique(self.index.regions[rows]) if rows.size else ():
-            positions = np.flatnonzero(self.index.regions[rows] == region)
-            others = np.flatnonzero((self.index.regions != region) & ~self.index._deleted)
-            for start in range(0, positions.size, 256):  # 256 queries x n others: bounded memory
-                chunk = positions[start : start + 256]
-                for position, picked in zip(chunk, self._pick(rows[chunk], others, k), strict=True):
-                    found[position] = picked
-        return [np.zeros(0, np.int64) if f is None else f for f in found]
+        found: list[dict] = [{} for _ in range(len(rows))]
+        regions = self.index.regions
+        for region in np.unique(regions[rows]) if rows.size else ():
+            positions = np.flatnonzero(regions[rows] == region)
+            others = np.flatnonzero((regions != region) & ~self.index._deleted)
+            step = max(1, BLOCK_CELLS // max(others.size, 1))
+            for start in range(0, positions.size, step):
+                chunk = positions[start : start + step]
+                for track, (which, picked) in self._pick(
+                    rows[chunk], others, k, tracks, declared_only
+                ).items():
+                    for position, rows_found in zip(chunk[which], picked, strict=True):
+                        found[position][track] = rows_found
+        return found
 
-    def for_row(self, row: int, k: int = DEFAULT_CANDIDATES) -> np.ndarray:
+    def for_row(self, row: int, k: int = DEFAULT_CANDIDATES, track: str | None = None) -> np.ndarray:
         """At most ``k`` ascending candidate rows across the Atlantic for one org row."""
-        key = (int(row), k)
+        key = (int(row), k, track, self.stage)
         if key not in self._recent:
             if len(self._recent) >= 16:
                 self._recent.pop(next(iter(self._recent)))
-            self._recent[key] = self.for_rows([row], k)[0]
+            self._recent[key] = self.for_rows([row], k, track)[0]
         return self._recent[key]
 
-    def _pick(self, queries: np.ndarray, others: np.ndarray, k: int) -> list[np.ndarray]:
+    def _pick(
+        self,
+        queries: np.ndarray,
+        others: np.ndarray,
+        k: int,
+        tracks: Sequence[str | None],
+        declared_only: bool,
+    ) -> dict[str | None, tuple[np.ndarray, list[np.ndarray]]]:
+        """For each track: which of the queries got candidates, and theirs."""
+
+        def asking(track: str | None) -> np.ndarray:
+            if not declared_only or track is None:
+                return np.arange(len(queries))
+            return np.flatnonzero(self.index.declared[queries, TRACKS.index(track)])
+
         if others.size <= k:
-            return [others] * len(queries)
-        by_topic = min(int(k * TOPIC_SHARE), others.size)
+            return {track: (asking(track), [others] * len(asking(track))) for track in tracks}
+        # The other side is one block as built (a view, no copy), unless organisations were added
+        # or deleted since: then its rows are gathered.
+        contiguous = others[-1] - others[0] + 1 == others.size
+        block = slice(others[0], others[-1] + 1) if contiguous else others
+        if self.stage == "centroid":
+            picked = self._pick_centroid(queries, block, k)
+            return {track: (asking(track), [picked[i] for i in asking(track)]) for track in tracks}
+        base = self.proxy_scores(queries, block, None)  # the parts every track shares, once
+        found, weight = {}, self._weights()
+        for track in tracks:
+            which = asking(track)
+            if track is None:
+                scores = base
+            else:
+                scores = base[which] + self._track_parts(queries[which], block, track, weight)
+            top = top_k(scores, k) if len(which) else np.zeros((0, k), np.int64)
+            found[track] = (which, list(others[np.sort(top, axis=1)]))
+        return found
+
+    def _weights(self) -> dict[str, float]:
+        return dict(zip(FEATURES, index_weights(self.index).tolist(), strict=True))
+
+    def proxy_scores(self, queries: np.ndarray, block: slice | np.ndarray, track: str | None) -> np.ndarray:
+        """The proxy of the full raw score of each query against each org of ``block``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_queries, n_block); closed organisations get -inf
+        """
+        index, weight = self.index, self._weights()
+        semantic = sum(weight[name] for name in PASSAGE_PARTS)
+        scores = self.centroids[queries] @ self.centroids[block].T
+        scores *= semantic
+        shared = index.topics[queries] @ self._topics[block].T
+        norm = np.sqrt(np.outer(self._mass[queries], self._mass[block])) + 1e-6
+        scores += weight["topics"] * shared / norm
+        if index.lexical is not None:
+            if len(queries) <= 16:  # a page's query: no transposed copy of the block's rows
+                lexical = (index.lexical[block] @ index.lexical[queries].T.toarray()).T
+            else:
+                lexical = (index.lexical[queries] @ index.lexical[block].T).toarray()
+            scores += weight["lexical"] * lexical
+        if track is not None:
+            scores += self._track_parts(queries, block, track, weight)
+        scores[:, self._closed[block]] = -np.inf
+        return scores
+
+    def _track_parts(self, queries: np.ndarray, block, track: str, weight: dict) -> np.ndarray:
+        """Weighted track-dependent parts (declared, kind fit, needs met both ways), (n_queries, n_block).
+
+        One matrix product: each side is turned into features whose dot product is those parts (a
+        one-hot of its class, declared or not and kind, against that class's row of the pair table;
+        the weighted share of its needs against what the other provides, both ways).
+        """
+        own, theirs = _track_features(self.index, track, weight)
+        return own(queries) @ theirs(block).T
+
+    def _pick_centroid(self, queries: np.ndarray, block, k: int) -> list[np.ndarray]:
+        vector_sims = self.centroids[queries] @ self.centroids[block].T
+        topic_sims = self._topics[queries] @ self._topics[block].T
+        size = vector_sims.shape[1]
+        by_topic = min(int(k * TOPIC_SHARE), size)
         by_vector = k - by_topic
-        # The other side is one block as built, plus the rows of organisations added since: a view
-        # per run of consecutive rows, no copy of the block.
-        runs = np.split(others, np.flatnonzero(np.diff(others) != 1) + 1)
-        blocks = [slice(run[0], run[-1] + 1) for run in runs]
-        vector_sims = np.hstack([self.centroids[queries] @ self.centroids[b].T for b in blocks])
-        topic_sims = np.hstack([self._topics[queries] @ self._topics[b].T for b in blocks])
+        others = np.arange(size) if isinstance(block, slice) else None
         picked = []
         for v, t in zip(vector_sims, topic_sims, strict=True):
             chosen = np.argpartition(-v, by_vector - 1)[:by_vector]
             t[chosen] = -np.inf  # already in: take the next ones by topic
             if by_topic:
                 chosen = np.concatenate([chosen, np.argpartition(-t, by_topic - 1)[:by_topic]])
-            picked.append(others[np.sort(chosen)])
+            chosen = np.sort(chosen)
+            picked.append(chosen + block.start if others is not None else block[chosen])
         return picked
+
+
+def _track_features(index: MatchIndex, track: str, weight: dict):
+    """Two functions of org rows giving (n, n_features) matrices whose products are the track parts."""
+    code, needs = TRACKS.index(track), track_weights(track)
+    n_types = SUITABILITY.shape[1]
+    types = np.arange(n_types)
+    pair = np.zeros((2 * n_types, 2 * n_types), np.float32)  # class = declared * n_types + kind
+    for own_class in range(2 * n_types):
+        declared, kind = divmod(own_class, n_types)
+        partner_declared = np.repeat([0.0, 1.0], n_types)
+        pair[own_class] = weight["track_declared"] * _track_declared(bool(declared), partner_declared)
+        pair[own_class] += weight["kind_fit"] * np.tile(kind_fit_codes(code, kind, types), 2)
+
+    def classes(rows) -> np.ndarray:
+        return index.declared[rows, code].astype(np.int64) * n_types + index._type_codes[rows]
+
+    def shares(rows) -> np.ndarray:
+        wanted = index._sought[rows] * needs
+        total = wanted.sum(axis=1, keepdims=True)
+        return np.divide(wanted, total, out=np.zeros_like(wanted), where=total > 0)
+
+    def own(rows) -> np.ndarray:
+        onehot = np.eye(2 * n_types, dtype=np.float32)[classes(rows)]
+        return np.hstack([onehot, weight["wanted"] * shares(rows), index._provided[rows]]).astype(np.float32)
+
+    def theirs(rows) -> np.ndarray:
+        table = pair[:, classes(rows)].T
+        return np.hstack([table, index._provided[rows], weight["wanted_back"] * shares(rows)]).astype(
+            np.float32
+        )
+
+    return own, theirs
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """The columns of the ``k`` largest values of each row, in no order; shape (n_rows, k).
+
+    A full ``argpartition`` of every row costs about 50 times a comparison; this finds a threshold
+    on a sample of each row, keeps what passes it (a few times ``k``), and partitions only those.
+    Rows whose threshold lets too few through fall back to the full partition.
+    """
+    n_rows, n_cols = scores.shape
+    if n_cols <= 8 * k:
+        return np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    step = max(1, n_cols // (8 * k))
+    sample = scores[:, ::step]
+    rank = min(sample.shape[1] - 1, int(np.ceil(2 * k / step)) + 4)
+    threshold = np.partition(sample, sample.shape[1] - rank, axis=1)[:, sample.shape[1] - rank]
+    passed = scores >= threshold[:, None]
+    counts = passed.sum(axis=1)
+    result = np.empty((n_rows, k), np.int64)
+    short = (counts < k) | ~np.isfinite(threshold)
+    if short.any():
+        result[short] = np.argpartition(-scores[short], k - 1, axis=1)[:, :k]
+    good = np.flatnonzero(~short)
+    if good.size:
+        rows, cols = np.nonzero(passed[good])
+        width = int(counts[good].max())
+        offsets = np.concatenate([[0], np.cumsum(counts[good])[:-1]])
+        position = np.arange(rows.size) - offsets[rows]
+        values = np.full((good.size, width), -np.inf, np.float32)
+        columns = np.zeros((good.size, width), np.int64)
+        values[rows, position] = scores[good[rows], cols]
+        columns[rows, position] = cols
+        best = np.argpartition(-values, k - 1, axis=1)[:, :k]
+        result[good] = np.take_along_axis(columns, best, axis=1)
+    return result
+
+
+def index_weights(index: MatchIndex) -> np.ndarray:
+    """The learnt weight of each score part, in :data:`FEATURES` order, shape (n_features,)."""
+    return np.asarray(index.weights.vector(), dtype=np.float32)
 
 
 def _centroids(index: MatchIndex) -> np.ndarray:

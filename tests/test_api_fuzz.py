@@ -67,7 +67,7 @@ def fuzz_app(tmp_path_factory):
     app.user_ids = seed_app(app)
     with app.app_context():
         db = get_db()
-        propose(db, matching.suggestions_for, 0.0, 2, app.user_ids["coordinator"])
+        propose(db, matching.engine, 0.0, 2, app.user_ids["coordinator"])
         decide(db, actor(app, "coordinator"), 1, "approve", "Fuzzing.", "proposed")
         publish_demo_trip(db)
     yield app

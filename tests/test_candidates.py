@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from bench.bench_matching import synthetic
-from models.candidates import Candidates
+from models.candidates import PASSAGE_PARTS, Candidates, top_k
 from models.errors import NotFound
 from models.matching.index import MatchIndex
 from models.matching.topics import load_vocabulary
-from models.matching.weights import load_weights
+from models.matching.weights import FEATURES, load_weights
 from models.profiles import TRACKS
 
 
@@ -55,6 +55,60 @@ def test_suggestions_from_candidates_mostly_agree_with_full_scoring(index):
         staged = [s.org_id for s in index.suggest(org_id, track, 10, rows=rows)]
         agree.append(len(set(full) & set(staged)) / 10)
     assert np.mean(agree) >= 0.9, f"top-10 overlap {np.mean(agree):.2f}"
+
+
+@pytest.fixture(scope="module")
+def index_2000() -> MatchIndex:
+    orgs, passages, vectors, topic_sets = synthetic(2_000, seed=5)
+    vocabulary, weights = load_vocabulary(), load_weights()
+    return MatchIndex.build("synthetic", orgs, passages, vectors, topic_sets, vocabulary, weights)
+
+
+def test_proxy_candidates_hold_the_full_top_10_at_2000_organisations(index_2000):
+    index = index_2000
+    kept = {"proxy": [], "centroid": []}
+    for stage in kept:
+        candidates = Candidates(index, stage=stage)
+        for org_id in range(1, 2_001, 50):
+            track = TRACKS[org_id % len(TRACKS)]
+            full = {s.org_id for s in index.suggest(org_id, track, 10, evidence=False)}
+            rows = candidates.for_row(index.row_of(org_id), 100, track)
+            found = {index.orgs[row]["id"] for row in rows}
+            kept[stage].append(len(full & found) / 10)
+    assert np.mean(kept["proxy"]) >= 0.95, f"proxy keeps {np.mean(kept['proxy']):.2f} of the full top 10"
+    assert np.mean(kept["proxy"]) >= np.mean(kept["centroid"])
+
+
+def test_the_proxy_computes_every_part_but_the_passages_exactly(index):
+    candidates = Candidates(index)
+    weights = dict(zip(FEATURES, index.weights.vector(), strict=True))
+    passage_weight = sum(weights[name] for name in PASSAGE_PARTS)
+    row = index.row_of(7)
+    others = candidates.other_side(row)
+    block = slice(others[0], others[-1] + 1)
+    for track in TRACKS:
+        rows, parts, _ = index.features(7, track)
+        cheap = [i for i, name in enumerate(FEATURES) if name not in PASSAGE_PARTS]
+        exact = parts[:, cheap] @ index.weights.vector()[cheap]
+        means = candidates.centroids[others] @ candidates.centroids[row] * passage_weight
+        proxy = candidates.proxy_scores(np.array([row]), block, track)[0]
+        np.testing.assert_allclose(proxy - means, exact, atol=1e-4)
+
+
+def test_top_k_finds_the_largest_values_of_each_row():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(30, 5_000)).astype(np.float32)
+    scores[3] = 1.0  # every value tied: the sampled threshold lets all through
+    scores[4, :4_990] = -np.inf  # closed organisations: only 10 finite values
+    picked = top_k(scores, 25)
+    for row, columns in enumerate(picked):
+        assert len(set(columns.tolist())) == 25
+        assert np.min(scores[row, columns]) >= np.sort(scores[row])[-25]
+
+
+def test_an_unknown_stage_is_refused(index):
+    with pytest.raises(ValueError, match="stage must be one of proxy, centroid"):
+        Candidates(index, stage="faiss")
 
 
 def test_explain_scores_one_partner_as_suggest_does(index):

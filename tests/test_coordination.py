@@ -146,22 +146,57 @@ def test_missing_pairing_is_404(coordinator, client):
     assert decide(coordinator, 999999, "approve").status_code == 404
 
 
+def _worker_round(app, db):
+    from app.worker import run_once
+
+    with app.app_context():
+        run_once(db)
+
+
 def test_engine_proposals_fill_the_queue_once(coordinator, client, seeded, db):
     seeded.config["PROPOSAL_MIN_SCORE"] = 0.0
     response = coordinator.post("/coordination/propose", follow_redirects=True)
+    assert "The engine is preparing its proposals in the background" in page_text(response)
+    assert "Proposals under way: the worker starts on them shortly." in page_text(response)
+    assert db.table("pairings").count == 0  # the request scores nothing: the worker does
+    _worker_round(seeded, db)
     created = db.table("pairings").count
-    assert created > 1 and f"The engine proposed {created} new pairings." in page_text(response)
+    page = page_text(client.get("/coordination/"))
+    assert created > 1 and "Proposals under way" not in page and "Proposals last refreshed on" in page
     origins = {row[0] for row in db.execute("SELECT origin FROM pairings")}
     assert origins == {"engine"}
     assert db.execute("SELECT COUNT(*) FROM pairings WHERE score IS NULL").fetchone()[0] == 0
-    again = coordinator.post("/coordination/propose", follow_redirects=True)
-    assert "The engine proposed 0 new pairings." in page_text(again) and db.table("pairings").count == created
-    assert "Proposals last refreshed on" in page_text(client.get("/coordination/"))
+    assert db.execute("SELECT proposals FROM proposal_runs").fetchall() == [(created,)]
+    coordinator.post("/coordination/propose")
+    _worker_round(seeded, db)
+    assert db.table("pairings").count == created
+    assert db.execute("SELECT proposals FROM proposal_runs ORDER BY id").fetchall() == [(created,), (0,)]
+
+
+def test_proposals_show_their_progress_and_resume_where_they_stopped(coordinator, client, seeded, db):
+    from app.coordination import proposals
+
+    seeded.config["PROPOSAL_MIN_SCORE"] = 0.0
+    with seeded.app_context():
+        proposals.start(db, 0.0, 2, None)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(proposals, "QUERY_BLOCK", 10)
+            first = proposals.run_pending(db, matching.engine, budget_seconds=0)
+        assert not first.finished and first.done == 10 and first.total > 10
+        page = page_text(client.get("/coordination/"))
+        assert f"Proposals under way: 10 of {first.total} organisations done." in page
+        rest = proposals.run_pending(db, matching.engine)
+    assert rest.finished and rest.done == first.total and proposals.under_way(db) is None
+    with seeded.app_context():
+        db.execute("DELETE FROM pairings")
+        again = proposals.propose(db, matching.engine, 0.0, 2)
+    assert db.table("pairings").count == again.created == rest.created
 
 
 def test_threshold_keeps_weak_suggestions_out(coordinator, seeded, db):
     seeded.config["PROPOSAL_MIN_SCORE"] = 1.01
     coordinator.post("/coordination/propose")
+    _worker_round(seeded, db)
     assert db.table("pairings").count == 0
 
 
@@ -194,8 +229,8 @@ def test_propose_command_skips_when_nothing_changed(runner, seeded, db, monkeypa
     args = ["propose", "--min-score", "0", "--per-org", "2"]
     assert runner.invoke(args=args).exit_code == 0
     scored = []
-    real = matching.suggestions_for
-    monkeypatch.setattr(matching, "suggestions_for", lambda *a, **k: scored.append(a[1]) or real(*a, **k))
+    real = matching.engine
+    monkeypatch.setattr(matching, "engine", lambda db: scored.append(1) or real(db))
     skipped = runner.invoke(args=args)
     assert skipped.exit_code == 0 and "Nothing changed since the last proposals" in skipped.output
     assert scored == [] and db.table("proposal_runs").count == 1

@@ -52,7 +52,7 @@ def test_a_partner_marked_not_relevant_never_comes_back(member, client, seeded, 
     ).get_json()
     assert len(answer["items"]) == 3 and first.org_id not in [item["org_id"] for item in answer["items"]]
     with seeded.app_context():
-        propose(db, matching.suggestions_for, 0.0, 5)
+        propose(db, matching.engine, 0.0, 5)
     pairs = db.execute("SELECT bfc_org_id, qc_org_id FROM pairings WHERE track = 'economic'").fetchall()
     assert (efs, first.org_id) not in pairs and pairs  # proposed others, never that one
 

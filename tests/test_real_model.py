@@ -60,3 +60,18 @@ def test_suggestions_carry_passage_evidence_from_both_profiles(db):
     partner = get_by_short_name(db, best.short_name)
     assert pair.partner_text in partner[pair.partner_field]
     assert best.evidence.shared_topics
+
+
+def test_production_embeddings_agree_with_plain_float32_encode(real_app):
+    """The fast path (``models/matching/embeddings.py``) against ``SentenceTransformer.encode`` in fp32."""
+    import numpy as np
+
+    from bench.bench_embeddings import production_texts
+    from models.matching.embeddings import SentenceTransformerEmbedder
+
+    production = SentenceTransformerEmbedder()
+    texts = production_texts(production)[::6]  # the real length mix, topic labels included
+    fast = production.embed_batch(texts)
+    plain = production.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    cosines = np.sum(fast * plain, axis=1)
+    assert cosines.min() >= 0.99 and cosines.mean() >= 0.999, (cosines.min(), cosines.mean())

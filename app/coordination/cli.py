@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from tqdm import tqdm
 
 from app import matching
-from app.coordination.proposals import propose
+from app.coordination.proposals import propose, under_way
 from app.db import get_db
 from app.errors import click_error
 from app.operations import SYSTEM
@@ -22,22 +23,38 @@ from models.errors import EmbeddingModelError, PasserelleError
 @click.option("--per-org", type=click.IntRange(1, 50), default=None, help="Default: PROPOSALS_PER_ORG.")
 @click.option("--force", is_flag=True, help="Score again even when nothing changed since the last run.")
 def propose_command(min_score: float | None, per_org: int | None, force: bool) -> None:
-    """Propose pairings from each organisation's best suggestions (existing decisions are kept)."""
+    """Propose pairings from each organisation's best suggestions (existing decisions are kept).
+
+    An interrupted run with the same settings goes on from the last organisation it stored.
+    """
     config = current_app.config
-    try:
-        created = propose(
-            get_db(),
-            matching.suggestions_for,
-            config["PROPOSAL_MIN_SCORE"] if min_score is None else min_score,
-            config["PROPOSALS_PER_ORG"] if per_org is None else per_org,
-            only_if_changed=not force,
-        )
-    except EmbeddingModelError as error:
-        raise click.ClickException(str(error)) from None
-    if created is None:
+    db = get_db()
+    resumed = under_way(db)
+    with tqdm(total=0, unit="organisation", desc="Proposals", disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            run = propose(
+                db,
+                matching.engine,
+                config["PROPOSAL_MIN_SCORE"] if min_score is None else min_score,
+                config["PROPOSALS_PER_ORG"] if per_org is None else per_org,
+                only_if_changed=not force,
+                progress=progress,
+            )
+        except EmbeddingModelError as error:
+            raise click.ClickException(str(error)) from None
+    if run.skipped:
         click.echo("Nothing changed since the last proposals (same profiles and settings); nothing to do.")
         return
-    click.echo(f"Proposed {created} new pairing(s); the review queue shows them.")
+    if resumed is not None and resumed["done"]:
+        click.echo(f"Went on with the run under way from organisation {resumed['done'] + 1} of {run.total}.")
+    click.echo(
+        f"Proposed {run.created} new pairing(s) for {run.total} organisations; the review queue shows them."
+    )
 
 
 @click.command("decide")

@@ -2,64 +2,176 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
 from app.orgs.queries import list_organisations, now
-from models.matching.results import Suggestion
+from models.candidates import Candidates
+from models.matching.batch import QUERY_BLOCK, best_partners
+from models.matching.index import MatchIndex
 from models.profiles import TRACKS
 
-Suggest = Callable[..., list[Suggestion]]
+Engine = Callable[[Database], tuple[MatchIndex, Candidates]]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ProposalRun:
+    """What one call of :func:`propose` did: pairings created, organisations done of the total."""
+
+    created: int
+    done: int
+    total: int
+    finished: bool
+    skipped: bool = False  # nothing changed since the last run with the same settings
 
 
 def propose(
     db: Database,
-    suggest: Suggest,
+    engine: Engine,
     min_score: float,
     per_org: int,
     user_id: int | None = None,
     *,
     only_if_changed: bool = False,
-) -> int | None:
-    """Store every organisation's best suggestions above ``min_score``; return how many pairings are new.
+    progress: Progress | None = None,
+    budget_seconds: float | None = None,
+) -> ProposalRun:
+    """Store every organisation's best suggestions above ``min_score`` as proposed pairings.
 
-    With ``only_if_changed``, return None without scoring anything when the last run had the same
-    settings and no profile, passage vector or topic has changed since (the engine version is the same).
+    Organisations are ranked block by block (:func:`models.matching.batch.best_partners`), and each
+    block's pairings are written with the run's progress, so an interrupted run, or one stopped by
+    ``budget_seconds``, goes on from where it stopped when called again with the same settings;
+    existing pairings and decisions are kept. With ``only_if_changed``, nothing is scored when the
+    last finished run had the same settings and no profile, vector or topic changed since.
     """
     version = _engine_version(db)
-    if only_if_changed and _unchanged_since_last_run(db, version, min_score, per_org):
-        return None
+    state = _state(db)
+    if state is not None and (state["min_score"], state["per_org"]) != (min_score, per_org):
+        db.execute("DELETE FROM proposal_progress")  # other settings: that run starts over
+        state = None
+    if state is None and only_if_changed and _unchanged_since_last_run(db, version, min_score, per_org):
+        return ProposalRun(0, 0, 0, finished=True, skipped=True)
+    if state is None:
+        state = start(db, min_score, per_org, user_id, version)
+    started = time.monotonic()
+    index, candidates = engine(db)
     orgs = {org["id"]: org for org in list_organisations(db)}
-    found: dict[tuple[int, int, str], float] = {}
-    dismissed = {  # a partner either side marked not relevant is never proposed for that track
+    indexed = {org["id"] for org in index.orgs}
+    todo = sorted(org_id for org_id in orgs if org_id in indexed and org_id > state["last_org_id"])
+    total = state["done"] + len(todo)
+    dismissed = _dismissed(db)
+    done, created = state["done"], state["created"]
+    for begin in range(0, len(todo), QUERY_BLOCK):
+        chunk = todo[begin : begin + QUERY_BLOCK]
+        (ranked,) = best_partners(
+            index, candidates, [index.row_of(i) for i in chunk], lambda i: _tracks(orgs[i]), per_org
+        )
+        found = _kept(ranked, orgs, dismissed, min_score)
+        done += len(chunk)
+        created += _store(db, found, chunk[-1], done, total)
+        if progress is not None:
+            progress(done, total)
+        over = budget_seconds is not None and time.monotonic() - started > budget_seconds
+        if over and begin + len(chunk) < len(todo):
+            return ProposalRun(created, done, total, finished=False)
+    _finish(db, created)
+    return ProposalRun(created, done, total, finished=True)
+
+
+def start(
+    db: Database, min_score: float, per_org: int, user_id: int | None, version: int | None = None
+) -> dict:
+    """Record a run to do (the worker takes it on its next round); a run under way is kept."""
+    with immediate(db):
+        state = _state(db)
+        if state is None or (state["min_score"], state["per_org"]) != (min_score, per_org):
+            stamp = now()
+            db.execute("DELETE FROM proposal_progress")
+            db.table("proposal_progress").insert(
+                {"id": 1, "user_id": user_id, "min_score": min_score, "per_org": per_org,
+                 "engine_version": _engine_version(db) if version is None else version,
+                 "requested_at": stamp, "updated_at": stamp}
+            )  # fmt: skip
+    return _state(db)
+
+
+def under_way(db: Database) -> dict | None:
+    """The run recorded and not finished yet (done and total organisations so far), or None."""
+    return _state(db)
+
+
+def run_pending(db: Database, engine: Engine, budget_seconds: float | None = None) -> ProposalRun | None:
+    """Go on with the run under way, if any, for at most about ``budget_seconds`` (the worker's round)."""
+    state = _state(db)
+    if state is None:
+        return None
+    settings = state["min_score"], state["per_org"], state["user_id"]
+    return propose(db, engine, *settings, budget_seconds=budget_seconds)
+
+
+def _tracks(org: dict) -> list[str]:
+    return [track for track in org["collaboration_types"] if track in TRACKS]
+
+
+def _dismissed(db: Database) -> set[frozenset]:
+    """A partner either side marked not relevant is never proposed for that track."""
+    return {
         frozenset((org_id, partner_id)) | {track}
         for org_id, partner_id, track in db.execute(
             "SELECT org_id, partner_org_id, track FROM interests WHERE kind = 'not_relevant'"
         )
     }
-    for org in orgs.values():  # compute first: the write lock is then held only briefly
-        for track in org["collaboration_types"]:
-            for suggestion in suggest(db, org["id"], track, top_k=per_org, evidence=False):
-                partner = orgs.get(suggestion.org_id)
-                if suggestion.score < min_score or partner is None or partner["region"] == org["region"]:
-                    continue
-                if frozenset((org["id"], partner["id"])) | {track} in dismissed:
-                    continue
-                key = (*sides(org, partner), track)
-                found[key] = max(found.get(key, 0.0), float(suggestion.score))
+
+
+def _kept(ranked, orgs: dict, dismissed: set, min_score: float) -> dict[tuple[int, int, str], float]:
+    found: dict[tuple[int, int, str], float] = {}
+    for best in ranked:
+        org = orgs[best.org_id]
+        for partner_id, score in best.partners:
+            partner = orgs.get(partner_id)
+            if score < min_score or partner is None or partner["region"] == org["region"]:
+                continue
+            if frozenset((org["id"], partner_id)) | {best.track} in dismissed:
+                continue
+            key = (*sides(org, partner), best.track)
+            found[key] = max(found.get(key, 0.0), score)
+    return found
+
+
+def _store(db: Database, found: dict, last_org_id: int, done: int, total: int) -> int:
+    """Write one block's pairings and the run's progress together; return how many pairings are new."""
     with immediate(db):  # counts, writes, counts again: no other write may land in between
         before = db.execute("SELECT COUNT(*) FROM pairings").fetchone()[0]
         for (bfc_id, qc_id, track), score in found.items():
             ensure_pairing(db, bfc_id, qc_id, track, "engine", score)
         created = db.execute("SELECT COUNT(*) FROM pairings").fetchone()[0] - before
-        db.table("proposal_runs").insert(
-            {"user_id": user_id, "created_at": now(), "proposals": created,
-             "engine_version": version, "min_score": min_score, "per_org": per_org}
-        )  # fmt: skip
+        db.execute(
+            "UPDATE proposal_progress SET last_org_id = ?, done = ?, total = ?, created = created + ?, "
+            "updated_at = ? WHERE id = 1",
+            [last_org_id, done, total, created, now()],
+        )
     return created
+
+
+def _finish(db: Database, created: int) -> None:
+    with immediate(db):
+        state = _state(db)
+        db.table("proposal_runs").insert(
+            {"user_id": state["user_id"], "created_at": now(), "proposals": created,
+             "engine_version": state["engine_version"], "min_score": state["min_score"],
+             "per_org": state["per_org"]}
+        )  # fmt: skip
+        db.execute("DELETE FROM proposal_progress")
+
+
+def _state(db: Database) -> dict | None:
+    return next(db.query("SELECT * FROM proposal_progress WHERE id = 1"), None)
 
 
 def _engine_version(db: Database) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -125,6 +124,7 @@ def _render_queue(db, form, filters, rows, total, page, bulk, *, checked=(), sta
         track=filters.track,
         counts=queries.status_counts(db),
         last_run=proposals.last_run(db),
+        under_way=proposals.under_way(db),
         propose_form=ProposeForm(),
         bulk=bulk,
         card_flash=True,  # the messages show above the list, where the decision was taken
@@ -135,19 +135,11 @@ def _render_queue(db, form, filters, rows, total, page, bulk, *, checked=(), sta
 
 @bp.post("/propose")
 def propose():
-    """Ask the engine for fresh proposals (existing pairings and decisions are kept)."""
+    """Ask the worker for fresh proposals (existing pairings and decisions are kept)."""
     config = current_app.config
-    created = proposals.propose(
-        get_db(),
-        matching.suggestions_for,
-        config["PROPOSAL_MIN_SCORE"],
-        config["PROPOSALS_PER_ORG"],
-        current_user.id,
-    )
+    proposals.start(get_db(), config["PROPOSAL_MIN_SCORE"], config["PROPOSALS_PER_ORG"], current_user.id)
     flash(
-        ngettext(
-            "The engine proposed %(num)d new pairing.", "The engine proposed %(num)d new pairings.", created
-        ),
+        _("The engine is preparing its proposals in the background; they will appear in this queue."),
         "success",
     )
     return redirect(url_for("coordination.queue"))
@@ -196,6 +188,7 @@ def coverage():
         "coordination/coverage.html",
         report=report,
         last_run=proposals.last_run(db),
+        under_way=proposals.under_way(db),
         propose_form=ProposeForm(),
     )
 
