@@ -432,9 +432,11 @@ def _clean_record(raw: object, *, from_csv: bool) -> tuple[dict, list[str]]:
         record["text_language"] = default_text_language(record.get("languages"))
     if from_csv:
         raw_translations = _csv_translations(raw)
+        given = raw_translations is not None
     else:  # a null is refused like any other non-object: only a missing key means "no version"
-        raw_translations = raw[TRANSLATIONS] if TRANSLATIONS in raw else None
-    if raw_translations is not None or (not from_csv and TRANSLATIONS in raw):
+        raw_translations = raw.get(TRANSLATIONS)
+        given = TRANSLATIONS in raw
+    if given:
         translations, more = _clean_translations(raw_translations, record.get("text_language"))
         problems += more
         record[TRANSLATIONS] = translations
