@@ -135,3 +135,16 @@ def test_shipped_weights_were_fitted_without_held_out_organisations():
     data = json.loads((EVAL_DIR.parent / "weights.json").read_text(encoding="utf-8"))
     assert "held-out" not in data["fitted_on"]
     assert np.isfinite(list(data["coefficients"].values())).all()
+
+
+def test_the_evaluation_leaves_closed_organisations_out_as_the_product_does():
+    from models.matching.evaluate import query_rows
+
+    seed = load_records(SEED)
+    french = load_records(EVAL_DIR / "profiles_fr.jsonl")
+    for variant in ("en", "fr", "mixed"):
+        records = corpus(variant, seed, french)
+        assert next(r for r in records if r["short_name"] == "Medicago")["status"] == "closed"
+    index = build_index(corpus("fr", seed, french), FakeEmbedder(), load_vocabulary(), DEFAULT_WEIGHTS)
+    names, parts = query_rows(index, Query("t", "Vetoquinol", "economic", {"adMare": 1}))
+    assert "Medicago" not in names and len(names) == len(parts) > 10

@@ -77,6 +77,8 @@ def corpus(variant: str, english: Sequence[Mapping], french: Sequence[Mapping]) 
     for row in english:
         use_french = variant == "fr" or (variant == "mixed" and row["languages"][0] == "fr")
         chosen.append(dict(by_name[row["short_name"]] if use_french else row, id=row["id"]))
+        if "status" in row:  # the status is not text: a translation keeps it
+            chosen[-1]["status"] = row["status"]
     return chosen
 
 
@@ -129,10 +131,12 @@ def build_index(
 
 
 def query_rows(index: MatchIndex, query: Query) -> tuple[list[str], np.ndarray]:
-    """Candidate names and their score parts for one query."""
+    """Candidate names and their score parts for one query; closed organisations are left out, as
+    the product never suggests them (:meth:`MatchIndex.suggest`)."""
     org_id = next(org["id"] for org in index.orgs if org["short_name"] == query.org)
     rows, parts, _ = index.features(org_id, query.track)
-    return [index.orgs[row]["short_name"] for row in rows], parts
+    open_ = np.array([index.orgs[row].get("status") != "closed" for row in rows], dtype=bool)
+    return [index.orgs[row]["short_name"] for row in rows[open_]], parts[open_]
 
 
 def engine_ranker(index: MatchIndex, weights: LearntWeights) -> Callable[[Query], list[str]]:

@@ -22,7 +22,7 @@ from models.evidence import STOP_WORDS, is_boilerplate, mentions_history
 from models.matching.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
 from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
 from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
-from models.needs import NEED_CODES, met_share, provided, sought, track_weights
+from models.needs import NEED_CODES, met_share, provided, sought, track_affinity, track_weights
 from models.profiles import TRACKS
 from models.vocabulary import PROFILE_TEXT_FIELDS
 
@@ -142,6 +142,10 @@ class MatchIndex:
         self._provided = np.array([provided(org) for org in self.orgs], dtype=np.float32).reshape(
             -1, len(NEED_CODES)
         )
+        # How much each organisation's offers and expertise speak of each track (models/needs.py).
+        self._affinity = np.array([track_affinity(org) for org in self.orgs], dtype=np.float32).reshape(
+            -1, len(TRACKS)
+        )
 
     def row_of(self, org_id: int) -> int:
         """The row of an organisation; NotFound if it has no profile in the index."""
@@ -195,6 +199,7 @@ class MatchIndex:
             "kind_fit": kind_fit_codes(track, self._type_codes[row], self._type_codes[rows]),
             "wanted": met_share(self._sought[row], self._provided[rows], need_weights),
             "wanted_back": self._met_back(row, rows, need_weights),
+            "track_text": self._affinity[rows, track],
         }
         matrix = np.column_stack([np.asarray(parts[name], dtype=np.float32) for name in FEATURES])
         return rows, matrix, sims
@@ -327,6 +332,7 @@ class MatchIndex:
             self.orgs[row] = dict(org)
             self._sought[row] = sought(org)
             self._provided[row] = provided(org)
+            self._affinity[row] = track_affinity(org)
             self._closed[row] = org.get("status") == "closed"
             self.types[row] = org["type"]
             self.declared[row] = [t in org["collaboration_types"] for t in TRACKS]
