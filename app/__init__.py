@@ -63,6 +63,7 @@ def _register_web(app: Flask) -> None:
     from app.admin import routes as admin_routes
     from app.api import account as api_account
     from app.api import routes as api_routes
+    from app.audit import routes as audit_routes
     from app.auth import access
     from app.auth import routes as auth_routes
     from app.calendars import routes as calendars_routes
@@ -112,6 +113,7 @@ def _register_web(app: Flask) -> None:
         followup_routes,
         hosting_routes,
         calendars_routes,
+        audit_routes,
     ):
         app.register_blueprint(module.bp)
     api_routes.init_app(app)  # the JSON API: bearer tokens only, hence exempt from CSRF

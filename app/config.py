@@ -45,6 +45,7 @@ DEFAULTS = {
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_MAX_ATTEMPTS": 15,  # about 10 hours of retries, then the mail is marked failed
     "MAIL_LEASE_SECONDS": 300,  # a mail claimed this long ago by a worker that never finished is sent again
+    "OUTBOX_KEEP_DAYS": 90,  # sent mails and read notifications older than this are deleted (flask prune)
     "ENGINE_JOBS_INLINE": False,  # True: a profile save re-embeds in the request (tests about something else)
     "DIGEST_MIN_SCORE": 0.7,
     "DIGEST_MAX_ITEMS": 5,
@@ -68,6 +69,7 @@ NUMBERS = {
     "PASSERELLE_MAIL_RETRY_SECONDS": ("MAIL_RETRY_SECONDS", 1),
     "PASSERELLE_MAIL_LEASE_SECONDS": ("MAIL_LEASE_SECONDS", 1),
     "PASSERELLE_MAIL_POLL_SECONDS": ("MAIL_POLL_SECONDS", 1),
+    "PASSERELLE_OUTBOX_KEEP_DAYS": ("OUTBOX_KEEP_DAYS", 1),
 }
 FLAGS = {"PASSERELLE_HTTPS": "SESSION_COOKIE_SECURE", "PASSERELLE_BEHIND_PROXY": "PROXY_FIX"}
 

@@ -125,6 +125,19 @@ DOMAIN_MESSAGES = {
     "rule_organisation": N_("%(delegate)s is not a delegate of %(org)s."),
     "rule_no_candidate": N_("The engine has no score for %(org)s and %(host)s."),
     "rule": N_("The meeting refers to something the trip does not have."),
+    # the audit log's filters (app/audit)
+    "audit_unknown_kind": N_("Choose a kind of action from the list."),
+    "audit_unknown_org": N_(
+        "No organisation has the short name “%(name)s”: check its spelling in the directory."
+    ),
+    "audit_unknown_actor": N_("Choose a person from the list."),
+    "audit_bad_date": N_("“%(value)s” is not a date: write it as 2026-05-11, or use the calendar."),
+    "audit_date_out_of_range": N_("Choose a day between the years 1900 and 2999."),
+    "audit_dates_reversed": N_("The end date comes before the start date: swap them."),
+    "audit_bad_page": N_("There is no such page of the log."),
+    # a host's signed answer link (app/hosting/links.py)
+    "link_invalid": N_("This link is not valid. Log in to Passerelle to see your meetings."),
+    "link_expired": N_("This link has expired. Log in to Passerelle to see your meetings."),
     # requests from one organisation to another
     "request_not_found": N_("There is no such request. Nothing was changed."),
     "request_not_allowed": N_("Your account may not do this with this request. Nothing was changed."),

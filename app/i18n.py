@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from flask import Flask, request, session
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 
@@ -23,12 +22,13 @@ from models.trips.shapes import TIME_ZONES, reason_words
 from models.vocabulary import INTERFACE_LANGUAGES, LABELS, NEED_LABELS
 
 LANGUAGES = INTERFACE_LANGUAGES
-COMPLETENESS = {  # models.completeness.CHECKS: what to add, and the form field it is added in
-    "seeks": (_l("Say what you seek in a partner, in a few sentences"), "seeks"),
-    "expertise": (_l("Describe your expertise at more length (300 characters at least)"), "expertise"),
-    "tracks": (_l("Choose the kinds of collaboration you want"), "collaboration_types-0"),
-    "contact": (_l("Add a contact person"), "contacts"),
-    "address": (_l("Give your postal address"), "address"),
+# models.completeness.CHECKS -> the form field a missing item is added in (its words: label("completeness")).
+COMPLETENESS_ANCHORS = {
+    "seeks": "seeks",
+    "expertise": "expertise",
+    "tracks": "collaboration_types-0",
+    "contact": "contacts",
+    "address": "address",
 }
 
 
@@ -226,7 +226,7 @@ def init_app(app: Flask) -> None:
         label_items=label_items,
         meeting_reason=meeting_reason,
         reason_text=reason_text,
-        COMPLETENESS=COMPLETENESS,
+        COMPLETENESS_ANCHORS=COMPLETENESS_ANCHORS,
         url_with_lang=url_with_lang,
         LANGUAGES=LANGUAGES,
         de_name=de_name,

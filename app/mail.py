@@ -11,20 +11,13 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from flask_mailman import EmailMultiAlternatives, Mail
 from flask_mailman.backends.base import BaseEmailBackend
 
-from app.i18n import LANGUAGES
+from app.i18n import LANGUAGES, label
 
 mail = Mail()
 EML_BACKEND = "app.mail.EmlEmailBackend"
-# template -> subject; the notification mails take their subject from the event's title.
-SUBJECTS = {
-    "invite": _l("Your Passerelle account: choose your password"),
-    "reset": _l("Passerelle: choose a new password"),
-    "digest": _l("Passerelle: new partners suggested this week"),
-}
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -140,12 +133,12 @@ def _template_context(row: dict, params: dict) -> dict:
         from app.auth.links import link_url, max_age_hours
 
         return {
-            "subject": SUBJECTS[template],
+            "subject": label("mail_subject", template),
             "link": link_url(row, params),
             "hours": max_age_hours(template),
         }
     if template == "digest":
         from app.notifications.digest import digest_context
 
-        return {"subject": SUBJECTS[template], **digest_context(row, params)}
+        return {"subject": label("mail_subject", template), **digest_context(row, params)}
     raise ValueError(f"unknown mail template {template!r}")

@@ -18,7 +18,8 @@ drops it. SMTP offers no way to close that instant.
 
 The worker is a huey consumer on its own SQLite file (``WORKER_DB``): a poll task drains the outbox
 every ``MAIL_POLL_SECONDS`` (and a periodic sweep every minute, should that chain break), and the
-weekly digest runs on Monday mornings. huey holds only these
+weekly digest runs on Monday mornings; every night the mails sent and the notifications read more
+than ``OUTBOX_KEEP_DAYS`` ago are deleted (:func:`prune`, also ``flask prune``). huey holds only these
 wake-ups; every mail lives in the outbox, in the application's database. Each round first turns the
 follow-up forms nobody was told of into notifications (``hooks.followups_due``), and the forms due
 are made every morning (as ``flask followups`` does).
@@ -30,6 +31,7 @@ import logging
 import smtplib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask, current_app
@@ -156,6 +158,33 @@ def run_once(db: Database) -> DrainReport:
     return report
 
 
+@dataclass
+class PruneReport:
+    mails: int = 0
+    notifications: int = 0
+
+
+def prune(db: Database, keep_days: float) -> PruneReport:
+    """Delete the mails sent and the notifications read more than ``keep_days`` ago.
+
+    Rows still owed are never touched: a mail queued, being sent or failed (a person may look into
+    it), a notification nobody has read. The audit log's events are kept whatever their age.
+    """
+    if keep_days < 0:
+        raise ValueError(f"keep_days must be 0 or more, got {keep_days}")
+    cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).isoformat(timespec="seconds")
+    with immediate(db):
+        mails = db.execute(
+            "DELETE FROM mail_outbox WHERE status = 'sent' AND sent_at IS NOT NULL AND sent_at < ?", [cutoff]
+        ).rowcount
+        notifications = db.execute(
+            "DELETE FROM notifications WHERE read_at IS NOT NULL AND read_at < ?", [cutoff]
+        ).rowcount
+    if mails or notifications:
+        log.info("pruned %d sent mail(s) and %d read notification(s)", mails, notifications)
+    return PruneReport(mails, notifications)
+
+
 def outbox_counts(db: Database) -> dict[str, int]:
     """How many outbox rows are in each status."""
     return dict(db.execute("SELECT status, COUNT(*) FROM mail_outbox GROUP BY status").fetchall())
@@ -187,6 +216,11 @@ def make_huey(app: Flask):
 
         with app.app_context():
             open_due(get_db(), today())
+
+    @huey.periodic_task(crontab(hour="3", minute="30"))
+    def prune_outbox() -> None:
+        with app.app_context():
+            prune(get_db(), float(app.config["OUTBOX_KEEP_DAYS"]))
 
     @huey.periodic_task(crontab(day_of_week="1", hour="7", minute="0"))
     def weekly_digest() -> None:
@@ -237,7 +271,23 @@ def digest_command() -> None:
     click.echo(f"Digest {week_code()}: {queued} mail(s) queued; the worker sends them.")
 
 
+@click.command("prune")
+@click.option(
+    "--days", type=click.FloatRange(min=0), default=None, help="Keep this many days (OUTBOX_KEEP_DAYS)."
+)
+@with_appcontext
+def prune_command(days: float | None) -> None:
+    """Delete sent mails and read notifications older than OUTBOX_KEEP_DAYS (the worker does it nightly)."""
+    keep = float(current_app.config["OUTBOX_KEEP_DAYS"]) if days is None else days
+    report = prune(get_db(), keep)
+    click.echo(
+        f"Deleted {report.mails} sent mail(s) and {report.notifications} read notification(s) "
+        f"older than {keep:g} days; nothing still to send or unread was touched."
+    )
+
+
 def init_app(app: Flask) -> None:
-    """Register ``flask worker`` and ``flask digest``."""
+    """Register ``flask worker``, ``flask digest`` and ``flask prune``."""
     app.cli.add_command(worker_command)
     app.cli.add_command(digest_command)
+    app.cli.add_command(prune_command)

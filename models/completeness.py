@@ -1,7 +1,7 @@
 """How complete a profile is for matching: what a member should add to be matched better.
 
 Each check is one item of :data:`CHECKS`, worth the same share of the gauge; the codes are shown
-in the reader's language by the web layer (``app/i18n.py`` ``COMPLETENESS``).
+in the reader's language by the web layer (``label("completeness", code)``).
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from models.vocabulary import COMPLETENESS_CODES
+
 MIN_EXPERTISE = 300  # characters: below this, the expertise gives the engine too little to read
 MIN_SEEKS = 80  # characters: one short phrase says little about the partner wanted
-CHECKS = ("seeks", "expertise", "tracks", "contact", "address")
+CHECKS = COMPLETENESS_CODES
 
 
 @dataclass(frozen=True)

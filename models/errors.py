@@ -123,3 +123,10 @@ class HostAnswerRefused(PasserelleError):
     def __init__(self, code: str) -> None:
         super().__init__(code=code)
         self.status = self.STATUSES.get(code, 400)
+
+
+class AnswerLinkError(PasserelleError):
+    """A host's answer link that cannot be used: ``link_invalid`` (the default) or ``link_expired``."""
+
+    code = "link_invalid"
+    status = 404

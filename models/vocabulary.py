@@ -229,6 +229,110 @@ MEETING_HELD_LABELS = _frozen(
 )
 FOLLOWUP_SIDES = ("delegation", "host")
 
+# What a profile lacks (models.completeness.CHECKS): what to add, said on the profile's checklist.
+COMPLETENESS_LABELS = _frozen(
+    {
+        "seeks": N_("Say what you seek in a partner, in a few sentences"),
+        "expertise": N_("Describe your expertise at more length (300 characters at least)"),
+        "tracks": N_("Choose the kinds of collaboration you want"),
+        "contact": N_("Add a contact person"),
+        "address": N_("Give your postal address"),
+    }
+)
+
+# A mail's subject by its template (the notification mails take theirs from the event's title).
+MAIL_SUBJECT_LABELS = _frozen(
+    {
+        "invite": N_("Your Passerelle account: choose your password"),
+        "reset": N_("Passerelle: choose a new password"),
+        "digest": N_("Passerelle: new partners suggested this week"),
+    }
+)
+# The questions a delegate's briefing pack asks, from a quoted sentence of a profile (%(x)s): "you"
+# is the delegate's organisation, reading the pack.
+BRIEFING_QUESTION_LABELS = _frozen(
+    {
+        "we_seek": N_("You seek “%(x)s”: what can %(host)s bring?"),
+        "they_offer": N_("%(host)s offers “%(x)s”: on what terms, and how soon?"),
+        "they_seek": N_("%(host)s seeks “%(x)s”: what could you bring?"),
+        "we_offer": N_("You offer “%(x)s”: is it of use to %(host)s?"),
+    }
+)
+
+# The audit log (app/audit): the kinds of action it is filtered by (an event name's first part), and
+# each action as a sentence, keyed by the event name, or name:variant when the data decides the verb
+# (a decision, a stance, a host's answer). %(actor)s, %(org)s, %(partner)s, %(pair)s, %(track)s,
+# %(trip)s and %(account)s are filled in by app.audit.words.
+AUDIT_KIND_LABELS = _frozen(
+    {
+        "pairing": N_("Pairing decisions"),
+        "stance": N_("Stances on partners"),
+        "request": N_("Requests"),
+        "organisation": N_("Organisation profiles"),
+        "contact": N_("Contact persons"),
+        "trip": N_("Delegation trips"),
+        "host": N_("Host answers"),
+        "followup": N_("Follow-up forms"),
+        "user": N_("Accounts"),
+    }
+)
+AUDIT_SENTENCE_LABELS = _frozen(
+    {
+        "pairing.decided:approve": N_("%(actor)s approved the pairing %(pair)s (%(track)s)"),
+        "pairing.decided:reject": N_("%(actor)s rejected the pairing %(pair)s (%(track)s)"),
+        "pairing.decided:reopen": N_("%(actor)s reopened the pairing %(pair)s (%(track)s)"),
+        "pairing.decided:comment": N_("%(actor)s commented on the pairing %(pair)s (%(track)s)"),
+        "stance.set:interested": N_("%(actor)s marked %(partner)s interesting for %(org)s (%(track)s)"),
+        "stance.set:not_relevant": N_("%(actor)s marked %(partner)s not relevant for %(org)s (%(track)s)"),
+        "stance.set:intro_request": N_(
+            "%(actor)s asked for an introduction to %(partner)s for %(org)s (%(track)s)"
+        ),
+        "stance.set:clear": N_("%(actor)s withdrew the stance of %(org)s on %(partner)s (%(track)s)"),
+        "request.send": N_("%(actor)s sent a request from %(org)s to %(partner)s (%(track)s)"),
+        "request.accept": N_("%(actor)s accepted the request from %(org)s to %(partner)s (%(track)s)"),
+        "request.decline": N_("%(actor)s declined the request from %(org)s to %(partner)s (%(track)s)"),
+        "request.withdraw": N_("%(actor)s withdrew the request from %(org)s to %(partner)s (%(track)s)"),
+        "organisation.created": N_("%(actor)s added the organisation %(org)s"),
+        "organisation.updated": N_("%(actor)s edited the profile of the organisation %(org)s"),
+        "organisation.status_changed": N_(
+            "%(actor)s set the status of the organisation %(org)s to %(status)s"
+        ),
+        "contact.added": N_("%(actor)s added a contact person to the organisation %(org)s"),
+        "contact.changed": N_("%(actor)s edited a contact person of the organisation %(org)s"),
+        "contact.removed": N_("%(actor)s removed a contact person of the organisation %(org)s"),
+        "trip.created": N_("%(actor)s created the trip %(trip)s"),
+        "trip.updated": N_("%(actor)s edited the details of the trip %(trip)s"),
+        "trip.slots_set": N_("%(actor)s set the time slots of the trip %(trip)s"),
+        "trip.delegation_added": N_("%(actor)s added %(org)s to the delegation of the trip %(trip)s"),
+        "trip.delegation_removed": N_("%(actor)s removed %(org)s from the delegation of the trip %(trip)s"),
+        "trip.delegate_added": N_("%(actor)s added a delegate to the trip %(trip)s (%(org)s)"),
+        "trip.delegate_removed": N_("%(actor)s removed a delegate from the trip %(trip)s"),
+        "trip.host_saved": N_("%(actor)s saved %(org)s as a host of the trip %(trip)s"),
+        "trip.host_removed": N_("%(actor)s removed the host %(org)s from the trip %(trip)s"),
+        "trip.constraint_saved": N_(
+            "%(actor)s set a rule between %(org)s and %(partner)s for the trip %(trip)s"
+        ),
+        "trip.constraint_removed": N_(
+            "%(actor)s removed the rule between %(org)s and %(partner)s for the trip %(trip)s"
+        ),
+        "trip.planned": N_("%(actor)s planned the trip %(trip)s"),
+        "trip.published": N_("%(actor)s published the trip %(trip)s"),
+        "trip.meeting_moved": N_("%(actor)s moved a meeting of the trip %(trip)s"),
+        "trip.meeting_removed": N_("%(actor)s removed a meeting of the trip %(trip)s"),
+        "trip.meeting_added": N_("%(actor)s added a meeting to the trip %(trip)s"),
+        "trip.meeting_guests": N_("%(actor)s changed who attends a meeting of the trip %(trip)s"),
+        "host.answered:accepted": N_("%(actor)s confirmed for %(org)s a meeting of the trip %(trip)s"),
+        "host.answered:declined": N_(
+            "%(actor)s proposed for %(org)s another slot for a meeting of the trip %(trip)s"
+        ),
+        "followup.answered": N_("%(actor)s answered a follow-up form for %(org)s (trip %(trip)s)"),
+        "user.invited": N_("%(actor)s invited %(account)s (%(role)s)"),
+        "user.access_changed": N_("%(actor)s changed the access of %(account)s (%(role)s)"),
+        "user.deactivated": N_("%(actor)s deactivated the account of %(account)s"),
+        "user.reactivated": N_("%(actor)s reactivated the account of %(account)s"),
+    }
+)
+
 REGIONS = tuple(REGION_LABELS)
 ORG_TYPES = tuple(ORG_TYPE_LABELS)
 TRACKS = tuple(TRACK_LABELS)
@@ -257,6 +361,11 @@ HOST_ANSWERS = tuple(state for state in HOST_STATES if state != HOST_REQUESTED)
 FOLLOWUP_STAGES = tuple(FOLLOWUP_STAGE_LABELS)
 FOLLOWUP_OUTCOMES = tuple(FOLLOWUP_OUTCOME_LABELS)
 MEETING_HELD = tuple(MEETING_HELD_LABELS)
+COMPLETENESS_CODES = tuple(COMPLETENESS_LABELS)
+MAIL_TEMPLATES = tuple(MAIL_SUBJECT_LABELS)
+QUESTION_KINDS = tuple(BRIEFING_QUESTION_LABELS)
+AUDIT_KINDS = tuple(AUDIT_KIND_LABELS)
+AUDIT_ACTIONS = tuple(sorted({code.split(":")[0] for code in AUDIT_SENTENCE_LABELS}))
 
 # kind -> code -> English words: what app.i18n.label and the exports translate.
 LABELS = _frozen(
@@ -291,6 +400,11 @@ LABELS = _frozen(
         "language_note": LANGUAGE_NOTE_LABELS,
         "host_direction": HOST_DIRECTION_LABELS,
         "travel_mode": TRAVEL_MODE_LABELS,
+        "completeness": COMPLETENESS_LABELS,
+        "mail_subject": MAIL_SUBJECT_LABELS,
+        "briefing_question": BRIEFING_QUESTION_LABELS,
+        "audit_kind": AUDIT_KIND_LABELS,
+        "audit_sentence": AUDIT_SENTENCE_LABELS,
     }
 )
 

@@ -90,7 +90,8 @@ def pages_of(who: str, ids: dict) -> list[str]:
             "/coordination/", f"/coordination/pairings/{ids['pairing']}", "/coordination/coverage",
             "/coordination/network", "/coordination/dashboard", "/trips/", "/trips/new", f"/trips/{trip}",
             f"/trips/{trip}/draft", f"/trips/{trip}/published", "/trips/travel", "/follow-up/answers",
-            f"/organisations/{ids['mcgill']}",
+            f"/organisations/{ids['mcgill']}", "/coordination/journal/",
+            "/coordination/journal/?kind=pairing&since=2020-01-01",
         ]  # fmt: skip
     if who == "admin":
         return ["/admin/users", "/admin/users/new", f"/admin/users/{ids['user']}"]

@@ -106,6 +106,7 @@ def pages(w: dict) -> dict[str, list[str]]:
             "/coordination/", f"/coordination/pairings/{w['pairing']}", "/coordination/coverage",
             "/coordination/dashboard", "/trips/", *trips, f"/trips/{w['trip']}/draft",
             f"/trips/{w['trip']}/published", "/trips/travel", "/follow-up/answers",
+            "/coordination/journal/",
         ],
         "admin": ["/admin/users", "/admin/users/new"],
     }  # fmt: skip

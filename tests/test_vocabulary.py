@@ -44,6 +44,8 @@ VOCABULARIES = {
         "FOLLOWUP_SIDES",
         "MEETING_HELD",
         "TRAVEL_MODES",
+        "COMPLETENESS_CODES",
+        "AUDIT_KINDS",
     )
 }
 # Calls that translate or mark words for the catalogue: a dict of them keyed by codes is a label table.
@@ -183,3 +185,77 @@ def test_every_error_code_is_worded_once_with_its_french():
     unworded = [f"{where} {code}" for where, code in found if code not in DOMAIN_MESSAGES]
     untranslated = [code for code, words in DOMAIN_MESSAGES.items() if not catalogue.get(words).string]
     assert (unworded, untranslated) == ([], [])
+
+
+# Where words may sit in a table keyed by codes: the vocabulary, and app/errors.py (the named errors).
+WORD_TABLE_HOMES = {ROOT / "models" / "vocabulary.py", ROOT / "app" / "errors.py"}
+
+
+def test_no_module_keeps_a_table_of_words_of_its_own():
+    """A dict of translated words (``LINK_ERRORS``, ``COMPLETENESS``) is a vocabulary or a named error."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line} {sorted(keys)}"
+        for path, tree in _python_files()
+        if path not in WORD_TABLE_HOMES
+        for line, keys in label_tables(tree)
+    ]
+    assert found == []
+
+
+def test_the_api_refuses_domain_rules_through_the_named_errors():
+    """Only the request's syntax (payloads.py, routes.py) is refused with a message written in place."""
+    found = []
+    for path in sorted((ROOT / "app" / "api").glob("*.py")):
+        if path.name in ("payloads.py", "routes.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            literal = isinstance(node, ast.Call) and any(
+                isinstance(arg, ast.Constant | ast.JoinedStr) for arg in node.args[1:2]
+            )
+            if literal and getattr(node.func, "id", None) == "ApiProblem":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
+
+
+def _strings(node: ast.AST) -> set[str]:
+    """The string constants a value may be: itself, or either branch of ``a if c else b``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) | _strings(node.orelse)
+    return set()
+
+
+def recorded_event_names() -> set[str]:
+    """Every event name given to record_event/record_event_by (or trips' _edit), variables followed."""
+    names: set[str] = set()
+    for _path, tree in _python_files():
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            assigned: dict[str, set[str]] = {}
+            for node in ast.walk(function):
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target = getattr(node.targets[0], "id", None)
+                    assigned.setdefault(target, set()).update(_strings(node.value))
+            for node in ast.walk(function):
+                callee = getattr(node.func, "id", None) if isinstance(node, ast.Call) else None
+                position = {"record_event": 2, "record_event_by": 2, "_edit": 4, "_audited": 0}.get(callee)
+                if position is None or len(node.args) <= position:
+                    continue
+                value = node.args[position]
+                names |= _strings(value) or assigned.get(getattr(value, "id", None), set())
+    return names
+
+
+def test_every_audit_event_the_operations_record_has_its_sentence():
+    """Each event name recorded anywhere in app/ is worded in the audit log (name or name:variant)."""
+    names = recorded_event_names()
+    assert {
+        "contact.removed",
+        "user.deactivated",
+        "trip.meeting_moved",
+        "host.answered",
+        "trip.created",
+    } <= names
+    assert names - set(vocabulary.AUDIT_ACTIONS) == set()

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from app.auth.links import send_link
 from app.auth.queries import end_all_sessions
 from app.db import immediate
+from app.operations import record_event_by
 from app.users import create_user
 
 
@@ -36,7 +37,14 @@ def email_taken(db: Database, email: str) -> bool:
 
 
 def invite(
-    db: Database, email: str, role: str, org_short_names: list[str], hash_method: str, language: str = "fr"
+    db: Database,
+    email: str,
+    role: str,
+    org_short_names: list[str],
+    hash_method: str,
+    language: str = "fr",
+    *,
+    actor_id: int | None = None,
 ) -> int:
     """Create an account and queue its invitation mail, whose link sets the password; return its id.
 
@@ -55,21 +63,27 @@ def invite(
         )
         db.execute("UPDATE users SET language = ? WHERE id = ?", [language, user_id])
         send_link(db, user_id, "invite")
+        record_event_by(db, actor_id, "user.invited", f"user:{user_id}", role=role)
     return user_id
 
 
-def update_access(db: Database, user_id: int, role: str, org_ids: list[int]) -> None:
-    """Set a user's role and organisations in one transaction."""
-    with db.atomic():
+def update_access(
+    db: Database, user_id: int, role: str, org_ids: list[int], *, actor_id: int | None = None
+) -> None:
+    """Set a user's role and organisations in one transaction, audited."""
+    with immediate(db):
         db.execute("UPDATE users SET role = ? WHERE id = ?", [role, user_id])
         db.execute("DELETE FROM memberships WHERE user_id = ?", [user_id])
         db.table("memberships").insert_all([{"user_id": user_id, "org_id": org_id} for org_id in org_ids])
+        record_event_by(db, actor_id, "user.access_changed", f"user:{user_id}", role=role, org_ids=org_ids)
 
 
-def set_active(db: Database, user_id: int, active: bool) -> None:
-    """Activate or deactivate an account; deactivation ends every session at once."""
-    with db.atomic():
+def set_active(db: Database, user_id: int, active: bool, *, actor_id: int | None = None) -> None:
+    """Activate or deactivate an account, audited; deactivation ends every session at once."""
+    with immediate(db):
         db.execute("UPDATE users SET active = ? WHERE id = ?", [int(active), user_id])
+        name = "user.reactivated" if active else "user.deactivated"
+        record_event_by(db, actor_id, name, f"user:{user_id}")
         if not active:
             end_all_sessions(db, user_id)
 

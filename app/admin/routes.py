@@ -49,6 +49,7 @@ def invite():
                     queries.short_names(db, form.orgs.data),
                     current_app.config["PASSWORD_HASH_METHOD"],
                     form.language.data,
+                    actor_id=current_user.id,
                 )
             except UserError as error:
                 form.email.errors.append(str(error))
@@ -78,7 +79,7 @@ def edit(user_id: int):
         if user_id == current_user.id and form.role.data != "admin":
             form.role.errors.append(_("You cannot remove your own administrator role."))
         else:
-            queries.update_access(db, user_id, form.role.data, form.orgs.data)
+            queries.update_access(db, user_id, form.role.data, form.orgs.data, actor_id=current_user.id)
             flash(_("The access of %(email)s has been saved.", email=de_name(user["email"])), "success")
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
@@ -92,7 +93,7 @@ def deactivate(user_id: int):
     if user_id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.edit", user_id=user_id))
-    queries.set_active(get_db(), user_id, False)
+    queries.set_active(get_db(), user_id, False, actor_id=current_user.id)
     flash(_("%(email)s is deactivated and logged out everywhere.", email=user["email"]), "success")
     return redirect(url_for("admin.users"))
 
@@ -101,7 +102,7 @@ def deactivate(user_id: int):
 def activate(user_id: int):
     """Let a deactivated account log in again."""
     user = _user_or_404(user_id)
-    queries.set_active(get_db(), user_id, True)
+    queries.set_active(get_db(), user_id, True, actor_id=current_user.id)
     flash(_("%(email)s can log in again.", email=user["email"]), "success")
     return redirect(url_for("admin.users"))
 

@@ -11,6 +11,7 @@ import functools
 from app.api.payloads import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from app.api.schemas import ID, answer, components, enum, obj, ref
 from models.vocabulary import (
+    AUDIT_KINDS,
     INTERFACE_LANGUAGES,
     ORG_TYPES,
     PAIRING_STATUSES,
@@ -97,6 +98,7 @@ PAGING = [
     ),
 ]
 TRACK = _query("track", enum(TRACKS), "kind of collaboration")
+DAY = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 
 def _operation(
@@ -202,6 +204,22 @@ def _paths() -> dict:
                 [
                     _query("status", {**enum(PAIRING_STATUSES), "default": "proposed"}, "status"),
                     TRACK,
+                    *PAGING,
+                ],
+            ),
+        },
+        "/api/v1/audit": {
+            "get": _operation(
+                "list_audit",
+                "The audit log: every change, who made it and when, the latest first",
+                ("200", ref("AuditPage")),
+                ("400", *READ),
+                [
+                    _query("kind", enum(AUDIT_KINDS), "kind of action"),
+                    _query("org_id", ID, "an organisation, on either side of a pairing or a request"),
+                    _query("actor_id", ID, "the account that acted"),
+                    _query("since", DAY, "from this UTC day on (YYYY-MM-DD)"),
+                    _query("until", DAY, "up to this UTC day, included (YYYY-MM-DD)"),
                     *PAGING,
                 ],
             ),

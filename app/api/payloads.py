@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import current_app, jsonify, request
@@ -21,6 +22,8 @@ from models.profiles import EXPORT_FIELDS
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 _DIGITS = re.compile(r"[0-9]{1,9}")
+_ROW_ID = re.compile(r"[0-9]{1,19}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # "region must be BFC or QC", "unknown field 'x'", "missing field 'x'": the field a problem is about.
 _QUOTED_FIELD = re.compile(r"(?:unknown|missing) field '([^']*)'")
 
@@ -133,6 +136,29 @@ def query_int(name: str, default: int, low: int, high: int) -> int:
     if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
         raise ApiProblem(400, f"{name} must be a whole number from {low} to {high}.", field=name)
     return int(value)
+
+
+def query_id(name: str) -> int | None:
+    """An optional row id in the query (any id SQLite may hold); 400 otherwise."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    if not _ROW_ID.fullmatch(value) or not 1 <= int(value) <= MAX_ROW_ID:
+        raise ApiProblem(400, f"{name} must be a whole number from 1 to {MAX_ROW_ID}.", field=name)
+    return int(value)
+
+
+def query_day(name: str) -> date | None:
+    """An optional day in the query, written YYYY-MM-DD; 400 otherwise."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiProblem(400, f"{name} must be a date written YYYY-MM-DD.", field=name) from None
 
 
 def page_args() -> tuple[int, int]:

@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_login import current_user
 from werkzeug.routing import BaseConverter
 
-from app.api import introductions, organisations, pairings, trips
+from app.api import audit, introductions, organisations, pairings, trips
 from app.api.openapi import document
 from app.api.payloads import ApiProblem
 from app.db import get_db, row_id
@@ -72,6 +72,7 @@ RULES = [
     (f"/trips/<{ID}:trip_id>", trips.show_trip, "GET"),
     (f"/trips/<{ID}:trip_id>/export", trips.export_trip_file, "GET"),
     ("/exports/pairings", trips.export_pairings_file, "GET"),
+    ("/audit", audit.list_audit, "GET"),
     ("/requests", introductions.list_requests, "GET"),
     ("/requests", introductions.send_request, "POST"),
     (f"/requests/<{ID}:request_id>", introductions.show_request, "GET"),

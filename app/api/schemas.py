@@ -13,6 +13,7 @@ from app.operations.stances import MAX_REASON_LENGTH
 from models.matching.weights import FEATURES
 from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH
 from models.vocabulary import (
+    AUDIT_KINDS,
     DECISIONS,
     DIRECTIONS,
     HOST_STATES,
@@ -404,6 +405,19 @@ def components() -> dict:
         ),
         "OrganisationPage": page("Organisation"),
         "PairingPage": page("Pairing"),
+        "AuditEntry": obj(
+            {
+                "id": TEXT,
+                "created_at": TEXT,
+                "action": TEXT,
+                "kind": enum(AUDIT_KINDS),
+                "subject": obj({"type": TEXT, "id": nullable({"type": "integer"})}),
+                "actor": obj({"id": nullable(ID), "name": TEXT}),
+                "organisations": {"type": "array", "items": ID, "maxItems": 2},
+                "text": TEXT,
+            }
+        ),
+        "AuditPage": page("AuditEntry"),
         **trip_components(),
         **request_components(),
     }

@@ -12,6 +12,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from app.db import immediate
+from app.operations import record_event_by
 from app.orgs.queries import now
 from models.followup import STAGES, due_date
 from models.vocabulary import FOLLOWUP_OUTCOMES as OUTCOMES
@@ -95,6 +96,15 @@ def answer(db: Database, followup_id: int, user_id: int, fields: dict) -> None:
                 "user_id": user_id,
             },
         )
+        row = db.execute(
+            "SELECT f.org_id, p.trip_id FROM followups f JOIN published_meetings p ON p.id = f.published_id "
+            "WHERE f.id = ?",
+            [followup_id],
+        ).fetchone()
+        if row:
+            record_event_by(
+                db, user_id, "followup.answered", f"trip:{row[1]}", followup_id=followup_id, org_id=row[0]
+            )
 
 
 def answers(db: Database, trip_id: int | None = None) -> list[dict]:

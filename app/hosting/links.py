@@ -11,15 +11,9 @@ from __future__ import annotations
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from models.errors import AnswerLinkError
+
 MAX_AGE_DEFAULT = 30 * 24 * 3600  # HOST_LINK_MAX_AGE_SECONDS: a trip is planned weeks ahead
-
-
-class AnswerLinkError(Exception):
-    """The link cannot be used: ``reason`` is ``invalid`` or ``expired``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -43,9 +37,9 @@ def read_token(token: str) -> dict:
     try:
         data = _serializer().loads(token, max_age=max_age)
     except SignatureExpired as error:
-        raise AnswerLinkError("expired") from error
+        raise AnswerLinkError(code="link_expired") from error
     except (BadSignature, ValueError) as error:
-        raise AnswerLinkError("invalid") from error
+        raise AnswerLinkError() from error
     if not isinstance(data, dict) or not all(isinstance(data.get(key), int) for key in ("m", "u", "s")):
-        raise AnswerLinkError("invalid")
+        raise AnswerLinkError()
     return data

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from app.notifications.queries import notify
+from app.operations import record_event_by
 from app.orgs.queries import now
 from models.errors import HostAnswerRefused, NotFound
 from models.vocabulary import HOST_ANSWERS as ANSWERS
@@ -100,6 +101,16 @@ def answer_meeting(
             },
             dedupe_key=f"meeting:{meeting['uid']}:{meeting['sequence'] + 1}:{answer}",
             actor_id=user_id,
+        )
+        record_event_by(
+            db,
+            user_id,
+            "host.answered",
+            f"trip:{meeting['trip_id']}",
+            published_id=published_id,
+            answer=answer,
+            org_id=meeting["host_org_id"],
+            partner_id=meeting["delegation_org_id"],
         )
         return get_meeting(db, published_id)
 

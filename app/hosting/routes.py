@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -16,17 +15,12 @@ from wtforms import StringField, TextAreaField
 from app.calendars import operations as subscriptions
 from app.calendars.routes import ActionForm
 from app.db import get_db
-from app.errors import flash_error
+from app.errors import describe, flash_error
 from app.hosting import operations
-from app.hosting.links import AnswerLinkError, read_token
-from models.errors import HostAnswerRefused, NotFound
+from app.hosting.links import read_token
+from models.errors import AnswerLinkError, HostAnswerRefused, NotFound
 
 bp = Blueprint("hosting", __name__, url_prefix="/hosting")
-
-LINK_ERRORS = {
-    "invalid": _l("This link is not valid. Log in to Passerelle to see your meetings."),
-    "expired": _l("This link has expired. Log in to Passerelle to see your meetings."),
-}
 
 
 class AnswerForm(FlaskForm):
@@ -81,8 +75,8 @@ def link(token: str):
         data = read_token(token)
         meeting = operations.get_meeting(db, data["m"])
     except (AnswerLinkError, NotFound) as error:
-        reason = error.reason if isinstance(error, AnswerLinkError) else "invalid"
-        return render_template("hosting/link.html", meeting=None, error=LINK_ERRORS[reason]), 404
+        words = describe(error if isinstance(error, AnswerLinkError) else AnswerLinkError())
+        return render_template("hosting/link.html", meeting=None, error=words), 404
     form = AnswerForm()
     status = 200
     if form.validate_on_submit():

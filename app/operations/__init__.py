@@ -48,13 +48,18 @@ def require_role(actor, *roles: str) -> None:
 
 def record_event(db: Database, actor, name: str, subject: str, **data) -> int:
     """Record what happened (and what it owes) in the caller's transaction; return the event id."""
+    return record_event_by(db, actor.id, name, subject, **data)
+
+
+def record_event_by(db: Database, actor_id: int | None, name: str, subject: str, **data) -> int:
+    """:func:`record_event` for the helpers that know the acting user's id only (None: a command line)."""
     return (
         db.table("events")
         .insert(
             {
                 "name": name,
                 "subject": subject,
-                "actor_id": actor.id,
+                "actor_id": actor_id,
                 "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
                 "created_at": now(),
             }

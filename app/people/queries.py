@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from app.notifications import queries as notifications
+from app.operations import record_event_by
 from app.orgs.queries import now
 from models.vocabulary import STAFF_ROLES, WANTING
 
@@ -121,21 +122,32 @@ def _account_of(db: Database, email: str) -> int | None:
     return row[0] if row else None
 
 
-def save_contact(db: Database, org_id: int, record: Mapping, contact_id: int | None = None) -> int:
-    """Add (or, with ``contact_id``, replace) a contact entry; an account with its e-mail owns it."""
+def save_contact(
+    db: Database, org_id: int, record: Mapping, contact_id: int | None = None, *, actor_id: int | None = None
+) -> int:
+    """Add (or, with ``contact_id``, replace) a contact entry; an account with its e-mail owns it.
+
+    The audit event names the contact by id only: the log never holds a person's details."""
     stamp = now()
     row = _row(record) | {"user_id": _account_of(db, record["email"]), "updated_at": stamp}
     with immediate(db):
         if contact_id is None:
-            return db.table("contacts").insert({**row, "org_id": org_id, "created_at": stamp}).last_pk
-        db.table("contacts").update(contact_id, row)
+            contact_id = db.table("contacts").insert({**row, "org_id": org_id, "created_at": stamp}).last_pk
+            name = "contact.added"
+        else:
+            db.table("contacts").update(contact_id, row)
+            name = "contact.changed"
+        record_event_by(db, actor_id, name, f"organisation:{org_id}", contact_id=contact_id)
         return contact_id
 
 
-def delete_contact(db: Database, contact_id: int) -> None:
+def delete_contact(db: Database, contact_id: int, *, actor_id: int | None = None) -> None:
     """Remove one contact entry."""
     with immediate(db):
+        row = db.execute("SELECT org_id FROM contacts WHERE id = ?", [contact_id]).fetchone()
         db.execute("DELETE FROM contacts WHERE id = ?", [contact_id])
+        if row:
+            record_event_by(db, actor_id, "contact.removed", f"organisation:{row[0]}", contact_id=contact_id)
 
 
 def consent_due(db: Database, user_id: int) -> bool:

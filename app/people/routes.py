@@ -40,7 +40,7 @@ def delete_contact(org_id: int, contact_id: int):
     contact = _contact_or_404(org, contact_id)
     if not FlaskForm().validate_on_submit():  # the CSRF token only
         abort(400)
-    queries.delete_contact(get_db(), contact_id)
+    queries.delete_contact(get_db(), contact_id, actor_id=current_user.id)
     flash(
         _("%(name)s is no longer a contact person of %(org)s.", name=contact["name"], org=org["short_name"]),
         "info",
@@ -58,7 +58,9 @@ def _contact_or_404(org: dict, contact_id: int) -> dict:
 def _contact_form(org: dict, contact: dict | None):
     form = ContactForm(data=contact)
     if form.validate_on_submit():
-        queries.save_contact(get_db(), org["id"], form.record(), contact["id"] if contact else None)
+        queries.save_contact(
+            get_db(), org["id"], form.record(), contact["id"] if contact else None, actor_id=current_user.id
+        )
         flash(_("The contact person %(name)s is saved.", name=form.name.data.strip()), "success")
         return redirect(url_for("members.edit", org_id=org["id"]) + "#contacts")
     if form.is_submitted():

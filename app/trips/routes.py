@@ -10,9 +10,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from app.db import get_db
+from app.db import get_db, immediate
 from app.i18n import city_label
+from app.operations import record_event_by
 from app.trips import draft, groups, lifecycle, planning, queries, travel
 from app.trips import meetings as store
 from app.trips.access import coordinators_only, get_trip_or_404
@@ -62,7 +64,8 @@ def new():
         if queries.name_taken(get_db(), form.name.data.strip()):
             form.name.errors.append(_("Another trip already has this name."))
         else:
-            trip_id = queries.create_trip(get_db(), {**form.data, "cities": form.city_list()})
+            fields = {**form.data, "cities": form.city_list()}
+            trip_id = _audited("trip.created", None, lambda db: queries.create_trip(db, fields))
             flash(_("The trip is created with default slots. Add its delegation and hosts."), "success")
             return redirect(url_for("trips.show", trip_id=trip_id))
     return render_template("trips/new.html", form=form), 400 if form.is_submitted() else 200
@@ -91,7 +94,8 @@ def edit(trip_id: int):
                 _("Remove the delegation and the hosts before changing the direction.")
             )
         else:
-            queries.update_trip(db, trip_id, {**form.data, "cities": form.city_list()})
+            fields = {**form.data, "cities": form.city_list()}
+            _audited("trip.updated", trip_id, lambda db: queries.update_trip(db, trip_id, fields))
             flash(_("The trip is saved."), "success")
             return redirect(url_for("trips.show", trip_id=trip_id))
     return _refused(trip, trip_form=form)
@@ -104,8 +108,12 @@ def slots(trip_id: int):
     form = SlotsForm()
     if not form.validate_on_submit():
         return _refused(trip, slots_form=form)
-    count, removed = queries.set_slot_template(
-        get_db(), trip_id, form.time_list(), form.minutes.data, weekdays_only=form.weekdays_only.data
+    count, removed = _audited(
+        "trip.slots_set",
+        trip_id,
+        lambda db: queries.set_slot_template(
+            db, trip_id, form.time_list(), form.minutes.data, weekdays_only=form.weekdays_only.data
+        ),
     )
     flash(_("The trip now has %(count)d slots.", count=count), "success")
     if removed:
@@ -120,7 +128,9 @@ def add_org(trip_id: int):
     form = _org_form(get_db(), trip)
     if not form.validate_on_submit():
         return _refused(trip, org_form=form)
-    queries.add_delegation_org(get_db(), trip_id, form.org_id.data)
+    org_id = form.org_id.data
+    _audited("trip.delegation_added", trip_id, lambda db: queries.add_delegation_org(db, trip_id, org_id),
+             org_id=org_id)  # fmt: skip
     flash(_("The organisation joins the delegation. Add its delegates."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
 
@@ -129,7 +139,8 @@ def add_org(trip_id: int):
 def remove_org(trip_id: int, org_id: int):
     """Remove an organisation, its delegates, its pairs and its draft meetings."""
     get_trip_or_404(trip_id)
-    if not queries.remove_delegation_org(get_db(), trip_id, org_id):
+    write = lambda db: queries.remove_delegation_org(db, trip_id, org_id)  # noqa: E731
+    if not _audited("trip.delegation_removed", trip_id, write, org_id=org_id):
         abort(404)
     flash(_("The organisation has left the delegation, with its delegates and draft meetings."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
@@ -142,7 +153,9 @@ def add_delegate(trip_id: int):
     form = _delegate_form(get_db(), trip)
     if not form.validate_on_submit():
         return _refused(trip, delegate_form=form)
-    queries.add_delegate(get_db(), trip_id, form.org_id.data, form.name.data, form.email.data or "")
+    org_id, name, email = form.org_id.data, form.name.data, form.email.data or ""
+    write = lambda db: queries.add_delegate(db, trip_id, org_id, name, email)  # noqa: E731
+    _audited("trip.delegate_added", trip_id, write, org_id=org_id)  # the delegate's name stays out
     flash(_("%(name)s is in the delegation.", name=form.name.data.strip()), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
 
@@ -151,7 +164,8 @@ def add_delegate(trip_id: int):
 def remove_delegate(trip_id: int, delegate_id: int):
     """Remove a delegate and their draft meetings."""
     get_trip_or_404(trip_id)
-    if not queries.remove_delegate(get_db(), trip_id, delegate_id):
+    write = lambda db: queries.remove_delegate(db, trip_id, delegate_id)  # noqa: E731
+    if not _audited("trip.delegate_removed", trip_id, write, delegate_id=delegate_id):
         abort(404)
     flash(_("The delegate is removed, with their draft meetings."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
@@ -168,7 +182,9 @@ def save_host(trip_id: int):
     org_city = next(org["city"] for org in queries.region_orgs(db, queries.destination_region(trip))
                     if org["id"] == form.org_id.data)  # fmt: skip
     city = form.city.data or org_city
-    queries.save_host(db, trip_id, form.org_id.data, city, form.capacity.data, form.days.data)
+    org_id, capacity, days = form.org_id.data, form.capacity.data, form.days.data
+    write = lambda db: queries.save_host(db, trip_id, org_id, city, capacity, days)  # noqa: E731
+    _audited("trip.host_saved", trip_id, write, org_id=org_id)
     flash(_("The host is saved."), "success")
     if hosts_outside(trip["cities"], [Host(form.org_id.data, city)]):
         flash(_outside_warning(city, trip), "warning")
@@ -179,7 +195,8 @@ def save_host(trip_id: int):
 def remove_host(trip_id: int, org_id: int):
     """Remove a host, its pairs and its draft meetings."""
     get_trip_or_404(trip_id)
-    if not queries.remove_host(get_db(), trip_id, org_id):
+    write = lambda db: queries.remove_host(db, trip_id, org_id)  # noqa: E731
+    if not _audited("trip.host_removed", trip_id, write, org_id=org_id):
         abort(404)
     flash(_("The host is removed, with its draft meetings."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="hosts"))
@@ -192,7 +209,9 @@ def add_constraint(trip_id: int):
     form = _constraint_form(get_db(), trip)
     if not form.validate_on_submit():
         return _refused(trip, constraint_form=form)
-    queries.save_constraint(get_db(), trip_id, form.org_id.data, form.host_org_id.data, form.kind.data)
+    org_id, host_org_id, kind = form.org_id.data, form.host_org_id.data, form.kind.data
+    write = lambda db: queries.save_constraint(db, trip_id, org_id, host_org_id, kind)  # noqa: E731
+    _audited("trip.constraint_saved", trip_id, write, org_id=org_id, partner_id=host_org_id, kind=kind)
     flash(_("The rule is saved; it applies the next time the trip is planned."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="pairs"))
 
@@ -201,10 +220,25 @@ def add_constraint(trip_id: int):
 def remove_constraint(trip_id: int, org_id: int, host_org_id: int):
     """Drop a pair's rule."""
     get_trip_or_404(trip_id)
-    if not queries.remove_constraint(get_db(), trip_id, org_id, host_org_id):
+    write = lambda db: queries.remove_constraint(db, trip_id, org_id, host_org_id)  # noqa: E731
+    if not _audited("trip.constraint_removed", trip_id, write, org_id=org_id, partner_id=host_org_id):
         abort(404)
     flash(_("The rule is removed."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="pairs"))
+
+
+def _audited(name: str, trip_id: int | None, write, **data):
+    """Run a change of the trip's set-up and record its audit event in the same transaction.
+
+    ``write(db)`` returns what the query returns; a remover's false answer (nothing to remove)
+    records nothing. A new trip (``trip_id`` None) is the id ``write`` returns."""
+    db = get_db()
+    with immediate(db):
+        result = write(db)
+        if result is None or result:
+            subject = result if trip_id is None else trip_id
+            record_event_by(db, current_user.id, name, f"trip:{subject}", **data)
+    return result
 
 
 def _org_form(db, trip: dict, **kwargs) -> OrgForm:

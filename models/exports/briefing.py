@@ -8,16 +8,8 @@ from collections.abc import Iterator
 from models.exports.types import ExportMeeting
 from models.exports.words import words_for
 from models.matching.passages import split_sentences
-from models.vocabulary import N_
+from models.vocabulary import BRIEFING_QUESTION_LABELS, QUESTION_KINDS
 
-# "you" is the delegate's organisation, reading the pack; x is a quoted sentence of a profile.
-QUESTIONS = {
-    "we_seek": N_("You seek “%(x)s”: what can %(host)s bring?"),
-    "they_offer": N_("%(host)s offers “%(x)s”: on what terms, and how soon?"),
-    "they_seek": N_("%(host)s seeks “%(x)s”: what could you bring?"),
-    "we_offer": N_("You offer “%(x)s”: is it of use to %(host)s?"),
-}
-QUESTION_KINDS = tuple(QUESTIONS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING = ".;:,"
 
@@ -85,7 +77,9 @@ def suggested_questions(meeting: ExportMeeting, locale: str, limit: int = 4, quo
                 quoted = fragment(pools[kind].pop(0), quote)
                 if quoted and quoted.casefold() not in seen:
                     seen.add(quoted.casefold())
-                    questions.append(words.gettext(QUESTIONS[kind], x=quoted, host=meeting.host.short_name))
+                    questions.append(
+                        words.gettext(BRIEFING_QUESTION_LABELS[kind], x=quoted, host=meeting.host.short_name)
+                    )
                     break
             if len(questions) == limit:
                 break
