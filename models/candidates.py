@@ -194,11 +194,13 @@ class Candidates:
         return scores
 
     def _track_parts(self, queries: np.ndarray, block, track: str, weight: dict) -> np.ndarray:
-        """Weighted track-dependent parts (declared, kind fit, needs met both ways), (n_queries, n_block).
+        """Weighted track-dependent parts (declared, kind fit, needs met both ways, how much the
+        partner's texts speak of the track), (n_queries, n_block).
 
         One matrix product: each side is turned into features whose dot product is those parts (a
         one-hot of its class, declared or not and kind, against that class's row of the pair table;
-        the weighted share of its needs against what the other provides, both ways).
+        the weighted share of its needs against what the other provides, both ways; a one against the
+        partner's weighted track text).
         """
         own, theirs = _track_features(self.index, track, weight)
         return own(queries) @ theirs(block).T
@@ -243,13 +245,17 @@ def _track_features(index: MatchIndex, track: str, weight: dict):
 
     def own(rows) -> np.ndarray:
         onehot = np.eye(2 * n_types, dtype=np.float32)[classes(rows)]
-        return np.hstack([onehot, weight["wanted"] * shares(rows), index._provided[rows]]).astype(np.float32)
+        ones = np.ones((onehot.shape[0], 1), np.float32)  # times the partner's own track_text
+        return np.hstack([onehot, weight["wanted"] * shares(rows), index._provided[rows], ones]).astype(
+            np.float32
+        )
 
     def theirs(rows) -> np.ndarray:
         table = pair[:, classes(rows)].T
-        return np.hstack([table, index._provided[rows], weight["wanted_back"] * shares(rows)]).astype(
-            np.float32
-        )
+        track_text = weight["track_text"] * index._affinity[rows, code][:, None]
+        return np.hstack(
+            [table, index._provided[rows], weight["wanted_back"] * shares(rows), track_text]
+        ).astype(np.float32)
 
     return own, theirs
 

@@ -1,8 +1,11 @@
-"""The held-out set: profiles no fitting or vocabulary step may see, and the guard that enforces it.
+"""The held-out sets: profiles no fitting or vocabulary step may see, and the guard that enforces it.
 
-``data/eval/heldout/profiles.jsonl`` holds profiles of real organisations of the two ecosystems
-that are not in the seed, each written in the language the organisation writes in, with its
-``source``; ``queries.jsonl`` grades partners for them over the seed and held-out profiles alike.
+``data/eval/heldout/profiles.jsonl`` (v1) and ``data/eval/heldout2/profiles.jsonl`` (v2) hold
+profiles of real organisations of the two ecosystems that are not in the seed (nor in the other
+set), each written in the language the organisation writes in, with its ``source``; each
+``queries.jsonl`` grades partners for them over the seed and that set's profiles. v1 has been
+looked at while the engine was tuned, so it serves as a development set; v2 was written before
+any tuning on it and is looked at only to report.
 Every step that learns from data (the weights, a vocabulary grown from the corpus, stop words,
 thresholds, training pairs from decisions) calls :func:`refuse_held_out` on the organisations it
 is about to learn from, so the held-out figures stay figures about profiles nobody tuned to.
@@ -17,9 +20,18 @@ from pathlib import Path
 
 from models.errors import PasserelleError
 
-HELDOUT_DIR = Path(__file__).resolve().parent.parent / "data" / "eval" / "heldout"
+EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
+HELDOUT_DIR = EVAL_DIR / "heldout"
 PROFILES_PATH = HELDOUT_DIR / "profiles.jsonl"
 QUERIES_PATH = HELDOUT_DIR / "queries.jsonl"
+HELDOUT2_DIR = EVAL_DIR / "heldout2"
+PROFILES2_PATH = HELDOUT2_DIR / "profiles.jsonl"
+QUERIES2_PATH = HELDOUT2_DIR / "queries.jsonl"
+#: every held-out set, by the name ``flask evaluate`` prints: (profiles, queries)
+HELD_OUT_SETS = {
+    "held-out v1": (PROFILES_PATH, QUERIES_PATH),
+    "held-out v2": (PROFILES2_PATH, QUERIES2_PATH),
+}
 
 
 class HeldOutLeak(PasserelleError):
@@ -29,7 +41,7 @@ class HeldOutLeak(PasserelleError):
         self.names = sorted(set(names))
         super().__init__(
             f"{step} must not learn from held-out organisations: {', '.join(self.names)} "
-            f"(see {PROFILES_PATH.relative_to(HELDOUT_DIR.parent.parent.parent)})"
+            f"(see data/eval/heldout/ and data/eval/heldout2/)"
         )
 
 
@@ -43,9 +55,10 @@ def load_profiles(path: Path = PROFILES_PATH) -> list[dict]:
 
 
 @cache
-def held_out_names(path: Path = PROFILES_PATH) -> frozenset[str]:
-    """Short names of the held-out organisations (read once per process)."""
-    return frozenset(profile["short_name"] for profile in load_profiles(path))
+def held_out_names(path: Path | None = None) -> frozenset[str]:
+    """Short names of the organisations of one held-out set, or of every set by default (read once)."""
+    paths = [path] if path is not None else [profiles for profiles, _ in HELD_OUT_SETS.values()]
+    return frozenset(profile["short_name"] for one in paths for profile in load_profiles(one))
 
 
 def refuse_held_out(step: str, names: Iterable[str], held_out: frozenset[str] | None = None) -> None:

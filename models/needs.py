@@ -146,3 +146,41 @@ def met_share(seeker: np.ndarray, providers: np.ndarray, weights: np.ndarray) ->
     if total == 0.0:
         return np.zeros(len(providers), dtype=np.float32)
     return (providers @ wanted / total).astype(np.float32)
+
+
+# --- How much a profile speaks of each kind of collaboration (the ``track_text`` score part) ---------
+# In place of judging a partner by its kind alone (``kind_fit``), read what its offers and expertise
+# say: a company whose text speaks of interns and training suits co-training, whatever its kind.
+TRACK_SIGNALS_PATH = NEEDS_PATH.parent / "track_signals.json"
+# This many different signal words make a text count fully for a track (fewer count in proportion).
+SIGNALS_FOR_FULL_AFFINITY = 4
+
+
+def _track_patterns(path: Path = TRACK_SIGNALS_PATH) -> tuple[re.Pattern, ...]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    missing = set(TRACKS) - set(data)
+    if missing:
+        raise ValueError(f"{path.name} has no signal words for {', '.join(sorted(missing))}")
+    return tuple(
+        re.compile(r"(?<![\w-])(?:" + "|".join([*data[t]["fr"], *data[t]["en"]]) + r")(?![\w-])")
+        for t in TRACKS
+    )
+
+
+TRACK_PATTERNS = _track_patterns()
+
+
+def track_affinity(profile: Mapping) -> np.ndarray:
+    """How much the profile's offers and expertise speak of each track, in :data:`TRACKS` order: the
+    share of :data:`SIGNALS_FOR_FULL_AFFINITY` different signal words found, at most 1; shape (n_tracks,)."""
+    text = f"{profile.get('offers') or ''} {profile.get('expertise') or ''}"
+    return np.array(_affinity_in(text), dtype=np.float32)
+
+
+@lru_cache(maxsize=200_000)
+def _affinity_in(text: str) -> tuple[float, ...]:
+    folded = _folded(text)
+    return tuple(
+        min(len({m.group(0) for m in pattern.finditer(folded)}) / SIGNALS_FOR_FULL_AFFINITY, 1.0)
+        for pattern in TRACK_PATTERNS
+    )

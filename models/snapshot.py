@@ -33,7 +33,7 @@ from models.matching.columns import VECTOR_DTYPE, FileRows, OrgTable, TextColumn
 from models.matching.index import MatchIndex
 from models.matching.vectorstore import gc_paused
 
-FORMAT = 2
+FORMAT = 3
 _MAPPED = ("vectors", "texts", "orgs", "lexical")  # the big parts: memory-mapped rather than unpickled
 _CSR_PARTS = ("data", "indices", "indptr")
 
@@ -68,6 +68,7 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
     state = {f.name: getattr(index, f.name) for f in fields(index) if f.name not in _MAPPED}
     state["lexical_shape"] = None if lexical is None else lexical.shape
     state["needs_sought"], state["needs_provided"] = index._sought, index._provided
+    state["needs_affinity"] = index._affinity
     _trim(index, state, used)
     with open(work / "index.pickle", "wb") as out:
         pickle.dump({"format": FORMAT, "version": snapshot.version, "change": snapshot.change,

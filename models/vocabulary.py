@@ -194,6 +194,7 @@ PART_LABELS = _frozen(  # the engine's score parts (models.matching.weights.FEAT
         "track_fit": N_("Fit with the track"),
         "wanted": N_("They are what you look for"),
         "wanted_back": N_("You are what they look for"),
+        "track_text": N_("Their profile speaks of this kind of collaboration"),
     }
 )
 

@@ -116,15 +116,17 @@ def test_evaluate_prints_engine_and_both_baselines(runner):
             assert any(line.startswith(corpus) and ranker in line for line in result.output.splitlines())
 
 
-def test_evaluate_prints_the_held_out_set_apart_and_a_simulated_history(runner):
+def test_evaluate_prints_each_held_out_set_apart_and_a_simulated_history(runner):
     result = runner.invoke(args=["evaluate", "--simulate"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert any(
-        line.startswith("held-out (as written)") and "engine, shipped weights" in line for line in lines
-    )
-    for heading in ("fitting set (mixed, out-of-fold)", "held-out (as written, shipped weights)"):
-        assert heading in lines
+    for set_name in ("held-out v1", "held-out v2"):
+        assert any(
+            line.startswith(f"{set_name} (as written)") and "engine, shipped weights" in line
+            for line in lines
+        )
+        assert f"{set_name} (as written, shipped weights)" in lines
+    assert "fitting set (mixed, out-of-fold)" in lines
     for slice_name in (
         "track economic",
         "query in fr",
@@ -134,3 +136,12 @@ def test_evaluate_prints_the_held_out_set_apart_and_a_simulated_history(runner):
         assert any(line.strip().startswith(slice_name) for line in lines), slice_name
     assert "SIMULATED history (not real use)" in result.output
     assert "not-relevant partners taken out" in result.output
+
+
+def test_evaluate_judges_only_the_held_out_sets_asked_for(runner):
+    result = runner.invoke(args=["evaluate", "--held-out", "v1"])
+    assert result.exit_code == 0, result.output
+    assert "held-out v1 (as written, shipped weights)" in result.output
+    assert "held-out v2" not in result.output
+    result = runner.invoke(args=["evaluate", "--held-out", "none"])
+    assert "held-out v1 (as written" not in result.output and "held-out v2 (as written" not in result.output

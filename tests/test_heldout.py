@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import runpy
 
 import numpy as np
 import pytest
 
-from models.heldout import QUERIES_PATH, HeldOutLeak, held_out_names, load_profiles, refuse_held_out
+from models.heldout import (
+    HELD_OUT_SETS,
+    PROFILES2_PATH,
+    PROFILES_PATH,
+    HeldOutLeak,
+    held_out_names,
+    load_profiles,
+    refuse_held_out,
+)
 from models.matching.embeddings import FakeEmbedder
 from models.matching.evaluate import (
     EVAL_DIR,
@@ -33,19 +41,43 @@ def seed_profiles() -> dict[str, dict]:
     return {row["short_name"]: row for row in load_records(SEED)}
 
 
-def test_held_out_profiles_follow_the_import_contract_and_are_not_seeded():
-    profiles = parse_import(Path(EVAL_DIR / "heldout" / "profiles.jsonl").read_bytes(), "jsonl")
-    assert len(profiles) >= 15
+SIZES = {"held-out v1": (15, 30, 25), "held-out v2": (10, 20, 20)}  # profiles, queries, from its orgs
+
+
+@pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
+def test_held_out_profiles_follow_the_import_contract_and_are_not_seeded(set_name):
+    profiles = parse_import(HELD_OUT_SETS[set_name][0].read_bytes(), "jsonl")
+    assert len(profiles) >= SIZES[set_name][0]
     assert not {p["short_name"] for p in profiles} & set(seed_profiles())
     assert all(p["source"].startswith("https://") for p in profiles)
     assert {p["region"] for p in profiles} == {"BFC", "QC"}
     assert {p["languages"][0] for p in profiles} == {"fr", "en"}  # each in the language it writes in
 
 
-def test_held_out_queries_are_graded_across_the_atlantic():
-    everyone = {**seed_profiles(), **{p["short_name"]: p for p in load_profiles()}}
-    queries = load_queries(QUERIES_PATH)
-    assert len({q.id for q in queries}) == len(queries) >= 30
+def test_the_two_held_out_sets_share_no_organisation_and_the_guard_covers_both():
+    first, second = held_out_names(PROFILES_PATH), held_out_names(PROFILES2_PATH)
+    assert first and second and not first & second
+    assert held_out_names() == first | second
+    with pytest.raises(HeldOutLeak) as raised:
+        refuse_held_out("fitting the weights", ["EFS BFC", "Inventiva", "OPM"])
+    assert raised.value.names == ["Inventiva", "OPM"]
+
+
+def test_the_held_out_checker_passes(capsys):
+    with pytest.raises(SystemExit) as ended:
+        runpy.run_path(str(EVAL_DIR / "check_heldout.py"), run_name="__main__")
+    assert ended.value.code == 0
+    printed = capsys.readouterr().out
+    assert "heldout2: 12 profiles (BFC 6, QC 6; fr 9, en 3), 26 queries" in printed
+    assert "OK: all checks passed" in printed
+
+
+@pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
+def test_held_out_queries_are_graded_across_the_atlantic(set_name):
+    profiles_path, queries_path = HELD_OUT_SETS[set_name]
+    everyone = {**seed_profiles(), **{p["short_name"]: p for p in load_profiles(profiles_path)}}
+    queries = load_queries(queries_path)
+    assert len({q.id for q in queries}) == len(queries) >= SIZES[set_name][1]
     assert {q.track for q in queries} == set(TRACKS)
     for query in queries:
         asking = everyone[query.org]
@@ -55,7 +87,7 @@ def test_held_out_queries_are_graded_across_the_atlantic():
             assert grade in (1, 2, 3)
             if query.track not in everyone[name]["collaboration_types"]:
                 assert grade <= 2, (query.id, name)  # the grading rule of data/eval/README.md
-    assert sum(q.org in held_out_names() for q in queries) >= 25
+    assert sum(q.org in held_out_names(profiles_path) for q in queries) >= SIZES[set_name][2]
 
 
 def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
@@ -69,6 +101,12 @@ def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
     with pytest.raises(HeldOutLeak) as raised:
         training_set([clean], [load_queries()[0], held_queries[-1]])  # a seed org asking about ExCellThera
     assert "ExCellThera" in raised.value.names
+    second_records, second_queries = load_held_out(mixed, *HELD_OUT_SETS["held-out v2"])
+    with pytest.raises(HeldOutLeak) as raised:
+        training_set([build_index(second_records, embedder, vocabulary, DEFAULT_WEIGHTS)], load_queries())
+    assert "Inventiva" in raised.value.names
+    with pytest.raises(HeldOutLeak):
+        training_set([clean], second_queries[:1])
     features, grades, groups = training_set([clean], load_queries())  # the fitting set alone is fine
     assert fit_weights(features, grades, groups).coefficients
 
@@ -97,3 +135,16 @@ def test_shipped_weights_were_fitted_without_held_out_organisations():
     data = json.loads((EVAL_DIR.parent / "weights.json").read_text(encoding="utf-8"))
     assert "held-out" not in data["fitted_on"]
     assert np.isfinite(list(data["coefficients"].values())).all()
+
+
+def test_the_evaluation_leaves_closed_organisations_out_as_the_product_does():
+    from models.matching.evaluate import query_rows
+
+    seed = load_records(SEED)
+    french = load_records(EVAL_DIR / "profiles_fr.jsonl")
+    for variant in ("en", "fr", "mixed"):
+        records = corpus(variant, seed, french)
+        assert next(r for r in records if r["short_name"] == "Medicago")["status"] == "closed"
+    index = build_index(corpus("fr", seed, french), FakeEmbedder(), load_vocabulary(), DEFAULT_WEIGHTS)
+    names, parts = query_rows(index, Query("t", "Vetoquinol", "economic", {"adMare": 1}))
+    assert "Medicago" not in names and len(names) == len(parts) > 10

@@ -106,3 +106,35 @@ def test_the_other_way_round_is_the_partners_need(school_index):
     back = school_index.explain(2, 1, "co_training")
     assert back.parts["wanted_back"] == 1.0 and back.parts["wanted"] == 0.0
     assert back.evidence.reasons[0].params["seeker"] == "partner"
+
+
+def test_how_much_a_profile_speaks_of_each_track_is_read_in_french_and_english():
+    from models.needs import SIGNALS_FOR_FULL_AFFINITY, track_affinity
+    from models.profiles import TRACKS
+
+    co_training = TRACKS.index("co_training")
+    french = track_affinity({"offers": "Nous accueillons des stagiaires et des étudiants, formation."})
+    english = track_affinity({"expertise": "Internships for students and graduate training."})
+    silent = track_affinity({"offers": "Production de protéines recombinantes.", "expertise": ""})
+    assert french[co_training] == 3 / SIGNALS_FOR_FULL_AFFINITY  # stagiaires, étudiants, formation
+    assert english[co_training] == 1.0  # four different words: full
+    assert silent[co_training] == 0.0
+    trials = track_affinity({"offers": "Essais cliniques de phase 1 chez l'homme, patients."})
+    assert trials[TRACKS.index("joint_trial")] > trials[TRACKS.index("event")] == 0.0
+
+
+def test_a_company_that_speaks_of_training_outranks_one_that_does_not_on_track_text():
+    orgs = [
+        org(1, "BFC", "training_body", seeks="Partenaires de formation."),
+        org(2, "QC", "company", offers="Stages, apprentissage, formation, accueil d'étudiants."),
+        org(3, "QC", "company", offers="Production de protéines."),
+    ]
+    passages = [(o["id"], "expertise", "x") for o in orgs]
+    weights = LearntWeights({name: 1.0 for name in FEATURES}, scale=len(FEATURES))
+    vectors = np.array([np.eye(3, dtype=np.float32)[0]] * 3)
+    index = MatchIndex.build("t", orgs, passages, vectors, {}, VOCABULARY, weights)
+    parts = {s.short_name: s.parts["track_text"] for s in index.suggest(1, "co_training", top_k=2)}
+    assert parts["org2"] == 1.0 and parts["org3"] == 0.0
+    moved = [{**orgs[2], "offers": "Stages et formation d'étudiants."}]
+    index.replace_orgs(moved, [(3, "expertise", "x")], vectors[:1], {})
+    assert index.explain(1, 3, "co_training").parts["track_text"] == 0.75  # an edit is read at once

@@ -23,7 +23,9 @@ from models.profiles import TRACKS
 
 QUERY_BLOCK = 256  # organisations whose candidates are picked together
 PROPOSAL_CANDIDATES = 100  # a proposal keeps a handful per track: the proxy's top 100 hold them
-_TRACK_PARTS = [FEATURES.index(name) for name in ("track_declared", "kind_fit", "wanted", "wanted_back")]
+_TRACK_PARTS = [
+    FEATURES.index(name) for name in ("track_declared", "kind_fit", "wanted", "wanted_back", "track_text")
+]
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,8 @@ def _rank(
 
 
 def track_parts(index: MatchIndex, row: int, rows: np.ndarray, track: str) -> np.ndarray:
-    """The parts that depend on the track, shape (n_rows, 4): declared, kind fit, wanted, wanted back."""
+    """The parts that depend on the track, shape (n_rows, 5): declared, kind fit, wanted, wanted back,
+    and how much the partner's texts speak of the track."""
     code = TRACKS.index(track)
     needs = track_weights(track)
     return np.column_stack(
@@ -109,5 +112,6 @@ def track_parts(index: MatchIndex, row: int, rows: np.ndarray, track: str) -> np
             kind_fit_codes(code, index._type_codes[row], index._type_codes[rows]),
             met_share(index._sought[row], index._provided[rows], needs),
             index._met_back(row, rows, needs),
+            index._affinity[rows, code],
         ]
     ).astype(np.float32)

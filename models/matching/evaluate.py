@@ -28,9 +28,8 @@ from sklearn.model_selection import GroupKFold
 
 if TYPE_CHECKING:
     from models.matching.embeddings import Embedder
-from models.heldout import QUERIES_PATH as HELDOUT_QUERIES_PATH
+from models.heldout import HELD_OUT_SETS, PROFILES_PATH, QUERIES_PATH, refuse_held_out
 from models.heldout import load_profiles as load_held_out_profiles
-from models.heldout import refuse_held_out
 from models.matching.index import MatchIndex
 from models.matching.passages import split_profile
 from models.matching.topics import Vocabulary, fold, profile_text
@@ -78,6 +77,8 @@ def corpus(variant: str, english: Sequence[Mapping], french: Sequence[Mapping]) 
     for row in english:
         use_french = variant == "fr" or (variant == "mixed" and row["languages"][0] == "fr")
         chosen.append(dict(by_name[row["short_name"]] if use_french else row, id=row["id"]))
+        if "status" in row:  # the status is not text: a translation keeps it
+            chosen[-1]["status"] = row["status"]
     return chosen
 
 
@@ -130,10 +131,12 @@ def build_index(
 
 
 def query_rows(index: MatchIndex, query: Query) -> tuple[list[str], np.ndarray]:
-    """Candidate names and their score parts for one query."""
+    """Candidate names and their score parts for one query; closed organisations are left out, as
+    the product never suggests them (:meth:`MatchIndex.suggest`)."""
     org_id = next(org["id"] for org in index.orgs if org["short_name"] == query.org)
     rows, parts, _ = index.features(org_id, query.track)
-    return [index.orgs[row]["short_name"] for row in rows], parts
+    open_ = np.array([index.orgs[row].get("status") != "closed" for row in rows], dtype=bool)
+    return [index.orgs[row]["short_name"] for row in rows[open_]], parts[open_]
 
 
 def engine_ranker(index: MatchIndex, weights: LearntWeights) -> Callable[[Query], list[str]]:
@@ -297,11 +300,13 @@ def slices(
     return [Slice(label, name, judge(chosen, rank)) for name, chosen in groups.items() if chosen]
 
 
-def load_held_out(mixed: Sequence[Mapping]) -> tuple[list[dict], list[Query]]:
-    """The held-out corpus (the mixed seed corpus plus the held-out profiles) and its queries."""
+def load_held_out(
+    mixed: Sequence[Mapping], profiles: Path = PROFILES_PATH, queries_path: Path = QUERIES_PATH
+) -> tuple[list[dict], list[Query]]:
+    """A held-out corpus (the mixed seed corpus plus one set's profiles, v1 by default) and its queries."""
     first = max((record["id"] for record in mixed), default=0) + 1
-    extra = [{**profile, "id": first + i} for i, profile in enumerate(load_held_out_profiles())]
-    queries = load_queries(HELDOUT_QUERIES_PATH) if HELDOUT_QUERIES_PATH.exists() else []
+    extra = [{**profile, "id": first + i} for i, profile in enumerate(load_held_out_profiles(profiles))]
+    queries = load_queries(queries_path) if queries_path.exists() else []
     return [*map(dict, mixed), *extra], queries
 
 
@@ -322,8 +327,12 @@ def run_evaluation(
     *,
     fit: bool = False,
     history: Callable[[], tuple] | None = None,
+    held_out: Sequence[str] = tuple(HELD_OUT_SETS),
 ) -> tuple[list[Row], list[Slice], LearntWeights | None]:
-    """Judge the engine and the two baselines on every corpus and on the held-out set; optionally fit.
+    """Judge the engine and the two baselines on every corpus and on the held-out sets; optionally fit.
+
+    ``held_out`` names the held-out sets to judge (keys of :data:`~models.heldout.HELD_OUT_SETS`),
+    each ranked over the mixed seed corpus plus its own profiles, apart from the others.
 
     Returns the table rows, the breakdown (fitting set out of fold, held-out set with the weights
     that would ship) and, with ``fit``, the weights fitted on all fitting corpora (their
@@ -364,15 +373,18 @@ def run_evaluation(
             for label in ("engine, shipped weights", *baselines(records, embedder)):
                 rows.append(Row("mixed, cross-language queries", label, judge(crossing, rankers[label])))
     breakdown = slices("fitting set (mixed, out-of-fold)", queries, oof_rankers["mixed"], corpora["mixed"])
-    held_records, held_queries = load_held_out(corpora["mixed"])
-    if held_queries:
+    for set_name in held_out:
+        profiles, queries_path = HELD_OUT_SETS[set_name]
+        held_records, held_queries = load_held_out(corpora["mixed"], profiles, queries_path)
+        if not held_queries:
+            continue
         held_index = build_index(held_records, embedder, vocabulary, shipped)
         engine = engine_ranker(held_index, shipped)
-        rows.append(Row("held-out (as written)", "engine, shipped weights", judge(held_queries, engine)))
+        rows.append(Row(f"{set_name} (as written)", "engine, shipped weights", judge(held_queries, engine)))
         for label, rank in baselines(held_records, embedder).items():
-            rows.append(Row("held-out (as written)", label, judge(held_queries, rank)))
-        names = frozenset(profile["short_name"] for profile in load_held_out_profiles())
-        label = "held-out (as written, shipped weights)"
+            rows.append(Row(f"{set_name} (as written)", label, judge(held_queries, rank)))
+        names = frozenset(profile["short_name"] for profile in load_held_out_profiles(profiles))
+        label = f"{set_name} (as written, shipped weights)"
         breakdown += slices(label, held_queries, engine, held_records, names)
     return rows, breakdown, fitted
 

@@ -23,7 +23,7 @@ from models.matching.columns import OrgTable, PassageVectors
 from models.matching.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
 from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
 from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
-from models.needs import NEED_CODES, met_share, provided, sought, track_weights
+from models.needs import NEED_CODES, met_share, provided, sought, track_affinity, track_weights
 from models.profiles import TRACKS
 from models.vocabulary import PROFILE_TEXT_FIELDS
 
@@ -61,6 +61,7 @@ class MatchIndex:
     # the records' texts.
     needs_sought: np.ndarray | None = None
     needs_provided: np.ndarray | None = None
+    needs_affinity: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -150,11 +151,14 @@ class MatchIndex:
         self._end = np.asarray(self.org_start[1:], dtype=np.int64).copy()
         self._used = (len(self.passage_row), len(self.segment_start))  # passages, segments in use
         # What each organisation seeks and provides (models/needs.py), read once from its texts.
-        if self.needs_sought is None or self.needs_provided is None:
+        if self.needs_sought is None or self.needs_provided is None or self.needs_affinity is None:
             self.needs_sought = np.array([sought(org) for org in self.orgs], dtype=np.float32)
             self.needs_provided = np.array([provided(org) for org in self.orgs], dtype=np.float32)
+            # How much each organisation's offers and expertise speak of each track (models/needs.py).
+            self.needs_affinity = np.array([track_affinity(org) for org in self.orgs], dtype=np.float32)
         self._sought = np.array(self.needs_sought, dtype=np.float32).reshape(-1, len(NEED_CODES))
         self._provided = np.array(self.needs_provided, dtype=np.float32).reshape(-1, len(NEED_CODES))
+        self._affinity = np.array(self.needs_affinity, dtype=np.float32).reshape(-1, len(TRACKS))
 
     def row_of(self, org_id: int) -> int:
         """The row of an organisation; NotFound if it has no profile in the index."""
@@ -208,6 +212,7 @@ class MatchIndex:
             "kind_fit": kind_fit_codes(track, self._type_codes[row], self._type_codes[rows]),
             "wanted": met_share(self._sought[row], self._provided[rows], need_weights),
             "wanted_back": self._met_back(row, rows, need_weights),
+            "track_text": self._affinity[rows, track],
         }
         matrix = np.column_stack([np.asarray(parts[name], dtype=np.float32) for name in FEATURES])
         return rows, matrix, sims
@@ -354,6 +359,7 @@ class MatchIndex:
             self.orgs[row] = dict(org)
             self._sought[row] = sought(org)
             self._provided[row] = provided(org)
+            self._affinity[row] = track_affinity(org)
             self._closed[row] = org.get("status") == "closed"
             self.types[row] = org["type"]
             self.declared[row] = [t in org["collaboration_types"] for t in TRACKS]
@@ -398,6 +404,7 @@ class MatchIndex:
         self._end = np.concatenate([self._end, np.zeros(n, np.int64)])
         self._sought = np.concatenate([self._sought, np.zeros((n, self._sought.shape[1]), np.float32)])
         self._provided = np.concatenate([self._provided, np.zeros((n, self._provided.shape[1]), np.float32)])
+        self._affinity = np.concatenate([self._affinity, np.zeros((n, self._affinity.shape[1]), np.float32)])
         self._closed = np.concatenate([self._closed, np.zeros(n, bool)])
         self._deleted = np.concatenate([self._deleted, np.zeros(n, bool)])
         self._type_codes = np.concatenate([self._type_codes, type_codes(self.types[first:])])

@@ -31,6 +31,7 @@ FEATURES = (
     "kind_fit",  # how well the two kinds of organisation suit the track
     "wanted",  # share of what we seek (kinds of partner, capabilities) that the partner provides
     "wanted_back",  # share of what the partner seeks that we provide
+    "track_text",  # how much the partner's offers and expertise speak of the track (models/needs.py)
 )
 
 CLINICAL_TYPES = frozenset({"hospital", "blood_establishment"})
@@ -123,6 +124,7 @@ DEFAULT_WEIGHTS = LearntWeights(
     coefficients={
         "offer_fit": 0.2, "seek_fit": 0.2, "reciprocity": 0.6, "expertise": 0.4, "topics": 0.5,
         "lexical": 0.2, "track_declared": 0.4, "kind_fit": 0.5, "wanted": 0.3, "wanted_back": 0.3,
+        "track_text": 0.3,
     },
     scale=2.0,
 )  # fmt: skip

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Validate the held-out sets ``heldout/`` and ``heldout2/`` (standard library only).
+
+Checks, for each set:
+  * profiles: valid JSON, the import fields, region BFC/QC, an https ``source``, a first language
+    fr or en, no short_name that is in the seed or in another held-out set;
+  * queries: unique ids, keys {id, org, track, relevant, why}, known organisations (seed or this
+    set), the asking organisation declares the track, partners across the Atlantic, grades 1..3,
+    a partner that does not declare the track graded at most 2 (data/eval/README.md), never a
+    closed or listed-only organisation (Medicago, NÉOMED); in heldout2, mirrored pairs graded alike;
+  * heldout2 only: at least 10 profiles, both regions and both languages, at least 20 queries, every
+    track asked.
+
+Usage: python3 data/eval/check_heldout.py   (from anywhere)
+Exit status 0 when everything passes, 1 otherwise.
+"""
+
+import json
+import os
+import sys
+from collections import Counter
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED = os.path.join(os.path.dirname(HERE), "seed", "ecosystem.jsonl")
+SETS = ("heldout", "heldout2")
+TRACKS = ("staff_exchange", "joint_trial", "co_training", "event", "economic")
+FIELDS = (
+    "name",
+    "short_name",
+    "region",
+    "city",
+    "type",
+    "expertise",
+    "offers",
+    "seeks",
+    "collaboration_types",
+    "languages",
+    "website",
+    "source",
+)
+NEVER_PARTNERS = {"Medicago", "NÉOMED"}
+MIRRORED = {"heldout2"}  # heldout/ was written before this rule was checked; it stays as written
+
+
+def load_jsonl(path, errors):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    errors.append(f"{os.path.relpath(path, HERE)}:{n}: invalid JSON ({e})")
+    return rows
+
+
+def check_set(name, seed, others, errors):
+    profiles = load_jsonl(os.path.join(HERE, name, "profiles.jsonl"), errors)
+    queries = load_jsonl(os.path.join(HERE, name, "queries.jsonl"), errors)
+    own = {}
+    for p in profiles:
+        sn = p.get("short_name")
+        missing = [k for k in FIELDS if k not in p]
+        if missing:
+            errors.append(f"{name}: {sn}: missing {missing}")
+            continue
+        if sn in seed:
+            errors.append(f"{name}: {sn} is in the seed")
+        if sn in others:
+            errors.append(f"{name}: {sn} is in another held-out set")
+        if sn in own:
+            errors.append(f"{name}: duplicate {sn}")
+        if p["region"] not in ("BFC", "QC"):
+            errors.append(f"{name}: {sn}: region {p['region']!r}")
+        if not p["source"].startswith("https://"):
+            errors.append(f"{name}: {sn}: source must be an https address")
+        if not p["languages"] or p["languages"][0] not in ("fr", "en"):
+            errors.append(f"{name}: {sn}: first language must be fr or en")
+        if not set(p["collaboration_types"]) <= set(TRACKS) or not p["collaboration_types"]:
+            errors.append(f"{name}: {sn}: bad collaboration_types")
+        for field in ("expertise", "offers", "seeks"):
+            if len(p[field].strip()) < 40:
+                errors.append(f"{name}: {sn}: {field} too short")
+        own[sn] = p
+    everyone = {**seed, **own}
+    ids = Counter(q.get("id") for q in queries)
+    for qid, count in ids.items():
+        if count > 1:
+            errors.append(f"{name}: duplicate query id {qid}")
+    grade_of = {}
+    for q in queries:
+        qid = q.get("id")
+        if set(q) != {"id", "org", "track", "relevant", "why"}:
+            errors.append(f"{name}: {qid}: keys {sorted(q)}")
+            continue
+        asking = everyone.get(q["org"])
+        if asking is None:
+            errors.append(f"{name}: {qid}: unknown organisation {q['org']!r}")
+            continue
+        if q["track"] not in asking["collaboration_types"]:
+            errors.append(f"{name}: {qid}: {q['org']} does not declare {q['track']}")
+        if len(q["why"].strip()) < 20:
+            errors.append(f"{name}: {qid}: 'why' too short")
+        if not q["relevant"]:
+            errors.append(f"{name}: {qid}: no relevant partners")
+        for partner, grade in q["relevant"].items():
+            other = everyone.get(partner)
+            if other is None:
+                errors.append(f"{name}: {qid}: unknown partner {partner!r}")
+                continue
+            if partner in NEVER_PARTNERS:
+                errors.append(f"{name}: {qid}: {partner} is never a partner")
+            if other["region"] == asking["region"]:
+                errors.append(f"{name}: {qid}: {partner} is on the same side as {q['org']}")
+            if not isinstance(grade, int) or isinstance(grade, bool) or not 1 <= grade <= 3:
+                errors.append(f"{name}: {qid}: grade {grade!r} for {partner}")
+            elif grade == 3 and q["track"] not in other["collaboration_types"]:
+                errors.append(f"{name}: {qid}: {partner} does not declare {q['track']}: at most 2")
+            grade_of[(q["org"], partner, q["track"])] = grade
+    uneven = [
+        f"{name}: {org} -> {partner} ({track}) graded {grade}, the other way {back}"
+        for (org, partner, track), grade in grade_of.items()
+        if (back := grade_of.get((partner, org, track))) is not None and back != grade
+    ]
+    if name in MIRRORED:
+        errors.extend(uneven)
+    elif uneven:
+        print(f"{name}: {len(uneven) // 2} mirrored pairs graded differently (kept as written: not checked)")
+    return own, queries
+
+
+def main():
+    errors = []
+    seed = {p["short_name"]: p for p in load_jsonl(SEED, errors)}
+    loaded = {}
+    for name in SETS:
+        others = {sn for other, (own, _) in loaded.items() for sn in own}
+        loaded[name] = check_set(name, seed, others, errors)
+    profiles, queries = loaded["heldout2"]
+    if len(profiles) < 10:
+        errors.append(f"heldout2: {len(profiles)} profiles (< 10)")
+    if {p["region"] for p in profiles.values()} != {"BFC", "QC"}:
+        errors.append("heldout2: both regions needed")
+    if {p["languages"][0] for p in profiles.values()} != {"fr", "en"}:
+        errors.append("heldout2: profiles in both languages needed")
+    if len(queries) < 20:
+        errors.append(f"heldout2: {len(queries)} queries (< 20)")
+    if {q["track"] for q in queries} != set(TRACKS):
+        errors.append("heldout2: every track must be asked")
+    for name, (own, qs) in loaded.items():
+        langs = Counter(p["languages"][0] for p in own.values())
+        regions = Counter(p["region"] for p in own.values())
+        tracks = Counter(q["track"] for q in qs)
+        print(
+            f"{name}: {len(own)} profiles (BFC {regions['BFC']}, QC {regions['QC']}; "
+            f"fr {langs['fr']}, en {langs['en']}), {len(qs)} queries "
+            f"({', '.join(f'{t} {tracks[t]}' for t in TRACKS)})"
+        )
+    if errors:
+        print(f"\nFAILED with {len(errors)} error(s):")
+        for e in errors:
+            print("  -", e)
+        return 1
+    print("\nOK: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
