@@ -86,7 +86,12 @@ PAIRING_STATUS_LABELS = _frozen(
     {"proposed": N_("Proposed"), "approved": N_("Approved"), "rejected": N_("Rejected")}
 )
 ORIGIN_LABELS = _frozen(
-    {"engine": N_("Engine"), "member": N_("Member request"), "documented": N_("Documented link")}
+    {
+        "engine": N_("Engine"),
+        "member": N_("Member request"),
+        # documented links of the seed and coordinators' own proposals (app/operations/pairings.py)
+        "documented": N_("Documented or proposed by a coordinator"),
+    }
 )
 DECISION_LABELS = _frozen(
     {"approve": N_("Approved"), "reject": N_("Rejected"), "reopen": N_("Reopened"), "comment": N_("Comment")}
