@@ -179,6 +179,14 @@ def member(auth, client):
 
 
 @pytest.fixture
+def coordinator(auth, client):
+    """A coordinator, logged in, with the interface in English."""
+    auth.login("coordinator")
+    client.get("/auth/password?lang=en")
+    return auth
+
+
+@pytest.fixture
 def api_tokens(seeded) -> dict[str, str]:
     """An API token for each of ACCOUNTS (name -> secret), on the seeded app."""
     from app.api.tokens import create_token

@@ -78,13 +78,6 @@ def test_the_seeded_travel_times(app, db):
     assert times.minutes("Dijon", "Dijon") == 0 and times.minutes("Dijon", "Sherbrooke") is None
 
 
-@pytest.fixture
-def coordinator(auth, client):
-    auth.login("coordinator")
-    client.get("/auth/password?lang=en")
-    return auth
-
-
 def test_coordinators_edit_travel_times(coordinator, client, db):
     page = page_text(client.get("/trips/travel"))
     assert "Montreal" in page and "Quebec City" in page and "180 min" in page

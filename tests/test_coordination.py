@@ -14,13 +14,6 @@ from app.operations.pairings import decide as decide_pairing
 
 
 @pytest.fixture
-def coordinator(auth, client):
-    auth.login("coordinator")
-    client.get("/auth/password?lang=en")
-    return auth
-
-
-@pytest.fixture
 def pairing(seeded, db):
     return ensure_pairing(db, org_id(db, "EFS BFC"), org_id(db, "ThéCell"), "co_training", "engine", 0.8)
 

@@ -16,13 +16,6 @@ COMMENT = "Both teams confirmed at the Dijon meeting."
 
 
 @pytest.fixture
-def coordinator(auth, client):
-    auth.login("coordinator")
-    client.get("/auth/password?lang=en")
-    return auth
-
-
-@pytest.fixture
 def three(seeded, db):
     """Three proposed pairings of EFS BFC, and one of another pair."""
     efs = org_id(db, "EFS BFC")

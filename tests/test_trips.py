@@ -48,13 +48,6 @@ def trip(seeded, db):
 
 
 @pytest.fixture
-def coordinator(auth, client):
-    auth.login("coordinator")
-    client.get("/auth/password?lang=en")
-    return auth
-
-
-@pytest.fixture
 def draft(trip, db):
     """A hand-made draft: Ada–ThéCell (slot 1), Ada–Héma (2), Cy–ThéCell (2), Ben–LOEX (day 2, slot 4)."""
     s, t = trip["slots"], trip

@@ -13,11 +13,9 @@ from app.orgs.forms import MAX_QUERY_LENGTH
 from models.vocabulary import DECISIONS, PAIRING_STATUSES
 
 
-class DecisionForm(FlaskForm):
-    decision = SelectField(
-        _l("Decision"), choices=list(DECISIONS), validators=[InputRequired(_l("Choose a decision."))]
-    )
-    comment = TextAreaField(
+def _comment_field() -> TextAreaField:
+    """The reason a decision is taken, kept in each pairing's history (one decision or many)."""
+    return TextAreaField(
         _l("Why"),
         validators=[
             DataRequired(_l("Say why: the reason is kept in the pairing's history.")),
@@ -26,6 +24,13 @@ class DecisionForm(FlaskForm):
             ),
         ],
     )
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"), choices=list(DECISIONS), validators=[InputRequired(_l("Choose a decision."))]
+    )
+    comment = _comment_field()
     expected_status = HiddenField(validators=[InputRequired()])
 
     def validate_expected_status(self, field):
@@ -69,15 +74,7 @@ class BulkDecisionForm(FlaskForm):
     """
 
     decision = SelectField(choices=list(BULK_DECISIONS), validators=[InputRequired(_l("Choose a decision."))])
-    comment = TextAreaField(
-        _l("Why"),
-        validators=[
-            DataRequired(_l("Say why: the reason is kept in the pairing's history.")),
-            Length(
-                max=MAX_COMMENT_LENGTH, message=_l("At most %(n)d characters, please.", n=MAX_COMMENT_LENGTH)
-            ),
-        ],
-    )
+    comment = _comment_field()
 
 
 class ProposalForm(FlaskForm):
