@@ -120,6 +120,14 @@ def snapshot_folder() -> Path | None:
     return Path(current_app.instance_path) / "index" / hashlib.sha256(database.encode()).hexdigest()[:12]
 
 
+def snapshot_is_current(db: Database) -> bool:
+    """Whether the machine's snapshot already reflects the engine's state (then nothing to build)."""
+    folder = snapshot_folder()
+    if folder is None:
+        return False
+    return snapshots.saved_version(folder, embedder().model_id) == engine_version(db)
+
+
 def _last_change(db: Database) -> int:
     return db.execute("SELECT COALESCE(MAX(id), 0) FROM engine_changes").fetchone()[0]
 

@@ -16,6 +16,8 @@ written by this code into the instance folder and read only from there, so the p
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -32,6 +34,8 @@ from models.candidates import Candidates
 from models.matching.columns import VECTOR_DTYPE, FileRows, OrgTable, TextColumn
 from models.matching.index import MatchIndex
 from models.matching.vectorstore import gc_paused
+from models.matching.weights import WEIGHTS_PATH
+from models.needs import NEEDS_PATH, TRACK_SIGNALS_PATH
 
 FORMAT = 3
 _MAPPED = ("vectors", "texts", "orgs", "lexical")  # the big parts: memory-mapped rather than unpickled
@@ -51,7 +55,7 @@ class Snapshot:
 def save(folder: Path, snapshot: Snapshot) -> Path:
     """Write ``snapshot`` into a new subfolder of ``folder`` at once, remove older ones; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{_safe(snapshot.index.model_id)}-f{FORMAT}-{snapshot.change:012d}"
+    final = folder / f"{_prefix(snapshot.index.model_id)}-{snapshot.change:012d}"
     if final.exists():
         return final
     work = Path(tempfile.mkdtemp(dir=folder, prefix=".writing-"))
@@ -73,6 +77,9 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
     with open(work / "index.pickle", "wb") as out:
         pickle.dump({"format": FORMAT, "version": snapshot.version, "change": snapshot.change,
                      "state": state}, out, protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
+    (work / "meta.json").write_text(
+        json.dumps({"format": FORMAT, "version": snapshot.version, "change": snapshot.change})
+    )
     os.replace(work, final)
     for old in folder.glob(f"{_safe(index.model_id)}-*"):
         if old != final:
@@ -80,9 +87,18 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
     return final
 
 
+def saved_version(folder: Path, model_id: str) -> int | None:
+    """The engine version of the newest snapshot of ``model_id``, read without loading it (None: none)."""
+    found = sorted(folder.glob(f"{_prefix(model_id)}-*")) if folder.exists() else []
+    try:
+        return int(json.loads((found[-1] / "meta.json").read_text())["version"]) if found else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load(folder: Path, model_id: str) -> Snapshot | None:
     """The newest snapshot of ``model_id`` in ``folder``, memory-mapped; None if there is none."""
-    found = sorted(folder.glob(f"{_safe(model_id)}-f{FORMAT}-*")) if folder.exists() else []
+    found = sorted(folder.glob(f"{_prefix(model_id)}-*")) if folder.exists() else []
     if not found:
         return None
     path = found[-1]
@@ -145,6 +161,16 @@ def _trim(index: MatchIndex, state: dict, used: int) -> None:
     state["passage_field"] = index.passage_field[:used]
     state["segment_start"] = index.segment_start[:segments]
     state["org_start"] = index.org_start
+
+
+def _prefix(model_id: str) -> str:
+    """A snapshot folder's name before its change number: the model, the format, and a digest of the
+    data files the index is computed from beside the database (the weights, what organisations seek
+    and the track signals), so that shipping new ones rebuilds the snapshot once."""
+    digest = hashlib.sha256()
+    for path in (WEIGHTS_PATH, NEEDS_PATH, TRACK_SIGNALS_PATH):
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return f"{_safe(model_id)}-f{FORMAT}-{digest.hexdigest()[:8]}"
 
 
 def _safe(model_id: str) -> str:

@@ -73,3 +73,39 @@ def test_a_broken_snapshot_is_rebuilt(app, seeded, monkeypatch):
             pickle_file.write_bytes(b"not a pickle")
         _forget_process_indexes(monkeypatch)
         assert len(matching.get_index(db).orgs) == 46
+
+
+def test_flask_index_skips_a_snapshot_already_current_without_loading_it(app, seeded, monkeypatch):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["index"])
+    assert first.exit_code == 0 and "ready" in first.output
+    loads = []
+    real = snapshots.load
+    monkeypatch.setattr(snapshots, "load", lambda *a: loads.append(1) or real(*a))
+    _forget_process_indexes(monkeypatch)
+    second = runner.invoke(args=["index"])
+    assert second.exit_code == 0 and "already up to date" in second.output
+    assert loads == [], "the no-change path reads the snapshot's meta.json, not the snapshot"
+    with app.app_context():  # after an edit the snapshot is behind: the command brings it up to date
+        db = get_db()
+        efs = org_id(db, "EFS BFC")
+        update_organisation(db, efs, {**get_organisation(db, efs), "seeks": "Des vecteurs AAV."})
+    third = runner.invoke(args=["index"])
+    assert third.exit_code == 0 and "ready" in third.output
+
+
+def test_new_weights_make_the_snapshot_stale(app, seeded, monkeypatch, tmp_path):
+    builds = []
+    real = matching.build_index
+    monkeypatch.setattr(matching, "build_index", lambda *a: builds.append(1) or real(*a))
+    with app.app_context():
+        db = get_db()
+        matching.get_index(db)
+        assert matching.snapshot_is_current(db)
+        shipped = tmp_path / "weights.json"
+        shipped.write_text('{"changed": true}')
+        monkeypatch.setattr(snapshots, "WEIGHTS_PATH", shipped)  # a release with refitted weights
+        assert not matching.snapshot_is_current(db)
+        _forget_process_indexes(monkeypatch)
+        matching.get_index(db)
+        assert builds == [1, 1], "a snapshot computed with other weights is never loaded"
