@@ -7,7 +7,7 @@ import re
 
 from conftest import AuthActions, page_text
 from icalendar import Calendar
-from test_trips import coordinator, draft, trip  # noqa: F401  (fixtures)
+from test_trips import draft, trip  # noqa: F401  (fixtures)
 
 from app.hosting import operations as hosting
 

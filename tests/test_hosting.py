@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import AuthActions, deliver, mail_text, page_text
 from icalendar import Calendar
-from test_trips import coordinator, draft, trip  # noqa: F401  (fixtures)
+from test_trips import draft, trip  # noqa: F401  (fixtures)
 
 from app.exports.queries import export_trip
 from app.hosting import operations

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from conftest import AuthActions, page_text
-from test_trips import coordinator, draft, trip  # noqa: F401  (fixtures)
+from test_trips import draft, trip  # noqa: F401  (fixtures)
 
 from app.operations import SYSTEM, trips
 from app.trips import meetings as store
