@@ -44,8 +44,6 @@ def _decisions(db: Database) -> Iterator[Judgement]:
 
 
 def _answers(db: Database) -> Iterator[Judgement]:
-    if not db["requests"].exists():
-        return
     rows = db.execute(
         "SELECT a.short_name, b.short_name, r.track, r.status FROM requests r "
         "JOIN organisations a ON a.id = r.from_org_id JOIN organisations b ON b.id = r.to_org_id "
@@ -55,8 +53,6 @@ def _answers(db: Database) -> Iterator[Judgement]:
 
 
 def _outcomes(db: Database) -> Iterator[Judgement]:
-    if not db["followups"].exists():
-        return
     rows = db.execute(
         "SELECT o.short_name, p.short_name, m.track, f.outcome, f.relevance FROM followups f "
         "JOIN published_meetings m ON m.id = f.published_id "
