@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from app.db import immediate
+from app.notifications.hooks import meeting_params
 from app.notifications.queries import notify
 from app.operations import record_event_by
 from app.orgs.queries import now
@@ -91,14 +92,7 @@ def answer_meeting(
             db,
             event=f"meeting_{answer}",
             org_ids=[meeting["delegation_org_id"], meeting["host_org_id"]],
-            params={
-                "org": meeting["org_short_name"],
-                "partner": meeting["host_short_name"],
-                "trip": meeting["trip_name"],
-                "when": meeting["start"],
-                "city": meeting["city"],
-                "message": note if answer == "declined" else "",
-            },
+            params={**meeting_params(meeting), "message": note if answer == "declined" else ""},
             dedupe_key=f"meeting:{meeting['uid']}:{meeting['sequence'] + 1}:{answer}",
             actor_id=user_id,
         )

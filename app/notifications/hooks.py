@@ -58,6 +58,17 @@ def interest_set(db: Database, org: dict, partner: dict, track: str, actor_id: i
     )
 
 
+def meeting_params(meeting) -> dict:
+    """What a mail about one published meeting names: who visits whom, on which trip, when, where."""
+    return {
+        "org": meeting["org_short_name"],
+        "partner": meeting["host_short_name"],
+        "trip": meeting["trip_name"],
+        "when": meeting["start"],
+        "city": meeting["city"],
+    }
+
+
 def meetings_published(db: Database, trip_id: int, stamp: str) -> int:
     """Tell the visiting and the host organisation of each meeting this publication created, moved
     or cancelled (``published_at = stamp``); unchanged meetings tell nobody again."""
@@ -81,11 +92,7 @@ def meetings_published(db: Database, trip_id: int, stamp: str) -> int:
             event=event,
             org_ids=[row["delegation_org_id"], row["host_org_id"]],
             params={
-                "org": row["org_short_name"],
-                "partner": row["host_short_name"],
-                "trip": row["trip_name"],
-                "when": row["start"],
-                "city": row["city"],
+                **meeting_params(row),
                 "track": row["track"],
                 "org_ids": [row["delegation_org_id"], row["host_org_id"]],
                 # the host's members get a link to confirm (app/mail.py signs it for each of them)
