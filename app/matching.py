@@ -64,6 +64,11 @@ class _Cached:
     index: MatchIndex
     candidates: Candidates
 
+    @classmethod
+    def of(cls, snapshot: snapshots.Snapshot) -> _Cached:
+        """This process's copy of a snapshot: the same parts, updated in place by later patches."""
+        return cls(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+
 
 def engine(db: Database) -> tuple[MatchIndex, Candidates]:
     """This process's index and its first stage, with the configured stage (``CANDIDATE_STAGE``)."""
@@ -99,16 +104,16 @@ def _load_or_build(db: Database, model_id: str, version: int) -> _Cached:
     folder = snapshot_folder()
     if folder is None:
         snapshot = build()
-        return _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+        return _Cached.of(snapshot)
 
     def usable(snapshot: snapshots.Snapshot) -> bool:
         return snapshot.version == version or _changed_orgs(db, snapshot.change) is not None
 
     snapshot = snapshots.load_or_build(folder, model_id, build, usable)
-    cached = _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+    cached = _Cached.of(snapshot)
     if cached.version != version and not _patch(db, cached, version):
         snapshot = snapshots.load_or_build(folder, model_id, build, lambda s: s.version == version)
-        cached = _Cached(snapshot.version, snapshot.change, snapshot.index, snapshot.candidates)
+        cached = _Cached.of(snapshot)
     return cached
 
 
