@@ -204,14 +204,12 @@ def text_in(text: str | None, note: bool = False, lang: str | None = None) -> Ma
     """Free text (a profile, a note, a message) marked with its language (``lang`` when it is known,
     else guessed); with ``note``, say it when it is not the reader's:
     <span lang="en">…</span> <span class="lang-note">(en anglais)</span>."""
-    from flask_babel import get_locale
-
     text = text or ""
     lang = lang or guess_language(text)
     if lang is None or not text:
         return escape(text)
     marked = Markup('<span lang="{}">{}</span>').format(lang, text)
-    if note and lang != str(get_locale() or "fr"):
+    if note and lang != _locale():
         marked += Markup(' <span class="lang-note">({})</span>').format(label("language_note", lang))
     return marked
 
@@ -230,12 +228,10 @@ def text_language_of(org_id: int) -> str:
 def profile_text(org: dict, field: str) -> Markup:
     """A profile text in the reader's language when the organisation wrote that version, else as
     written, marked with its language and a note (``expertise``, ``offers``, ``seeks``)."""
-    from flask_babel import get_locale
-
     from app.db import get_db
     from app.orgs.queries import translations_of
 
-    reader = str(get_locale() or "fr")
+    reader = _locale()
     lang = org.get("text_language") or guess_language(org[field] or "")
     if lang and lang != reader:
         cache = g.setdefault("profile_versions", {})
