@@ -241,7 +241,8 @@ def test_the_organisation_filter_keeps_every_row_that_names_it_and_no_other(seed
         ("profile.updated", f"organisation:{chu}0", "{}"),  # another organisation whose id begins alike
     ]
     db.conn.executemany(
-        "INSERT INTO events (name, subject, data, created_at, handled_at) VALUES (?, ?, ?, '2026-01-01', 'x')",
+        "INSERT INTO events (name, subject, data, created_at, handled_at) "
+        "VALUES (?, ?, ?, '2026-01-01', 'x')",
         rows,
     )
     db.conn.commit()
