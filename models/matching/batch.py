@@ -1,10 +1,14 @@
 """The best partners of many organisations at once: what proposals need, at a cost of n·k.
 
 :class:`~models.candidates.Candidates` picks each organisation's candidates for every track in
-one matrix product per block of queries; each organisation's candidates of all its tracks are then
-scored together (the passage parts do not depend on the track, so they are computed once), and only
-the parts that do depend on it are recomputed per track. The result for one (organisation, track)
-is the one :meth:`MatchIndex.suggest` gives on the same candidates, as ``tests/test_batch.py`` checks.
+one matrix product per block of queries. Its proxy score is the exact weighted sum of every cheap
+score part (topics, TF-IDF, the track parts) plus a stand-in for the four passage parts, so it also
+gives those known parts of each candidate. The full raw score is the known parts plus the real
+passage parts, which do not depend on the track: they are computed once per (organisation,
+candidate) pair, for the pairs of a whole block at once (one read of their passages, one product
+per organisation, the segment maxima of the whole block in one call). The result for one
+(organisation, track) is the one :meth:`MatchIndex.suggest` gives on the same candidates (to float
+rounding), as ``tests/test_batch.py`` checks.
 """
 
 from __future__ import annotations
@@ -15,17 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from models.candidates import Candidates
-from models.matching.index import MatchIndex, _track_declared
-from models.matching.weights import FEATURES, kind_fit_codes
-from models.needs import met_share, track_weights
+from models.candidates import PASSAGE_PARTS, Candidates, index_weights
+from models.matching.index import EXPERTISE, OFFERS, SEEKS, MatchIndex, _spans
+from models.matching.weights import FEATURES
 from models.profiles import TRACKS
 
 QUERY_BLOCK = 256  # organisations whose candidates are picked together
 PROPOSAL_CANDIDATES = 100  # a proposal keeps a handful per track: the proxy's top 100 hold them
-_TRACK_PARTS = [
-    FEATURES.index(name) for name in ("track_declared", "kind_fit", "wanted", "wanted_back", "track_text")
-]
+# (organisation, candidate) pairs whose passages are read together: about 100 organisations'
+# candidates, some 50 MB of float32 vectors at most.
+PAIRS_AT_ONCE = 32_768
+_PASSAGE_COLUMNS = [FEATURES.index(name) for name in PASSAGE_PARTS]
 
 
 @dataclass(frozen=True)
@@ -57,61 +61,145 @@ def best_partners(
     if per_org < 1:
         raise ValueError(f"per_org must be at least 1, got {per_org}")
     rows = np.asarray(rows, dtype=np.int64)
+    ids = org_ids(index)
     for start in range(0, rows.size, QUERY_BLOCK):
         chunk = rows[start : start + QUERY_BLOCK]
-        wanted = sorted({t for row in chunk for t in tracks_of(index.orgs[row]["id"]) if t in TRACKS})
-        found = candidates.for_rows_tracks(chunk, max(k, per_org), wanted, declared_only=declared)
-        block = []
+        tracks = [[t for t in tracks_of(int(ids[row])) if t in TRACKS] for row in chunk]
+        wanted = sorted({track for asked in tracks for track in asked})
+        found = candidates.scored_rows_tracks(chunk, max(k, per_org), wanted, declared_only=declared)
+        for row, asked, per_track in zip(chunk, tracks, found, strict=True):
+            missing = [t for t in asked if t not in per_track]
+            if missing:  # a track asked for that the organisation does not declare
+                per_track.update(candidates.scored_rows_tracks([row], max(k, per_org), missing)[0])
         with threadpool_limits(1, "blas"):  # small products: one thread is faster than two that wait
-            for row, per_track in zip(chunk, found, strict=True):
-                org_id = index.orgs[row]["id"]
-                tracks = [t for t in tracks_of(org_id) if t in TRACKS]
-                missing = [t for t in tracks if t not in per_track]
-                if missing:  # a track asked for that the organisation does not declare
-                    per_track.update(candidates.for_rows_tracks([row], max(k, per_org), missing)[0])
-                block += _rank(index, candidates, int(row), tracks, per_track, per_org)
-        yield block
+            ranked = _rank(index, candidates, ids, chunk, tracks, found, per_org)
+        yield ranked
 
 
 def _rank(
-    index: MatchIndex, candidates: Candidates, row: int, tracks: list[str], per_track: dict, per_org: int
+    index: MatchIndex,
+    candidates: Candidates,
+    ids: np.ndarray,
+    chunk: np.ndarray,
+    tracks: list[list[str]],
+    found: list[dict],
+    per_org: int,
 ) -> list[Best]:
-    org_id = index.orgs[row]["id"]
-    if not tracks or candidates._closed[row]:
-        return [Best(org_id, track, ()) for track in tracks]
-    union = np.unique(np.concatenate([per_track[t] for t in tracks]))
-    union, parts, _ = index.features(org_id, tracks[0], union)
-    weights = index.weights.vector()
-    closed = candidates._closed[union]
-    ranked = []
-    for track in tracks:
-        parts[:, _TRACK_PARTS] = track_parts(index, row, union, track)
-        mine = np.zeros(union.size, dtype=bool)
-        mine[np.searchsorted(union, per_track[track])] = True
-        mine &= ~closed
-        raw = np.where(mine, parts @ weights, -np.inf)
-        top_k = min(per_org, int(mine.sum()))
-        top = np.argpartition(-raw, top_k - 1)[:top_k] if top_k else np.zeros(0, np.int64)
-        top = top[np.lexsort((union[top], -raw[top]))]
-        scores = index.score(parts[top])
-        partners = tuple(
-            (index.orgs[union[i]]["id"], round(float(s), 4)) for i, s in zip(top, scores, strict=True)
-        )
-        ranked.append(Best(org_id, track, partners))
+    """The Best of every (row, track) of a block, in that order, from the proxy's candidates and
+    their known parts."""
+    groups = [(position, track) for position, asked in enumerate(tracks) for track in asked]
+    lists = [
+        found[position][track] if not candidates._closed[chunk[position]] else (_NONE, _NONE_SCORES)
+        for position, track in groups
+    ]
+    sizes = np.array([len(partners) for partners, _ in lists], dtype=np.int64)
+    group = np.repeat(np.arange(len(groups)), sizes)
+    partner = np.concatenate([partners for partners, _ in lists] + [_NONE]).astype(np.int64)
+    raw = np.concatenate([scores for _, scores in lists] + [_NONE_SCORES]).astype(np.float32)
+    position = np.array([p for p, _ in groups], dtype=np.int64)[group]
+    if partner.size:
+        # Each (organisation, partner) pair once, whatever the number of tracks it is a candidate in.
+        n = len(index.orgs)
+        pairs, which = np.unique(position * n + partner, return_inverse=True)
+        queries, partners = chunk[pairs // n], pairs % n
+        passage = passage_parts(index, queries, partners) @ index_weights(index)[_PASSAGE_COLUMNS]
+        raw += passage[which]
+    order = np.lexsort((partner, -raw, group))  # per group: best first, ties by row as suggest does
+    first = np.searchsorted(group[order], group[order])
+    kept = order[(np.arange(order.size) - first < per_org) & np.isfinite(raw[order])]
+    scores = np.round(index.score_raw(raw[kept]), 4).tolist()
+    chosen = ids[partner[kept]].tolist()
+    ends = np.cumsum(np.bincount(group[kept], minlength=len(groups))).tolist()
+    ranked, begin = [], 0
+    for (position, track), end in zip(groups, ends, strict=True):
+        partners = tuple(zip(chosen[begin:end], scores[begin:end], strict=True))
+        ranked.append(Best(int(ids[chunk[position]]), track, partners))
+        begin = end
     return ranked
 
 
-def track_parts(index: MatchIndex, row: int, rows: np.ndarray, track: str) -> np.ndarray:
-    """The parts that depend on the track, shape (n_rows, 5): declared, kind fit, wanted, wanted back,
-    and how much the partner's texts speak of the track."""
-    code = TRACKS.index(track)
-    needs = track_weights(track)
-    return np.column_stack(
-        [
-            _track_declared(index.declared[row, code], index.declared[rows, code]),
-            kind_fit_codes(code, index._type_codes[row], index._type_codes[rows]),
-            met_share(index._sought[row], index._provided[rows], needs),
-            index._met_back(row, rows, needs),
-            index._affinity[rows, code],
-        ]
-    ).astype(np.float32)
+_NONE = np.zeros(0, dtype=np.int64)
+_NONE_SCORES = np.zeros(0, dtype=np.float32)
+
+
+def passage_parts(index: MatchIndex, queries: np.ndarray, partners: np.ndarray) -> np.ndarray:
+    """The passage parts of each (query, partner) pair, as :meth:`MatchIndex.features` computes them.
+
+    Parameters
+    ----------
+    queries, partners : ndarrays of shape (n_pairs,), org rows; the pairs of one query contiguous
+
+    Returns
+    -------
+    parts : ndarray of shape (n_pairs, 4): offer fit, seek fit, reciprocity, expertise
+    """
+    parts = np.zeros((len(queries), len(PASSAGE_PARTS)), dtype=np.float32)
+    runs = np.flatnonzero(np.r_[True, queries[1:] != queries[:-1]]) if len(queries) else _NONE
+    bounds = np.r_[runs, len(queries)]
+    start = 0
+    while start < len(queries):  # pieces of whole runs, about PAIRS_AT_ONCE pairs each
+        stop = int(bounds[min(np.searchsorted(bounds, start + PAIRS_AT_ONCE), len(bounds) - 1)])
+        parts[start:stop] = _passage_parts(index, queries[start:stop], partners[start:stop])
+        start = stop
+    return parts
+
+
+def _passage_parts(index: MatchIndex, queries: np.ndarray, partners: np.ndarray) -> np.ndarray:
+    """:func:`passage_parts` of one piece: its passages read at once, one product per query."""
+    begin, end, fields = index._begin, index._end, index.passage_field
+    runs = np.flatnonzero(np.r_[True, queries[1:] != queries[:-1]])
+    owners = queries[runs]
+    own_count = end[owners] - begin[owners]
+    own = _spans(begin[owners], end[owners])
+    theirs = _spans(begin[partners], end[partners])  # each partner's passages, by field, pair by pair
+    their_count = end[partners] - begin[partners]
+    needed, local = np.unique(np.concatenate([own, theirs]), return_inverse=True)
+    vectors = index.vectors[needed]  # one read for the piece
+    own_local, their_local = local[: own.size], local[own.size :]
+    width = int(own_count.max()) if owners.size else 0
+    if width == 0 or theirs.size == 0:
+        return np.zeros((len(queries), len(PASSAGE_PARTS)), dtype=np.float32)
+    # sims[i, j]: the i-th passage of the query of column j against the partner passage j
+    sims = np.zeros((width, theirs.size), dtype=np.float32)
+    own_at = np.r_[0, np.cumsum(own_count)]
+    columns_at = np.r_[0, np.cumsum(their_count)][np.r_[runs, len(queries)]]
+    for run in range(owners.size):
+        own_vectors = vectors[own_local[own_at[run] : own_at[run + 1]]]
+        cols = slice(columns_at[run], columns_at[run + 1])
+        sims[: len(own_vectors), cols] = own_vectors @ vectors[their_local[cols]].T
+    # The best of each own passage within each (pair, field) segment, negatives clipped to 0.
+    pair = np.repeat(np.arange(len(queries)), their_count)
+    field = fields[theirs]
+    segments = np.flatnonzero(np.r_[True, (pair[1:] != pair[:-1]) | (field[1:] != field[:-1])])
+    maxima = np.maximum(np.maximum.reduceat(sims, segments, axis=1), 0.0)
+    segment_pair, segment_field = pair[segments], field[segments]
+    own_fields = np.full((owners.size, width), -1, dtype=np.int64)
+    own_fields[np.repeat(np.arange(owners.size), own_count), _ranks(own_count)] = fields[own]
+    run_of_pair = np.repeat(np.arange(owners.size), np.diff(np.r_[runs, len(queries)]))
+    mine = own_fields[run_of_pair[segment_pair]].T  # (width, n_segments): each query's own fields
+    seeks = mine == SEEKS
+    offer_fit = np.zeros(len(queries), dtype=np.float32)
+    seek_fit = np.zeros(len(queries), dtype=np.float32)
+    expertise = np.zeros(len(queries), dtype=np.float32)
+    offered = (segment_field == OFFERS) | (segment_field == EXPERTISE)
+    np.maximum.at(offer_fit, segment_pair[offered], np.where(seeks, maxima, 0).max(axis=0)[offered])
+    sought = segment_field == SEEKS
+    met = np.where((mine >= 0) & ~seeks, maxima, 0).max(axis=0)
+    seek_fit[segment_pair[sought]] = met[sought]
+    experts = mine == EXPERTISE
+    mean = np.where(experts, maxima, 0).sum(axis=0) / np.maximum(experts.sum(axis=0), 1)
+    known = segment_field == EXPERTISE
+    expertise[segment_pair[known]] = mean[known]
+    return np.column_stack([offer_fit, seek_fit, np.sqrt(offer_fit * seek_fit), expertise])
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., counts[i] - 1 for each i, concatenated."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def org_ids(index: MatchIndex) -> np.ndarray:
+    """The organisation id of every row of ``index``, shape (n_orgs,)."""
+    if hasattr(index.orgs, "ids"):
+        return index.orgs.ids()
+    return np.array([org["id"] for org in index.orgs], dtype=np.int64)

@@ -228,7 +228,11 @@ class MatchIndex:
         -------
         scores : ndarray of shape (n,)
         """
-        raw = parts @ self.weights.vector() + self.weights.intercept
+        return self.score_raw(parts @ self.weights.vector())
+
+    def score_raw(self, raw: np.ndarray) -> np.ndarray:
+        """The scores in [0, 1] of weighted sums of parts (``parts @ weights.vector()``), same shape."""
+        raw = raw + self.weights.intercept
         # tanh keeps the order of raw scores at the top: a clip at 1 would tie the best partners.
         return np.tanh(np.maximum(raw, 0.0) / self.weights.scale)
 
