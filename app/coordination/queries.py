@@ -6,6 +6,7 @@ Decisions are taken by ``app.operations.pairings.decide``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -26,25 +27,38 @@ def sides(org: dict, partner: dict) -> tuple[int, int]:
     return by_region["BFC"], by_region["QC"]
 
 
+_ENSURE_PAIRING = """
+    INSERT INTO pairings
+        (bfc_org_id, qc_org_id, track, status, origin, score, note, created_at, updated_at)
+    VALUES (?, ?, ?, 'proposed', ?, ?, ?, ?, ?)
+    ON CONFLICT (bfc_org_id, qc_org_id, track) DO UPDATE SET
+        score = COALESCE(MAX(excluded.score, COALESCE(pairings.score, 0)), pairings.score)
+"""
+
+
 def ensure_pairing(
     db: Database, bfc_id: int, qc_id: int, track: str, origin: str, score: float | None = None, note: str = ""
 ) -> int:
     """The id of the pairing, created as proposed if it does not exist yet."""
     stamp = now()
-    db.execute(
-        """
-        INSERT INTO pairings
-            (bfc_org_id, qc_org_id, track, status, origin, score, note, created_at, updated_at)
-        VALUES (?, ?, ?, 'proposed', ?, ?, ?, ?, ?)
-        ON CONFLICT (bfc_org_id, qc_org_id, track) DO UPDATE SET
-            score = COALESCE(MAX(excluded.score, COALESCE(pairings.score, 0)), pairings.score)
-        """,
-        [bfc_id, qc_id, track, origin, score, note, stamp, stamp],
-    )
+    db.execute(_ENSURE_PAIRING, [bfc_id, qc_id, track, origin, score, note, stamp, stamp])
     row = db.execute(
         "SELECT id FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = ?", [bfc_id, qc_id, track]
     ).fetchone()
     return row[0]
+
+
+def ensure_pairings(db: Database, pairings: Iterable[tuple[int, int, str, float]], origin: str) -> int:
+    """:func:`ensure_pairing` for many (bfc id, qc id, track, score) in one statement; return how
+    many pairings are new."""
+    stamp = now()
+    last = db.execute("SELECT COALESCE(MAX(id), 0) FROM pairings").fetchone()[0]
+    db.conn.executemany(
+        _ENSURE_PAIRING,
+        ((bfc_id, qc_id, track, origin, score, "", stamp, stamp) for bfc_id, qc_id, track, score in pairings),
+    )
+    # A new row's id is past every id before it (INTEGER PRIMARY KEY): no count of the whole table.
+    return db.execute("SELECT COUNT(*) FROM pairings WHERE id > ?", [last]).fetchone()[0]
 
 
 _PAIRING_COLUMNS = """
