@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from bench.bench_matching import synthetic
-from models.candidates import Candidates
-from models.matching.batch import best_partners
+from models.candidates import PASSAGE_PARTS, Candidates
+from models.matching.batch import best_partners, passage_parts
 from models.matching.index import MatchIndex
 from models.matching.topics import load_vocabulary
-from models.matching.weights import load_weights
+from models.matching.weights import FEATURES, load_weights
+from models.profiles import TRACKS
 
 
 @pytest.fixture(scope="module")
@@ -19,11 +20,18 @@ def built():
     orgs[5]["status"] = "closed"  # never ranked, never proposed
     vocabulary, weights = load_vocabulary(), load_weights()
     index = MatchIndex.build("synthetic", orgs, passages, vectors, topic_sets, vocabulary, weights)
-    return index, Candidates(index), {org["id"]: org for org in orgs}
+    candidates = Candidates(index)
+    # Edited in place: one organisation left with a single passage (what it seeks), stored after
+    # the built rows.
+    rows = index.replace_orgs([orgs[8]], [(orgs[8]["id"], "seeks", "what it seeks")], vectors[:1], topic_sets)
+    candidates.update(rows)
+    return index, candidates, {org["id"]: org for org in orgs}
 
 
-def test_blocks_give_what_one_suggestion_at_a_time_gives(built):
+@pytest.mark.parametrize("stage", ["proxy", "centroid"])
+def test_blocks_give_what_one_suggestion_at_a_time_gives(built, stage):
     index, candidates, orgs = built
+    candidates.stage = stage
     rows = list(range(len(index.orgs)))
     blocks = list(best_partners(index, candidates, rows, lambda i: orgs[i]["collaboration_types"], 3, k=40))
     assert len(blocks) == 2  # 256 organisations a block
@@ -43,3 +51,34 @@ def test_per_org_must_be_positive(built):
     index, candidates, orgs = built
     with pytest.raises(ValueError, match="per_org must be at least 1"):
         next(best_partners(index, candidates, [0], lambda i: ["event"], 0))
+
+
+def test_passage_parts_of_a_block_are_those_of_the_full_scoring(built):
+    index, candidates, _ = built
+    columns = [FEATURES.index(name) for name in PASSAGE_PARTS]
+    queries, partners, expected = [], [], []
+    for org_id in (2, 9, 10, 51, 52):  # 9 has one passage left, and is a candidate of 10 and 52
+        row = index.row_of(org_id)
+        rows = candidates.for_row(row, 60, "event")
+        queries.append(np.full(rows.size, row))
+        partners.append(rows)
+        expected.append(index.features(org_id, "event", rows)[1][:, columns])
+    parts = passage_parts(index, np.concatenate(queries), np.concatenate(partners))
+    np.testing.assert_allclose(parts, np.concatenate(expected), atol=1e-6)
+
+
+def test_known_parts_are_every_part_but_the_passage_parts(built):
+    index, candidates, orgs = built
+    known = [i for i, name in enumerate(FEATURES) if name not in PASSAGE_PARTS]
+    weights = index.weights.vector()
+    rows = [index.row_of(org_id) for org_id in (3, 4, 6, 9)]
+    found = candidates.scored_rows_tracks(rows, 40, list(TRACKS))
+    for row, per_track in zip(rows, found, strict=True):
+        for track, (partners, scored) in per_track.items():
+            parts = index.features(index.orgs[row]["id"], track, partners)[1]
+            closed = np.array([orgs[index.orgs[i]["id"]].get("status") == "closed" for i in partners])
+            assert np.all(np.isneginf(scored) == closed)  # never proposed
+            expected = np.where(closed, -np.inf, parts[:, known] @ weights[known])
+            np.testing.assert_allclose(scored, expected, atol=1e-5)
+            pairs = candidates.known_parts(np.full(partners.size, row), partners, track)
+            np.testing.assert_allclose(pairs, scored, atol=1e-5)
