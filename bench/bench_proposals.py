@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
         per_org = r["seconds"] / r["done"]
         ms = f"{per_org * 1000:.1f} ms an organisation"
         if r["finished"]:
-            print(f"  100k organisations, whole run: {r['seconds'] / 60:.1f} min ({ms}, {r['rounds']} rounds), "
+            minutes = r["seconds"] / 60
+            print(f"  100k organisations, whole run: {minutes:.1f} min ({ms}, {r['rounds']} rounds), "
                   f"{r['created']:,} pairings; {_load()}")  # fmt: skip
         else:
             whole = per_org * r["total"] / 60
