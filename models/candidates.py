@@ -12,6 +12,9 @@ full scoring (``python -m bench.bench_matching``): at 100,000 synthetic organisa
 proxy keeps 1.00 of the full top 10 in 300 candidates, where the mean vectors alone keep 0.78, and
 an approximate index can only speed up the vector part, which is not what costs recall.
 :meth:`MatchIndex.suggest` then scores only those, so proposals and trip planning cost n·k, not n².
+Since the proxy is exact but for its stand-in, :meth:`Candidates.scored_rows_tracks` also gives
+those known parts of each candidate: batched proposals (``models/matching/batch.py``) then add the
+passage parts only, and never recompute the rest.
 """
 
 from __future__ import annotations
