@@ -61,9 +61,10 @@ class Candidates:
 
     def _refresh(self) -> None:
         index = self.index
-        self._topics = index.topics * index.topic_idf  # (n_orgs, n_topics)
-        self._mass = self._topics.sum(axis=1)
-        self._closed = np.array([org.get("status") == "closed" for org in index.orgs], dtype=bool)
+        self._topics = index._weighted_topics  # (n_orgs, n_topics), the index's own (not a copy)
+        self._mass = index._topic_mass
+        # The index's flags (closed or deleted): reading every organisation's record took 4.6 s at 100k.
+        self._closed = index._closed.copy()
         self._recent.clear()
 
     def update(self, rows: np.ndarray) -> None:

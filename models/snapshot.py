@@ -28,10 +28,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from models.candidates import Candidates
-from models.matching.columns import VECTOR_DTYPE, FileRows, OrgTable, TextColumn
+from models.matching.columns import VECTOR_DTYPE, EditableRows, FileRows, LexicalRows, OrgTable, TextColumn
 from models.matching.index import MatchIndex
 from models.matching.vectorstore import gc_paused
 from models.matching.weights import WEIGHTS_PATH
@@ -65,7 +64,7 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
     np.save(work / "centroids.npy", snapshot.candidates.centroids)
     TextColumn.of(index.texts[:used]).save(work, "texts")
     OrgTable.save(work, index.orgs)
-    lexical = index.lexical
+    lexical = index.lexical.whole() if index.lexical is not None else None
     if lexical is not None:
         for part in _CSR_PARTS:
             np.save(work / f"lexical_{part}.npy", getattr(lexical, part))
@@ -109,10 +108,7 @@ def load(folder: Path, model_id: str) -> Snapshot | None:
             return None
         state = saved["state"]
         shape = state.pop("lexical_shape")
-        lexical = None
-        if shape is not None:
-            parts = [np.load(path / f"lexical_{name}.npy", mmap_mode="r") for name in _CSR_PARTS]
-            lexical = sparse.csr_matrix(tuple(parts), shape=shape, copy=False)
+        lexical = None if shape is None else LexicalRows.load(path, shape)  # read with pread
         index = MatchIndex(
             **state,
             vectors=FileRows(path / "vectors.npy"),  # read, never written: edits append in memory
@@ -120,7 +116,7 @@ def load(folder: Path, model_id: str) -> Snapshot | None:
             orgs=OrgTable.load(path),
             lexical=lexical,
         )
-        candidates = Candidates(index, centroids=np.load(path / "centroids.npy", mmap_mode="c"))
+        candidates = Candidates(index, centroids=EditableRows(FileRows(path / "centroids.npy")))
     except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError):
         return None  # half-removed or from another version: build again
     return Snapshot(saved["version"], saved["change"], index, candidates)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 VECTOR_DTYPE = np.float16  # the snapshot's vectors: half the memory, top-10 agreement in bench/bench_scale.py
 
@@ -33,14 +34,8 @@ class FileRows:
     """
 
     def __init__(self, path: Path):
-        with open(path, "rb") as source:
-            version = np.lib.format.read_magic(source)
-            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else (
-                np.lib.format.read_array_header_2_0
-            )  # fmt: skip
-            shape, fortran, dtype = header(source)
-            self._offset = source.tell()
-        if fortran or len(shape) != 2:
+        shape, dtype, self._offset = _npy_layout(path)
+        if len(shape) != 2:
             raise ValueError(f"{path}: a C-ordered 2-D array is needed")
         self.shape, self.dtype, self.ndim = shape, dtype, 2
         self._row_bytes = shape[1] * dtype.itemsize
@@ -73,6 +68,207 @@ class FileRows:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self[:]
         return whole if dtype is None else whole.astype(dtype)
+
+
+def _npy_layout(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
+    """The shape, dtype and data offset of a C-ordered ``.npy`` file, read from its header."""
+    with open(path, "rb") as source:
+        version = np.lib.format.read_magic(source)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else (
+            np.lib.format.read_array_header_2_0
+        )  # fmt: skip
+        shape, fortran, dtype = header(source)
+        offset = source.tell()
+    if fortran:
+        raise ValueError(f"{path}: a C-ordered array is needed")
+    return shape, dtype, offset
+
+
+def _row_keys(key, n: int) -> np.ndarray:
+    """``key`` (an int, a slice or an int array of rows) as an int64 array of rows below ``n``."""
+    if isinstance(key, slice):
+        return np.arange(*key.indices(n), dtype=np.int64)
+    keys = np.atleast_1d(np.asarray(key, dtype=np.int64))
+    return np.where(keys < 0, keys + n, keys)
+
+
+class EditableRows:
+    """A read-only float32 matrix (an array or :class:`FileRows`) with rows overwritten or added.
+
+    The organisations' mean vectors of a snapshot: an edit changes one row, so the rows it writes
+    are kept apart (a few per edit) instead of copying the 150 MB matrix at 100,000 organisations.
+    """
+
+    def __init__(self, base):
+        self.base = base
+        self._n = len(base)
+        self._rows = np.zeros(0, dtype=np.int64)  # ascending rows written since
+        self._values = np.zeros((0, base.shape[1]), dtype=np.float32)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self._n, int(self.base.shape[1]))
+
+    ndim = 2
+    dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self[:]
+        return whole if dtype is None else whole.astype(dtype)
+
+    def __getitem__(self, key) -> np.ndarray:
+        """float32 rows (a slice, an int array; an int gives one row)."""
+        rows = _row_keys(key, self._n)
+        in_base = rows < len(self.base)
+        if in_base.all():
+            out = np.asarray(self.base[rows], dtype=np.float32)
+        else:
+            out = np.zeros((rows.size, self.shape[1]), dtype=np.float32)
+            out[in_base] = self.base[rows[in_base]]
+        if self._rows.size:
+            at = np.searchsorted(self._rows, rows).clip(max=self._rows.size - 1)
+            hit = self._rows[at] == rows
+            out[hit] = self._values[at[hit]]
+        return out[0] if np.isscalar(key) or isinstance(key, np.integer) else out
+
+    def __setitem__(self, row: int, value: np.ndarray) -> None:
+        """Write one row (the base is never written)."""
+        row = int(row)
+        if not 0 <= row < self._n:
+            raise IndexError(f"row {row} is out of range for {self._n} rows")
+        at = int(np.searchsorted(self._rows, row))
+        if at < self._rows.size and self._rows[at] == row:
+            self._values[at] = value
+        else:
+            self._rows = np.insert(self._rows, at, row)
+            self._values = np.insert(self._values, at, np.asarray(value, np.float32), axis=0)
+
+    def grow(self, rows: int) -> None:
+        """Room for ``rows`` rows in all, the new ones zero until written."""
+        self._n = max(self._n, rows)
+
+    @property
+    def flags(self):  # Candidates.update asks before writing: these rows are written apart
+        return np.zeros(1).flags
+
+
+class LexicalRows:
+    """The TF-IDF matrix (CSR) of a snapshot read with ``pread``, with the rows edits replaced.
+
+    Reading rows gives a ``scipy.sparse.csr_matrix`` of those rows, as slicing the matrix would.
+    A map would bring the 44 MB at 100,000 organisations into each worker's RSS, and the first edit
+    made a whole copy of it; here only the rows a request reads are read, and an edited or added
+    organisation's row is kept apart.
+    """
+
+    def __init__(self, base: sparse.csr_matrix | dict):
+        self._base = base
+        if isinstance(base, dict):  # a snapshot's three files
+            self._indptr = np.asarray(base["indptr"], dtype=np.int64)
+            self._n_base, n_terms = len(self._indptr) - 1, int(base["n_terms"])
+        else:
+            self._n_base, n_terms = base.shape
+        self.shape = (self._n_base, n_terms)
+        self._replaced: dict[int, sparse.csr_matrix] = {}
+        self._replaced_rows = np.zeros(0, dtype=np.int64)
+
+    @classmethod
+    def load(cls, folder: Path, shape: tuple[int, int]) -> LexicalRows:
+        """The matrix saved as ``lexical_data.npy``, ``lexical_indices.npy``, ``lexical_indptr.npy``."""
+        parts = {name: FileValues(folder / f"lexical_{name}.npy") for name in ("data", "indices")}
+        indptr = np.load(folder / "lexical_indptr.npy")
+        if len(indptr) != shape[0] + 1:
+            raise ValueError(f"{folder}: the TF-IDF matrix has {len(indptr) - 1} rows, not {shape[0]}")
+        return cls({**parts, "indptr": indptr, "n_terms": shape[1]})
+
+    def whole(self) -> sparse.csr_matrix:
+        """Every row, the replaced ones included, as one CSR matrix (to save a snapshot)."""
+        return self[: self.shape[0]]
+
+    def replace(self, rows: np.ndarray, fresh: sparse.csr_matrix) -> None:
+        """Give ``rows`` (existing or added) the rows of ``fresh`` (one per row, in order)."""
+        fresh = sparse.csr_matrix(fresh, dtype=np.float32)
+        for i, row in enumerate(np.asarray(rows, dtype=np.int64).tolist()):
+            self._replaced[row] = fresh[i]
+        self._replaced_rows = np.array(sorted(self._replaced), dtype=np.int64)
+        self.shape = (max(self.shape[0], int(max(rows, default=-1)) + 1), self.shape[1])
+
+    def grow(self, rows: int) -> None:
+        """Room for ``rows`` rows in all, empty until replaced."""
+        self.shape = (max(self.shape[0], rows), self.shape[1])
+
+    def __getitem__(self, key) -> sparse.csr_matrix:
+        rows = _row_keys(key, self.shape[0])
+        in_base = np.where(rows < self._n_base, rows, -1)
+        picked = self._read(in_base)
+        replaced = np.flatnonzero(np.isin(rows, self._replaced_rows)) if self._replaced else ()
+        if not len(replaced):
+            return picked
+        keep = np.ones(rows.size, dtype=np.float32)
+        keep[replaced] = 0.0
+        fresh = sparse.vstack([self._replaced[int(rows[i])] for i in replaced], format="csr")
+        place = sparse.csr_matrix(
+            (np.ones(len(replaced), np.float32), (replaced, np.arange(len(replaced)))),
+            shape=(rows.size, len(replaced)),
+        )
+        return (sparse.diags(keep) @ picked + place @ fresh).tocsr()
+
+    def _read(self, rows: np.ndarray) -> sparse.csr_matrix:
+        """The base rows ``rows`` (-1: an empty row) as a CSR matrix."""
+        shape = (rows.size, self.shape[1])
+        if not isinstance(self._base, dict):
+            if (rows >= 0).all():
+                return self._base[rows] if rows.size != 1 else self._base[int(rows[0])]
+            out = sparse.csr_matrix(shape, dtype=np.float32)
+            if (rows >= 0).any():
+                got = self._base[rows[rows >= 0]]
+                place = sparse.csr_matrix(
+                    (np.ones(got.shape[0], np.float32), (np.flatnonzero(rows >= 0), np.arange(got.shape[0]))),
+                    shape=(rows.size, got.shape[0]),
+                )
+                out = (place @ got).tocsr()
+            return out
+        begin = np.where(rows >= 0, self._indptr[rows.clip(0)], 0)
+        end = np.where(rows >= 0, self._indptr[rows.clip(0) + 1], 0)
+        indptr = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(end - begin, out=indptr[1:])
+        data = self._base["data"].spans(begin, end)
+        indices = self._base["indices"].spans(begin, end)
+        return sparse.csr_matrix((data, indices, indptr), shape=shape)
+
+
+class FileValues:
+    """The values of a 1-D ``.npy`` file read with ``pread`` by spans (see :class:`FileRows`)."""
+
+    def __init__(self, path: Path):
+        shape, self.dtype, self._offset = _npy_layout(path)
+        if len(shape) != 1:
+            raise ValueError(f"{path}: a 1-D array is needed")
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.close(self._fd)
+
+    def spans(self, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """``values[begin[i]:end[i]]`` for each i, concatenated; one read per run of touching spans."""
+        lengths = end - begin
+        out = np.empty(int(lengths.sum()), dtype=self.dtype)
+        if out.size == 0:
+            return out
+        view, size = memoryview(out).cast("B"), self.dtype.itemsize
+        has = np.flatnonzero(lengths > 0)
+        begin, end = begin[has], end[has]
+        breaks = np.flatnonzero(begin[1:] != end[:-1]) + 1  # a new read where a span does not follow on
+        first, last = np.r_[0, breaks], np.r_[breaks, has.size] - 1
+        done = 0
+        for a, b in zip(begin[first].tolist(), end[last].tolist(), strict=True):
+            os.preadv(self._fd, [view[done * size : (done + b - a) * size]], self._offset + a * size)
+            done += b - a
+        return out
 
 
 class PassageVectors:

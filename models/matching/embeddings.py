@@ -211,9 +211,35 @@ class SentenceTransformerEmbedder(Embedder):
         model = self.model
         if self.precision == "bf16" and _mean_pooled(model):
             return _embed_by_length(self.model_name, model, texts)
+        if self.model_name in _FLOAT32_DROPPED:  # this process kept the bf16 weights only
+            model = _float32_model(self.model_name)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             out = model.encode(texts, batch_size=BATCH_SIZE, convert_to_tensor=True, show_progress_bar=False)
         return normalise_rows(out.float().numpy())
+
+    def drop_float32(self) -> bool:
+        """Keep only the bf16 weights, when they are all this embedder runs on; True if it did.
+
+        A web worker embeds queries through the bf16 network alone, while the loaded model kept its
+        float32 weights mapped from the model file as well (87 MB of each worker's RSS for MiniLM).
+        The loaded model then holds the bf16 network; a float32 embedder of the same model in this
+        process loads its own copy.
+        """
+        model = self.model
+        if self.precision != "bf16" or not _mean_pooled(model):
+            return False
+        model[0].model = _bf16_network(self.model_name)  # the float32 network is freed
+        _FLOAT32_DROPPED.add(self.model_name)
+        return True
+
+
+_FLOAT32_DROPPED: set[str] = set()  # models whose loaded copy holds the bf16 network only
+
+
+@lru_cache(maxsize=2)
+def _float32_model(name: str) -> Any:
+    """A float32 copy of model ``name``, for a float32 embedder after :meth:`drop_float32`."""
+    return _load_uncached(name)
 
 
 def _mean_pooled(model: Any) -> bool:

@@ -19,7 +19,7 @@ from scipy import sparse
 
 from models.errors import NotFound
 from models.evidence import STOP_WORDS, is_boilerplate, mentions_history
-from models.matching.columns import OrgTable, PassageVectors
+from models.matching.columns import LexicalRows, OrgTable, PassageVectors
 from models.matching.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
 from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
 from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
@@ -53,7 +53,7 @@ class MatchIndex:
     org_start: np.ndarray  # (n_orgs + 1,) first passage of each org row
     segment: np.ndarray  # (n_orgs, 3) index of each (org, field) segment, -1 if absent
     segment_start: np.ndarray  # (n_segments,) first passage of each segment
-    lexical: sparse.csr_matrix | None  # (n_orgs, n_terms) l2-normalised TF-IDF rows
+    lexical: sparse.csr_matrix | LexicalRows | None  # (n_orgs, n_terms) l2-normalised TF-IDF rows
     term_idf: dict[str, float]
     weights: LearntWeights
     vectorizer: Any = None  # the fitted TF-IDF, to turn an edited profile into its row (fixed vocabulary)
@@ -131,6 +131,8 @@ class MatchIndex:
     def __post_init__(self) -> None:
         if not isinstance(self.vectors, PassageVectors):
             self.vectors = PassageVectors(self.vectors)
+        if self.lexical is not None and not isinstance(self.lexical, LexicalRows):
+            self.lexical = LexicalRows(self.lexical)  # edits replace rows apart: no copy of the matrix
         ids = self.orgs.ids().tolist() if isinstance(self.orgs, OrgTable) else [o["id"] for o in self.orgs]
         self._rows = dict(zip(ids, range(len(ids)), strict=True))
         self._weighted_topics = self.topics * self.topic_idf
@@ -409,8 +411,7 @@ class MatchIndex:
         self._deleted = np.concatenate([self._deleted, np.zeros(n, bool)])
         self._type_codes = np.concatenate([self._type_codes, type_codes(self.types[first:])])
         if self.lexical is not None:
-            empty = sparse.csr_matrix((n, self.lexical.shape[1]), dtype=np.float32)
-            self.lexical = sparse.vstack([self.lexical, empty], format="csr")
+            self.lexical.grow(len(self.orgs))
 
     def _append_passages(
         self, vectors: np.ndarray, rows: np.ndarray, codes: np.ndarray, texts: list[str]
@@ -457,13 +458,7 @@ class MatchIndex:
         if self.lexical is None or self.vectorizer is None or not len(orgs):
             return
         fresh = self.vectorizer.transform([profile_text(org) for org in orgs]).astype(np.float32).tocsr()
-        n = self.lexical.shape[0]
-        keep = np.ones(n, dtype=np.float32)
-        keep[rows] = 0.0
-        place = sparse.csr_matrix(
-            (np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), shape=(n, len(rows))
-        )
-        self.lexical = (sparse.diags(keep) @ self.lexical + place @ fresh).tocsr()
+        self.lexical.replace(rows, fresh)  # kept apart: the matrix itself is neither copied nor written
 
     def _field_maxima(self, sims: np.ndarray, passages: np.ndarray, rows: np.ndarray) -> _FieldMaxima:
         """Best similarity of each own passage within each (org, field) segment of the candidates.
