@@ -387,13 +387,13 @@ def assign_topics(db: Database, org_ids: list[int] | None = None) -> int:
     vocabulary = load_vocabulary()
     changed = 0
     with immediate(db):  # reads which topics were set by hand and each current set, then replaces them
-        manual = {
-            row[0] for row in db.execute("SELECT DISTINCT org_id FROM org_topics WHERE source = 'manual'")
-        }
+        sql, params = "SELECT DISTINCT org_id FROM org_topics WHERE source = 'manual'", []
         if org_ids is None:
             orgs = list_organisations(db)
-        else:  # one profile saved: read it alone, not the whole directory
+        else:  # one profile saved: read it alone, not the whole directory (nor every manual topic)
             orgs = [org for org in (get_organisation(db, org_id) for org_id in org_ids) if org]
+            sql, params = sql + f" AND org_id IN ({', '.join('?' * len(orgs))})", [org["id"] for org in orgs]
+        manual = {row[0] for row in db.execute(sql, params)}
         for org in orgs:
             if org["id"] in manual:
                 continue

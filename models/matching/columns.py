@@ -204,17 +204,11 @@ class LexicalRows:
         rows = _row_keys(key, self.shape[0])
         in_base = np.where(rows < self._n_base, rows, -1)
         picked = self._read(in_base)
-        replaced = np.flatnonzero(np.isin(rows, self._replaced_rows)) if self._replaced else ()
-        if not len(replaced):
+        replaced = np.isin(rows, self._replaced_rows) if self._replaced else None
+        if replaced is None or not replaced.any():
             return picked
-        keep = np.ones(rows.size, dtype=np.float32)
-        keep[replaced] = 0.0
-        fresh = sparse.vstack([self._replaced[int(rows[i])] for i in replaced], format="csr")
-        place = sparse.csr_matrix(
-            (np.ones(len(replaced), np.float32), (replaced, np.arange(len(replaced)))),
-            shape=(rows.size, len(replaced)),
-        )
-        return (sparse.diags(keep) @ picked + place @ fresh).tocsr()
+        fresh = sparse.vstack([self._replaced[row] for row in rows[replaced].tolist()], format="csr")
+        return _splice(picked, replaced, fresh)
 
     def _read(self, rows: np.ndarray) -> sparse.csr_matrix:
         """The base rows ``rows`` (-1: an empty row) as a CSR matrix."""
@@ -233,11 +227,41 @@ class LexicalRows:
             return out
         begin = np.where(rows >= 0, self._indptr[rows.clip(0)], 0)
         end = np.where(rows >= 0, self._indptr[rows.clip(0) + 1], 0)
-        indptr = np.zeros(rows.size + 1, dtype=np.int64)
+        indices = self._base["indices"].spans(begin, end)
+        indptr = np.zeros(rows.size + 1, dtype=_index_dtype(indices))  # as the indices: no upcast copy
         np.cumsum(end - begin, out=indptr[1:])
         data = self._base["data"].spans(begin, end)
-        indices = self._base["indices"].spans(begin, end)
         return sparse.csr_matrix((data, indices, indptr), shape=shape)
+
+
+def _splice(picked: sparse.csr_matrix, replaced: np.ndarray, fresh: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``picked`` with its rows where ``replaced`` is True taken, in order, from ``fresh``.
+
+    The entries are copied as runs between the replaced rows (a few per edit): a sum of two sparse
+    matrices, or masks over every entry, cost 3 to 8 times more for a side of 50,000 rows.
+    """
+    lengths = np.diff(picked.indptr)
+    spliced = lengths.copy()
+    spliced[replaced] = np.diff(fresh.indptr)
+    indptr = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(spliced, out=indptr[1:])
+    indptr = indptr.astype(_index_dtype(picked.indices, int(indptr[-1])))
+    data, indices, start = [], [], 0
+    for k, row in enumerate(np.flatnonzero(replaced).tolist()):
+        run = slice(picked.indptr[start], picked.indptr[row])
+        own = slice(fresh.indptr[k], fresh.indptr[k + 1])
+        data += [picked.data[run], fresh.data[own]]
+        indices += [picked.indices[run], fresh.indices[own].astype(picked.indices.dtype)]
+        start = row + 1
+    data.append(picked.data[picked.indptr[start] :])
+    indices.append(picked.indices[picked.indptr[start] :])
+    return sparse.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr), shape=picked.shape)
+
+
+def _index_dtype(indices: np.ndarray, nnz: int | None = None) -> np.dtype:
+    """The dtype of ``indices`` if it can also count ``nnz`` entries, else int64 (scipy's rule)."""
+    nnz = indices.size if nnz is None else nnz
+    return indices.dtype if nnz < np.iinfo(indices.dtype).max else np.dtype(np.int64)
 
 
 class FileValues:

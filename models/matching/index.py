@@ -21,7 +21,14 @@ from models.errors import NotFound
 from models.evidence import STOP_WORDS, is_boilerplate, mentions_history
 from models.matching.columns import LexicalRows, OrgTable, PassageVectors
 from models.matching.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
-from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
+from models.matching.topics import (
+    Vocabulary,
+    fold,
+    idf_from_frequency,
+    idf_weights,
+    profile_text,
+    topic_matrix,
+)
 from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 from models.needs import NEED_CODES, met_share, provided, sought, track_affinity, track_weights
 from models.profiles import TRACKS
@@ -137,6 +144,7 @@ class MatchIndex:
         self._rows = dict(zip(ids, range(len(ids)), strict=True))
         self._weighted_topics = self.topics * self.topic_idf
         self._topic_mass = self._weighted_topics.sum(axis=1)
+        self._topic_frequency = self.topics.sum(axis=0, dtype=np.float64)  # kept up to date by edits
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
         # A closed organisation is never suggested, nor given suggestions (models/vocabulary.py).
@@ -367,7 +375,9 @@ class MatchIndex:
             self.declared[row] = [t in org["collaboration_types"] for t in TRACKS]
             self._word_cache.pop(int(row), None)
         self._type_codes[rows] = type_codes(self.types[rows])
+        self._topic_frequency -= self.topics[rows].sum(axis=0)
         self.topics[rows] = topic_matrix([topic_sets.get(org["id"], ()) for org in orgs], self.vocabulary)
+        self._topic_frequency += self.topics[rows].sum(axis=0)
         self._refresh_topic_weights()
         self._replace_lexical_rows(rows, orgs)
         return rows
@@ -375,18 +385,26 @@ class MatchIndex:
     def remove_orgs(self, org_ids: Sequence[int]) -> np.ndarray:
         """Mask deleted organisations (their rows stay until the next build); return their rows."""
         rows = np.array([self._rows.pop(i) for i in org_ids if i in self._rows], dtype=np.int64)
+        if not rows.size:
+            return rows
         self._deleted[rows] = True
         self._closed[rows] = True
         self._begin[rows] = self._end[rows]  # no passage: no centroid, never a candidate's best
         self.segment[rows] = -1
+        self._topic_frequency -= self.topics[rows].sum(axis=0)
         self.topics[rows] = 0.0
         self._refresh_topic_weights()
         return rows
 
     def _refresh_topic_weights(self) -> None:
-        """Topic IDF over the organisations in the index (masked rows left out), as a build computes it."""
-        self.topic_idf = idf_weights(self.topics[~self._deleted])
-        self._weighted_topics = self.topics * self.topic_idf
+        """Topic IDF over the organisations in the index (masked rows left out), as a build computes it.
+
+        The frequencies follow each change (``_topic_frequency``), so that only the weighted matrix is
+        computed again, once per patch, not the frequencies over a copy of the live rows.
+        """
+        live = len(self._deleted) - int(self._deleted.sum())
+        self.topic_idf = idf_from_frequency(self._topic_frequency, live)
+        self._weighted_topics = np.multiply(self.topics, self.topic_idf, dtype=np.float32)
         self._topic_mass = self._weighted_topics.sum(axis=1)
 
     def _add_rows(self, orgs: Sequence[Mapping]) -> None:
