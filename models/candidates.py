@@ -178,7 +178,7 @@ class Candidates:
         """
         index, weight = self.index, self._weights()
         semantic = sum(weight[name] for name in PASSAGE_PARTS)
-        scores = self.centroids[queries] @ self.centroids[block].T
+        scores = _centroid_products(self.centroids, queries, block)
         scores *= semantic
         shared = index.topics[queries] @ self._topics[block].T
         norm = np.sqrt(np.outer(self._mass[queries], self._mass[block])) + 1e-6
@@ -222,6 +222,17 @@ class Candidates:
             chosen = np.sort(chosen)
             picked.append(chosen + block.start if others is not None else block[chosen])
         return picked
+
+
+def _centroid_products(centroids, queries: np.ndarray, block) -> np.ndarray:
+    """Cosines of the queries' mean vectors with the block's, (n_queries, n_block).
+
+    A snapshot's mean vectors (``EditableRows``) give a side's block's products in place, the rows
+    edited since included, without copying the block (77 MB at 100,000 organisations).
+    """
+    if isinstance(block, slice) and hasattr(centroids, "products"):
+        return np.ascontiguousarray(centroids.products(centroids[queries], block.start, block.stop).T)
+    return centroids[queries] @ centroids[block].T
 
 
 def _track_features(index: MatchIndex, track: str, weight: dict):

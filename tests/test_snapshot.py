@@ -173,8 +173,11 @@ def test_editable_rows_and_lexical_rows_read_as_the_arrays_they_stand_for(tmp_pa
     expected = np.vstack([dense, np.zeros((2, 4), np.float32)])
     expected[7], expected[51] = 1.0, 2.0
     np.testing.assert_array_equal(np.asarray(rows), expected)
-    for key in (slice(5, 9), np.array([51, 3, 7]), np.array([], dtype=np.int64)):
+    for key in (slice(5, 9), slice(10, 40), np.array([51, 3, 7]), np.array([], dtype=np.int64)):
         np.testing.assert_array_equal(rows[key], expected[key])
+    assert not rows[10:40].flags.owndata, "a block without edited rows is read in place"
+    vectors = rng.random((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(rows.products(vectors, 5, 52), expected[5:52] @ vectors.T, rtol=1e-6)
     np.testing.assert_array_equal(rows[7], expected[7])
     matrix = sparse.random(30, 12, density=0.3, format="csr", dtype=np.float32, random_state=1)
     for name in ("data", "indices", "indptr"):
@@ -186,5 +189,5 @@ def test_editable_rows_and_lexical_rows_read_as_the_arrays_they_stand_for(tmp_pa
         want = sparse.vstack([matrix, sparse.csr_matrix((1, 12), dtype=np.float32)]).toarray()
         want[4], want[30] = fresh.toarray()
         np.testing.assert_array_equal(lexical.whole().toarray(), want)
-        for key in (slice(2, 9), np.array([30, 0, 4, 17]), 4, np.int64(12)):
+        for key in (slice(2, 9), slice(10, 29), np.array([30, 0, 4, 17]), 4, np.int64(12)):
             np.testing.assert_array_equal(lexical[key].toarray(), want[key].reshape(-1, 12))

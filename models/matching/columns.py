@@ -38,6 +38,7 @@ class FileRows:
         if len(shape) != 2:
             raise ValueError(f"{path}: a C-ordered 2-D array is needed")
         self.shape, self.dtype, self.ndim = shape, dtype, 2
+        self.path = path
         self._row_bytes = shape[1] * dtype.itemsize
         self._fd = os.open(path, os.O_RDONLY)
 
@@ -68,6 +69,21 @@ class FileRows:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self[:]
         return whole if dtype is None else whole.astype(dtype)
+
+    def view(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` without a copy, from a map of their own (see :func:`_view`)."""
+        return _view(self.path, start, stop)
+
+
+def _view(path: Path, start: int, stop: int) -> np.ndarray:
+    """``array[start:stop]`` of a ``.npy`` file as a read-only view of a map made for it.
+
+    The map goes when the view does (at the end of the request that asked for it), and with it the
+    pages it brought into the worker's RSS. A whole side's mean vectors (77 MB at 100,000
+    organisations) or TF-IDF rows are read in place, where ``pread`` copied them (107 ms a
+    suggestion under load, against 5 ms for a map); a map kept open would keep them in RSS.
+    """
+    return np.load(path, mmap_mode="r")[start:stop]
 
 
 def _npy_layout(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
@@ -121,6 +137,13 @@ class EditableRows:
 
     def __getitem__(self, key) -> np.ndarray:
         """float32 rows (a slice, an int array; an int gives one row)."""
+        if isinstance(key, slice) and hasattr(self.base, "view"):
+            start, stop, step = key.indices(self._n)
+            untouched = not self._rows.size or not (
+                np.searchsorted(self._rows, start) < np.searchsorted(self._rows, stop)
+            )
+            if step == 1 and stop <= len(self.base) and untouched and self.base.dtype == np.float32:
+                return self.base.view(start, stop)  # a side's block, read in place
         rows = _row_keys(key, self._n)
         in_base = rows < len(self.base)
         if in_base.all():
@@ -133,6 +156,28 @@ class EditableRows:
             hit = self._rows[at] == rows
             out[hit] = self._values[at[hit]]
         return out[0] if np.isscalar(key) or isinstance(key, np.integer) else out
+
+    def products(self, vectors: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """``self[start:stop] @ vectors.T`` without a copy of the rows, edited ones included.
+
+        Parameters
+        ----------
+        vectors : ndarray of shape (n_vectors, dim)
+
+        Returns
+        -------
+        products : ndarray of shape (stop - start, n_vectors), float32
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        out = np.zeros((stop - start, len(vectors)), dtype=np.float32)
+        in_base = min(stop, len(self.base))
+        if in_base > start:
+            base = self.base.view(start, in_base) if hasattr(self.base, "view") else self.base[start:in_base]
+            out[: in_base - start] = base @ vectors.T
+        first, last = np.searchsorted(self._rows, [start, stop])
+        if last > first:
+            out[self._rows[first:last] - start] = self._values[first:last] @ vectors.T
+        return out
 
     def __setitem__(self, row: int, value: np.ndarray) -> None:
         """Write one row (the base is never written)."""
@@ -225,6 +270,12 @@ class LexicalRows:
                 )
                 out = (place @ got).tocsr()
             return out
+        first, last = (int(rows[0]), int(rows[-1])) if rows.size else (0, -1)
+        if rows.size > 1 and first >= 0 and last - first + 1 == rows.size and (np.diff(rows) == 1).all():
+            a, b = int(self._indptr[first]), int(self._indptr[last + 1])  # a block: read in place
+            indptr = self._indptr[first : last + 2] - a
+            data, indices = self._base["data"].view(a, b), self._base["indices"].view(a, b)
+            return sparse.csr_matrix((data, indices, indptr.astype(indices.dtype)), shape=shape, copy=False)
         begin = np.where(rows >= 0, self._indptr[rows.clip(0)], 0)
         end = np.where(rows >= 0, self._indptr[rows.clip(0) + 1], 0)
         indices = self._base["indices"].spans(begin, end)
@@ -272,6 +323,11 @@ class FileValues:
         if len(shape) != 1:
             raise ValueError(f"{path}: a 1-D array is needed")
         self._fd = os.open(path, os.O_RDONLY)
+        self.path = path
+
+    def view(self, start: int, stop: int) -> np.ndarray:
+        """Values ``start:stop`` without a copy, from a map of their own (see :func:`_view`)."""
+        return _view(self.path, start, stop)
 
     def __del__(self) -> None:
         with contextlib.suppress(AttributeError, OSError):
