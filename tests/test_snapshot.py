@@ -191,3 +191,12 @@ def test_editable_rows_and_lexical_rows_read_as_the_arrays_they_stand_for(tmp_pa
         np.testing.assert_array_equal(lexical.whole().toarray(), want)
         for key in (slice(2, 9), slice(10, 29), np.array([30, 0, 4, 17]), 4, np.int64(12)):
             np.testing.assert_array_equal(lexical[key].toarray(), want[key].reshape(-1, 12))
+    big = sparse.random(3000, 12, density=0.3, format="csr", dtype=np.float32, random_state=3)
+    lexical = LexicalRows(big)
+    lexical.replace(np.array([5, 2500]), fresh)
+    want = big.toarray()
+    want[5], want[2500] = fresh.toarray()
+    query = rng.random(12).astype(np.float32)
+    block = lexical[2:2999]  # products fixed up for the replaced rows, the block not copied
+    np.testing.assert_allclose(block @ query, want[2:2999] @ query, rtol=1e-5)
+    np.testing.assert_allclose((lexical[[7]] @ block.T).toarray(), want[[7]] @ want[2:2999].T, rtol=1e-5)
