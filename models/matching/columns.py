@@ -9,7 +9,10 @@ objects (about 600 MB per worker, unpickled by each) and its vectors as float32.
 - :class:`TextColumn` keeps strings as one UTF-8 buffer and their offsets (two ``.npy`` maps), decoded
   when read, with appended strings in a list;
 - :class:`OrgTable` keeps the organisation fields a page shows as such columns, with the records an
-  edit or an addition brings in a dict.
+  edit or an addition brings in a dict;
+- :class:`EditableRows` (the mean vectors) and :class:`LexicalRows` (the TF-IDF matrix) read a few
+  rows with ``pread`` and a whole side in place, and keep the rows an edit writes apart, so that no
+  edit copies the matrix.
 """
 
 from __future__ import annotations
