@@ -70,6 +70,10 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
         for part in _CSR_PARTS:
             np.save(work / f"lexical_{part}.npy", getattr(lexical, part))
     state = {f.name: getattr(index, f.name) for f in fields(index) if f.name not in _MAPPED}
+    vectorizer = _resolved(state.pop("vectorizer"))
+    if vectorizer is not None:  # apart: unpickling it imports scikit-learn
+        with open(work / "vectorizer.pickle", "wb") as out:
+            pickle.dump(vectorizer, out, protocol=pickle.HIGHEST_PROTOCOL)
     state["lexical_shape"] = None if lexical is None else lexical.shape
     state["needs_sought"], state["needs_provided"] = index._sought, index._provided
     state["needs_affinity"] = index._affinity
@@ -113,6 +117,9 @@ def load(folder: Path, model_id: str) -> Snapshot | None:
         if shape is not None:
             parts = [np.load(path / f"lexical_{name}.npy", mmap_mode="r") for name in _CSR_PARTS]
             lexical = sparse.csr_matrix(tuple(parts), shape=shape, copy=False)
+        if "vectorizer" not in state:  # older snapshots kept it in the pickle
+            found = (path / "vectorizer.pickle").exists()
+            state["vectorizer"] = _Deferred(path / "vectorizer.pickle") if found else None
         index = MatchIndex(
             **state,
             vectors=FileRows(path / "vectors.npy"),  # read, never written: edits append in memory
@@ -124,6 +131,30 @@ def load(folder: Path, model_id: str) -> Snapshot | None:
     except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError):
         return None  # half-removed or from another version: build again
     return Snapshot(saved["version"], saved["change"], index, candidates)
+
+
+class _Deferred:
+    """A pickled object loaded on first use: the fitted TF-IDF vectorizer is needed only to patch an
+    edited profile, and unpickling it imports scikit-learn (1.8 s of a 10k ``flask plan-trip``)."""
+
+    def __init__(self, path: Path):
+        self._path, self._object = path, None
+
+    def loaded(self):
+        """The object, unpickled now if it was not yet."""
+        if self._object is None:
+            with open(self._path, "rb") as source:
+                self._object = pickle.load(source)
+        return self._object
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # not found on the wrapper itself (copy, pickle): not the vectorizer's
+            raise AttributeError(name)
+        return getattr(self.loaded(), name)
+
+
+def _resolved(value):
+    return value.loaded() if isinstance(value, _Deferred) else value
 
 
 @contextmanager
