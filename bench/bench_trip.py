@@ -16,7 +16,6 @@ once (not timed), then each figure is the wall time of a fresh ``flask`` process
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -27,6 +26,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+
+from bench import report
 
 ROOT = Path(__file__).resolve().parent.parent
 DELEGATES_PER_ORG = (4, 3, 3, 3, 2, 2, 2, 1)
@@ -74,6 +75,16 @@ def setup_trip(db_path: Path) -> int:
     return trip_id
 
 
+def _count(db_path: Path) -> int:
+    from app.db import connect
+
+    db = connect(db_path)
+    try:
+        return db.execute("SELECT COUNT(*) FROM organisations").fetchone()[0]
+    finally:
+        db.close()
+
+
 def plan_trip_seconds(db_path: Path, instance: Path, trip_id: int, repeats: int) -> dict:
     """Wall seconds of ``flask plan-trip`` (fresh process each run) and the solver's own seconds."""
     walls, solver = [], []
@@ -104,7 +115,7 @@ def measure(db_path: Path, repeats: int, proposals: bool) -> dict:
         backup_database(db_path, copy)
         trip_id = setup_trip(copy)
         index_s = flask(copy, instance, "index")[0]
-        out = {"index_s": index_s, "load": os.getloadavg()[0]}
+        out = {"index_s": index_s, "load": os.getloadavg()[0], "orgs": _count(copy)}
         out["plan_trip"] = plan_trip_seconds(copy, instance, trip_id, repeats)
         if proposals:
             out["proposals_s"] = proposals_seconds(copy, instance)
@@ -143,19 +154,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-proposals", action="store_true", help="time plan-trip only")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    parser.add_argument("--label", default="", help="a name for the figures (make bench: the size)")
     args = parser.parse_args()
     if args.profile:
         return profile(args.db)
     r = measure(args.db, args.repeats, not args.no_proposals)
-    if args.json:
-        print(json.dumps(r))
-        return
-    print(f"{args.db}: load average {r['load']:.1f}; flask index (not timed below) {r['index_s']:.1f} s")
+    print(f"{args.db} ({r['orgs']:,} organisations): load average {r['load']:.1f}; "
+          f"flask index (not timed below) {r['index_s']:.1f} s")  # fmt: skip
     print(f"  flask plan-trip, 20 delegates x 80 hosts, wall  {spread(r['plan_trip']['wall'])}")
     print(f"    of which the solver                          {spread(r['plan_trip']['solver'])}")
     if "proposals_s" in r:
         print(f"  flask propose --force, wall                   {r['proposals_s']:.1f} s")
+    plan = r["plan_trip"]
+    report.emit("trip", {**r, "plan_trip": {"wall": report.spread(plan["wall"]),
+                                            "solver": report.spread(plan["solver"])}})  # fmt: skip
 
 
 if __name__ == "__main__":
