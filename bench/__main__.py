@@ -70,6 +70,8 @@ def main() -> None:
     default = os.environ.get("PASSERELLE_DATABASE", ROOT / "data" / "passerelle.db")
     parser.add_argument("--source", type=Path, default=Path(default), help="the embedded seed database")
     args = parser.parse_args()
+    if not args.source.exists():
+        raise SystemExit(f"{args.source} does not exist: run `make setup` first (or give --source)")
     started = time.perf_counter()
     print(f"make bench: {os.cpu_count()} cpus ({platform.processor() or platform.machine()}), "
           f"load average {report.load_average()} at the start")  # fmt: skip
@@ -78,7 +80,7 @@ def main() -> None:
         dbs = databases(args, Path(folder))
         figures |= run("bench.bench_embeddings")
         bigger = ["--quick"] if args.quick else ["--db100k", str(dbs[100_000])]
-        scale = ["--db10k", str(dbs[10_000]), *bigger]
+        scale = ["--db10k", str(dbs[10_000]), *bigger, "--source", str(args.source)]
         figures |= run("bench.bench_scale", *scale)
         for n, path in dbs.items():
             trip = run("bench.bench_trip", "--db", str(path), "--label", str(n))
