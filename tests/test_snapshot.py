@@ -109,3 +109,18 @@ def test_new_weights_make_the_snapshot_stale(app, seeded, monkeypatch, tmp_path)
         _forget_process_indexes(monkeypatch)
         matching.get_index(db)
         assert builds == [1, 1], "a snapshot computed with other weights is never loaded"
+
+
+def test_the_vectorizer_is_unpickled_only_when_an_edit_needs_it(app, seeded, tmp_path):
+    """A mapped snapshot reads its TF-IDF vectorizer (and imports scikit-learn) on first use only."""
+    with app.app_context():
+        db = get_db()
+        index = matching.get_index(db)
+        snapshot = snapshots.load(matching.snapshot_folder(), index.model_id)
+        vectorizer = snapshot.index.vectorizer
+        assert isinstance(vectorizer, snapshots._Deferred) and vectorizer._object is None
+        again = snapshots.load(snapshots.save(tmp_path, snapshot).parent, index.model_id)  # saved as loaded
+        for loaded in (snapshot.index, again.index):
+            fresh = loaded.vectorizer.transform(["vecteurs AAV pour la thérapie génique"])
+            assert fresh.shape[1] == loaded.lexical.shape[1] and fresh.nnz > 0
+        assert vectorizer._object is not None
