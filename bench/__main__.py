@@ -6,13 +6,16 @@ goes; its figures come back through :mod:`bench.report` for the summary at the e
 (``--source``), or taken from ``--db10k`` / ``--db100k`` (copied by every benchmark, never written).
 ``--quick`` stops at 10k. ``make bench BENCH_ARGS="--db10k /tmp/p10k.db --db100k /tmp/p100k.db"``.
 
-Proposals are timed by :func:`bench.bench_trip.proposals_seconds` (``flask propose --force`` in a new
-process, on the same copy as plan-trip); a dedicated proposals benchmark takes its place there.
+Proposals: when ``bench/bench_proposals.py`` is there (proposals as the worker runs them, branch
+i14p), it runs and gives the figure, as ``report.emit("proposals", {"10000": seconds, "100000":
+seconds, "100000_estimated": bool})``; else :func:`bench.bench_trip.proposals_seconds` times ``flask
+propose --force`` in a new process, on the same copy as plan-trip.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import subprocess
@@ -82,8 +85,11 @@ def main() -> None:
         bigger = ["--quick"] if args.quick else ["--db100k", str(dbs[100_000])]
         scale = ["--db10k", str(dbs[10_000]), *bigger, "--source", str(args.source)]
         figures |= run("bench.bench_scale", *scale)
+        dedicated = importlib.util.find_spec("bench.bench_proposals") is not None
+        if dedicated:
+            figures |= run("bench.bench_proposals", *scale)
         for n, path in dbs.items():
-            trip = run("bench.bench_trip", "--db", str(path), "--label", str(n))
+            trip = run("bench.bench_trip", "--db", str(path), *(["--no-proposals"] if dedicated else []))
             figures |= {f"{name}-{n}": value for name, value in trip.items()}
         figures |= run("bench.bench_planner")
         figures |= run("bench.bench_pdf")
@@ -147,9 +153,12 @@ def summary(figures: dict, quick: bool) -> None:
                      f"< 1 GB ({GB_IN_MIB:.0f} MiB)" if n == "100000" else "",
                      _verdict(rss, lambda s: s["max"] < GB_IN_MIB) if n == "100000" else ""))  # fmt: skip
     for n in sizes[1:]:
-        proposals = _get(figures, f"trip-{n}", "proposals_s")
-        rows.append((f"proposals (flask propose --force), {int(n):,}",
-                     "not measured" if proposals is None else f"{proposals / 60:.1f} min",
+        proposals = _get(figures, "proposals", n)
+        estimated = " (estimated from a part)" if _get(figures, "proposals", f"{n}_estimated") else ""
+        if proposals is None:
+            proposals = _get(figures, f"trip-{n}", "proposals_s")
+        rows.append((f"proposals, {int(n):,}",
+                     "not measured" if proposals is None else f"{proposals / 60:.1f} min{estimated}",
                      "< 15 min" if n == "100000" else "",
                      _verdict(proposals, lambda s: s < 900) if n == "100000" else ""))  # fmt: skip
     for n in sizes[1:]:

@@ -154,7 +154,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-proposals", action="store_true", help="time plan-trip only")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--label", default="", help="a name for the figures (make bench: the size)")
     args = parser.parse_args()
     if args.profile:
         return profile(args.db)
