@@ -124,6 +124,10 @@ def summary(figures: dict, quick: bool) -> None:
                  "not measured" if share is None else f"{100 * share['median']:.0f}% "
                  f"({100 * share['min']:.0f}-{100 * share['max']:.0f})", ">= 70%",
                  _verdict(share, lambda s: s["median"] >= 0.70)))  # fmt: skip
+    one_core = emb.get("one_core_share")
+    rows.append(("embedding, same on one thread in CPU time",
+                 "not measured" if one_core is None else f"{100 * one_core:.0f}%", ">= 70%",
+                 _verdict(one_core, lambda s: s >= 0.70)))  # fmt: skip
     cosine = emb.get("cosine_min")
     rows.append(("embedding, min cosine to float32", "not measured" if cosine is None else f"{cosine:.5f}",
                  ">= 0.99", _verdict(cosine, lambda c: c >= 0.99)))  # fmt: skip
