@@ -141,7 +141,8 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
     for row in rows:
         click.echo(f"{row.corpus:<30} {row.ranker:<30} {_figures(row.scores)}")
     click.echo(
-        "out-of-fold: weights fitted without the queries they rank (GroupKFold, 5 folds), honest;\n"
+        "out-of-fold: weights fitted without the queries they rank nor any other query of the same\n"
+        "organisation (GroupKFold over the asking organisations, 5 folds), honest;\n"
         "shipped weights: data/weights.json, fitted on all the fitting queries, in-sample,\n"
         "except on the held-out sets, which no fitting or vocabulary step sees (data/eval/heldout/ is v1,\n"
         "looked at while tuning; heldout2/ (v2) and heldout3/ (v3) were written before any tuning on them\n"
