@@ -897,3 +897,11 @@ def m175_proposal_progress(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m200_event_org_indexes(db: Database) -> None:
+    # The audit log's organisation filter reads the organisations an event names in its data: without
+    # these, it read every event (0.4 s a view at 110,000 events).
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_org ON events(json_extract(data, '$.org_id'))")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_partner ON events(json_extract(data, '$.partner_id'))")

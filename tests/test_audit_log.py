@@ -224,3 +224,40 @@ def test_a_trips_set_up_is_logged(client, seeded, db):
     assert "added EFS BFC to the delegation of the trip Mission de printemps" in page
     assert "removed EFS BFC from the delegation" in page
     assert "2 changes" in _text(client.get(f"{URL}?org=EFS+BFC"))
+
+
+def test_the_organisation_filter_keeps_every_row_that_names_it_and_no_other(seeded, db, history):
+    """The filter, made in each source table, keeps what the rule says, read from the whole log."""
+    from app.audit.queries import Filters, audit_rows
+
+    efs, thecell, chu = history["efs"], history["thecell"], org_id(db, "Héma-Québec")
+    with seeded.app_context():  # events that name an organisation as subject, in data, or by a pairing
+        for partner in (thecell, chu):
+            stances.set_stance(db, actor(seeded, "member_bfc"), efs, partner, "event", "interested")
+    rows = [
+        ("profile.updated", f"organisation:{chu}", "{}"),
+        ("stance.set", f"organisation:{thecell}", f'{{"org_id": {efs}, "partner_id": {chu}}}'),
+        ("trip.host_answered", "trip:1", f'{{"org_id": {thecell}}}'),
+        ("profile.updated", f"organisation:{chu}0", "{}"),  # another organisation whose id begins alike
+    ]
+    db.conn.executemany(
+        "INSERT INTO events (name, subject, data, created_at, handled_at) "
+        "VALUES (?, ?, ?, '2026-01-01', 'x')",
+        rows,
+    )
+    db.conn.commit()
+    pairings_of = {p["id"]: {p["bfc_org_id"], p["qc_org_id"]} for p in db.query("SELECT * FROM pairings")}
+    requests_of = {r["id"]: {r["from_org_id"], r["to_org_id"]} for r in db.query("SELECT * FROM requests")}
+    every = list(audit_rows(db, Filters(), paged=False))
+
+    def names(row, org):
+        kind, _, number = row["subject"].partition(":")
+        sides = {"organisation": {int(number)}, "pairing": pairings_of.get(int(number), set())}
+        sides["request"] = requests_of.get(int(number), set())
+        data = {row["data"].get("org_id"), row["data"].get("partner_id")}
+        return org in sides.get(kind, set()) | data
+
+    for org in (efs, thecell, chu):
+        kept = [(r["source"], r["source_id"]) for r in audit_rows(db, Filters(org_id=org), paged=False)]
+        assert kept == [(r["source"], r["source_id"]) for r in every if names(r, org)], org
+        assert kept, org

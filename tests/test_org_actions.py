@@ -261,3 +261,22 @@ def test_operations_refuse_a_closed_partner(auth, client, db, ids):
     assert sent.status_code == 409 and "ThéCell is closed" in page_text(sent)
     assert db.execute("SELECT COUNT(*) FROM interests").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 0
+
+
+def test_past_one_list_of_partners_a_coordinator_finds_one_by_name(auth, client, ids, monkeypatch):
+    import app.orgs.actions as actions
+
+    monkeypatch.setattr(actions, "PARTNER_CHOICES", 3)  # the 22 seeded Québec organisations are too many
+    english(auth, client, "coordinator")
+    url = f"/organisations/{ids['EFS BFC']}"
+    text = page_text(client.get(url))
+    assert "open organisations across the Atlantic: type part of a name to choose one." in text
+    assert 'name="partner_id"' not in text  # no list until a name is typed
+    found = page_text(client.get(f"{url}?partner=hema"))  # accents and case aside
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', found.split('name="partner_id"')[1])
+    assert (str(ids["Héma-Québec"]), "Héma-Québec") in options
+    assert str(ids["CHU de Besançon"]) not in {value for value, _ in options}  # never one's own side
+    none = page_text(client.get(f"{url}?partner=zzzz"))
+    assert "No open organisation across the Atlantic has “zzzz” in its name." in none
+    many = page_text(client.get(f"{url}?partner=e"))
+    assert "Only the first 3 are listed: type more of the name." in many

@@ -8,14 +8,18 @@ on one's own organisation, on one's side of the Atlantic, or on a closed organis
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from app.coordination.queries import orgs_named
 from app.introductions.operations import requests_between
 from app.members.queries import stances, stances_towards
 from app.orgs.queries import get_organisation
-from models.vocabulary import STAFF_ROLES, TRACKS
+from models.vocabulary import REGIONS, STAFF_ROLES, TRACKS
+
+PARTNER_CHOICES = 200  # partners one list offers; past it, the coordinator searches by name
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,18 @@ class Actions:
     acting: list[dict] = field(default_factory=list)  # the member's organisations that may act
     standings: list[Standing] = field(default_factory=list)
     partners: list[dict] = field(default_factory=list)  # a coordinator's choice of partners
+    across: int = 0  # open organisations across the Atlantic, of which ``partners`` is a choice
+    partner_query: str = ""  # the name a coordinator searched for, past PARTNER_CHOICES
+
+    @property
+    def choices(self) -> int:
+        """The most partners one list offers."""
+        return PARTNER_CHOICES
+
+    @property
+    def searched(self) -> bool:
+        """True when there are too many partners for one list: the coordinator names one first."""
+        return self.across > PARTNER_CHOICES
 
     @property
     def member(self) -> bool:
@@ -46,16 +62,26 @@ class Actions:
     @property
     def coordinator(self) -> bool:
         """True when a coordinator may propose a pairing here."""
-        return self.why_not is None and bool(self.partners)
+        return self.why_not is None and bool(self.across)
 
 
-def actions_for(db: Database, reader, org: dict) -> Actions:
-    """What ``reader`` may do on ``org``'s page, and, for a member, where things stand per track."""
+def actions_for(db: Database, reader, org: dict, partner_query: str = "") -> Actions:
+    """What ``reader`` may do on ``org``'s page, and, for a member, where things stand per track.
+
+    A coordinator chooses the partner of a proposal from a list: all open organisations across the
+    Atlantic up to PARTNER_CHOICES, else those whose name holds ``partner_query``.
+    """
     if org["status"] == "closed":
         return Actions("closed")
     if reader.role in STAFF_ROLES:
-        partners = partners_across(db, org)
-        return Actions(None if partners else "no_partner", partners=partners)
+        across = count_across(db, org)
+        query = partner_query.strip()[:100]
+        if across <= PARTNER_CHOICES:
+            partners = partners_across(db, org)
+        else:  # one list of every partner would be too long: the coordinator names one first
+            partners = partners_across(db, org, query) if query else []
+        why_not = None if across else "no_partner"
+        return Actions(why_not, partners=partners, across=across, partner_query=query)
     if org["id"] in reader.org_ids:
         return Actions("own")
     mine = [get_organisation(db, org_id) for org_id in reader.org_ids]
@@ -91,11 +117,22 @@ def standings(db: Database, own_id: int, partner_id: int) -> list[Standing]:
     return rows
 
 
-def partners_across(db: Database, org: dict) -> list[dict]:
-    """The organisations across the Atlantic from ``org`` that are not closed, by short name."""
+def count_across(db: Database, org: dict) -> int:
+    """How many organisations across the Atlantic from ``org`` are not closed."""
+    sql = "SELECT COUNT(*) FROM organisations WHERE region != ? AND status != 'closed'"
+    return db.execute(sql, [org["region"]]).fetchone()[0]
+
+
+def partners_across(db: Database, org: dict, query: str = "") -> list[dict]:
+    """At most PARTNER_CHOICES open organisations across the Atlantic from ``org``, by short name:
+    those whose short or full name holds ``query`` (accents and case aside), or all when it is empty."""
+    where, params = "region != ? AND status != 'closed'", [org["region"]]
+    if query:
+        ids = [i for region in REGIONS if region != org["region"] for i in orgs_named(db, query, region)]
+        where, params = f"{where} AND id IN (SELECT value FROM json_each(?))", [*params, json.dumps(ids)]
     rows = db.query(
-        "SELECT id, short_name, city FROM organisations WHERE region != ? AND status != 'closed' "
-        "ORDER BY short_name COLLATE NOCASE",
-        [org["region"]],
+        f"SELECT id, short_name, city FROM organisations WHERE {where} "
+        "ORDER BY short_name COLLATE NOCASE LIMIT ?",
+        [*params, PARTNER_CHOICES],
     )
     return list(rows)

@@ -85,7 +85,7 @@ def show(org_id: int):
     pairings = pairings_of_org(db, org_id) if may_edit else []
     if current_user.role == "member":
         pairings = [p for p in pairings if p["status"] == "approved"]
-    offered = actions_for(db, current_user, org)
+    offered = actions_for(db, current_user, org, request.args.get("partner", ""))
     return render_template(
         "orgs/show.html",
         org=org,
