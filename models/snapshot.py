@@ -35,7 +35,7 @@ from models.matching.columns import VECTOR_DTYPE, FileRows, OrgTable, TextColumn
 from models.matching.index import MatchIndex
 from models.matching.vectorstore import gc_paused
 from models.matching.weights import WEIGHTS_PATH
-from models.needs import NEEDS_PATH, TRACK_SIGNALS_PATH
+from models.needs import KIND_SIGNALS_PATH, NEEDS_PATH, TRACK_SIGNALS_PATH
 
 FORMAT = 3
 _MAPPED = ("vectors", "texts", "orgs", "lexical")  # the big parts: memory-mapped rather than unpickled
@@ -197,9 +197,9 @@ def _trim(index: MatchIndex, state: dict, used: int) -> None:
 def _prefix(model_id: str) -> str:
     """A snapshot folder's name before its change number: the model, the format, and a digest of the
     data files the index is computed from beside the database (the weights, what organisations seek
-    and the track signals), so that shipping new ones rebuilds the snapshot once."""
+    the track signals and the kind words), so that shipping new ones rebuilds the snapshot once."""
     digest = hashlib.sha256()
-    for path in (WEIGHTS_PATH, NEEDS_PATH, TRACK_SIGNALS_PATH):
+    for path in (WEIGHTS_PATH, NEEDS_PATH, TRACK_SIGNALS_PATH, KIND_SIGNALS_PATH):
         digest.update(path.read_bytes() if path.exists() else b"")
     return f"{_safe(model_id)}-f{FORMAT}-{digest.hexdigest()[:8]}"
 
