@@ -200,3 +200,18 @@ def test_editable_rows_and_lexical_rows_read_as_the_arrays_they_stand_for(tmp_pa
     block = lexical[2:2999]  # products fixed up for the replaced rows, the block not copied
     np.testing.assert_allclose(block @ query, want[2:2999] @ query, rtol=1e-5)
     np.testing.assert_allclose((lexical[[7]] @ block.T).toarray(), want[[7]] @ want[2:2999].T, rtol=1e-5)
+
+
+def test_the_vectorizer_is_unpickled_only_when_an_edit_needs_it(app, seeded, tmp_path):
+    """A mapped snapshot reads its TF-IDF vectorizer (and imports scikit-learn) on first use only."""
+    with app.app_context():
+        db = get_db()
+        index = matching.get_index(db)
+        snapshot = snapshots.load(matching.snapshot_folder(), index.model_id)
+        vectorizer = snapshot.index.vectorizer
+        assert isinstance(vectorizer, snapshots._Deferred) and vectorizer._object is None
+        again = snapshots.load(snapshots.save(tmp_path, snapshot).parent, index.model_id)  # saved as loaded
+        for loaded in (snapshot.index, again.index):
+            fresh = loaded.vectorizer.transform(["vecteurs AAV pour la thérapie génique"])
+            assert fresh.shape[1] == loaded.lexical.shape[1] and fresh.nnz > 0
+        assert vectorizer._object is not None
