@@ -280,6 +280,9 @@ def worker_command(burst: bool) -> None:
         return
     from huey.consumer import Consumer
 
+    from app import matching
+
+    matching.embedder().embed_batch(["thérapie cellulaire"])  # the model loads now, not at the first save
     huey = make_huey(app)
     huey.flush()  # only wake-ups live here; a fresh start must not run two poll chains
     huey.poll()

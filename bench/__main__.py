@@ -145,9 +145,10 @@ def summary(figures: dict, quick: bool) -> None:
     for n in sizes:
         rows.append((f"search at {int(n):,}", _ms(_get(figures, "scale", n, "search")), "", ""))
     for n in sizes:
-        visible = _get(figures, "scale", n, "visible")
-        rows.append((f"save to visible at {int(n):,}", _ms(visible), "< 2 s" if n == "100000" else "",
-                     _verdict(visible, lambda s: s["p95"] < 2000) if n == "100000" else ""))  # fmt: skip
+        visible = _get(figures, "scale", n, "visible_worker")  # with the woken worker's pick-up
+        big = n == "100000"
+        rows.append((f"save to visible at {int(n):,} (worker)", _ms(visible), "< 2 s" if big else "",
+                     _verdict(visible, lambda s: s["p95"] < 2000) if big else ""))  # fmt: skip
     for n in sizes[1:]:
         rss = _get(figures, "scale", n, "memory", "rss")
         shown = "not measured"

@@ -8,7 +8,8 @@ as ``flask index`` builds it, saved as a snapshot and mapped back (float16 vecto
 - suggestion p50/p95 as served (candidates, scoring, evidence for 10) against a bare numpy top-10
   over the same passage matrix (float32, best passage per organisation, nothing else);
 - profile save to updated suggestions visible: the save, the worker's job (embedding with the bundled
-  model, warm), then the page's call that patches the index and ranks again;
+  model, warm), then the page's call that patches the index and ranks again; then the same through a
+  running ``flask worker`` that the save wakes (its pick-up included);
 - search by meaning as served: the query embedded (model warm, one thread as in a gunicorn worker,
   every query new so none comes from the cache), the first stage, the passages ranked;
 - RSS and PSS of 4 processes that map the snapshot together, load the model, and serve 100
@@ -145,7 +146,38 @@ def measure(db_path: Path, instance: Path, queries: int) -> dict:
             matching.suggestions_for(db, org_id, "joint_trial", top_k=10)  # the page: patch, then rank
             visible.append(time.perf_counter() - t)
         out["visible"] = _ms(visible)
+        out["visible_worker"] = _ms(_through_the_worker(db, ids[5:10], db_path, instance))
     return out
+
+
+def _through_the_worker(db, org_ids: list[int], db_path: Path, instance: Path) -> list[float]:
+    """Save to visible as a member lives it: the save wakes a running ``flask worker`` (its own
+    process, model loaded at its start), which embeds; this process, as the page, waits until the
+    job is done, then patches its index and ranks."""
+    from app import engine_jobs, matching
+    from app.operations import SYSTEM
+    from app.operations.organisations import update_profile
+
+    env = {**os.environ, "PASSERELLE_DATABASE": str(db_path), "PASSERELLE_INSTANCE": str(instance)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        worker.stdout.readline()  # "Passerelle worker: ...": its model is loaded
+        seconds = []
+        for i, org_id in enumerate(org_ids):
+            seeks = db.execute("SELECT seeks FROM organisations WHERE id = ?", [org_id]).fetchone()[0]
+            t = time.perf_counter()
+            update_profile(db, SYSTEM, org_id, {"seeks": f"{seeks} Lentivirus, lot clinique {i}."})
+            while engine_jobs.is_pending(db, org_id):
+                time.sleep(0.01)
+            matching.suggestions_for(db, org_id, "joint_trial", top_k=10)
+            seconds.append(time.perf_counter() - t)
+        return seconds
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def worker_memory(db_path: Path, instance: Path) -> dict:
@@ -227,6 +259,7 @@ def main() -> None:
             print(f"  served / bare numpy (p50)                           {r['ratio']:.2f}x")
             print(f"  search by meaning as served (query embedded)        {_show(r['search'])}")
             print(f"  profile save to updated suggestions visible         {_show(r['visible'])}")
+            print(f"  the same through a running flask worker (woken)    {_show(r['visible_worker'])}")
             if n >= 10_000:
                 r["memory"] = memory = worker_memory(db_path, folder)
                 rss, pss = memory["rss"], memory["pss"]

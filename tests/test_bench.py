@@ -24,7 +24,10 @@ def test_figures_come_back_through_one_marked_line(capsys):
 
 def _figures(share: float, plan_s: float, rss_mib: float) -> dict:
     ms = {"median": 20.0, "p95": 40.0, "min": 10.0, "max": 50.0, "n": 9}
-    scale = {n: {"served": ms, "bare": ms, "search": ms, "visible": ms} for n in ("1000", "10000", "100000")}
+    scale = {
+        n: {"served": ms, "bare": ms, "search": ms, "visible": ms, "visible_worker": ms}
+        for n in ("1000", "10000", "100000")
+    }
     for n in ("10000", "100000"):
         scale[n]["memory"] = {"rss": {**ms, "median": rss_mib, "min": rss_mib, "max": rss_mib}}
     wall = {**ms, "median": plan_s, "min": plan_s, "max": plan_s}
