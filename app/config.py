@@ -43,6 +43,7 @@ DEFAULTS = {
     "INVITE_MAX_AGE_SECONDS": 72 * 3600,
     "RESET_MAX_AGE_SECONDS": 2 * 3600,
     "MAIL_POLL_SECONDS": 5,  # how often the worker looks at the outbox
+    "WORKER_WAKE_SECONDS": 0.25,  # the longest an idle worker takes to see a wake-up (a profile saved)
     "MAIL_RETRY_SECONDS": 30,  # first retry delay while SMTP fails; doubles each attempt
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_MAX_ATTEMPTS": 15,  # about 10 hours of retries, then the mail is marked failed

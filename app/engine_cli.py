@@ -119,11 +119,11 @@ def init_app(app: Flask) -> None:
 @click.option(
     "--held-out",
     "held_out",
-    type=click.Choice(["v1", "v2", "none"]),
+    type=click.Choice(["v1", "v2", "v3", "none"]),
     multiple=True,
-    default=("v1", "v2"),
+    default=("v1", "v2", "v3"),
     show_default=True,
-    help="Held-out sets to judge (data/eval/heldout/ is v1, data/eval/heldout2/ is v2); 'none' for neither.",
+    help="Held-out sets to judge (data/eval/heldout/ is v1, heldout2/ v2, heldout3/ v3); 'none' for none.",
 )
 @with_appcontext
 def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> None:
@@ -141,10 +141,12 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
     for row in rows:
         click.echo(f"{row.corpus:<30} {row.ranker:<30} {_figures(row.scores)}")
     click.echo(
-        "out-of-fold: weights fitted without the queries they rank (GroupKFold, 5 folds), honest;\n"
+        "out-of-fold: weights fitted without the queries they rank nor any other query of the same\n"
+        "organisation (GroupKFold over the asking organisations, 5 folds), honest;\n"
         "shipped weights: data/weights.json, fitted on all the fitting queries, in-sample,\n"
         "except on the held-out sets, which no fitting or vocabulary step sees (data/eval/heldout/ is v1,\n"
-        "looked at while tuning; data/eval/heldout2/ is v2, written before any tuning, looked at to report)."
+        "looked at while tuning; heldout2/ (v2) and heldout3/ (v3) were written before any tuning on them\n"
+        "and are looked at only to report)."
     )
     current = None
     for part in breakdown:

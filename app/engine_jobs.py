@@ -96,8 +96,11 @@ def run_due(db: Database, limit: int | None = None) -> int:
 
 
 def after_save(db: Database, org_id: int) -> bool:
-    """Run the job in the request only when ``ENGINE_JOBS_INLINE`` says so (some tests); True when
-    the suggestions are up to date on return."""
+    """Run the job in the request only when ``ENGINE_JOBS_INLINE`` says so (some tests), else wake
+    the worker for it; True when the suggestions are up to date on return."""
     if not current_app.config.get("ENGINE_JOBS_INLINE"):
+        from app.worker import wake_for_engine
+
+        wake_for_engine(current_app._get_current_object())
         return False
     return run_one(db, org_id)

@@ -32,6 +32,7 @@ import smtplib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -198,6 +199,7 @@ def make_huey(app: Flask):
     """The task queue on its own SQLite file, with the poll and digest tasks bound to ``app``."""
     from huey import SqliteHuey, crontab
 
+    Path(app.config["WORKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
     huey = SqliteHuey("passerelle", filename=app.config["WORKER_DB"])
 
     @huey.task()
@@ -233,8 +235,28 @@ def make_huey(app: Flask):
         with app.app_context():
             queue_digests(get_db())
 
-    huey.poll = poll
+    @huey.task()
+    def engine_round() -> None:  # a profile was saved: its suggestions need not wait for the poll
+        from app.engine_jobs import run_due
+
+        with app.app_context():
+            run_due(get_db())
+
+    huey.poll, huey.engine_round = poll, engine_round
     return huey
+
+
+def wake_for_engine(app: Flask) -> None:
+    """Ask the worker for an engine round now, so that a saved profile's suggestions need not wait
+    for the next poll (``MAIL_POLL_SECONDS``). The job itself is already stored (``engine_jobs``):
+    if the wake-up is lost, the poll or the minute sweep does it."""
+    try:
+        huey = app.extensions.get("passerelle.huey")
+        if huey is None:
+            huey = app.extensions["passerelle.huey"] = make_huey(app)
+        huey.engine_round()
+    except Exception:  # the worker's file is unwritable: the next poll still does the job
+        log.warning("the worker could not be woken; the next poll does the engine job", exc_info=True)
 
 
 @click.command("worker")
@@ -258,11 +280,17 @@ def worker_command(burst: bool) -> None:
         return
     from huey.consumer import Consumer
 
+    from app import matching
+
+    matching.embedder().embed_batch(["thérapie cellulaire"])  # the model loads now, not at the first save
     huey = make_huey(app)
     huey.flush()  # only wake-ups live here; a fresh start must not run two poll chains
     huey.poll()
     click.echo(f"Passerelle worker: mails go to {delivery_target(app)}. Ctrl-C stops it.")
-    Consumer(huey, workers=1, periodic=True, scheduler_interval=1).run()
+    # An idle consumer looks for a task at most every WORKER_WAKE_SECONDS (huey's default backs off to
+    # 10 s), so that a wake-up from a profile save is taken within it.
+    wait = float(app.config["WORKER_WAKE_SECONDS"])
+    Consumer(huey, workers=1, periodic=True, scheduler_interval=1, max_delay=wait).run()
 
 
 @click.command("digest")

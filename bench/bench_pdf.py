@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench import report
 from models.exports import ExportMeeting, ExportOrg, ExportTrip, trip_pdf
 from models.matching.results import Evidence, PassagePair, Topic
 
@@ -91,6 +92,7 @@ def main() -> None:
         f"Briefing pack PDF, {MEETINGS} meetings: {median:.2f} s (median of 3; {target}), "
         f"{size / 1024:.0f} KiB"
     )
+    report.emit("pdf", {"seconds": report.spread(times), "kib": size / 1024})
 
 
 if __name__ == "__main__":

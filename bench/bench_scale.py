@@ -8,7 +8,10 @@ as ``flask index`` builds it, saved as a snapshot and mapped back (float16 vecto
 - suggestion p50/p95 as served (candidates, scoring, evidence for 10) against a bare numpy top-10
   over the same passage matrix (float32, best passage per organisation, nothing else);
 - profile save to updated suggestions visible: the save, the worker's job (embedding with the bundled
-  model, warm), then the page's call that patches the index and ranks again;
+  model, warm), then the page's call that patches the index and ranks again; then the same through a
+  running ``flask worker`` that the save wakes (its pick-up included);
+- search by meaning as served: the query embedded (model warm, one thread as in a gunicorn worker,
+  every query new so none comes from the cache), the first stage, the passages ranked;
 - RSS and PSS of 4 processes that map the snapshot together, load the model, and serve 100
   suggestions and 10 searches each (the memory of 4 gunicorn workers, without gunicorn).
 
@@ -29,14 +32,24 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import report
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1_000, 10_000, 100_000)
 
 
-def _ms(samples) -> str:
-    ms = np.asarray(samples, dtype=float) * 1000
-    p50, p95 = np.percentile(ms, 50), np.percentile(ms, 95)
-    return f"p50 {p50:.1f} / p95 {p95:.1f} ms ({ms.min():.1f}-{ms.max():.1f})"
+SEARCHES = ("thérapie cellulaire", "gene therapy vectors", "CAR-T manufacturing", "organoïdes",
+            "GMP training", "bioproduction d'anticorps", "clinical trial network", "vecteurs viraux AAV",
+            "cell banking", "essais cliniques précoces")  # fmt: skip
+
+
+def _ms(samples) -> dict:
+    """Median (p50), p95, min and max in milliseconds."""
+    return report.spread(samples, 1000)
+
+
+def _show(ms: dict) -> str:
+    return f"p50 {ms['median']:.1f} / p95 {ms['p95']:.1f} ms ({ms['min']:.1f}-{ms['max']:.1f})"
 
 
 def _load() -> str:
@@ -113,10 +126,17 @@ def measure(db_path: Path, instance: Path, queries: int) -> dict:
             np.argpartition(-best, 10)[:10]
             bare.append(time.perf_counter() - t)
         out["served"], out["bare"] = _ms(served), _ms(bare)
-        out["ratio"] = np.median(served) / np.median(bare)
-        # Save to visible: the page's process holds the mapped snapshot; the worker embeds.
         matching._indexes.clear()
-        matching.warm_up(model=True)
+        matching.warm_up(model=True)  # as a gunicorn worker: the mapped snapshot, the model on one thread
+        out["ratio"] = np.median(served) / np.median(bare)
+        searches = []
+        for i in range(4):  # 40 queries, none seen before: each embeds its text
+            for text in SEARCHES:
+                t = time.perf_counter()
+                matching.search(db, f"{text} {i}" if i else text)
+                searches.append(time.perf_counter() - t)
+        out["search"] = _ms(searches[1:])  # the first loads the model
+        # Save to visible: the page's process holds the mapped snapshot; the worker embeds.
         visible = []
         for i, org_id in enumerate(ids[:5]):
             org = get_organisation(db, org_id)
@@ -126,10 +146,41 @@ def measure(db_path: Path, instance: Path, queries: int) -> dict:
             matching.suggestions_for(db, org_id, "joint_trial", top_k=10)  # the page: patch, then rank
             visible.append(time.perf_counter() - t)
         out["visible"] = _ms(visible)
+        out["visible_worker"] = _ms(_through_the_worker(db, ids[5:10], db_path, instance))
     return out
 
 
-def worker_memory(db_path: Path, instance: Path) -> str:
+def _through_the_worker(db, org_ids: list[int], db_path: Path, instance: Path) -> list[float]:
+    """Save to visible as a member lives it: the save wakes a running ``flask worker`` (its own
+    process, model loaded at its start), which embeds; this process, as the page, waits until the
+    job is done, then patches its index and ranks."""
+    from app import engine_jobs, matching
+    from app.operations import SYSTEM
+    from app.operations.organisations import update_profile
+
+    env = {**os.environ, "PASSERELLE_DATABASE": str(db_path), "PASSERELLE_INSTANCE": str(instance)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        worker.stdout.readline()  # "Passerelle worker: ...": its model is loaded
+        seconds = []
+        for i, org_id in enumerate(org_ids):
+            seeks = db.execute("SELECT seeks FROM organisations WHERE id = ?", [org_id]).fetchone()[0]
+            t = time.perf_counter()
+            update_profile(db, SYSTEM, org_id, {"seeks": f"{seeks} Lentivirus, lot clinique {i}."})
+            while engine_jobs.is_pending(db, org_id):
+                time.sleep(0.01)
+            matching.suggestions_for(db, org_id, "joint_trial", top_k=10)
+            seconds.append(time.perf_counter() - t)
+        return seconds
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def worker_memory(db_path: Path, instance: Path) -> dict:
     """RSS / PSS (MB) of 4 processes mapping the snapshot at once, after their requests."""
     code = "import sys; sys.path.insert(0, sys.argv[1]); import bench.bench_scale as b; b._one_worker()"
     env = {**os.environ, "PASSERELLE_DATABASE": str(db_path), "PASSERELLE_INSTANCE": str(instance)}
@@ -149,9 +200,7 @@ def worker_memory(db_path: Path, instance: Path) -> str:
     for proc in procs:
         proc.stdin.close()
         proc.wait(timeout=60)
-    rss = [r for r, _ in figures]
-    pss = [p for _, p in figures]
-    return f"RSS {np.median(rss):.0f} MB ({min(rss)}-{max(rss)}), PSS {np.median(pss):.0f} MB ({min(pss)}-{max(pss)})"  # noqa: E501
+    return {"rss": report.spread([r for r, _ in figures]), "pss": report.spread([p for _, p in figures])}
 
 
 def _one_worker() -> None:
@@ -171,12 +220,13 @@ def _one_worker() -> None:
     sys.stdin.read()
 
 
-def _rss_pss(pid: int) -> tuple[int, int]:
+def _rss_pss(pid: int) -> tuple[float, float]:
+    """RSS and PSS of process ``pid`` in MiB."""
     fields = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
         name, value, *_ = line.split()
         fields[name.rstrip(":")] = int(value)
-    return fields["Rss"] // 1024, fields["Pss"] // 1024
+    return fields["Rss"] / 1024, fields["Pss"] / 1024
 
 
 def main() -> None:
@@ -189,6 +239,7 @@ def main() -> None:
     args = parser.parse_args()
     given = {10_000: args.db10k, 100_000: args.db100k}
     print("Suggestions through the mapped snapshot (real profiles, real vectors with noise, bench/make_db)")
+    figures = {}
     for n in SIZES[:2] if args.quick else SIZES:
         with tempfile.TemporaryDirectory(prefix="passerelle-scale-") as folder:
             folder = Path(folder)
@@ -199,17 +250,25 @@ def main() -> None:
                 cwd=ROOT, check=True, capture_output=True, text=True,
             )  # fmt: skip
             r = json.loads(result.stdout.strip().splitlines()[-1])
-            print(f"\n{n:,} organisations ({_load()}); index build {r['build_s']:.1f} s")
+            r["load"] = report.load_average()
+            print(f"\n{n:,} organisations (load average {r['load']}); index build {r['build_s']:.1f} s")
             print(f"  float16 map vs float32, {queries} queries: top-10 overlap {r['overlap']:.3f}, "
                   f"score difference max {r['diff_max']:.4f}, mean {r['diff_mean']:.5f}")  # fmt: skip
-            print(f"  suggest as served (candidates, scoring, evidence)  {r['served']}")
-            print(f"  bare numpy top-10, same passage matrix (float32)    {r['bare']}")
+            print(f"  suggest as served (candidates, scoring, evidence)  {_show(r['served'])}")
+            print(f"  bare numpy top-10, same passage matrix (float32)    {_show(r['bare'])}")
             print(f"  served / bare numpy (p50)                           {r['ratio']:.2f}x")
-            print(f"  profile save to updated suggestions visible         {r['visible']}")
+            print(f"  search by meaning as served (query embedded)        {_show(r['search'])}")
+            print(f"  profile save to updated suggestions visible         {_show(r['visible'])}")
+            print(f"  the same through a running flask worker (woken)    {_show(r['visible_worker'])}")
             if n >= 10_000:
+                r["memory"] = memory = worker_memory(db_path, folder)
+                rss, pss = memory["rss"], memory["pss"]
                 print(f"  4 workers mapping the snapshot, after 100 suggestions and 10 searches each: "
-                      f"{worker_memory(db_path, folder)}")  # fmt: skip
+                      f"RSS {rss['median']:.0f} MiB ({rss['min']:.0f}-{rss['max']:.0f}), "
+                      f"PSS {pss['median']:.0f} MiB ({pss['min']:.0f}-{pss['max']:.0f})")  # fmt: skip
+            figures[str(n)] = r
     print("\ntargets: pages p95 < 300 ms at 100k (make load), RSS per worker < 1 GB at 100k")
+    report.emit("scale", figures)
 
 
 if __name__ == "__main__":

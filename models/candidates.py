@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
 
 from models.matching.index import MatchIndex, _track_declared
 from models.matching.weights import FEATURES, SUITABILITY, kind_fit_codes
@@ -65,9 +66,10 @@ class Candidates:
 
     def _refresh(self) -> None:
         index = self.index
-        self._topics = index.topics * index.topic_idf  # (n_orgs, n_topics)
-        self._mass = self._topics.sum(axis=1)
-        self._closed = np.array([org.get("status") == "closed" for org in index.orgs], dtype=bool)
+        self._topics = index._weighted_topics  # (n_orgs, n_topics), the index's own (not a copy)
+        self._mass = index._topic_mass
+        # The index's flags (closed or deleted): reading every organisation's record took 4.6 s at 100k.
+        self._closed = index._closed.copy()
         self._recent.clear()
 
     def update(self, rows: np.ndarray) -> None:
@@ -214,7 +216,7 @@ class Candidates:
         (n_queries, n_block), the second -inf for closed organisations."""
         index, weight = self.index, self._weights()
         semantic = sum(weight[name] for name in PASSAGE_PARTS)
-        stand_in = self.centroids[queries] @ self.centroids[block].T
+        stand_in = _centroid_products(self.centroids, queries, block)
         stand_in *= semantic
         # Topic cosine with each side divided by its norm first: no (n_queries, n_block) division.
         own = index.topics[queries] * (weight["topics"] * _inverse_sqrt(self._mass[queries]))[:, None]
@@ -245,7 +247,8 @@ class Candidates:
         shared = np.einsum("ij,ij->i", index.topics[queries], self._topics[partners])
         known = weight["topics"] * shared / (np.sqrt(self._mass[queries] * self._mass[partners]) + 1e-6)
         if index.lexical is not None:
-            lexical = index.lexical[queries].multiply(index.lexical[partners]).sum(axis=1)
+            mine, theirs = (_csr(index.lexical[rows]) for rows in (queries, partners))
+            lexical = mine.multiply(theirs).sum(axis=1)
             known += weight["lexical"] * np.asarray(lexical, dtype=np.float32).ravel()
         if track is not None:
             own, theirs = _track_features(index, track, weight)
@@ -281,6 +284,17 @@ class Candidates:
             chosen = np.sort(chosen)
             picked.append(chosen + block.start if others is not None else block[chosen])
         return picked
+
+
+def _centroid_products(centroids, queries: np.ndarray, block) -> np.ndarray:
+    """Cosines of the queries' mean vectors with the block's, (n_queries, n_block).
+
+    A snapshot's mean vectors (``EditableRows``) give a side's block's products in place, the rows
+    edited since included, without copying the block (77 MB at 100,000 organisations).
+    """
+    if isinstance(block, slice) and hasattr(centroids, "products"):
+        return np.ascontiguousarray(centroids.products(centroids[queries], block.start, block.stop).T)
+    return centroids[queries] @ centroids[block].T
 
 
 def _track_features(index: MatchIndex, track: str, weight: dict):
@@ -353,6 +367,11 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         best = np.argpartition(-values[good], k - 1, axis=1)[:, :k]
         result[good] = np.take_along_axis(columns[good], best, axis=1)
     return result
+
+
+def _csr(rows) -> sparse.csr_matrix:
+    """Lexical rows as a CSR matrix (a snapshot's patched rows are a block object)."""
+    return rows if sparse.issparse(rows) else rows.tocsr()
 
 
 def _inverse_sqrt(mass: np.ndarray) -> np.ndarray:

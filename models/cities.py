@@ -40,6 +40,7 @@ class City:
         return self.names["fr"]
 
 
+@lru_cache(maxsize=4096)  # the planner asks travel times for the same few cities 20,000 times a trip
 def _key(text: str) -> str:
     """A spelling's comparison key: no accents, no case, one space between words, hyphens as spaces."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -1,11 +1,11 @@
 """The held-out sets: profiles no fitting or vocabulary step may see, and the guard that enforces it.
 
-``data/eval/heldout/profiles.jsonl`` (v1) and ``data/eval/heldout2/profiles.jsonl`` (v2) hold
-profiles of real organisations of the two ecosystems that are not in the seed (nor in the other
-set), each written in the language the organisation writes in, with its ``source``; each
-``queries.jsonl`` grades partners for them over the seed and that set's profiles. v1 has been
-looked at while the engine was tuned, so it serves as a development set; v2 was written before
-any tuning on it and is looked at only to report.
+``data/eval/heldout/profiles.jsonl`` (v1), ``data/eval/heldout2/profiles.jsonl`` (v2) and
+``data/eval/heldout3/profiles.jsonl`` (v3) hold profiles of real organisations of the two ecosystems
+that are not in the seed (nor in another set), each written in the language the organisation writes
+in, with its ``source``; each ``queries.jsonl`` grades partners for them over the seed and that set's
+profiles. v1 has been looked at while the engine was tuned, so it serves as a development set; v2 and
+v3 were written before any tuning on them and are looked at only to report.
 Every step that learns from data (the weights, a vocabulary grown from the corpus, stop words,
 thresholds, training pairs from decisions) calls :func:`refuse_held_out` on the organisations it
 is about to learn from, so the held-out figures stay figures about profiles nobody tuned to.
@@ -27,10 +27,14 @@ QUERIES_PATH = HELDOUT_DIR / "queries.jsonl"
 HELDOUT2_DIR = EVAL_DIR / "heldout2"
 PROFILES2_PATH = HELDOUT2_DIR / "profiles.jsonl"
 QUERIES2_PATH = HELDOUT2_DIR / "queries.jsonl"
+HELDOUT3_DIR = EVAL_DIR / "heldout3"
+PROFILES3_PATH = HELDOUT3_DIR / "profiles.jsonl"
+QUERIES3_PATH = HELDOUT3_DIR / "queries.jsonl"
 #: every held-out set, by the name ``flask evaluate`` prints: (profiles, queries)
 HELD_OUT_SETS = {
     "held-out v1": (PROFILES_PATH, QUERIES_PATH),
     "held-out v2": (PROFILES2_PATH, QUERIES2_PATH),
+    "held-out v3": (PROFILES3_PATH, QUERIES3_PATH),
 }
 
 
@@ -41,7 +45,7 @@ class HeldOutLeak(PasserelleError):
         self.names = sorted(set(names))
         super().__init__(
             f"{step} must not learn from held-out organisations: {', '.join(self.names)} "
-            f"(see data/eval/heldout/ and data/eval/heldout2/)"
+            "(see data/eval/heldout/, heldout2/ and heldout3/)"
         )
 
 

@@ -95,20 +95,52 @@ def sought(profile: Mapping) -> np.ndarray:
 
 def provided(profile: Mapping) -> np.ndarray:
     """How strongly the profile provides each need: 1 its offers or expertise say so, 0.5 its kind
-    usually does, else 0; shape (n_needs,)."""
+    (declared, or read in its expertise: :func:`text_kinds`) usually does, else 0; shape (n_needs,)."""
     stated = _stated_in(f"{profile.get('offers') or ''}\n{profile.get('expertise') or ''}")
     kind = profile.get("type")
+    kinds = {kind, *text_kinds(profile)}
     return np.array(
         [
             STATED
             if said or (need.kind_is_fact and kind in need.kinds)
             else BY_KIND
-            if kind in need.kinds
+            if kinds & need.kinds
             else 0.0
             for need, said in zip(NEEDS, stated, strict=True)
         ],
         dtype=np.float32,
     )
+
+
+# --- Kinds of organisation read from the text, beside the declared one ----------------------------
+# A declared kind is one word for what is often several things: a research institute that runs a
+# hospital, a "company" that is a venture fund. Words of the expertise say which other kinds it is.
+KIND_SIGNALS_PATH = NEEDS_PATH.parent / "kind_signals.json"
+
+
+def _kind_patterns(path: Path = KIND_SIGNALS_PATH) -> dict[str, re.Pattern]:
+    data = {
+        key: words for key, words in json.loads(path.read_text(encoding="utf-8")).items() if key != "_doc"
+    }
+    unknown = set(data) - set(ORG_TYPES)
+    if unknown:
+        raise ValueError(f"{path.name} names unknown kinds: {', '.join(sorted(unknown))}")
+    return {kind: re.compile(r"(?<![\w-])(?:" + "|".join(words) + ")") for kind, words in data.items()}
+
+
+KIND_PATTERNS = _kind_patterns()
+
+
+def text_kinds(profile: Mapping) -> frozenset[str]:
+    """The kinds of organisation the first sentence of the profile's expertise (where a profile says
+    what it is; later ones name its partners) says it also is (see ``data/kind_signals.json``)."""
+    return _kinds_in(re.split(r"(?<=[.;!?])\s", str(profile.get("expertise") or "").strip(), maxsplit=1)[0])
+
+
+@lru_cache(maxsize=200_000)
+def _kinds_in(text: str) -> frozenset[str]:
+    folded = _folded(text)
+    return frozenset(kind for kind, pattern in KIND_PATTERNS.items() if pattern.search(folded))
 
 
 # Every index build reads every profile: keep what each text says, so a rebuild after one edit is cheap.

@@ -28,14 +28,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from models.candidates import Candidates
-from models.matching.columns import VECTOR_DTYPE, FileRows, OrgTable, TextColumn
+from models.matching.columns import VECTOR_DTYPE, EditableRows, FileRows, LexicalRows, OrgTable, TextColumn
 from models.matching.index import MatchIndex
 from models.matching.vectorstore import gc_paused
 from models.matching.weights import WEIGHTS_PATH
-from models.needs import NEEDS_PATH, TRACK_SIGNALS_PATH
+from models.needs import KIND_SIGNALS_PATH, NEEDS_PATH, TRACK_SIGNALS_PATH
 
 FORMAT = 3
 _MAPPED = ("vectors", "texts", "orgs", "lexical")  # the big parts: memory-mapped rather than unpickled
@@ -65,11 +64,15 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
     np.save(work / "centroids.npy", snapshot.candidates.centroids)
     TextColumn.of(index.texts[:used]).save(work, "texts")
     OrgTable.save(work, index.orgs)
-    lexical = index.lexical
+    lexical = index.lexical.whole() if index.lexical is not None else None
     if lexical is not None:
         for part in _CSR_PARTS:
             np.save(work / f"lexical_{part}.npy", getattr(lexical, part))
     state = {f.name: getattr(index, f.name) for f in fields(index) if f.name not in _MAPPED}
+    vectorizer = _resolved(state.pop("vectorizer"))
+    if vectorizer is not None:  # apart: unpickling it imports scikit-learn
+        with open(work / "vectorizer.pickle", "wb") as out:
+            pickle.dump(vectorizer, out, protocol=pickle.HIGHEST_PROTOCOL)
     state["lexical_shape"] = None if lexical is None else lexical.shape
     state["needs_sought"], state["needs_provided"] = index._sought, index._provided
     state["needs_affinity"] = index._affinity
@@ -109,10 +112,10 @@ def load(folder: Path, model_id: str) -> Snapshot | None:
             return None
         state = saved["state"]
         shape = state.pop("lexical_shape")
-        lexical = None
-        if shape is not None:
-            parts = [np.load(path / f"lexical_{name}.npy", mmap_mode="r") for name in _CSR_PARTS]
-            lexical = sparse.csr_matrix(tuple(parts), shape=shape, copy=False)
+        lexical = None if shape is None else LexicalRows.load(path, shape)  # read with pread
+        if "vectorizer" not in state:  # older snapshots kept it in the pickle
+            found = (path / "vectorizer.pickle").exists()
+            state["vectorizer"] = _Deferred(path / "vectorizer.pickle") if found else None
         index = MatchIndex(
             **state,
             vectors=FileRows(path / "vectors.npy"),  # read, never written: edits append in memory
@@ -120,10 +123,34 @@ def load(folder: Path, model_id: str) -> Snapshot | None:
             orgs=OrgTable.load(path),
             lexical=lexical,
         )
-        candidates = Candidates(index, centroids=np.load(path / "centroids.npy", mmap_mode="c"))
+        candidates = Candidates(index, centroids=EditableRows(FileRows(path / "centroids.npy")))
     except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError):
         return None  # half-removed or from another version: build again
     return Snapshot(saved["version"], saved["change"], index, candidates)
+
+
+class _Deferred:
+    """A pickled object loaded on first use: the fitted TF-IDF vectorizer is needed only to patch an
+    edited profile, and unpickling it imports scikit-learn (1.8 s of a 10k ``flask plan-trip``)."""
+
+    def __init__(self, path: Path):
+        self._path, self._object = path, None
+
+    def loaded(self):
+        """The object, unpickled now if it was not yet."""
+        if self._object is None:
+            with open(self._path, "rb") as source:
+                self._object = pickle.load(source)
+        return self._object
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # not found on the wrapper itself (copy, pickle): not the vectorizer's
+            raise AttributeError(name)
+        return getattr(self.loaded(), name)
+
+
+def _resolved(value):
+    return value.loaded() if isinstance(value, _Deferred) else value
 
 
 @contextmanager
@@ -166,9 +193,9 @@ def _trim(index: MatchIndex, state: dict, used: int) -> None:
 def _prefix(model_id: str) -> str:
     """A snapshot folder's name before its change number: the model, the format, and a digest of the
     data files the index is computed from beside the database (the weights, what organisations seek
-    and the track signals), so that shipping new ones rebuilds the snapshot once."""
+    the track signals and the kind words), so that shipping new ones rebuilds the snapshot once."""
     digest = hashlib.sha256()
-    for path in (WEIGHTS_PATH, NEEDS_PATH, TRACK_SIGNALS_PATH):
+    for path in (WEIGHTS_PATH, NEEDS_PATH, TRACK_SIGNALS_PATH, KIND_SIGNALS_PATH):
         digest.update(path.read_bytes() if path.exists() else b"")
     return f"{_safe(model_id)}-f{FORMAT}-{digest.hexdigest()[:8]}"
 

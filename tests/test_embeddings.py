@@ -125,3 +125,24 @@ def test_production_path_stays_within_0_99_cosine_of_fp32(real_embedder):
         cosines = np.sum(fast * fp32, axis=1)
         assert cosines.min() >= 0.99, (precision, cosines.min())
     assert not np.array_equal(SentenceTransformerEmbedder(precision="bf16").embed_batch(sentences), fp32)
+
+
+def test_a_worker_keeps_only_the_bf16_weights_and_embeds_the_same(real_embedder):
+    import torch
+
+    from models.matching.embeddings import bundled_model_path
+
+    if real_embedder.precision != "bf16":
+        pytest.skip("this CPU embeds in float32: there is no second copy to drop")
+    name = f"{bundled_model_path()}/"  # its own loaded copy: the session's model stays as it is
+    worker = SentenceTransformerEmbedder(name)
+    texts = ["thérapie cellulaire", "Plateforme de bioproduction de vecteurs viraux AAV."]
+    before = worker.embed_batch(texts)
+    assert worker.drop_float32()
+    dtypes = {p.dtype for p in worker.model[0].model.parameters()}
+    assert dtypes == {torch.bfloat16}, "the loaded model holds the bf16 network only"
+    np.testing.assert_array_equal(worker.embed_batch(texts), before)
+    # A float32 embedder of the same model in that process still embeds in float32.
+    fp32 = SentenceTransformerEmbedder(name, precision="fp32").embed_batch(texts)
+    reference = SentenceTransformerEmbedder(precision="fp32").embed_batch(texts)
+    np.testing.assert_allclose(fp32, reference, atol=1e-5)

@@ -53,6 +53,30 @@ def test_two_saves_before_the_worker_leave_one_pending_job(seeded, db):
     assert job(db, efs)["status"] == "done" and any(NEW_SEEKS in text for text in seeks_vectors(db, efs))
 
 
+def test_a_save_wakes_the_worker_which_does_the_job_without_waiting_for_its_poll(seeded, db):
+    from app.worker import make_huey
+
+    efs = org_id(db, "EFS BFC")
+    save(seeded, {"seeks": NEW_SEEKS})
+    queue = make_huey(seeded)  # the worker's view of its own file, as its consumer reads it
+    woken = queue.dequeue()
+    assert woken is not None and woken.name.endswith("engine_round")
+    assert queue.dequeue() is None  # one wake-up, no second poll chain
+    assert job(db, efs)["status"] == "pending"
+    queue.execute(woken)
+    assert job(db, efs)["status"] == "done" and any(NEW_SEEKS in text for text in seeks_vectors(db, efs))
+
+
+def test_a_lost_wake_up_loses_no_job(seeded, db, monkeypatch):
+    seeded.config["WORKER_DB"] = "/proc/no-such-folder/worker.db"  # the worker's file cannot be written
+    seeded.extensions.pop("passerelle.huey", None)
+    efs = org_id(db, "EFS BFC")
+    assert save(seeded, {"seeks": NEW_SEEKS}).suggestions_pending is True  # the save still succeeds
+    with seeded.app_context():
+        assert engine_jobs.run_due(get_db()) == 1  # the poll's round does it
+    assert job(db, efs)["status"] == "done"
+
+
 def test_a_job_survives_a_crash_and_a_new_burst_does_it(seeded, db, tmp_path):
     """The save is acknowledged, then every process dies before any worker round: nothing is lost."""
     efs = org_id(db, "EFS BFC")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import runpy
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from models.heldout import (
     HELD_OUT_SETS,
     PROFILES2_PATH,
+    PROFILES3_PATH,
     PROFILES_PATH,
     HeldOutLeak,
     held_out_names,
@@ -41,7 +43,8 @@ def seed_profiles() -> dict[str, dict]:
     return {row["short_name"]: row for row in load_records(SEED)}
 
 
-SIZES = {"held-out v1": (15, 30, 25), "held-out v2": (10, 20, 20)}  # profiles, queries, from its orgs
+# profiles, queries, queries from its own organisations
+SIZES = {"held-out v1": (15, 30, 25), "held-out v2": (10, 20, 20), "held-out v3": (15, 35, 35)}
 
 
 @pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
@@ -54,13 +57,14 @@ def test_held_out_profiles_follow_the_import_contract_and_are_not_seeded(set_nam
     assert {p["languages"][0] for p in profiles} == {"fr", "en"}  # each in the language it writes in
 
 
-def test_the_two_held_out_sets_share_no_organisation_and_the_guard_covers_both():
-    first, second = held_out_names(PROFILES_PATH), held_out_names(PROFILES2_PATH)
-    assert first and second and not first & second
-    assert held_out_names() == first | second
+def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_three():
+    first, second, third = (held_out_names(path) for path in (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH))
+    assert first and second and third
+    assert not first & second and not first & third and not second & third
+    assert held_out_names() == first | second | third
     with pytest.raises(HeldOutLeak) as raised:
-        refuse_held_out("fitting the weights", ["EFS BFC", "Inventiva", "OPM"])
-    assert raised.value.names == ["Inventiva", "OPM"]
+        refuse_held_out("fitting the weights", ["EFS BFC", "Inventiva", "OPM", "CIC 1432"])
+    assert raised.value.names == ["CIC 1432", "Inventiva", "OPM"]
 
 
 def test_the_held_out_checker_passes(capsys):
@@ -69,6 +73,7 @@ def test_the_held_out_checker_passes(capsys):
     assert ended.value.code == 0
     printed = capsys.readouterr().out
     assert "heldout2: 12 profiles (BFC 6, QC 6; fr 9, en 3), 26 queries" in printed
+    assert "heldout3: 17 profiles (BFC 7, QC 10; fr 13, en 4), 38 queries" in printed
     assert "OK: all checks passed" in printed
 
 
@@ -79,6 +84,8 @@ def test_held_out_queries_are_graded_across_the_atlantic(set_name):
     queries = load_queries(queries_path)
     assert len({q.id for q in queries}) == len(queries) >= SIZES[set_name][1]
     assert {q.track for q in queries} == set(TRACKS)
+    if set_name == "held-out v3":
+        assert min(Counter(q.track for q in queries).values()) >= 6
     for query in queries:
         asking = everyone[query.org]
         assert query.track in asking["collaboration_types"], query.id
@@ -107,6 +114,10 @@ def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
     assert "Inventiva" in raised.value.names
     with pytest.raises(HeldOutLeak):
         training_set([clean], second_queries[:1])
+    _, third_queries = load_held_out(mixed, *HELD_OUT_SETS["held-out v3"])
+    with pytest.raises(HeldOutLeak) as raised:
+        training_set([clean], third_queries[:1])
+    assert "CIC 1432" in raised.value.names
     features, grades, groups = training_set([clean], load_queries())  # the fitting set alone is fine
     assert fit_weights(features, grades, groups).coefficients
 

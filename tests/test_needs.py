@@ -11,7 +11,7 @@ from models.matching.index import MatchIndex
 from models.matching.results import Reason
 from models.matching.topics import parse_vocabulary
 from models.matching.weights import FEATURES, LearntWeights
-from models.needs import NEED_CODES, provided, sought
+from models.needs import NEED_CODES, provided, sought, text_kinds
 
 VOCABULARY = parse_vocabulary([{"id": "x", "fr": "X", "en": "X", "terms_fr": ["xx"], "terms_en": ["xx"]}])
 
@@ -28,6 +28,10 @@ def needs_of(vector) -> set[str]:
         ("Des centres d'essais et des investigateurs pour notre phase 1.", {"trial_sites"}),
         ("A CDMO for our viral vectors, and investors.", {"manufacturing", "investors"}),
         ("Des distributeurs au Canada.", {"market_access"}),
+        ("Partenariats nationaux et internationaux.", {"cluster_partners"}),
+        ("Grappes et réseaux étrangers pour des appels à projets conjoints.", {"cluster_partners"}),
+        ("Clinical sites for its phase 2 trials, trained operators.", {"trial_sites", "skilled_staff"}),
+        ("Des industriels de la bioproduction intéressés par nos capteurs.", {"market_access"}),
     ],
 )
 def test_needs_are_read_in_french_and_english(seeks, expected):
@@ -41,6 +45,26 @@ def test_a_partner_provides_by_its_text_or_by_its_kind():
     assert stated[trial] == 1.0 and by_kind[trial] == 0.5
     company = provided({"type": "company", "offers": "", "expertise": ""})
     assert company[NEED_CODES.index("companies")] == 1.0  # being a company is the fact sought
+
+
+def test_the_first_sentence_of_the_expertise_says_which_other_kinds_a_profile_is():
+    institute = {
+        "type": "university_lab",
+        "expertise": "Research institute and specialised hospital of a university. It works with companies.",
+        "offers": "Imaging.",
+    }
+    assert text_kinds(institute) == {"university_lab", "hospital"}
+    assert provided(institute)[NEED_CODES.index("trial_sites")] == 0.5  # a hospital by its words
+    founded = {
+        "type": "company",
+        "expertise": "A company. It grew out of a university hospital's research centre.",
+    }
+    assert text_kinds(founded) == frozenset()  # later sentences name partners, not what it is
+    fund = {
+        "type": "company",
+        "expertise": "Société de capital-risque qui investit dans les biotechnologies.",
+    }
+    assert "agency" in text_kinds(fund)
 
 
 def org(org_id, region, org_type, seeks="", offers="", tracks=("co_training",)):

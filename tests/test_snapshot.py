@@ -7,7 +7,7 @@ from conftest import org_id
 
 from app import matching
 from app.db import get_db
-from app.orgs.queries import get_organisation, update_organisation
+from app.orgs.queries import create_organisation, get_organisation, update_organisation
 from models import snapshot as snapshots
 from models.matching.columns import FileRows
 from models.profiles import TRACKS
@@ -109,3 +109,109 @@ def test_new_weights_make_the_snapshot_stale(app, seeded, monkeypatch, tmp_path)
         _forget_process_indexes(monkeypatch)
         matching.get_index(db)
         assert builds == [1, 1], "a snapshot computed with other weights is never loaded"
+
+
+def test_an_edit_after_loading_keeps_the_snapshot_files_read_not_copied(app, seeded, monkeypatch):
+    from models.matching.columns import EditableRows, FileValues, LexicalRows
+    from models.matching.topics import profile_text
+
+    with app.app_context():
+        db = get_db()
+        efs = org_id(db, "EFS BFC")
+        matching.get_index(db)
+        _forget_process_indexes(monkeypatch)  # as a worker that mapped the snapshot
+        index, candidates = matching.engine(db)
+        before = [s.org_id for s in matching.suggestions_for(db, efs, "joint_trial", top_k=5)]
+        org = get_organisation(db, efs)
+        seeks = "Des vecteurs AAV et lentiviraux pour un essai de thérapie génique en hématologie."
+        update_organisation(db, efs, {**org, "seeks": seeks})
+        matching.refresh_org(db, efs)
+        new_id = create_organisation(db, dict(org, short_name="EFS BFC 2", name="EFS BFC bis"))
+        matching.refresh_org(db, new_id)
+        after = matching.suggestions_for(db, efs, "joint_trial", top_k=5)
+        patched, patched_candidates = matching.engine(db)
+        assert patched is index and patched_candidates is candidates, "patched in place, not rebuilt"
+        # The snapshot's big parts are still read from its files; the edit's rows are kept apart.
+        assert isinstance(index.vectors.base, FileRows)
+        assert isinstance(index.lexical, LexicalRows) and isinstance(index.lexical._base["data"], FileValues)
+        assert isinstance(candidates.centroids, EditableRows) and isinstance(
+            candidates.centroids.base, FileRows
+        )
+        assert len(index.lexical._replaced) == 2 and candidates.centroids._rows.size == 2
+        assert index.lexical.shape[0] == len(index.orgs) == len(candidates.centroids)
+        # ... and they read as the edit left them: the new TF-IDF row, the new mean vector.
+        row, new_row = index.row_of(efs), index.row_of(new_id)
+        fresh = index.vectorizer.transform([profile_text(get_organisation(db, efs))]).toarray()[0]
+        np.testing.assert_allclose(index.lexical[row].toarray()[0], fresh, atol=1e-6)
+        passages = index.vectors[index._begin[row] : index._end[row]]
+        mean = passages.sum(axis=0) / np.linalg.norm(passages.sum(axis=0))
+        np.testing.assert_allclose(candidates.centroids[row], mean, atol=1e-5)
+        assert candidates.centroids[new_row].any() and index.lexical[new_row].nnz > 0
+        assert "AAV" in index.orgs[row]["seeks"] and before and after
+        # What the member sees: the evidence of a suggestion quotes the new text.
+        shown = matching.suggestions_for(db, efs, "joint_trial", top_k=10)
+        assert any("AAV" in p.own_text for s in shown for p in s.evidence.passages)
+        # A snapshot saved from the patched index holds the edit.
+        snapshots.save(matching.snapshot_folder() / "resaved", snapshots.Snapshot(0, 0, index, candidates))
+        resaved = snapshots.load(matching.snapshot_folder() / "resaved", index.model_id)
+        np.testing.assert_allclose(resaved.index.lexical[row].toarray()[0], fresh, atol=1e-6)
+        np.testing.assert_allclose(resaved.candidates.centroids[row], mean, atol=1e-5)
+
+
+def test_editable_rows_and_lexical_rows_read_as_the_arrays_they_stand_for(tmp_path):
+    from scipy import sparse
+
+    from models.matching.columns import EditableRows, LexicalRows
+
+    rng = np.random.default_rng(0)
+    dense = rng.random((50, 4)).astype(np.float32)
+    np.save(tmp_path / "m.npy", dense)
+    rows = EditableRows(FileRows(tmp_path / "m.npy"))
+    rows[7] = np.ones(4)
+    rows.grow(52)
+    rows[51] = np.full(4, 2.0)
+    expected = np.vstack([dense, np.zeros((2, 4), np.float32)])
+    expected[7], expected[51] = 1.0, 2.0
+    np.testing.assert_array_equal(np.asarray(rows), expected)
+    for key in (slice(5, 9), slice(10, 40), np.array([51, 3, 7]), np.array([], dtype=np.int64)):
+        np.testing.assert_array_equal(rows[key], expected[key])
+    assert not rows[10:40].flags.owndata, "a block without edited rows is read in place"
+    vectors = rng.random((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(rows.products(vectors, 5, 52), expected[5:52] @ vectors.T, rtol=1e-6)
+    np.testing.assert_array_equal(rows[7], expected[7])
+    matrix = sparse.random(30, 12, density=0.3, format="csr", dtype=np.float32, random_state=1)
+    for name in ("data", "indices", "indptr"):
+        np.save(tmp_path / f"lexical_{name}.npy", getattr(matrix, name))
+    fresh = sparse.random(2, 12, density=0.5, format="csr", dtype=np.float32, random_state=2)
+    for lexical in (LexicalRows(matrix), LexicalRows.load(tmp_path, matrix.shape)):
+        lexical.grow(31)
+        lexical.replace(np.array([4, 30]), fresh)
+        want = sparse.vstack([matrix, sparse.csr_matrix((1, 12), dtype=np.float32)]).toarray()
+        want[4], want[30] = fresh.toarray()
+        np.testing.assert_array_equal(lexical.whole().toarray(), want)
+        for key in (slice(2, 9), slice(10, 29), np.array([30, 0, 4, 17]), 4, np.int64(12)):
+            np.testing.assert_array_equal(lexical[key].toarray(), want[key].reshape(-1, 12))
+    big = sparse.random(3000, 12, density=0.3, format="csr", dtype=np.float32, random_state=3)
+    lexical = LexicalRows(big)
+    lexical.replace(np.array([5, 2500]), fresh)
+    want = big.toarray()
+    want[5], want[2500] = fresh.toarray()
+    query = rng.random(12).astype(np.float32)
+    block = lexical[2:2999]  # products fixed up for the replaced rows, the block not copied
+    np.testing.assert_allclose(block @ query, want[2:2999] @ query, rtol=1e-5)
+    np.testing.assert_allclose((lexical[[7]] @ block.T).toarray(), want[[7]] @ want[2:2999].T, rtol=1e-5)
+
+
+def test_the_vectorizer_is_unpickled_only_when_an_edit_needs_it(app, seeded, tmp_path):
+    """A mapped snapshot reads its TF-IDF vectorizer (and imports scikit-learn) on first use only."""
+    with app.app_context():
+        db = get_db()
+        index = matching.get_index(db)
+        snapshot = snapshots.load(matching.snapshot_folder(), index.model_id)
+        vectorizer = snapshot.index.vectorizer
+        assert isinstance(vectorizer, snapshots._Deferred) and vectorizer._object is None
+        again = snapshots.load(snapshots.save(tmp_path, snapshot).parent, index.model_id)  # saved as loaded
+        for loaded in (snapshot.index, again.index):
+            fresh = loaded.vectorizer.transform(["vecteurs AAV pour la thérapie génique"])
+            assert fresh.shape[1] == loaded.lexical.shape[1] and fresh.nnz > 0
+        assert vectorizer._object is not None

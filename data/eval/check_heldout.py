@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Validate the held-out sets ``heldout/`` and ``heldout2/`` (standard library only).
+"""Validate the held-out sets ``heldout/``, ``heldout2/`` and ``heldout3/`` (standard library only).
 
 Checks, for each set:
   * profiles: valid JSON, the import fields, region BFC/QC, an https ``source``, a first language
@@ -7,9 +7,9 @@ Checks, for each set:
   * queries: unique ids, keys {id, org, track, relevant, why}, known organisations (seed or this
     set), the asking organisation declares the track, partners across the Atlantic, grades 1..3,
     a partner that does not declare the track graded at most 2 (data/eval/README.md), never a
-    closed or listed-only organisation (Medicago, NÉOMED); in heldout2, mirrored pairs graded alike;
-  * heldout2 only: at least 10 profiles, both regions and both languages, at least 20 queries, every
-    track asked.
+    closed or listed-only organisation (Medicago, NÉOMED); from heldout2 on, mirrored pairs graded alike;
+  * heldout2 and heldout3: both regions and both languages, every track asked, and at least
+    (heldout2) 10 profiles and 20 queries, (heldout3) 15 profiles, 35 queries and 6 queries a track.
 
 Usage: python3 data/eval/check_heldout.py   (from anywhere)
 Exit status 0 when everything passes, 1 otherwise.
@@ -22,7 +22,7 @@ from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = os.path.join(os.path.dirname(HERE), "seed", "ecosystem.jsonl")
-SETS = ("heldout", "heldout2")
+SETS = ("heldout", "heldout2", "heldout3")
 TRACKS = ("staff_exchange", "joint_trial", "co_training", "event", "economic")
 FIELDS = (
     "name",
@@ -39,7 +39,9 @@ FIELDS = (
     "source",
 )
 NEVER_PARTNERS = {"Medicago", "NÉOMED"}
-MIRRORED = {"heldout2"}  # heldout/ was written before this rule was checked; it stays as written
+#: the sizes the later sets must reach: (profiles, queries, queries a track)
+MINIMUM = {"heldout2": (10, 20, 1), "heldout3": (15, 35, 6)}
+MIRRORED = {"heldout2", "heldout3"}  # heldout/ was written before this rule was checked; it stays as written
 
 
 def load_jsonl(path, errors):
@@ -136,17 +138,19 @@ def main():
     for name in SETS:
         others = {sn for other, (own, _) in loaded.items() for sn in own}
         loaded[name] = check_set(name, seed, others, errors)
-    profiles, queries = loaded["heldout2"]
-    if len(profiles) < 10:
-        errors.append(f"heldout2: {len(profiles)} profiles (< 10)")
-    if {p["region"] for p in profiles.values()} != {"BFC", "QC"}:
-        errors.append("heldout2: both regions needed")
-    if {p["languages"][0] for p in profiles.values()} != {"fr", "en"}:
-        errors.append("heldout2: profiles in both languages needed")
-    if len(queries) < 20:
-        errors.append(f"heldout2: {len(queries)} queries (< 20)")
-    if {q["track"] for q in queries} != set(TRACKS):
-        errors.append("heldout2: every track must be asked")
+    for name, (least_profiles, least_queries, least_a_track) in MINIMUM.items():
+        profiles, queries = loaded[name]
+        if len(profiles) < least_profiles:
+            errors.append(f"{name}: {len(profiles)} profiles (< {least_profiles})")
+        if {p["region"] for p in profiles.values()} != {"BFC", "QC"}:
+            errors.append(f"{name}: both regions needed")
+        if {p["languages"][0] for p in profiles.values()} != {"fr", "en"}:
+            errors.append(f"{name}: profiles in both languages needed")
+        if len(queries) < least_queries:
+            errors.append(f"{name}: {len(queries)} queries (< {least_queries})")
+        tracks = Counter(q["track"] for q in queries)
+        if any(tracks[t] < least_a_track for t in TRACKS):
+            errors.append(f"{name}: every track must be asked at least {least_a_track} times")
     for name, (own, qs) in loaded.items():
         langs = Counter(p["languages"][0] for p in own.values())
         regions = Counter(p["region"] for p in own.values())

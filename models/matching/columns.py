@@ -9,7 +9,10 @@ objects (about 600 MB per worker, unpickled by each) and its vectors as float32.
 - :class:`TextColumn` keeps strings as one UTF-8 buffer and their offsets (two ``.npy`` maps), decoded
   when read, with appended strings in a list;
 - :class:`OrgTable` keeps the organisation fields a page shows as such columns, with the records an
-  edit or an addition brings in a dict.
+  edit or an addition brings in a dict;
+- :class:`EditableRows` (the mean vectors) and :class:`LexicalRows` (the TF-IDF matrix) read a few
+  rows with ``pread`` and a whole side in place, and keep the rows an edit writes apart, so that no
+  edit copies the matrix.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 VECTOR_DTYPE = np.float16  # the snapshot's vectors: half the memory, top-10 agreement in bench/bench_scale.py
 
@@ -33,16 +37,11 @@ class FileRows:
     """
 
     def __init__(self, path: Path):
-        with open(path, "rb") as source:
-            version = np.lib.format.read_magic(source)
-            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else (
-                np.lib.format.read_array_header_2_0
-            )  # fmt: skip
-            shape, fortran, dtype = header(source)
-            self._offset = source.tell()
-        if fortran or len(shape) != 2:
+        shape, dtype, self._offset = _npy_layout(path)
+        if len(shape) != 2:
             raise ValueError(f"{path}: a C-ordered 2-D array is needed")
         self.shape, self.dtype, self.ndim = shape, dtype, 2
+        self.path = path
         self._row_bytes = shape[1] * dtype.itemsize
         self._fd = os.open(path, os.O_RDONLY)
 
@@ -73,6 +72,316 @@ class FileRows:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self[:]
         return whole if dtype is None else whole.astype(dtype)
+
+    def view(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` without a copy, from a map of their own (see :func:`_view`)."""
+        return _view(self.path, start, stop)
+
+
+def _view(path: Path, start: int, stop: int) -> np.ndarray:
+    """``array[start:stop]`` of a ``.npy`` file as a read-only view of a map made for it.
+
+    The map goes when the view does (at the end of the request that asked for it), and with it the
+    pages it brought into the worker's RSS. A whole side's mean vectors (77 MB at 100,000
+    organisations) or TF-IDF rows are read in place, where ``pread`` copied them (107 ms a
+    suggestion under load, against 5 ms for a map); a map kept open would keep them in RSS.
+    """
+    return np.load(path, mmap_mode="r")[start:stop]
+
+
+def _npy_layout(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
+    """The shape, dtype and data offset of a C-ordered ``.npy`` file, read from its header."""
+    with open(path, "rb") as source:
+        version = np.lib.format.read_magic(source)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else (
+            np.lib.format.read_array_header_2_0
+        )  # fmt: skip
+        shape, fortran, dtype = header(source)
+        offset = source.tell()
+    if fortran:
+        raise ValueError(f"{path}: a C-ordered array is needed")
+    return shape, dtype, offset
+
+
+def _row_keys(key, n: int) -> np.ndarray:
+    """``key`` (an int, a slice or an int array of rows) as an int64 array of rows below ``n``."""
+    if isinstance(key, slice):
+        return np.arange(*key.indices(n), dtype=np.int64)
+    keys = np.atleast_1d(np.asarray(key, dtype=np.int64))
+    return np.where(keys < 0, keys + n, keys)
+
+
+class EditableRows:
+    """A read-only float32 matrix (an array or :class:`FileRows`) with rows overwritten or added.
+
+    The organisations' mean vectors of a snapshot: an edit changes one row, so the rows it writes
+    are kept apart (a few per edit) instead of copying the 150 MB matrix at 100,000 organisations.
+    """
+
+    def __init__(self, base):
+        self.base = base
+        self._n = len(base)
+        self._rows = np.zeros(0, dtype=np.int64)  # ascending rows written since
+        self._values = np.zeros((0, base.shape[1]), dtype=np.float32)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self._n, int(self.base.shape[1]))
+
+    ndim = 2
+    dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self[:]
+        return whole if dtype is None else whole.astype(dtype)
+
+    def __getitem__(self, key) -> np.ndarray:
+        """float32 rows (a slice, an int array; an int gives one row)."""
+        if isinstance(key, slice) and hasattr(self.base, "view"):
+            start, stop, step = key.indices(self._n)
+            untouched = not self._rows.size or not (
+                np.searchsorted(self._rows, start) < np.searchsorted(self._rows, stop)
+            )
+            if step == 1 and stop <= len(self.base) and untouched and self.base.dtype == np.float32:
+                return self.base.view(start, stop)  # a side's block, read in place
+        rows = _row_keys(key, self._n)
+        in_base = rows < len(self.base)
+        if in_base.all():
+            out = np.asarray(self.base[rows], dtype=np.float32)
+        else:
+            out = np.zeros((rows.size, self.shape[1]), dtype=np.float32)
+            out[in_base] = self.base[rows[in_base]]
+        if self._rows.size:
+            at = np.searchsorted(self._rows, rows).clip(max=self._rows.size - 1)
+            hit = self._rows[at] == rows
+            out[hit] = self._values[at[hit]]
+        return out[0] if np.isscalar(key) or isinstance(key, np.integer) else out
+
+    def products(self, vectors: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """``self[start:stop] @ vectors.T`` without a copy of the rows, edited ones included.
+
+        Parameters
+        ----------
+        vectors : ndarray of shape (n_vectors, dim)
+
+        Returns
+        -------
+        products : ndarray of shape (stop - start, n_vectors), float32
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        out = np.zeros((stop - start, len(vectors)), dtype=np.float32)
+        in_base = min(stop, len(self.base))
+        if in_base > start:
+            base = self.base.view(start, in_base) if hasattr(self.base, "view") else self.base[start:in_base]
+            out[: in_base - start] = base @ vectors.T
+        first, last = np.searchsorted(self._rows, [start, stop])
+        if last > first:
+            out[self._rows[first:last] - start] = self._values[first:last] @ vectors.T
+        return out
+
+    def __setitem__(self, row: int, value: np.ndarray) -> None:
+        """Write one row (the base is never written)."""
+        row = int(row)
+        if not 0 <= row < self._n:
+            raise IndexError(f"row {row} is out of range for {self._n} rows")
+        at = int(np.searchsorted(self._rows, row))
+        if at < self._rows.size and self._rows[at] == row:
+            self._values[at] = value
+        else:
+            self._rows = np.insert(self._rows, at, row)
+            self._values = np.insert(self._values, at, np.asarray(value, np.float32), axis=0)
+
+    def grow(self, rows: int) -> None:
+        """Room for ``rows`` rows in all, the new ones zero until written."""
+        self._n = max(self._n, rows)
+
+    @property
+    def flags(self):  # Candidates.update asks before writing: these rows are written apart
+        return np.zeros(1).flags
+
+
+class LexicalRows:
+    """The TF-IDF matrix (CSR) of a snapshot read with ``pread``, with the rows edits replaced.
+
+    Reading rows gives a ``scipy.sparse.csr_matrix`` of those rows, as slicing the matrix would.
+    A map would bring the 44 MB at 100,000 organisations into each worker's RSS, and the first edit
+    made a whole copy of it; here only the rows a request reads are read, and an edited or added
+    organisation's row is kept apart.
+    """
+
+    def __init__(self, base: sparse.csr_matrix | dict):
+        self._base = base
+        if isinstance(base, dict):  # a snapshot's three files
+            self._indptr = np.asarray(base["indptr"], dtype=np.int64)
+            self._n_base, n_terms = len(self._indptr) - 1, int(base["n_terms"])
+        else:
+            self._n_base, n_terms = base.shape
+        self.shape = (self._n_base, n_terms)
+        self._replaced: dict[int, sparse.csr_matrix] = {}
+        self._replaced_rows = np.zeros(0, dtype=np.int64)
+
+    @classmethod
+    def load(cls, folder: Path, shape: tuple[int, int]) -> LexicalRows:
+        """The matrix saved as ``lexical_data.npy``, ``lexical_indices.npy``, ``lexical_indptr.npy``."""
+        parts = {name: FileValues(folder / f"lexical_{name}.npy") for name in ("data", "indices")}
+        indptr = np.load(folder / "lexical_indptr.npy")
+        if len(indptr) != shape[0] + 1:
+            raise ValueError(f"{folder}: the TF-IDF matrix has {len(indptr) - 1} rows, not {shape[0]}")
+        return cls({**parts, "indptr": indptr, "n_terms": shape[1]})
+
+    def whole(self) -> sparse.csr_matrix:
+        """Every row, the replaced ones included, as one CSR matrix (to save a snapshot)."""
+        return self[: self.shape[0]]
+
+    def replace(self, rows: np.ndarray, fresh: sparse.csr_matrix) -> None:
+        """Give ``rows`` (existing or added) the rows of ``fresh`` (one per row, in order)."""
+        fresh = sparse.csr_matrix(fresh, dtype=np.float32)
+        for i, row in enumerate(np.asarray(rows, dtype=np.int64).tolist()):
+            self._replaced[row] = fresh[i]
+        self._replaced_rows = np.array(sorted(self._replaced), dtype=np.int64)
+        self.shape = (max(self.shape[0], int(max(rows, default=-1)) + 1), self.shape[1])
+
+    def grow(self, rows: int) -> None:
+        """Room for ``rows`` rows in all, empty until replaced."""
+        self.shape = (max(self.shape[0], rows), self.shape[1])
+
+    def __getitem__(self, key) -> sparse.csr_matrix:
+        rows = _row_keys(key, self.shape[0])
+        in_base = np.where(rows < self._n_base, rows, -1)
+        picked = self._read(in_base)
+        replaced = np.isin(rows, self._replaced_rows) if self._replaced else None
+        if replaced is None or not replaced.any():
+            return picked
+        fresh = sparse.vstack([self._replaced[row] for row in rows[replaced].tolist()], format="csr")
+        if rows.size > 1024:  # a side's block: its products are fixed up rather than the block copied
+            return _PatchedBlock(picked, replaced, fresh)
+        return _splice(picked, replaced, fresh)
+
+    def _read(self, rows: np.ndarray) -> sparse.csr_matrix:
+        """The base rows ``rows`` (-1: an empty row) as a CSR matrix."""
+        shape = (rows.size, self.shape[1])
+        if not isinstance(self._base, dict):
+            if (rows >= 0).all():
+                return self._base[rows] if rows.size != 1 else self._base[int(rows[0])]
+            out = sparse.csr_matrix(shape, dtype=np.float32)
+            if (rows >= 0).any():
+                got = self._base[rows[rows >= 0]]
+                place = sparse.csr_matrix(
+                    (np.ones(got.shape[0], np.float32), (np.flatnonzero(rows >= 0), np.arange(got.shape[0]))),
+                    shape=(rows.size, got.shape[0]),
+                )
+                out = (place @ got).tocsr()
+            return out
+        first, last = (int(rows[0]), int(rows[-1])) if rows.size else (0, -1)
+        if rows.size > 1 and first >= 0 and last - first + 1 == rows.size and (np.diff(rows) == 1).all():
+            a, b = int(self._indptr[first]), int(self._indptr[last + 1])  # a block: read in place
+            indptr = self._indptr[first : last + 2] - a
+            data, indices = self._base["data"].view(a, b), self._base["indices"].view(a, b)
+            return sparse.csr_matrix((data, indices, indptr.astype(indices.dtype)), shape=shape, copy=False)
+        begin = np.where(rows >= 0, self._indptr[rows.clip(0)], 0)
+        end = np.where(rows >= 0, self._indptr[rows.clip(0) + 1], 0)
+        indices = self._base["indices"].spans(begin, end)
+        indptr = np.zeros(rows.size + 1, dtype=_index_dtype(indices))  # as the indices: no upcast copy
+        np.cumsum(end - begin, out=indptr[1:])
+        data = self._base["data"].spans(begin, end)
+        return sparse.csr_matrix((data, indices, indptr), shape=shape)
+
+
+class _PatchedBlock:
+    """A block of TF-IDF rows read in place, some of them replaced: a product with a dense array is
+    computed on the block and then fixed for those rows, without copying the block (32 ms a
+    suggestion under load once a hundred profiles were edited). Anything else gets the spliced
+    CSR matrix (:meth:`tocsr`)."""
+
+    def __init__(self, block: sparse.csr_matrix, replaced: np.ndarray, fresh: sparse.csr_matrix):
+        self._block, self._replaced, self._fresh = block, replaced, fresh
+        self.shape = block.shape
+
+    def __matmul__(self, other):
+        if sparse.issparse(other):
+            return self.tocsr() @ other
+        out = self._block @ other
+        out[self._replaced] = self._fresh @ other
+        return out
+
+    @property
+    def T(self) -> sparse.csr_matrix:  # noqa: N802 (scipy's name)
+        return self.tocsr().T
+
+    def toarray(self) -> np.ndarray:
+        return self.tocsr().toarray()
+
+    def tocsr(self) -> sparse.csr_matrix:
+        return _splice(self._block, self._replaced, self._fresh)
+
+
+def _splice(picked: sparse.csr_matrix, replaced: np.ndarray, fresh: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``picked`` with its rows where ``replaced`` is True taken, in order, from ``fresh``.
+
+    The entries are copied as runs between the replaced rows (a few per edit): a sum of two sparse
+    matrices, or masks over every entry, cost 3 to 8 times more for a side of 50,000 rows.
+    """
+    lengths = np.diff(picked.indptr)
+    spliced = lengths.copy()
+    spliced[replaced] = np.diff(fresh.indptr)
+    indptr = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(spliced, out=indptr[1:])
+    indptr = indptr.astype(_index_dtype(picked.indices, int(indptr[-1])))
+    data, indices, start = [], [], 0
+    for k, row in enumerate(np.flatnonzero(replaced).tolist()):
+        run = slice(picked.indptr[start], picked.indptr[row])
+        own = slice(fresh.indptr[k], fresh.indptr[k + 1])
+        data += [picked.data[run], fresh.data[own]]
+        indices += [picked.indices[run], fresh.indices[own].astype(picked.indices.dtype)]
+        start = row + 1
+    data.append(picked.data[picked.indptr[start] :])
+    indices.append(picked.indices[picked.indptr[start] :])
+    return sparse.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr), shape=picked.shape)
+
+
+def _index_dtype(indices: np.ndarray, nnz: int | None = None) -> np.dtype:
+    """The dtype of ``indices`` if it can also count ``nnz`` entries, else int64 (scipy's rule)."""
+    nnz = indices.size if nnz is None else nnz
+    return indices.dtype if nnz < np.iinfo(indices.dtype).max else np.dtype(np.int64)
+
+
+class FileValues:
+    """The values of a 1-D ``.npy`` file read with ``pread`` by spans (see :class:`FileRows`)."""
+
+    def __init__(self, path: Path):
+        shape, self.dtype, self._offset = _npy_layout(path)
+        if len(shape) != 1:
+            raise ValueError(f"{path}: a 1-D array is needed")
+        self._fd = os.open(path, os.O_RDONLY)
+        self.path = path
+
+    def view(self, start: int, stop: int) -> np.ndarray:
+        """Values ``start:stop`` without a copy, from a map of their own (see :func:`_view`)."""
+        return _view(self.path, start, stop)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.close(self._fd)
+
+    def spans(self, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """``values[begin[i]:end[i]]`` for each i, concatenated; one read per run of touching spans."""
+        lengths = end - begin
+        out = np.empty(int(lengths.sum()), dtype=self.dtype)
+        if out.size == 0:
+            return out
+        view, size = memoryview(out).cast("B"), self.dtype.itemsize
+        has = np.flatnonzero(lengths > 0)
+        begin, end = begin[has], end[has]
+        breaks = np.flatnonzero(begin[1:] != end[:-1]) + 1  # a new read where a span does not follow on
+        first, last = np.r_[0, breaks], np.r_[breaks, has.size] - 1
+        done = 0
+        for a, b in zip(begin[first].tolist(), end[last].tolist(), strict=True):
+            os.preadv(self._fd, [view[done * size : (done + b - a) * size]], self._offset + a * size)
+            done += b - a
+        return out
 
 
 class PassageVectors:

@@ -43,6 +43,30 @@ The kept path's vectors are within cosine 0.99988 of the autocast ones already s
 id stays ``@bf16`` and nothing re-embeds. Weights cast to bf16 in ``encode``'s fixed batches of 32
 pad short texts to long ones, and the padded positions in bf16 move the mean (0.99636).
 
+Where the kept path's time goes (``torch.profiler``, one run of the 351 texts, load average 3.7):
+the products (``addmm``) 62%, SDPA attention 26% for about 3% of the FLOPs (12 heads of 32 on
+sequences of 20-186 tokens), GELU 4%, copies 3%, layer norm 2%. The dtype casts that took 27% of the
+autocast path are gone with the bf16 weights; what keeps the path from the matmul bound is attention
+on short sequences. Eager attention (``bmm`` and softmax) measured the same as SDPA (109 against
+107 passages/s, interleaved); in a micro-benchmark of one layer's attention, SDPA with the boolean
+mask took 160 ms against 122 ms with an additive float mask and 119 ms without a mask (load 7-11).
+Measured on one thread in CPU time, which the other jobs' load moves much less than wall time (the
+351 texts, best of 3, load average 6-11), against the one-core bf16 bound of 187-192 GFLOP/s:
+
+=====================================================  ==============  ==========
+path (one thread, CPU time)                            % of the bound  min cosine
+=====================================================  ==============  ==========
+**kept: 4,096-token batches, SDPA attention**          56-58           0.99991
+1,024 / 2,048-token batches                            57-62 / 57-62   0.99990
+8,192 / 16,384-token batches                           52 / 45         0.99990
+512-token batches                                      55              0.99991
+eager attention, 2,048 / 4,096 tokens                  59-61 / 60      0.99990
+=====================================================  ==============  ==========
+
+None reaches the 70% target; the differences under 5 points are within the runs' spread, so the kept
+path stays. ``python -m bench.bench_embeddings`` prints the share of the bound round by round (wall
+time, two threads) and on one thread in CPU time.
+
 Autocast keeps float32 accumulation, so it is the most faithful fast path at the same speed; int8
 fails the 0.99 bar; ``torch.compile`` adds nothing measurable for a 35 s start and a C compiler at
 run time; sentence-transformers' ``backend="onnx"`` needs ``optimum``, whose pins would downgrade
@@ -211,9 +235,35 @@ class SentenceTransformerEmbedder(Embedder):
         model = self.model
         if self.precision == "bf16" and _mean_pooled(model):
             return _embed_by_length(self.model_name, model, texts)
+        if self.model_name in _FLOAT32_DROPPED:  # this process kept the bf16 weights only
+            model = _float32_model(self.model_name)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             out = model.encode(texts, batch_size=BATCH_SIZE, convert_to_tensor=True, show_progress_bar=False)
         return normalise_rows(out.float().numpy())
+
+    def drop_float32(self) -> bool:
+        """Keep only the bf16 weights, when they are all this embedder runs on; True if it did.
+
+        A web worker embeds queries through the bf16 network alone, while the loaded model kept its
+        float32 weights mapped from the model file as well (87 MB of each worker's RSS for MiniLM).
+        The loaded model then holds the bf16 network; a float32 embedder of the same model in this
+        process loads its own copy.
+        """
+        model = self.model
+        if self.precision != "bf16" or not _mean_pooled(model):
+            return False
+        model[0].model = _bf16_network(self.model_name)  # the float32 network is freed
+        _FLOAT32_DROPPED.add(self.model_name)
+        return True
+
+
+_FLOAT32_DROPPED: set[str] = set()  # models whose loaded copy holds the bf16 network only
+
+
+@lru_cache(maxsize=2)
+def _float32_model(name: str) -> Any:
+    """A float32 copy of model ``name``, for a float32 embedder after :meth:`drop_float32`."""
+    return _load_uncached(name)
 
 
 def _mean_pooled(model: Any) -> bool:

@@ -9,8 +9,8 @@ Weights are fitted with scikit-learn: a ``Ridge(positive=True)`` on pairwise dif
 candidates of one query, the better graded one should score higher), which beat a pointwise fit on
 the grades by about 0.02 nDCG@5 out of fold. Non-negative weights keep every part pulling the same
 way, so a two-sided fit never ranks below a one-sided one with the same other parts. The figures
-reported for the engine are out of fold (``GroupKFold`` over queries): weights never see the query
-they rank.
+reported for the engine are out of fold (``GroupKFold`` over the asking organisations): weights never
+see the query they rank, nor another query of the same organisation.
 """
 
 from __future__ import annotations
@@ -231,10 +231,13 @@ def fit_weights(
 def out_of_fold_rankers(
     indexes: Mapping[str, MatchIndex], queries: Sequence[Query], *, folds: int = 5
 ) -> dict[str, Callable[[Query], list[str]]]:
-    """A ranker per named corpus whose weights never saw the query they rank (GroupKFold)."""
+    """A ranker per named corpus whose weights never saw the query they rank, nor any other query of
+    the same organisation (GroupKFold over the asking organisations)."""
     features, grades, groups = training_set(list(indexes.values()), queries)
+    asking = {org: number for number, org in enumerate(dict.fromkeys(q.org for q in queries))}
+    by_organisation = np.array([asking[queries[int(group)].org] for group in groups])
     per_query_weights: dict[str, LearntWeights] = {}
-    for train, test in GroupKFold(n_splits=folds).split(features, grades, groups):
+    for train, test in GroupKFold(n_splits=folds).split(features, grades, by_organisation):
         weights = fit_weights(features[train], grades[train], groups[train])
         for group in np.unique(groups[test]):
             per_query_weights[queries[int(group)].id] = weights

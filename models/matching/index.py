@@ -19,9 +19,16 @@ from scipy import sparse
 
 from models.errors import NotFound
 from models.evidence import STOP_WORDS, is_boilerplate, mentions_history
-from models.matching.columns import OrgTable, PassageVectors
+from models.matching.columns import LexicalRows, OrgTable, PassageVectors
 from models.matching.results import Evidence, PassagePair, Reason, SearchHit, Suggestion
-from models.matching.topics import Vocabulary, fold, idf_weights, profile_text, topic_matrix
+from models.matching.topics import (
+    Vocabulary,
+    fold,
+    idf_from_frequency,
+    idf_weights,
+    profile_text,
+    topic_matrix,
+)
 from models.matching.weights import FEATURES, LearntWeights, kind_fit_codes, type_codes
 from models.needs import NEED_CODES, met_share, provided, sought, track_affinity, track_weights
 from models.profiles import TRACKS
@@ -53,7 +60,7 @@ class MatchIndex:
     org_start: np.ndarray  # (n_orgs + 1,) first passage of each org row
     segment: np.ndarray  # (n_orgs, 3) index of each (org, field) segment, -1 if absent
     segment_start: np.ndarray  # (n_segments,) first passage of each segment
-    lexical: sparse.csr_matrix | None  # (n_orgs, n_terms) l2-normalised TF-IDF rows
+    lexical: sparse.csr_matrix | LexicalRows | None  # (n_orgs, n_terms) l2-normalised TF-IDF rows
     term_idf: dict[str, float]
     weights: LearntWeights
     vectorizer: Any = None  # the fitted TF-IDF, to turn an edited profile into its row (fixed vocabulary)
@@ -131,10 +138,13 @@ class MatchIndex:
     def __post_init__(self) -> None:
         if not isinstance(self.vectors, PassageVectors):
             self.vectors = PassageVectors(self.vectors)
+        if self.lexical is not None and not isinstance(self.lexical, LexicalRows):
+            self.lexical = LexicalRows(self.lexical)  # edits replace rows apart: no copy of the matrix
         ids = self.orgs.ids().tolist() if isinstance(self.orgs, OrgTable) else [o["id"] for o in self.orgs]
         self._rows = dict(zip(ids, range(len(ids)), strict=True))
         self._weighted_topics = self.topics * self.topic_idf
         self._topic_mass = self._weighted_topics.sum(axis=1)
+        self._topic_frequency = self.topics.sum(axis=0, dtype=np.float64)  # kept up to date by edits
         self._word_cache: dict[int, frozenset[str]] = {}
         self._type_codes = type_codes(self.types)
         # A closed organisation is never suggested, nor given suggestions (models/vocabulary.py).
@@ -369,7 +379,9 @@ class MatchIndex:
             self.declared[row] = [t in org["collaboration_types"] for t in TRACKS]
             self._word_cache.pop(int(row), None)
         self._type_codes[rows] = type_codes(self.types[rows])
+        self._topic_frequency -= self.topics[rows].sum(axis=0)
         self.topics[rows] = topic_matrix([topic_sets.get(org["id"], ()) for org in orgs], self.vocabulary)
+        self._topic_frequency += self.topics[rows].sum(axis=0)
         self._refresh_topic_weights()
         self._replace_lexical_rows(rows, orgs)
         return rows
@@ -377,18 +389,26 @@ class MatchIndex:
     def remove_orgs(self, org_ids: Sequence[int]) -> np.ndarray:
         """Mask deleted organisations (their rows stay until the next build); return their rows."""
         rows = np.array([self._rows.pop(i) for i in org_ids if i in self._rows], dtype=np.int64)
+        if not rows.size:
+            return rows
         self._deleted[rows] = True
         self._closed[rows] = True
         self._begin[rows] = self._end[rows]  # no passage: no centroid, never a candidate's best
         self.segment[rows] = -1
+        self._topic_frequency -= self.topics[rows].sum(axis=0)
         self.topics[rows] = 0.0
         self._refresh_topic_weights()
         return rows
 
     def _refresh_topic_weights(self) -> None:
-        """Topic IDF over the organisations in the index (masked rows left out), as a build computes it."""
-        self.topic_idf = idf_weights(self.topics[~self._deleted])
-        self._weighted_topics = self.topics * self.topic_idf
+        """Topic IDF over the organisations in the index (masked rows left out), as a build computes it.
+
+        The frequencies follow each change (``_topic_frequency``), so that only the weighted matrix is
+        computed again, once per patch, not the frequencies over a copy of the live rows.
+        """
+        live = len(self._deleted) - int(self._deleted.sum())
+        self.topic_idf = idf_from_frequency(self._topic_frequency, live)
+        self._weighted_topics = np.multiply(self.topics, self.topic_idf, dtype=np.float32)
         self._topic_mass = self._weighted_topics.sum(axis=1)
 
     def _add_rows(self, orgs: Sequence[Mapping]) -> None:
@@ -413,8 +433,7 @@ class MatchIndex:
         self._deleted = np.concatenate([self._deleted, np.zeros(n, bool)])
         self._type_codes = np.concatenate([self._type_codes, type_codes(self.types[first:])])
         if self.lexical is not None:
-            empty = sparse.csr_matrix((n, self.lexical.shape[1]), dtype=np.float32)
-            self.lexical = sparse.vstack([self.lexical, empty], format="csr")
+            self.lexical.grow(len(self.orgs))
 
     def _append_passages(
         self, vectors: np.ndarray, rows: np.ndarray, codes: np.ndarray, texts: list[str]
@@ -461,13 +480,7 @@ class MatchIndex:
         if self.lexical is None or self.vectorizer is None or not len(orgs):
             return
         fresh = self.vectorizer.transform([profile_text(org) for org in orgs]).astype(np.float32).tocsr()
-        n = self.lexical.shape[0]
-        keep = np.ones(n, dtype=np.float32)
-        keep[rows] = 0.0
-        place = sparse.csr_matrix(
-            (np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), shape=(n, len(rows))
-        )
-        self.lexical = (sparse.diags(keep) @ self.lexical + place @ fresh).tocsr()
+        self.lexical.replace(rows, fresh)  # kept apart: the matrix itself is neither copied nor written
 
     def _field_maxima(self, sims: np.ndarray, passages: np.ndarray, rows: np.ndarray) -> _FieldMaxima:
         """Best similarity of each own passage within each (org, field) segment of the candidates.

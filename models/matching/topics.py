@@ -152,9 +152,12 @@ def idf_weights(matrix: np.ndarray) -> np.ndarray:
     -------
     weights : ndarray of shape (n_topics,)
     """
-    n_orgs = matrix.shape[0]
-    frequency = matrix.sum(axis=0)
-    return (np.log((1 + n_orgs) / (1 + frequency)) + 1.0).astype(np.float32)
+    return idf_from_frequency(matrix.sum(axis=0), matrix.shape[0])
+
+
+def idf_from_frequency(frequency: np.ndarray, n_orgs: int) -> np.ndarray:
+    """:func:`idf_weights` from each topic's count of organisations, shape (n_topics,)."""
+    return (np.log((1 + n_orgs) / (1 + np.asarray(frequency))) + 1.0).astype(np.float32)
 
 
 class TopicAnchoredEmbedder(Embedder):
