@@ -25,6 +25,8 @@ def built():
     # the built rows.
     rows = index.replace_orgs([orgs[8]], [(orgs[8]["id"], "seeks", "what it seeks")], vectors[:1], topic_sets)
     candidates.update(rows)
+    # And one left with no passage at all: none of its old passages may still count.
+    candidates.update(index.replace_orgs([orgs[12]], [], vectors[:0], topic_sets))
     return index, candidates, {org["id"]: org for org in orgs}
 
 
@@ -57,9 +59,11 @@ def test_passage_parts_of_a_block_are_those_of_the_full_scoring(built):
     index, candidates, _ = built
     columns = [FEATURES.index(name) for name in PASSAGE_PARTS]
     queries, partners, expected = [], [], []
-    for org_id in (2, 9, 10, 51, 52):  # 9 has one passage left, and is a candidate of 10 and 52
+    for org_id in (2, 9, 10, 51, 52, 13):  # 9 has one passage left, and is a candidate of 10 and 52
         row = index.row_of(org_id)
         rows = candidates.for_row(row, 60, "event")
+        if org_id == 13:  # 13 has none left: its passage parts are 0 against any partner
+            rows = np.arange(200, 260)
         queries.append(np.full(rows.size, row))
         partners.append(rows)
         expected.append(index.features(org_id, "event", rows)[1][:, columns])

@@ -363,6 +363,7 @@ class MatchIndex:
         order = np.lexsort((codes, new_rows)) if keep else np.zeros(0, dtype=np.int64)
         picked = np.asarray(keep, dtype=np.int64)[order]
         new_rows, codes = new_rows[order], codes[order]
+        self.segment[rows] = -1  # an organisation left with no passage keeps none of its old ones
         first = self._append_passages(vectors[picked], new_rows, codes, [passages[i][2] for i in picked])
         self._begin[rows] = self._end[rows] = first  # organisations left with no passage: empty spans
         if new_rows.size:
