@@ -87,7 +87,7 @@ def main() -> None:
         figures |= run("bench.bench_scale", *scale)
         dedicated = importlib.util.find_spec("bench.bench_proposals") is not None
         if dedicated:
-            figures |= run("bench.bench_proposals", *scale)
+            figures |= run("bench.bench_proposals", *scale, *([] if args.quick else ["--whole"]))
         for n, path in dbs.items():
             trip = run("bench.bench_trip", "--db", str(path), *(["--no-proposals"] if dedicated else []))
             figures |= {f"{name}-{n}": value for name, value in trip.items()}
