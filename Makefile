@@ -7,7 +7,9 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 # `make serve` listens on PORT when it is given (environment or command line), else on 8000.
 SERVE_PORT := $(if $(filter environment command,$(firstword $(origin PORT))),$(PORT),8000)
-WORKERS ?= 4
+# One gunicorn worker per core (at least 2): requests are CPU-bound, and on 2 cores 4 workers queued
+# (make load at 100k: suggestions p95 337 ms with 4, 212 ms with 2).
+WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -lt 2 ] && n=2; echo $$n)
 # The bundled model loads from site-packages; nothing may be fetched from a model hub.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1

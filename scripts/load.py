@@ -26,6 +26,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -96,7 +97,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--coordinators", type=int, default=5, help="of which coordinators (default 5)")
     parser.add_argument("--duration", type=float, default=60, help="measured seconds (default 60)")
     parser.add_argument("--warmup", type=float, default=10, help="seconds run before measuring (default 10)")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", 4)))
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WORKERS", max(2, os.cpu_count() or 2)))
+    )
     parser.add_argument("--think", default="0.5:1.5", help="pause between requests, MIN:MAX seconds")
     parser.add_argument("--relogin", type=int, default=10, help="log out and in every N rounds (default 10)")
     parser.add_argument("--real-hash", action="store_true", help="production scrypt cost for the accounts")
@@ -337,7 +340,8 @@ def _kinds(group: str, results: Results) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Prepare, serve, load, report; 0 when there were no errors and pages met p95 <= 200 ms."""
+    """Prepare, serve, load, report; 0 when there were no errors and every page met its p95 target
+    (issue 14: 200 ms, or 300 ms from 50,000 organisations)."""
     folder = Path(tempfile.mkdtemp(prefix="passerelle-load-"))
     server = None
     try:
@@ -364,7 +368,10 @@ def run(args: argparse.Namespace) -> int:
         for user in users:
             user.join(timeout=60)
         memory = worker_memory(server.pid)
-        code = _print_summary(args, results, measured, len(trips), folder)
+        with sqlite3.connect(folder / "passerelle.db") as counted:
+            orgs = counted.execute("SELECT COUNT(*) FROM organisations").fetchone()[0]
+        target = 300 if orgs >= 50_000 else 200
+        code = _print_summary(args, results, measured, len(trips), folder, target)
         print("Workers' memory, MB (RSS / PSS): " + ", ".join(f"{rss} / {pss}" for rss, pss in memory))
         return code
     finally:
@@ -375,7 +382,7 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _print_summary(args, results: Results, measured: float, trips: int, folder: Path) -> int:
+def _print_summary(args, results: Results, measured: float, trips: int, folder: Path, target: int) -> int:
     hashing = "production scrypt N=2^17" if args.real_hash else f"cheap {FAST_HASH} (production: N=2^17)"
     print(
         f"Passerelle load test: {args.users} users ({args.users - args.coordinators} members, "
@@ -390,10 +397,15 @@ def _print_summary(args, results: Results, measured: float, trips: int, folder: 
         print(f"  error: {message} (x{errors.count(message)})")
     pages = [v for k in PAGES for v in results.seconds.get(k, [])]
     p95 = 1000 * percentile(pages, 0.95) if pages else float("nan")
-    print(f"Errors: {len(errors)} (target 0). Pages p95: {p95:.0f} ms (target <= 200 ms).")
+    each = {k: 1000 * percentile(results.seconds[k], 0.95) for k in PAGES if results.seconds.get(k)}
+    slowest = max(each, key=each.get) if each else "none"
+    print(
+        f"Errors: {len(errors)} (target 0). Pages p95: {p95:.0f} ms; slowest page {slowest}, p95 "
+        f"{each.get(slowest, float('nan')):.0f} ms (target: every page <= {target} ms)."
+    )
     if args.keep:
         print(f"Database and server log kept in {folder}")
-    return 0 if not errors and p95 <= 200 else 1
+    return 0 if not errors and each and max(each.values()) <= target else 1
 
 
 if __name__ == "__main__":
