@@ -1,10 +1,11 @@
 """Run a web server with the mail worker beside it: ``python scripts/with_worker.py SERVER_COMMAND...``.
 
-`make run` and `make serve` use it. It starts ``flask --app wsgi worker`` (same virtual environment,
-same environment variables), then the server in the foreground. When the server stops, for
-whatever reason, or this launcher gets Ctrl-C or SIGTERM, the worker is stopped too (SIGTERM, then
-SIGKILL after 10 s). A worker that dies on its own is started again after 5 s. The exit status is
-the server's.
+`make run` and `make serve` use it. It starts the server, then, ``WORKER_DELAY`` seconds later (so
+that the worker's model load does not slow the server's start), ``flask --app wsgi worker`` (same
+virtual environment, same environment variables); what is saved meanwhile waits in the database.
+When the server stops, for whatever reason, or this launcher gets Ctrl-C or SIGTERM, the worker is
+stopped too (SIGTERM, then SIGKILL after 10 s). A worker that dies on its own is started again
+after 5 s. The exit status is the server's.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import time
 from pathlib import Path
 
 WORKER = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker"]
+WORKER_DELAY = 3.0  # seconds after the server: a second `make run` reached its login page in 2.5-3.3 s
 
 
-def stop(process: subprocess.Popen, name: str) -> None:
+def stop(process: subprocess.Popen | None, name: str) -> None:
     """Ask a child to stop, then force it."""
-    if process.poll() is not None:
+    if process is None or process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)
     try:
@@ -40,11 +42,14 @@ def main(server_command: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _interrupt)
-    worker = subprocess.Popen(WORKER)
     server = subprocess.Popen(server_command)
+    started, worker = time.monotonic(), None
     try:
         while server.poll() is None:
-            if worker.poll() is not None:
+            if worker is None:
+                if time.monotonic() - started >= WORKER_DELAY:
+                    worker = subprocess.Popen(WORKER)
+            elif worker.poll() is not None:
                 code = worker.returncode
                 print(f"with_worker: the worker exited ({code}); starting it again.", file=sys.stderr)
                 time.sleep(5)
