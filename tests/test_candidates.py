@@ -14,11 +14,16 @@ from models.matching.weights import FEATURES, load_weights
 from models.profiles import TRACKS
 
 
-@pytest.fixture(scope="module")
-def index() -> MatchIndex:
-    orgs, passages, vectors, topic_sets = synthetic(600, seed=3)
+def synthetic_index(n: int, seed: int) -> MatchIndex:
+    """An index of ``n`` synthetic organisations, built with the shipped vocabulary and weights."""
+    orgs, passages, vectors, topic_sets = synthetic(n, seed=seed)
     vocabulary, weights = load_vocabulary(), load_weights()
     return MatchIndex.build("synthetic", orgs, passages, vectors, topic_sets, vocabulary, weights)
+
+
+@pytest.fixture(scope="module")
+def index() -> MatchIndex:
+    return synthetic_index(600, seed=3)
 
 
 def test_scoring_some_rows_gives_the_same_parts_as_scoring_all(index):
@@ -59,9 +64,7 @@ def test_suggestions_from_candidates_mostly_agree_with_full_scoring(index):
 
 @pytest.fixture(scope="module")
 def index_2000() -> MatchIndex:
-    orgs, passages, vectors, topic_sets = synthetic(2_000, seed=5)
-    vocabulary, weights = load_vocabulary(), load_weights()
-    return MatchIndex.build("synthetic", orgs, passages, vectors, topic_sets, vocabulary, weights)
+    return synthetic_index(2_000, seed=5)
 
 
 def test_proxy_candidates_hold_the_full_top_10_at_2000_organisations(index_2000):

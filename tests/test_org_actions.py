@@ -29,6 +29,13 @@ def stance(auth, partner, track="co_training", kind="interested", reason="", own
     return auth.post(f"/organisations/{partner}/stance", data)
 
 
+def request_to_thecell(auth, ids, message):
+    """Post the page's request form from EFS BFC to ThéCell (co-training, video call)."""
+    data = {"from_org_id": str(ids["EFS BFC"]), "to_org_id": str(ids["ThéCell"]), "track": "co_training"}
+    data |= {"format": "video_call", "message": message, "back": "org"}
+    return auth.post(f"/requests/new?to_org_id={ids['ThéCell']}", data)
+
+
 def test_member_sees_the_actions_across_the_atlantic(auth, client, ids):
     english(auth, client, "member_bfc")
     text = page_text(client.get(f"/organisations/{ids['ThéCell']}"))
@@ -121,17 +128,7 @@ def test_forged_stances_change_nothing(auth, client, db, ids):
 
 def test_request_from_the_org_page_reaches_the_partners_inbox(auth, client, db, ids):
     english(auth, client, "member_bfc")
-    response = auth.post(
-        f"/requests/new?to_org_id={ids['ThéCell']}",
-        {
-            "from_org_id": str(ids["EFS BFC"]),
-            "to_org_id": str(ids["ThéCell"]),
-            "track": "co_training",
-            "format": "video_call",
-            "message": "We would like to train two technicians on your platform.",
-            "back": "org",
-        },
-    )
+    response = request_to_thecell(auth, ids, "We would like to train two technicians on your platform.")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("?done=actions#actions")
     page = page_text(client.get(response.headers["Location"]))
@@ -247,17 +244,7 @@ def test_operations_refuse_a_closed_partner(auth, client, db, ids):
     assert "ThéCell is closed: nothing new is started with it." in page_text(
         client.get(response.headers["Location"])
     )
-    sent = auth.post(
-        f"/requests/new?to_org_id={ids['ThéCell']}",
-        {
-            "from_org_id": str(ids["EFS BFC"]),
-            "to_org_id": str(ids["ThéCell"]),
-            "track": "co_training",
-            "format": "video_call",
-            "message": "Hello.",
-            "back": "org",
-        },
-    )
+    sent = request_to_thecell(auth, ids, "Hello.")
     assert sent.status_code == 409 and "ThéCell is closed" in page_text(sent)
     assert db.execute("SELECT COUNT(*) FROM interests").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 0
