@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from models.matching.embeddings import (
     SentenceTransformerEmbedder,
     bf16_supported,
     get_embedder,
+    normalise_rows,
 )
 from models.matching.passages import split_sentences
 
@@ -146,3 +148,52 @@ def test_a_worker_keeps_only_the_bf16_weights_and_embeds_the_same(real_embedder)
     fp32 = SentenceTransformerEmbedder(name, precision="fp32").embed_batch(texts)
     reference = SentenceTransformerEmbedder(precision="fp32").embed_batch(texts)
     np.testing.assert_allclose(fp32, reference, atol=1e-5)
+
+
+def _sentences(count: int = 40) -> list[str]:
+    profiles = [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines()]
+    return [s for p in profiles[::3] for s in split_sentences(p["expertise"] + " " + p["offers"])][:count]
+
+
+def _hf_mean_pooled(network, ids: list[list[int]]) -> np.ndarray:
+    from models.matching.embeddings import _padded_forward
+
+    return normalise_rows(
+        np.concatenate([_padded_forward(network, ids[i : i + 8]) for i in range(0, len(ids), 8)])
+    )
+
+
+def test_the_packed_forward_is_the_hugging_face_forward(real_embedder):
+    import torch
+
+    from models.matching.packed_bert import PackedBert
+
+    model = real_embedder.model
+    ids = sorted(model.tokenizer(_sentences())["input_ids"], key=len)
+    assert len({len(x) for x in ids}) > 10 and len({len(x) for x in ids}) < len(ids)  # groups of one length
+    network = copy.deepcopy(model[0].auto_model).float()
+    with torch.inference_mode():
+        packed = normalise_rows(PackedBert(network, 4096, dtype=torch.float32)(ids).numpy())
+        reference = _hf_mean_pooled(network, ids)
+    assert np.sum(packed * reference, axis=1).min() >= 0.99999
+
+
+def test_the_production_path_stays_within_0_9999_of_the_bf16_hugging_face_one(real_embedder):
+    import torch
+
+    from models.matching.embeddings import _bf16_network
+
+    texts = _sentences()
+    ids = real_embedder.model.tokenizer(texts)["input_ids"]
+    with torch.inference_mode():
+        reference = _hf_mean_pooled(_bf16_network(real_embedder.model_name), ids)
+    cosines = np.sum(real_embedder.embed_batch(texts) * reference, axis=1)
+    assert cosines.min() >= 0.9999, cosines.min()
+
+
+def test_a_text_embeds_the_same_alone_or_in_a_batch(real_embedder):
+    texts = _sentences(12) + ["", "CAR-T", "CAR-T"]
+    together = real_embedder.embed_batch(texts)
+    alone = np.concatenate([real_embedder.embed_batch([text]) for text in texts])
+    assert np.sum(together * alone, axis=1).min() >= 0.9999
+    np.testing.assert_array_equal(together[-1], together[-2])

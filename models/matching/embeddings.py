@@ -145,7 +145,6 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def bf16_supported() -> bool:
     """Whether this CPU runs bfloat16 matrix products natively (AVX512-BF16 or AMX)."""
     flags = _linux_cpu_flags()
@@ -246,13 +245,13 @@ class SentenceTransformerEmbedder(Embedder):
 
         A web worker embeds queries through the bf16 network alone, while the loaded model kept its
         float32 weights mapped from the model file as well (87 MB of each worker's RSS for MiniLM).
-        The loaded model then holds the bf16 network; a float32 embedder of the same model in this
-        process loads its own copy.
+        The loaded model then holds the bf16 network (the packed-token one for a BERT); a float32
+        embedder of the same model in this process loads its own copy.
         """
         model = self.model
         if self.precision != "bf16" or not _mean_pooled(model):
             return False
-        model[0].model = _bf16_network(self.model_name)  # the float32 network is freed
+        model[0].model = _fast_network(self.model_name)  # the float32 network is freed
         _FLOAT32_DROPPED.add(self.model_name)
         return True
 
@@ -286,36 +285,66 @@ def _bf16_network(name: str) -> Any:
     return copy.deepcopy(_load(name)[0].auto_model).to(torch.bfloat16).eval()
 
 
+@lru_cache(maxsize=2)
+def _fast_network(name: str) -> Any:
+    """The bf16 network the production path runs: packed tokens for a BERT, else the bf16 copy."""
+    from models.matching.packed_bert import PackedBert, packable
+
+    network = _load(name)[0].auto_model
+    if isinstance(network, PackedBert):  # drop_float32 already put it in the loaded model
+        return network
+    return PackedBert(network, TOKEN_BUDGET).eval() if packable(network) else _bf16_network(name)
+
+
 def _embed_by_length(name: str, model: Any, texts: list[str]) -> np.ndarray:
     """Mean-pooled bf16 embeddings, texts sorted by token length and batched by a token budget.
 
-    Texts of one batch have nearly the same length, so little is padding, and short texts go in
-    large batches; the weights are bfloat16, so no product casts its operands.
+    A BERT runs on the packed tokens of each batch (:mod:`models.matching.packed_bert`: no
+    padding, attention per group of one length); another transformer gets batches padded to
+    their widest text, which is short, since the texts of a batch have nearly the same length.
     """
     import torch
+
+    from models.matching.packed_bert import PackedBert
 
     ids = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"]
     order = np.argsort([len(x) for x in ids], kind="stable")
     out = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
-    network = _bf16_network(name)
+    network = _fast_network(name)
+    packed = isinstance(network, PackedBert)
     start = 0
     with torch.inference_mode():
         while start < len(order):
-            stop = start + 1  # sorted ascending: the last text of a batch is its widest
-            while stop < len(order) and (stop - start + 1) * len(ids[order[stop]]) <= TOKEN_BUDGET:
+            stop, tokens = start + 1, len(ids[order[start]])
+            # sorted ascending: a padded batch is as wide as its last text, a packed one its sum
+            while stop < len(order):
+                tokens = (
+                    tokens + len(ids[order[stop]]) if packed else (stop - start + 1) * len(ids[order[stop]])
+                )
+                if tokens > TOKEN_BUDGET:
+                    break
                 stop += 1
             batch = order[start:stop]
-            width = len(ids[batch[-1]])
-            tokens = torch.zeros((len(batch), width), dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                tokens[row, : len(ids[i])] = torch.tensor(ids[i])
-                mask[row, : len(ids[i])] = 1
-            hidden = network(input_ids=tokens, attention_mask=mask).last_hidden_state.float()
-            pooled = (hidden * mask[..., None]).sum(dim=1) / mask.sum(dim=1, keepdim=True)
-            out[batch] = pooled.numpy()
+            if packed:
+                out[batch] = network([ids[i] for i in batch]).numpy()
+            else:
+                out[batch] = _padded_forward(network, [ids[i] for i in batch])
             start = stop
     return normalise_rows(out)
+
+
+def _padded_forward(network: Any, ids: list[list[int]]) -> np.ndarray:
+    """Mean-pooled embeddings of ``ids`` through a Hugging Face network, padded to the widest."""
+    import torch
+
+    width = max(len(x) for x in ids)
+    tokens = torch.zeros((len(ids), width), dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, x in enumerate(ids):
+        tokens[row, : len(x)] = torch.tensor(x)
+        mask[row, : len(x)] = 1
+    hidden = network(input_ids=tokens, attention_mask=mask).last_hidden_state.float()
+    return ((hidden * mask[..., None]).sum(dim=1) / mask.sum(dim=1, keepdim=True)).numpy()
 
 
 @lru_cache(maxsize=8)
