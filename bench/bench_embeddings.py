@@ -5,7 +5,8 @@ and the French ones in ``data/eval/profiles_fr.jsonl``) followed by its topic la
 the length mix (and the padding) is the real one. Each path is warmed up, then the two take turns
 for ``--repeats`` timed runs each; medians are printed with min and max. The bound of a round is
 the bf16 matmul peak measured right after it (one layer's products at the token budget, best of 3)
-divided by the model's matmul FLOPs per text on its real tokens; the production path's share of the
+divided by the model's matmul FLOPs per text on its real tokens (the six products of each layer and
+attention's two, no padding counted); the production path's share of the
 bound is taken round by round, so load from other processes weighs on both alike.
 
 Run from the project root: ``.venv/bin/python -m bench.bench_embeddings``.
@@ -150,7 +151,7 @@ def main() -> None:
     model = production.model
     load_s = time.perf_counter() - started
     texts = production_texts(production)[: args.texts]
-    tokens = [production.count_tokens(text) for text in texts]
+    tokens = [min(production.count_tokens(text), production.max_tokens) for text in texts]  # as truncated
 
     def plain(batch: list[str]) -> np.ndarray:
         return model.encode(batch, batch_size=BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False)

@@ -15,7 +15,7 @@ profiles repeated to 2,000. "min cosine" is the lowest cosine, over every passag
 path (2 threads unless said)                           passages/s      min cosine
 =====================================================  ==============  ==========
 float32 ``encode``, batch 32 (baseline)                97-127          1
-**bf16 autocast, batch 32 (kept)**                     228-346         0.99995
+**bf16 autocast, batch 32 (kept first)**               228-346         0.99995
 same two, 1 thread, per CPU-second: fp32 / autocast    50-57 / 129-143 (x2.3-2.9)
 bf16 autocast, batch 16 / 64 / 128                     347 / 291 / 270 0.99996
 weights cast to bf16, batch 32                         330-345         0.99990
@@ -35,19 +35,19 @@ path                                                   x float32       min cosin
 =====================================================  ==============  ==========
 bf16 autocast ``encode``, batch 32 (kept before)       1.0             0.99996
 bf16 weights ``encode``, batch 32                      1.7             0.99636
-**bf16 weights, sorted by length, 4096-token batches,  1.5             0.99991
-inference_mode, SDPA attention (kept)**
+bf16 weights, sorted by length, 4096-token batches,    1.5             0.99991
+inference_mode, SDPA attention (kept before packing)
 =====================================================  ==============  ==========
 
-The kept path's vectors are within cosine 0.99988 of the autocast ones already stored, so the model
+That path's vectors are within cosine 0.99988 of the autocast ones already stored, so the model
 id stays ``@bf16`` and nothing re-embeds. Weights cast to bf16 in ``encode``'s fixed batches of 32
 pad short texts to long ones, and the padded positions in bf16 move the mean (0.99636).
 
-Where the kept path's time goes (``torch.profiler``, one run of the 351 texts, load average 3.7):
+Where that path's time went (``torch.profiler``, one run of the 351 texts, load average 3.7):
 the products (``addmm``) 62%, SDPA attention 26% for about 3% of the FLOPs (12 heads of 32 on
 sequences of 20-186 tokens), GELU 4%, copies 3%, layer norm 2%. The dtype casts that took 27% of the
-autocast path are gone with the bf16 weights; what keeps the path from the matmul bound is attention
-on short sequences. Eager attention (``bmm`` and softmax) measured the same as SDPA (109 against
+autocast path are gone with the bf16 weights; what kept that path from the matmul bound was padding and
+attention on short sequences. Eager attention (``bmm`` and softmax) measured the same as SDPA (109 against
 107 passages/s, interleaved); in a micro-benchmark of one layer's attention, SDPA with the boolean
 mask took 160 ms against 122 ms with an additive float mask and 119 ms without a mask (load 7-11).
 Measured on one thread in CPU time, which the other jobs' load moves much less than wall time (the
@@ -56,16 +56,55 @@ Measured on one thread in CPU time, which the other jobs' load moves much less t
 =====================================================  ==============  ==========
 path (one thread, CPU time)                            % of the bound  min cosine
 =====================================================  ==============  ==========
-**kept: 4,096-token batches, SDPA attention**          56-58           0.99991
+4,096-token batches, SDPA attention (kept then)        56-58           0.99991
 1,024 / 2,048-token batches                            57-62 / 57-62   0.99990
 8,192 / 16,384-token batches                           52 / 45         0.99990
 512-token batches                                      55              0.99991
 eager attention, 2,048 / 4,096 tokens                  59-61 / 60      0.99990
 =====================================================  ==============  ==========
 
-None reaches the 70% target; the differences under 5 points are within the runs' spread, so the kept
-path stays. ``python -m bench.bench_embeddings`` prints the share of the bound round by round (wall
-time, two threads) and on one thread in CPU time.
+None of these reaches the 70% target; the differences under 5 points are within the runs' spread.
+
+Packed tokens (issue 14, kept). The bound is right: ``bench.bench_embeddings`` counts the six
+products of each layer (QKV, output, feed-forward up and down) and attention's two on each text's
+real tokens, and its peak (one layer's products at 4,096 tokens, 200-215 GFLOP/s on one core) is
+what single products reach: ``F.linear`` 170-217, ``matmul`` 193-220, oneDNN-laid weights 197-227
+GFLOP/s on one thread at 1,024-8,192 rows. So the gap was padding, attention and ``F.linear``'s
+layout. :mod:`models.matching.packed_bert` runs the dense layers on the packed tokens of a batch (no
+padding at all) and attention per group of texts of one exact length (no mask: the 351 texts have
+132 lengths, and sorted, each group is a slice of the packed tokens). One thread, CPU time, the 351
+production texts, paths interleaved, 3 runs each, share of the bound measured in the same round,
+load average 3.8-6.7 from other jobs:
+
+=====================================================  ==============  ==========
+path (one thread, CPU time)                            % of the bound  min cosine
+=====================================================  ==============  ==========
+previous kept path (HF bf16 network, padded batches)   55-57 (55-59)   0.99991
+packed tokens, SDPA, 3 products for Q, K, V            68 (67-72)      0.99990
+packed tokens, SDPA, fused QKV ``[384, 1152]``         61-68 (59-68)   0.99990
+same, GELU tanh approximation                          63 (63-64)      0.99988
+fused QKV, scale folded in Q, eager attention          67 (66-67)      0.99990
++ oneDNN weights, GELU fused in the up product, SDPA   69-74 (67-76)   0.99991
+**+ oneDNN weights, GELU fused, eager attention        71-75 (68-79)   0.99991
+(kept)**
+kept, token budget 1,024 / 16,384 (4,096 kept)         71 / 75         0.99991
+=====================================================  ==============  ==========
+
+The kept path's vectors are within cosine 0.99991 of the previous path's (so the stored ones stay,
+``@bf16``); run in float32 it gives the Hugging Face float32 forward to 0.9999999
+(``tests/test_embeddings.py`` holds both). Attention alone, one layer over the 351 texts, one
+thread: SDPA 147-156 ms, eager ``matmul`` + softmax 123-131 ms, eager with the 1/sqrt(32) folded
+into the query weights (from float32, one rounding) and the softmax's float32 output in the same
+op 91 ms: 25-43 GFLOP/s on products of 32-wide heads, against 200 for the dense ones, which is
+why attention, 4% of the FLOPs, still takes a sixth of the time. Fused QKV measured no faster
+than three products, but is kept (one call, one output to slice). The tanh GELU is slower and
+less faithful. Not measured, for want of time: ``torch.compile`` (freezing, ``dynamic=True``) and
+oneDNN graph fusion of the packed network, two processes of one thread. Two threads in wall time
+could not be measured fairly while this was done: at load average 6-8 the same 351 texts took
+7.5-40 s, for both paths, since two OpenMP threads wait for each other when the cores are busy
+(the packed path has many more small operations: 132 groups a layer). ``python -m
+bench.bench_embeddings`` prints the share of the bound round by round (wall time, two threads) and
+on one thread in CPU time.
 
 Autocast keeps float32 accumulation, so it is the most faithful fast path at the same speed; int8
 fails the 0.99 bar; ``torch.compile`` adds nothing measurable for a 35 s start and a C compiler at
