@@ -6,8 +6,8 @@ the length mix (and the padding) is the real one. Each path is warmed up, then t
 for ``--repeats`` timed runs each; medians are printed with min and max. The bound of a round is
 the bf16 matmul peak measured right after it (one layer's products at the token budget, best of 3)
 divided by the model's matmul FLOPs per text on its real tokens (the six products of each layer and
-attention's two, no padding counted); the production path's share of the
-bound is taken round by round, so load from other processes weighs on both alike.
+attention's two, no padding counted); the production path's share of the bound is taken round by
+round, so load from other processes weighs on both alike.
 
 Run from the project root: ``.venv/bin/python -m bench.bench_embeddings``.
 """
