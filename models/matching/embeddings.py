@@ -98,17 +98,25 @@ into the query weights (from float32, one rounding) and the softmax's float32 ou
 op 91 ms: 25-43 GFLOP/s on products of 32-wide heads, against 200 for the dense ones, which is
 why attention, 4% of the FLOPs, still takes a sixth of the time. Fused QKV measured no faster
 than three products, but is kept (one call, one output to slice). The tanh GELU is slower and
-less faithful. Not measured, for want of time: ``torch.compile`` (freezing, ``dynamic=True``) and
-oneDNN graph fusion of the packed network, two processes of one thread. Two threads in wall time
-could not be measured fairly while this was done: at load average 6-8 the same 351 texts took
-7.5-40 s, for both paths, since two OpenMP threads wait for each other when the cores are busy
-(the packed path has many more small operations: 132 groups a layer). ``python -m
-bench.bench_embeddings`` prints the share of the bound round by round (wall time, two threads) and
-on one thread in CPU time.
+less faithful. ``torch.compile`` of the bf16 Hugging Face network (``dynamic=True``, inductor
+``freezing``) compiled in 48 s (load 2.4), made one graph for every shape (no recompiles) and
+reached 59-61% of the bound against 74-78% for the packed path, interleaved on one thread: not
+kept. Not measured, for want of time: oneDNN graph fusion (``torch.jit.freeze``), compiling the
+packed network, two processes of one thread each. ``python -m bench.bench_embeddings`` after the
+change (load average 1.4-2.8): one thread in CPU time 82% of the bound (105.8 of 129.1 texts per
+CPU-second; 56%, 72.9 of 130.4, before it, load 0-4.4). Its two-thread wall-time share could not
+be measured fairly while other jobs ran: 49% median but 12-166% round to round, the bound itself
+93-257 texts/s (the two idle cores' peak is 416 GFLOP/s, and the best round's 186 texts/s is 69%
+of it); at load average 6-8 the same 351 texts took 7.5-40 s, for both paths, since two OpenMP
+threads wait for each other when the cores are busy (the packed path has more small operations:
+132 groups a layer). Peak RSS of a process embedding batches is higher, 855 MB against 673 MB
+for the previous path on the 351 texts (about 80 MB of it oneDNN's cache of one primitive per
+shape: 772 MB with ``ONEDNN_PRIMITIVE_CACHE_CAPACITY=8``).
 
 Autocast keeps float32 accumulation, so it is the most faithful fast path at the same speed; int8
 fails the 0.99 bar; ``torch.compile`` adds nothing measurable for a 35 s start and a C compiler at
-run time; sentence-transformers' ``backend="onnx"`` needs ``optimum``, whose pins would downgrade
+run time (with autocast; compiling the bf16 network is slower than packing, above);
+sentence-transformers' ``backend="onnx"`` needs ``optimum``, whose pins would downgrade
 transformers 5 to 4.57. ``encode`` already sorts a call's texts by length (less padding), so the
 store sends whole batches of passages in one call. torch's default of one thread per core is right:
 one thread halves throughput. ``python -m bench.bench_embeddings`` measures the kept path again.
