@@ -1,4 +1,4 @@
-"""Trip planning: who meets whom and when, as a mixed-integer programme solved by HiGHS (scipy.milp).
+"""Trip planning: who meets whom and when, as a mixed-integer programme solved by HiGHS (highspy).
 
 The programme is the one of issue #5 (binary ``x[d, h, s]``: delegate ``d`` meets host ``h`` in slot
 ``s``), solved in two exact stages because slots of one day in which the same hosts receive are
@@ -32,9 +32,14 @@ Objective (maximised), the same as :func:`objective` computes for any plan::
 
     Σ value · x  +  FAIRNESS_WEIGHT · m        value = score (+ APPROVED_BONUS for an approved pairing)
 
-Two tie-breakers, worth less than any score difference, choose among equally good plans: each
-delegate's meetings spread evenly over the days (at most an even share a day before a 10⁻⁵ penalty
-per extra meeting), and earlier slots first.
+Among equally good plans, the second stage puts each group's meetings in its earliest slots. The
+programme itself has no tie-breaker: a 10⁻⁵ penalty per meeting beyond an even share a day and a
+10⁻⁶ bonus for earlier groups made HiGHS spend 10-20 s in root cut rounds on the 80-host bench trip
+(its LP bound is the optimum; finding a plan that reaches it was the work), against 2-4 s without
+them (``python -m bench.bench_trip``, README).
+
+**Warm start.** HiGHS starts from the greedy baseline (``Highs.setSolution``), so its incumbent is never
+worse than greedy and the time limit only decides how much better the plan gets.
 
 A meeting is worth at most ``1 + APPROVED_BONUS = 1.5``; ``FAIRNESS_WEIGHT = 2`` makes one more
 meeting for the least-served organisation worth more than any single other meeting (max-min fair
@@ -59,12 +64,12 @@ import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 from models.trips.rules import TripLookup, Violation, check_plan, find_violations, validate_problem
 from models.trips.shapes import Candidate, Meeting, Plan, TripProblem
@@ -85,10 +90,7 @@ __all__ = [
 
 APPROVED_BONUS = 0.5
 FAIRNESS_WEIGHT = 2.0
-# Tie-breakers among equally good plans, too small to trade away any real value (scores have 4 decimals):
-SPREAD_PENALTY = 1e-5  # per meeting a delegate has on a day beyond an even share of the trip's days
-EARLY_BONUS = 1e-6  # prefers earlier slots
-MIP_REL_GAP = 1e-7
+MIP_REL_GAP = 1e-7  # scores have 4 decimals: any plan within the gap is worth the same
 
 
 def meeting_value(candidate: Candidate) -> float:
@@ -146,12 +148,10 @@ def plan_trip(problem: TripProblem, *, time_limit: float = 10.0) -> Plan:
     greedy = plan_greedy(problem)
     lookup = TripLookup(problem)
     model = _Model(lookup)
-    result = model.solve(time_limit)
+    result = model.solve(time_limit, start=greedy.meetings)
     notes = []
-    if result.status == 1:
-        notes.append(
-            f"the solver stopped at the time limit of {time_limit:g} s; its best plan so far is used"
-        )
+    if result.stopped:
+        notes.append(f"the solver stopped at the time limit of {time_limit:g} s with its best plan so far")
     remaining = time_limit - (time.perf_counter() - started)
     meetings = model.meetings(result.x, remaining) if result.x is not None else None
     if meetings is not None:
@@ -332,8 +332,17 @@ def merge_delegates(problem: TripProblem, meetings: Iterable[Meeting]) -> tuple[
     return _sorted(lookup, merged)
 
 
+@dataclass(frozen=True)
+class _Solved:
+    """What HiGHS returned: the column values (None when it has no solution) and whether it stopped
+    at the time limit."""
+
+    x: np.ndarray | None
+    stopped: bool
+
+
 class _Model:
-    """The MILP over groups of interchangeable slots: columns x (delegate, candidate, group), w, over, m."""
+    """The MILP over groups of interchangeable slots: columns x (delegate, candidate, group), w, m."""
 
     def __init__(self, lookup: TripLookup) -> None:
         self.lookup = lookup
@@ -361,28 +370,50 @@ class _Model:
         for (d, day), options in self.itineraries.items():
             for i in range(len(options)):
                 self.w[(d, day, i)] = len(self.x) + len(self.w)
-        delegate_days = sorted(self.itineraries)
-        self.over = {key: len(self.x) + len(self.w) + i for i, key in enumerate(delegate_days)}
-        self.m = len(self.x) + len(self.w) + len(self.over)
+        self.m = len(self.x) + len(self.w)
         self.rows: list[tuple[list[int], list[float], float]] = []
 
-    def solve(self, time_limit: float):
-        """Run HiGHS; the result's ``x`` is None when no solution was found."""
+    def solve(self, time_limit: float, start: Iterable[Meeting] = ()) -> _Solved:
+        """Run HiGHS from ``start`` (a plan that keeps every rule, e.g. the greedy baseline)."""
         n = self.m + 1
         self._constraints()
         integrality, lower, upper = np.ones(n), np.zeros(n), np.ones(n)
-        continuous = [*self.over.values(), self.m]
-        integrality[continuous], upper[continuous] = 0, np.inf
+        integrality[self.m], upper[self.m] = 0, np.inf
         self._fix(lower, upper)
-        result = milp(
-            -self._gains(n),
-            integrality=integrality,
-            bounds=Bounds(lower, upper),
-            constraints=_linear(self.rows, n),
-            options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
+        a = _linear(self.rows, n)
+        matrix = a.A if a is not None else csr_matrix((0, n))
+        bounds = a.ub if a is not None else np.zeros(0)
+        solved = _solve_highs(
+            self._gains(n), matrix, bounds, integrality, lower, upper, time_limit, self._start(start, n)
         )
-        self.solution = result.x
-        return result
+        self.solution = solved.x
+        return solved
+
+    def _start(self, meetings: Iterable[Meeting], n: int) -> np.ndarray | None:
+        """A plan as column values: its meetings' x, each delegate-day's itinerary, the fewest per
+        organisation; None when a meeting or a day has no column (the solver then starts from nothing)."""
+        group_of = {s: g for g, (_day, _hosts, slots) in enumerate(self.groups) for s in slots}
+        column = {(d, c.delegation_org_id, c.host_org_id, g): i for i, (d, c, g) in enumerate(self.x)}
+        values, visits = np.zeros(n), defaultdict(list)
+        per_org = Counter()
+        for m in meetings:
+            i = column.get((m.delegate_id, m.delegation_org_id, m.host_org_id, group_of.get(m.slot_id)))
+            if i is None:
+                return None
+            values[i] = 1.0
+            per_org[m.delegation_org_id] += 1
+            visits[(m.delegate_id, self.lookup.slots[m.slot_id].day)].append(
+                (self.lookup.city[m.host_org_id], m.slot_id)
+            )
+        for key, seen in visits.items():
+            options = self.itineraries[key]
+            fits = [i for i, o in enumerate(options) if all(s in o.get(city, ()) for city, s in seen)]
+            if not fits:
+                return None
+            values[self.w[(*key, fits[0])]] = 1.0
+        orgs = {c.delegation_org_id for _d, c, _g in self.x}
+        values[self.m] = min((per_org[org] for org in orgs), default=0)
+        return values
 
     def _fix(self, lower: np.ndarray, upper: np.ndarray) -> None:
         """Accepted meetings: their column at 1 in their own slot's group, their guests' there at 0."""
@@ -423,17 +454,13 @@ class _Model:
         return defaultdict(dict, chosen)
 
     def _gains(self, n: int) -> np.ndarray:
-        """Objective coefficients (to maximise): values, tie-breakers, must-meet weight, fairness."""
+        """Objective coefficients (to maximise): values, must-meet weight, fairness."""
         lookup, must = self.lookup, self.lookup.problem.must_meet
         plannable = lookup.plannable()
         weight = 1.0 + sum(meeting_value(c) for c in plannable) + FAIRNESS_WEIGHT * len(plannable)
         gains = np.zeros(n)
-        for i, (_d, c, g) in enumerate(self.x):
-            early = EARLY_BONUS * (1 - g / len(self.groups))
-            gains[i] = (
-                meeting_value(c) + early + (weight if (c.delegation_org_id, c.host_org_id) in must else 0)
-            )
-        gains[list(self.over.values())] = -SPREAD_PENALTY
+        for i, (_d, c, _g) in enumerate(self.x):
+            gains[i] = meeting_value(c) + (weight if (c.delegation_org_id, c.host_org_id) in must else 0)
         gains[self.m] = FAIRNESS_WEIGHT if lookup.fair_orgs() else 0.0
         return gains
 
@@ -463,21 +490,49 @@ class _Model:
             self.rows.append((columns, [1.0] * len(columns), float(capacity)))
         for columns in by_pair.values():
             self.rows.append((columns, [1.0] * len(columns), 1.0))
-        self._spread_rows()
         for columns in by_org.values():  # m ≤ meetings of each organisation with a candidate
             self.rows.append(([self.m, *columns], [1.0] + [-1.0] * len(columns), 0.0))
 
-    def _spread_rows(self) -> None:
-        """A delegate's meetings a day beyond an even share count in ``over`` (a tie-breaker)."""
-        per_day: dict[tuple[int, date], list[int]] = defaultdict(list)
-        for i, (d, _c, g) in enumerate(self.x):
-            per_day[(d, self.groups[g][0])].append(i)
-        n_days = len({day for day, _hosts, _slots in self.groups})
-        plannable = Counter(c.delegation_org_id for c in self.lookup.plannable())
-        for (d, day), columns in per_day.items():
-            org = self.lookup.delegates[d].org_id
-            share = max(1, -(-plannable[org] // (len(self.lookup.delegates_of[org]) * n_days)))
-            self.rows.append(([*columns, self.over[(d, day)]], [1.0] * len(columns) + [-1.0], float(share)))
+
+def _solve_highs(
+    gains: np.ndarray,
+    matrix: csr_matrix,
+    upper_rows: np.ndarray,
+    integrality: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    time_limit: float,
+    start: np.ndarray | None,
+) -> _Solved:
+    """Maximise ``gains @ x`` subject to ``matrix @ x <= upper_rows`` with HiGHS, from ``start``."""
+    import highspy  # loaded when a trip is planned, not with the app
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(gains), matrix.shape[0]
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = gains
+    lp.col_lower_, lp.col_upper_ = lower, np.where(np.isinf(upper), inf, upper)
+    lp.row_lower_, lp.row_upper_ = np.full(matrix.shape[0], -inf), upper_rows
+    csc = matrix.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = csc.indptr, csc.indices, csc.data
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger if kind else kinds.kContinuous for kind in integrality]
+    highs.passModel(lp)
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value, solution.value_valid = list(start), True
+        highs.setSolution(solution)  # a start that breaks a row is ignored by HiGHS
+    highs.run()
+    status = highs.getModelStatus()
+    has_solution = highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    x = np.array(highs.getSolution().col_value) if has_solution else None
+    return _Solved(x, status == highspy.HighsModelStatus.kTimeLimit)
 
 
 def _itineraries(lookup: TripLookup, slots: list[int], cities: list[str]) -> list[dict[str, frozenset[int]]]:
