@@ -17,12 +17,14 @@ interchangeable:
      the trip, across the organisation's delegates;
    - ``m ≤ Σ x`` over the meetings of each delegation organisation that has a candidate.
 
-2. **Which slot.** Per group, a small MILP gives each chosen meeting one slot (one meeting per
-   delegate per slot, ``capacity`` per host per slot, a slot of its city in the delegate's itinerary),
-   earliest first. With one city a day, König's edge-colouring theorem says this always succeeds,
-   so both stages together reach the optimum of the per-slot programme, 20 to 50 times faster (see
-   ``python -m bench.bench_planner``). On a day with a change of city it can, rarely, leave a meeting
-   out; the comparison with the greedy baseline below still holds.
+2. **Which slot.** Per day, a small MILP gives each chosen meeting one slot of its group (one meeting
+   per delegate per slot, ``capacity`` per host per slot, each delegate's itinerary of the day chosen
+   again), earliest first. With one city a day, König's edge-colouring theorem says this always
+   succeeds, so both stages together reach the optimum of the per-slot programme, 20 to 50 times
+   faster (see ``python -m bench.bench_planner``). With changes of city the first stage counts a
+   city's slots per delegate and a host's per group, not per slot, so the second can leave meetings
+   out (3 of 300 on the 80-host bench trip); every candidate still unplaced is then tried in the
+   first slot where it fits, and the comparison with the greedy baseline below still holds.
 
 **Group meetings.** With ``TripProblem.merge_delegates``, after planning, each meeting is joined by
 the other delegates of its organisation who are free in that slot and can be there in time
@@ -68,7 +70,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import LinearConstraint
 from scipy.sparse import coo_matrix, csr_matrix
 
 from models.trips.rules import TripLookup, Violation, check_plan, find_violations, validate_problem
@@ -91,6 +93,10 @@ __all__ = [
 APPROVED_BONUS = 0.5
 FAIRNESS_WEIGHT = 2.0
 MIP_REL_GAP = 1e-7  # scores have 4 decimals: any plan within the gap is worth the same
+# HiGHS keeps at most this many cuts (10,000 by default): its root LP bound is already the optimum on
+# the bench trips, and fewer cuts per round let its sub-MIP heuristics reach that plan sooner
+# (10k bench trip: 4.3-4.7 s -> 2.3-2.9 s at load 5.5; the 80-host synthetic cases 2.2-5.6 -> 2.2-3.9 s).
+FIRST_STAGE_OPTIONS = {"mip_pool_soft_limit": 300}
 
 
 def meeting_value(candidate: Candidate) -> float:
@@ -384,7 +390,15 @@ class _Model:
         matrix = a.A if a is not None else csr_matrix((0, n))
         bounds = a.ub if a is not None else np.zeros(0)
         solved = _solve_highs(
-            self._gains(n), matrix, bounds, integrality, lower, upper, time_limit, self._start(start, n)
+            self._gains(n),
+            matrix,
+            bounds,
+            integrality,
+            lower,
+            upper,
+            time_limit,
+            self._start(start, n),
+            FIRST_STAGE_OPTIONS,
         )
         self.solution = solved.x
         return solved
@@ -429,29 +443,19 @@ class _Model:
                     upper[i] = 0.0
 
     def meetings(self, solution: np.ndarray, time_limit: float) -> tuple[Meeting, ...] | None:
-        """The meetings a solution chooses, each given its slot within its group (None if that fails)."""
-        chosen: dict[int, list[tuple[int, Candidate]]] = defaultdict(list)
+        """The meetings a solution chooses, each given a slot of its group day by day (None if that fails)."""
+        chosen: dict[date, list[tuple[int, Candidate, int]]] = defaultdict(list)
         for (d, c, g), value in zip(self.x, solution[: len(self.x)], strict=True):
             if value > 0.5:
-                chosen[g].append((d, c))
-        allowed = self._allowed(solution)
+                chosen[self.groups[g][0]].append((d, c, g))
         meetings = []
-        for g, pairs in sorted(chosen.items()):
-            day = self.groups[g][0]
-            slot_sets = [allowed[(d, day)][self.lookup.city[c.host_org_id]] for d, c in pairs]
-            placed = _assign_slots(self.lookup, self.groups[g][2], pairs, slot_sets, time_limit)
+        for day, day_meetings in sorted(chosen.items()):
+            options = {d: self.itineraries[(d, day)] for d, _c, _g in day_meetings}
+            placed = _assign_slots(self.lookup, self.groups, day_meetings, options, time_limit)
             if placed is None:
                 return None
             meetings += placed
         return _sorted(self.lookup, meetings)
-
-    def _allowed(self, solution: np.ndarray) -> dict[tuple[int, date], dict[str, frozenset[int]]]:
-        """Each delegate-day's chosen itinerary: city -> the slots it may meet in there."""
-        chosen = {}
-        for (d, day, i), column in self.w.items():
-            if solution[column] > 0.5:
-                chosen[(d, day)] = self.itineraries[(d, day)][i]
-        return defaultdict(dict, chosen)
 
     def _gains(self, n: int) -> np.ndarray:
         """Objective coefficients (to maximise): values, must-meet weight, fairness."""
@@ -503,6 +507,7 @@ def _solve_highs(
     upper: np.ndarray,
     time_limit: float,
     start: np.ndarray | None,
+    options: dict | None = None,
 ) -> _Solved:
     """Maximise ``gains @ x`` subject to ``matrix @ x <= upper_rows`` with HiGHS, from ``start``."""
     import highspy  # loaded when a trip is planned, not with the app
@@ -511,6 +516,8 @@ def _solve_highs(
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(time_limit))
     highs.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    for name, value in (options or {}).items():
+        highs.setOptionValue(name, value)
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(gains), matrix.shape[0]
@@ -572,44 +579,57 @@ def _slot_groups(lookup: TripLookup) -> list[tuple[date, frozenset[int], list[in
 
 def _assign_slots(
     lookup: TripLookup,
-    slots: list[int],
-    pairs: list[tuple[int, Candidate]],
-    allowed: list[frozenset[int]],
+    groups: list[tuple[date, frozenset[int], list[int]]],
+    chosen: list[tuple[int, Candidate, int]],
+    options: dict[int, list[dict[str, frozenset[int]]]],
     time_limit: float,
 ) -> list[Meeting] | None:
-    """Give each meeting chosen in a group one of its allowed slots, earliest first; None if HiGHS fails.
+    """Give each meeting chosen on a day one slot of its group, earliest first; None if HiGHS fails.
 
-    With every slot allowed this always places every meeting (König's edge-colouring theorem, each
-    host split into ``capacity`` copies): the first stage gives every delegate at most ``len(slots)``
-    meetings in the group and every host at most ``capacity × len(slots)``. A meeting that finds no
-    slot of its city's part of the day is left out. Column ``i * len(slots) + k``: meeting ``i`` in
-    slot ``k``.
+    Each delegate's itinerary of the day (:func:`_itineraries`) is chosen again here, so this is the
+    per-slot programme restricted to the chosen meetings: one meeting per delegate per slot,
+    ``capacity`` per host per slot, every slot in the city of the delegate's itinerary then. With one
+    city a day it always places every meeting (König's edge-colouring theorem, each host split into
+    ``capacity`` copies: the first stage gives every delegate at most ``len(slots)`` meetings in a
+    group and every host at most ``capacity × len(slots)``). Otherwise it may leave some out, the
+    least valuable first. Columns: ``y`` (meeting, slot), then ``w`` (delegate, itinerary).
     """
-    width = len(slots)
-    rows = [([i * width + k for k in range(width)], [1.0] * width, 1.0) for i in range(len(pairs))]
-    by_delegate, by_host = defaultdict(list), defaultdict(list)
-    for i, (delegate_id, candidate) in enumerate(pairs):
-        by_delegate[delegate_id].append(i)
-        by_host[candidate.host_org_id].append(i)
-    limits = [(indices, 1.0) for indices in by_delegate.values()]
-    limits += [(indices, float(lookup.hosts[host_id].capacity)) for host_id, indices in by_host.items()]
-    for indices, limit in limits:
-        for k in range(width):
-            rows.append(([i * width + k for i in indices], [1.0] * len(indices), limit))
-    upper = np.array([float(slots[k] in allowed[i]) for i in range(len(pairs)) for k in range(width)])
-    cost = np.tile(np.arange(width, dtype=float), len(pairs)) - (width + 1.0)  # placing always pays
-    result = milp(
-        cost,
-        integrality=np.ones(len(cost)),
-        bounds=Bounds(0, upper),
-        constraints=_linear(rows, len(cost)),
-        options={"time_limit": max(time_limit, 1.0)},
-    )
-    if result.x is None:
+    y: list[tuple[int, int]] = []
+    for i, (d, c, g) in enumerate(chosen):
+        city = lookup.city[c.host_org_id]
+        reachable = set().union(*(o.get(city, frozenset()) for o in options[d]))
+        y += [(i, slot) for slot in groups[g][2] if slot in reachable]
+    w = [(d, k) for d in sorted(options) for k in range(len(options[d]))]
+    n, w_column = len(y) + len(w), {key: len(y) + j for j, key in enumerate(w)}
+    rows: list[tuple[list[int], list[float], float]] = []
+    per_meeting, per_host, per_city = defaultdict(list), defaultdict(list), defaultdict(list)
+    for column, (i, slot) in enumerate(y):
+        d, c, _g = chosen[i]
+        per_meeting[i].append(column)
+        per_host[(c.host_org_id, slot)].append(column)
+        per_city[(d, slot, lookup.city[c.host_org_id])].append(column)
+    rows += [(columns, [1.0] * len(columns), 1.0) for columns in per_meeting.values()]
+    rows += [(cols, [1.0] * len(cols), float(lookup.hosts[h].capacity)) for (h, _s), cols in per_host.items()]
+    for d in options:  # one itinerary per delegate
+        columns = [w_column[(d, k)] for k in range(len(options[d]))]
+        rows.append((columns, [1.0] * len(columns), 1.0))
+    for (d, slot, city), columns in per_city.items():  # meetings there and then fit the itinerary
+        room = [w_column[(d, k)] for k, o in enumerate(options[d]) if slot in o.get(city, frozenset())]
+        rows.append((columns + room, [1.0] * len(columns) + [-1.0] * len(room), 0.0))
+    order = {slot: k for k, slot in enumerate(lookup.slot_order)}
+    width = len(lookup.slot_order) + 1.0
+    gains = np.zeros(n)  # placing always pays more than an earlier slot, a valuable meeting more
+    for column, (i, slot) in enumerate(y):
+        gains[column] = (1.0 + meeting_value(chosen[i][1])) * width - order[slot] / width
+    integrality = np.ones(n)
+    a = _linear(rows, n)
+    solved = _solve_highs(gains, a.A, a.ub, integrality, np.zeros(n), np.ones(n), max(time_limit, 1.0), None)
+    if solved.x is None:
         return None
     return [
-        _make_meeting(lookup, pairs[column // width][0], pairs[column // width][1], slots[column % width])
-        for column in np.flatnonzero(result.x > 0.5)
+        _make_meeting(lookup, chosen[i][0], chosen[i][1], slot)
+        for column, (i, slot) in enumerate(y)
+        if solved.x[column] > 0.5
     ]
 
 
