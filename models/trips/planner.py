@@ -23,8 +23,9 @@ interchangeable:
    succeeds, so both stages together reach the optimum of the per-slot programme, 20 to 50 times
    faster (see ``python -m bench.bench_planner``). With changes of city the first stage counts a
    city's slots per delegate and a host's per group, not per slot, so the second can leave meetings
-   out (3 of 300 on the 80-host bench trip); every candidate still unplaced is then tried in the
-   first slot where it fits, and the comparison with the greedy baseline below still holds.
+   out (none of the 300 of the 80-host bench trip since it chooses the itineraries again; 3 to 8
+   when it kept the first stage's); every candidate still unplaced is then tried in the first slot
+   where it fits, and the comparison with the greedy baseline below still holds.
 
 **Group meetings.** With ``TripProblem.merge_delegates``, after planning, each meeting is joined by
 the other delegates of its organisation who are free in that slot and can be there in time
@@ -34,11 +35,12 @@ Objective (maximised), the same as :func:`objective` computes for any plan::
 
     Σ value · x  +  FAIRNESS_WEIGHT · m        value = score (+ APPROVED_BONUS for an approved pairing)
 
-Among equally good plans, the second stage puts each group's meetings in its earliest slots. The
-programme itself has no tie-breaker: a 10⁻⁵ penalty per meeting beyond an even share a day and a
-10⁻⁶ bonus for earlier groups made HiGHS spend 10-20 s in root cut rounds on the 80-host bench trip
-(its LP bound is the optimum; finding a plan that reaches it was the work), against 2-4 s without
-them (``python -m bench.bench_trip``, README).
+Among equally good plans, the second stage puts each group's meetings in its earliest slots; nothing
+spreads a delegate's meetings evenly over the days any more. The programme has no tie-breaker: a
+10⁻⁵ penalty per meeting beyond an even share a day and a 10⁻⁶ bonus for earlier groups made HiGHS
+spend 10-20 s in root cut rounds on the 80-host bench trip (its LP bound is the optimum; finding a
+plan that reaches it was the work), against 2-4 s without them (``python -m bench.bench_trip``,
+README).
 
 **Warm start.** HiGHS starts from the greedy baseline (``Highs.setSolution``), so its incumbent is never
 worse than greedy and the time limit only decides how much better the plan gets.
