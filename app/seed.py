@@ -42,7 +42,7 @@ class DemoAccount:
 def seed_organisations(db: Database, seed_dir: Path = SEED_DIR) -> UpsertReport:
     """Upsert the seeded profiles; running it again changes nothing."""
     records = parse_import((seed_dir / "ecosystem.jsonl").read_bytes(), "jsonl")
-    return upsert_organisations(db, records)
+    return upsert_organisations(db, records, audit=False)
 
 
 def seed_demo_accounts(db: Database, instance_path: Path, hash_method: str) -> list[DemoAccount]:

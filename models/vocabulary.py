@@ -313,6 +313,10 @@ AUDIT_SENTENCE_LABELS = _frozen(
         "organisation.translation_saved": N_(
             "%(actor)s edited the other-language version of the profile of the organisation %(org)s"
         ),
+        "organisation.imported:created": N_("Import from a file: the organisation %(org)s was added"),
+        "organisation.imported:updated": N_(
+            "Import from a file: the profile of the organisation %(org)s was updated"
+        ),
         "organisation.status_changed": N_(
             "%(actor)s set the status of the organisation %(org)s to %(status)s"
         ),
@@ -349,6 +353,12 @@ AUDIT_SENTENCE_LABELS = _frozen(
         "user.access_changed": N_("%(actor)s changed the access of %(account)s (%(role)s)"),
         "user.deactivated": N_("%(actor)s deactivated the account of %(account)s"),
         "user.reactivated": N_("%(actor)s reactivated the account of %(account)s"),
+        "user.signed_in": N_("%(actor)s signed in"),
+        "user.sign_in_failed": N_("A sign-in to the account %(account)s failed: wrong password"),
+        "user.password_changed:own": N_("%(actor)s changed their password"),
+        "user.password_changed:link": N_("%(actor)s chose a password through a link sent by mail"),
+        "user.token_created": N_("%(actor)s created an API token for %(account)s"),
+        "user.token_revoked": N_("%(actor)s revoked an API token of %(account)s"),
     }
 )
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
-from conftest import AuthActions, actor, org_id, page_text
+from conftest import PASSWORD, AuthActions, actor, org_id, page_text
 from test_trips import draft, trip  # noqa: F401  (fixtures)
 
 from app.operations import pairings, stances, trips
 from app.people.queries import delete_contact, save_contact
+from app.seed import SEED_DIR
 
 URL = "/coordination/journal/"
 
@@ -66,7 +68,8 @@ def test_a_stance_and_a_decision_read_as_sentences_in_french_and_english(client,
     page = _text(client.get(URL))
     assert "Camille Martin approved the pairing EFS BFC – ThéCell (joint clinical trial)" in page
     assert "Églantine Roy marked ThéCell interesting for EFS BFC (joint clinical trial)" in page
-    assert "2 changes" in page
+    assert "Camille Martin signed in" in page  # the reader's own sign-in is a change of the log too
+    assert "3 changes" in page
 
 
 def test_a_trip_published_appears_worded_in_both_languages(client, seeded, db, trip, draft):
@@ -88,7 +91,7 @@ def test_filters_narrow_the_rows_and_the_csv_holds_exactly_them(client, seeded, 
         for other in ("EFS BFC", "CHU de Besançon"):
             stances.set_stance(db, member, mcgill, org_id(db, other), "event", "interested")
     _login(client, "coordinator", "en")
-    assert "4 changes" in _text(client.get(URL))
+    assert "5 changes" in _text(client.get(URL))  # with the coordinator's sign-in
     page = _text(client.get(f"{URL}?org=chu+de+besan%C3%A7on"))  # either side, any case
     assert "1 change" in page and "EFS BFC" not in page and "Camille" not in page
     assert "CHU de Besançon interesting for McGill / MUHC" in page
@@ -204,7 +207,8 @@ def test_the_api_serves_the_same_rows_by_id(client, seeded, db, history, api_tok
     assert set(entry["organisations"]) == {history["efs"], history["thecell"]}
     assert client.get("/api/v1/audit?until=2000-01-01", headers=headers).get_json()["total"] == 0
     assert client.get("/api/v1/audit?since=2026-02-30", headers=headers).status_code == 400
-    assert client.get("/api/v1/audit?until=9999-12-31", headers=headers).get_json()["total"] == 2
+    every = client.get("/api/v1/audit?until=9999-12-31", headers=headers).get_json()["total"]
+    assert every == 2 + len(api_tokens)  # each token's creation is logged too
     assert client.get("/api/v1/audit", headers=bearer(api_tokens["member_bfc"])).status_code == 403
 
 
@@ -261,3 +265,38 @@ def test_the_organisation_filter_keeps_every_row_that_names_it_and_no_other(seed
         kept = [(r["source"], r["source_id"]) for r in audit_rows(db, Filters(org_id=org), paged=False)]
         assert kept == [(r["source"], r["source_id"]) for r in every if names(r, org)], org
         assert kept, org
+
+
+def test_sign_ins_passwords_tokens_and_imports_are_logged(auth, client, seeded, db, runner, tmp_path):
+    auth.login("member_bfc", password="not the password")
+    auth.login("nobody@test.example.org", password="not the password")  # no account: nothing to log
+    assert auth.login("member_bfc").status_code == 302
+    client.get("/auth/password?lang=en")
+    assert auth.post("/auth/tokens", {"name": "Nightly export"}).status_code == 200
+    token_id = db.execute("SELECT id FROM api_tokens").fetchone()[0]
+    assert auth.post(f"/auth/tokens/{token_id}/revoke").status_code == 302
+    new = "trois hérons gris sur la Saône en hiver"
+    changed = auth.post("/auth/password", {"current_password": PASSWORD, "new_password": new, "confirm": new})
+    assert changed.status_code == 302
+    auth.logout()
+    first = (SEED_DIR / "ecosystem.jsonl").read_text().splitlines()[0]
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({**json.loads(first), "short_name": "Nouvelle"}, ensure_ascii=False) + "\n")
+    assert runner.invoke(args=["import-orgs", str(path)]).exit_code == 0
+
+    _login(client, "coordinator", "en")
+    page = _text(client.get(f"{URL}?kind=user"))
+    assert "A sign-in to the account efs@test.example.org failed: wrong password" in page
+    assert "efs@test.example.org signed in" in page
+    assert "efs@test.example.org created an API token for efs@test.example.org" in page
+    assert "efs@test.example.org revoked an API token of efs@test.example.org" in page
+    assert "nobody" not in page and "Nightly export" not in page  # nor the token's name or secret
+    assert "efs@test.example.org changed their password" in page
+    assert "7 changes" in page  # the failure, the sign-in, the token made and revoked, the password
+    # changed (which signs in again), and the coordinator's own sign-in
+    page = _text(client.get(f"{URL}?org=Nouvelle"))
+    assert "Import from a file: the organisation Nouvelle was added" in page
+    client.get(f"{URL}?lang=fr")
+    page = _text(client.get(f"{URL}?org=Nouvelle"))
+    assert "Import de fichier : l’organisation Nouvelle a été ajoutée" in page
+    assert "1 modification" in page

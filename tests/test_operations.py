@@ -43,7 +43,10 @@ def snapshot(db) -> dict:
     )
     events = [
         (row[0], row[1], row[2], {k: v for k, v in json.loads(row[3]).items() if not k.endswith("_id")})
-        for row in db.execute("SELECT name, subject, actor_id, data FROM events ORDER BY id")
+        # Account events (a sign-in on the web, a token for the API) differ by front end, by design.
+        for row in db.execute(
+            "SELECT name, subject, actor_id, data FROM events WHERE name NOT LIKE 'user.%' ORDER BY id"
+        )
     ]
     return {
         "pairings": pairings.fetchall(),
@@ -236,7 +239,7 @@ def test_planning_an_incomplete_trip_names_what_is_missing_from_every_front_end(
     client.get("/auth/password?lang=fr")
     page = page_text(auth.post(f"/trips/{trip_id}/plan", follow_redirects=True))
     assert "La mission ne peut pas encore être planifiée :" in page
-    assert db.table("events").count == 0 and db.table("trip_plan_runs").count == 0
+    assert snapshot(db)["events"] == [] and db.table("trip_plan_runs").count == 0
 
 
 def test_a_profile_update_is_checked_and_recorded_by_the_operation(seeded, client, db, api_tokens):

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from app.auth.queries import User, org_ids_of
 from app.db import immediate
+from app.operations import record_event_by
 from app.orgs.queries import now
 
 TOKEN_PREFIX = "pas_"
@@ -44,6 +45,7 @@ def create_token(db: Database, user_id: int, name: str) -> tuple[int, str]:
     with immediate(db):  # a password change or a deactivation moves the version on: the token dies
         version = db.execute("SELECT session_version FROM users WHERE id = ?", [user_id]).fetchone()[0]
         token_id = db.table("api_tokens").insert({**row, "session_version": version}).last_pk
+        record_event_by(db, user_id, "user.token_created", f"user:{user_id}", token_id=token_id)
     return token_id, secret
 
 
@@ -68,6 +70,8 @@ def revoke_token(db: Database, user_id: int, token_id: int) -> bool:
             "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
             [now(), token_id, user_id],
         )
+        if cursor.rowcount == 1:
+            record_event_by(db, user_id, "user.token_revoked", f"user:{user_id}", token_id=token_id)
     return cursor.rowcount == 1
 
 

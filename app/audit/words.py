@@ -21,7 +21,13 @@ from app.i18n import label, select_timezone, zone_label
 from app.people.queries import can_see_contacts
 from models.vocabulary import AUDIT_SENTENCE_LABELS, N_, STAFF_ROLES
 
-_VARIANT = {"pairing.decided": "decision", "stance.set": "kind", "host.answered": "answer"}
+_VARIANT = {
+    "pairing.decided": "decision",
+    "stance.set": "kind",
+    "host.answered": "answer",
+    "organisation.imported": "change",
+    "user.password_changed": "how",
+}
 
 
 class Reader:

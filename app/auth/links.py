@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from app.notifications import queue_mail
+from app.operations import record_event_by
 
 PURPOSES = {"invite": "INVITE_MAX_AGE_SECONDS", "reset": "RESET_MAX_AGE_SECONDS"}
 
@@ -107,4 +108,5 @@ def use_link(db: Database, purpose: str, token: str, password_hash: str) -> dict
         if cursor.rowcount != 1:
             raise LinkError("used")
         db.execute("DELETE FROM user_sessions WHERE user_id = ?", [user["id"]])
+        record_event_by(db, user["id"], "user.password_changed", f"user:{user['id']}", how="link")
     return user

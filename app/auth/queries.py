@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask_login import UserMixin
 from sqlite_utils import Database
 
+from app.operations import record_event_by
 from app.orgs.queries import now
 from models.vocabulary import STAFF_ROLES
 
@@ -57,17 +58,25 @@ def org_ids_of(db: Database, user_id: int) -> tuple[int, ...]:
 def start_session(db: Database, user: dict, user_agent: str = "") -> str:
     """Record a new session for the user and return its token (kept in the signed cookie)."""
     token = secrets.token_urlsafe(32)
-    db.table("user_sessions").insert(
-        {
-            "id": _digest(token),
-            "user_id": user["id"],
-            "session_version": user["session_version"],
-            "created_at": now(),
-            "last_seen": time.time(),
-            "user_agent": user_agent[:300],
-        }
-    )
+    with db.atomic():
+        db.table("user_sessions").insert(
+            {
+                "id": _digest(token),
+                "user_id": user["id"],
+                "session_version": user["session_version"],
+                "created_at": now(),
+                "last_seen": time.time(),
+                "user_agent": user_agent[:300],
+            }
+        )
+        record_event_by(db, user["id"], "user.signed_in", f"user:{user['id']}")
     return token
+
+
+def record_failed_sign_in(db: Database, user_id: int) -> None:
+    """Audit a wrong password given for an existing account (no address or agent is kept)."""
+    with db.atomic():
+        record_event_by(db, None, "user.sign_in_failed", f"user:{user_id}")
 
 
 def load_session(db: Database, token: str, idle_seconds: float) -> User | None:
@@ -115,3 +124,4 @@ def set_password(db: Database, user_id: int, password_hash: str, *, must_change:
         )
         db.execute("DELETE FROM user_sessions WHERE user_id = ?", [user_id])
         db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user_id])
+        record_event_by(db, user_id, "user.password_changed", f"user:{user_id}", how="own")

@@ -41,6 +41,8 @@ def login():
         return render_template("auth/login.html", form=form), 429
     user = queries.find_user(db, form.email.data)
     if not _password_matches(user, form.password.data) or not user["active"]:
+        if user is not None and user["active"]:
+            queries.record_failed_sign_in(db, user["id"])
         flash(_("The email or the password is not correct."), "error")
         return render_template("auth/login.html", form=form), 401
     throttle.succeeded(db, attempt)

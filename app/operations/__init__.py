@@ -16,6 +16,7 @@ Modules: ``stances`` (a member's stance on a partner), ``pairings`` (coordinator
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -66,6 +67,22 @@ def record_event_by(db: Database, actor_id: int | None, name: str, subject: str,
         )
         .last_pk
     )
+
+
+def record_events_by(db: Database, actor_id: int | None, events: Iterable[tuple[str, str, dict]]) -> None:
+    """Many :func:`record_event_by` at once (an import's), each ``(name, subject, data)``."""
+    stamp = now()
+    rows = (
+        {
+            "name": name,
+            "subject": subject,
+            "actor_id": actor_id,
+            "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
+            "created_at": stamp,
+        }
+        for name, subject, data in events
+    )
+    db.table("events").insert_all(rows, batch_size=1000)
 
 
 def events_about(db: Database, subject: str) -> list[dict]:

@@ -54,12 +54,16 @@ def _encode(record: Mapping) -> dict:
     return row
 
 
-def upsert_organisations(db: Database, records: Iterable[Mapping]) -> UpsertReport:
+def upsert_organisations(db: Database, records: Iterable[Mapping], *, audit: bool = True) -> UpsertReport:
     """Insert or update records by short_name, all in one transaction (or none: InvalidImport when a
-    short name differs only in case from a stored one)."""
+    short name differs only in case from a stored one). Each organisation added or changed gets an
+    audit row, unless ``audit`` is False (the seed: the starting state, not a change)."""
+    from app.operations import record_events_by  # it imports this module
+
     created = updated = unchanged = 0
     stamp = now()
     records = list(records)
+    changes: list[tuple[str, str, dict]] = []  # the audit's: the command line imports, no account
     with immediate(db):  # reads each current row, then writes: take the write lock first
         clashes = case_clashes(db, (record["short_name"] for record in records))
         if clashes:  # the parser checked too, but another writer may have added one since
@@ -71,6 +75,7 @@ def upsert_organisations(db: Database, records: Iterable[Mapping]) -> UpsertRepo
                 new = {**row, "created_at": stamp, "updated_at": stamp}
                 org_id = db.table("organisations").insert(new).last_pk
                 write_translations(db, org_id, record.get(TRANSLATIONS) or {})
+                changes.append(("organisation.imported", f"organisation:{org_id}", {"change": "created"}))
                 created += 1
                 continue
             # Only the embedded fields move updated_at: a second version alone is no new profile.
@@ -85,7 +90,10 @@ def upsert_organisations(db: Database, records: Iterable[Mapping]) -> UpsertRepo
                 db.table("organisations").update(current["id"], {**row, "updated_at": stamp})
             if not same_translations:
                 write_translations(db, current["id"], record[TRANSLATIONS])
+            changes.append(("organisation.imported", f"organisation:{current['id']}", {"change": "updated"}))
             updated += 1
+        if audit:
+            record_events_by(db, None, changes)
     return UpsertReport(created, updated, unchanged)
 
 
