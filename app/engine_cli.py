@@ -14,7 +14,11 @@ from app import matching
 from app.db import get_db
 from app.orgs.queries import get_by_short_name
 from models.errors import EmbeddingModelError
+from models.heldout import HELD_OUT_SETS, JUDGED_BY_DEFAULT
 from models.profiles import TRACKS
+
+#: the --held-out choices: "v1" for the set "held-out v1", and so on
+HELD_OUT_CHOICES = {name.removeprefix("held-out "): name for name in HELD_OUT_SETS}
 
 
 @click.command("embed")
@@ -119,11 +123,12 @@ def init_app(app: Flask) -> None:
 @click.option(
     "--held-out",
     "held_out",
-    type=click.Choice(["v1", "v2", "v3", "none"]),
+    type=click.Choice([*HELD_OUT_CHOICES, "none"]),
     multiple=True,
-    default=("v1", "v2", "v3"),
+    default=tuple(choice for choice, name in HELD_OUT_CHOICES.items() if name in JUDGED_BY_DEFAULT),
     show_default=True,
-    help="Held-out sets to judge (data/eval/heldout/ is v1, heldout2/ v2, heldout3/ v3); 'none' for none.",
+    help="Held-out sets to judge (data/eval/heldout/ is v1, heldout2/ v2, heldout3/ v3, heldout4/ v4); "
+    "'none' for none. v4 is judged only when named, so that no run made while tuning shows it.",
 )
 @with_appcontext
 def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> None:
@@ -133,7 +138,7 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
     from models.matching.weights import WEIGHTS_PATH, load_weights
 
     click.echo("Embedding the evaluation corpora (English, mixed, French, held-out sets)...", err=True)
-    sets = [f"held-out {name}" for name in held_out if name != "none"]
+    sets = [HELD_OUT_CHOICES[name] for name in held_out if name != "none"]
     rows, breakdown, fitted = run_evaluation(
         matching.embedder(), load_vocabulary(), load_weights(), fit=fit, history=_history, held_out=sets
     )
@@ -145,8 +150,8 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
         "organisation (GroupKFold over the asking organisations, 5 folds), honest;\n"
         "shipped weights: data/weights.json, fitted on all the fitting queries, in-sample,\n"
         "except on the held-out sets, which no fitting or vocabulary step sees (data/eval/heldout/ is v1,\n"
-        "looked at while tuning; heldout2/ (v2) and heldout3/ (v3) were written before any tuning on them\n"
-        "and are looked at only to report)."
+        "looked at while tuning; heldout2/ (v2), heldout3/ (v3) and heldout4/ (v4) were written before any\n"
+        "tuning on them and are looked at only to report; v4 only when named: --held-out v4)."
     )
     current = None
     for part in breakdown:

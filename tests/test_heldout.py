@@ -5,19 +5,25 @@ from __future__ import annotations
 import json
 import runpy
 from collections import Counter
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from models.feedback import training_rows
 from models.heldout import (
     HELD_OUT_SETS,
+    JUDGED_BY_DEFAULT,
     PROFILES2_PATH,
     PROFILES3_PATH,
+    PROFILES4_PATH,
     PROFILES_PATH,
+    QUERIES4_PATH,
     HeldOutLeak,
     held_out_names,
     load_profiles,
     refuse_held_out,
+    without_held_out,
 )
 from models.matching.embeddings import FakeEmbedder
 from models.matching.evaluate import (
@@ -35,6 +41,7 @@ from models.matching.evaluate import (
 from models.matching.topics import load_vocabulary
 from models.matching.weights import DEFAULT_WEIGHTS
 from models.profiles import TRACKS, parse_import
+from models.topic_growth import grow
 
 SEED = EVAL_DIR / "profiles_en.jsonl"
 
@@ -44,7 +51,14 @@ def seed_profiles() -> dict[str, dict]:
 
 
 # profiles, queries, queries from its own organisations
-SIZES = {"held-out v1": (15, 30, 25), "held-out v2": (10, 20, 20), "held-out v3": (15, 35, 35)}
+SIZES = {
+    "held-out v1": (15, 30, 25),
+    "held-out v2": (10, 20, 20),
+    "held-out v3": (15, 35, 35),
+    "held-out v4": (18, 40, 40),
+}
+#: the least number of queries a track, from v3 on
+LEAST_A_TRACK = {"held-out v3": 6, "held-out v4": 7}
 
 
 @pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
@@ -57,14 +71,15 @@ def test_held_out_profiles_follow_the_import_contract_and_are_not_seeded(set_nam
     assert {p["languages"][0] for p in profiles} == {"fr", "en"}  # each in the language it writes in
 
 
-def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_three():
-    first, second, third = (held_out_names(path) for path in (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH))
-    assert first and second and third
-    assert not first & second and not first & third and not second & third
-    assert held_out_names() == first | second | third
+def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_four():
+    paths = (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH, PROFILES4_PATH)
+    sets = [held_out_names(path) for path in paths]
+    assert all(sets)
+    assert sum(len(names) for names in sets) == len(frozenset().union(*sets))  # no name in two sets
+    assert held_out_names() == frozenset().union(*sets)
     with pytest.raises(HeldOutLeak) as raised:
-        refuse_held_out("fitting the weights", ["EFS BFC", "Inventiva", "OPM", "CIC 1432"])
-    assert raised.value.names == ["CIC 1432", "Inventiva", "OPM"]
+        refuse_held_out("fitting the weights", ["EFS BFC", "Inventiva", "OPM", "CIC 1432", "Proteor"])
+    assert raised.value.names == ["CIC 1432", "Inventiva", "OPM", "Proteor"]
 
 
 def test_the_held_out_checker_passes(capsys):
@@ -74,6 +89,7 @@ def test_the_held_out_checker_passes(capsys):
     printed = capsys.readouterr().out
     assert "heldout2: 12 profiles (BFC 6, QC 6; fr 9, en 3), 26 queries" in printed
     assert "heldout3: 17 profiles (BFC 7, QC 10; fr 13, en 4), 38 queries" in printed
+    assert "heldout4: 20 profiles (BFC 10, QC 10; fr 15, en 5), 44 queries" in printed
     assert "OK: all checks passed" in printed
 
 
@@ -84,8 +100,8 @@ def test_held_out_queries_are_graded_across_the_atlantic(set_name):
     queries = load_queries(queries_path)
     assert len({q.id for q in queries}) == len(queries) >= SIZES[set_name][1]
     assert {q.track for q in queries} == set(TRACKS)
-    if set_name == "held-out v3":
-        assert min(Counter(q.track for q in queries).values()) >= 6
+    if set_name in LEAST_A_TRACK:
+        assert min(Counter(q.track for q in queries).values()) >= LEAST_A_TRACK[set_name]
     for query in queries:
         asking = everyone[query.org]
         assert query.track in asking["collaboration_types"], query.id
@@ -120,6 +136,51 @@ def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
     assert "CIC 1432" in raised.value.names
     features, grades, groups = training_set([clean], load_queries())  # the fitting set alone is fine
     assert fit_weights(features, grades, groups).coefficients
+
+
+def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
+    profiles = {p["short_name"]: p for p in load_profiles(PROFILES4_PATH)}
+    queries = load_queries(QUERIES4_PATH)
+    assert all(query.org in profiles for query in queries)  # every query from a v4 organisation
+    assert sum(query.track == "economic" for query in queries) >= 8
+    assert sum(profiles[query.org]["languages"][0] == "en" for query in queries) >= 8
+    assert Counter(p["region"] for p in profiles.values()) == {"BFC": 10, "QC": 10}
+    assert {p["type"] for p in profiles.values()} >= {
+        "company",
+        "hospital",
+        "university_lab",
+        "training_body",
+        "agency",
+        "incubator",
+    }
+
+
+def test_v4_is_guarded_like_v3_by_every_step_that_learns():
+    profiles = {p["short_name"]: p for p in load_profiles(PROFILES4_PATH)}
+    assert {"Proteor", "Douglas", "HEC Montréal"} <= held_out_names(PROFILES4_PATH) <= held_out_names()
+    # fitting the weights, on a corpus holding a v4 organisation or on a v4 query (no index is built on v4)
+    with_v4 = SimpleNamespace(orgs=[{"short_name": "EFS BFC"}, profiles["Proteor"]])
+    with pytest.raises(HeldOutLeak, match="fitting the weights") as raised:
+        training_set([with_v4], [])
+    assert raised.value.names == ["Proteor"]
+    with pytest.raises(HeldOutLeak, match="fitting the weights"):
+        training_set([], load_queries(QUERIES4_PATH)[:1])
+    with pytest.raises(HeldOutLeak, match="growing the topic vocabulary"):
+        grow([profiles["Douglas"]], [profiles["Douglas"]], load_vocabulary(), FakeEmbedder().embed_batch)
+    with pytest.raises(HeldOutLeak, match="learning from decisions") as raised:
+        training_rows(None, {("EFS BFC", "economic"): {"Kinova": 3, "C3i": 1}})
+    assert raised.value.names == ["Kinova"]
+    assert without_held_out([profiles["CAPS"], {"short_name": "CHU Dijon Bourgogne"}]) == [
+        {"short_name": "CHU Dijon Bourgogne"}
+    ]
+
+
+def test_v4_is_judged_only_when_named():
+    from app.engine_cli import evaluate_command
+
+    option = next(param for param in evaluate_command.params if param.name == "held_out")
+    assert "v4" in option.type.choices and "v4" not in option.default
+    assert set(JUDGED_BY_DEFAULT) == set(HELD_OUT_SETS) - {"held-out v4"}
 
 
 def test_refuse_held_out_names_the_step_and_the_organisations():

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Validate the held-out sets ``heldout/``, ``heldout2/`` and ``heldout3/`` (standard library only).
+"""Validate the held-out sets ``heldout/`` to ``heldout4/`` (standard library only).
 
 Checks, for each set:
   * profiles: valid JSON, the import fields, region BFC/QC, an https ``source``, a first language
-    fr or en, no short_name that is in the seed or in another held-out set;
+    fr or en, no short_name nor name (accents and case aside) that is in the seed or in another
+    held-out set, nor twice in the set;
   * queries: unique ids, keys {id, org, track, relevant, why}, known organisations (seed or this
     set), the asking organisation declares the track, partners across the Atlantic, grades 1..3,
     a partner that does not declare the track graded at most 2 (data/eval/README.md), never a
     closed or listed-only organisation (Medicago, NÉOMED); from heldout2 on, mirrored pairs graded alike;
-  * heldout2 and heldout3: both regions and both languages, every track asked, and at least
-    (heldout2) 10 profiles and 20 queries, (heldout3) 15 profiles, 35 queries and 6 queries a track.
+  * heldout2 to heldout4: both regions and both languages, every track asked, and at least
+    (heldout2) 10 profiles and 20 queries, (heldout3) 15 profiles, 35 queries and 6 queries a track,
+    (heldout4) 18 profiles, 40 queries and 7 a track;
+  * heldout4 also: at least 8 economic queries, at least 8 queries from organisations that write in
+    English, and each region between 40 % and 60 % of the profiles.
 
 Usage: python3 data/eval/check_heldout.py   (from anywhere)
 Exit status 0 when everything passes, 1 otherwise.
@@ -18,11 +22,12 @@ Exit status 0 when everything passes, 1 otherwise.
 import json
 import os
 import sys
+import unicodedata
 from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = os.path.join(os.path.dirname(HERE), "seed", "ecosystem.jsonl")
-SETS = ("heldout", "heldout2", "heldout3")
+SETS = ("heldout", "heldout2", "heldout3", "heldout4")
 TRACKS = ("staff_exchange", "joint_trial", "co_training", "event", "economic")
 FIELDS = (
     "name",
@@ -40,8 +45,10 @@ FIELDS = (
 )
 NEVER_PARTNERS = {"Medicago", "NÉOMED"}
 #: the sizes the later sets must reach: (profiles, queries, queries a track)
-MINIMUM = {"heldout2": (10, 20, 1), "heldout3": (15, 35, 6)}
-MIRRORED = {"heldout2", "heldout3"}  # heldout/ was written before this rule was checked; it stays as written
+MINIMUM = {"heldout2": (10, 20, 1), "heldout3": (15, 35, 6), "heldout4": (18, 40, 7)}
+#: heldout4's further minimums: economic queries, queries from English-writing organisations
+LEAST_ECONOMIC, LEAST_ENGLISH = 8, 8
+MIRRORED = {"heldout2", "heldout3", "heldout4"}  # heldout/ was written before this rule was checked; it stays as written
 
 
 def load_jsonl(path, errors):
@@ -54,6 +61,12 @@ def load_jsonl(path, errors):
                 except json.JSONDecodeError as e:
                     errors.append(f"{os.path.relpath(path, HERE)}:{n}: invalid JSON ({e})")
     return rows
+
+
+def fold(text):
+    """A name without accents, case nor spacing differences, to compare names."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(plain.casefold().split())
 
 
 def check_set(name, seed, others, errors):
@@ -72,6 +85,9 @@ def check_set(name, seed, others, errors):
             errors.append(f"{name}: {sn} is in another held-out set")
         if sn in own:
             errors.append(f"{name}: duplicate {sn}")
+        taken = {fold(q[k]) for q in (*seed.values(), *others.values(), *own.values()) for k in ("name", "short_name")}
+        if {fold(p["name"]), fold(sn)} & taken:
+            errors.append(f"{name}: {sn}: its name or short name is already used ({p['name']!r})")
         if p["region"] not in ("BFC", "QC"):
             errors.append(f"{name}: {sn}: region {p['region']!r}")
         if not p["source"].startswith("https://"):
@@ -136,7 +152,7 @@ def main():
     seed = {p["short_name"]: p for p in load_jsonl(SEED, errors)}
     loaded = {}
     for name in SETS:
-        others = {sn for other, (own, _) in loaded.items() for sn in own}
+        others = {sn: p for other, (own, _) in loaded.items() for sn, p in own.items()}
         loaded[name] = check_set(name, seed, others, errors)
     for name, (least_profiles, least_queries, least_a_track) in MINIMUM.items():
         profiles, queries = loaded[name]
@@ -151,6 +167,15 @@ def main():
         tracks = Counter(q["track"] for q in queries)
         if any(tracks[t] < least_a_track for t in TRACKS):
             errors.append(f"{name}: every track must be asked at least {least_a_track} times")
+    profiles, queries = loaded["heldout4"]
+    if sum(q["track"] == "economic" for q in queries) < LEAST_ECONOMIC:
+        errors.append(f"heldout4: fewer than {LEAST_ECONOMIC} economic queries")
+    english = sum(profiles[q["org"]]["languages"][0] == "en" for q in queries if q["org"] in profiles)
+    if english < LEAST_ENGLISH:
+        errors.append(f"heldout4: {english} queries from English-writing organisations (< {LEAST_ENGLISH})")
+    bfc = sum(p["region"] == "BFC" for p in profiles.values())
+    if profiles and not 0.4 <= bfc / len(profiles) <= 0.6:
+        errors.append(f"heldout4: {bfc} BFC profiles of {len(profiles)}: roughly half of each region needed")
     for name, (own, qs) in loaded.items():
         langs = Counter(p["languages"][0] for p in own.values())
         regions = Counter(p["region"] for p in own.values())
