@@ -67,63 +67,6 @@ def test_the_first_sentence_of_the_expertise_says_which_other_kinds_a_profile_is
     assert "agency" in text_kinds(fund)
 
 
-@pytest.mark.parametrize(
-    ("expertise", "offers", "expected"),
-    [
-        ("Hôpital qui a cofinancé avec un centre voisin un TEP.", "Imagerie.", 0.0),
-        ("Start-up qui a levé 500 k€ en financement participatif.", "Tests.", 0.0),
-        ("Société de production (6 M€, dont 2 M€ de subvention France Relance).", "Plasmides.", 0.0),
-        ("Consortium de recherche.", "Cofinancement de projets collaboratifs.", 1.0),
-        ("Incubateur.", "Prêts d'honneur et aides d'amorçage.", 1.0),
-        ("Accelerator.", "Soutien en capital de risque.", 1.0),
-    ],
-)
-def test_investors_are_those_who_offer_funding_not_those_who_received_some(expertise, offers, expected):
-    profile = {"type": "company", "expertise": expertise, "offers": offers}
-    assert provided(profile)[NEED_CODES.index("investors")] == expected
-
-
-def test_licensing_brokering_and_funding_are_met_by_what_a_profile_says_not_by_its_kind():
-    silent_company = provided({"type": "company", "expertise": "Biotech.", "offers": "Anticorps."})
-    silent_agency = provided({"type": "agency", "expertise": "Agence.", "offers": "Conseil."})
-    assert silent_company[NEED_CODES.index("licensees")] == 0.0
-    assert silent_agency[NEED_CODES.index("investors")] == 0.0
-    assert silent_agency[NEED_CODES.index("market_access")] == 0.0
-    for offers in (
-        "Développement pharmaceutique industriel, affaires réglementaires et distribution mondiale.",
-        "Industrial pharmaceutical development and global distribution.",
-    ):
-        said = provided({"type": "company", "expertise": "Groupe.", "offers": offers})
-        assert said[NEED_CODES.index("licensees")] == 1.0, offers
-
-
-@pytest.mark.parametrize(
-    "seeks",
-    [
-        "Des partenaires cliniques et industriels pour ses candidats.",
-        "Clinical and industrial partners for its candidates.",
-    ],
-)
-def test_clinical_partners_are_trial_sites_in_both_languages(seeks):
-    assert "trial_sites" in needs_of(sought({"seeks": seeks}))
-
-
-@pytest.mark.parametrize(
-    ("expertise", "kind"),
-    [
-        ("Joint Inserm-university research unit working on immunology.", "university_lab"),
-        ("Unité mixte de recherche consacrée à l'immunologie.", "university_lab"),
-        ("Regional economic-development agency created in 2017.", "agency"),
-        ("Pôle de compétitivité labellisé par l'État.", "cluster_network"),
-        ("State-labelled competitiveness cluster created in 2005.", "cluster_network"),
-        ("Association professionnelle qui représente les entreprises.", "cluster_network"),
-        ("Adult academic hospital of a university.", "hospital"),
-    ],
-)
-def test_kinds_are_read_in_french_and_english(expertise, kind):
-    assert kind in text_kinds({"type": "company", "expertise": expertise})
-
-
 def org(org_id, region, org_type, seeks="", offers="", tracks=("co_training",)):
     return {
         "id": org_id,
@@ -202,18 +145,6 @@ def test_how_much_a_profile_speaks_of_each_track_is_read_in_french_and_english()
     assert silent[co_training] == 0.0
     trials = track_affinity({"offers": "Essais cliniques de phase 1 chez l'homme, patients."})
     assert trials[TRACKS.index("joint_trial")] > trials[TRACKS.index("event")] == 0.0
-
-
-def test_brokers_and_transfer_offices_speak_of_economic_collaboration_in_both_languages():
-    from models.needs import track_affinity
-    from models.profiles import TRACKS
-
-    economic = TRACKS.index("economic")
-    french = track_affinity({"offers": "Mises en relation, affaires, valorisation, brevets."})
-    english = track_affinity({"offers": "Business introductions, technology transfer, licensing."})
-    silent = track_affinity({"offers": "Imagerie et cytométrie."})
-    assert french[economic] == english[economic] == 1.0  # four different signal words each
-    assert silent[economic] == 0.0
 
 
 def test_a_company_that_speaks_of_training_outranks_one_that_does_not_on_track_text():
