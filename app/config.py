@@ -36,7 +36,8 @@ DEFAULTS = {
     "PROPOSAL_ROUND_SECONDS": 20,  # the worker's share of a proposal run per round (mails go in between)
     "CANDIDATE_STAGE": "proxy",  # the first stage of suggestions (models/candidates.py): proxy or centroid
     "TRIP_MIN_SCORE": 0.65,  # pairs the planner places on its own (approved and must-meet pairs always)
-    "TRIP_PLAN_SECONDS": 10.0,  # the solver's time limit; the greedy plan is kept if it finds nothing better
+    "TRIP_PLAN_SECONDS": 10.0,  # the solver's time limit; it starts from the greedy plan and only improves it
+    "TRIP_PLAN_LEASE_SECONDS": 600,  # a planning job running longer belongs to a worker that died
     "SMTP_URL": None,  # None: mails are written as .eml files in MAIL_DIR (instance/mail)
     "MAIL_SENDER": "Passerelle <passerelle@localhost>",
     "BASE_URL": "http://127.0.0.1:5000",  # links in mails start with it

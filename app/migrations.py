@@ -905,3 +905,27 @@ def m200_event_org_indexes(db: Database) -> None:
     # these, it read every event (0.4 s a view at 110,000 events).
     db.execute("CREATE INDEX IF NOT EXISTS idx_events_org ON events(json_extract(data, '$.org_id'))")
     db.execute("CREATE INDEX IF NOT EXISTS idx_events_partner ON events(json_extract(data, '$.partner_id'))")
+
+
+@migrations()
+def m201_trip_plan_jobs(db: Database) -> None:
+    # A trip's planning asked for on the web, done by the worker (one at a time per trip): ``pending``
+    # until the worker takes it, ``running`` while it solves, ``failed`` with the error's code and
+    # parameters (worded when shown). A job that succeeds is deleted: its result is the new draft and
+    # its ``trip_plan_runs`` row.
+    db.execute(
+        """
+        CREATE TABLE trip_plan_jobs (
+            trip_id INTEGER PRIMARY KEY REFERENCES trips(id) ON DELETE CASCADE,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'failed')),
+            time_limit REAL NOT NULL,
+            requested_at TEXT NOT NULL,
+            started_at TEXT,
+            claimed_at REAL,
+            finished_at TEXT,
+            error_code TEXT NOT NULL DEFAULT '',
+            error_params TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )

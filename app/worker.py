@@ -149,16 +149,19 @@ def drain(db: Database, limit: int | None = None) -> DrainReport:
 
 def run_once(db: Database) -> DrainReport:
     """One round of the worker: queue what periodic work owes (follow-up forms), drain the mails,
-    then update the engine for the profiles saved since (``app.engine_jobs``), then go on with the
-    proposals asked for (``app.coordination.proposals``) for at most ``PROPOSAL_ROUND_SECONDS``."""
+    then update the engine for the profiles saved since (``app.engine_jobs``), plan the trips asked
+    for on the web (``app.trips.plan_jobs``), then go on with the proposals asked for
+    (``app.coordination.proposals``) for at most ``PROPOSAL_ROUND_SECONDS``."""
     from app import matching
     from app.coordination.proposals import run_pending
     from app.engine_jobs import run_due
     from app.notifications.hooks import followups_due
+    from app.trips import plan_jobs
 
     followups_due(db)
     report = drain(db)
     run_due(db)
+    plan_jobs.run_due(db)
     run_pending(db, matching.engine, budget_seconds=current_app.config["PROPOSAL_ROUND_SECONDS"])
     return report
 
@@ -242,7 +245,14 @@ def make_huey(app: Flask):
         with app.app_context():
             run_due(get_db())
 
-    huey.poll, huey.engine_round = poll, engine_round
+    @huey.task()
+    def plan_round() -> None:  # a coordinator asked for a trip's plan: it need not wait for the poll
+        from app.trips import plan_jobs
+
+        with app.app_context():
+            plan_jobs.run_due(get_db())
+
+    huey.poll, huey.engine_round, huey.plan_round = poll, engine_round, plan_round
     return huey
 
 
@@ -250,13 +260,23 @@ def wake_for_engine(app: Flask) -> None:
     """Ask the worker for an engine round now, so that a saved profile's suggestions need not wait
     for the next poll (``MAIL_POLL_SECONDS``). The job itself is already stored (``engine_jobs``):
     if the wake-up is lost, the poll or the minute sweep does it."""
+    _wake(app, "engine_round")
+
+
+def wake_for_planning(app: Flask) -> None:
+    """Ask the worker to plan the trips asked for now (``app.trips.plan_jobs``); a lost wake-up
+    only waits for the next poll."""
+    _wake(app, "plan_round")
+
+
+def _wake(app: Flask, task: str) -> None:
     try:
         huey = app.extensions.get("passerelle.huey")
         if huey is None:
             huey = app.extensions["passerelle.huey"] = make_huey(app)
-        huey.engine_round()
+        getattr(huey, task)()
     except Exception:  # the worker's file is unwritable: the next poll still does the job
-        log.warning("the worker could not be woken; the next poll does the engine job", exc_info=True)
+        log.warning("the worker could not be woken; the next poll does the job (%s)", task, exc_info=True)
 
 
 @click.command("worker")

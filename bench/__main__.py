@@ -169,8 +169,11 @@ def summary(figures: dict, quick: bool) -> None:
     for n in sizes[1:]:
         wall = _get(figures, f"trip-{n}", "plan_trip", "wall")
         solver = _get(figures, f"trip-{n}", "plan_trip", "solver")
+        plans = _get(figures, f"trip-{n}", "plan_trip", "plans") or []
+        kept = f", {plans[0]['meetings']} (greedy {plans[0]['greedy_meetings']}) meetings" if plans else ""
         shown = "not measured" if wall is None else (
-            f"{wall['median']:.1f} s ({wall['min']:.1f}-{wall['max']:.1f}), solver {solver['median']:.1f} s"
+            f"{wall['median']:.1f} s ({wall['min']:.1f}-{wall['max']:.1f}), "
+            f"solver {solver['median']:.1f} s{kept}"
         )  # fmt: skip
         rows.append((f"flask plan-trip, 80 hosts, {int(n):,}", shown, "< 5 s" if n == "10000" else "",
                      _verdict(wall, lambda s: s["median"] < 5) if n == "10000" else ""))  # fmt: skip

@@ -5,12 +5,15 @@ and 80 Québec hosts in Montréal, Québec and Sherbrooke is set up; ``flask ind
 once (not timed), then each figure is the wall time of a fresh ``flask`` process, start to exit
 (imports, snapshot load, scoring, solving, writing), median with min-max of ``--repeats`` runs:
 
-- ``flask plan-trip`` (target: under 5 s at 10k), and its own report of the solver's seconds;
+- ``flask plan-trip`` (target: under 5 s at 10k), and its own report of the planner's seconds (the
+  greedy baseline and both HiGHS stages), the kept plan's objective and meetings against the greedy
+  baseline's, and with ``--long S`` the plan that S seconds of solving give (one more run);
 - ``flask propose --force``: every organisation's best suggestions stored as proposed pairings
   (target: under 15 min at 100k). :func:`proposals_seconds` is the one place that times it, so a
   dedicated proposals benchmark can take its place.
 
-``python -m bench.bench_trip --db PATH [--profile]``; ``--profile`` prints where plan-trip's time goes.
+``python -m bench.bench_trip --db PATH [--long 30] [--profile]``; ``--profile`` prints where plan-trip's
+time goes.
 """
 
 from __future__ import annotations
@@ -85,15 +88,29 @@ def _count(db_path: Path) -> int:
         db.close()
 
 
-def plan_trip_seconds(db_path: Path, instance: Path, trip_id: int, repeats: int) -> dict:
-    """Wall seconds of ``flask plan-trip`` (fresh process each run) and the solver's own seconds."""
-    walls, solver = [], []
+PLAN_LINE = re.compile(
+    r"(\d+) meetings by (\w+) in ([\d.]+) s\.\n"
+    r"Objective ([\d.]+) \(greedy baseline ([\d.]+), (\d+) meetings\)"
+)
+
+
+def plan_trip_seconds(
+    db_path: Path, instance: Path, trip_id: int, repeats: int, time_limit: float | None = None
+) -> dict:
+    """Wall seconds of ``flask plan-trip`` (fresh process each run), the planner's own seconds, and
+    each run's plan: meetings, method, objective, and the greedy baseline's objective and meetings."""
+    walls, solver, plans = [], [], []
+    extra = ["--time-limit", str(time_limit)] if time_limit else []
     for _ in range(repeats):
-        wall, out = flask(db_path, instance, "plan-trip", str(trip_id))
+        wall, out = flask(db_path, instance, "plan-trip", str(trip_id), *extra)
         walls.append(wall)
-        found = re.search(r"in ([\d.]+) s\.", out)
-        solver.append(float(found.group(1)) if found else float("nan"))
-    return {"wall": walls, "solver": solver, "last": out.strip().splitlines()[0]}
+        found = PLAN_LINE.search(out)
+        solver.append(float(found.group(3)) if found else float("nan"))
+        if found:
+            plans.append({"meetings": int(found.group(1)), "method": found.group(2),
+                          "objective": float(found.group(4)), "greedy_objective": float(found.group(5)),
+                          "greedy_meetings": int(found.group(6))})  # fmt: skip
+    return {"wall": walls, "solver": solver, "plans": plans, "last": out.strip().splitlines()[0]}
 
 
 def proposals_seconds(db_path: Path, instance: Path) -> float:
@@ -106,7 +123,7 @@ def spread(values: list[float], unit: str = "s") -> str:
     return f"{np.median(values):.2f} {unit} ({min(values):.2f}-{max(values):.2f})"
 
 
-def measure(db_path: Path, repeats: int, proposals: bool) -> dict:
+def measure(db_path: Path, repeats: int, proposals: bool, long: float | None = None) -> dict:
     """Every figure on a copy of ``db_path`` (the original is never written)."""
     from app.backup import backup_database
 
@@ -117,6 +134,8 @@ def measure(db_path: Path, repeats: int, proposals: bool) -> dict:
         index_s = flask(copy, instance, "index")[0]
         out = {"index_s": index_s, "load": os.getloadavg()[0], "orgs": _count(copy)}
         out["plan_trip"] = plan_trip_seconds(copy, instance, trip_id, repeats)
+        if long:
+            out["long"] = plan_trip_seconds(copy, instance, trip_id, 1, long)
         if proposals:
             out["proposals_s"] = proposals_seconds(copy, instance)
     return out
@@ -148,25 +167,38 @@ def profile(db_path: Path) -> None:
             pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
 
 
+def _plan_words(plan: dict) -> str:
+    return (f"{plan['method']} {plan['meetings']} meetings, objective {plan['objective']:.2f} "
+            f"(greedy {plan['greedy_meetings']} meetings, {plan['greedy_objective']:.2f})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True, help="a database of bench/make_db.py (copied)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-proposals", action="store_true", help="time plan-trip only")
+    parser.add_argument("--long", type=float, default=None, help="also plan once with this time limit (s)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     if args.profile:
         return profile(args.db)
-    r = measure(args.db, args.repeats, not args.no_proposals)
+    r = measure(args.db, args.repeats, not args.no_proposals, args.long)
     print(f"{args.db} ({r['orgs']:,} organisations): load average {r['load']:.1f}; "
           f"flask index (not timed below) {r['index_s']:.1f} s")  # fmt: skip
     print(f"  flask plan-trip, 20 delegates x 80 hosts, wall  {spread(r['plan_trip']['wall'])}")
-    print(f"    of which the solver                          {spread(r['plan_trip']['solver'])}")
+    print(f"    of which the planner                         {spread(r['plan_trip']['solver'])}")
+    for n, plan in enumerate(r["plan_trip"]["plans"], start=1):
+        print(f"    run {n}: {_plan_words(plan)}")
+    if "long" in r:
+        wall, seconds, plans = r["long"]["wall"][0], r["long"]["solver"][0], r["long"]["plans"]
+        print(f"  with --time-limit {args.long:g}: wall {wall:.2f} s, planner {seconds:.2f} s, "
+              f"{_plan_words(plans[0]) if plans else '?'}")  # fmt: skip
     if "proposals_s" in r:
         print(f"  flask propose --force, wall                   {r['proposals_s']:.1f} s")
     plan = r["plan_trip"]
     report.emit("trip", {**r, "plan_trip": {"wall": report.spread(plan["wall"]),
-                                            "solver": report.spread(plan["solver"])}})  # fmt: skip
+                                            "solver": report.spread(plan["solver"]),
+                                            "plans": plan["plans"]}})  # fmt: skip
 
 
 if __name__ == "__main__":

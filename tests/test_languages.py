@@ -99,6 +99,11 @@ def plan_and_publish(auth: AuthActions, client, trip_id: int, lang: str) -> None
     auth.login("coordinator")
     client.get(f"/auth/password?lang={lang}")
     assert auth.post(f"/trips/{trip_id}/plan").status_code == 302
+    with client.application.app_context():  # the worker's round
+        from app.db import get_db
+        from app.trips import plan_jobs
+
+        assert plan_jobs.run_due(get_db()) == 1
     assert auth.post(f"/trips/{trip_id}/publish").status_code == 302
 
 

@@ -272,7 +272,7 @@ def test_greedy_plan_is_returned_when_the_solver_gives_nothing(monkeypatch):
     import models.trips.planner
 
     monkeypatch.setattr(
-        models.trips.planner, "milp", lambda *args, **kwargs: SimpleNamespace(status=1, x=None)
+        models.trips.planner, "_solve_highs", lambda *args, **kwargs: SimpleNamespace(stopped=True, x=None)
     )
     trip = problem()
     plan = plan_trip(trip, time_limit=0.5)
@@ -399,3 +399,30 @@ def test_an_accepted_meeting_stays_even_when_the_engine_no_longer_proposes_the_p
     trip = problem(fixed=(kept,))
     for plan in (plan_trip(trip), plan_greedy(trip)):
         assert kept in plan.meetings and check_plan(trip, plan.meetings) == []
+
+
+# The solver starts from the greedy plan, so a short time limit never gives less than greedy.
+
+
+def test_the_greedy_plan_is_the_solvers_start_and_keeps_every_row():
+    import numpy as np
+
+    from models.trips.planner import _linear, _Model
+    from models.trips.rules import TripLookup
+
+    trip = synthetic_trip(0, delegates_per_org=(3, 2, 2, 1), hosts=20, cities=3)
+    greedy = plan_greedy(replace(trip, merge_delegates=False))
+    model = _Model(TripLookup(trip))
+    model._constraints()
+    start = model._start(greedy.meetings, model.m + 1)
+    rows = _linear(model.rows, model.m + 1)
+    assert start is not None and int(start[: len(model.x)].sum()) == len(greedy.meetings)
+    assert np.all(rows.A @ start <= rows.ub + 1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_short_time_limit_gives_at_least_the_greedy_plan(seed):
+    trip = synthetic_trip(seed, delegates_per_org=(4, 3, 3, 3, 2, 2, 2, 1), hosts=80, cities=3)
+    plan, greedy = plan_trip(trip, time_limit=0.3), plan_greedy(trip)
+    assert check_plan(trip, plan.meetings) == []
+    assert plan.objective >= greedy.objective - 1e-9

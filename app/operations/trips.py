@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from app.db import immediate
 from app.operations import record_event, require_role
 from app.trips import meetings as store
-from app.trips import planning, queries
+from app.trips import plan_jobs, planning, queries
 from app.trips.meetings import PublishReport
 from app.trips.planning import PlanRun
 from models.errors import Conflict, InvalidInput, NotFound
@@ -52,6 +52,21 @@ def plan(db: Database, actor, trip_id: int, time_limit: float | None = None) -> 
             db, actor, "trip.planned", f"trip:{trip_id}", run_id=run_id, meetings=len(run.plan.meetings)
         )
     return run
+
+
+def request_plan(db: Database, actor, trip_id: int, time_limit: float) -> tuple[dict, bool]:
+    """Ask the worker to plan the trip (:mod:`app.trips.plan_jobs`): (the job, whether it is new).
+
+    The same checks as :func:`plan`, before anything is recorded: the actor's role, the trip, and
+    InvalidInput (``trip_incomplete``) when the set-up lacks slots, delegates or hosts. A planning
+    already under way for the trip is returned as it is (False).
+    """
+    require_role(actor, *PLANNERS)
+    trip = get_trip(db, trip_id)
+    gaps = planning.setup_gaps(db, trip)
+    if gaps:
+        raise InvalidInput(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
+    return plan_jobs.request(db, trip_id, actor.id, time_limit)
 
 
 def publish(db: Database, actor, trip_id: int) -> PublishReport:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,9 +20,10 @@ from app.errors import describe_part, flash_error
 from app.operations import trips
 from app.orgs.queries import get_organisation
 from app.trips import meetings as store
-from app.trips import planning, queries
+from app.trips import plan_jobs, planning, queries
 from app.trips.access import get_trip_or_404
 from app.trips.forms import ActionForm, AddMeetingForm, MoveForm, options
+from app.worker import wake_for_planning
 from models.errors import PasserelleError
 from models.trips.planner import find_violations, objective
 
@@ -44,15 +45,20 @@ def register(bp: Blueprint) -> None:
 
 
 def plan(trip_id: int):
-    """Run the planner and store its plan as the draft (the published meetings do not change)."""
+    """Ask the worker to plan the trip (its plan becomes the draft; the published meetings stay)."""
     get_trip_or_404(trip_id)
+    limit = float(current_app.config["TRIP_PLAN_SECONDS"])
     try:
-        run = trips.plan(get_db(), current_user, trip_id)
+        _job, created = trips.request_plan(get_db(), current_user, trip_id, limit)
     except PasserelleError as error:
         flash_error(error)
         return redirect(url_for("trips.show", trip_id=trip_id))
-    flash(planning.plan_summary(run), "success")
-    return redirect(url_for("trips.draft", trip_id=trip_id))
+    if created:
+        wake_for_planning(current_app._get_current_object())
+        flash(_("Planning under way: its plan will replace the current draft when it is ready."), "info")
+    else:
+        flash(_("Planning of this trip is already under way; the new draft comes when it is ready."), "info")
+    return redirect(url_for("trips.show", trip_id=trip_id))
 
 
 def show_draft(trip_id: int):
@@ -232,6 +238,7 @@ def _render_draft(trip: dict, status: int = 200, add_form: AddMeetingForm | None
         issues=issues,
         value=value,
         last_run=planning.last_run(db, trip["id"]),
+        plan_job=plan_jobs.state(db, trip["id"]),
         report=store.preview(db, trip["id"]),
         add_form=add_form or _add_form(trip, formdata=None),
         slot_choices=_slot_choices(trip["id"]),

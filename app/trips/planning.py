@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import format_date, format_percent, ngettext
+from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
@@ -319,9 +319,3 @@ def plan_change(value: float, planned: float) -> str:
         "after your changes, the plan is worth %(pct)s of the planned one",
         pct=format_percent(value / planned),
     )
-
-
-def plan_summary(run: PlanRun) -> str:
-    """The flash after planning: meetings, objective against the greedy baseline, time."""
-    count = ngettext("Planned %(num)d meeting", "Planned %(num)d meetings", len(run.plan.meetings))
-    return f"{count}: {plan_gain(run.plan.objective, run.greedy.objective)}."

@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db import get_db, immediate
+from app.errors import describe
 from app.i18n import city_label
 from app.operations import record_event_by
-from app.trips import draft, groups, lifecycle, planning, queries, travel
+from app.trips import draft, groups, lifecycle, plan_jobs, planning, queries, travel
 from app.trips import meetings as store
 from app.trips.access import coordinators_only, get_trip_or_404
 from app.trips.forms import (
@@ -47,6 +48,7 @@ def _labels():
         "trip_state": lifecycle.state_of,
         "plan_gain": planning.plan_gain,
         "plan_change": planning.plan_change,
+        "plan_failure": lambda job: describe(plan_jobs.failure(job)),
     }
 
 
@@ -336,6 +338,7 @@ def _render_show(trip: dict, status: int = 200, **forms):
         days=day_choices(trip),
         setup_gaps=planning.setup_gaps(db, trip),
         last_run=planning.last_run(db, trip["id"]),
+        plan_job=plan_jobs.state(db, trip["id"]),
         draft_count=len(store.draft_rows(db, trip["id"])),
         report=store.preview(db, trip["id"]),
         action=ActionForm(),

@@ -28,7 +28,7 @@ from sklearn.model_selection import GroupKFold
 
 if TYPE_CHECKING:
     from models.matching.embeddings import Embedder
-from models.heldout import HELD_OUT_SETS, PROFILES_PATH, QUERIES_PATH, refuse_held_out
+from models.heldout import HELD_OUT_SETS, JUDGED_BY_DEFAULT, PROFILES_PATH, QUERIES_PATH, refuse_held_out
 from models.heldout import load_profiles as load_held_out_profiles
 from models.matching.index import MatchIndex
 from models.matching.passages import split_profile
@@ -330,7 +330,7 @@ def run_evaluation(
     *,
     fit: bool = False,
     history: Callable[[], tuple] | None = None,
-    held_out: Sequence[str] = tuple(HELD_OUT_SETS),
+    held_out: Sequence[str] = JUDGED_BY_DEFAULT,
 ) -> tuple[list[Row], list[Slice], LearntWeights | None]:
     """Judge the engine and the two baselines on every corpus and on the held-out sets; optionally fit.
 

@@ -1,4 +1,4 @@
-"""Trip planning: who meets whom and when, as a mixed-integer programme solved by HiGHS (scipy.milp).
+"""Trip planning: who meets whom and when, as a mixed-integer programme solved by HiGHS (highspy).
 
 The programme is the one of issue #5 (binary ``x[d, h, s]``: delegate ``d`` meets host ``h`` in slot
 ``s``), solved in two exact stages because slots of one day in which the same hosts receive are
@@ -17,12 +17,15 @@ interchangeable:
      the trip, across the organisation's delegates;
    - ``m ≤ Σ x`` over the meetings of each delegation organisation that has a candidate.
 
-2. **Which slot.** Per group, a small MILP gives each chosen meeting one slot (one meeting per
-   delegate per slot, ``capacity`` per host per slot, a slot of its city in the delegate's itinerary),
-   earliest first. With one city a day, König's edge-colouring theorem says this always succeeds,
-   so both stages together reach the optimum of the per-slot programme, 20 to 50 times faster (see
-   ``python -m bench.bench_planner``). On a day with a change of city it can, rarely, leave a meeting
-   out; the comparison with the greedy baseline below still holds.
+2. **Which slot.** Per day, a small MILP gives each chosen meeting one slot of its group (one meeting
+   per delegate per slot, ``capacity`` per host per slot, each delegate's itinerary of the day chosen
+   again), earliest first. With one city a day, König's edge-colouring theorem says this always
+   succeeds, so both stages together reach the optimum of the per-slot programme, 20 to 50 times
+   faster (see ``python -m bench.bench_planner``). With changes of city the first stage counts a
+   city's slots per delegate and a host's per group, not per slot, so the second can leave meetings
+   out (none of the 300 of the 80-host bench trip since it chooses the itineraries again; 3 to 8
+   when it kept the first stage's); every candidate still unplaced is then tried in the first slot
+   where it fits, and the comparison with the greedy baseline below still holds.
 
 **Group meetings.** With ``TripProblem.merge_delegates``, after planning, each meeting is joined by
 the other delegates of its organisation who are free in that slot and can be there in time
@@ -32,9 +35,15 @@ Objective (maximised), the same as :func:`objective` computes for any plan::
 
     Σ value · x  +  FAIRNESS_WEIGHT · m        value = score (+ APPROVED_BONUS for an approved pairing)
 
-Two tie-breakers, worth less than any score difference, choose among equally good plans: each
-delegate's meetings spread evenly over the days (at most an even share a day before a 10⁻⁵ penalty
-per extra meeting), and earlier slots first.
+Among equally good plans, the second stage puts each group's meetings in its earliest slots; nothing
+spreads a delegate's meetings evenly over the days any more. The programme has no tie-breaker: a
+10⁻⁵ penalty per meeting beyond an even share a day and a 10⁻⁶ bonus for earlier groups made HiGHS
+spend 10-20 s in root cut rounds on the 80-host bench trip (its LP bound is the optimum; finding a
+plan that reaches it was the work), against 2-4 s without them (``python -m bench.bench_trip``,
+README).
+
+**Warm start.** HiGHS starts from the greedy baseline (``Highs.setSolution``), so its incumbent is never
+worse than greedy and the time limit only decides how much better the plan gets.
 
 A meeting is worth at most ``1 + APPROVED_BONUS = 1.5``; ``FAIRNESS_WEIGHT = 2`` makes one more
 meeting for the least-served organisation worth more than any single other meeting (max-min fair
@@ -59,12 +68,12 @@ import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.optimize import LinearConstraint
+from scipy.sparse import coo_matrix, csr_matrix
 
 from models.trips.rules import TripLookup, Violation, check_plan, find_violations, validate_problem
 from models.trips.shapes import Candidate, Meeting, Plan, TripProblem
@@ -85,10 +94,11 @@ __all__ = [
 
 APPROVED_BONUS = 0.5
 FAIRNESS_WEIGHT = 2.0
-# Tie-breakers among equally good plans, too small to trade away any real value (scores have 4 decimals):
-SPREAD_PENALTY = 1e-5  # per meeting a delegate has on a day beyond an even share of the trip's days
-EARLY_BONUS = 1e-6  # prefers earlier slots
-MIP_REL_GAP = 1e-7
+MIP_REL_GAP = 1e-7  # scores have 4 decimals: any plan within the gap is worth the same
+# HiGHS keeps at most this many cuts (10,000 by default): its root LP bound is already the optimum on
+# the bench trips, and fewer cuts per round let its sub-MIP heuristics reach that plan sooner
+# (10k bench trip: 4.3-4.7 s -> 2.3-2.9 s at load 5.5; the 80-host synthetic cases 2.2-5.6 -> 2.2-3.9 s).
+FIRST_STAGE_OPTIONS = {"mip_pool_soft_limit": 300}
 
 
 def meeting_value(candidate: Candidate) -> float:
@@ -146,12 +156,10 @@ def plan_trip(problem: TripProblem, *, time_limit: float = 10.0) -> Plan:
     greedy = plan_greedy(problem)
     lookup = TripLookup(problem)
     model = _Model(lookup)
-    result = model.solve(time_limit)
+    result = model.solve(time_limit, start=greedy.meetings)
     notes = []
-    if result.status == 1:
-        notes.append(
-            f"the solver stopped at the time limit of {time_limit:g} s; its best plan so far is used"
-        )
+    if result.stopped:
+        notes.append(f"the solver stopped at the time limit of {time_limit:g} s with its best plan so far")
     remaining = time_limit - (time.perf_counter() - started)
     meetings = model.meetings(result.x, remaining) if result.x is not None else None
     if meetings is not None:
@@ -332,8 +340,17 @@ def merge_delegates(problem: TripProblem, meetings: Iterable[Meeting]) -> tuple[
     return _sorted(lookup, merged)
 
 
+@dataclass(frozen=True)
+class _Solved:
+    """What HiGHS returned: the column values (None when it has no solution) and whether it stopped
+    at the time limit."""
+
+    x: np.ndarray | None
+    stopped: bool
+
+
 class _Model:
-    """The MILP over groups of interchangeable slots: columns x (delegate, candidate, group), w, over, m."""
+    """The MILP over groups of interchangeable slots: columns x (delegate, candidate, group), w, m."""
 
     def __init__(self, lookup: TripLookup) -> None:
         self.lookup = lookup
@@ -361,28 +378,58 @@ class _Model:
         for (d, day), options in self.itineraries.items():
             for i in range(len(options)):
                 self.w[(d, day, i)] = len(self.x) + len(self.w)
-        delegate_days = sorted(self.itineraries)
-        self.over = {key: len(self.x) + len(self.w) + i for i, key in enumerate(delegate_days)}
-        self.m = len(self.x) + len(self.w) + len(self.over)
+        self.m = len(self.x) + len(self.w)
         self.rows: list[tuple[list[int], list[float], float]] = []
 
-    def solve(self, time_limit: float):
-        """Run HiGHS; the result's ``x`` is None when no solution was found."""
+    def solve(self, time_limit: float, start: Iterable[Meeting] = ()) -> _Solved:
+        """Run HiGHS from ``start`` (a plan that keeps every rule, e.g. the greedy baseline)."""
         n = self.m + 1
         self._constraints()
         integrality, lower, upper = np.ones(n), np.zeros(n), np.ones(n)
-        continuous = [*self.over.values(), self.m]
-        integrality[continuous], upper[continuous] = 0, np.inf
+        integrality[self.m], upper[self.m] = 0, np.inf
         self._fix(lower, upper)
-        result = milp(
-            -self._gains(n),
-            integrality=integrality,
-            bounds=Bounds(lower, upper),
-            constraints=_linear(self.rows, n),
-            options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
+        a = _linear(self.rows, n)
+        matrix = a.A if a is not None else csr_matrix((0, n))
+        bounds = a.ub if a is not None else np.zeros(0)
+        solved = _solve_highs(
+            self._gains(n),
+            matrix,
+            bounds,
+            integrality,
+            lower,
+            upper,
+            time_limit,
+            self._start(start, n),
+            FIRST_STAGE_OPTIONS,
         )
-        self.solution = result.x
-        return result
+        self.solution = solved.x
+        return solved
+
+    def _start(self, meetings: Iterable[Meeting], n: int) -> np.ndarray | None:
+        """A plan as column values: its meetings' x, each delegate-day's itinerary, the fewest per
+        organisation; None when a meeting or a day has no column (the solver then starts from nothing)."""
+        group_of = {s: g for g, (_day, _hosts, slots) in enumerate(self.groups) for s in slots}
+        column = {(d, c.delegation_org_id, c.host_org_id, g): i for i, (d, c, g) in enumerate(self.x)}
+        values, visits = np.zeros(n), defaultdict(list)
+        per_org = Counter()
+        for m in meetings:
+            i = column.get((m.delegate_id, m.delegation_org_id, m.host_org_id, group_of.get(m.slot_id)))
+            if i is None:
+                return None
+            values[i] = 1.0
+            per_org[m.delegation_org_id] += 1
+            visits[(m.delegate_id, self.lookup.slots[m.slot_id].day)].append(
+                (self.lookup.city[m.host_org_id], m.slot_id)
+            )
+        for key, seen in visits.items():
+            options = self.itineraries[key]
+            fits = [i for i, o in enumerate(options) if all(s in o.get(city, ()) for city, s in seen)]
+            if not fits:
+                return None
+            values[self.w[(*key, fits[0])]] = 1.0
+        orgs = {c.delegation_org_id for _d, c, _g in self.x}
+        values[self.m] = min((per_org[org] for org in orgs), default=0)
+        return values
 
     def _fix(self, lower: np.ndarray, upper: np.ndarray) -> None:
         """Accepted meetings: their column at 1 in their own slot's group, their guests' there at 0."""
@@ -398,42 +445,28 @@ class _Model:
                     upper[i] = 0.0
 
     def meetings(self, solution: np.ndarray, time_limit: float) -> tuple[Meeting, ...] | None:
-        """The meetings a solution chooses, each given its slot within its group (None if that fails)."""
-        chosen: dict[int, list[tuple[int, Candidate]]] = defaultdict(list)
+        """The meetings a solution chooses, each given a slot of its group day by day (None if that fails)."""
+        chosen: dict[date, list[tuple[int, Candidate, int]]] = defaultdict(list)
         for (d, c, g), value in zip(self.x, solution[: len(self.x)], strict=True):
             if value > 0.5:
-                chosen[g].append((d, c))
-        allowed = self._allowed(solution)
+                chosen[self.groups[g][0]].append((d, c, g))
         meetings = []
-        for g, pairs in sorted(chosen.items()):
-            day = self.groups[g][0]
-            slot_sets = [allowed[(d, day)][self.lookup.city[c.host_org_id]] for d, c in pairs]
-            placed = _assign_slots(self.lookup, self.groups[g][2], pairs, slot_sets, time_limit)
+        for day, day_meetings in sorted(chosen.items()):
+            options = {d: self.itineraries[(d, day)] for d, _c, _g in day_meetings}
+            placed = _assign_slots(self.lookup, self.groups, day_meetings, options, time_limit)
             if placed is None:
                 return None
             meetings += placed
         return _sorted(self.lookup, meetings)
 
-    def _allowed(self, solution: np.ndarray) -> dict[tuple[int, date], dict[str, frozenset[int]]]:
-        """Each delegate-day's chosen itinerary: city -> the slots it may meet in there."""
-        chosen = {}
-        for (d, day, i), column in self.w.items():
-            if solution[column] > 0.5:
-                chosen[(d, day)] = self.itineraries[(d, day)][i]
-        return defaultdict(dict, chosen)
-
     def _gains(self, n: int) -> np.ndarray:
-        """Objective coefficients (to maximise): values, tie-breakers, must-meet weight, fairness."""
+        """Objective coefficients (to maximise): values, must-meet weight, fairness."""
         lookup, must = self.lookup, self.lookup.problem.must_meet
         plannable = lookup.plannable()
         weight = 1.0 + sum(meeting_value(c) for c in plannable) + FAIRNESS_WEIGHT * len(plannable)
         gains = np.zeros(n)
-        for i, (_d, c, g) in enumerate(self.x):
-            early = EARLY_BONUS * (1 - g / len(self.groups))
-            gains[i] = (
-                meeting_value(c) + early + (weight if (c.delegation_org_id, c.host_org_id) in must else 0)
-            )
-        gains[list(self.over.values())] = -SPREAD_PENALTY
+        for i, (_d, c, _g) in enumerate(self.x):
+            gains[i] = meeting_value(c) + (weight if (c.delegation_org_id, c.host_org_id) in must else 0)
         gains[self.m] = FAIRNESS_WEIGHT if lookup.fair_orgs() else 0.0
         return gains
 
@@ -463,21 +496,52 @@ class _Model:
             self.rows.append((columns, [1.0] * len(columns), float(capacity)))
         for columns in by_pair.values():
             self.rows.append((columns, [1.0] * len(columns), 1.0))
-        self._spread_rows()
         for columns in by_org.values():  # m ≤ meetings of each organisation with a candidate
             self.rows.append(([self.m, *columns], [1.0] + [-1.0] * len(columns), 0.0))
 
-    def _spread_rows(self) -> None:
-        """A delegate's meetings a day beyond an even share count in ``over`` (a tie-breaker)."""
-        per_day: dict[tuple[int, date], list[int]] = defaultdict(list)
-        for i, (d, _c, g) in enumerate(self.x):
-            per_day[(d, self.groups[g][0])].append(i)
-        n_days = len({day for day, _hosts, _slots in self.groups})
-        plannable = Counter(c.delegation_org_id for c in self.lookup.plannable())
-        for (d, day), columns in per_day.items():
-            org = self.lookup.delegates[d].org_id
-            share = max(1, -(-plannable[org] // (len(self.lookup.delegates_of[org]) * n_days)))
-            self.rows.append(([*columns, self.over[(d, day)]], [1.0] * len(columns) + [-1.0], float(share)))
+
+def _solve_highs(
+    gains: np.ndarray,
+    matrix: csr_matrix,
+    upper_rows: np.ndarray,
+    integrality: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    time_limit: float,
+    start: np.ndarray | None,
+    options: dict | None = None,
+) -> _Solved:
+    """Maximise ``gains @ x`` subject to ``matrix @ x <= upper_rows`` with HiGHS, from ``start``."""
+    import highspy  # loaded when a trip is planned, not with the app
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    for name, value in (options or {}).items():
+        highs.setOptionValue(name, value)
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(gains), matrix.shape[0]
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = gains
+    lp.col_lower_, lp.col_upper_ = lower, np.where(np.isinf(upper), inf, upper)
+    lp.row_lower_, lp.row_upper_ = np.full(matrix.shape[0], -inf), upper_rows
+    csc = matrix.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = csc.indptr, csc.indices, csc.data
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger if kind else kinds.kContinuous for kind in integrality]
+    highs.passModel(lp)
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value, solution.value_valid = list(start), True
+        highs.setSolution(solution)  # a start that breaks a row is ignored by HiGHS
+    highs.run()
+    status = highs.getModelStatus()
+    has_solution = highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    x = np.array(highs.getSolution().col_value) if has_solution else None
+    return _Solved(x, status == highspy.HighsModelStatus.kTimeLimit)
 
 
 def _itineraries(lookup: TripLookup, slots: list[int], cities: list[str]) -> list[dict[str, frozenset[int]]]:
@@ -517,44 +581,57 @@ def _slot_groups(lookup: TripLookup) -> list[tuple[date, frozenset[int], list[in
 
 def _assign_slots(
     lookup: TripLookup,
-    slots: list[int],
-    pairs: list[tuple[int, Candidate]],
-    allowed: list[frozenset[int]],
+    groups: list[tuple[date, frozenset[int], list[int]]],
+    chosen: list[tuple[int, Candidate, int]],
+    options: dict[int, list[dict[str, frozenset[int]]]],
     time_limit: float,
 ) -> list[Meeting] | None:
-    """Give each meeting chosen in a group one of its allowed slots, earliest first; None if HiGHS fails.
+    """Give each meeting chosen on a day one slot of its group, earliest first; None if HiGHS fails.
 
-    With every slot allowed this always places every meeting (König's edge-colouring theorem, each
-    host split into ``capacity`` copies): the first stage gives every delegate at most ``len(slots)``
-    meetings in the group and every host at most ``capacity × len(slots)``. A meeting that finds no
-    slot of its city's part of the day is left out. Column ``i * len(slots) + k``: meeting ``i`` in
-    slot ``k``.
+    Each delegate's itinerary of the day (:func:`_itineraries`) is chosen again here, so this is the
+    per-slot programme restricted to the chosen meetings: one meeting per delegate per slot,
+    ``capacity`` per host per slot, every slot in the city of the delegate's itinerary then. With one
+    city a day it always places every meeting (König's edge-colouring theorem, each host split into
+    ``capacity`` copies: the first stage gives every delegate at most ``len(slots)`` meetings in a
+    group and every host at most ``capacity × len(slots)``). Otherwise it may leave some out, the
+    least valuable first. Columns: ``y`` (meeting, slot), then ``w`` (delegate, itinerary).
     """
-    width = len(slots)
-    rows = [([i * width + k for k in range(width)], [1.0] * width, 1.0) for i in range(len(pairs))]
-    by_delegate, by_host = defaultdict(list), defaultdict(list)
-    for i, (delegate_id, candidate) in enumerate(pairs):
-        by_delegate[delegate_id].append(i)
-        by_host[candidate.host_org_id].append(i)
-    limits = [(indices, 1.0) for indices in by_delegate.values()]
-    limits += [(indices, float(lookup.hosts[host_id].capacity)) for host_id, indices in by_host.items()]
-    for indices, limit in limits:
-        for k in range(width):
-            rows.append(([i * width + k for i in indices], [1.0] * len(indices), limit))
-    upper = np.array([float(slots[k] in allowed[i]) for i in range(len(pairs)) for k in range(width)])
-    cost = np.tile(np.arange(width, dtype=float), len(pairs)) - (width + 1.0)  # placing always pays
-    result = milp(
-        cost,
-        integrality=np.ones(len(cost)),
-        bounds=Bounds(0, upper),
-        constraints=_linear(rows, len(cost)),
-        options={"time_limit": max(time_limit, 1.0)},
-    )
-    if result.x is None:
+    y: list[tuple[int, int]] = []
+    for i, (d, c, g) in enumerate(chosen):
+        city = lookup.city[c.host_org_id]
+        reachable = set().union(*(o.get(city, frozenset()) for o in options[d]))
+        y += [(i, slot) for slot in groups[g][2] if slot in reachable]
+    w = [(d, k) for d in sorted(options) for k in range(len(options[d]))]
+    n, w_column = len(y) + len(w), {key: len(y) + j for j, key in enumerate(w)}
+    rows: list[tuple[list[int], list[float], float]] = []
+    per_meeting, per_host, per_city = defaultdict(list), defaultdict(list), defaultdict(list)
+    for column, (i, slot) in enumerate(y):
+        d, c, _g = chosen[i]
+        per_meeting[i].append(column)
+        per_host[(c.host_org_id, slot)].append(column)
+        per_city[(d, slot, lookup.city[c.host_org_id])].append(column)
+    rows += [(columns, [1.0] * len(columns), 1.0) for columns in per_meeting.values()]
+    rows += [(cols, [1.0] * len(cols), float(lookup.hosts[h].capacity)) for (h, _s), cols in per_host.items()]
+    for d in options:  # one itinerary per delegate
+        columns = [w_column[(d, k)] for k in range(len(options[d]))]
+        rows.append((columns, [1.0] * len(columns), 1.0))
+    for (d, slot, city), columns in per_city.items():  # meetings there and then fit the itinerary
+        room = [w_column[(d, k)] for k, o in enumerate(options[d]) if slot in o.get(city, frozenset())]
+        rows.append((columns + room, [1.0] * len(columns) + [-1.0] * len(room), 0.0))
+    order = {slot: k for k, slot in enumerate(lookup.slot_order)}
+    width = len(lookup.slot_order) + 1.0
+    gains = np.zeros(n)  # placing always pays more than an earlier slot, a valuable meeting more
+    for column, (i, slot) in enumerate(y):
+        gains[column] = (1.0 + meeting_value(chosen[i][1])) * width - order[slot] / width
+    integrality = np.ones(n)
+    a = _linear(rows, n)
+    solved = _solve_highs(gains, a.A, a.ub, integrality, np.zeros(n), np.ones(n), max(time_limit, 1.0), None)
+    if solved.x is None:
         return None
     return [
-        _make_meeting(lookup, pairs[column // width][0], pairs[column // width][1], slots[column % width])
-        for column in np.flatnonzero(result.x > 0.5)
+        _make_meeting(lookup, chosen[i][0], chosen[i][1], slot)
+        for column, (i, slot) in enumerate(y)
+        if solved.x[column] > 0.5
     ]
 
 

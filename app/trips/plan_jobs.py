@@ -1,0 +1,121 @@
+"""Planning a trip from the web, in the background worker rather than in the request.
+
+The trip page's *Plan* button records a job (:func:`request`, one per trip: a second click while it
+is pending or running changes nothing and says so). The worker (:func:`run_due`, in each round of
+``app.worker.run_once`` and woken at once by the button) runs the operation ``flask plan-trip`` calls
+(``app.operations.trips.plan``) as the coordinator who asked, then deletes the job: its result is
+the new draft and its ``trip_plan_runs`` row. A planning error (the set-up changed meanwhile, the
+coordinator lost the role) leaves the job ``failed`` with the error's code and parameters, worded on
+the trip page in the reader's language; the draft is then the one before. A job ``running`` for
+longer than ``TRIP_PLAN_LEASE_SECONDS`` belongs to a worker that died: the next round takes it again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlite_utils import Database
+
+from app.db import immediate
+from app.orgs.queries import now
+from models.errors import PasserelleError
+
+log = logging.getLogger("passerelle.plan_jobs")
+UNDER_WAY = ("pending", "running")
+
+
+@dataclass(frozen=True)
+class Requester:
+    """The coordinator who asked, as the operation sees an actor (their role read when the job runs)."""
+
+    id: int | None
+    role: str
+
+
+def request(db: Database, trip_id: int, user_id: int | None, time_limit: float) -> tuple[dict, bool]:
+    """Record the trip's planning for the worker; (the job, False) when one is already under way."""
+    with immediate(db):
+        job = state(db, trip_id)
+        if job is not None and job["status"] in UNDER_WAY:
+            return job, False
+        db.execute("DELETE FROM trip_plan_jobs WHERE trip_id = ?", [trip_id])  # a failed one is replaced
+        db.table("trip_plan_jobs").insert(
+            {"trip_id": trip_id, "user_id": user_id, "status": "pending", "time_limit": time_limit,
+             "requested_at": now()}
+        )  # fmt: skip
+    return state(db, trip_id), True
+
+
+def state(db: Database, trip_id: int) -> dict | None:
+    """The trip's planning job (pending, running or failed, with who asked), or None."""
+    row = next(
+        db.query(
+            "SELECT j.*, u.email AS user_email FROM trip_plan_jobs j LEFT JOIN users u ON u.id = j.user_id "
+            "WHERE j.trip_id = ?",
+            [trip_id],
+        ),
+        None,
+    )
+    return {**row, "error_params": json.loads(row["error_params"])} if row else None
+
+
+def failure(job: dict) -> PasserelleError:
+    """A failed job's error, to word with ``app.errors.describe``."""
+    return PasserelleError(job["error_code"], code=job["error_code"], **job["error_params"])
+
+
+def claim(db: Database) -> dict | None:
+    """Take the oldest pending job (or one whose worker died): ``running``, in its own transaction."""
+    lease = float(current_app.config["TRIP_PLAN_LEASE_SECONDS"])
+    with immediate(db):
+        row = db.execute(
+            "UPDATE trip_plan_jobs SET status = 'running', started_at = ?, claimed_at = ? "
+            "WHERE trip_id = (SELECT trip_id FROM trip_plan_jobs WHERE status = 'pending' "
+            "OR (status = 'running' AND claimed_at < ?) ORDER BY requested_at, trip_id LIMIT 1) "
+            "RETURNING trip_id",
+            [now(), time.time(), time.time() - lease],
+        ).fetchone()
+    return state(db, row[0]) if row else None
+
+
+def run_one(db: Database, job: dict) -> bool:
+    """Plan the job's trip as the operation does for ``flask plan-trip``; False when it failed."""
+    from app.operations import SYSTEM, trips
+
+    actor = SYSTEM
+    if job["user_id"] is not None:
+        user = db.execute("SELECT role FROM users WHERE id = ?", [job["user_id"]]).fetchone()
+        actor = Requester(job["user_id"], user[0] if user else "")
+    try:
+        trips.plan(db, actor, job["trip_id"], job["time_limit"])
+    except PasserelleError as error:
+        _fail(db, job["trip_id"], error.code, error.params)
+        return False
+    except Exception as error:  # a bug or a broken database: said on the page, logged in full
+        log.exception("planning trip %s failed", job["trip_id"])
+        _fail(db, job["trip_id"], "plan_failed", {"error": type(error).__name__})
+        return False
+    with immediate(db):
+        db.execute("DELETE FROM trip_plan_jobs WHERE trip_id = ?", [job["trip_id"]])
+    return True
+
+
+def _fail(db: Database, trip_id: int, code: str, params: dict) -> None:
+    with immediate(db):
+        db.execute(
+            "UPDATE trip_plan_jobs SET status = 'failed', finished_at = ?, error_code = ?, error_params = ? "
+            "WHERE trip_id = ?",
+            [now(), code, json.dumps(params, default=str), trip_id],
+        )
+
+
+def run_due(db: Database) -> int:
+    """Plan every trip whose planning was asked for, oldest first; return how many were planned."""
+    done = 0
+    while (job := claim(db)) is not None:
+        done += run_one(db, job)
+    return done
