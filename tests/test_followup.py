@@ -64,7 +64,7 @@ def test_a_member_answers_and_the_answer_shows_on_the_dashboard(client, db, past
     assert bad.status_code == 400 and "Choose a relevance from 1 to 5." in page_text(bad)
     assert followups.get_form(db, form["id"])["answered_at"] is None  # nothing saved
     answer = {"took_place": "yes", "relevance": "5", "outcome": "agreement_in_preparation",
-              "next_step": "Draft the =exchange agreement by June"}  # fmt: skip
+              "next_step": "＝SUM(1+1): draft the exchange agreement by June"}  # fmt: skip
     response = member.post(f"/follow-up/{form['id']}", answer, follow_redirects=True)
     assert "your answer about ThéCell is saved" in page_text(response)
     member.logout()
@@ -76,13 +76,15 @@ def test_a_member_answers_and_the_answer_shows_on_the_dashboard(client, db, past
     assert "Agreement in preparation: 1" in dashboard  # the outcome bar's tooltip
     assert "<svg" in dashboard and "<script" not in dashboard
     answers = page_text(client.get(f"/follow-up/answers?trip={past_trip['trip']}"))
-    assert "Draft the =exchange agreement by June" in answers and "efs@test.example.org" in answers
+    assert "＝SUM(1+1): draft the exchange agreement by June" in answers and "efs@test.example.org" in answers
     export = client.get("/coordination/dashboard.xlsx")
     assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(export.data))
     assert "Outcomes by trip" in book.sheetnames
     rows = list(book["Answers"].values)
-    assert rows[1][7] == "Agreement in preparation" and rows[1][8] == "Draft the =exchange agreement by June"
+    assert rows[1][7] == "Agreement in preparation"
+    # a full-width ＝ is a formula to a spreadsheet: the cell starts with the exports' apostrophe
+    assert rows[1][8] == "'＝SUM(1+1): draft the exchange agreement by June"
     never = [row[0] for row in book["Never matched"].values][1:]
     assert "EFS BFC" not in never and "ThéCell" not in never
 

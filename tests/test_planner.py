@@ -415,9 +415,9 @@ def test_the_greedy_plan_is_the_solvers_start_and_keeps_every_row():
     model = _Model(TripLookup(trip))
     model._constraints()
     start = model._start(greedy.meetings, model.m + 1)
-    rows = _linear(model.rows, model.m + 1)
+    matrix, upper = _linear(model.rows, model.m + 1)
     assert start is not None and int(start[: len(model.x)].sum()) == len(greedy.meetings)
-    assert np.all(rows.A @ start <= rows.ub + 1e-9)
+    assert np.all(matrix @ start <= upper + 1e-9)
 
 
 @pytest.mark.parametrize("seed", range(3))

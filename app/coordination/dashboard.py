@@ -18,14 +18,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, send_file
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlite_utils import Database
 
 from app.db import get_db
 from app.followup import queries as followups
 from app.followup.routes import today
 from app.i18n import label
+from models.exports.tables import neutralise
 from models.vocabulary import FOLLOWUP_OUTCOMES as OUTCOMES
 from models.vocabulary import MEETING_HELD, PAIRING_STATUSES, TRACKS
 
@@ -239,13 +238,13 @@ def export():
 
 
 def _cell(value):
-    """Text a spreadsheet would read as a formula is prefixed with ' (as the other exports do)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Text a spreadsheet could read as a formula gets the exports' ``'`` (:func:`neutralise`)."""
+    return neutralise(value) if isinstance(value, str) else value
 
 
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list]) -> None:
+def _sheet(book, title: str, header: list[str], rows: list[list]) -> None:
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet(title[:31])
     sheet.append([str(h) for h in header])
     for cell in sheet[1]:
@@ -255,7 +254,9 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list]) -> N
 
 
 def workbook(data: dict) -> bytes:
-    """The workbook's bytes."""
+    """The workbook's bytes (openpyxl is loaded here, when a workbook is made, not with the app)."""
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     for title, header, rows in _tables(data):

@@ -18,17 +18,15 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from models.cities import city_name
 from models.exports.types import ExportMeeting, ExportPairing, ExportTrip
 from models.exports.words import Words, words_for
 from models.vocabulary import N_
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 CSV_DELIMITERS = {"fr": ";", "en": ","}
 FORMULA_STARTS = frozenset("=+-@")
@@ -177,6 +175,8 @@ def _csv(columns: Sequence[Column], rows: Sequence[object], words: Words) -> byt
 
 def _xlsx_text(value: object) -> str:
     """Text openpyxl can store: no XML-illegal control character, at most Excel's cell limit."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))[:MAX_CELL]
 
 
@@ -198,6 +198,10 @@ def _put(sheet: Worksheet, row: int, col: int, column: Column | None, value: obj
 def _xlsx(
     sheet_title: str, columns: Sequence[Column], rows: Sequence[object], words: Words, *, title: str
 ) -> bytes:
+    from openpyxl import Workbook  # loaded when a workbook is made, not with the app
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_title[:31]

@@ -72,7 +72,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
-from scipy.optimize import LinearConstraint
 from scipy.sparse import coo_matrix, csr_matrix
 
 from models.trips.rules import TripLookup, Violation, check_plan, find_violations, validate_problem
@@ -388,9 +387,7 @@ class _Model:
         integrality, lower, upper = np.ones(n), np.zeros(n), np.ones(n)
         integrality[self.m], upper[self.m] = 0, np.inf
         self._fix(lower, upper)
-        a = _linear(self.rows, n)
-        matrix = a.A if a is not None else csr_matrix((0, n))
-        bounds = a.ub if a is not None else np.zeros(0)
+        matrix, bounds = _linear(self.rows, n)
         solved = _solve_highs(
             self._gains(n),
             matrix,
@@ -624,8 +621,9 @@ def _assign_slots(
     for column, (i, slot) in enumerate(y):
         gains[column] = (1.0 + meeting_value(chosen[i][1])) * width - order[slot] / width
     integrality = np.ones(n)
-    a = _linear(rows, n)
-    solved = _solve_highs(gains, a.A, a.ub, integrality, np.zeros(n), np.ones(n), max(time_limit, 1.0), None)
+    matrix, bounds = _linear(rows, n)
+    limit = max(time_limit, 1.0)
+    solved = _solve_highs(gains, matrix, bounds, integrality, np.zeros(n), np.ones(n), limit, None)
     if solved.x is None:
         return None
     return [
@@ -635,15 +633,14 @@ def _assign_slots(
     ]
 
 
-def _linear(rows: list[tuple[list[int], list[float], float]], n: int, lower=None) -> LinearConstraint | None:
-    """Rows (columns, coefficients, upper bound) as one sparse constraint; lower bounds default to -inf."""
+def _linear(rows: list[tuple[list[int], list[float], float]], n: int) -> tuple[csr_matrix, np.ndarray]:
+    """Rows (columns, coefficients, upper bound) as one sparse matrix and its upper bounds (no lower)."""
     if not rows:
-        return None
+        return csr_matrix((0, n)), np.zeros(0)
     r, c, data = [], [], []
     for index, (columns, coefficients, _upper) in enumerate(rows):
         r += [index] * len(columns)
         c += columns
         data += coefficients
     a = coo_matrix((data, (r, c)), shape=(len(rows), n)).tocsr()
-    upper = np.array([row[2] for row in rows])
-    return LinearConstraint(a, np.full(len(rows), -np.inf) if lower is None else lower, upper)
+    return a, np.array([row[2] for row in rows], dtype=float)
