@@ -40,11 +40,7 @@ def plan(db: Database, actor, trip_id: int, time_limit: float | None = None) -> 
     Raises InvalidInput (``trip_incomplete``, with the gaps as ``parts``) before any solving when the
     set-up lacks slots, delegates or hosts.
     """
-    require_role(actor, *PLANNERS)
-    trip = get_trip(db, trip_id)
-    gaps = planning.setup_gaps(db, trip)
-    if gaps:
-        raise InvalidInput(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
+    trip = _plannable_trip(db, actor, trip_id)
     run = planning.compute_plan(db, trip, time_limit)
     with immediate(db):
         run_id = planning.store_plan(db, trip, actor.id, run)
@@ -61,12 +57,18 @@ def request_plan(db: Database, actor, trip_id: int, time_limit: float) -> tuple[
     InvalidInput (``trip_incomplete``) when the set-up lacks slots, delegates or hosts. A planning
     already under way for the trip is returned as it is (False).
     """
+    _plannable_trip(db, actor, trip_id)
+    return plan_jobs.request(db, trip_id, actor.id, time_limit)
+
+
+def _plannable_trip(db: Database, actor, trip_id: int) -> dict:
+    """The trip, once the actor may plan it and its set-up has slots, delegates and hosts."""
     require_role(actor, *PLANNERS)
     trip = get_trip(db, trip_id)
     gaps = planning.setup_gaps(db, trip)
     if gaps:
         raise InvalidInput(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
-    return plan_jobs.request(db, trip_id, actor.id, time_limit)
+    return trip
 
 
 def publish(db: Database, actor, trip_id: int) -> PublishReport:
