@@ -54,35 +54,25 @@ def record_event(db: Database, actor, name: str, subject: str, **data) -> int:
 
 def record_event_by(db: Database, actor_id: int | None, name: str, subject: str, **data) -> int:
     """:func:`record_event` for the helpers that know the acting user's id only (None: a command line)."""
-    return (
-        db.table("events")
-        .insert(
-            {
-                "name": name,
-                "subject": subject,
-                "actor_id": actor_id,
-                "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
-                "created_at": now(),
-            }
-        )
-        .last_pk
-    )
+    return db.table("events").insert(_event_row(actor_id, name, subject, data, now())).last_pk
 
 
 def record_events_by(db: Database, actor_id: int | None, events: Iterable[tuple[str, str, dict]]) -> None:
     """Many :func:`record_event_by` at once (an import's), each ``(name, subject, data)``."""
     stamp = now()
-    rows = (
-        {
-            "name": name,
-            "subject": subject,
-            "actor_id": actor_id,
-            "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
-            "created_at": stamp,
-        }
-        for name, subject, data in events
-    )
+    rows = (_event_row(actor_id, name, subject, data, stamp) for name, subject, data in events)
     db.table("events").insert_all(rows, batch_size=1000)
+
+
+def _event_row(actor_id: int | None, name: str, subject: str, data: dict, stamp: str) -> dict:
+    """An ``events`` row: its data as sorted JSON, so that equal events store equal text."""
+    return {
+        "name": name,
+        "subject": subject,
+        "actor_id": actor_id,
+        "data": json.dumps(data, sort_keys=True, ensure_ascii=False),
+        "created_at": stamp,
+    }
 
 
 def events_about(db: Database, subject: str) -> list[dict]:
