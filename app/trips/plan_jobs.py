@@ -40,7 +40,7 @@ def request(db: Database, trip_id: int, user_id: int | None, time_limit: float) 
     """Record the trip's planning for the worker; (the job, False) when one is already under way."""
     with immediate(db):
         job = state(db, trip_id)
-        if job is not None and job["status"] in UNDER_WAY:
+        if job is not None and job["under_way"]:
             return job, False
         db.execute("DELETE FROM trip_plan_jobs WHERE trip_id = ?", [trip_id])  # a failed one is replaced
         db.table("trip_plan_jobs").insert(
@@ -51,7 +51,8 @@ def request(db: Database, trip_id: int, user_id: int | None, time_limit: float) 
 
 
 def state(db: Database, trip_id: int) -> dict | None:
-    """The trip's planning job (pending, running or failed, with who asked), or None."""
+    """The trip's planning job (pending, running or failed, with who asked; ``under_way`` while it is
+    pending or running), or None."""
     row = next(
         db.query(
             "SELECT j.*, u.email AS user_email FROM trip_plan_jobs j LEFT JOIN users u ON u.id = j.user_id "
@@ -60,7 +61,9 @@ def state(db: Database, trip_id: int) -> dict | None:
         ),
         None,
     )
-    return {**row, "error_params": json.loads(row["error_params"])} if row else None
+    if row is None:
+        return None
+    return {**row, "error_params": json.loads(row["error_params"]), "under_way": row["status"] in UNDER_WAY}
 
 
 def failure(job: dict) -> PasserelleError:
