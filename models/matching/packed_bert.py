@@ -120,15 +120,10 @@ class PackedBert(torch.nn.Module):
         x = self.word[flat] + self.position[positions] + self.token_type
         size = (x.shape[1],)
         x = F.layer_norm(x, size, self.norm[0], self.norm[1], self.eps)
-        for layer in range(len(self.weights) // 4):
-            product, norm = 4 * layer, 4 * layer
-            context = self._attention(self._linear(x, product), groups)
-            x = F.layer_norm(
-                self._linear(context, product + 1) + x, size, *self.norms[norm : norm + 2], self.eps
-            )
-            up = self._linear(x, product + 2, gelu=True)
-            x = F.layer_norm(
-                self._linear(up, product + 3) + x, size, *self.norms[norm + 2 : norm + 4], self.eps
-            )
+        for at in range(0, len(self.weights), 4):  # a layer's four products, and its two norms' four
+            context = self._attention(self._linear(x, at), groups)
+            x = F.layer_norm(self._linear(context, at + 1) + x, size, *self.norms[at : at + 2], self.eps)
+            up = self._linear(x, at + 2, gelu=True)
+            x = F.layer_norm(self._linear(up, at + 3) + x, size, *self.norms[at + 2 : at + 4], self.eps)
         x = x.float()
         return torch.cat([x[s : s + c * w].view(c, w, -1).mean(dim=1) for s, c, w in groups])
