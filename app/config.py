@@ -34,6 +34,7 @@ DEFAULTS = {
     "PROPOSAL_MIN_SCORE": 0.65,  # the bundled model: median of top-3 scores ~0.68
     "PROPOSALS_PER_ORG": 2,
     "PROPOSAL_ROUND_SECONDS": 20,  # the worker's share of a proposal run per round (mails go in between)
+    "PROPOSAL_BLOCK_MB": 128,  # working memory of a proposal block (models/matching/batch.py); same result
     "CANDIDATE_STAGE": "proxy",  # the first stage of suggestions (models/candidates.py): proxy or centroid
     "TRIP_MIN_SCORE": 0.65,  # pairs the planner places on its own (approved and must-meet pairs always)
     "TRIP_PLAN_SECONDS": 10.0,  # the solver's time limit; it starts from the greedy plan and only improves it
@@ -68,13 +69,14 @@ ENVIRONMENT = {
     "PASSERELLE_MAIL_DIR": "MAIL_DIR",
     "PASSERELLE_CANDIDATE_STAGE": "CANDIDATE_STAGE",
 }
-# PASSERELLE_* variable -> (configuration key, factor to seconds)
+# PASSERELLE_* variable -> (configuration key, factor to seconds; 1 for a number of another unit)
 NUMBERS = {
     "PASSERELLE_INVITE_HOURS": ("INVITE_MAX_AGE_SECONDS", 3600),
     "PASSERELLE_MAIL_RETRY_SECONDS": ("MAIL_RETRY_SECONDS", 1),
     "PASSERELLE_MAIL_LEASE_SECONDS": ("MAIL_LEASE_SECONDS", 1),
     "PASSERELLE_MAIL_POLL_SECONDS": ("MAIL_POLL_SECONDS", 1),
     "PASSERELLE_OUTBOX_KEEP_DAYS": ("OUTBOX_KEEP_DAYS", 1),
+    "PASSERELLE_PROPOSAL_BLOCK_MB": ("PROPOSAL_BLOCK_MB", 1),
 }
 FLAGS = {"PASSERELLE_HTTPS": "SESSION_COOKIE_SECURE", "PASSERELLE_BEHIND_PROXY": "PROXY_FIX"}
 

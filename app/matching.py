@@ -115,6 +115,7 @@ def _load_or_build(db: Database, model_id: str, version: int) -> _Cached:
     if cached.version != version and not _patch(db, cached, version):
         snapshot = snapshots.load_or_build(folder, model_id, build, lambda s: s.version == version)
         cached = _Cached.of(snapshot)
+    release_free_memory()  # a build's arrays, or an older index's, are gone: give their pages back
     return cached
 
 

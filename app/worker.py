@@ -279,6 +279,23 @@ def _wake(app: Flask, task: str) -> None:
         log.warning("the worker could not be woken; the next poll does the job (%s)", task, exc_info=True)
 
 
+def load_model() -> None:
+    """Load the embedding model now, not at the first save, keeping only the weights the worker runs.
+
+    The worker embeds saved profiles through the bf16 network (on every core: batches, not one
+    query); the float32 weights the model was loaded with are then dropped, as a web worker drops
+    them (about 100 MB of RSS), and the freed pages given back.
+    """
+    from app import matching
+
+    model = matching.embedder()
+    model.embed_batch(["thérapie cellulaire"])
+    inner = getattr(model, "inner", None)
+    if hasattr(inner, "drop_float32"):
+        inner.drop_float32()
+    matching.release_free_memory()
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Send what is due now, then exit.")
 @with_appcontext
@@ -300,9 +317,7 @@ def worker_command(burst: bool) -> None:
         return
     from huey.consumer import Consumer
 
-    from app import matching
-
-    matching.embedder().embed_batch(["thérapie cellulaire"])  # the model loads now, not at the first save
+    load_model()
     huey = make_huey(app)
     huey.flush()  # only wake-ups live here; a fresh start must not run two poll chains
     huey.poll()

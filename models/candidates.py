@@ -109,13 +109,21 @@ class Candidates:
         return [{track: picked for track, (picked, _) in found.items()} for found in scored]
 
     def scored_rows_tracks(
-        self, rows: Sequence[int], k: int, tracks: Sequence[str | None], *, declared_only: bool = False
+        self,
+        rows: Sequence[int],
+        k: int,
+        tracks: Sequence[str | None],
+        *,
+        declared_only: bool = False,
+        block_cells: int = BLOCK_CELLS,
     ) -> list[dict[str | None, tuple[np.ndarray, np.ndarray]]]:
         """As :meth:`for_rows_tracks`, with what the proxy knows exactly of each candidate's score.
 
         Each entry is (candidate rows, known parts), two arrays of shape (at most ``k``,), rows
         ascending; the known parts are the weighted sum of every score part but the passage parts
         (:meth:`known_parts`), -inf for a closed candidate (only there when fewer than ``k`` are open).
+        ``block_cells`` bounds the queries x candidates of each matrix (a few are alive at a time):
+        smaller blocks take less memory and give the same candidates.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -128,7 +136,7 @@ class Candidates:
         for region in np.unique(regions[rows]) if rows.size else ():
             positions = np.flatnonzero(regions[rows] == region)
             others = np.flatnonzero((regions != region) & ~self.index._deleted)
-            step = max(1, BLOCK_CELLS // max(others.size, 1))
+            step = max(1, block_cells // max(others.size, 1))
             for start in range(0, positions.size, step):
                 chunk = positions[start : start + step]
                 for track, (which, picked, scores) in self._pick(

@@ -10,6 +10,15 @@ writes to it)::
 
     PASSERELLE_DATABASE=/tmp/copy.db PASSERELLE_INSTANCE=/tmp/inst python scripts/worker_memory.py \\
         --workers 4 --edit
+
+``--proposals`` measures the background worker instead, in this process: the model loaded as
+``flask worker`` loads it, the snapshot, ``--saves`` profile saves done by the worker's engine
+jobs, then a whole proposal run, printing RSS and peak (``VmHWM``, reset at each phase through
+``/proc/self/clear_refs``) of each phase and of every tenth proposal block, the peak's phase within
+a block (picking candidates, ranking them), and the parts of the memory at the end::
+
+    PASSERELLE_DATABASE=/tmp/copy.db PASSERELLE_INSTANCE=/tmp/inst python scripts/worker_memory.py \\
+        --proposals --saves 3
 """
 
 from __future__ import annotations
@@ -18,7 +27,9 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,10 +102,117 @@ def _requests(db, ids: list[int], searches: int) -> None:
 
 
 def _rss() -> int:
+    return _status("VmRSS")
+
+
+def _status(field: str) -> int:
+    """A field of /proc/self/status, in kB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
+
+
+def _reset_peak() -> None:
+    """Start ``VmHWM`` again from the current RSS (Linux 4.0 and later)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+class Peaks:
+    """RSS and peak RSS of named phases, and the highest peak seen in each phase within blocks."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.within: dict[str, int] = defaultdict(int)
+        self.outer = 0  # the peak of the current line's phase before a block's phase reset it
+
+    def line(self, name: str) -> None:
+        """Print the RSS and the peak since the last reset, then reset it."""
+        seconds = time.perf_counter() - self.started
+        rss, peak = _status("VmRSS") // 1024, max(self.outer, _status("VmHWM")) // 1024
+        print(f"  {seconds:7.1f} s  {name:42} RSS {rss:5} MiB  peak {peak:5} MiB", flush=True)
+        self.outer = 0
+        _reset_peak()
+
+    @contextmanager
+    def inside(self, name: str):
+        """Record the peak of one phase of a block, then reset it."""
+        self.outer = max(self.outer, _status("VmHWM"))
+        _reset_peak()
+        try:
+            yield
+        finally:
+            peak = _status("VmHWM")
+            self.within[name], self.outer = max(self.within[name], peak // 1024), max(self.outer, peak)
+            _reset_peak()
+
+
+def proposals(args: argparse.Namespace) -> None:
+    """The background worker's memory over a proposal run (see the module's docstring)."""
+    from app import create_app, matching
+    from app.coordination import proposals as runs
+    from app.db import get_db, immediate, init_db
+    from app.engine_jobs import request, run_due
+    from app.orgs.queries import get_organisation, update_organisation
+    from app.worker import load_model
+    from models.matching import batch
+
+    peaks = Peaks()
+    _reset_peak()
+    app = create_app()
+    with app.app_context():
+        init_db(get_db())  # a copy made before the latest migrations
+        peaks.line("imports, app, migrations")
+        load_model()  # as `flask worker` starts
+        peaks.line("model loaded")
+        db = get_db()
+        matching.engine(db)
+        peaks.line("snapshot loaded")
+        picked = db.execute("SELECT id FROM organisations ORDER BY random() LIMIT ?", [args.saves])
+        for (org_id,) in picked.fetchall():
+            org = get_organisation(db, org_id)
+            with immediate(db):
+                update_organisation(db, org_id, {**org, "seeks": f"{org['seeks']} Vecteurs AAV."})
+                request(db, org_id)
+            run_due(db)  # the worker embeds it (the model's batch)
+            matching.engine(db)  # and patches its index
+            peaks.line(f"profile {org_id} saved, embedded, patched")
+        _instrument(batch, peaks)
+        config = app.config
+        with db.atomic():
+            db.execute("DELETE FROM pairings WHERE origin = 'engine'")
+            db.execute("DELETE FROM proposal_progress")
+        blocks, cpu = [0], time.process_time()
+
+        def progress(done: int, total: int) -> None:
+            blocks[0] += 1
+            if blocks[0] % 10 == 0 or done == total:
+                peaks.line(f"proposal block {blocks[0]} ({done:,} of {total:,})")
+
+        begun = time.perf_counter()
+        run = runs.propose(
+            db, matching.engine, config["PROPOSAL_MIN_SCORE"], config["PROPOSALS_PER_ORG"], progress=progress
+        )
+        seconds, cpu = time.perf_counter() - begun, time.process_time() - cpu
+    print(f"proposals: {seconds:.1f} s ({cpu:.1f} s CPU), {run.created:,} pairings, {run.done:,} orgs")
+    print("peak within a block: " + ", ".join(f"{name} {mib} MiB" for name, mib in peaks.within.items()))
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; parts at the end (RSS MiB):")
+    for name, (rss, _) in sorted(parts(os.getpid()).items(), key=lambda item: -item[1][0]):
+        if rss >= 1024:
+            print(f"  {name[:40]:40} {rss / 1024:7.1f}")
+
+
+def _instrument(batch, peaks: Peaks) -> None:
+    """Wrap the two phases of a proposal block so that ``peaks`` sees each one's peak."""
+    phases = ((batch.Candidates, "scored_rows_tracks", "candidates"), (batch, "_rank", "rank"))
+    for owner, name, label in phases:
+        inner = getattr(owner, name)
+
+        def wrapped(*a, _inner=inner, _label=label, **k):
+            with peaks.inside(_label):
+                return _inner(*a, **k)
+
+        setattr(owner, name, wrapped)
 
 
 def main() -> None:
@@ -103,8 +221,13 @@ def main() -> None:
     parser.add_argument("--suggestions", type=int, default=100)
     parser.add_argument("--searches", type=int, default=10)
     parser.add_argument("--edit", action="store_true", help="each worker also saves a profile and patches")
+    parser.add_argument("--proposals", action="store_true", help="the background worker over a proposal run")
+    parser.add_argument("--saves", type=int, default=3, help="profile saves before the proposal run")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.proposals:
+        proposals(args)
+        return
     if args.serve:
         serve(args)
         return

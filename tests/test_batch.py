@@ -7,7 +7,7 @@ import pytest
 
 from bench.bench_matching import synthetic
 from models.candidates import PASSAGE_PARTS, Candidates
-from models.matching.batch import best_partners, passage_parts
+from models.matching.batch import best_partners, block_sizes, passage_parts
 from models.matching.index import MatchIndex
 from models.matching.topics import load_vocabulary
 from models.matching.weights import FEATURES, load_weights
@@ -47,6 +47,44 @@ def test_blocks_give_what_one_suggestion_at_a_time_gives(built, stage):
     closed = {org_id for org_id, org in orgs.items() if org.get("status") == "closed"}
     assert all(not best.partners for best in ranked if best.org_id in closed)
     assert not any(p[0] in closed for best in ranked for p in best.partners)
+
+
+def test_a_small_block_memory_gives_the_same_partners_as_the_default(built):
+    index, candidates, orgs = built
+    candidates.stage = "proxy"
+    rows = list(range(len(index.orgs)))
+
+    def ranked(**budget) -> list:
+        tracks = lambda i: orgs[i]["collaboration_types"]  # noqa: E731
+        return [
+            best for block in best_partners(index, candidates, rows, tracks, 3, **budget) for best in block
+        ]
+
+    # 0.05 MB: candidate matrices of 16 queries, the passages of one organisation's pairs at a time.
+    assert block_sizes(0.05) == (3276, 12)
+    assert ranked(memory_mb=0.05) == ranked()
+    with pytest.raises(ValueError, match="more than 0 MB"):
+        ranked(memory_mb=0)
+
+
+def test_proposals_in_a_small_block_memory_are_those_of_the_default(app, seeded):
+    from app import matching
+    from app.coordination import proposals
+    from app.db import get_db
+
+    with app.app_context():
+        db = get_db()
+        proposals.propose(db, matching.engine, 0.0, 2)
+        default = db.execute(
+            "SELECT bfc_org_id, qc_org_id, track, score FROM pairings ORDER BY 1, 2, 3"
+        ).fetchall()
+        db.execute("DELETE FROM pairings")
+        app.config["PROPOSAL_BLOCK_MB"] = 0.01
+        proposals.propose(db, matching.engine, 0.0, 2)
+        small = db.execute(
+            "SELECT bfc_org_id, qc_org_id, track, score FROM pairings ORDER BY 1, 2, 3"
+        ).fetchall()
+    assert len(default) > 40 and small == default
 
 
 def test_per_org_must_be_positive(built):

@@ -6,13 +6,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlite_utils import Database
 
 from app.coordination.queries import ensure_pairings, sides
 from app.db import immediate
 from app.orgs.queries import decode, list_organisations, now
 from models.candidates import Candidates
-from models.matching.batch import QUERY_BLOCK, best_partners, org_ids
+from models.matching.batch import DEFAULT_BLOCK_MB, QUERY_BLOCK, best_partners, org_ids
 from models.matching.index import MatchIndex
 from models.profiles import TRACKS
 
@@ -48,7 +49,8 @@ def propose(
     block's pairings are written with the run's progress, so an interrupted run, or one stopped by
     ``budget_seconds``, goes on from where it stopped when called again with the same settings;
     existing pairings and decisions are kept. With ``only_if_changed``, nothing is scored when the
-    last finished run had the same settings and no profile, vector or topic changed since.
+    last finished run had the same settings and no profile, vector or topic changed since. A block's
+    working memory is ``PROPOSAL_BLOCK_MB`` (the same proposals whatever it is).
     """
     version = _engine_version(db)
     state = _state(db)
@@ -60,6 +62,7 @@ def propose(
     if state is None:
         state = start(db, min_score, per_org, user_id, version)
     started = time.monotonic()
+    memory_mb = float(current_app.config.get("PROPOSAL_BLOCK_MB", DEFAULT_BLOCK_MB))
     index, candidates = engine(db)
     orgs = _sides_and_tracks(db)
     indexed = set(org_ids(index).tolist())
@@ -70,8 +73,9 @@ def propose(
     for begin in range(0, len(todo), QUERY_BLOCK):
         chunk = todo[begin : begin + QUERY_BLOCK]
         (ranked,) = best_partners(
-            index, candidates, [index.row_of(i) for i in chunk], lambda i: _tracks(orgs[i]), per_org
-        )
+            index, candidates, [index.row_of(i) for i in chunk], lambda i: _tracks(orgs[i]), per_org,
+            memory_mb=memory_mb,
+        )  # fmt: skip
         found = _kept(ranked, orgs, dismissed, min_score)
         done += len(chunk)
         created += _store(db, found, chunk[-1], done, total)

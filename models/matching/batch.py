@@ -29,6 +29,12 @@ PROPOSAL_CANDIDATES = 100  # a proposal keeps a handful per track: the proxy's t
 # (organisation, candidate) pairs whose passages are read together: about 100 organisations'
 # candidates, some 50 MB of float32 vectors at most.
 PAIRS_AT_ONCE = 32_768
+# The working memory of a proposal block (``PROPOSAL_BLOCK_MB``): its candidate matrices and the
+# passages of its pairs. The default gives the sizes above; the figures per cell and per pair are
+# what a block took at 100,000 organisations (``scripts/worker_memory.py --proposals``).
+DEFAULT_BLOCK_MB = 128
+BYTES_PER_CELL = 16  # a few float32 (queries x candidates) matrices alive at once
+BYTES_PER_PAIR = 4096  # the float32 passages read for a pair, and its similarities
 _PASSAGE_COLUMNS = [FEATURES.index(name) for name in PASSAGE_PARTS]
 
 
@@ -50,30 +56,45 @@ def best_partners(
     k: int = PROPOSAL_CANDIDATES,
     *,
     declared: bool = True,
+    memory_mb: float = DEFAULT_BLOCK_MB,
 ) -> Iterator[list[Best]]:
     """For the org ``rows``, block by block, the ``per_org`` best partners of each of their tracks.
 
     ``tracks_of(org_id)`` names the tracks to rank for one organisation; ``declared`` says they are
     the tracks it declares (its ``collaboration_types``), so candidates are picked for those only.
     Yields one list per block of :data:`QUERY_BLOCK` rows, so that a caller can store and report
-    progress as it goes.
+    progress as it goes. ``memory_mb`` bounds a block's working memory (:func:`block_sizes`): a
+    smaller one takes longer and gives the same partners.
     """
     if per_org < 1:
         raise ValueError(f"per_org must be at least 1, got {per_org}")
+    cells, pairs = block_sizes(memory_mb)
     rows = np.asarray(rows, dtype=np.int64)
     ids = org_ids(index)
     for start in range(0, rows.size, QUERY_BLOCK):
         chunk = rows[start : start + QUERY_BLOCK]
         tracks = [[t for t in tracks_of(int(ids[row])) if t in TRACKS] for row in chunk]
         wanted = sorted({track for asked in tracks for track in asked})
-        found = candidates.scored_rows_tracks(chunk, max(k, per_org), wanted, declared_only=declared)
+        found = candidates.scored_rows_tracks(
+            chunk, max(k, per_org), wanted, declared_only=declared, block_cells=cells
+        )
         for row, asked, per_track in zip(chunk, tracks, found, strict=True):
             missing = [t for t in asked if t not in per_track]
             if missing:  # a track asked for that the organisation does not declare
                 per_track.update(candidates.scored_rows_tracks([row], max(k, per_org), missing)[0])
         with threadpool_limits(1, "blas"):  # small products: one thread is faster than two that wait
-            ranked = _rank(index, candidates, ids, chunk, tracks, found, per_org)
+            ranked = _rank(index, candidates, ids, chunk, tracks, found, per_org, pairs)
         yield ranked
+
+
+def block_sizes(memory_mb: float) -> tuple[int, int]:
+    """The candidate matrices' cells and the pairs read at once that each fit in about ``memory_mb``
+    (the two phases of a block come one after the other; 128 MB: 8.4 million cells and 32,768
+    pairs, about the sizes proposals had before they were configurable)."""
+    if not memory_mb > 0:
+        raise ValueError(f"the memory of a proposal block must be more than 0 MB, got {memory_mb}")
+    budget = memory_mb * 2**20
+    return max(1, int(budget / BYTES_PER_CELL)), max(1, int(budget / BYTES_PER_PAIR))
 
 
 def _rank(
@@ -84,6 +105,7 @@ def _rank(
     tracks: list[list[str]],
     found: list[dict],
     per_org: int,
+    pairs_at_once: int = PAIRS_AT_ONCE,
 ) -> list[Best]:
     """The Best of every (row, track) of a block, in that order, from the proxy's candidates and
     their known parts."""
@@ -102,7 +124,8 @@ def _rank(
         n = len(index.orgs)
         pairs, which = np.unique(position * n + partner, return_inverse=True)
         queries, partners = chunk[pairs // n], pairs % n
-        passage = passage_parts(index, queries, partners) @ index_weights(index)[_PASSAGE_COLUMNS]
+        passage = passage_parts(index, queries, partners, pairs_at_once)
+        passage = passage @ index_weights(index)[_PASSAGE_COLUMNS]
         raw += passage[which]
     order = np.lexsort((partner, -raw, group))  # per group: best first, ties by row as suggest does
     first = np.searchsorted(group[order], group[order])
@@ -122,12 +145,15 @@ _NONE = np.zeros(0, dtype=np.int64)
 _NONE_SCORES = np.zeros(0, dtype=np.float32)
 
 
-def passage_parts(index: MatchIndex, queries: np.ndarray, partners: np.ndarray) -> np.ndarray:
+def passage_parts(
+    index: MatchIndex, queries: np.ndarray, partners: np.ndarray, pairs_at_once: int = PAIRS_AT_ONCE
+) -> np.ndarray:
     """The passage parts of each (query, partner) pair, as :meth:`MatchIndex.features` computes them.
 
     Parameters
     ----------
     queries, partners : ndarrays of shape (n_pairs,), org rows; the pairs of one query contiguous
+    pairs_at_once : the pairs whose passages are read together (whole queries' runs, at least one)
 
     Returns
     -------
@@ -137,8 +163,8 @@ def passage_parts(index: MatchIndex, queries: np.ndarray, partners: np.ndarray) 
     runs = np.flatnonzero(np.r_[True, queries[1:] != queries[:-1]]) if len(queries) else _NONE
     bounds = np.r_[runs, len(queries)]
     start = 0
-    while start < len(queries):  # pieces of whole runs, about PAIRS_AT_ONCE pairs each
-        stop = int(bounds[min(np.searchsorted(bounds, start + PAIRS_AT_ONCE), len(bounds) - 1)])
+    while start < len(queries):  # pieces of whole runs, about pairs_at_once pairs each
+        stop = int(bounds[min(np.searchsorted(bounds, start + pairs_at_once), len(bounds) - 1)])
         parts[start:stop] = _passage_parts(index, queries[start:stop], partners[start:stop])
         start = stop
     return parts
