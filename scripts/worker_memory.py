@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,9 @@ class Peaks:
         """Print the RSS and the peak since the last reset, then reset it."""
         seconds = time.perf_counter() - self.started
         rss, peak = _status("VmRSS") // 1024, max(self.outer, _status("VmHWM")) // 1024
-        print(f"  {seconds:7.1f} s  {name:42} RSS {rss:5} MiB  peak {peak:5} MiB", flush=True)
+        anonymous, files = _status("RssAnon") // 1024, _status("RssFile") // 1024
+        print(f"  {seconds:7.1f} s  {name:42} RSS {rss:5} MiB (anonymous {anonymous:5}, files {files:4})  "
+              f"peak {peak:5} MiB", flush=True)  # fmt: skip
         self.outer = 0
         _reset_peak()
 
@@ -186,20 +188,30 @@ def proposals(args: argparse.Namespace) -> None:
 
         def progress(done: int, total: int) -> None:
             blocks[0] += 1
-            if blocks[0] % 10 == 0 or done == total:
+            if blocks[0] % 10 == 0 or done == total or blocks[0] == args.blocks:
                 peaks.line(f"proposal block {blocks[0]} ({done:,} of {total:,})")
+            if blocks[0] == args.blocks:
+                raise _Enough
 
         begun = time.perf_counter()
-        run = runs.propose(
-            db, matching.engine, config["PROPOSAL_MIN_SCORE"], config["PROPOSALS_PER_ORG"], progress=progress
-        )
+        with suppress(_Enough):
+            settings = config["PROPOSAL_MIN_SCORE"], config["PROPOSALS_PER_ORG"]
+            runs.propose(db, matching.engine, *settings, progress=progress)
         seconds, cpu = time.perf_counter() - begun, time.process_time() - cpu
-    print(f"proposals: {seconds:.1f} s ({cpu:.1f} s CPU), {run.created:,} pairings, {run.done:,} orgs")
+        created = db.execute("SELECT COUNT(*) FROM pairings WHERE origin = 'engine'").fetchone()[0]
+    print(
+        f"proposals, {blocks[0]} blocks, PROPOSAL_BLOCK_MB {config['PROPOSAL_BLOCK_MB']}: {seconds:.1f} s "
+        f"({cpu:.1f} s CPU), {created:,} pairings"
+    )
     print("peak within a block: " + ", ".join(f"{name} {mib} MiB" for name, mib in peaks.within.items()))
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; parts at the end (RSS MiB):")
     for name, (rss, _) in sorted(parts(os.getpid()).items(), key=lambda item: -item[1][0]):
         if rss >= 1024:
             print(f"  {name[:40]:40} {rss / 1024:7.1f}")
+
+
+class _Enough(Exception):
+    """The blocks asked for (``--blocks``) are done."""
 
 
 def _instrument(batch, peaks: Peaks) -> None:
@@ -223,6 +235,7 @@ def main() -> None:
     parser.add_argument("--edit", action="store_true", help="each worker also saves a profile and patches")
     parser.add_argument("--proposals", action="store_true", help="the background worker over a proposal run")
     parser.add_argument("--saves", type=int, default=3, help="profile saves before the proposal run")
+    parser.add_argument("--blocks", type=int, default=0, help="stop the proposal run after this many blocks")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.proposals:
