@@ -186,3 +186,25 @@ def test_the_inline_flag_updates_in_the_request(inline, member, client, db):
     """Only for tests about something else: the job then runs before the save returns."""
     saved = save(inline, {"seeks": NEW_SEEKS})
     assert saved.suggestions_pending is False and job(db, saved.org_id)["status"] == "done"
+
+
+def test_the_worker_loads_the_model_at_start_and_keeps_only_the_weights_it_runs(app, monkeypatch):
+    from app import worker
+
+    done = []
+
+    class Network:
+        def drop_float32(self) -> bool:
+            done.append("float32 weights dropped")
+            return True
+
+    class Model:
+        inner = Network()
+
+        def embed_batch(self, texts):
+            done.append(f"embedded {texts}")
+
+    monkeypatch.setattr(matching, "embedder", lambda: Model())
+    with app.app_context():
+        worker.load_model()
+    assert done == ["embedded ['thérapie cellulaire']", "float32 weights dropped"]
