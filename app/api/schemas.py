@@ -317,16 +317,40 @@ def _meeting() -> dict:
     )
 
 
+def _plan_state() -> dict:
+    from app.api.trips import PLAN_STATES
+
+    seconds = {"type": "number", "minimum": 0}
+    links = obj({"self": TEXT, "trip": TEXT, "draft_page": TEXT})
+    return obj(
+        {
+            "trip_id": ID,
+            "status": enum(PLAN_STATES),
+            "since": TEXT,
+            "time_limit": nullable(seconds),
+            "requested_by": nullable(TEXT),
+            "meetings": nullable({"type": "integer", "minimum": 0}),
+            "failure": nullable(obj({"code": TEXT, "message": TEXT})),
+            "links": links,
+        }
+    )
+
+
 def trip_components() -> dict:
-    """The schemas of trips, their published meetings and their pages."""
+    """The schemas of trips, their published meetings and their pages, and a trip's planning."""
+    from app.trips.plan_jobs import TIME_LIMITS
+
     count = {"type": "integer", "minimum": 0}
     counts = dict.fromkeys(("n_delegates", "n_hosts", "n_draft", "n_published"), count)
+    low, high = TIME_LIMITS
     return {
         "Trip": _trip(counts),
         "TripDetail": _trip({"meetings": {"type": "array", "items": ref("Meeting")}}),
         "Meeting": _meeting(),
         "TripPage": page("Trip"),
         "MeetingPage": page("Meeting"),
+        "PlanInput": obj({"time_limit": {"type": "number", "minimum": low, "maximum": high}}, required=[]),
+        "PlanState": _plan_state(),
     }
 
 

@@ -26,6 +26,7 @@ from models.errors import PasserelleError
 
 log = logging.getLogger("passerelle.plan_jobs")
 UNDER_WAY = ("pending", "running")
+TIME_LIMITS = (0.1, 600.0)  # the seconds of solving one may ask for (flask plan-trip --time-limit, the API)
 
 
 @dataclass(frozen=True)
