@@ -183,3 +183,8 @@ def test_the_web_shows_a_planning_asked_through_the_api(seeded, client, db, trip
     AuthActions(browser).login("coordinator")
     text = page_text(browser.get(f"/trips/{trip['trip']}"))
     assert "Planification en cours…" in text and "coord@test.example.org" in text
+
+
+def test_the_command_line_takes_the_same_bounds(runner, trip):
+    result = runner.invoke(args=["plan-trip", str(trip["trip"]), "--time-limit", "601"])
+    assert result.exit_code == 2 and "0.1<=x<=600" in result.output
