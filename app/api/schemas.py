@@ -10,6 +10,8 @@ from __future__ import annotations
 from app.db import MAX_ROW_ID
 from app.operations.pairings import BULK_DECISIONS, MAX_BULK, MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
+from app.trips.plan_jobs import STATES as PLAN_STATES
+from app.trips.plan_jobs import TIME_LIMITS
 from models.matching.weights import FEATURES
 from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH, TEXT_FIELDS
 from models.vocabulary import (
@@ -318,8 +320,6 @@ def _meeting() -> dict:
 
 
 def _plan_state() -> dict:
-    from app.api.trips import PLAN_STATES
-
     seconds = {"type": "number", "minimum": 0}
     links = obj({"self": TEXT, "trip": TEXT, "draft_page": TEXT})
     return obj(
@@ -338,8 +338,6 @@ def _plan_state() -> dict:
 
 def trip_components() -> dict:
     """The schemas of trips, their published meetings and their pages, and a trip's planning."""
-    from app.trips.plan_jobs import TIME_LIMITS
-
     count = {"type": "integer", "minimum": 0}
     counts = dict.fromkeys(("n_delegates", "n_hosts", "n_draft", "n_published"), count)
     low, high = TIME_LIMITS

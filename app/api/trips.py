@@ -8,13 +8,11 @@ through the operation the web's *Plan* button calls (``app.operations.trips.requ
 
 from __future__ import annotations
 
-import json
-
 from flask import abort, current_app, jsonify, request, url_for
 from flask_babel import force_locale
 from flask_login import current_user
 
-from app.api.payloads import ApiProblem, json_body, page_args, page_of, problem, query_choice
+from app.api.payloads import Field, checked, json_body, page_args, page_of, query_choice
 from app.auth.access import get_org_or_404, role_required
 from app.db import get_db
 from app.errors import describe
@@ -36,7 +34,6 @@ MEETING_KEYS = ("id", "trip_id", "uid", "sequence", "status", "delegate_name", "
 MEETING_KEYS += ("time_zone", "city", "track", "score", "reason", "published_at", "host_answer")
 LOCALES = INTERFACE_LANGUAGES
 FILE_FORMATS = (*TRIP_RENDERERS, "ics")  # ics: one calendar per delegate, zipped
-PLAN_STATES = (*plan_jobs.UNDER_WAY, "failed", "done")  # the job's statuses, and done once it is gone
 coordinators_only = role_required(*STAFF_ROLES)
 
 
@@ -143,24 +140,14 @@ def plan_state(trip_id: int):
         abort(404)
     plan = _plan_json(db, trip_id)
     if plan is None:
-        message = f"Trip {trip_id} has not been planned yet: POST to this address to plan it."
-        raise ApiProblem(404, message)
+        raise NotFound(f"trip {trip_id} was never planned", code="trip_never_planned", trip_id=trip_id)
     return jsonify(ok=True, plan=plan)
 
 
 def _time_limit(body: dict) -> float:
     """``{"time_limit": seconds}`` within the command line's bounds, else the web's default; 422."""
-    errors = [problem(f"unknown field '{key}'", key) for key in body if key != "time_limit"]
-    value, (low, high) = body.get("time_limit"), plan_jobs.TIME_LIMITS
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if "time_limit" in body and not (number and low <= value <= high):
-        shown = json.dumps(value)[:40]
-        errors.append(
-            problem(f"time_limit must be seconds from {low:g} to {high:g}, got {shown}", "time_limit")
-        )
-    if errors:
-        raise ApiProblem(422, "The body holds values that cannot be accepted.", errors)
-    return float(current_app.config["TRIP_PLAN_SECONDS"] if value is None else value)
+    checked(body, {"time_limit": Field(float, required=False, bounds=plan_jobs.TIME_LIMITS)})
+    return float(body.get("time_limit", current_app.config["TRIP_PLAN_SECONDS"]))
 
 
 def _plan_json(db, trip_id: int) -> dict | None:
