@@ -127,8 +127,9 @@ def init_app(app: Flask) -> None:
     multiple=True,
     default=tuple(choice for choice, name in HELD_OUT_CHOICES.items() if name in JUDGED_BY_DEFAULT),
     show_default=True,
-    help="Held-out sets to judge (data/eval/heldout/ is v1, heldout2/ v2, heldout3/ v3, heldout4/ v4); "
-    "'none' for none. v4 is judged only when named, so that no run made while tuning shows it.",
+    help="Held-out sets to judge (data/eval/heldout/ is v1, heldout2/ v2, heldout3/ v3, heldout4/ v4, "
+    "heldout5/ v5); 'none' for none. v4 and v5 are judged only when named, so that no run made while "
+    "tuning shows them.",
 )
 @with_appcontext
 def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> None:
@@ -150,8 +151,8 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
         "organisation (GroupKFold over the asking organisations, 5 folds), honest;\n"
         "shipped weights: data/weights.json, fitted on all the fitting queries, in-sample,\n"
         "except on the held-out sets, which no fitting or vocabulary step sees (data/eval/heldout/ is v1,\n"
-        "looked at while tuning; heldout2/ (v2), heldout3/ (v3) and heldout4/ (v4) were written before any\n"
-        "tuning on them and are looked at only to report; v4 only when named: --held-out v4)."
+        "looked at while tuning; heldout2/ (v2) to heldout5/ (v5) were written before any tuning on them\n"
+        "and are looked at only to report; v4 and v5 only when named: --held-out v4 --held-out v5)."
     )
     current = None
     for part in breakdown:
