@@ -54,14 +54,14 @@ def seed_profiles() -> dict[str, dict]:
 
 # profiles, queries, queries from its own organisations
 SIZES = {
-    "held-out v1": (15, 30, 25),
-    "held-out v2": (10, 20, 20),
-    "held-out v3": (15, 35, 35),
-    "held-out v4": (18, 40, 40),
+    "development v1": (15, 30, 25),
+    "development v2": (10, 20, 20),
+    "development v3": (15, 35, 35),
+    "development v4": (18, 40, 40),
     "held-out v5": (22, 50, 50),
 }
 #: the least number of queries a track, from v3 on
-LEAST_A_TRACK = {"held-out v3": 6, "held-out v4": 7, "held-out v5": 8}
+LEAST_A_TRACK = {"development v3": 6, "development v4": 7, "held-out v5": 8}
 
 
 @pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
@@ -128,13 +128,13 @@ def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
     with pytest.raises(HeldOutLeak) as raised:
         training_set([clean], [load_queries()[0], held_queries[-1]])  # a seed org asking about ExCellThera
     assert "ExCellThera" in raised.value.names
-    second_records, second_queries = load_held_out(mixed, *HELD_OUT_SETS["held-out v2"])
+    second_records, second_queries = load_held_out(mixed, *HELD_OUT_SETS["development v2"])
     with pytest.raises(HeldOutLeak) as raised:
         training_set([build_index(second_records, embedder, vocabulary, DEFAULT_WEIGHTS)], load_queries())
     assert "Inventiva" in raised.value.names
     with pytest.raises(HeldOutLeak):
         training_set([clean], second_queries[:1])
-    _, third_queries = load_held_out(mixed, *HELD_OUT_SETS["held-out v3"])
+    _, third_queries = load_held_out(mixed, *HELD_OUT_SETS["development v3"])
     with pytest.raises(HeldOutLeak) as raised:
         training_set([clean], third_queries[:1])
     assert "CIC 1432" in raised.value.names
@@ -179,12 +179,17 @@ def test_v4_is_guarded_like_v3_by_every_step_that_learns():
     ]
 
 
-def test_v4_is_judged_only_when_named():
+def test_the_development_sets_are_judged_on_every_run_and_later_sets_only_when_named():
     from app.engine_cli import evaluate_command
 
     option = next(param for param in evaluate_command.params if param.name == "held_out")
-    assert "v4" in option.type.choices and "v4" not in option.default
-    assert set(JUDGED_BY_DEFAULT) == set(HELD_OUT_SETS) - {"held-out v4", "held-out v5"}
+    development = ("development v1", "development v2", "development v3", "development v4")
+    assert development == JUDGED_BY_DEFAULT
+    assert set(option.default) == {"v1", "v2", "v3", "v4"}
+    later = set(HELD_OUT_SETS) - set(development)
+    assert all(
+        name.split()[-1] in option.type.choices and name.split()[-1] not in option.default for name in later
+    )
 
 
 def test_v5_is_spread_over_tracks_kinds_and_languages_as_its_brief_asks():
