@@ -35,6 +35,9 @@ QUERIES3_PATH = HELDOUT3_DIR / "queries.jsonl"
 HELDOUT4_DIR = EVAL_DIR / "heldout4"
 PROFILES4_PATH = HELDOUT4_DIR / "profiles.jsonl"
 QUERIES4_PATH = HELDOUT4_DIR / "queries.jsonl"
+HELDOUT5_DIR = EVAL_DIR / "heldout5"
+PROFILES5_PATH = HELDOUT5_DIR / "profiles.jsonl"
+QUERIES5_PATH = HELDOUT5_DIR / "queries.jsonl"
 #: every set kept out of fitting and vocabulary steps, by the name ``flask evaluate`` prints:
 #: (profiles, queries)
 HELD_OUT_SETS = {
@@ -42,6 +45,7 @@ HELD_OUT_SETS = {
     "development v2": (PROFILES2_PATH, QUERIES2_PATH),
     "development v3": (PROFILES3_PATH, QUERIES3_PATH),
     "development v4": (PROFILES4_PATH, QUERIES4_PATH),
+    "held-out v5": (PROFILES5_PATH, QUERIES5_PATH),  # written after them: judged only when named
 }
 #: the sets looked at while tuning, judged when none is named; the others only when named
 JUDGED_BY_DEFAULT = ("development v1", "development v2", "development v3", "development v4")

@@ -17,8 +17,10 @@ from models.heldout import (
     PROFILES2_PATH,
     PROFILES3_PATH,
     PROFILES4_PATH,
+    PROFILES5_PATH,
     PROFILES_PATH,
     QUERIES4_PATH,
+    QUERIES5_PATH,
     HeldOutLeak,
     held_out_names,
     load_profiles,
@@ -56,9 +58,10 @@ SIZES = {
     "development v2": (10, 20, 20),
     "development v3": (15, 35, 35),
     "development v4": (18, 40, 40),
+    "held-out v5": (22, 50, 50),
 }
 #: the least number of queries a track, from v3 on
-LEAST_A_TRACK = {"development v3": 6, "development v4": 7}
+LEAST_A_TRACK = {"development v3": 6, "development v4": 7, "held-out v5": 8}
 
 
 @pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
@@ -71,8 +74,8 @@ def test_held_out_profiles_follow_the_import_contract_and_are_not_seeded(set_nam
     assert {p["languages"][0] for p in profiles} == {"fr", "en"}  # each in the language it writes in
 
 
-def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_four():
-    paths = (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH, PROFILES4_PATH)
+def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_five():
+    paths = (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH, PROFILES4_PATH, PROFILES5_PATH)
     sets = [held_out_names(path) for path in paths]
     assert all(sets)
     assert sum(len(names) for names in sets) == len(frozenset().union(*sets))  # no name in two sets
@@ -90,6 +93,7 @@ def test_the_held_out_checker_passes(capsys):
     assert "heldout2: 12 profiles (BFC 6, QC 6; fr 9, en 3), 26 queries" in printed
     assert "heldout3: 17 profiles (BFC 7, QC 10; fr 13, en 4), 38 queries" in printed
     assert "heldout4: 20 profiles (BFC 10, QC 10; fr 15, en 5), 44 queries" in printed
+    assert "heldout5: 24 profiles (BFC 11, QC 13; fr 17, en 7), 52 queries" in printed
     assert "OK: all checks passed" in printed
 
 
@@ -186,6 +190,53 @@ def test_the_development_sets_are_judged_on_every_run_and_later_sets_only_when_n
     assert all(
         name.split()[-1] in option.type.choices and name.split()[-1] not in option.default for name in later
     )
+
+
+def test_v5_is_spread_over_tracks_kinds_and_languages_as_its_brief_asks():
+    profiles = {p["short_name"]: p for p in load_profiles(PROFILES5_PATH)}
+    queries = load_queries(QUERIES5_PATH)
+    tracks = Counter(query.track for query in queries)
+    assert all(query.org in profiles for query in queries)  # every query from a v5 organisation
+    assert tracks["economic"] >= 10 and tracks["joint_trial"] >= 10 and min(tracks.values()) >= 8
+    assert sum(profiles[query.org]["languages"][0] == "en" for query in queries) >= 12
+    assert sum(p["languages"][0] == "en" for p in profiles.values()) >= 5
+    assert 0.4 <= sum(p["region"] == "BFC" for p in profiles.values()) / len(profiles) <= 0.6
+    assert {p["type"] for p in profiles.values()} >= {
+        "company",
+        "hospital",
+        "university_lab",
+        "training_body",
+        "agency",
+        "incubator",
+        "cluster_network",
+    }
+
+
+def test_v5_is_guarded_like_v4_by_every_step_that_learns():
+    profiles = {p["short_name"]: p for p in load_profiles(PROFILES5_PATH)}
+    assert {"CSGA", "Q-CROC", "Lallemand"} <= held_out_names(PROFILES5_PATH) <= held_out_names()
+    with_v5 = SimpleNamespace(orgs=[{"short_name": "EFS BFC"}, profiles["CSGA"]])
+    with pytest.raises(HeldOutLeak, match="fitting the weights") as raised:
+        training_set([with_v5], [])
+    assert raised.value.names == ["CSGA"]
+    with pytest.raises(HeldOutLeak, match="fitting the weights"):
+        training_set([], load_queries(QUERIES5_PATH)[:1])
+    with pytest.raises(HeldOutLeak, match="growing the topic vocabulary"):
+        grow([profiles["Q-CROC"]], [profiles["Q-CROC"]], load_vocabulary(), FakeEmbedder().embed_batch)
+    with pytest.raises(HeldOutLeak, match="learning from decisions") as raised:
+        training_rows(None, {("EFS BFC", "economic"): {"Lallemand": 3, "C3i": 1}})
+    assert raised.value.names == ["Lallemand"]
+    assert without_held_out([profiles["GH70"], {"short_name": "CHU Dijon Bourgogne"}]) == [
+        {"short_name": "CHU Dijon Bourgogne"}
+    ]
+
+
+def test_v5_is_judged_only_when_named():
+    from app.engine_cli import evaluate_command
+
+    option = next(param for param in evaluate_command.params if param.name == "held_out")
+    assert "v5" in option.type.choices and "v5" not in option.default
+    assert "held-out v5" in HELD_OUT_SETS and "held-out v5" not in JUDGED_BY_DEFAULT
 
 
 def test_refuse_held_out_names_the_step_and_the_organisations():
