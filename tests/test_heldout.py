@@ -142,6 +142,10 @@ def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
     assert fit_weights(features, grades, groups).coefficients
 
 
+#: the kinds of organisation that v4 and v5 must each hold, as their briefs asked
+KINDS_OF_A_LATER_SET = {"company", "hospital", "university_lab", "training_body", "agency", "incubator"}
+
+
 def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
     profiles = {p["short_name"]: p for p in load_profiles(PROFILES4_PATH)}
     queries = load_queries(QUERIES4_PATH)
@@ -149,32 +153,40 @@ def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
     assert sum(query.track == "economic" for query in queries) >= 8
     assert sum(profiles[query.org]["languages"][0] == "en" for query in queries) >= 8
     assert Counter(p["region"] for p in profiles.values()) == {"BFC": 10, "QC": 10}
-    assert {p["type"] for p in profiles.values()} >= {
-        "company",
-        "hospital",
-        "university_lab",
-        "training_body",
-        "agency",
-        "incubator",
-    }
+    assert {p["type"] for p in profiles.values()} >= KINDS_OF_A_LATER_SET
 
 
-def test_v4_is_guarded_like_v3_by_every_step_that_learns():
-    profiles = {p["short_name"]: p for p in load_profiles(PROFILES4_PATH)}
-    assert {"Proteor", "Douglas", "HEC Montréal"} <= held_out_names(PROFILES4_PATH) <= held_out_names()
-    # fitting the weights, on a corpus holding a v4 organisation or on a v4 query (no index is built on v4)
-    with_v4 = SimpleNamespace(orgs=[{"short_name": "EFS BFC"}, profiles["Proteor"]])
+# a set's profiles and queries, and one of its organisations for each step that learns
+GUARDED = {
+    "v4": (PROFILES4_PATH, QUERIES4_PATH, ("Proteor", "Douglas", "Kinova", "CAPS")),
+    "v5": (PROFILES5_PATH, QUERIES5_PATH, ("CSGA", "Q-CROC", "Lallemand", "GH70")),
+}
+
+
+@pytest.mark.parametrize("set_name", list(GUARDED))
+def test_the_later_sets_are_guarded_by_every_step_that_learns(set_name):
+    profiles_path, queries_path, (in_corpus, in_vocabulary, in_decisions, skipped) = GUARDED[set_name]
+    profiles = {p["short_name"]: p for p in load_profiles(profiles_path)}
+    assert {in_corpus, in_vocabulary, in_decisions} <= held_out_names(profiles_path) <= held_out_names()
+    # fitting the weights, on a corpus holding one of its organisations or on one of its queries
+    # (no index is built on the set: the refusal comes before anything is embedded)
+    corpus_with_it = SimpleNamespace(orgs=[{"short_name": "EFS BFC"}, profiles[in_corpus]])
     with pytest.raises(HeldOutLeak, match="fitting the weights") as raised:
-        training_set([with_v4], [])
-    assert raised.value.names == ["Proteor"]
+        training_set([corpus_with_it], [])
+    assert raised.value.names == [in_corpus]
     with pytest.raises(HeldOutLeak, match="fitting the weights"):
-        training_set([], load_queries(QUERIES4_PATH)[:1])
+        training_set([], load_queries(queries_path)[:1])
     with pytest.raises(HeldOutLeak, match="growing the topic vocabulary"):
-        grow([profiles["Douglas"]], [profiles["Douglas"]], load_vocabulary(), FakeEmbedder().embed_batch)
+        grow(
+            [profiles[in_vocabulary]],
+            [profiles[in_vocabulary]],
+            load_vocabulary(),
+            FakeEmbedder().embed_batch,
+        )
     with pytest.raises(HeldOutLeak, match="learning from decisions") as raised:
-        training_rows(None, {("EFS BFC", "economic"): {"Kinova": 3, "C3i": 1}})
-    assert raised.value.names == ["Kinova"]
-    assert without_held_out([profiles["CAPS"], {"short_name": "CHU Dijon Bourgogne"}]) == [
+        training_rows(None, {("EFS BFC", "economic"): {in_decisions: 3, "C3i": 1}})
+    assert raised.value.names == [in_decisions]
+    assert without_held_out([profiles[skipped], {"short_name": "CHU Dijon Bourgogne"}]) == [
         {"short_name": "CHU Dijon Bourgogne"}
     ]
 
@@ -201,34 +213,7 @@ def test_v5_is_spread_over_tracks_kinds_and_languages_as_its_brief_asks():
     assert sum(profiles[query.org]["languages"][0] == "en" for query in queries) >= 12
     assert sum(p["languages"][0] == "en" for p in profiles.values()) >= 5
     assert 0.4 <= sum(p["region"] == "BFC" for p in profiles.values()) / len(profiles) <= 0.6
-    assert {p["type"] for p in profiles.values()} >= {
-        "company",
-        "hospital",
-        "university_lab",
-        "training_body",
-        "agency",
-        "incubator",
-        "cluster_network",
-    }
-
-
-def test_v5_is_guarded_like_v4_by_every_step_that_learns():
-    profiles = {p["short_name"]: p for p in load_profiles(PROFILES5_PATH)}
-    assert {"CSGA", "Q-CROC", "Lallemand"} <= held_out_names(PROFILES5_PATH) <= held_out_names()
-    with_v5 = SimpleNamespace(orgs=[{"short_name": "EFS BFC"}, profiles["CSGA"]])
-    with pytest.raises(HeldOutLeak, match="fitting the weights") as raised:
-        training_set([with_v5], [])
-    assert raised.value.names == ["CSGA"]
-    with pytest.raises(HeldOutLeak, match="fitting the weights"):
-        training_set([], load_queries(QUERIES5_PATH)[:1])
-    with pytest.raises(HeldOutLeak, match="growing the topic vocabulary"):
-        grow([profiles["Q-CROC"]], [profiles["Q-CROC"]], load_vocabulary(), FakeEmbedder().embed_batch)
-    with pytest.raises(HeldOutLeak, match="learning from decisions") as raised:
-        training_rows(None, {("EFS BFC", "economic"): {"Lallemand": 3, "C3i": 1}})
-    assert raised.value.names == ["Lallemand"]
-    assert without_held_out([profiles["GH70"], {"short_name": "CHU Dijon Bourgogne"}]) == [
-        {"short_name": "CHU Dijon Bourgogne"}
-    ]
+    assert {p["type"] for p in profiles.values()} >= KINDS_OF_A_LATER_SET | {"cluster_network"}
 
 
 def test_v5_is_judged_only_when_named():
