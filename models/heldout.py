@@ -3,7 +3,9 @@
 Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout5/`` v2 to v5) holds
 profiles of real organisations of the two ecosystems that are not in the seed (nor in another set),
 each written in the language the organisation writes in, with its ``source``; its ``queries.jsonl``
-grades partners for them over the seed and that set's profiles. No set is ever fitted on.
+grades partners for them over the seed and that set's profiles. Nothing that ships is fitted on
+any of them (``scripts/development_sets.py`` fits on the development sets only to measure what that
+would give, and writes nothing).
 v1 to v4 were each looked at while the engine was tuned (v1 some thirty times, v2 to v4 at the end
 of each round, and what to keep was chosen on them): they are no longer unseen, so they are named
 *development* sets and judged on every run (:data:`JUDGED_BY_DEFAULT`). The sets written after
