@@ -17,8 +17,8 @@ from models.errors import EmbeddingModelError
 from models.heldout import HELD_OUT_SETS, JUDGED_BY_DEFAULT
 from models.profiles import TRACKS
 
-#: the --held-out choices: "v1" for the set "held-out v1", and so on
-HELD_OUT_CHOICES = {name.removeprefix("held-out "): name for name in HELD_OUT_SETS}
+#: the --held-out choices: "v1" for the set "development v1", and so on
+HELD_OUT_CHOICES = {name.split()[-1]: name for name in HELD_OUT_SETS}
 
 
 @click.command("embed")
@@ -127,8 +127,9 @@ def init_app(app: Flask) -> None:
     multiple=True,
     default=tuple(choice for choice, name in HELD_OUT_CHOICES.items() if name in JUDGED_BY_DEFAULT),
     show_default=True,
-    help="Held-out sets to judge (data/eval/heldout/ is v1, heldout2/ v2, heldout3/ v3, heldout4/ v4); "
-    "'none' for none. v4 is judged only when named, so that no run made while tuning shows it.",
+    help="Sets kept out of fitting to judge (data/eval/README.md), 'none' for none. The development "
+    "sets v1 to v4, looked at while tuning, are judged when none is named; the held-out sets written "
+    "after them only when named, so that no run made while tuning shows them.",
 )
 @with_appcontext
 def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> None:
@@ -137,7 +138,10 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
     from models.matching.topics import load_vocabulary
     from models.matching.weights import WEIGHTS_PATH, load_weights
 
-    click.echo("Embedding the evaluation corpora (English, mixed, French, held-out sets)...", err=True)
+    click.echo(
+        "Embedding the evaluation corpora (English, mixed, French, development and held-out sets)...",
+        err=True,
+    )
     sets = [HELD_OUT_CHOICES[name] for name in held_out if name != "none"]
     rows, breakdown, fitted = run_evaluation(
         matching.embedder(), load_vocabulary(), load_weights(), fit=fit, history=_history, held_out=sets
@@ -149,9 +153,9 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
         "out-of-fold: weights fitted without the queries they rank nor any other query of the same\n"
         "organisation (GroupKFold over the asking organisations, 5 folds), honest;\n"
         "shipped weights: data/weights.json, fitted on all the fitting queries, in-sample,\n"
-        "except on the held-out sets, which no fitting or vocabulary step sees (data/eval/heldout/ is v1,\n"
-        "looked at while tuning; heldout2/ (v2), heldout3/ (v3) and heldout4/ (v4) were written before any\n"
-        "tuning on them and are looked at only to report; v4 only when named: --held-out v4)."
+        "except on the development and held-out sets, which no fitting or vocabulary step sees\n"
+        "(data/eval/heldout/ to heldout4/ are the development sets v1 to v4, looked at while tuning; the\n"
+        "held-out sets written after them are looked at only to report, and judged only when named)."
     )
     current = None
     for part in breakdown:
@@ -208,8 +212,8 @@ def _print_simulation(weights) -> None:
     for label, scores in (
         ("fitting set, lists as first shown", effect.fitting_before),
         ("fitting set, not-relevant partners taken out", effect.fitting_after),
-        ("held-out, weights fitted on the labelled set", effect.held_out_before),
-        ("held-out, refitted with the simulated history", effect.held_out_after),
+        ("development v1, weights fitted on the labels", effect.held_out_before),
+        ("development v1, refitted with the history", effect.held_out_after),
     ):
         click.echo(f"  {label:<46} {_figures(scores)}")
     if effect.accuracy_before is not None:

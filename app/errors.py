@@ -117,6 +117,7 @@ DOMAIN_MESSAGES = {
     ),
     # trips: what is missing before planning, and the rules a draft edit may not break
     "trip_incomplete": N_("The trip cannot be planned yet:"),
+    "trip_never_planned": N_("This trip has never been planned: ask for its planning first."),
     "plan_failed": N_("The planner stopped on an unexpected error (%(error)s). Tell an administrator."),
     "no_slots": N_("The trip has no meeting slot: set the daily slots."),
     "no_delegates": N_("The delegation has no delegate: add at least one."),

@@ -1,13 +1,15 @@
 """The held-out sets: profiles no fitting or vocabulary step may see, and the guard that enforces it.
 
-``data/eval/heldout/profiles.jsonl`` (v1), ``data/eval/heldout2/profiles.jsonl`` (v2),
-``data/eval/heldout3/profiles.jsonl`` (v3) and ``data/eval/heldout4/profiles.jsonl`` (v4) hold profiles
-of real organisations of the two ecosystems that are not in the seed (nor in another set), each
-written in the language the organisation writes in, with its ``source``; each ``queries.jsonl`` grades
-partners for them over the seed and that set's profiles. v1 has been looked at while the engine was
-tuned, so it serves as a development set; v2 and v3 were written before any tuning on them and are
-looked at only to report. v4 was written last and is judged only when asked for by name
-(:data:`JUDGED_BY_DEFAULT` leaves it out), so that no evaluation run while tuning shows its figures.
+Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout5/`` v2 to v5) holds
+profiles of real organisations of the two ecosystems that are not in the seed (nor in another set),
+each written in the language the organisation writes in, with its ``source``; its ``queries.jsonl``
+grades partners for them over the seed and that set's profiles. Nothing that ships is fitted on
+any of them (``scripts/development_sets.py`` fits on the development sets only to measure what that
+would give, and writes nothing).
+v1 to v4 were each looked at while the engine was tuned (v1 some thirty times, v2 to v4 at the end
+of each round, and what to keep was chosen on them): they are no longer unseen, so they are named
+*development* sets and judged on every run (:data:`JUDGED_BY_DEFAULT`). The sets written after
+them are judged only when asked for by name, so that no evaluation run while tuning shows them.
 Every step that learns from data (the weights, a vocabulary grown from the corpus, stop words,
 thresholds, training pairs from decisions) calls :func:`refuse_held_out` on the organisations it
 is about to learn from, so the held-out figures stay figures about profiles nobody tuned to.
@@ -35,15 +37,20 @@ QUERIES3_PATH = HELDOUT3_DIR / "queries.jsonl"
 HELDOUT4_DIR = EVAL_DIR / "heldout4"
 PROFILES4_PATH = HELDOUT4_DIR / "profiles.jsonl"
 QUERIES4_PATH = HELDOUT4_DIR / "queries.jsonl"
-#: every held-out set, by the name ``flask evaluate`` prints: (profiles, queries)
+HELDOUT5_DIR = EVAL_DIR / "heldout5"
+PROFILES5_PATH = HELDOUT5_DIR / "profiles.jsonl"
+QUERIES5_PATH = HELDOUT5_DIR / "queries.jsonl"
+#: every set kept out of fitting and vocabulary steps, by the name ``flask evaluate`` prints:
+#: (profiles, queries)
 HELD_OUT_SETS = {
-    "held-out v1": (PROFILES_PATH, QUERIES_PATH),
-    "held-out v2": (PROFILES2_PATH, QUERIES2_PATH),
-    "held-out v3": (PROFILES3_PATH, QUERIES3_PATH),
-    "held-out v4": (PROFILES4_PATH, QUERIES4_PATH),
+    "development v1": (PROFILES_PATH, QUERIES_PATH),
+    "development v2": (PROFILES2_PATH, QUERIES2_PATH),
+    "development v3": (PROFILES3_PATH, QUERIES3_PATH),
+    "development v4": (PROFILES4_PATH, QUERIES4_PATH),
+    "held-out v5": (PROFILES5_PATH, QUERIES5_PATH),  # written after them: judged only when named
 }
-#: the sets ``flask evaluate`` judges when none is named; v4 only when named (``--held-out v4``)
-JUDGED_BY_DEFAULT = ("held-out v1", "held-out v2", "held-out v3")
+#: the sets looked at while tuning, judged when none is named; the others only when named
+JUDGED_BY_DEFAULT = ("development v1", "development v2", "development v3", "development v4")
 
 
 class HeldOutLeak(PasserelleError):
@@ -53,7 +60,7 @@ class HeldOutLeak(PasserelleError):
         self.names = sorted(set(names))
         super().__init__(
             f"{step} must not learn from held-out organisations: {', '.join(self.names)} "
-            "(see data/eval/heldout/, heldout2/, heldout3/ and heldout4/)"
+            "(see data/eval/README.md)"
         )
 
 

@@ -3,9 +3,9 @@
 Nobody has used the product yet, so there is no real history to learn from. This module makes
 one (:func:`models.feedback.simulate_history`: members who mostly agree with the graded labels,
 with some noise) on the fitting set's organisations only, then shows two effects: the lists with
-the partners marked not relevant taken out (what the members see next), and the held-out figures
-of weights refitted on the labelled set plus the simulated judgements. Every figure it prints is
-labelled as simulated.
+the partners marked not relevant taken out (what the members see next), and the figures on the
+first development set (kept out of every fit) of weights refitted on the labelled set plus the
+simulated judgements. Every figure it prints is labelled as simulated.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class SimulatedEffect:
     lists: int
     fitting_before: Scores  # fitting-set lists as first shown
     fitting_after: Scores  # the same lists with the partners marked not relevant taken out
-    held_out_before: Scores  # held-out set, weights fitted on the labelled set
-    held_out_after: Scores  # held-out set, weights refitted on the labelled set + simulated history
+    held_out_before: Scores  # development set v1, weights fitted on the labelled set
+    held_out_after: Scores  # the same, refitted on the labelled set + simulated history
     accuracy_before: float | None
     accuracy_after: float | None
 

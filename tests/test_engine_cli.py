@@ -120,7 +120,7 @@ def test_evaluate_prints_each_held_out_set_apart_and_a_simulated_history(runner)
     result = runner.invoke(args=["evaluate", "--simulate"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    for set_name in ("held-out v1", "held-out v2", "held-out v3"):
+    for set_name in ("development v1", "development v2", "development v3", "development v4"):
         assert any(
             line.startswith(f"{set_name} (as written)") and "engine, shipped weights" in line
             for line in lines
@@ -141,7 +141,7 @@ def test_evaluate_prints_each_held_out_set_apart_and_a_simulated_history(runner)
 def test_evaluate_judges_only_the_held_out_sets_asked_for(runner):
     result = runner.invoke(args=["evaluate", "--held-out", "v1"])
     assert result.exit_code == 0, result.output
-    assert "held-out v1 (as written, shipped weights)" in result.output
-    assert "held-out v2" not in result.output and "held-out v3" not in result.output
+    assert "development v1 (as written, shipped weights)" in result.output
+    assert "development v2" not in result.output and "development v3" not in result.output
     result = runner.invoke(args=["evaluate", "--held-out", "none"])
-    assert "held-out v1 (as written" not in result.output and "held-out v2 (as written" not in result.output
+    assert "development v1 (as written" not in result.output and "(as written" not in result.output

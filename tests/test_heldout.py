@@ -17,8 +17,10 @@ from models.heldout import (
     PROFILES2_PATH,
     PROFILES3_PATH,
     PROFILES4_PATH,
+    PROFILES5_PATH,
     PROFILES_PATH,
     QUERIES4_PATH,
+    QUERIES5_PATH,
     HeldOutLeak,
     held_out_names,
     load_profiles,
@@ -52,13 +54,14 @@ def seed_profiles() -> dict[str, dict]:
 
 # profiles, queries, queries from its own organisations
 SIZES = {
-    "held-out v1": (15, 30, 25),
-    "held-out v2": (10, 20, 20),
-    "held-out v3": (15, 35, 35),
-    "held-out v4": (18, 40, 40),
+    "development v1": (15, 30, 25),
+    "development v2": (10, 20, 20),
+    "development v3": (15, 35, 35),
+    "development v4": (18, 40, 40),
+    "held-out v5": (22, 50, 50),
 }
 #: the least number of queries a track, from v3 on
-LEAST_A_TRACK = {"held-out v3": 6, "held-out v4": 7}
+LEAST_A_TRACK = {"development v3": 6, "development v4": 7, "held-out v5": 8}
 
 
 @pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
@@ -71,8 +74,8 @@ def test_held_out_profiles_follow_the_import_contract_and_are_not_seeded(set_nam
     assert {p["languages"][0] for p in profiles} == {"fr", "en"}  # each in the language it writes in
 
 
-def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_four():
-    paths = (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH, PROFILES4_PATH)
+def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_five():
+    paths = (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH, PROFILES4_PATH, PROFILES5_PATH)
     sets = [held_out_names(path) for path in paths]
     assert all(sets)
     assert sum(len(names) for names in sets) == len(frozenset().union(*sets))  # no name in two sets
@@ -90,6 +93,7 @@ def test_the_held_out_checker_passes(capsys):
     assert "heldout2: 12 profiles (BFC 6, QC 6; fr 9, en 3), 26 queries" in printed
     assert "heldout3: 17 profiles (BFC 7, QC 10; fr 13, en 4), 38 queries" in printed
     assert "heldout4: 20 profiles (BFC 10, QC 10; fr 15, en 5), 44 queries" in printed
+    assert "heldout5: 24 profiles (BFC 11, QC 13; fr 17, en 7), 52 queries" in printed
     assert "OK: all checks passed" in printed
 
 
@@ -124,18 +128,22 @@ def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
     with pytest.raises(HeldOutLeak) as raised:
         training_set([clean], [load_queries()[0], held_queries[-1]])  # a seed org asking about ExCellThera
     assert "ExCellThera" in raised.value.names
-    second_records, second_queries = load_held_out(mixed, *HELD_OUT_SETS["held-out v2"])
+    second_records, second_queries = load_held_out(mixed, *HELD_OUT_SETS["development v2"])
     with pytest.raises(HeldOutLeak) as raised:
         training_set([build_index(second_records, embedder, vocabulary, DEFAULT_WEIGHTS)], load_queries())
     assert "Inventiva" in raised.value.names
     with pytest.raises(HeldOutLeak):
         training_set([clean], second_queries[:1])
-    _, third_queries = load_held_out(mixed, *HELD_OUT_SETS["held-out v3"])
+    _, third_queries = load_held_out(mixed, *HELD_OUT_SETS["development v3"])
     with pytest.raises(HeldOutLeak) as raised:
         training_set([clean], third_queries[:1])
     assert "CIC 1432" in raised.value.names
     features, grades, groups = training_set([clean], load_queries())  # the fitting set alone is fine
     assert fit_weights(features, grades, groups).coefficients
+
+
+#: the kinds of organisation that v4 and v5 must each hold, as their briefs asked
+KINDS_OF_A_LATER_SET = {"company", "hospital", "university_lab", "training_body", "agency", "incubator"}
 
 
 def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
@@ -145,42 +153,75 @@ def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
     assert sum(query.track == "economic" for query in queries) >= 8
     assert sum(profiles[query.org]["languages"][0] == "en" for query in queries) >= 8
     assert Counter(p["region"] for p in profiles.values()) == {"BFC": 10, "QC": 10}
-    assert {p["type"] for p in profiles.values()} >= {
-        "company",
-        "hospital",
-        "university_lab",
-        "training_body",
-        "agency",
-        "incubator",
-    }
+    assert {p["type"] for p in profiles.values()} >= KINDS_OF_A_LATER_SET
 
 
-def test_v4_is_guarded_like_v3_by_every_step_that_learns():
-    profiles = {p["short_name"]: p for p in load_profiles(PROFILES4_PATH)}
-    assert {"Proteor", "Douglas", "HEC Montréal"} <= held_out_names(PROFILES4_PATH) <= held_out_names()
-    # fitting the weights, on a corpus holding a v4 organisation or on a v4 query (no index is built on v4)
-    with_v4 = SimpleNamespace(orgs=[{"short_name": "EFS BFC"}, profiles["Proteor"]])
+# a set's profiles and queries, and one of its organisations for each step that learns
+GUARDED = {
+    "v4": (PROFILES4_PATH, QUERIES4_PATH, ("Proteor", "Douglas", "Kinova", "CAPS")),
+    "v5": (PROFILES5_PATH, QUERIES5_PATH, ("CSGA", "Q-CROC", "Lallemand", "GH70")),
+}
+
+
+@pytest.mark.parametrize("set_name", list(GUARDED))
+def test_the_later_sets_are_guarded_by_every_step_that_learns(set_name):
+    profiles_path, queries_path, (in_corpus, in_vocabulary, in_decisions, skipped) = GUARDED[set_name]
+    profiles = {p["short_name"]: p for p in load_profiles(profiles_path)}
+    assert {in_corpus, in_vocabulary, in_decisions} <= held_out_names(profiles_path) <= held_out_names()
+    # fitting the weights, on a corpus holding one of its organisations or on one of its queries
+    # (no index is built on the set: the refusal comes before anything is embedded)
+    corpus_with_it = SimpleNamespace(orgs=[{"short_name": "EFS BFC"}, profiles[in_corpus]])
     with pytest.raises(HeldOutLeak, match="fitting the weights") as raised:
-        training_set([with_v4], [])
-    assert raised.value.names == ["Proteor"]
+        training_set([corpus_with_it], [])
+    assert raised.value.names == [in_corpus]
     with pytest.raises(HeldOutLeak, match="fitting the weights"):
-        training_set([], load_queries(QUERIES4_PATH)[:1])
+        training_set([], load_queries(queries_path)[:1])
     with pytest.raises(HeldOutLeak, match="growing the topic vocabulary"):
-        grow([profiles["Douglas"]], [profiles["Douglas"]], load_vocabulary(), FakeEmbedder().embed_batch)
+        grow(
+            [profiles[in_vocabulary]],
+            [profiles[in_vocabulary]],
+            load_vocabulary(),
+            FakeEmbedder().embed_batch,
+        )
     with pytest.raises(HeldOutLeak, match="learning from decisions") as raised:
-        training_rows(None, {("EFS BFC", "economic"): {"Kinova": 3, "C3i": 1}})
-    assert raised.value.names == ["Kinova"]
-    assert without_held_out([profiles["CAPS"], {"short_name": "CHU Dijon Bourgogne"}]) == [
+        training_rows(None, {("EFS BFC", "economic"): {in_decisions: 3, "C3i": 1}})
+    assert raised.value.names == [in_decisions]
+    assert without_held_out([profiles[skipped], {"short_name": "CHU Dijon Bourgogne"}]) == [
         {"short_name": "CHU Dijon Bourgogne"}
     ]
 
 
-def test_v4_is_judged_only_when_named():
+def test_the_development_sets_are_judged_on_every_run_and_later_sets_only_when_named():
     from app.engine_cli import evaluate_command
 
     option = next(param for param in evaluate_command.params if param.name == "held_out")
-    assert "v4" in option.type.choices and "v4" not in option.default
-    assert set(JUDGED_BY_DEFAULT) == set(HELD_OUT_SETS) - {"held-out v4"}
+    development = ("development v1", "development v2", "development v3", "development v4")
+    assert development == JUDGED_BY_DEFAULT
+    assert set(option.default) == {"v1", "v2", "v3", "v4"}
+    later = set(HELD_OUT_SETS) - set(development)
+    assert all(
+        name.split()[-1] in option.type.choices and name.split()[-1] not in option.default for name in later
+    )
+
+
+def test_v5_is_spread_over_tracks_kinds_and_languages_as_its_brief_asks():
+    profiles = {p["short_name"]: p for p in load_profiles(PROFILES5_PATH)}
+    queries = load_queries(QUERIES5_PATH)
+    tracks = Counter(query.track for query in queries)
+    assert all(query.org in profiles for query in queries)  # every query from a v5 organisation
+    assert tracks["economic"] >= 10 and tracks["joint_trial"] >= 10 and min(tracks.values()) >= 8
+    assert sum(profiles[query.org]["languages"][0] == "en" for query in queries) >= 12
+    assert sum(p["languages"][0] == "en" for p in profiles.values()) >= 5
+    assert 0.4 <= sum(p["region"] == "BFC" for p in profiles.values()) / len(profiles) <= 0.6
+    assert {p["type"] for p in profiles.values()} >= KINDS_OF_A_LATER_SET | {"cluster_network"}
+
+
+def test_v5_is_judged_only_when_named():
+    from app.engine_cli import evaluate_command
+
+    option = next(param for param in evaluate_command.params if param.name == "held_out")
+    assert "v5" in option.type.choices and "v5" not in option.default
+    assert "held-out v5" in HELD_OUT_SETS and "held-out v5" not in JUDGED_BY_DEFAULT
 
 
 def test_refuse_held_out_names_the_step_and_the_organisations():

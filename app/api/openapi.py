@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from app.api.payloads import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
-from app.api.schemas import ID, answer, components, enum, obj, ref
+from app.api.schemas import ID, TEXT, answer, components, enum, obj, ref
 from models.vocabulary import (
     AUDIT_KINDS,
     INTERFACE_LANGUAGES,
@@ -73,6 +73,7 @@ EXAMPLES = {
         "message": "We would like to train two of our technicians on your GMP platform.",
     },
     "AnswerInput": {"answer": "accept", "message": "Gladly: let us talk next week."},
+    "PlanInput": {"time_limit": 10},
 }
 
 
@@ -293,6 +294,7 @@ def _trip_paths() -> dict:
                 [trip_id],
             ),
         },
+        "/api/v1/trips/{trip_id}/plan": _plan_operations(trip_id),
         "/api/v1/trips/{trip_id}/export": {
             "get": _file_operation(
                 "export_trip_file",
@@ -310,6 +312,29 @@ def _trip_paths() -> dict:
             ),
         },
     }
+
+
+def _plan_operations(trip_id: dict) -> dict:
+    """Ask the worker to plan a trip (an optional body), and the planning's state."""
+    plan = _operation(
+        "plan_trip",
+        "Plan the trip in the background, as the web's Plan button does (coordinators, administrators)",
+        ("202", answer(created={"type": "boolean"}, plan=ref("PlanState"))),
+        (*WRITE, "404"),
+        [trip_id],
+        "PlanInput",
+    )
+    plan["requestBody"]["required"] = False  # no body: the web's time limit (TRIP_PLAN_SECONDS)
+    location = {"description": "the planning's state: GET it until done or failed", "schema": TEXT}
+    plan["responses"]["202"]["headers"] = {"Location": location}
+    state = _operation(
+        "plan_state",
+        "The trip's planning: pending, running, failed (worded in the Accept-Language) or done",
+        ("200", answer(plan=ref("PlanState"))),
+        (*READ, "404"),
+        [trip_id],
+    )
+    return {"post": plan, "get": state}
 
 
 def _request_paths() -> dict:

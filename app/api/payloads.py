@@ -81,6 +81,7 @@ class Field:
     required: bool = True
     choices: tuple[str, ...] = ()
     max_length: int | None = None
+    bounds: tuple[float, float] | None = None  # a float's (lowest, highest), both allowed
 
 
 def checked(body: dict, spec: dict[str, Field]) -> dict:
@@ -100,6 +101,12 @@ def checked(body: dict, spec: dict[str, Field]) -> dict:
 
 
 def _value_problem(value: object, rule: Field) -> str | None:
+    if rule.kind is float:  # a number (a whole one too) within bounds
+        low, high = rule.bounds or (float("-inf"), float("inf"))
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (number and low <= value <= high):  # NaN is refused too
+            return f"must be a number from {low:g} to {high:g}, got {json.dumps(value)[:40]}"
+        return None
     if rule.kind is list:  # a list of ids, at most max_length of them
         if not isinstance(value, list) or not value:
             return f"must be a non-empty array of ids, got {_json_type(value)}"

@@ -72,6 +72,8 @@ RULES = [
     ("/trips", trips.list_trips, "GET"),
     (f"/trips/<{ID}:trip_id>", trips.show_trip, "GET"),
     (f"/trips/<{ID}:trip_id>/export", trips.export_trip_file, "GET"),
+    (f"/trips/<{ID}:trip_id>/plan", trips.plan_state, "GET"),
+    (f"/trips/<{ID}:trip_id>/plan", trips.plan_trip, "POST"),
     ("/exports/pairings", trips.export_pairings_file, "GET"),
     ("/audit", audit.list_audit, "GET"),
     ("/requests", introductions.list_requests, "GET"),

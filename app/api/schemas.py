@@ -10,6 +10,8 @@ from __future__ import annotations
 from app.db import MAX_ROW_ID
 from app.operations.pairings import BULK_DECISIONS, MAX_BULK, MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
+from app.trips.plan_jobs import STATES as PLAN_STATES
+from app.trips.plan_jobs import TIME_LIMITS
 from models.matching.weights import FEATURES
 from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH, TEXT_FIELDS
 from models.vocabulary import (
@@ -317,16 +319,36 @@ def _meeting() -> dict:
     )
 
 
+def _plan_state() -> dict:
+    seconds = {"type": "number", "minimum": 0}
+    links = obj({"self": TEXT, "trip": TEXT, "draft_page": TEXT})
+    return obj(
+        {
+            "trip_id": ID,
+            "status": enum(PLAN_STATES),
+            "since": TEXT,
+            "time_limit": nullable(seconds),
+            "requested_by": nullable(TEXT),
+            "meetings": nullable({"type": "integer", "minimum": 0}),
+            "failure": nullable(obj({"code": TEXT, "message": TEXT})),
+            "links": links,
+        }
+    )
+
+
 def trip_components() -> dict:
-    """The schemas of trips, their published meetings and their pages."""
+    """The schemas of trips, their published meetings and their pages, and a trip's planning."""
     count = {"type": "integer", "minimum": 0}
     counts = dict.fromkeys(("n_delegates", "n_hosts", "n_draft", "n_published"), count)
+    low, high = TIME_LIMITS
     return {
         "Trip": _trip(counts),
         "TripDetail": _trip({"meetings": {"type": "array", "items": ref("Meeting")}}),
         "Meeting": _meeting(),
         "TripPage": page("Trip"),
         "MeetingPage": page("Meeting"),
+        "PlanInput": obj({"time_limit": {"type": "number", "minimum": low, "maximum": high}}, required=[]),
+        "PlanState": _plan_state(),
     }
 
 

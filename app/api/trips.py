@@ -1,24 +1,29 @@
-"""API views on delegation trips and their published plans, and the export files.
+"""API views on delegation trips and their published plans, the export files, and planning a trip.
 
-Read-only, with the web's permissions: trips and exports are for coordinators and administrators;
+With the web's permissions: trips, exports and planning are for coordinators and administrators;
 an organisation's published meetings are for those who may act for it. Exports are the very files
-of the web's export pages (``models.exports``), built from the same queries.
+of the web's export pages (``models.exports``), built from the same queries. Planning asks the worker
+through the operation the web's *Plan* button calls (``app.operations.trips.request_plan``).
 """
 
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import abort, current_app, jsonify, request, url_for
 from flask_babel import force_locale
+from flask_login import current_user
 
-from app.api.payloads import page_args, page_of, query_choice
+from app.api.payloads import Field, checked, json_body, page_args, page_of, query_choice
 from app.auth.access import get_org_or_404, role_required
 from app.db import get_db
+from app.errors import describe
 from app.exports.files import PAIRING_RENDERERS, TRIP_RENDERERS, calendars_zip, download
 from app.exports.queries import approved_pairings, export_trip
 from app.i18n import meeting_reason
+from app.operations import trips as operations
 from app.trips import meetings as store
-from app.trips import queries
+from app.trips import plan_jobs, planning, queries
 from app.trips.lifecycle import state_of
+from app.worker import wake_for_planning
 from models.errors import NotFound
 from models.vocabulary import INTERFACE_LANGUAGES, STAFF_ROLES
 
@@ -108,3 +113,60 @@ def export_pairings_file():
     locale = query_choice("lang", LOCALES) or "fr"
     body = PAIRING_RENDERERS[fmt](approved_pairings(get_db()), locale)
     return download(body, f"approved-pairings.{fmt}", fmt)
+
+
+@coordinators_only
+def plan_trip(trip_id: int):
+    """Ask the worker to plan the trip, as the web's Plan button does: 202 and the job's state.
+
+    While a planning is under way the answer is that job (``created`` false, still 202: the client
+    polls the same ``Location``); nothing else is recorded."""
+    time_limit = _time_limit(json_body() if request.get_data(cache=True) else {})
+    db = get_db()
+    _job, created = operations.request_plan(db, current_user, trip_id, time_limit)
+    if created:
+        wake_for_planning(current_app._get_current_object())
+    response = jsonify(ok=True, created=created, plan=_plan_json(db, trip_id))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.plan_state", trip_id=trip_id)
+    return response
+
+
+@coordinators_only
+def plan_state(trip_id: int):
+    """The trip's planning: pending, running, failed (worded in the ``Accept-Language``), or done."""
+    db = get_db()
+    if queries.get_trip(db, trip_id) is None:
+        abort(404)
+    plan = _plan_json(db, trip_id)
+    if plan is None:
+        raise NotFound(f"trip {trip_id} was never planned", code="trip_never_planned", trip_id=trip_id)
+    return jsonify(ok=True, plan=plan)
+
+
+def _time_limit(body: dict) -> float:
+    """``{"time_limit": seconds}`` within the command line's bounds, else the web's default; 422."""
+    checked(body, {"time_limit": Field(float, required=False, bounds=plan_jobs.TIME_LIMITS)})
+    return float(body.get("time_limit", current_app.config["TRIP_PLAN_SECONDS"]))
+
+
+def _plan_json(db, trip_id: int) -> dict | None:
+    """The trip's planning job, or its last plan once no job is left; None if it was never planned."""
+    job, run = plan_jobs.state(db, trip_id), planning.last_run(db, trip_id)
+    links = {
+        "self": url_for("api.plan_state", trip_id=trip_id),
+        "trip": url_for("api.show_trip", trip_id=trip_id),
+        "draft_page": url_for("trips.draft", trip_id=trip_id),
+    }
+    plan = {"trip_id": trip_id, "links": links, "failure": None, "meetings": None}
+    if job is None:
+        if run is None:
+            return None
+        return plan | {"status": "done", "since": run["created_at"], "time_limit": None,
+                       "requested_by": run["user_email"], "meetings": run["meetings"]}  # fmt: skip
+    since = {"pending": job["requested_at"], "running": job["started_at"], "failed": job["finished_at"]}
+    if job["status"] == "failed":
+        with force_locale(request.accept_languages.best_match(LOCALES) or "en"):
+            plan["failure"] = {"code": job["error_code"], "message": describe(plan_jobs.failure(job))}
+    return plan | {"status": job["status"], "since": since[job["status"]], "time_limit": job["time_limit"],
+                   "requested_by": job["user_email"]}  # fmt: skip

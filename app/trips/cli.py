@@ -9,6 +9,7 @@ from app.db import get_db
 from app.errors import click_error
 from app.operations import SYSTEM, trips
 from app.trips import queries
+from app.trips.plan_jobs import TIME_LIMITS
 from models.errors import PasserelleError
 
 
@@ -24,7 +25,10 @@ def _trip(trip_id: int) -> dict:
 @with_appcontext
 @click.argument("trip_id", type=int)
 @click.option(
-    "--time-limit", type=click.FloatRange(0.1, 600), default=None, help="Seconds; default TRIP_PLAN_SECONDS."
+    "--time-limit",
+    type=click.FloatRange(*TIME_LIMITS),
+    default=None,
+    help="Seconds; default TRIP_PLAN_SECONDS.",
 )
 def plan_trip_command(trip_id: int, time_limit: float | None) -> None:
     """Plan a trip and store the plan as its draft (the published meetings do not change)."""

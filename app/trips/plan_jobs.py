@@ -26,6 +26,8 @@ from models.errors import PasserelleError
 
 log = logging.getLogger("passerelle.plan_jobs")
 UNDER_WAY = ("pending", "running")
+STATES = (*UNDER_WAY, "failed", "done")  # a trip's planning: its job's status, done once the job is gone
+TIME_LIMITS = (0.1, 600.0)  # the seconds of solving one may ask for (flask plan-trip --time-limit, the API)
 
 
 @dataclass(frozen=True)

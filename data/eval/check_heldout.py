@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Validate the held-out sets ``heldout/`` to ``heldout4/`` (standard library only).
+"""Validate the held-out sets ``heldout/`` to ``heldout5/`` (standard library only).
 
 Checks, for each set:
   * profiles: valid JSON, the import fields, region BFC/QC, an https ``source``, a first language
@@ -9,11 +9,12 @@ Checks, for each set:
     set), the asking organisation declares the track, partners across the Atlantic, grades 1..3,
     a partner that does not declare the track graded at most 2 (data/eval/README.md), never a
     closed or listed-only organisation (Medicago, NÉOMED); from heldout2 on, mirrored pairs graded alike;
-  * heldout2 to heldout4: both regions and both languages, every track asked, and at least
+  * heldout2 to heldout5: both regions and both languages, every track asked, and at least
     (heldout2) 10 profiles and 20 queries, (heldout3) 15 profiles, 35 queries and 6 queries a track,
-    (heldout4) 18 profiles, 40 queries and 7 a track;
-  * heldout4 also: at least 8 economic queries, at least 8 queries from organisations that write in
-    English, and each region between 40 % and 60 % of the profiles.
+    (heldout4) 18 profiles, 40 queries and 7 a track, (heldout5) 22 profiles, 50 queries and 8 a track;
+  * heldout4 and heldout5 also: enough economic queries (8; 10), joint-trial queries (heldout5: 10),
+    queries from organisations that write in English (8; 12) and English-writing profiles
+    (heldout5: 5), and each region between 40 % and 60 % of the profiles.
 
 Usage: python3 data/eval/check_heldout.py   (from anywhere)
 Exit status 0 when everything passes, 1 otherwise.
@@ -27,7 +28,7 @@ from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = os.path.join(os.path.dirname(HERE), "seed", "ecosystem.jsonl")
-SETS = ("heldout", "heldout2", "heldout3", "heldout4")
+SETS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 TRACKS = ("staff_exchange", "joint_trial", "co_training", "event", "economic")
 FIELDS = (
     "name",
@@ -45,10 +46,15 @@ FIELDS = (
 )
 NEVER_PARTNERS = {"Medicago", "NÉOMED"}
 #: the sizes the later sets must reach: (profiles, queries, queries a track)
-MINIMUM = {"heldout2": (10, 20, 1), "heldout3": (15, 35, 6), "heldout4": (18, 40, 7)}
-#: heldout4's further minimums: economic queries, queries from English-writing organisations
-LEAST_ECONOMIC, LEAST_ENGLISH = 8, 8
-MIRRORED = {"heldout2", "heldout3", "heldout4"}  # heldout/ was written before this rule was checked; it stays as written
+MINIMUM = {"heldout2": (10, 20, 1), "heldout3": (15, 35, 6), "heldout4": (18, 40, 7), "heldout5": (22, 50, 8)}
+#: the further minimums of heldout4 and heldout5: economic and joint-trial queries, queries from
+#: English-writing organisations, profiles written in English
+SPREAD = {
+    "heldout4": {"economic": 8, "joint_trial": 0, "english_queries": 8, "english_profiles": 0},
+    "heldout5": {"economic": 10, "joint_trial": 10, "english_queries": 12, "english_profiles": 5},
+}
+#: heldout/ was written before this rule was checked; it stays as written
+MIRRORED = {"heldout2", "heldout3", "heldout4", "heldout5"}
 
 
 def load_jsonl(path, errors):
@@ -85,7 +91,8 @@ def check_set(name, seed, others, errors):
             errors.append(f"{name}: {sn} is in another held-out set")
         if sn in own:
             errors.append(f"{name}: duplicate {sn}")
-        taken = {fold(q[k]) for q in (*seed.values(), *others.values(), *own.values()) for k in ("name", "short_name")}
+        known = (*seed.values(), *others.values(), *own.values())
+        taken = {fold(q[k]) for q in known for k in ("name", "short_name")}
         if {fold(p["name"]), fold(sn)} & taken:
             errors.append(f"{name}: {sn}: its name or short name is already used ({p['name']!r})")
         if p["region"] not in ("BFC", "QC"):
@@ -167,15 +174,21 @@ def main():
         tracks = Counter(q["track"] for q in queries)
         if any(tracks[t] < least_a_track for t in TRACKS):
             errors.append(f"{name}: every track must be asked at least {least_a_track} times")
-    profiles, queries = loaded["heldout4"]
-    if sum(q["track"] == "economic" for q in queries) < LEAST_ECONOMIC:
-        errors.append(f"heldout4: fewer than {LEAST_ECONOMIC} economic queries")
-    english = sum(profiles[q["org"]]["languages"][0] == "en" for q in queries if q["org"] in profiles)
-    if english < LEAST_ENGLISH:
-        errors.append(f"heldout4: {english} queries from English-writing organisations (< {LEAST_ENGLISH})")
-    bfc = sum(p["region"] == "BFC" for p in profiles.values())
-    if profiles and not 0.4 <= bfc / len(profiles) <= 0.6:
-        errors.append(f"heldout4: {bfc} BFC profiles of {len(profiles)}: roughly half of each region needed")
+    for name, least in SPREAD.items():
+        profiles, queries = loaded[name]
+        for track in ("economic", "joint_trial"):
+            if sum(q["track"] == track for q in queries) < least[track]:
+                errors.append(f"{name}: fewer than {least[track]} {track} queries")
+        english = sum(profiles[q["org"]]["languages"][0] == "en" for q in queries if q["org"] in profiles)
+        if english < least["english_queries"]:
+            errors.append(
+                f"{name}: {english} queries from English-writing organisations (< {least['english_queries']})"
+            )
+        if sum(p["languages"][0] == "en" for p in profiles.values()) < least["english_profiles"]:
+            errors.append(f"{name}: fewer than {least['english_profiles']} profiles written in English")
+        bfc = sum(p["region"] == "BFC" for p in profiles.values())
+        if profiles and not 0.4 <= bfc / len(profiles) <= 0.6:
+            errors.append(f"{name}: {bfc} BFC profiles of {len(profiles)}: about half of each region needed")
     for name, (own, qs) in loaded.items():
         langs = Counter(p["languages"][0] for p in own.values())
         regions = Counter(p["region"] for p in own.values())
