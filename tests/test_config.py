@@ -24,3 +24,8 @@ def test_the_instance_folder_comes_from_the_config(tmp_path):
     app = create_app({"DATABASE": str(tmp_path / "x.db"), "INSTANCE_PATH": str(tmp_path / "here")})
     assert app.instance_path == str(tmp_path / "here")
     assert (tmp_path / "here" / "secret_key").read_text().strip() == app.config["SECRET_KEY"]
+
+
+def test_the_memory_of_a_proposal_block_comes_from_the_environment():
+    assert load(None, {})["PROPOSAL_BLOCK_MB"] == 128
+    assert load(None, {"PASSERELLE_PROPOSAL_BLOCK_MB": "32"})["PROPOSAL_BLOCK_MB"] == 32.0
