@@ -135,6 +135,21 @@ def snapshot_is_current(db: Database) -> bool:
     return snapshots.saved_version(folder, embedder().model_id) == engine_version(db)
 
 
+def would_build(db: Database) -> bool:
+    """Whether this process's next use of the index builds it: no index in memory that a patch
+    brings up to date, and no snapshot on disk that is current or can be patched."""
+    folder = snapshot_folder()
+    if folder is None:
+        return False  # no snapshots: every process builds its own, nothing to share
+    model_id = embedder().model_id
+    version = engine_version(db)
+    cached = _indexes.get((current_app.config["DATABASE"], model_id))
+    if cached is not None and (cached.version == version or _changed_orgs(db, cached.change) is not None):
+        return False
+    saved = snapshots.saved_state(folder, model_id)
+    return saved is None or (saved[0] != version and _changed_orgs(db, saved[1]) is None)
+
+
 def _last_change(db: Database) -> int:
     return db.execute("SELECT COALESCE(MAX(id), 0) FROM engine_changes").fetchone()[0]
 

@@ -92,9 +92,17 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
 
 def saved_version(folder: Path, model_id: str) -> int | None:
     """The engine version of the newest snapshot of ``model_id``, read without loading it (None: none)."""
+    saved = saved_state(folder, model_id)
+    return None if saved is None else saved[0]
+
+
+def saved_state(folder: Path, model_id: str) -> tuple[int, int] | None:
+    """(engine version, last change id) of the newest snapshot of ``model_id``, read without
+    loading it; None when there is none."""
     found = sorted(folder.glob(f"{_prefix(model_id)}-*")) if folder.exists() else []
     try:
-        return int(json.loads((found[-1] / "meta.json").read_text())["version"]) if found else None
+        meta = json.loads((found[-1] / "meta.json").read_text()) if found else None
+        return None if meta is None else (int(meta["version"]), int(meta["change"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -208,3 +208,25 @@ def test_the_worker_loads_the_model_at_start_and_keeps_only_the_weights_it_runs(
     with app.app_context():
         worker.load_model()
     assert done == ["embedded ['thérapie cellulaire']", "float32 weights dropped"]
+
+
+def test_the_worker_has_the_index_built_in_a_child_process_for_its_proposals(seeded, db, monkeypatch):
+    import shutil
+
+    from app.coordination import proposals
+    from app.worker import run_once
+
+    builds = []
+    real = matching.build_index
+    monkeypatch.setattr(matching, "build_index", lambda *a: builds.append(1) or real(*a))
+    monkeypatch.setattr(matching, "_indexes", {})  # a worker just started, and no snapshot yet
+    with seeded.app_context():
+        shutil.rmtree(matching.snapshot_folder(), ignore_errors=True)
+        assert matching.would_build(db)
+        run_once(db)  # nothing under way: no index needed, none built
+        assert builds == [] and matching.would_build(db)
+        proposals.start(db, 0.0, 2, None)
+        run_once(db)
+        assert builds == [], "`flask index` built it in a child process; the worker mapped its snapshot"
+        assert any(matching.snapshot_folder().glob("*/vectors.npy")) and not matching.would_build(db)
+    assert db.table("pairings").count > 40 and proposals.under_way(db) is None

@@ -43,10 +43,11 @@ def test_an_edit_updates_the_index_in_place_as_a_rebuild_would(app, seeded, buil
             for patched in index.suggest(efs, track, 8):
                 fresh = rebuilt.explain(efs, patched.org_id, track)
                 # Every part as a rebuild computes it, but the lexical one: an in-place row uses the
-                # vocabulary and IDF of the last build.
-                assert {k: v for k, v in patched.parts.items() if k != "lexical"} == {
-                    k: v for k, v in fresh.parts.items() if k != "lexical"
-                }
+                # vocabulary and IDF of the last build. The process maps its snapshot (float16
+                # vectors) as every worker does, the rebuild is float32: passage parts within 3e-4.
+                assert {k: v for k, v in patched.parts.items() if k != "lexical"} == pytest.approx(
+                    {k: v for k, v in fresh.parts.items() if k != "lexical"}, abs=3e-4
+                )
                 assert abs(patched.parts["lexical"] - fresh.parts["lexical"]) < 0.05
 
 
