@@ -12,7 +12,8 @@ writes to it)::
         --workers 4 --edit
 
 ``--proposals`` measures the background worker instead, in this process: the model loaded as
-``flask worker`` loads it, the snapshot, ``--saves`` profile saves done by the worker's engine
+``flask worker`` loads it, the snapshot (built by a child process if there is none, as the worker
+has it built), ``--saves`` profile saves done by the worker's engine
 jobs, then a whole proposal run, printing RSS and peak (``VmHWM``, reset at each phase through
 ``/proc/self/clear_refs``) of each phase and of every tenth proposal block, the peak's phase within
 a block (picking candidates, ranking them), and the parts of the memory at the end::
@@ -156,7 +157,7 @@ def proposals(args: argparse.Namespace) -> None:
     from app.db import get_db, immediate, init_db
     from app.engine_jobs import request, run_due
     from app.orgs.queries import get_organisation, update_organisation
-    from app.worker import load_model
+    from app.worker import build_index_apart, load_model
     from models.matching import batch
 
     peaks = Peaks()
@@ -168,6 +169,8 @@ def proposals(args: argparse.Namespace) -> None:
         load_model()  # as `flask worker` starts
         peaks.line("model loaded")
         db = get_db()
+        if build_index_apart(db):  # as the worker does for a proposal run when it would build
+            peaks.line("index built by `flask index`, a child")
         matching.engine(db)
         peaks.line("snapshot loaded")
         picked = db.execute("SELECT id FROM organisations ORDER BY random() LIMIT ?", [args.saves])
