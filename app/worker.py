@@ -155,7 +155,8 @@ def run_once(db: Database) -> DrainReport:
     """One round of the worker: queue what periodic work owes (follow-up forms), drain the mails,
     then update the engine for the profiles saved since (``app.engine_jobs``), plan the trips asked
     for on the web (``app.trips.plan_jobs``), then go on with the proposals asked for
-    (``app.coordination.proposals``) for at most ``PROPOSAL_ROUND_SECONDS``."""
+    (``app.coordination.proposals``) for at most ``PROPOSAL_ROUND_SECONDS``, the index built by a
+    child process first if this one would have to build it (:func:`build_index_apart`)."""
     from app import matching
     from app.coordination.proposals import run_pending, under_way
     from app.engine_jobs import run_due
