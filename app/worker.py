@@ -155,8 +155,9 @@ def run_once(db: Database) -> DrainReport:
     """One round of the worker: queue what periodic work owes (follow-up forms), drain the mails,
     then update the engine for the profiles saved since (``app.engine_jobs``), plan the trips asked
     for on the web (``app.trips.plan_jobs``), then go on with the proposals asked for
-    (``app.coordination.proposals``) for at most ``PROPOSAL_ROUND_SECONDS``, the index built by a
-    child process first if this one would have to build it (:func:`build_index_apart`)."""
+    (``app.coordination.proposals``) for at most ``PROPOSAL_ROUND_SECONDS``. When trips or proposals
+    wait and this process would have to build the index, a child process builds it first
+    (:func:`build_index_apart`)."""
     from app import matching
     from app.coordination.proposals import run_pending, under_way
     from app.engine_jobs import run_due
@@ -166,7 +167,7 @@ def run_once(db: Database) -> DrainReport:
     followups_due(db)
     report = drain(db)
     run_due(db)
-    if under_way(db) is not None:
+    if under_way(db) is not None or plan_jobs.waiting(db):  # both read the index
         build_index_apart(db)
     plan_jobs.run_due(db)
     run_pending(db, matching.engine, budget_seconds=current_app.config["PROPOSAL_ROUND_SECONDS"])

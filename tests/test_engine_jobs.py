@@ -1,4 +1,5 @@
 """Engine jobs: a profile save returns at once; the worker re-embeds that profile, even after a crash."""
+# ruff: noqa: F811  (the trip fixture of test_trips is imported, then used as an argument)
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import actor, org_id, page_text
+from test_trips import trip  # noqa: F401  (fixture)
 
 from app import engine_jobs, matching
 from app.db import connect, get_db
@@ -210,10 +212,14 @@ def test_the_worker_loads_the_model_at_start_and_keeps_only_the_weights_it_runs(
     assert done == ["embedded ['thérapie cellulaire']", "float32 weights dropped"]
 
 
-def test_the_worker_has_the_index_built_in_a_child_process_for_its_proposals(seeded, db, monkeypatch):
+@pytest.mark.parametrize("work", ["proposals", "a trip's planning"])
+def test_the_worker_has_the_index_built_in_a_child_process_for_what_needs_it(
+    seeded, db, monkeypatch, trip, work
+):
     import shutil
 
     from app.coordination import proposals
+    from app.operations import trips
     from app.worker import run_once
 
     builds = []
@@ -223,10 +229,19 @@ def test_the_worker_has_the_index_built_in_a_child_process_for_its_proposals(see
     with seeded.app_context():
         shutil.rmtree(matching.snapshot_folder(), ignore_errors=True)
         assert matching.would_build(db)
-        run_once(db)  # nothing under way: no index needed, none built
+        run_once(db)  # nothing waits: no index needed, none built
         assert builds == [] and matching.would_build(db)
-        proposals.start(db, 0.0, 2, None)
+        if work == "proposals":
+            proposals.start(db, 0.0, 2, None)
+        else:
+            trips.request_plan(db, actor(seeded, "coordinator"), trip["trip"], 5.0)
         run_once(db)
         assert builds == [], "`flask index` built it in a child process; the worker mapped its snapshot"
         assert any(matching.snapshot_folder().glob("*/vectors.npy")) and not matching.would_build(db)
-    assert db.table("pairings").count > 40 and proposals.under_way(db) is None
+    if work == "proposals":
+        assert db.table("pairings").count > 40 and proposals.under_way(db) is None
+    else:
+        assert db.table("trip_plan_jobs").count == 0  # planned, its job done
+        assert db.execute("SELECT COUNT(*) FROM trip_meetings WHERE trip_id = ?", [trip["trip"]]).fetchone()[
+            0
+        ]

@@ -73,18 +73,33 @@ def failure(job: dict) -> PasserelleError:
     return PasserelleError(job["error_code"], code=job["error_code"], **job["error_params"])
 
 
+# the jobs a worker may take: pending, or running under a worker whose lease ran out (it died)
+_WAITING = "status = 'pending' OR (status = 'running' AND claimed_at < ?)"
+
+
 def claim(db: Database) -> dict | None:
     """Take the oldest pending job (or one whose worker died): ``running``, in its own transaction."""
-    lease = float(current_app.config["TRIP_PLAN_LEASE_SECONDS"])
     with immediate(db):
         row = db.execute(
             "UPDATE trip_plan_jobs SET status = 'running', started_at = ?, claimed_at = ? "
-            "WHERE trip_id = (SELECT trip_id FROM trip_plan_jobs WHERE status = 'pending' "
-            "OR (status = 'running' AND claimed_at < ?) ORDER BY requested_at, trip_id LIMIT 1) "
-            "RETURNING trip_id",
-            [now(), time.time(), time.time() - lease],
+            f"WHERE trip_id = (SELECT trip_id FROM trip_plan_jobs WHERE {_WAITING} "
+            "ORDER BY requested_at, trip_id LIMIT 1) RETURNING trip_id",
+            [now(), time.time(), _lease_start()],
         ).fetchone()
     return state(db, row[0]) if row else None
+
+
+def waiting(db: Database) -> bool:
+    """Whether a job waits for a worker to take it (:func:`claim` would take one)."""
+    return (
+        db.execute(f"SELECT 1 FROM trip_plan_jobs WHERE {_WAITING} LIMIT 1", [_lease_start()]).fetchone()
+        is not None
+    )
+
+
+def _lease_start() -> float:
+    """A job claimed before this time was left by a worker that died."""
+    return time.time() - float(current_app.config["TRIP_PLAN_LEASE_SECONDS"])
 
 
 def run_one(db: Database, job: dict) -> bool:
