@@ -108,7 +108,7 @@ def _load_or_build(db: Database, model_id: str, version: int) -> _Cached:
         return _Cached.of(snapshot)
 
     def usable(snapshot: snapshots.Snapshot) -> bool:
-        return snapshot.version == version or _changed_orgs(db, snapshot.change) is not None
+        return _current_or_patchable(db, version, snapshot.version, snapshot.change)
 
     snapshot = snapshots.load_or_build(folder, model_id, build, usable)
     cached = _Cached.of(snapshot)
@@ -144,10 +144,16 @@ def would_build(db: Database) -> bool:
     model_id = embedder().model_id
     version = engine_version(db)
     cached = _indexes.get((current_app.config["DATABASE"], model_id))
-    if cached is not None and (cached.version == version or _changed_orgs(db, cached.change) is not None):
+    if cached is not None and _current_or_patchable(db, version, cached.version, cached.change):
         return False
     saved = snapshots.saved_state(folder, model_id)
-    return saved is None or (saved[0] != version and _changed_orgs(db, saved[1]) is None)
+    return saved is None or not _current_or_patchable(db, version, *saved)
+
+
+def _current_or_patchable(db: Database, version: int, made_at: int, change: int) -> bool:
+    """Whether an index made at engine version ``made_at``, after change ``change``, serves
+    ``version`` as it is or once patched (:func:`_patch`), rather than by a new build."""
+    return made_at == version or _changed_orgs(db, change) is not None
 
 
 def _last_change(db: Database) -> int:
