@@ -219,11 +219,17 @@ def warm_up(*, model: bool = False) -> None:
 
         torch.set_num_threads(1)
         query_vector("thérapie cellulaire")
-        inner = getattr(embedder(), "inner", None)
-        if hasattr(inner, "drop_float32"):
-            inner.drop_float32()  # a worker embeds through the bf16 weights alone
+        drop_float32_weights()
         _keep_heap_trimmed()
     release_free_memory()
+
+
+def drop_float32_weights() -> None:
+    """Keep only the bf16 weights the loaded model embeds through (about 100 MB of RSS less); a
+    model without that pair of layouts (the fake one) is left as it is."""
+    inner = getattr(embedder(), "inner", None)
+    if hasattr(inner, "drop_float32"):
+        inner.drop_float32()
 
 
 def release_free_memory() -> None:

@@ -330,11 +330,8 @@ def load_model() -> None:
     """
     from app import matching
 
-    model = matching.embedder()
-    model.embed_batch(["thérapie cellulaire"])
-    inner = getattr(model, "inner", None)
-    if hasattr(inner, "drop_float32"):
-        inner.drop_float32()
+    matching.embedder().embed_batch(["thérapie cellulaire"])
+    matching.drop_float32_weights()
     matching.release_free_memory()
 
 
