@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from app.users import OWASP_SCRYPT_METHOD
+from models.matching.batch import DEFAULT_BLOCK_MB
 from models.profiles import DEFAULT_MAX_IMPORT_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,7 @@ DEFAULTS = {
     "PROPOSAL_MIN_SCORE": 0.65,  # the bundled model: median of top-3 scores ~0.68
     "PROPOSALS_PER_ORG": 2,
     "PROPOSAL_ROUND_SECONDS": 20,  # the worker's share of a proposal run per round (mails go in between)
-    "PROPOSAL_BLOCK_MB": 128,  # working memory of a proposal block (models/matching/batch.py); same result
+    "PROPOSAL_BLOCK_MB": DEFAULT_BLOCK_MB,  # working memory of a proposal block; the same proposals
     "CANDIDATE_STAGE": "proxy",  # the first stage of suggestions (models/candidates.py): proxy or centroid
     "TRIP_MIN_SCORE": 0.65,  # pairs the planner places on its own (approved and must-meet pairs always)
     "TRIP_PLAN_SECONDS": 10.0,  # the solver's time limit; it starts from the greedy plan and only improves it

@@ -13,7 +13,7 @@ from app.coordination.queries import ensure_pairings, sides
 from app.db import immediate
 from app.orgs.queries import decode, list_organisations, now
 from models.candidates import Candidates
-from models.matching.batch import DEFAULT_BLOCK_MB, QUERY_BLOCK, best_partners, org_ids
+from models.matching.batch import QUERY_BLOCK, best_partners, org_ids
 from models.matching.index import MatchIndex
 from models.profiles import TRACKS
 
@@ -62,7 +62,7 @@ def propose(
     if state is None:
         state = start(db, min_score, per_org, user_id, version)
     started = time.monotonic()
-    memory_mb = float(current_app.config.get("PROPOSAL_BLOCK_MB", DEFAULT_BLOCK_MB))
+    memory_mb = float(current_app.config["PROPOSAL_BLOCK_MB"])
     index, candidates = engine(db)
     orgs = _sides_and_tracks(db)
     indexed = set(org_ids(index).tolist())

@@ -26,15 +26,15 @@ from models.profiles import TRACKS
 
 QUERY_BLOCK = 256  # organisations whose candidates are picked together
 PROPOSAL_CANDIDATES = 100  # a proposal keeps a handful per track: the proxy's top 100 hold them
-# (organisation, candidate) pairs whose passages are read together: about 100 organisations'
-# candidates, some 50 MB of float32 vectors at most.
-PAIRS_AT_ONCE = 32_768
 # The working memory of a proposal block (``PROPOSAL_BLOCK_MB``): its candidate matrices and the
-# passages of its pairs. The default gives the sizes above; the figures per cell and per pair are
-# what a block took at 100,000 organisations (``scripts/worker_memory.py --proposals``).
+# passages of its pairs. The figures per cell and per pair are what a block took at 100,000
+# organisations (``scripts/worker_memory.py --proposals``).
 DEFAULT_BLOCK_MB = 128
 BYTES_PER_CELL = 16  # a few float32 (queries x candidates) matrices alive at once
 BYTES_PER_PAIR = 4096  # the float32 passages read for a pair, and its similarities
+# (organisation, candidate) pairs whose passages are read together by default: 32,768, about 100
+# organisations' candidates (:func:`block_sizes` of the default memory)
+PAIRS_AT_ONCE = DEFAULT_BLOCK_MB * 2**20 // BYTES_PER_PAIR
 _PASSAGE_COLUMNS = [FEATURES.index(name) for name in PASSAGE_PARTS]
 
 
@@ -81,7 +81,8 @@ def best_partners(
         for row, asked, per_track in zip(chunk, tracks, found, strict=True):
             missing = [t for t in asked if t not in per_track]
             if missing:  # a track asked for that the organisation does not declare
-                per_track.update(candidates.scored_rows_tracks([row], max(k, per_org), missing)[0])
+                found_too = candidates.scored_rows_tracks([row], max(k, per_org), missing, block_cells=cells)
+                per_track.update(found_too[0])
         with threadpool_limits(1, "blas"):  # small products: one thread is faster than two that wait
             ranked = _rank(index, candidates, ids, chunk, tracks, found, per_org, pairs)
         yield ranked
