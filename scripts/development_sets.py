@@ -6,7 +6,7 @@ with weights fitted on the seed alone, which is what ``flask evaluate --fit`` wo
 are the ones in README's *Fifth round* and *Sixth round* tables. This is a measurement only: it
 fits on the development sets to see whether that would help, never writes ``data/weights.json``, and
 never reads a held-out set (v5). Run: ``.venv/bin/python scripts/development_sets.py`` (about two
-minutes with the bundled model).
+minutes with the bundled model); ``--parts`` prints each part alone and each part left out instead.
 """
 
 from __future__ import annotations
@@ -138,8 +138,19 @@ def fitted_on_seed(collected, shape: Callable, **fitting) -> float:
     return float(np.mean([v for name in development for v in judged(collected, name, shape, weights)]))
 
 
+def each_part(collected) -> None:
+    """Each part alone, and each part left out: weights fitted on the seed, development sets pooled."""
+    print(f"{'part':<16} alone  left out")
+    for column, name in enumerate(FEATURES):
+        alone = lambda q, names, parts, about, c=column: parts * (np.arange(parts.shape[1]) == c)  # noqa: E731
+        without = lambda q, names, parts, about, c=column: parts * (np.arange(parts.shape[1]) != c)  # noqa: E731
+        print(f"{name:<16} {fitted_on_seed(collected, alone):.3f}  {fitted_on_seed(collected, without):.3f}")
+
+
 def main() -> None:
     collected, shipped = collect()
+    if "--parts" in sys.argv[1:]:
+        return each_part(collected)
     as_is = lambda q, names, parts, about: parts  # noqa: E731
     development = [name for name in collected if not name.startswith("seed")]
     shipped_figures = [v for name in development for v in judged(collected, name, as_is, shipped)]
