@@ -379,7 +379,7 @@ def search(
     """
     index, candidates = _current(db)
     vector = query_vector(text)
-    keep = ~index._deleted
+    keep = ~index.deleted
     if region:
         keep &= index.regions == region
     if org_type:

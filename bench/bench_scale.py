@@ -113,14 +113,14 @@ def measure(db_path: Path, instance: Path, queries: int) -> dict:
             diffs += [abs(s.score - scores[s.org_id]) for s in b if s.org_id in scores]
         out["overlap"], out["diff_max"], out["diff_mean"] = np.mean(overlaps), max(diffs), np.mean(diffs)
         served, bare = [], []
-        whole = np.asarray(built.vectors[: built._used[0]])  # float32, as built
+        whole = np.asarray(built.vectors[: built.used[0]])  # float32, as built
         for org_id, track in pairs[:200]:
             t = time.perf_counter()
             row = index.row_of(org_id)
             index.suggest(org_id, track, 10, rows=mapped_candidates.for_row(row, DEFAULT_CANDIDATES))
             served.append(time.perf_counter() - t)
             t = time.perf_counter()
-            own = whole[index._begin[row] : index._end[row]]
+            own = whole[index.passage_begin[row] : index.passage_end[row]]
             starts = index.org_start[:-1].clip(max=len(whole) - 1)
             best = np.maximum.reduceat((own @ whole.T).max(axis=0), starts)
             np.argpartition(-best, 10)[:10]

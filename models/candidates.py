@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-from models.matching.index import MatchIndex, _track_declared
+from models.matching.index import MatchIndex, _track_declared, read_only
 from models.matching.weights import FEATURES, SUITABILITY, kind_fit_codes
 from models.needs import track_weights
 from models.profiles import TRACKS
@@ -66,11 +66,16 @@ class Candidates:
 
     def _refresh(self) -> None:
         index = self.index
-        self._topics = index._weighted_topics  # (n_orgs, n_topics), the index's own (not a copy)
-        self._mass = index._topic_mass
+        self._topics = index.weighted_topics  # (n_orgs, n_topics), the index's own (not a copy)
+        self._mass = index.topic_mass
         # The index's flags (closed or deleted): reading every organisation's record took 4.6 s at 100k.
-        self._closed = index._closed.copy()
+        self._closed = index.closed.copy()
         self._recent.clear()
+
+    @property
+    def closed(self) -> np.ndarray:
+        """(n_orgs,) bool: rows never candidates nor given any (the index's, at the last refresh)."""
+        return read_only(self._closed)
 
     def update(self, rows: np.ndarray) -> None:
         """Refresh the vectors of these org rows after :meth:`MatchIndex.replace_orgs`."""
@@ -78,7 +83,7 @@ class Candidates:
         if not self.centroids.flags.writeable:
             self.centroids = np.array(self.centroids)
         for row in np.asarray(rows, dtype=np.int64):
-            span = index.vectors[index._begin[row] : index._end[row]]
+            span = index.vectors[index.passage_begin[row] : index.passage_end[row]]
             total = span.sum(axis=0) if len(span) else np.zeros(self.centroids.shape[1], np.float32)
             self.centroids[row] = total / max(float(np.linalg.norm(total)), 1e-12)
         self._refresh()
@@ -135,7 +140,7 @@ class Candidates:
         regions = self.index.regions
         for region in np.unique(regions[rows]) if rows.size else ():
             positions = np.flatnonzero(regions[rows] == region)
-            others = np.flatnonzero((regions != region) & ~self.index._deleted)
+            others = np.flatnonzero((regions != region) & ~self.index.deleted)
             step = max(1, block_cells // max(others.size, 1))
             for start in range(0, positions.size, step):
                 chunk = positions[start : start + step]
@@ -318,25 +323,25 @@ def _track_features(index: MatchIndex, track: str, weight: dict):
         pair[own_class] += weight["kind_fit"] * np.tile(kind_fit_codes(code, kind, types), 2)
 
     def classes(rows) -> np.ndarray:
-        return index.declared[rows, code].astype(np.int64) * n_types + index._type_codes[rows]
+        return index.declared[rows, code].astype(np.int64) * n_types + index.type_codes[rows]
 
     def shares(rows) -> np.ndarray:
-        wanted = index._sought[rows] * needs
+        wanted = index.sought[rows] * needs
         total = wanted.sum(axis=1, keepdims=True)
         return np.divide(wanted, total, out=np.zeros_like(wanted), where=total > 0)
 
     def own(rows) -> np.ndarray:
         onehot = np.eye(2 * n_types, dtype=np.float32)[classes(rows)]
         ones = np.ones((onehot.shape[0], 1), np.float32)  # times the partner's own track_text
-        return np.hstack([onehot, weight["wanted"] * shares(rows), index._provided[rows], ones]).astype(
+        return np.hstack([onehot, weight["wanted"] * shares(rows), index.provided[rows], ones]).astype(
             np.float32
         )
 
     def theirs(rows) -> np.ndarray:
         table = pair[:, classes(rows)].T
-        track_text = weight["track_text"] * index._affinity[rows, code][:, None]
+        track_text = weight["track_text"] * index.affinity[rows, code][:, None]
         return np.hstack(
-            [table, index._provided[rows], weight["wanted_back"] * shares(rows), track_text]
+            [table, index.provided[rows], weight["wanted_back"] * shares(rows), track_text]
         ).astype(np.float32)
 
     return own, theirs

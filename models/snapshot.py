@@ -59,7 +59,7 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
         return final
     work = Path(tempfile.mkdtemp(dir=folder, prefix=".writing-"))
     index = snapshot.index
-    used, _ = index._used
+    used, _ = index.used
     np.save(work / "vectors.npy", index.vectors[:used].astype(VECTOR_DTYPE))
     np.save(work / "centroids.npy", snapshot.candidates.centroids)
     TextColumn.of(index.texts[:used]).save(work, "texts")
@@ -74,8 +74,8 @@ def save(folder: Path, snapshot: Snapshot) -> Path:
         with open(work / "vectorizer.pickle", "wb") as out:
             pickle.dump(vectorizer, out, protocol=pickle.HIGHEST_PROTOCOL)
     state["lexical_shape"] = None if lexical is None else lexical.shape
-    state["needs_sought"], state["needs_provided"] = index._sought, index._provided
-    state["needs_affinity"] = index._affinity
+    state["needs_sought"], state["needs_provided"] = index.sought, index.provided
+    state["needs_affinity"] = index.affinity
     _trim(index, state, used)
     with open(work / "index.pickle", "wb") as out:
         pickle.dump({"format": FORMAT, "version": snapshot.version, "change": snapshot.change,
@@ -197,7 +197,7 @@ def load_or_build(
 
 def _trim(index: MatchIndex, state: dict, used: int) -> None:
     """Drop the spare room of in-place edits from the saved arrays."""
-    _, segments = index._used
+    _, segments = index.used
     state["passage_row"] = index.passage_row[:used]
     state["passage_field"] = index.passage_field[:used]
     state["segment_start"] = index.segment_start[:segments]

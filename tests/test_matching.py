@@ -202,3 +202,16 @@ def test_shared_words_leave_out_function_words_numbers_and_months():
     from models.evidence import STOP_WORDS
 
     assert {"contre", "sous", "deux", "novembre", "against", "november", "two"} <= STOP_WORDS
+
+
+def test_arrays_lent_to_other_modules_cannot_be_written_through(index):
+    lent = [index.passage_begin, index.passage_end, index.weighted_topics, index.topic_mass, index.closed,
+            index.deleted, index.type_codes, index.sought, index.provided, index.affinity]  # fmt: skip
+    for array in lent:
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = array[0]
+    row = index.row_of(2)
+    index.remove_orgs([2])  # the index itself still changes them, and its readers see the change
+    assert index.deleted[row] and index.closed[row]
+    assert index.passage_begin[row] == index.passage_end[row]
+    assert 2 not in [s.org_id for s in index.suggest(1, "joint_trial")]

@@ -143,7 +143,7 @@ def test_an_edit_after_loading_keeps_the_snapshot_files_read_not_copied(app, see
         row, new_row = index.row_of(efs), index.row_of(new_id)
         fresh = index.vectorizer.transform([profile_text(get_organisation(db, efs))]).toarray()[0]
         np.testing.assert_allclose(index.lexical[row].toarray()[0], fresh, atol=1e-6)
-        passages = index.vectors[index._begin[row] : index._end[row]]
+        passages = index.vectors[index.passage_begin[row] : index.passage_end[row]]
         mean = passages.sum(axis=0) / np.linalg.norm(passages.sum(axis=0))
         np.testing.assert_allclose(candidates.centroids[row], mean, atol=1e-5)
         assert candidates.centroids[new_row].any() and index.lexical[new_row].nnz > 0

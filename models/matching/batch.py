@@ -111,8 +111,9 @@ def _rank(
     """The Best of every (row, track) of a block, in that order, from the proxy's candidates and
     their known parts."""
     groups = [(position, track) for position, asked in enumerate(tracks) for track in asked]
+    closed = candidates.closed
     lists = [
-        found[position][track] if not candidates._closed[chunk[position]] else (_NONE, _NONE_SCORES)
+        found[position][track] if not closed[chunk[position]] else (_NONE, _NONE_SCORES)
         for position, track in groups
     ]
     sizes = np.array([len(partners) for partners, _ in lists], dtype=np.int64)
@@ -173,7 +174,7 @@ def passage_parts(
 
 def _passage_parts(index: MatchIndex, queries: np.ndarray, partners: np.ndarray) -> np.ndarray:
     """:func:`passage_parts` of one piece: its passages read at once, one product per query."""
-    begin, end, fields = index._begin, index._end, index.passage_field
+    begin, end, fields = index.passage_begin, index.passage_end, index.passage_field
     runs = np.flatnonzero(np.r_[True, queries[1:] != queries[:-1]])
     owners = queries[runs]
     own_count = end[owners] - begin[owners]

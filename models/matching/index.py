@@ -170,6 +170,65 @@ class MatchIndex:
         self._provided = np.array(self.needs_provided, dtype=np.float32).reshape(-1, len(NEED_CODES))
         self._affinity = np.array(self.needs_affinity, dtype=np.float32).reshape(-1, len(TRACKS))
 
+    # What the first stage (models/candidates.py), batched proposals (models/matching/batch.py) and
+    # the snapshot (models/snapshot.py) read of the index: its own arrays as read-only views, never
+    # copies; only the index's methods change them, and an edit may replace them (read them again).
+
+    @property
+    def passage_begin(self) -> np.ndarray:
+        """(n_orgs,) first passage of each org row in :attr:`vectors`; spans need not be in order."""
+        return read_only(self._begin)
+
+    @property
+    def passage_end(self) -> np.ndarray:
+        """(n_orgs,) one past the last passage of each org row (equal to its begin: no passage)."""
+        return read_only(self._end)
+
+    @property
+    def used(self) -> tuple[int, int]:
+        """Passages and segments in use: the arrays hold spare room after them (see :meth:`replace_orgs`)."""
+        return self._used
+
+    @property
+    def weighted_topics(self) -> np.ndarray:
+        """(n_orgs, n_topics) each organisation's topics weighted by their IDF."""
+        return read_only(self._weighted_topics)
+
+    @property
+    def topic_mass(self) -> np.ndarray:
+        """(n_orgs,) the sum of each row of :attr:`weighted_topics`."""
+        return read_only(self._topic_mass)
+
+    @property
+    def closed(self) -> np.ndarray:
+        """(n_orgs,) bool: never suggested nor given suggestions (closed, or removed since the build)."""
+        return read_only(self._closed)
+
+    @property
+    def deleted(self) -> np.ndarray:
+        """(n_orgs,) bool: removed since the build; the row stays, masked, until the next build."""
+        return read_only(self._deleted)
+
+    @property
+    def type_codes(self) -> np.ndarray:
+        """(n_orgs,) each organisation's kind as its index in ``ORG_TYPES`` (``kind_fit_codes``)."""
+        return read_only(self._type_codes)
+
+    @property
+    def sought(self) -> np.ndarray:
+        """(n_orgs, n_needs) what each organisation seeks (models/needs.py)."""
+        return read_only(self._sought)
+
+    @property
+    def provided(self) -> np.ndarray:
+        """(n_orgs, n_needs) what each organisation provides (models/needs.py)."""
+        return read_only(self._provided)
+
+    @property
+    def affinity(self) -> np.ndarray:
+        """(n_orgs, n_tracks) how much each organisation's offers and expertise speak of each track."""
+        return read_only(self._affinity)
+
     def row_of(self, org_id: int) -> int:
         """The row of an organisation; NotFound if it has no profile in the index."""
         try:
@@ -649,6 +708,13 @@ class MatchIndex:
         shared = [w for w in self._words(own_row) & self._words(row) if self.term_idf.get(w, 0.0) >= floor]
         ranked = sorted(shared, key=lambda word: (-self.term_idf.get(word, 0.0), word))
         return tuple(ranked[:limit])
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` that cannot be written through: what the index lends to its readers."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _span_max(values: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
