@@ -7,6 +7,8 @@ edit a migration that has shipped: a database remembers the names it applied and
 others (``tests/test_migrations.py`` upgrades a database made by an earlier version).
 """
 
+import sqlite3
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -929,3 +931,82 @@ def m201_trip_plan_jobs(db: Database) -> None:
         )
         """
     )
+
+
+# The pairings table as m202 leaves it: m013's, with the origin 'coordinator' allowed.
+_PAIRINGS_M202 = """
+    CREATE TABLE pairings_m202 (
+        id INTEGER PRIMARY KEY,
+        bfc_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+        qc_org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+        track TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'approved', 'rejected')),
+        origin TEXT NOT NULL CHECK (origin IN ('engine', 'member', 'coordinator', 'documented')),
+        score REAL,
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (bfc_org_id, qc_org_id, track)
+    )
+"""
+_PAIRING_COLUMNS = "id, bfc_org_id, qc_org_id, track, status, origin, score, note, created_at, updated_at"
+
+
+@migrations(transactional=False)
+def m202_coordinator_origin(db: Database) -> None:
+    # A coordinator's own proposal had the origin 'documented', as the seed's links known before the
+    # programme: it gets its own, 'coordinator'. The proposals are told apart by their history:
+    # propose() wrote a 'pairing.proposed' event and a first audit row that is a person's comment,
+    # where the seed wrote an approval by nobody.
+    #
+    # SQLite cannot change a CHECK in place and sqlite-utils' transform() keeps the checks as they
+    # are, so the table is rebuilt the way SQLite documents (create the new one, copy, drop the old,
+    # rename, recreate the indexes). Foreign keys must be off for it: dropping the old table with
+    # them on would delete every decision (ON DELETE CASCADE) and unlink every request (SET NULL).
+    # PRAGMA foreign_keys does nothing inside a transaction, hence a transaction of the migration's
+    # own; run again (a crash before it is recorded), it redoes the same.
+    if db.conn.in_transaction:
+        raise RuntimeError("m202 rebuilds pairings with foreign keys off: run it outside a transaction")
+    foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with db.atomic():
+            indexes = [
+                sql
+                for (sql,) in db.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pairings' "
+                    "AND sql IS NOT NULL ORDER BY name"
+                )
+            ]
+            db.execute(_PAIRINGS_M202)
+            db.execute(
+                f"INSERT INTO pairings_m202 ({_PAIRING_COLUMNS}) SELECT {_PAIRING_COLUMNS} FROM pairings"
+            )
+            db.execute("DROP TABLE pairings")
+            db.execute("ALTER TABLE pairings_m202 RENAME TO pairings")
+            for sql in indexes:
+                db.execute(sql)
+            db.execute(
+                """
+                UPDATE pairings SET origin = 'coordinator'
+                WHERE origin = 'documented' AND (
+                    EXISTS (
+                        SELECT 1 FROM events
+                        WHERE name = 'pairing.proposed' AND subject = 'pairing:' || pairings.id
+                    )
+                    OR EXISTS (
+                        SELECT 1 FROM pairing_decisions d
+                        WHERE d.pairing_id = pairings.id AND d.decision = 'comment' AND d.user_id IS NOT NULL
+                        AND d.id = (SELECT min(id) FROM pairing_decisions WHERE pairing_id = pairings.id)
+                    )
+                )
+                """
+            )
+            if any(
+                db.execute(f"PRAGMA foreign_key_check({table})").fetchall()
+                for table in ("pairings", "pairing_decisions", "requests")
+            ):
+                raise sqlite3.IntegrityError("m202: a foreign key no longer holds after the rebuild")
+    finally:
+        if foreign_keys:
+            db.execute("PRAGMA foreign_keys=ON")

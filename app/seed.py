@@ -95,6 +95,10 @@ def _load_or_make_demo_accounts(path: Path) -> list[DemoAccount]:
     return accounts
 
 
+# The origin of a link known before the programme (a coordinator's own proposal is "coordinator").
+KNOWN_LINK_ORIGIN = "documented"
+
+
 def seed_known_links(db: Database, seed_dir: Path = SEED_DIR) -> int:
     """Record the documented BFC-Québec links as approved pairings (once); return how many there are."""
     from app.coordination.queries import ensure_pairing, sides
@@ -116,7 +120,7 @@ def seed_known_links(db: Database, seed_dir: Path = SEED_DIR) -> int:
             if known:
                 continue
             note = f"{link['fact']} ({link['since']})"
-            pairing_id = ensure_pairing(db, bfc_id, qc_id, link["kind"], "documented", note=note)
+            pairing_id = ensure_pairing(db, bfc_id, qc_id, link["kind"], KNOWN_LINK_ORIGIN, note=note)
             db.execute("UPDATE pairings SET status = 'approved' WHERE id = ?", [pairing_id])
             db.table("pairing_decisions").insert(
                 {
@@ -129,7 +133,7 @@ def seed_known_links(db: Database, seed_dir: Path = SEED_DIR) -> int:
                     "created_at": now(),
                 }
             )
-    return db.execute("SELECT COUNT(*) FROM pairings WHERE origin = 'documented'").fetchone()[0]
+    return db.execute("SELECT COUNT(*) FROM pairings WHERE origin = ?", [KNOWN_LINK_ORIGIN]).fetchone()[0]
 
 
 # Hosts a short drive from a destination city receive the delegation there.

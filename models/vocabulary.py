@@ -89,8 +89,9 @@ ORIGIN_LABELS = _frozen(
     {
         "engine": N_("Engine"),
         "member": N_("Member request"),
-        # documented links of the seed and coordinators' own proposals (app/operations/pairings.py)
-        "documented": N_("Documented or proposed by a coordinator"),
+        # a coordinator's own proposal (app/operations/pairings.py), since m202
+        "coordinator": N_("Proposed by a coordinator"),
+        "documented": N_("Documented link"),  # known before the programme (app/seed.py)
     }
 )
 DECISION_LABELS = _frozen(

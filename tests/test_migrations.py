@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import sqlite3
 from pathlib import Path
 
-from conftest import actor, org_id, page_text
+import pytest
+from conftest import TEST_HASH_METHOD, actor, org_id, page_text
 from sqlite_utils import Database
 
 from app.db import connect, init_db
 from app.migrations import migrations
 from app.operations.pairings import decide
-from app.seed import SEED_DIR
+from app.seed import SEED_DIR, seed_known_links, seed_organisations
+from app.users import create_user
 from models.profiles import parse_import
+from models.vocabulary import ORIGINS, TRACKS
 
 HERE = Path(__file__).resolve().parent
 OLD_MIGRATIONS = HERE / "fixtures" / "migrations_at_ef850ed.py"  # `git show ef850ed:app/migrations.py`
@@ -98,3 +102,71 @@ def test_an_upgraded_database_serves_the_web(tmp_path, seeded, db, auth, client)
     decide(db, actor(seeded, "coordinator"), pairing, "approve", "After the upgrade.")
     auth.login("coordinator")
     assert "After the upgrade." in page_text(client.get(f"/coordination/pairings/{pairing}"))
+
+
+def old_proposal(db: Database, user_id: int, bfc: str, qc: str, *, event: bool) -> int:
+    """A coordinator's proposal as propose() stored it before m202: 'documented', a comment, an event."""
+    stamp = "2026-11-01T10:00:00+00:00"
+    row = {"bfc_org_id": org_id(db, bfc), "qc_org_id": org_id(db, qc), "track": "joint_trial"}
+    row |= {"status": "proposed", "origin": "documented", "note": "Met at the forum."}
+    pairing = db.table("pairings").insert({**row, "created_at": stamp, "updated_at": stamp}).last_pk
+    audit = {"pairing_id": pairing, "user_id": user_id, "decision": "comment", "comment": "Met at the forum."}
+    db.table("pairing_decisions").insert(
+        {**audit, "from_status": "proposed", "to_status": "proposed", "created_at": stamp}
+    )
+    if event:
+        subject = f"pairing:{pairing}"
+        db.table("events").insert(
+            {"name": "pairing.proposed", "subject": subject, "actor_id": user_id, "created_at": stamp}
+        )
+    return pairing
+
+
+def test_m202_moves_the_coordinators_proposals_and_keeps_the_documented_links(tmp_path):
+    """A database at m201 with the seed's links and two proposals of a coordinator, then upgraded."""
+    db = connect(tmp_path / "m201.db")
+    migrations.apply(db, stop_before="m202_coordinator_origin")
+    seed_organisations(db)
+    documented = seed_known_links(db)
+    coordinator = create_user(
+        db, "coord@m201.example", "a long password", "coordinator", [], hash_method=TEST_HASH_METHOD
+    )
+    with_event = old_proposal(db, coordinator, "EFS BFC", "Héma-Québec", event=True)
+    history_only = old_proposal(db, coordinator, "CHU de Besançon", "ThéCell", event=False)
+    request = {
+        "from_org_id": org_id(db, "EFS BFC"),
+        "to_org_id": org_id(db, "Héma-Québec"),
+        "track": "joint_trial",
+    }
+    db.table("requests").insert(
+        {**request, "format": "visit", "created_at": "2026-11-02", "pairing_id": with_event}
+    )
+    decisions = db.table("pairing_decisions").count
+
+    assert init_db(db) == ["m202_coordinator_origin"]
+    origins = dict(db.execute("SELECT id, origin FROM pairings").fetchall())
+    assert origins.pop(with_event) == origins.pop(history_only) == "coordinator"
+    assert len(origins) == documented > 5 and set(origins.values()) == {"documented"}
+    assert db.table("pairing_decisions").count == decisions
+    assert db.execute("SELECT pairing_id FROM requests").fetchone()[0] == with_event
+    # the foreign keys still hold and act: a pairing deleted takes its history and unlinks its request
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    db.execute("DELETE FROM pairings WHERE id = ?", [with_event])
+    db.conn.commit()
+    assert (
+        db.execute("SELECT COUNT(*) FROM pairing_decisions WHERE pairing_id = ?", [with_event]).fetchone()[0]
+        == 0
+    )
+    assert db.execute("SELECT pairing_id FROM requests").fetchone()[0] is None
+    # the table takes every origin of the vocabulary, and no other
+    row = {
+        "bfc_org_id": org_id(db, "URGO"),
+        "qc_org_id": org_id(db, "LOEX"),
+        "created_at": "x",
+        "updated_at": "x",
+    }
+    for track, origin in zip(TRACKS, ORIGINS, strict=False):
+        db.table("pairings").insert({**row, "track": track, "origin": origin})
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        db.table("pairings").insert({**row, "track": TRACKS[-1], "origin": "guess"})
+    db.close()

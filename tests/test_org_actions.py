@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
-from conftest import org_id, page_text
+from conftest import actor, bearer, org_id, page_text
 
 from app.operations import events_about
+from app.operations.pairings import decide
+from app.seed import seed_known_links
 
 
 @pytest.fixture
@@ -174,6 +178,39 @@ def test_coordinator_proposal_appears_in_the_queue_with_its_history(auth, client
         db.execute("SELECT COUNT(*) FROM pairing_decisions WHERE pairing_id = ?", [pairing_id]).fetchone()[0]
         == 1
     )
+
+
+def test_a_coordinators_proposal_is_proposed_by_a_coordinator_where_the_seeds_links_are_documented(
+    auth, client, db, ids, seeded, api_tokens
+):
+    seed_known_links(db)
+    english(auth, client, "coordinator")
+    auth.post(
+        f"/organisations/{ids['EFS BFC']}/pairings",
+        {"partner_id": str(ids["Héma-Québec"]), "track": "joint_trial", "note": "Met at the Montréal forum."},
+    )
+    (pairing_id, origin), *_ = db.execute(
+        "SELECT id, origin FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = 'joint_trial'",
+        [ids["EFS BFC"], ids["Héma-Québec"]],
+    ).fetchall()
+    assert origin == "coordinator"
+    page = page_text(client.get(f"/coordination/pairings/{pairing_id}"))
+    assert "Proposed by a coordinator" in page and "Documented" not in page
+    api = client.get(f"/api/v1/pairings/{pairing_id}", headers=bearer(api_tokens["coordinator"]))
+    assert api.json["pairing"]["origin"] == "coordinator"
+    # approved, it is exported with its origin, beside the seed's links known before the programme
+    decide(db, actor(seeded, "coordinator"), pairing_id, "approve", "A joint trial is planned.")
+    body = client.get("/exports/pairings.csv").get_data().decode("utf-8-sig")
+    header, *rows = csv.reader(io.StringIO(body))  # English: commas
+    bfc, qc, kind, cell = (
+        header.index(n)
+        for n in ("BFC organisation", "Québec organisation", "Kind of collaboration", "Origin")
+    )
+    origins = {(row[bfc], row[qc], row[kind]): row[cell] for row in rows}
+    assert origins.pop(("EFS BFC", "Héma-Québec", "Joint clinical trial")) == "Proposed by a coordinator"
+    assert origins and set(origins.values()) == {"Documented link"}
+    client.get("/auth/password?lang=fr")
+    assert "Proposée par un coordinateur" in page_text(client.get(f"/coordination/pairings/{pairing_id}"))
 
 
 def test_coordinator_proposals_that_break_the_rules_change_nothing(auth, client, db, ids):

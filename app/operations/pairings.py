@@ -25,9 +25,8 @@ MAX_COMMENT_LENGTH = 2000
 DECIDERS = STAFF_ROLES
 BULK_DECISIONS = ("approve", "reject")  # what a coordinator decides for many pairings at once
 MAX_BULK = 500  # pairings decided at once: more than a queue page, less than a runaway script
-# A coordinator's own proposal: the link is known to a person, not found by the engine (the
-# pairings table allows no other origin without a rebuild).
-PROPOSAL_ORIGIN = "documented"
+# A coordinator's own proposal: a person knows the link, the engine did not find it.
+PROPOSAL_ORIGIN = "coordinator"
 
 
 @dataclass(frozen=True)

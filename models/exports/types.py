@@ -199,7 +199,7 @@ class ExportPairing:
     decided_by: str = ""
     decided_at: datetime | None = None  # aware, or naive UTC
     comment: str = ""
-    origin: str = ""  # "engine" | "member" | "documented"
+    origin: str = ""  # a code of models.vocabulary.ORIGINS
 
 
 def _slug(value: str, limit: int = 60) -> str:
