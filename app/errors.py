@@ -125,6 +125,9 @@ DOMAIN_MESSAGES = {
     "must_meet_without_delegate": N_(
         "%(org)s must meet %(host)s but has no delegate: add one or drop the pair."
     ),
+    "trip_slot_not_found": N_("The trip has no slot %(id)s. Nothing was changed."),
+    "trip_delegate_not_found": N_("The trip has no delegate %(id)s. Nothing was changed."),
+    "trip_host_not_found": N_("Organisation %(id)s is not a host of the trip. Nothing was changed."),
     "draft_refused": N_("Refused, nothing was changed:"),
     "no_engine_score": N_("The engine has no score for this pair, so the meeting cannot be added."),
     "rule_delegate_busy": N_("%(delegate)s already has a meeting at %(when)s."),

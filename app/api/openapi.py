@@ -74,6 +74,9 @@ EXAMPLES = {
     },
     "AnswerInput": {"answer": "accept", "message": "Gladly: let us talk next week."},
     "PlanInput": {"time_limit": 10},
+    "DraftMeetingInput": {"delegate_id": 1, "host_org_id": 25, "slot_id": 3},
+    "DraftMovePatch": {"slot_id": 4},
+    "GuestsInput": {"delegate_ids": [2]},
 }
 
 
@@ -262,7 +265,7 @@ def _paths() -> dict:
 
 
 def _trip_paths() -> dict:
-    """Trips, published plans and export files."""
+    """Trips, published plans and export files, planning and the draft."""
     trip_id = _path_id("trip_id", "trip")
     lang = _query("lang", {**enum(INTERFACE_LANGUAGES), "default": "fr"}, "language of the file")
     trip_formats = {**enum(("csv", "xlsx", "pdf", "ics")), "default": "pdf"}
@@ -295,6 +298,7 @@ def _trip_paths() -> dict:
             ),
         },
         "/api/v1/trips/{trip_id}/plan": _plan_operations(trip_id),
+        **_draft_paths(trip_id),
         "/api/v1/trips/{trip_id}/export": {
             "get": _file_operation(
                 "export_trip_file",
@@ -335,6 +339,78 @@ def _plan_operations(trip_id: dict) -> dict:
         [trip_id],
     )
     return {"post": plan, "get": state}
+
+
+def _draft_paths(trip_id: dict) -> dict:
+    """The draft: read it, add, move and remove its meetings, set their guests, publish it."""
+    meeting_id = _path_id("meeting_id", "draft meeting")
+    meeting = answer(meeting=ref("DraftMeeting"))
+    add = _operation(
+        "add_draft_meeting",
+        "Add a meeting by hand; its track, score and reason come from the engine",
+        ("201", meeting),
+        (*WRITE, "404", "409", "503"),
+        [trip_id],
+        "DraftMeetingInput",
+    )
+    add["responses"]["201"]["headers"] = {"Location": {"description": "the new meeting", "schema": TEXT}}
+    remove = _operation(
+        "remove_draft_meeting",
+        "Remove a draft meeting (refused for a must-meet pair)",
+        ("204", {}),
+        (*READ, "404", "409", "422"),
+        [trip_id, meeting_id],
+    )
+    remove["responses"]["204"] = {"description": "Removed"}
+    return {
+        "/api/v1/trips/{trip_id}/draft": {
+            "get": _operation(
+                "show_draft",
+                "The draft's meetings in time order, the rules it breaks, what publishing would do",
+                ("200", ref("DraftPage")),
+                ("400", *READ, "404"),
+                [trip_id, *PAGING],
+            ),
+        },
+        "/api/v1/trips/{trip_id}/draft/meetings": {"post": add},
+        "/api/v1/trips/{trip_id}/draft/meetings/{meeting_id}": {
+            "get": _operation(
+                "show_draft_meeting",
+                "One draft meeting",
+                ("200", meeting),
+                (*READ, "404"),
+                [trip_id, meeting_id],
+            ),
+            "patch": _operation(
+                "move_draft_meeting",
+                "Move a draft meeting to another slot and/or another delegate of its organisation",
+                ("200", meeting),
+                (*WRITE, "404", "409"),
+                [trip_id, meeting_id],
+                "DraftMovePatch",
+            ),
+            "delete": remove,
+        },
+        "/api/v1/trips/{trip_id}/draft/meetings/{meeting_id}/guests": {
+            "put": _operation(
+                "set_draft_guests",
+                "Make these delegates the other attendees of a draft meeting ([]: nobody else)",
+                ("200", meeting),
+                (*WRITE, "404", "409"),
+                [trip_id, meeting_id],
+                "GuestsInput",
+            ),
+        },
+        "/api/v1/trips/{trip_id}/publish": {
+            "post": _operation(
+                "publish_trip",
+                "Publish the draft as the web does: the meetings created, changed, unchanged, cancelled",
+                ("200", answer(report=ref("PublishReport"), trip=TEXT)),
+                (*READ, "404"),
+                [trip_id],
+            ),
+        },
+    }
 
 
 def _request_paths() -> dict:

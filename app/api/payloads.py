@@ -81,12 +81,16 @@ class Field:
     required: bool = True
     choices: tuple[str, ...] = ()
     max_length: int | None = None
+    empty: bool = False  # a list of ids may be empty
     bounds: tuple[float, float] | None = None  # a float's (lowest, highest), both allowed
 
 
-def checked(body: dict, spec: dict[str, Field]) -> dict:
-    """``body`` when it holds exactly the keys of ``spec`` with sound values; else 422 listing all."""
+def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> dict:
+    """``body`` when it holds exactly the keys of ``spec`` with sound values (ids as integers), and
+    with ``not_empty`` at least one of them (a change of some fields); else 422 listing all."""
     errors = [problem(f"unknown field '{key}'", key) for key in body if key not in spec]
+    if not_empty and not body:
+        errors.append(problem(f"give at least one of {', '.join(spec)}"))
     for name, rule in spec.items():
         if name not in body:
             if rule.required:
@@ -97,7 +101,16 @@ def checked(body: dict, spec: dict[str, Field]) -> dict:
             errors.append(problem(f"{name} {message}", name))
     if errors:
         raise ApiProblem(422, "The body holds values that cannot be accepted.", errors)
-    return body
+    return {name: _whole(value, spec[name].kind) for name, value in body.items()}
+
+
+def _whole(value: object, kind: type) -> object:
+    """An id sent as 3.0 as the 3 it is (ids are compared and stored as integers)."""
+    if kind is int:
+        return int(value)
+    if kind is list:
+        return [int(item) for item in value]
+    return value
 
 
 def _value_problem(value: object, rule: Field) -> str | None:
@@ -108,15 +121,15 @@ def _value_problem(value: object, rule: Field) -> str | None:
             return f"must be a number from {low:g} to {high:g}, got {json.dumps(value)[:40]}"
         return None
     if rule.kind is list:  # a list of ids, at most max_length of them
-        if not isinstance(value, list) or not value:
-            return f"must be a non-empty array of ids, got {_json_type(value)}"
+        if not isinstance(value, list) or not (value or rule.empty):
+            return f"must be {'an' if rule.empty else 'a non-empty'} array of ids, got {_json_type(value)}"
         if not all(_is_id(item) for item in value):
             return "must hold positive integer ids only"
         if rule.max_length is not None and len(value) > rule.max_length:
             return f"holds {len(value)} ids; the limit is {rule.max_length}"
         return None
-    if rule.kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
+    if rule.kind is int:  # JSON Schema counts 3.0 as an integer, as _is_id does
+        if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
             return f"must be an integer, got {_json_type(value)}"
         return None if 1 <= value <= MAX_ROW_ID else "must be a positive id"
     if not isinstance(value, str):
@@ -188,10 +201,11 @@ def page_args() -> tuple[int, int]:
     return query_int("page", 1, 1, MAX_PAGE), query_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
 
 
-def page_of(items: list, total: int, page: int, per_page: int):
-    """The list answer: one page of ``items`` (already cut), the total, the next page's address."""
+def page_of(items: list, total: int, page: int, per_page: int, **extra):
+    """The list answer: one page of ``items`` (already cut), the total, the next page's address
+    (and ``extra`` keys about the whole list)."""
     following = None
     if page * per_page < total:
         args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
         following = request.path + "?" + urlencode([*args, ("page", page + 1)])
-    return jsonify(ok=True, items=items, page=page, per_page=per_page, total=total, next=following)
+    return jsonify(ok=True, items=items, page=page, per_page=per_page, total=total, next=following, **extra)

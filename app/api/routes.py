@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_login import current_user
 from werkzeug.routing import BaseConverter
 
-from app.api import audit, introductions, organisations, pairings, trips
+from app.api import audit, drafts, introductions, organisations, pairings, trips
 from app.api.openapi import document
 from app.api.payloads import ApiProblem
 from app.db import get_db, row_id
@@ -74,6 +74,13 @@ RULES = [
     (f"/trips/<{ID}:trip_id>/export", trips.export_trip_file, "GET"),
     (f"/trips/<{ID}:trip_id>/plan", trips.plan_state, "GET"),
     (f"/trips/<{ID}:trip_id>/plan", trips.plan_trip, "POST"),
+    (f"/trips/<{ID}:trip_id>/draft", drafts.show_draft, "GET"),
+    (f"/trips/<{ID}:trip_id>/draft/meetings", drafts.add_draft_meeting, "POST"),
+    (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>", drafts.show_draft_meeting, "GET"),
+    (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>", drafts.move_draft_meeting, "PATCH"),
+    (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>", drafts.remove_draft_meeting, "DELETE"),
+    (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>/guests", drafts.set_draft_guests, "PUT"),
+    (f"/trips/<{ID}:trip_id>/publish", drafts.publish_trip, "POST"),
     ("/exports/pairings", trips.export_pairings_file, "GET"),
     ("/audit", audit.list_audit, "GET"),
     ("/requests", introductions.list_requests, "GET"),

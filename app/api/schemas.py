@@ -293,8 +293,26 @@ def _trip(extra: dict) -> dict:
     )
 
 
+_ORG = obj({"id": ID, "short_name": TEXT})
+
+
+def _meeting_parts() -> dict:
+    """What a published and a draft meeting show alike."""
+    return {
+        "delegate_name": TEXT,
+        "start": TEXT,
+        "end": TEXT,
+        "time_zone": TEXT,
+        "city": TEXT,
+        "track": enum(TRACKS),
+        "score": nullable({"type": "number"}),
+        "reason": TEXT,
+        "delegation": _ORG,
+        "host": _ORG,
+    }
+
+
 def _meeting() -> dict:
-    org = obj({"id": ID, "short_name": TEXT})
     return obj(
         {
             "id": ID,
@@ -302,21 +320,53 @@ def _meeting() -> dict:
             "uid": TEXT,
             "sequence": {"type": "integer", "minimum": 0},
             "status": enum(MEETING_STATES),
-            "delegate_name": TEXT,
-            "start": TEXT,
-            "end": TEXT,
-            "time_zone": TEXT,
-            "city": TEXT,
-            "track": enum(TRACKS),
-            "score": nullable({"type": "number"}),
-            "reason": TEXT,
+            **_meeting_parts(),
             "published_at": TEXT,
             "host_answer": enum(HOST_STATES),
-            "delegation": org,
-            "host": org,
-            "guests": {"type": "array", "items": obj({"delegate_name": TEXT, "delegation": org})},
+            "guests": {"type": "array", "items": obj({"delegate_name": TEXT, "delegation": _ORG})},
         }
     )
+
+
+def _draft_meeting() -> dict:
+    guest = obj({"delegate_id": ID, "delegate_name": TEXT, "delegation": _ORG})
+    return obj(
+        {
+            "id": ID,
+            "trip_id": ID,
+            "slot_id": ID,
+            "delegate_id": ID,
+            **_meeting_parts(),
+            "approved": {"type": "boolean"},
+            "guests": {"type": "array", "items": guest},
+        }
+    )
+
+
+def _draft_state() -> dict:
+    issue = obj({"code": TEXT, "message": TEXT})
+    links = obj({"trip": TEXT, "plan": TEXT, "publish": TEXT, "draft_page": TEXT})
+    return obj(
+        {
+            "trip_id": ID,
+            "issues": {"type": "array", "items": issue},
+            "publish_preview": ref("PublishReport"),
+            "links": links,
+        }
+    )
+
+
+def _draft_inputs() -> dict:
+    """The bodies of the draft's edits: add a meeting, move one, set its guests."""
+    from app.api.drafts import MAX_GUESTS
+
+    move = obj({"slot_id": ID, "delegate_id": ID}, required=[]) | {"minProperties": 1}
+    guests = {"type": "array", "items": ID, "maxItems": MAX_GUESTS}
+    return {
+        "DraftMeetingInput": obj({"delegate_id": ID, "host_org_id": ID, "slot_id": ID}),
+        "DraftMovePatch": move,
+        "GuestsInput": obj({"delegate_ids": guests}),
+    }
 
 
 def _plan_state() -> dict:
@@ -336,8 +386,15 @@ def _plan_state() -> dict:
     )
 
 
+def _draft_page() -> dict:
+    draft = page("DraftMeeting")
+    draft["properties"] = {**draft["properties"], "draft": ref("DraftState")}
+    draft["required"] = [*draft["required"], "draft"]
+    return draft
+
+
 def trip_components() -> dict:
-    """The schemas of trips, their published meetings and their pages, and a trip's planning."""
+    """The schemas of trips, their published meetings and their pages, a trip's planning, its draft."""
     count = {"type": "integer", "minimum": 0}
     counts = dict.fromkeys(("n_delegates", "n_hosts", "n_draft", "n_published"), count)
     low, high = TIME_LIMITS
@@ -349,6 +406,11 @@ def trip_components() -> dict:
         "MeetingPage": page("Meeting"),
         "PlanInput": obj({"time_limit": {"type": "number", "minimum": low, "maximum": high}}, required=[]),
         "PlanState": _plan_state(),
+        "DraftMeeting": _draft_meeting(),
+        "DraftState": _draft_state(),
+        "DraftPage": _draft_page(),
+        "PublishReport": obj(dict.fromkeys(("created", "changed", "unchanged", "cancelled"), count)),
+        **_draft_inputs(),
     }
 
 

@@ -45,19 +45,25 @@ def trip_json(row: dict) -> dict:
 
 def meeting_json(row: dict) -> dict:
     """A published meeting: who visits whom, when and where, why."""
+    guests = [guest_json(g["delegate_name"], g) for g in row.get("guests", ())]  # at a group meeting
+    return {key: row[key] for key in MEETING_KEYS} | meeting_parts(row) | {"guests": guests}
+
+
+def meeting_parts(row: dict) -> dict:
+    """What a published and a draft meeting show alike: why they meet (in English), both sides."""
     with force_locale("en"):  # API words are in English
         reason = meeting_reason(row)
-    return {key: row[key] for key in MEETING_KEYS} | {
+    return {
         "reason": reason,
         "delegation": {"id": row["delegation_org_id"], "short_name": row["org_short_name"]},
         "host": {"id": row["host_org_id"], "short_name": row["host_short_name"]},
-        "guests": [_guest_json(guest) for guest in row.get("guests", ())],  # at a group meeting
     }
 
 
-def _guest_json(guest: dict) -> dict:
+def guest_json(name: str, guest: dict) -> dict:
+    """Another delegate at a group meeting, with their organisation."""
     return {
-        "delegate_name": guest["delegate_name"],
+        "delegate_name": name,
         "delegation": {"id": guest["org_id"], "short_name": guest["org_short_name"]},
     }
 

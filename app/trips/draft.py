@@ -25,7 +25,6 @@ from app.trips.access import get_trip_or_404
 from app.trips.forms import ActionForm, AddMeetingForm, MoveForm, options
 from app.worker import wake_for_planning
 from models.errors import PasserelleError
-from models.trips.planner import find_violations, objective
 
 
 def register(bp: Blueprint) -> None:
@@ -221,13 +220,8 @@ def _render_draft(trip: dict, status: int = 200, add_form: AddMeetingForm | None
     days: dict[str, list[dict]] = {}
     for slot in slots:
         days.setdefault(slot["day"], []).append(slot)
-    issues, value = [], None
-    if not planning.setup_gaps(db, trip):  # else the trip page says what to fill in
-        problem = planning.draft_problem(db, trip, rows)
-        current = [store.as_meeting(r) for r in rows]
-        broken = find_violations(problem, current)
-        issues = [describe_part(part) for part in planning.violation_parts(db, trip["id"], broken)]
-        value = objective(problem, current)
+    broken, value = planning.draft_review(db, trip, rows)
+    issues = [describe_part(part) for part in broken]
     return render_template(
         "trips/draft.html",
         trip=trip,

@@ -19,8 +19,7 @@ from wtforms.validators import InputRequired
 from app.db import get_db, immediate
 from app.operations import trips
 from app.trips import draft, queries
-from app.trips import meetings as store
-from app.trips.access import get_trip_or_404
+from app.trips.access import get_draft_meeting_or_404, get_trip_or_404
 from app.trips.forms import options
 
 
@@ -64,17 +63,10 @@ def switch(trip_id: int):
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="plan"))
 
 
-def _row_or_404(trip_id: int, meeting_id: int) -> dict:
-    row = next((r for r in store.draft_rows(get_db(), trip_id) if r["id"] == meeting_id), None)
-    if row is None:
-        abort(404)
-    return row
-
-
 def add_guest(trip_id: int, meeting_id: int):
     """Add a delegate to a draft meeting, if the rules allow it."""
     trip = get_trip_or_404(trip_id)
-    row = _row_or_404(trip_id, meeting_id)
+    row = get_draft_meeting_or_404(trip_id, meeting_id)
     form = GuestForm()
     delegates = queries.list_delegates(get_db(), trip_id)
     form.delegate_id.choices = options((d["id"], d["name"]) for d in delegates)
@@ -94,7 +86,7 @@ def _set_guests(trip: dict, meeting_id: int, guests: list[int], done: str):
 def remove_guest(trip_id: int, meeting_id: int, delegate_id: int):
     """Take a delegate out of a group meeting (the lead delegate stays)."""
     trip = get_trip_or_404(trip_id)
-    row = _row_or_404(trip_id, meeting_id)
+    row = get_draft_meeting_or_404(trip_id, meeting_id)
     if delegate_id not in draft.guest_ids(row):
         abort(404)
     if not GroupSwitchForm().validate_on_submit():

@@ -26,7 +26,7 @@ from app.trips.travel import travel_times
 from models.matching.results import Suggestion
 from models.matching.topics import load_vocabulary
 from models.profiles import TRACKS
-from models.trips.planner import Violation, find_violations, plan_greedy, plan_trip
+from models.trips.planner import Violation, find_violations, objective, plan_greedy, plan_trip
 from models.trips.shapes import Candidate, Delegate, Host, Meeting, Plan, Reason, Slot, TripProblem
 from models.vocabulary import CONSTRAINT_KINDS
 
@@ -270,6 +270,16 @@ def new_violations(problem: TripProblem, before: list[Meeting], after: list[Meet
     """The rules an edit would break that the draft did not already break."""
     known = set(find_violations(problem, before))
     return [violation for violation in find_violations(problem, after) if violation not in known]
+
+
+def draft_review(db: Database, trip: dict, rows: list[dict]) -> tuple[list[dict], float | None]:
+    """The rules the draft breaks (as :func:`violation_parts`) and its worth to the planner; neither
+    while the set-up has gaps (the trip page says what to fill in)."""
+    if setup_gaps(db, trip):
+        return [], None
+    problem = draft_problem(db, trip, rows)
+    current = [store.as_meeting(row) for row in rows]
+    return violation_parts(db, trip["id"], find_violations(problem, current)), objective(problem, current)
 
 
 def violation_parts(db: Database, trip_id: int, violations: list[Violation]) -> list[dict]:
