@@ -183,6 +183,11 @@ DOMAIN_MESSAGES = {
     "bad_host_answer": N_("Accept the meeting or propose another slot."),
     "note_needed": N_("Say which other slot would suit you."),
     "note_too_long": N_("The note is too long: 500 characters at most."),
+    # a follow-up form's answer (app/followup/queries.py); the first three are the form's own words
+    "followup_relevance_needed": N_("Choose a relevance from 1 to 5."),
+    "followup_outcome_needed": N_("Choose what came of the meeting."),
+    "followup_next_step_too_long": N_("At most %(n)d characters, please."),
+    "followup_not_held": N_("Relevance and outcome are given only for a meeting that took place."),
 }
 # The params that hold codes, and the vocabulary that puts them into words.
 _CODED_PARAMS = {"current": "status", "decision": "decision", "track": "track", "kind": "interest"}

@@ -14,8 +14,10 @@ from sqlite_utils import Database
 from app.db import immediate
 from app.operations import record_event_by
 from app.orgs.queries import now
-from models.followup import STAGES, due_date
+from models.errors import Forbidden, InvalidInput, NotFound
+from models.followup import NEXT_STEP_LENGTH, RELEVANCE, STAGES, due_date
 from models.vocabulary import FOLLOWUP_OUTCOMES as OUTCOMES
+from models.vocabulary import STAFF_ROLES
 
 
 def open_due(db: Database, today: date) -> int:
@@ -53,6 +55,7 @@ def _open_stage(db: Database, trip_id: int, stage: int, due: date) -> int:
 
 _SELECT = """
     SELECT f.*, p.start, p.end, p.city, p.track, p.delegate_name, p.trip_id, t.name AS trip_name,
+        p.delegation_org_id, p.host_org_id,
         o.short_name AS org_short_name, d.short_name AS delegation_short_name,
         h.short_name AS host_short_name, u.email AS user_email
     FROM followups f JOIN published_meetings p ON p.id = f.published_id JOIN trips t ON t.id = p.trip_id
@@ -79,11 +82,46 @@ def get_form(db: Database, followup_id: int) -> dict | None:
     return next(db.query(f"{_SELECT} WHERE f.id = ?", [followup_id]), None)
 
 
-def answer(db: Database, followup_id: int, user_id: int, fields: dict) -> None:
-    """Record (or change) an organisation's answer; relevance and outcome only if the meeting took place."""
+def form_for(db: Database, user, followup_id: int, *, to_answer: bool = False) -> dict:
+    """One form for ``user``: members of the organisation it asks read and answer it, coordinators and
+    administrators read it (not ``to_answer``); NotFound, Forbidden (``not_a_member``) otherwise."""
+    row = get_form(db, followup_id)
+    if row is None:
+        raise NotFound(f"there is no follow-up form {followup_id}")
+    if row["org_id"] not in user.org_ids and (to_answer or user.role not in STAFF_ROLES):
+        raise Forbidden(code="not_a_member")
+    return row
+
+
+def answer_form(db: Database, user, followup_id: int, fields: dict) -> dict:
+    """A member's answer to a form of their organisation (the web page and the API call this); the
+    form as it is now. NotFound, Forbidden or InvalidInput (the field at fault): nothing written."""
+    form_for(db, user, followup_id, to_answer=True)
+    answer(db, followup_id, user.id, fields)
+    return get_form(db, followup_id)
+
+
+def check_answer(fields: dict) -> None:
+    """InvalidInput, with its field, unless ``fields`` is a whole answer: relevance (1 to 5) and outcome
+    when the meeting took place, neither when it did not, a next step of at most NEXT_STEP_LENGTH."""
     took_place = bool(fields["took_place"])
-    if took_place and (fields.get("relevance") not in range(1, 6) or fields.get("outcome") not in OUTCOMES):
-        raise ValueError("a meeting that took place needs a relevance from 1 to 5 and an outcome")
+    relevance, outcome = fields.get("relevance"), fields.get("outcome")
+    if took_place and relevance not in RELEVANCE:
+        raise InvalidInput(code="followup_relevance_needed", field="relevance")
+    if took_place and outcome not in OUTCOMES:
+        raise InvalidInput(code="followup_outcome_needed", field="outcome")
+    if not took_place and (relevance is not None or outcome is not None):
+        field = "relevance" if relevance is not None else "outcome"
+        raise InvalidInput(code="followup_not_held", field=field)
+    if len((fields.get("next_step") or "").strip()) > NEXT_STEP_LENGTH:
+        raise InvalidInput(code="followup_next_step_too_long", field="next_step", n=NEXT_STEP_LENGTH)
+
+
+def answer(db: Database, followup_id: int, user_id: int, fields: dict) -> None:
+    """Record (or change) an organisation's answer; relevance and outcome only if the meeting took place
+    (InvalidInput otherwise, see :func:`check_answer`)."""
+    check_answer(fields)
+    took_place = bool(fields["took_place"])
     with immediate(db):
         db.table("followups").update(
             followup_id,

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.db import get_db
 from app.followup import queries
 from app.followup.forms import FollowupForm
+from models.errors import PasserelleError
 from models.vocabulary import STAFF_ROLES
 
 bp = Blueprint("followup", __name__, url_prefix="/follow-up")
@@ -35,17 +36,16 @@ def index():
 def answer(followup_id: int):
     """Show and save one follow-up form, for a member of the organisation it asks."""
     db = get_db()
-    row = queries.get_form(db, followup_id)
-    if row is None:
-        abort(404)
-    if row["org_id"] not in current_user.org_ids:
-        abort(403)
+    try:
+        row = queries.form_for(db, current_user, followup_id, to_answer=True)
+    except PasserelleError as error:
+        abort(error.status)
     data = {}
     if row["answered_at"]:
         data = {**row, "took_place": "yes" if row["took_place"] else "no"}
     form = FollowupForm(data=data)
     if form.validate_on_submit():
-        queries.answer(db, followup_id, current_user.id, form.fields())
+        queries.answer_form(db, current_user, followup_id, form.fields())
         flash(_("Thank you: your answer about %(host)s is saved.", host=row["host_short_name"]), "success")
         return redirect(url_for("followup.index"))
     if form.is_submitted():
