@@ -77,6 +77,13 @@ EXAMPLES = {
     "DraftMeetingInput": {"delegate_id": 1, "host_org_id": 25, "slot_id": 3},
     "DraftMovePatch": {"slot_id": 4},
     "GuestsInput": {"delegate_ids": [2]},
+    "HostAnswerInput": {"answer": "declined", "note": "Tuesday afternoon would suit us better."},
+    "FollowupInput": {
+        "took_place": True,
+        "relevance": 4,
+        "outcome": "in_discussion",
+        "next_step": "A joint training plan by March.",
+    },
 }
 
 
@@ -470,6 +477,58 @@ def _request_paths() -> dict:
     }
 
 
+def _after_trip_paths() -> dict:
+    """What comes after a trip's publication: hosts answer their meetings, members the follow-up forms."""
+    followup_id = _path_id("followup_id", "follow-up form")
+    one = answer(followup=ref("Followup"))
+    return {
+        "/api/v1/meetings/{meeting_id}/answer": {
+            "post": _operation(
+                "answer_meeting",
+                "Accept a published meeting one's organisation hosts, or decline it proposing another slot",
+                ("200", answer(meeting=ref("Meeting"), host_note=TEXT)),
+                (*WRITE, "404", "409"),
+                [_path_id("meeting_id", "published meeting")],
+                "HostAnswerInput",
+            ),
+        },
+        "/api/v1/dashboard": {
+            "get": _operation(
+                "show_dashboard",
+                "The programme dashboard's figures: pairings, requests, meetings held, outcomes",
+                ("200", ref("Dashboard")),
+                READ,
+            ),
+        },
+        "/api/v1/followups": {
+            "get": _operation(
+                "list_followups",
+                "A member's follow-up forms, unanswered first; every answer for coordinators",
+                ("200", ref("FollowupPage")),
+                ("400", *READ),
+                [_query("trip", ID, "only this trip's forms"), *PAGING],
+            ),
+        },
+        "/api/v1/followups/{followup_id}": {
+            "get": _operation(
+                "show_followup",
+                "One follow-up form and its answer",
+                ("200", one),
+                (*READ, "404"),
+                [followup_id],
+            ),
+            "put": _operation(
+                "answer_followup",
+                "Answer (or change the answer to) a follow-up form of one's organisation",
+                ("200", one),
+                (*WRITE, "404"),
+                [followup_id],
+                "FollowupInput",
+            ),
+        },
+    }
+
+
 def _file_operation(operation_id: str, summary: str, types: tuple[str, ...], parameters: list) -> dict:
     """An operation that answers a file download."""
     operation = _operation(operation_id, summary, ("200", {}), ("400", *READ, "404"), parameters)
@@ -521,7 +580,7 @@ def document() -> dict:
             ),
         },
         "security": [{"bearerAuth": []}],
-        "paths": _paths() | _trip_paths() | _request_paths(),
+        "paths": _paths() | _trip_paths() | _request_paths() | _after_trip_paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": components(),

@@ -82,7 +82,7 @@ class Field:
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     empty: bool = False  # a list of ids may be empty
-    bounds: tuple[float, float] | None = None  # a float's (lowest, highest), both allowed
+    bounds: tuple[float, float] | None = None  # a number's (lowest, highest), both allowed
 
 
 def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> dict:
@@ -128,9 +128,14 @@ def _value_problem(value: object, rule: Field) -> str | None:
         if rule.max_length is not None and len(value) > rule.max_length:
             return f"holds {len(value)} ids; the limit is {rule.max_length}"
         return None
+    if rule.kind is bool:
+        return None if isinstance(value, bool) else f"must be true or false, got {_json_type(value)}"
     if rule.kind is int:  # JSON Schema counts 3.0 as an integer, as _is_id does
         if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
             return f"must be an integer, got {_json_type(value)}"
+        if rule.bounds:  # a whole number within bounds (a relevance), not an id
+            low, high = rule.bounds
+            return None if low <= value <= high else f"must be from {low:g} to {high:g}, got {value:g}"
         return None if 1 <= value <= MAX_ROW_ID else "must be a positive id"
     if not isinstance(value, str):
         return f"must be text, got {_json_type(value)}"

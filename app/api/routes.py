@@ -14,7 +14,17 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_login import current_user
 from werkzeug.routing import BaseConverter
 
-from app.api import audit, drafts, introductions, organisations, pairings, trips
+from app.api import (
+    audit,
+    dashboard,
+    drafts,
+    followups,
+    hosting,
+    introductions,
+    organisations,
+    pairings,
+    trips,
+)
 from app.api.openapi import document
 from app.api.payloads import ApiProblem
 from app.db import get_db, row_id
@@ -81,6 +91,11 @@ RULES = [
     (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>", drafts.remove_draft_meeting, "DELETE"),
     (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>/guests", drafts.set_draft_guests, "PUT"),
     (f"/trips/<{ID}:trip_id>/publish", drafts.publish_trip, "POST"),
+    (f"/meetings/<{ID}:meeting_id>/answer", hosting.answer_meeting, "POST"),
+    ("/dashboard", dashboard.show_dashboard, "GET"),
+    ("/followups", followups.list_followups, "GET"),
+    (f"/followups/<{ID}:followup_id>", followups.show_followup, "GET"),
+    (f"/followups/<{ID}:followup_id>", followups.answer_followup, "PUT"),
     ("/exports/pairings", trips.export_pairings_file, "GET"),
     ("/audit", audit.list_audit, "GET"),
     ("/requests", introductions.list_requests, "GET"),

@@ -18,6 +18,9 @@ from models.vocabulary import (
     AUDIT_KINDS,
     DECISIONS,
     DIRECTIONS,
+    FOLLOWUP_OUTCOMES,
+    FOLLOWUP_SIDES,
+    FOLLOWUP_STAGES,
     HOST_STATES,
     LANGUAGES,
     MEETING_STATES,
@@ -469,6 +472,103 @@ def request_components() -> dict:
     }
 
 
+def _dashboard(count: dict) -> dict:
+    """The programme dashboard's figures (``app/coordination/dashboard.py``)."""
+    outcomes = obj(dict.fromkeys(FOLLOWUP_OUTCOMES, count))
+    trip = obj(
+        {
+            "trip": TEXT,
+            "published": count,
+            "answered": count,
+            "held": count,
+            "share": nullable({"type": "number", "minimum": 0, "maximum": 1}),
+        }
+    )
+    org = obj({"id": ID, "short_name": TEXT, "name": TEXT, "region": enum(REGIONS), "city": TEXT})
+    return answer(
+        pairings={
+            "type": "array",
+            "items": obj({"track": enum(TRACKS), "statuses": obj(dict.fromkeys(PAIRING_STATUSES, count))}),
+        },
+        requests=nullable(obj({"sent": count, "accepted": count})),
+        meetings={"type": "array", "items": trip},
+        outcomes_by_track={"type": "array", "items": obj({"track": enum(TRACKS), "outcomes": outcomes})},
+        outcomes_by_trip={"type": "array", "items": obj({"trip": TEXT, "outcomes": outcomes})},
+        never_matched=obj({"total": count, "items": {"type": "array", "items": org}}),
+    )
+
+
+def after_trip_components() -> dict:
+    """A host's answer to a published meeting, and the follow-up forms after a trip with their answer."""
+    from app.hosting.operations import NOTE_MAX
+    from models.followup import NEXT_STEP_LENGTH, RELEVANCE
+
+    note = {"type": "string", "maxLength": NOTE_MAX}
+    # Declining proposes another slot: a note with at least one character str.strip() keeps.
+    slot = note | {"minLength": 1, "pattern": COMMENT["pattern"]}
+    relevance = {"type": "integer", "minimum": RELEVANCE[0], "maximum": RELEVANCE[-1]}
+    next_step = {"type": "string", "maxLength": NEXT_STEP_LENGTH}
+    meeting = obj(
+        {
+            "id": ID,
+            "trip": obj({"id": ID, "name": TEXT}),
+            "start": TEXT,
+            "end": TEXT,
+            "city": TEXT,
+            "track": enum(TRACKS),
+            "delegate_name": TEXT,
+            "delegation": _ORG,
+            "host": _ORG,
+        }
+    )
+    followups = page("Followup")
+    followups["properties"] = {**followups["properties"], "pending": {"type": "integer", "minimum": 0}}
+    followups["required"] = [*followups["required"], "pending"]
+    count = {"type": "integer", "minimum": 0}
+    return {
+        "Dashboard": _dashboard(count),
+        "HostAnswerInput": {
+            "anyOf": [
+                obj({"answer": {"const": "accepted"}, "note": note}, required=["answer"]),
+                obj({"answer": {"const": "declined"}, "note": slot}),
+            ],
+            "description": "accepted (a note is ignored), or declined with a note: the slot that would suit",
+        },
+        "Followup": obj(
+            {
+                "id": ID,
+                "stage": {"type": "integer", "enum": list(FOLLOWUP_STAGES)},
+                "side": enum(FOLLOWUP_SIDES),
+                "due_at": {"type": "string", "format": "date"},
+                "organisation": _ORG,
+                "meeting": meeting,
+                "took_place": nullable({"type": "boolean"}),
+                "relevance": nullable(relevance),
+                "outcome": nullable(enum(FOLLOWUP_OUTCOMES)),
+                "next_step": TEXT,
+                "answered_at": nullable(TEXT),
+                "answered_by": nullable(TEXT),
+            }
+        ),
+        "FollowupPage": followups,
+        "FollowupInput": {
+            "anyOf": [
+                obj(
+                    {
+                        "took_place": {"const": True},
+                        "relevance": relevance,
+                        "outcome": enum(FOLLOWUP_OUTCOMES),
+                        "next_step": next_step,
+                    },
+                    required=["took_place", "relevance", "outcome"],
+                ),
+                obj({"took_place": {"const": False}, "next_step": next_step}, required=["took_place"]),
+            ],
+            "description": "relevance and outcome when the meeting took place, neither when it did not",
+        },
+    }
+
+
 def components() -> dict:
     """``components/schemas`` of the OpenAPI document."""
     fields = _profile_fields()
@@ -539,4 +639,5 @@ def components() -> dict:
         "AuditPage": page("AuditEntry"),
         **trip_components(),
         **request_components(),
+        **after_trip_components(),
     }
