@@ -218,9 +218,9 @@ def test_the_briefing_page_gives_the_address_access_and_host_contact(auth, clien
     auth.login("coordinator")
     pdf = PdfReader(io.BytesIO(download(client, f"/exports/trips/{published}.pdf")))
     text = " ".join(" ".join(pdf.pages[1].extract_text().split()).split())
-    assert "Adresse\u00a0: 4045, boulevard de la Côte-Vertu, Montréal (Québec) H4R 2W7" in text
-    assert "Accès\u00a0: Pavillon B, accueil au rez-de-chaussée" in text
-    assert "Contact chez l’hôte\u00a0: Julie Gagnon, Responsable des partenariats, julie@hema.example" in text
+    assert "Adresse : 4045, boulevard de la Côte-Vertu, Montréal (Québec) H4R 2W7" in text
+    assert "Accès : Pavillon B, accueil au rez-de-chaussée" in text
+    assert "Contact chez l’hôte : Julie Gagnon, Responsable des partenariats, julie@hema.example" in text
 
 
 def test_an_export_read_by_an_unlinked_member_leaves_the_host_contact_out(

@@ -107,7 +107,8 @@ def test_reset_link_works_once_and_only_the_newest(smtp_app, smtp_server):
         assert asked.status_code == 302
     run_worker(smtp_app)
     first, second = mails_to(smtp_server, email)
-    assert first["Subject"] == "Passerelle\u00a0: choisissez un nouveau mot de passe"  # the account's language
+    # in the account's language
+    assert first["Subject"] == "Passerelle\u00a0: choisissez un nouveau mot de passe"
     assert "ignorez ce message" in mail_text(first)
     assert client.get(mail_link(first)).status_code == 410  # a newer link was sent
     assert choose_password(client, mail_link(second)).status_code == 302

@@ -207,7 +207,8 @@ def test_follow_up_forms_reach_each_organisation_once_by_the_worker(seeded, db, 
     assert followups.to_mail(db) == []
     assert [event for event, _ in notices(db, "efs@test.example.org")][-1:] == ["followup_due"]
     assert [event for event, _ in notices(db, "thecell@test.example.org")].count("followup_due") == 1
-    mails = [mail for mail in deliver(seeded) if mail["Subject"] == "Comment s’est passé le rendez-vous\u00a0?"]
+    subject = "Comment s’est passé le rendez-vous\u00a0?"
+    mails = [mail for mail in deliver(seeded) if mail["Subject"] == subject]
     assert sorted(mail["To"] for mail in mails) == ["efs@test.example.org", "thecell@test.example.org"]
     text = mail_text(mails[0])
     assert "Dites aux coordinateurs comment s’est passé le rendez-vous EFS BFC – ThéCell du" in text

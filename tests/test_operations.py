@@ -137,8 +137,8 @@ def test_an_illegal_transition_is_refused_from_the_web_and_from_the_api(
     client.get("/auth/password?lang=fr")
     web = auth.post(f"/coordination/pairings/{pairing}/decide", data)
     assert (
-        "Cette mise en relation est «\u00a0Proposée\u00a0»\u00a0: la décision «\u00a0Rouverte\u00a0» ne s’y applique pas."
-        in page_text(web)
+        "Cette mise en relation est «\u00a0Proposée\u00a0»\u00a0: "
+        "la décision «\u00a0Rouverte\u00a0» ne s’y applique pas." in page_text(web)
     )
     api = client.post(
         f"/api/v1/pairings/{pairing}/decisions", json=data, headers=bearer(api_tokens["coordinator"])
