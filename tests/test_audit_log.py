@@ -300,5 +300,5 @@ def test_sign_ins_passwords_tokens_and_imports_are_logged(auth, client, seeded, 
     assert "Import from a file: the organisation Nouvelle was added" in page
     client.get(f"{URL}?lang=fr")
     page = _text(client.get(f"{URL}?org=Nouvelle"))
-    assert "Import de fichier : l’organisation Nouvelle a été ajoutée" in page
+    assert "Import de fichier\u00a0: l’organisation Nouvelle a été ajoutée" in page
     assert "1 modification" in page

@@ -72,5 +72,5 @@ def test_the_gauge_reads_in_french(auth, client, db):
     auth.login("member_bfc")
     client.get("/auth/password?lang=fr")
     page = page_text(client.get(f"/members/{efs}/profile"))
-    assert re.search(r"Votre profil est complet à \d+ % pour la mise en relation", page)
+    assert re.search(r"Votre profil est complet à \d+\u00a0% pour la mise en relation", page)
     assert "Indiquez votre adresse postale" in page

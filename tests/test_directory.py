@@ -62,10 +62,11 @@ def test_search_below_the_floor_finds_nothing_and_says_so(auth, client, seeded):
     seeded.config["SEARCH_MIN_SCORE"] = 0.99  # the fake embedder's scores; the real floor is measured
     auth.login("member_bfc")
     text = page_text(client.get("/organisations/?q=pizza"))
-    assert "Aucune organisation ne correspond à « pizza »" in text and 'class="card hit"' not in text
+    assert "Aucune organisation ne correspond à «\u00a0pizza\u00a0»" in text
+    assert 'class="card hit"' not in text
     seeded.config["SEARCH_MIN_SCORE"] = 0.0
     text = page_text(client.get("/organisations/?q=pizza"))
-    assert "organisations correspondent à « pizza »" in text
+    assert "organisations correspondent à «\u00a0pizza\u00a0»" in text
 
 
 def test_the_search_floor_comes_from_measurement(seeded):

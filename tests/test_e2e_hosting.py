@@ -1,9 +1,9 @@
 """End to end in headless Chromium: a host member confirms a delegation meeting.
 
 A coordinator's trip is published; a member of ThéCell opens the link of the mail (no login: the link
-names them), reads the meeting, presses "Accepter la rencontre", and the calendar address that
+names them), reads the meeting, presses "Accepter le rendez-vous", and the calendar address that
 follows the delegate now says CONFIRMED. Opening the link alone changes nothing. A second meeting is
-answered in the app, from the "Rencontres à confirmer" page, proposing another slot.
+answered in the app, from the "Rendez-vous à confirmer" page, proposing another slot.
 """
 
 from __future__ import annotations
@@ -81,15 +81,15 @@ def test_a_host_member_confirms_a_meeting_from_the_mail(browser, live_server, sh
     outside: list[str] = []
     page = new_page(browser, base, PHONE, outside)
     page.goto(base + path)
-    assert page.locator("h1").inner_text() == "Confirmer une rencontre de délégation"
+    assert page.locator("h1").inner_text() == "Confirmer un rendez-vous de délégation"
     assert "Ada Lovelace (EFS BFC) ⇄ ThéCell" in page.content()
-    assert "En attente de l'hôte" in page.inner_text("main")
+    assert "En attente de l’hôte" in page.inner_text("main")
     page.screenshot(path=shots / "h1-host-link.png")
     assert "STATUS:TENTATIVE" in _feed(base, token)  # opening the link changed nothing
-    page.get_by_role("button", name="Accepter la rencontre").click()
+    page.get_by_role("button", name="Accepter le rendez-vous").click()
     page.wait_for_load_state()
     assert "Votre réponse est enregistrée" in page.inner_text("main")
-    assert "Confirmée par l'hôte" in page.inner_text("main")
+    assert "Confirmé par l’hôte" in page.inner_text("main")
     page.screenshot(path=shots / "h2-host-confirmed.png")
     feed = _feed(base, token)
     assert "STATUS:CONFIRMED" in feed and "SEQUENCE:1" in feed
@@ -102,8 +102,8 @@ def test_the_host_sees_the_meeting_confirmed_in_the_app(browser, live_server, sh
     page = new_page(browser, base, DESKTOP, outside)
     log_in(page, base, "member_qc")
     page.goto(base + "/hosting/")
-    assert page.locator("h1").inner_text() == "Rencontres à confirmer"
-    assert "Confirmée par l'hôte" in page.inner_text("main")
+    assert page.locator("h1").inner_text() == "Rendez-vous à confirmer"
+    assert "Confirmé par l’hôte" in page.inner_text("main")
     page.fill("textarea[name=note]", "Plutôt mardi 14 h")
     page.get_by_role("button", name="Proposer un autre créneau").click()
     page.wait_for_load_state()

@@ -138,7 +138,7 @@ def test_a_request_is_sent_found_in_the_inbox_accepted_and_reveals_contacts(brow
     run_worker(app)
     mails = {message["To"]: message for message in smtp.messages}
     assert MESSAGE in mail_text(mails[ACCOUNTS["member_qc"][0]])
-    assert mails[ACCOUNTS["member_qc"][0]]["Subject"] == "Nouvelle demande : CHU de Besançon"
+    assert mails[ACCOUNTS["member_qc"][0]]["Subject"] == "Nouvelle demande\u00a0: CHU de Besançon"
     assert ANSWER in mail_text(mails[SENDER]) and "acceptée" in mail_text(mails[SENDER])
     sender.goto(base + "/notifications")
     assert (

@@ -200,11 +200,11 @@ def test_the_tables_give_the_hosts_address_and_contact_person(auth, client, publ
     body = download(client, f"/exports/trips/{published}.csv").decode("utf-8-sig")
     header, row = list(csv.reader(io.StringIO(body), delimiter=";"))
     cells = dict(zip(header, row, strict=True))
-    assert cells["Adresse de l'hôte"] == "4045, boulevard de la Côte-Vertu, Montréal (Québec) H4R 2W7"
-    assert cells["Contact chez l'hôte"] == "Julie Gagnon"
-    assert cells["Rôle du contact chez l'hôte"] == "Responsable des partenariats"
-    assert cells["Courriel du contact chez l'hôte"] == "julie@hema.example"
-    assert cells["Téléphone du contact chez l'hôte"] == "'+1 418 555 0142"  # neutralised: not a formula
+    assert cells["Adresse de l’hôte"] == "4045, boulevard de la Côte-Vertu, Montréal (Québec) H4R 2W7"
+    assert cells["Contact chez l’hôte"] == "Julie Gagnon"
+    assert cells["Rôle du contact chez l’hôte"] == "Responsable des partenariats"
+    assert cells["Courriel du contact chez l’hôte"] == "julie@hema.example"
+    assert cells["Téléphone du contact chez l’hôte"] == "'+1 418 555 0142"  # neutralised: not a formula
     client.get("/auth/password?lang=en")
     sheet = openpyxl.load_workbook(io.BytesIO(download(client, f"/exports/trips/{published}.xlsx"))).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
@@ -220,7 +220,7 @@ def test_the_briefing_page_gives_the_address_access_and_host_contact(auth, clien
     text = " ".join(" ".join(pdf.pages[1].extract_text().split()).split())
     assert "Adresse : 4045, boulevard de la Côte-Vertu, Montréal (Québec) H4R 2W7" in text
     assert "Accès : Pavillon B, accueil au rez-de-chaussée" in text
-    assert "Contact chez l'hôte : Julie Gagnon, Responsable des partenariats, julie@hema.example" in text
+    assert "Contact chez l’hôte : Julie Gagnon, Responsable des partenariats, julie@hema.example" in text
 
 
 def test_an_export_read_by_an_unlinked_member_leaves_the_host_contact_out(

@@ -332,7 +332,7 @@ def test_pdf_in_french_has_the_agenda_then_one_page_per_meeting():
     assert "du 11 au 15 mai 2026" in cover and "5 rendez-vous, 4 délégué·es" in cover
     assert all(name in cover for name in ("Élodie Perrin", "Héma-Québec", "LOEX", "9 h 00 – 10 h 00"))
     for n, page in enumerate(pages[1:], start=1):
-        assert f"Rencontre {n} sur 5" in page and "Les deux organisations" in page
+        assert f"Rendez-vous {n} sur 5" in page and "Les deux organisations" in page
     first = pages[1]
     assert "EFS BFC – Héma-Québec" in first and "Essai clinique conjoint · Score 0,82" in first
     assert "Thèmes communs : Cellules CAR-T · Production BPF" in first and "Questions à aborder" in first
@@ -349,7 +349,7 @@ def test_pdf_in_english_speaks_english():
     first = pages[1]
     assert "Meeting 1 of 5" in first and "The two organisations" in first and "Questions to raise" in first
     assert "Shared topics: CAR-T cells · GMP manufacturing" in first and "Joint clinical trial" in first
-    assert "You seek “" in first and "Rencontre" not in first
+    assert "You seek “" in first and "Rendez-vous" not in first
 
 
 def test_pdf_text_keeps_accents_and_prints_a_script_as_text():
@@ -383,7 +383,7 @@ def test_pdf_cuts_a_profile_too_long_for_any_budget_with_an_ellipsis():
     pages = pdf_pages(trip_pdf(trip, "fr"))
     assert len(pages) == 2
     assert "Institut0 Institut1" in pages[1] and "Institut899" not in pages[1] and "…" in pages[1]
-    assert "Questions à aborder" in pages[1] and "Rencontre 1 sur 1" in pages[1]
+    assert "Questions à aborder" in pages[1] and "Rendez-vous 1 sur 1" in pages[1]
 
 
 def test_pdf_agenda_over_several_pages_repeats_its_headings():
@@ -395,7 +395,7 @@ def test_pdf_agenda_over_several_pages_repeats_its_headings():
         for n in range(60)
     )  # fmt: skip
     pages = pdf_pages(trip_pdf(replace(trip, meetings=meetings), "fr"))
-    cover = [page for page in pages if "Rencontre " not in page]
+    cover = [page for page in pages if not re.search(r"Rendez-vous \d+ sur \d+", page)]
     assert len(cover) >= 2 and len(pages) == len(cover) + 60
     assert all("Heure Délégué·e Délégation Hôte Ville" in page for page in cover)
     assert all(f"Délégué {n} " in " ".join(cover) for n in range(60))
@@ -431,11 +431,12 @@ def test_questions_come_from_both_sides_in_each_language():
     first = quebec_trip().meetings[0]
     french = suggested_questions(first, "fr")
     assert len(french) == 4
-    assert french[0].startswith("Vous cherchez « ") and french[0].endswith(
-        " : que peut apporter Héma-Québec ?"
+    assert french[0].startswith("Vous cherchez «\u00a0") and french[0].endswith(
+        "\u00a0: que peut apporter Héma-Québec\u00a0?"
     )
-    assert french[1].startswith("Héma-Québec propose « ")
-    assert french[2].startswith("Héma-Québec cherche « ") and french[3].startswith("Vous proposez « ")
+    assert french[1].startswith("Héma-Québec propose «\u00a0")
+    assert french[2].startswith("Héma-Québec cherche «\u00a0")
+    assert french[3].startswith("Vous proposez «\u00a0")
     english = suggested_questions(first, "en", limit=2)
     assert english[0].startswith("You seek “") and english[1].startswith("Héma-Québec offers “")
 
@@ -472,10 +473,10 @@ def test_each_delegate_gets_a_calendar_of_their_meetings():
     assert first["DTSTART"].params["TZID"] == "America/Montreal"
     assert first["DTSTART"].dt == datetime(2026, 5, 11, 9, 0, tzinfo=ZoneInfo("America/Montreal"))
     assert first["DTEND"].dt.hour == 10 and first["DTSTAMP"].dt == PUBLISHED
-    assert str(first["SUMMARY"]) == "Rencontre avec Héma-Québec" and first["STATUS"] == "TENTATIVE"
+    assert str(first["SUMMARY"]) == "Rendez-vous avec Héma-Québec" and first["STATUS"] == "TENTATIVE"
     assert str(first["LOCATION"]) == PROFILES["Héma-Québec"]["name"] + ", Montréal"
     assert ACCENTS in str(first["DESCRIPTION"])
-    assert str(second["SUMMARY"]) == "Rencontre avec CHUM / CRCHUM"
+    assert str(second["SUMMARY"]) == "Rendez-vous avec CHUM / CRCHUM"
 
 
 @pytest.mark.parametrize("breaker", ["\n", "\r", "\r\n", "\u2028", "\x0b"])

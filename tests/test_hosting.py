@@ -102,7 +102,7 @@ def test_the_mails_link_does_not_act_on_get_and_answers_on_post(app, client, see
     mails = [m for m in deliver(seeded) if m["To"] == "thecell@test.example.org"]
     assert mails, "the host's members are told of the meetings published for them"
     text = mail_text(mails[0])
-    assert "Accepter la rencontre ou proposer un autre créneau" in text  # the host's language
+    assert "Accepter le rendez-vous ou proposer un autre créneau" in text  # the host's language
     link = next(word for word in text.split() if "/hosting/link/" in word)
     path = link[link.index("/hosting/") :]
     for _ in range(2):

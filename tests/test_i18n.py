@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,32 @@ def test_every_score_part_of_the_engine_has_a_label():
     from models.vocabulary import PART_LABELS as PARTS
 
     assert [name for name in FEATURES if name not in PARTS] == []
+
+
+def french_strings(catalogue):
+    """(msgid, msgstr) of every French string, each plural form apart."""
+    for message in catalogue:
+        if message.id:
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            yield from ((msgid, form) for form in forms)
+
+
+def test_french_typography_is_one_convention(french):
+    """A no-break space before : ; ? ! and inside « », the apostrophe ’, and no English quotes."""
+    wrong = []
+    for msgid, text in french_strings(french):
+        spaces = re.search(r" [:;?!]| »|« |[^\s\u00a0][;?!](\s|$)|[^\s\u00a0]«|»[^\s\u00a0.,)]", text)
+        if spaces or re.search(r"['“”\"]", text):
+            wrong.append((msgid, text))
+    assert wrong == []
+
+
+def test_one_french_word_per_concept(french):
+    """A meeting is a « rendez-vous », an e-mail a « courriel », a form a « formulaire »."""
+    others = (
+        r"(\b(une|la|les|des|cette|aucune|vos) rencontres?|^Rencontres?)\b(?! d’affaires)"
+        r"|\b(e-mails?|questionnaires?)\b"
+    )
+    wrong = [(msgid, text) for msgid, text in french_strings(french) if re.search(others, text)]
+    assert wrong == []

@@ -29,7 +29,7 @@ FRENCH = (
     "chacun offre ce que",
     "mise en relation approuvée",
     "score du moteur",
-    "Rencontre avec",
+    "Rendez-vous avec",
     "Type de collaboration",
     "Pourquoi",
     "Délégation",

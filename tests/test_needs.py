@@ -115,11 +115,11 @@ def test_each_use_is_a_structured_reason_worded_at_display_time(app, school_inde
     with app.test_request_context():
         with force_locale("fr"):
             assert reason_text(by_name["org2"].evidence.reasons[0], "org1", "org2") == (
-                "Vous cherchez des structures qui accueillent des stagiaires : org2 en accueille."
+                "Vous cherchez des structures qui accueillent des stagiaires\u00a0: org2 en accueille."
             )
             assert reason_text(kind_reason, "org1", "org3") == (
-                "Vous cherchez des structures qui accueillent des stagiaires : org3 est un type "
-                "d'organisation (entreprise) qui s'y prête d'ordinaire."
+                "Vous cherchez des structures qui accueillent des stagiaires\u00a0: org3 est un type "
+                "d’organisation (entreprise) qui s’y prête d’ordinaire."
             )
         with force_locale("en"):
             text = reason_text(by_name["org2"].evidence.reasons[0], "org1", "org2", you=False)

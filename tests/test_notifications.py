@@ -46,7 +46,7 @@ def test_mutual_interest_tells_both_sides_once_but_not_the_one_who_clicked(membe
     assert "ThéCell and EFS BFC are both interested: Co-training." in listing
     (mail,) = deliver(seeded)
     assert mail["To"] == "efs@test.example.org" and mail["Subject"] == "Intérêt mutuel"
-    assert "ThéCell et EFS BFC sont intéressés l'un par l'autre : Co-formation." in mail_text(mail)
+    assert "ThéCell et EFS BFC sont intéressés l’un par l’autre\u00a0: Co-formation." in mail_text(mail)
 
 
 def _trip_with_two_meetings(db) -> tuple[int, dict]:
@@ -118,8 +118,8 @@ def test_weekly_digest_with_list_unsubscribe_and_opt_out(seeded, db):
         assert queue_digests(get_db(), week="2026-W49") == 0  # once a week
     mails = {mail["To"]: mail for mail in deliver(seeded)}
     digest = mails["efs@test.example.org"]
-    assert digest["Subject"].strip() == "Passerelle : nouveaux partenaires suggérés cette semaine"
-    assert "Nouveaux partenaires suggérés à EFS BFC cette semaine :" in mail_text(digest)
+    assert digest["Subject"].strip() == "Passerelle\u00a0: nouveaux partenaires suggérés cette semaine"
+    assert "Nouveaux partenaires suggérés à EFS BFC cette semaine\u00a0:" in mail_text(digest)
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = digest["List-Unsubscribe"].strip("<>").split("://", 1)[1].split("/", 1)[1]
     client = seeded.test_client()  # not logged in: the link is enough
@@ -207,8 +207,9 @@ def test_follow_up_forms_reach_each_organisation_once_by_the_worker(seeded, db, 
     assert followups.to_mail(db) == []
     assert [event for event, _ in notices(db, "efs@test.example.org")][-1:] == ["followup_due"]
     assert [event for event, _ in notices(db, "thecell@test.example.org")].count("followup_due") == 1
-    mails = [mail for mail in deliver(seeded) if mail["Subject"] == "Comment s'est passé le rendez-vous ?"]
+    subject = "Comment s’est passé le rendez-vous\u00a0?"
+    mails = [mail for mail in deliver(seeded) if mail["Subject"] == subject]
     assert sorted(mail["To"] for mail in mails) == ["efs@test.example.org", "thecell@test.example.org"]
     text = mail_text(mails[0])
-    assert "Dites aux coordinateurs comment s'est passé le rendez-vous EFS BFC – ThéCell du" in text
+    assert "Dites aux coordinateurs comment s’est passé le rendez-vous EFS BFC – ThéCell du" in text
     assert "/follow-up/" in text

@@ -137,8 +137,8 @@ def test_an_illegal_transition_is_refused_from_the_web_and_from_the_api(
     client.get("/auth/password?lang=fr")
     web = auth.post(f"/coordination/pairings/{pairing}/decide", data)
     assert (
-        "Cette mise en relation est « Proposée » : la décision « Rouverte » ne s’y applique pas."
-        in page_text(web)
+        "Cette mise en relation est «\u00a0Proposée\u00a0»\u00a0: "
+        "la décision «\u00a0Rouverte\u00a0» ne s’y applique pas." in page_text(web)
     )
     api = client.post(
         f"/api/v1/pairings/{pairing}/decisions", json=data, headers=bearer(api_tokens["coordinator"])
@@ -238,7 +238,7 @@ def test_planning_an_incomplete_trip_names_what_is_missing_from_every_front_end(
     auth.login("coordinator")
     client.get("/auth/password?lang=fr")
     page = page_text(auth.post(f"/trips/{trip_id}/plan", follow_redirects=True))
-    assert "La mission ne peut pas encore être planifiée :" in page
+    assert "La mission ne peut pas encore être planifiée\u00a0:" in page
     assert snapshot(db)["events"] == [] and db.table("trip_plan_runs").count == 0
 
 

@@ -210,7 +210,7 @@ def test_a_coordinators_proposal_is_proposed_by_a_coordinator_where_the_seeds_li
     assert origins.pop(("EFS BFC", "Héma-Québec", "Joint clinical trial")) == "Proposed by a coordinator"
     assert origins and set(origins.values()) == {"Documented link"}
     client.get("/auth/password?lang=fr")
-    assert "Proposée par un coordinateur" in page_text(client.get(f"/coordination/pairings/{pairing_id}"))
+    assert "Proposée par la coordination" in page_text(client.get(f"/coordination/pairings/{pairing_id}"))
 
 
 def test_coordinator_proposals_that_break_the_rules_change_nothing(auth, client, db, ids):

@@ -100,7 +100,7 @@ def test_a_member_saves_the_english_version_and_no_engine_job_is_made(seeded, db
     response = _post_version(client, efs, data)
     assert response.status_code == 302
     shown = page_text(client.get(response.headers["Location"]))
-    assert "La version anglaise du profil est enregistrée ; les suggestions ne changent pas." in shown
+    assert "La version anglaise du profil est enregistrée\u00a0; les suggestions ne changent pas." in shown
     assert translations_of(db, efs)["en"]["offers"] == "GMP slots."
     assert translations_of(db, efs)["en"]["updated_by"] == seeded.user_ids["member_bfc"]
     assert _engine_jobs(db) == jobs  # never embedded: the engine owes nothing
@@ -119,7 +119,8 @@ def test_a_half_written_version_is_refused_and_changes_nothing(seeded, db):
     response = _post_version(client, efs, data)
     assert response.status_code == 400
     html = page_text(response)
-    assert "La deuxième version n’a pas été enregistrée : corrigez les champs signalés ci-dessous." in html
+    refused = "La deuxième version n’a pas été enregistrée\u00a0: corrigez les champs signalés ci-dessous."
+    assert refused in html
     assert html.count("Remplissez aussi ce texte, ou videz les trois pour retirer la version.") == 2
     assert "Only this.</textarea>" in html  # what was typed is kept
     assert translations_of(db, efs) == before

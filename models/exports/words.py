@@ -61,8 +61,8 @@ class Words:
         return reason_words(stored, self.gettext, self.topic, delegation, host, self.locale)
 
     def labelled(self, label: str, body: str) -> str:
-        """ "Offre : …" in French (a space before the colon), "Offers: …" in English."""
-        return f"{label}: {body}" if self.locale == "en" else f"{label} : {body}"
+        """ "Offre : …" in French (a no-break space before the colon), "Offers: …" in English."""
+        return f"{label}: {body}" if self.locale == "en" else f"{label}\u00a0: {body}"
 
     def decimal(self, value: float, digits: int = 2) -> str:
         """A number with a decimal comma in French ("0,82") and a point in English ("0.82")."""
