@@ -198,8 +198,8 @@ PART_LABELS = _frozen(  # the engine's score parts (models.matching.weights.FEAT
         "track_declared": N_("Both list this kind of collaboration"),
         "kind_fit": N_("Kinds of organisation suited to it"),
         "track_fit": N_("Fit with the track"),
-        "wanted": N_("They are what you look for"),
-        "wanted_back": N_("You are what they look for"),
+        "wanted": N_("They are what we look for"),
+        "wanted_back": N_("We are what they look for"),
         "track_text": N_("Their profile speaks of this kind of collaboration"),
     }
 )
