@@ -61,11 +61,7 @@ def list_followups():
     queries.open_due(db, today())
     if current_user.role in STAFF_ROLES:
         rows = queries.answers(db, trip_id)
-        pending = db.execute(
-            "SELECT COUNT(*) FROM followups f JOIN published_meetings p ON p.id = f.published_id "
-            "WHERE f.answered_at IS NULL AND (:trip IS NULL OR p.trip_id = :trip)",
-            {"trip": trip_id},
-        ).fetchone()[0]
+        pending = queries.pending(db, trip_id)
     else:
         rows = [r for r in queries.forms_for(db, current_user.org_ids) if trip_id in (None, r["trip_id"])]
         pending = sum(1 for r in rows if r["answered_at"] is None)

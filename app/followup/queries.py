@@ -155,6 +155,15 @@ def answers(db: Database, trip_id: int | None = None) -> list[dict]:
     )
 
 
+def pending(db: Database, trip_id: int | None = None) -> int:
+    """How many forms (of one trip, or of all) are still unanswered."""
+    return db.execute(
+        "SELECT COUNT(*) FROM followups f JOIN published_meetings p ON p.id = f.published_id "
+        "WHERE f.answered_at IS NULL AND (:trip IS NULL OR p.trip_id = :trip)",
+        {"trip": trip_id},
+    ).fetchone()[0]
+
+
 def to_mail(db: Database) -> list[dict]:
     """The forms nobody has been mailed about yet, for the mail worker."""
     return list(db.query(f"{_SELECT} WHERE f.mailed_at IS NULL AND f.answered_at IS NULL ORDER BY f.id"))

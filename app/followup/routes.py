@@ -64,5 +64,5 @@ def answers():
     db = get_db()
     queries.open_due(db, today())
     rows = queries.answers(db, int(trip) if trip else None)
-    pending = db.execute("SELECT COUNT(*) FROM followups WHERE answered_at IS NULL").fetchone()[0]
+    pending = queries.pending(db)
     return render_template("followup/answers.html", rows=rows, pending=pending)
