@@ -172,6 +172,8 @@ def test_reads_follow_the_privacy_rule(seeded, client, db, api_tokens):
     )
     refused = client.get(one, headers=unlinked)
     assert refused.status_code == 403
+    unknown = client.get(f"{listing}/999999", headers=unlinked)
+    assert unknown.status_code == 403  # whatever the id: which ids are ThéCell's is not told either
     assert "only once your organisations are linked" in refused.json["error"]
     assert SECRET["name"].encode() not in hidden.get_data() + refused.get_data()
     for who in ("coordinator", "admin", "member_qc"):  # and ThéCell's own members

@@ -114,12 +114,11 @@ def remove_contact(db: Database, actor, org_id: int, contact_id: int) -> dict:
 
 
 def contact_to_show(db: Database, viewer, org_id: int, contact_id: int) -> dict:
-    """One contact person of the organisation, for a viewer the privacy rule lets see it; NotFound
-    (no such entry in this organisation) or Forbidden (``contacts_hidden``) otherwise."""
-    contact = contact_of(db, org_id, contact_id)
+    """One contact person of the organisation, for a viewer the privacy rule lets see its contacts:
+    Forbidden (``contacts_hidden``) otherwise, whatever the id; NotFound when it has no such entry."""
     if not queries.can_see_contacts(db, viewer, org_id):
         raise Forbidden(f"organisation {org_id}'s contacts are hidden", code="contacts_hidden")
-    return contact
+    return contact_of(db, org_id, contact_id)
 
 
 def contact_of(db: Database, org_id: int, contact_id: int) -> dict:
