@@ -3,11 +3,13 @@ organisation on the web, refused with the web form's words, audited with the web
 
 from __future__ import annotations
 
+import pytest
 from conftest import actor, bearer, org_id, page_text
 
 from app.coordination.queries import ensure_pairing
 from app.operations.pairings import decide
 from app.people.queries import contacts_of, save_contact
+from models.errors import Forbidden, NotFound
 
 CONTACT = {
     "name": "  Camille Exemple ",
@@ -195,3 +197,20 @@ def test_lists_are_paged_by_name(seeded, client, db, api_tokens):
     assert [c["name"] for c in first["items"]] == ["ana", "Bruno"] and first["total"] == 3
     second = client.get(first["next"], headers=member).json
     assert [c["name"] for c in second["items"]] == ["Chloé"] and second["next"] is None
+
+
+def test_the_operation_checks_who_acts_whatever_calls_it(seeded, db):
+    from app.operations import people
+
+    efs, thecell = org_id(db, "EFS BFC"), org_id(db, "ThéCell")
+    theirs = save_contact(db, thecell, SECRET)
+    before, other = _written(db), actor(seeded, "member_other")
+    with pytest.raises(Forbidden, match="may not act"):
+        people.add_contact(db, other, efs, CONTACT)
+    with pytest.raises(Forbidden, match="may not act"):
+        people.change_contact(db, other, thecell, theirs, {"role": "Stagiaire"})
+    with pytest.raises(Forbidden, match="may not act"):
+        people.remove_contact(db, other, thecell, theirs)
+    with pytest.raises(NotFound, match="has no contact"):  # ThéCell's, through EFS
+        people.remove_contact(db, actor(seeded, "member_bfc"), efs, theirs)
+    assert _written(db) == before
