@@ -15,15 +15,12 @@ from app.api.payloads import Field, checked, json_body, page_args, page_of
 from app.auth.access import get_org_or_404
 from app.db import get_db
 from app.operations import people
-from app.people.queries import contact_json, visible_contacts
+from app.people.queries import CONTACT_FIELDS, contact_json, visible_contacts
 
+# Every field may be left out: the operation says which a new contact needs, and judges the values.
 CONTACT_BODY = {
-    "name": Field(str, required=False),
-    "role": Field(str, required=False),
-    "email": Field(str, required=False),
-    "phone": Field(str, required=False),
-    "languages": Field(list, required=False, of=str),
-    "tracks": Field(list, required=False, of=str),
+    field: Field(list, required=False, of=str) if field in people.CODES else Field(str, required=False)
+    for field in CONTACT_FIELDS
 }
 
 

@@ -578,8 +578,7 @@ def contact_components() -> dict:
         "role": {"type": "string", "maxLength": people.ROLE_MAX},
         "email": {"type": "string", "maxLength": people.EMAIL_MAX, "pattern": people.EMAIL},
         "phone": {"type": "string", "pattern": people.PHONE},
-        "languages": {"type": "array", "items": enum(LANGUAGES)},
-        "tracks": {"type": "array", "items": enum(TRACKS)},
+        **{field: {"type": "array", "items": enum(codes)} for field, codes in people.CODES.items()},
     }
     contacts = page("Contact")
     contacts["properties"] = {**contacts["properties"], "visible": {"type": "boolean"}}

@@ -28,8 +28,9 @@ NAME = r"[^\s\x1c-\x1f]"  # a name, an address: at least one character that str.
 _PART = r"[^@\s\x1c-\x1f]+"
 EMAIL = rf"^{_PART}@{_PART}\.{_PART}$"
 PHONE = r"^(?:[\s\x1c-\x1f]*|[0-9+() .\-]{4,40})$"  # none (spaces only), or a number
-TEXT_FIELDS = ("name", "role", "email", "phone")
-CODES = {"languages": LANGUAGES, "tracks": TRACKS}
+CODES = {"languages": LANGUAGES, "tracks": TRACKS}  # the lists of codes, and their vocabularies
+TEXT_FIELDS = tuple(field for field in queries.CONTACT_FIELDS if field not in CODES)
+LIMITS = {"name": NAME_MAX, "role": ROLE_MAX, "email": EMAIL_MAX}
 UNKNOWN_CODE = {"languages": "contact_unknown_language", "tracks": "contact_unknown_track"}
 NEEDED = {"name": "contact_name_needed", "email": "contact_email_needed"}  # the fields required
 
@@ -38,7 +39,7 @@ def contact_problems(record: Mapping, *, partial: bool = False) -> list[dict]:
     """Every problem of a contact entry as typed, each ``{"code", "field", ...}`` (worded by
     ``app/errors.py``); with ``partial``, only the fields ``record`` holds (a change of some)."""
     problems = [_needed(field) for field in NEEDED if not partial and field not in record]
-    for field in (*TEXT_FIELDS, *CODES):  # the form's order
+    for field in queries.CONTACT_FIELDS:  # the form's order
         if field in record:
             problems += _field_problems(field, record[field])
     return problems
@@ -56,7 +57,7 @@ def _field_problems(field: str, value) -> list[dict]:
     if field in NEEDED and not re.search(NAME, value):
         return [_needed(field)]
     problems = []
-    limit = {"name": NAME_MAX, "role": ROLE_MAX, "email": EMAIL_MAX}.get(field)
+    limit = LIMITS.get(field)
     if limit is not None and len(value) > limit:
         problems.append({"code": "contact_too_long", "field": field, "n": limit})
     if field == "email" and not re.fullmatch(EMAIL, value):
