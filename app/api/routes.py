@@ -16,6 +16,7 @@ from werkzeug.routing import BaseConverter
 
 from app.api import (
     audit,
+    contacts,
     dashboard,
     drafts,
     followups,
@@ -74,6 +75,11 @@ RULES = [
     (f"/organisations/<{ID}:org_id>", organisations.update_organisation, "PATCH"),
     (f"/organisations/<{ID}:org_id>/suggestions", organisations.organisation_suggestions, "GET"),
     (f"/organisations/<{ID}:org_id>/interests", organisations.mark_interest, "POST"),
+    (f"/organisations/<{ID}:org_id>/contacts", contacts.list_contacts, "GET"),
+    (f"/organisations/<{ID}:org_id>/contacts", contacts.add_contact, "POST"),
+    (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.show_contact, "GET"),
+    (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.change_contact, "PATCH"),
+    (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.remove_contact, "DELETE"),
     ("/pairings", pairings.list_pairings, "GET"),
     ("/pairings/decisions", pairings.decide_pairings, "POST"),
     (f"/pairings/<{ID}:pairing_id>", pairings.show_pairing, "GET"),
