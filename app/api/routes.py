@@ -23,6 +23,7 @@ from app.api import (
     introductions,
     organisations,
     pairings,
+    proposals,
     trips,
 )
 from app.api.openapi import document
@@ -74,7 +75,11 @@ RULES = [
     (f"/organisations/<{ID}:org_id>", organisations.update_organisation, "PATCH"),
     (f"/organisations/<{ID}:org_id>/suggestions", organisations.organisation_suggestions, "GET"),
     (f"/organisations/<{ID}:org_id>/interests", organisations.mark_interest, "POST"),
+    (f"/organisations/<{ID}:org_id>/completeness", organisations.organisation_completeness, "GET"),
     ("/pairings", pairings.list_pairings, "GET"),
+    ("/pairings", proposals.propose_pairing, "POST"),
+    ("/proposals", proposals.proposal_state, "GET"),
+    ("/proposals", proposals.request_proposals, "POST"),
     ("/pairings/decisions", pairings.decide_pairings, "POST"),
     (f"/pairings/<{ID}:pairing_id>", pairings.show_pairing, "GET"),
     (f"/pairings/<{ID}:pairing_id>/decisions", pairings.decide_pairing, "POST"),
