@@ -292,8 +292,7 @@ def _propose_operation(pairing: dict) -> dict:
     existing = {"description": "when the pairing exists already: that pairing", "schema": TEXT}
     propose["responses"]["409"] = {
         "description": (
-            "The pairing exists already (its address in Location), an organisation is closed, "
-            "or both are on one side of the Atlantic."
+            "The pairing exists already (its address in Location), or an organisation is closed."
         ),
         "headers": {"Location": existing},
         "content": {"application/json": {"schema": ref("Error")}},
