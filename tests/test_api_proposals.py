@@ -90,7 +90,7 @@ def test_the_web_and_the_api_refuse_each_others_duplicate(call, coordinator, cli
 
 def test_closed_organisations_and_one_side_of_the_atlantic_are_refused(call, db, ids):
     same = call("coordinator", "POST", "/api/v1/pairings", json=proposal(ids, "CHU de Besançon"))
-    assert same.status_code == 422  # as the API's other same-side refusals
+    assert same.status_code == 409
     assert same.json["errors"] == [
         {
             "field": "partner_id",

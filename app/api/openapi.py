@@ -292,7 +292,8 @@ def _propose_operation(pairing: dict) -> dict:
     existing = {"description": "when the pairing exists already: that pairing", "schema": TEXT}
     propose["responses"]["409"] = {
         "description": (
-            "The pairing exists already (its address in Location), or an organisation is closed."
+            "The pairing exists already (its address in Location), an organisation is closed, "
+            "or both are on one side of the Atlantic."
         ),
         "headers": {"Location": existing},
         "content": {"application/json": {"schema": ref("Error")}},

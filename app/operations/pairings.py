@@ -196,8 +196,8 @@ def propose(db: Database, actor, org_id: int, partner_id: int, track: str, note:
 
     The pairing, its audit row (the note, in its history) and the ``pairing.proposed`` event are
     written together. Raises Forbidden (not a coordinator), NotFound (``field`` names the unknown
-    id), InvalidInput (an unknown track, no note, a long note, two organisations on one side) or
-    Conflict (a closed organisation, a pairing of this pair and track that exists already: its
+    id), InvalidInput (an unknown track, no note, a long note) or Conflict (two organisations on
+    one side, a closed organisation, a pairing of this pair and track that exists already: its
     ``pairing_id``).
     """
     require_role(actor, *DECIDERS)
@@ -215,10 +215,8 @@ def propose(db: Database, actor, org_id: int, partner_id: int, track: str, note:
             code="organisation_not_found",
             field="org_id" if org is None else "partner_id",
         )
-    if org["region"] == partner["region"]:  # a 422, as the API's other same-side refusals
-        raise InvalidInput(
-            "same side", code="same_side_pairing", field="partner_id", name=partner["short_name"]
-        )
+    if org["region"] == partner["region"]:  # the regions are the organisations' state: a 409
+        raise Conflict("same side", code="same_side_pairing", field="partner_id", name=partner["short_name"])
     closed = next((o for o in (org, partner) if o["status"] == "closed"), None)
     if closed is not None:
         raise Conflict("closed organisation", code="closed_organisation", name=closed["short_name"])
