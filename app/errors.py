@@ -98,6 +98,8 @@ DOMAIN_MESSAGES = {
     "pairing_exists": N_(
         "A pairing with %(name)s on “%(track)s” exists already (%(current)s): see it in the list below."
     ),
+    # the engine's proposal run (app/api/proposals.py): the queue page's words before any run
+    "proposals_never_run": N_("The engine has not proposed pairings yet: refresh its proposals."),
     "engine_unavailable": N_(
         "The matching engine cannot run right now. Try again later or tell a coordinator."
     ),

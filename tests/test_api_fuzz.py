@@ -133,12 +133,15 @@ DATA_CHECKS = [*CHECKS, negative_data_rejection, positive_data_acceptance]
 )
 def test_the_document_says_what_is_accepted_and_what_is_refused(case, fuzz_app, fuzz_tokens):
     CASES[case.operation.label + " (data)"] += 1
-    # A case whose headers are the invalid part may leave out the token on purpose: adding the real
-    # one back would make a refused request look accepted.
-    leaves_out_token = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
-    headers = {} if leaves_out_token else bearer(fuzz_tokens["coordinator"])
-    response = case.call_and_validate(app=fuzz_app, headers=headers, checks=DATA_CHECKS)
+    response = case.call_and_validate(app=fuzz_app, headers=token_for(case, fuzz_tokens), checks=DATA_CHECKS)
     STATUSES[response.status_code] += 1
+
+
+def token_for(case, tokens) -> dict:
+    """The coordinator's token, unless the case's headers are its invalid part: it may leave out the
+    token on purpose, and adding the real one back would make a refused request look accepted."""
+    leaves_out_token = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
+    return {} if leaves_out_token else bearer(tokens["coordinator"])
 
 
 def test_stateful_sequences_match_the_document(fuzz_app, fuzz_tokens):
@@ -160,7 +163,7 @@ def test_stateful_sequences_match_the_document(fuzz_app, fuzz_tokens):
                 live.commit()
 
         def get_call_kwargs(self, case):
-            return {"app": fuzz_app, "headers": bearer(fuzz_tokens["coordinator"])}
+            return {"app": fuzz_app, "headers": token_for(case, fuzz_tokens)}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             STATUSES[response.status_code] += 1

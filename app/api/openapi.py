@@ -61,6 +61,12 @@ EXAMPLES = {
         "reason": "GMP training",
     },
     "DecisionInput": {"decision": "comment", "comment": "Discussed with both teams."},
+    "ProposalInput": {
+        "org_id": 1,
+        "partner_id": 25,
+        "track": "joint_trial",
+        "note": "Met at the Montréal forum.",
+    },
     "BulkDecisionInput": {
         "ids": [1, 2, 3],
         "decision": "approve",
@@ -232,6 +238,7 @@ def _paths() -> dict:
                     *PAGING,
                 ],
             ),
+            "post": _propose_operation(pairing),
         },
         "/api/v1/pairings/decisions": {
             "post": _operation(
@@ -275,6 +282,67 @@ def _paths() -> dict:
                 (*WRITE, "404", "409", "503"),
                 [pairing_id],
                 "DecisionInput",
+            ),
+        },
+    }
+
+
+def _propose_operation(pairing: dict) -> dict:
+    """A coordinator's own proposal: 201 and its address; a pairing that exists already is a 409
+    whose ``Location`` is that pairing."""
+    propose = _operation(
+        "propose_pairing",
+        "Propose a pairing of two organisations across the Atlantic, with a note (coordinators)",
+        ("201", pairing),
+        (*WRITE, "404", "409", "503"),
+        body="ProposalInput",
+    )
+    propose["responses"]["201"]["headers"] = {"Location": {"description": "the new pairing", "schema": TEXT}}
+    existing = {"description": "when the pairing exists already: that pairing", "schema": TEXT}
+    propose["responses"]["409"] = {
+        "description": (
+            "The pairing exists already (its address in Location), an organisation is closed, "
+            "or both are on one side of the Atlantic."
+        ),
+        "headers": {"Location": existing},
+        "content": {"application/json": {"schema": ref("Error")}},
+    }
+    return propose
+
+
+def _proposal_paths() -> dict:
+    """The engine's proposal run, and the completeness gauge of a profile."""
+    run = answer(run=ref("ProposalRun"))
+    request_run = _operation(
+        "request_proposals",
+        "Ask the worker for the engine's proposals, as the queue's button does (coordinators)",
+        ("202", answer(created={"type": "boolean"}, run=ref("ProposalRun"))),
+        READ,
+    )
+    location = {"description": "the run's state: GET it until done", "schema": TEXT}
+    request_run["responses"]["202"]["headers"] = {"Location": location}
+    gauge = answer(
+        org_id=ID,
+        percent={"type": "integer", "minimum": 0, "maximum": 100},
+        missing={"type": "array", "items": ref("CompletenessItem")},
+    )
+    return {
+        "/api/v1/proposals": {
+            "post": request_run,
+            "get": _operation(
+                "proposal_state",
+                "The engine's proposal run: pending, running (organisations done of the total) or done",
+                ("200", run),
+                (*READ, "404"),
+            ),
+        },
+        "/api/v1/organisations/{org_id}/completeness": {
+            "get": _operation(
+                "organisation_completeness",
+                "The profile's completeness gauge and what to add, as on the profile page",
+                ("200", gauge),
+                (*READ, "404"),
+                [_path_id("org_id", "organisation")],
             ),
         },
     }
@@ -638,7 +706,12 @@ def document() -> dict:
             ),
         },
         "security": [{"bearerAuth": []}],
-        "paths": _paths() | _contact_paths() | _trip_paths() | _request_paths() | _after_trip_paths(),
+        "paths": _paths()
+        | _contact_paths()
+        | _proposal_paths()
+        | _trip_paths()
+        | _request_paths()
+        | _after_trip_paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": components(),

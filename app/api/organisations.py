@@ -1,4 +1,5 @@
-"""API views on organisations: the directory, one profile, create and update, suggestions, interest.
+"""API views on organisations: the directory, one profile, create and update, suggestions, interest,
+the profile's completeness.
 
 Permissions are the web's, through the same helpers: everyone reads profiles; ``get_org_or_404``
 lets members act for their own organisations only; creating one is for coordinators and admins.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from flask import jsonify, request, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 
 from app import matching
@@ -25,12 +27,14 @@ from app.api.payloads import (
 )
 from app.auth.access import get_org_or_404, role_required
 from app.db import get_db
+from app.i18n import COMPLETENESS_ANCHORS, label
+from app.members import queries as member_queries
 from app.operations import organisations, stances
 from app.orgs import queries as org_queries
 from app.people.queries import contacts_json, visible_contacts
 from models.errors import InvalidInput
 from models.profiles import EXPORT_FIELDS, TEXT_FIELDS
-from models.vocabulary import ORG_TYPES, REGIONS, STANCE_ACTIONS, TRACKS
+from models.vocabulary import INTERFACE_LANGUAGES, ORG_TYPES, REGIONS, STANCE_ACTIONS, TRACKS
 
 ORG_KEYS = ("id", *EXPORT_FIELDS, "created_at", "updated_at")
 MAX_TOP = 100
@@ -111,6 +115,24 @@ def organisation_suggestions(org_id: int):
     top = query_int("top", 10, 1, MAX_TOP)
     ranked = matching.suggestions_for(get_db(), org_id, track, top_k=top, hide_dismissed=True)
     return jsonify(ok=True, org_id=org_id, track=track, items=[s.to_dict() for s in ranked])
+
+
+def organisation_completeness(org_id: int):
+    """The profile page's completeness gauge: the share of its checks met, and each missing item with
+    the page's advice (in the ``Accept-Language``, English without one) and a link to its field."""
+    org = get_org_or_404(org_id)
+    gauge = member_queries.profile_completeness(get_db(), org)
+    edit = url_for("members.edit", org_id=org_id)
+    with force_locale(request.accept_languages.best_match(INTERFACE_LANGUAGES) or "en"):
+        missing = [
+            {
+                "code": code,
+                "advice": label("completeness", code),
+                "link": f"{edit}#{COMPLETENESS_ANCHORS[code]}",
+            }
+            for code in gauge.missing
+        ]
+    return jsonify(ok=True, org_id=org_id, percent=gauge.percent, missing=missing)
 
 
 @role_required("member")

@@ -62,7 +62,7 @@ def list_pairings():
 @coordinators_only
 def show_pairing(pairing_id: int):
     """One pairing with its evidence, the decisions it allows and its audit trail."""
-    return jsonify(ok=True, pairing=_detail(pairing_id))
+    return jsonify(ok=True, pairing=pairing_detail(pairing_id))
 
 
 @coordinators_only
@@ -73,7 +73,7 @@ def decide_pairing(pairing_id: int):
     pairings.decide(
         get_db(), current_user, pairing_id, body["decision"], body["comment"], body.get("expected_status")
     )
-    response = jsonify(ok=True, pairing=_detail(pairing_id))
+    response = jsonify(ok=True, pairing=pairing_detail(pairing_id))
     response.status_code = 201
     return response
 
@@ -97,7 +97,7 @@ def _pairing_or_404(pairing_id: int) -> dict:
     return pairing
 
 
-def _detail(pairing_id: int) -> dict:
+def pairing_detail(pairing_id: int) -> dict:
     """The pairing, the engine's suggestion behind it (or null), allowed decisions, the history."""
     db = get_db()
     pairing = _pairing_or_404(pairing_id)

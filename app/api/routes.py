@@ -24,6 +24,7 @@ from app.api import (
     introductions,
     organisations,
     pairings,
+    proposals,
     trips,
 )
 from app.api.openapi import document
@@ -80,7 +81,11 @@ RULES = [
     (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.show_contact, "GET"),
     (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.change_contact, "PATCH"),
     (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.remove_contact, "DELETE"),
+    (f"/organisations/<{ID}:org_id>/completeness", organisations.organisation_completeness, "GET"),
     ("/pairings", pairings.list_pairings, "GET"),
+    ("/pairings", proposals.propose_pairing, "POST"),
+    ("/proposals", proposals.proposal_state, "GET"),
+    ("/proposals", proposals.request_proposals, "POST"),
     ("/pairings/decisions", pairings.decide_pairings, "POST"),
     (f"/pairings/<{ID}:pairing_id>", pairings.show_pairing, "GET"),
     (f"/pairings/<{ID}:pairing_id>/decisions", pairings.decide_pairing, "POST"),

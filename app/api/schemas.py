@@ -16,6 +16,7 @@ from models.matching.weights import FEATURES
 from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH, TEXT_FIELDS
 from models.vocabulary import (
     AUDIT_KINDS,
+    COMPLETENESS_CODES,
     DECISIONS,
     DIRECTIONS,
     FOLLOWUP_OUTCOMES,
@@ -590,6 +591,32 @@ def contact_components() -> dict:
     }
 
 
+def proposal_components() -> dict:
+    """A coordinator's proposal of a pairing, the engine's proposal run, a profile's completeness."""
+    from app.coordination.proposals import RUN_STATES
+
+    count = {"type": "integer", "minimum": 0}
+    return {
+        "ProposalInput": obj({"org_id": ID, "partner_id": ID, "track": enum(TRACKS), "note": COMMENT}),
+        "ProposalRun": obj(
+            {
+                "status": enum(RUN_STATES),
+                "since": TEXT,
+                "requested_by": nullable(TEXT),
+                "min_score": nullable({"type": "number"}),
+                "per_org": nullable({"type": "integer", "minimum": 1}),
+                "done": nullable(count),
+                "total": nullable(count),
+                "created": count,
+                "links": obj({"self": TEXT, "queue": TEXT}),
+            }
+        ),
+        "CompletenessItem": obj(
+            {"code": enum(COMPLETENESS_CODES), "advice": TEXT, "link": TEXT},
+        ),
+    }
+
+
 def components() -> dict:
     """``components/schemas`` of the OpenAPI document."""
     fields = _profile_fields()
@@ -622,6 +649,7 @@ def components() -> dict:
             },
             required=["decision", "comment"],
         ),
+        **proposal_components(),
         "OrganisationPage": page("Organisation"),
         "PairingPage": page("Pairing"),
         "BulkDecisionInput": obj(

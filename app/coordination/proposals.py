@@ -19,6 +19,8 @@ from models.profiles import TRACKS
 
 Engine = Callable[[Database], tuple[MatchIndex, Candidates]]
 Progress = Callable[[int, int], None]
+# A run's state: recorded (the worker starts on it shortly), some organisations done, finished.
+RUN_STATES = ("pending", "running", "done")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def propose(
     if state is None and only_if_changed and _unchanged_since_last_run(db, version, min_score, per_org):
         return ProposalRun(0, 0, 0, finished=True, skipped=True)
     if state is None:
-        state = start(db, min_score, per_org, user_id, version)
+        state, _created = start(db, min_score, per_org, user_id, version)
     started = time.monotonic()
     memory_mb = float(current_app.config["PROPOSAL_BLOCK_MB"])
     index, candidates = engine(db)
@@ -90,11 +92,14 @@ def propose(
 
 def start(
     db: Database, min_score: float, per_org: int, user_id: int | None, version: int | None = None
-) -> dict:
-    """Record a run to do (the worker takes it on its next round); a run under way is kept."""
+) -> tuple[dict, bool]:
+    """Record a run to do (the worker takes it on its next round): (the run, whether it is new).
+
+    A run under way with the same settings is kept (False); one with other settings starts over."""
     with immediate(db):
         state = _state(db)
-        if state is None or (state["min_score"], state["per_org"]) != (min_score, per_org):
+        created = state is None or (state["min_score"], state["per_org"]) != (min_score, per_org)
+        if created:
             stamp = now()
             db.execute("DELETE FROM proposal_progress")
             db.table("proposal_progress").insert(
@@ -102,7 +107,7 @@ def start(
                  "engine_version": _engine_version(db) if version is None else version,
                  "requested_at": stamp, "updated_at": stamp}
             )  # fmt: skip
-    return _state(db)
+    return _state(db), created
 
 
 def under_way(db: Database) -> dict | None:
@@ -191,6 +196,29 @@ def _unchanged_since_last_run(db: Database, version: int, min_score: float, per_
         "SELECT engine_version, min_score, per_org FROM proposal_runs ORDER BY id DESC LIMIT 1"
     ).fetchone()
     return last is not None and tuple(last) == (version, min_score, per_org)
+
+
+def run_state(db: Database) -> dict | None:
+    """The run under way, else the last finished one, else None (the engine never proposed).
+
+    ``status`` is one of :data:`RUN_STATES`, as the queue page tells it: pending until the worker
+    has counted the organisations (``total``), running then; a finished run (a ``proposal_runs``
+    row) has no progress left, only the pairings it ``created``. ``user_email`` is who asked
+    (None: the command line).
+    """
+    row = next(
+        db.query(
+            "SELECT p.*, u.email AS user_email FROM proposal_progress p "
+            "LEFT JOIN users u ON u.id = p.user_id WHERE p.id = 1"
+        ),
+        None,
+    )
+    if row is not None:
+        return row | {"status": "running" if row["total"] else "pending"}
+    run = last_run(db)
+    if run is None:
+        return None
+    return run | {"status": "done", "created": run["proposals"]}
 
 
 def last_run(db: Database) -> dict | None:

@@ -138,7 +138,9 @@ def _render_queue(db, form, filters, rows, total, page, bulk, *, checked=(), sta
 def propose():
     """Ask the worker for fresh proposals (existing pairings and decisions are kept)."""
     config = current_app.config
-    proposals.start(get_db(), config["PROPOSAL_MIN_SCORE"], config["PROPOSALS_PER_ORG"], current_user.id)
+    pairings.request_proposals(
+        get_db(), current_user, config["PROPOSAL_MIN_SCORE"], config["PROPOSALS_PER_ORG"]
+    )
     flash(
         _("The engine is preparing its proposals in the background; they will appear in this queue."),
         "success",

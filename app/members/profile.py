@@ -16,11 +16,11 @@ from app.auth.access import get_org_or_404
 from app.db import get_db
 from app.errors import flash_error
 from app.i18n import de_name, label
+from app.members import queries
 from app.members.forms import ProfileForm, TranslationForm
 from app.operations import organisations
 from app.orgs.queries import get_organisation, translations_of
 from app.people.queries import contacts_of
-from models.completeness import completeness
 from models.errors import PasserelleError
 from models.profiles import TEXT_FIELDS
 from models.vocabulary import LANGUAGES
@@ -110,7 +110,7 @@ def _page(db, org: dict, form: ProfileForm, translation: TranslationForm, status
         form=form,
         org=org,
         contacts=contacts,
-        fullness=completeness(org, len(contacts)),
+        fullness=queries.profile_completeness(db, org),
         updating=engine_jobs.is_pending(db, org["id"]),
         translation=translation,
         translation_lang=lang,

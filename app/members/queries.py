@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from app.people.queries import contacts_of
+from models.completeness import Completeness, completeness
+
 
 def stances(db: Database, org_id: int) -> dict[tuple[int, str], dict]:
     """(partner id, track) -> this organisation's stance row, with who set it (user_name, user_email)."""
@@ -31,3 +34,9 @@ def pairing_statuses(db: Database, org_id: int) -> dict[tuple[int, str], dict]:
         (row["qc_org_id"] if row["bfc_org_id"] == org_id else row["bfc_org_id"], row["track"]): row
         for row in rows
     }
+
+
+def profile_completeness(db: Database, org: dict) -> Completeness:
+    """The profile's completeness gauge (its checks and what is missing), as the profile page, the
+    suggestions page and the API show it."""
+    return completeness(org, len(contacts_of(db, org["id"])))

@@ -17,8 +17,6 @@ from app.members import profile, queries
 from app.members.forms import InterestForm
 from app.operations import stances
 from app.orgs.queries import get_organisation
-from app.people.queries import contacts_of
-from models.completeness import completeness
 from models.errors import PasserelleError
 from models.matching.results import Suggestion
 from models.vocabulary import CLEAR_STANCE, ORG_TYPES, TRACKS, WANTING
@@ -144,17 +142,8 @@ def _render(org: dict, *, bad_form: InterestForm | None = None, status: int = 20
         approved=[p for p in pairings_of_org(db, org["id"]) if p["status"] == "approved"],
         may_act=current_user.role == "member",
         my_orgs=[get_organisation(db, org_id) for org_id in current_user.org_ids],
-        fullness=completeness(org, len(contacts_of(db, org["id"])))
-        if current_user.may_act_for(org["id"])
-        else None,
+        fullness=queries.profile_completeness(db, org) if current_user.may_act_for(org["id"]) else None,
     ), status
-
-
-def _fullness(db, org: dict):
-    """The profile's completeness gauge for those who may edit it, else None."""
-    if not current_user.may_act_for(org["id"]):
-        return None
-    return completeness(org, len(contacts_of(db, org["id"])))
 
 
 def _cards(db, org, track, ranked, filters, bad_form):

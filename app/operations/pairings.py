@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from app.coordination import proposals
 from app.coordination.queries import ensure_pairing, sides
 from app.db import immediate
 from app.notifications import hooks
@@ -194,9 +195,10 @@ def propose(db: Database, actor, org_id: int, partner_id: int, track: str, note:
     """A coordinator puts a pair in the review queue for ``track``, with a note; return its id.
 
     The pairing, its audit row (the note, in its history) and the ``pairing.proposed`` event are
-    written together. Raises Forbidden (not a coordinator), NotFound, InvalidInput (an unknown
-    track, no note, a long note, two organisations on one side) or Conflict (a closed
-    organisation, a pairing of this pair and track that exists already).
+    written together. Raises Forbidden (not a coordinator), NotFound (``field`` names the unknown
+    id), InvalidInput (an unknown track, no note, a long note) or Conflict (two organisations on
+    one side, a closed organisation, a pairing of this pair and track that exists already: its
+    ``pairing_id``).
     """
     require_role(actor, *DECIDERS)
     note = (note or "").strip()
@@ -208,18 +210,20 @@ def propose(db: Database, actor, org_id: int, partner_id: int, track: str, note:
         raise InvalidInput("note too long", code="too_long", field="note", limit=MAX_COMMENT_LENGTH)
     org, partner = get_organisation(db, org_id), get_organisation(db, partner_id)
     if org is None or partner is None:
-        raise NotFound(f"no organisation {org_id} or {partner_id}", code="organisation_not_found")
-    if org["region"] == partner["region"]:
-        raise InvalidInput(
-            "same side", code="same_side_pairing", field="partner_id", name=partner["short_name"]
+        raise NotFound(
+            f"no organisation {org_id if org is None else partner_id}",
+            code="organisation_not_found",
+            field="org_id" if org is None else "partner_id",
         )
+    if org["region"] == partner["region"]:  # the regions are the organisations' state: a 409
+        raise Conflict("same side", code="same_side_pairing", field="partner_id", name=partner["short_name"])
     closed = next((o for o in (org, partner) if o["status"] == "closed"), None)
     if closed is not None:
         raise Conflict("closed organisation", code="closed_organisation", name=closed["short_name"])
     bfc_id, qc_id = sides(org, partner)
     with immediate(db):
         existing = db.execute(
-            "SELECT status FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = ?",
+            "SELECT id, status FROM pairings WHERE bfc_org_id = ? AND qc_org_id = ? AND track = ?",
             [bfc_id, qc_id, track],
         ).fetchone()
         if existing is not None:
@@ -228,7 +232,8 @@ def propose(db: Database, actor, org_id: int, partner_id: int, track: str, note:
                 code="pairing_exists",
                 name=partner["short_name"],
                 track=track,
-                current=existing[0],
+                current=existing[1],
+                pairing_id=existing[0],  # where it is: the API answers its address
             )
         pairing_id = ensure_pairing(db, bfc_id, qc_id, track, PROPOSAL_ORIGIN, note=note)
         _audit(db, actor, pairing_id, "comment", "proposed", "proposed", note, now())
@@ -242,6 +247,14 @@ def propose(db: Database, actor, org_id: int, partner_id: int, track: str, note:
             track=track,
         )
     return pairing_id
+
+
+def request_proposals(db: Database, actor, min_score: float, per_org: int) -> tuple[dict, bool]:
+    """Ask the worker for the engine's proposals (:mod:`app.coordination.proposals`): (the run,
+    whether it is new). A run under way with the same settings is returned as it is (False);
+    existing pairings and decisions are kept. Raises Forbidden (not a coordinator)."""
+    require_role(actor, *DECIDERS)
+    return proposals.start(db, min_score, per_org, actor.id)
 
 
 def _check_input(decision: str, comment: str, expected_status: str | None) -> None:
