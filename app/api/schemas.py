@@ -18,6 +18,7 @@ from models.vocabulary import (
     AUDIT_KINDS,
     DECISIONS,
     DIRECTIONS,
+    DRAFT_ORIGINS,
     FOLLOWUP_OUTCOMES,
     FOLLOWUP_SIDES,
     FOLLOWUP_STAGES,
@@ -341,6 +342,7 @@ def _draft_meeting() -> dict:
             "delegate_id": ID,
             **_meeting_parts(),
             "approved": {"type": "boolean"},
+            "origin": enum(DRAFT_ORIGINS),
             "guests": {"type": "array", "items": guest},
         }
     )
