@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from conftest import bearer
-from test_trips import planned_and_added, draft, draft_table, trip  # noqa: F401 (fixtures, helpers)
+from test_trips import draft, draft_table, planned_and_added, trip  # noqa: F401 (fixtures, helpers)
 
 from app.trips import queries
 
