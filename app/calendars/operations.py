@@ -1,4 +1,4 @@
-"""The rules of calendar subscriptions; the coordinators' and the hosts' pages and the feed call these.
+"""The rules of calendar subscriptions; the pages, the feed and the API (/api/v1/account/calendars) use them.
 
 A subscription is a secret address ``/cal/<token>.ics`` for one delegate of a trip (their meetings, as
 lead or guest, and those taken from them, CANCELLED) or for one host organisation of a trip (the
