@@ -183,6 +183,20 @@ DOMAIN_MESSAGES = {
     "bad_host_answer": N_("Accept the meeting or propose another slot."),
     "note_needed": N_("Say which other slot would suit you."),
     "note_too_long": N_("The note is too long: 500 characters at most."),
+    # contact persons (app/operations/people.py); the parts are the contact form's words
+    "invalid_contact": N_("The contact person was not saved:"),
+    "contact_name_needed": N_("Fill in the name."),
+    "contact_email_needed": N_("Fill in the e-mail address."),
+    "contact_too_long": N_("At most %(n)d characters, please."),
+    "contact_email_invalid": N_("Give an e-mail address such as name@example.org."),
+    "contact_phone_invalid": N_("Give a phone number: digits, spaces, + ( ) . -"),
+    "contact_unknown_language": N_("Choose the languages among those offered."),
+    "contact_unknown_track": N_("Choose the kinds of collaboration among those offered."),
+    "contact_not_found": N_("This organisation has no such contact person."),
+    "contacts_hidden": N_(
+        "Partners see contact persons only once your organisations are linked: mutual interest, "
+        "an accepted request or a pairing approved by the coordinators."
+    ),
     # the account's mail preferences (app/notifications/queries.py) and calendar addresses
     "unknown_mail_language": N_("Choose French or English for your e-mails."),
     "unknown_calendar_language": N_("Choose French or English for the calendar's events."),
@@ -287,10 +301,13 @@ def flash_error(error: PasserelleError) -> None:
 
 
 def api_domain_error(error: PasserelleError) -> Response:
-    """The API's error for a domain error, in English, with the field at fault."""
+    """The API's error for a domain error, in English, with the field at fault (one item per part
+    when its parts name their fields: every field of a refused contact person)."""
     with force_locale("en"):
         text = describe(error)
-    return api_error(error.status, text, [{"field": error.field, "message": text}])
+        fields = [part for part in error.params.get("parts") or [] if "field" in part]
+        items = [{"field": part["field"], "message": describe_part(part)} for part in fields]
+    return api_error(error.status, text, items or [{"field": error.field, "message": text}])
 
 
 def click_error(error: PasserelleError) -> click.ClickException:

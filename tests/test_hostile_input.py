@@ -22,7 +22,9 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 FORMULA = '=HYPERLINK("http://evil.example.org","click")'
 RAW_MARKUP = ("<script>alert", "<img src=x", "onerror=alert(1)>")  # what must never reach a page raw
-OTHER_ORG_MAY_READ = {"orgs.show", "api.show_organisation"}  # every profile is public to members
+# Every profile is public to members; the contact list answers them too, empty while the privacy rule
+# hides it (one contact is 403 then).
+OTHER_ORG_MAY_READ = {"orgs.show", "api.show_organisation", "api.list_contacts"}
 
 
 def hostile_profile(org: dict) -> dict:

@@ -78,6 +78,15 @@ EXAMPLES = {
     "DraftMovePatch": {"slot_id": 4},
     "GuestsInput": {"delegate_ids": [2]},
     "HostAnswerInput": {"answer": "declined", "note": "Tuesday afternoon would suit us better."},
+    "ContactInput": {
+        "name": "Camille Exemple",
+        "role": "Head of partnerships",
+        "email": "camille@example.org",
+        "phone": "+33 3 00 00 00 01",
+        "languages": ["fr", "en"],
+        "tracks": ["co_training"],
+    },
+    "ContactPatch": {"role": "Director"},
     "FollowupInput": {
         "took_place": True,
         "relevance": 4,
@@ -531,6 +540,55 @@ def _after_trip_paths() -> dict:
     }
 
 
+def _contact_paths() -> dict:
+    """An organisation's contact persons: read under the privacy rule, written by those who edit it."""
+    org_id, contact_id = _path_id("org_id", "organisation"), _path_id("contact_id", "contact person")
+    one = answer(contact=ref("Contact"))
+    add = _operation(
+        "add_contact",
+        "Add a contact person to an organisation one may act for",
+        ("201", one),
+        (*WRITE, "404"),
+        [org_id],
+        "ContactInput",
+    )
+    add["responses"]["201"]["headers"] = {"Location": {"description": "the new contact", "schema": TEXT}}
+    remove = _operation(
+        "remove_contact", "Remove a contact person", ("204", {}), (*READ, "404"), [org_id, contact_id]
+    )
+    remove["responses"]["204"] = {"description": "Removed"}
+    return {
+        "/api/v1/organisations/{org_id}/contacts": {
+            "get": _operation(
+                "list_contacts",
+                "An organisation's contact persons, by name; none while the privacy rule hides them",
+                ("200", ref("ContactPage")),
+                ("400", *READ, "404"),
+                [org_id, *PAGING],
+            ),
+            "post": add,
+        },
+        "/api/v1/organisations/{org_id}/contacts/{contact_id}": {
+            "get": _operation(
+                "show_contact",
+                "One contact person (403 while the privacy rule hides the organisation's contacts)",
+                ("200", one),
+                (*READ, "404"),
+                [org_id, contact_id],
+            ),
+            "patch": _operation(
+                "change_contact",
+                "Change some fields of a contact person",
+                ("200", one),
+                (*WRITE, "404"),
+                [org_id, contact_id],
+                "ContactPatch",
+            ),
+            "delete": remove,
+        },
+    }
+
+
 def _account_paths() -> dict:
     """The account's notifications and mail preferences, its private calendar addresses."""
     preferences = answer(preferences=ref("Preferences"))
@@ -653,7 +711,14 @@ def document() -> dict:
             ),
         },
         "security": [{"bearerAuth": []}],
-        "paths": _paths() | _trip_paths() | _request_paths() | _after_trip_paths() | _account_paths(),
+        "paths": (
+            _paths()
+            | _contact_paths()
+            | _trip_paths()
+            | _request_paths()
+            | _after_trip_paths()
+            | _account_paths()
+        ),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": components(),

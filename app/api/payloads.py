@@ -83,6 +83,7 @@ class Field:
     max_length: int | None = None
     empty: bool = False  # a list of ids may be empty
     bounds: tuple[float, float] | None = None  # a number's (lowest, highest), both allowed
+    of: type = int  # what a list holds: ids, or text (codes that the operation judges)
 
 
 def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> dict:
@@ -101,14 +102,14 @@ def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> d
             errors.append(problem(f"{name} {message}", name))
     if errors:
         raise ApiProblem(422, "The body holds values that cannot be accepted.", errors)
-    return {name: _whole(value, spec[name].kind) for name, value in body.items()}
+    return {name: _whole(value, spec[name]) for name, value in body.items()}
 
 
-def _whole(value: object, kind: type) -> object:
+def _whole(value: object, rule: Field) -> object:
     """An id sent as 3.0 as the 3 it is (ids are compared and stored as integers)."""
-    if kind is int:
+    if rule.kind is int:
         return int(value)
-    if kind is list:
+    if rule.kind is list and rule.of is int:
         return [int(item) for item in value]
     return value
 
@@ -120,6 +121,10 @@ def _value_problem(value: object, rule: Field) -> str | None:
         if not (number and low <= value <= high):  # NaN is refused too
             return f"must be a number from {low:g} to {high:g}, got {json.dumps(value)[:40]}"
         return None
+    if rule.kind is list and rule.of is str:  # a list of codes, any number of them
+        if not isinstance(value, list):
+            return f"must be an array of text, got {_json_type(value)}"
+        return None if all(isinstance(item, str) for item in value) else "must hold text only"
     if rule.kind is list:  # a list of ids, at most max_length of them
         if not isinstance(value, list) or not (value or rule.empty):
             return f"must be {'an' if rule.empty else 'a non-empty'} array of ids, got {_json_type(value)}"

@@ -573,6 +573,27 @@ def after_trip_components() -> dict:
     }
 
 
+def contact_components() -> dict:
+    """A contact person to add or change, and a page of them: the rules of ``app.operations.people``."""
+    from app.operations import people
+
+    fields = {
+        "name": {"type": "string", "maxLength": people.NAME_MAX, "pattern": people.NAME},
+        "role": {"type": "string", "maxLength": people.ROLE_MAX},
+        "email": {"type": "string", "maxLength": people.EMAIL_MAX, "pattern": people.EMAIL},
+        "phone": {"type": "string", "pattern": people.PHONE},
+        **{field: {"type": "array", "items": enum(codes)} for field, codes in people.CODES.items()},
+    }
+    contacts = page("Contact")
+    contacts["properties"] = {**contacts["properties"], "visible": {"type": "boolean"}}
+    contacts["required"] = [*contacts["required"], "visible"]
+    return {
+        "ContactInput": obj(fields, required=list(people.NEEDED)),
+        "ContactPatch": obj(fields, required=[]) | {"minProperties": 1},
+        "ContactPage": contacts,
+    }
+
+
 def account_components() -> dict:
     """The account's notifications and mail preferences, its calendar addresses."""
     notifications = page("Notification")
@@ -689,5 +710,6 @@ def components() -> dict:
         **trip_components(),
         **request_components(),
         **after_trip_components(),
+        **contact_components(),
         **account_components(),
     }

@@ -10,7 +10,8 @@ A front end parses its input, calls one operation and renders what it returns. E
 - returns a small result, or raises a named error of :mod:`models.errors` that ``app/errors.py``
   words in the reader's language (a flash, a JSON error, a ``click.ClickException``).
 
-Modules: ``stances`` (a member's stance on a partner), ``pairings`` (coordinators' decisions).
+Modules: ``stances`` (a member's stance on a partner), ``pairings`` (coordinators' decisions),
+``people`` (an organisation's contact persons), and the others the README lists.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def update_profile(
 
     ``expected_updated_at``: the version the person edited; a newer save meanwhile raises StaleState.
     """
-    org = _org_to_act_for(db, actor, org_id)
+    org = org_to_act_for(db, actor, org_id)
     record = _valid({field: org[field] for field in EXPORT_FIELDS} | dict(changes))
     if set(changes) == {TRANSLATIONS} and topic_ids is None and not place:
         return _save_translations(db, actor, org_id, record[TRANSLATIONS], expected_updated_at)
@@ -113,7 +113,7 @@ def save_translation(
 ) -> Saved:
     """Write (or, when every text is empty, remove) the profile's version in ``lang``, the language
     it is not written in; audited, never embedded: no engine job."""
-    org = _org_to_act_for(db, actor, org_id)
+    org = org_to_act_for(db, actor, org_id)
     if not any((texts.get(field) or "").strip() for field in TEXT_FIELDS):
         versions = {k: v for k, v in queries.translations_of(db, org_id).items() if k != lang}
         return _save_translations(db, actor, org_id, versions, expected_updated_at)
@@ -137,7 +137,8 @@ def _save_translations(
     return Saved(org_id, engine_jobs.is_pending(db, org_id))
 
 
-def _org_to_act_for(db: Database, actor, org_id: int) -> dict:
+def org_to_act_for(db: Database, actor, org_id: int) -> dict:
+    """The organisation, if the actor may act for it; NotFound, or Forbidden (``not_a_member``)."""
     org = queries.get_organisation(db, org_id)
     if org is None:
         raise NotFound(f"there is no organisation {org_id}", code="organisation_not_found")

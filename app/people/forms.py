@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length
 
+from app.errors import describe_part
 from app.i18n import choices
 from app.members.forms import MultiCheckboxField
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^[0-9+() .\-]{4,40}$")
+from app.operations.people import EMAIL_MAX, NAME_MAX, ROLE_MAX
+from models.errors import InvalidInput
 
 
 def _at_most(limit: int):
@@ -21,30 +19,30 @@ def _at_most(limit: int):
 
 
 class ContactForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in the name.")), _at_most(200)])
-    role = StringField(_l("Role"), validators=[Optional(), _at_most(200)])
-    email = StringField(
-        _l("E-mail"),
-        validators=[
-            DataRequired(_l("Fill in the e-mail address.")),
-            _at_most(254),
-            Regexp(EMAIL, message=_l("Give an e-mail address such as name@example.org.")),
-        ],
+    """A contact person's fields, sent as typed: their rules are the operation's
+    (``app.operations.people``), whose refusal :meth:`refused` shows under each field at fault."""
+
+    name = StringField(_l("Name"), render_kw={"required": True, "maxlength": NAME_MAX})
+    role = StringField(_l("Role"), render_kw={"maxlength": ROLE_MAX})
+    email = StringField(_l("E-mail"), render_kw={"required": True, "maxlength": EMAIL_MAX})
+    phone = StringField(_l("Phone (optional)"))
+    languages = MultiCheckboxField(_l("Languages"), choices=choices("language"), validate_choice=False)
+    tracks = MultiCheckboxField(
+        _l("Kinds of collaboration handled"), choices=choices("track"), validate_choice=False
     )
-    phone = StringField(
-        _l("Phone (optional)"),
-        validators=[Optional(), Regexp(PHONE, message=_l("Give a phone number: digits, spaces, + ( ) . -"))],
-    )
-    languages = MultiCheckboxField(_l("Languages"), choices=choices("language"))
-    tracks = MultiCheckboxField(_l("Kinds of collaboration handled"), choices=choices("track"))
 
     def record(self) -> dict:
-        """The contact entry from the form's data."""
+        """The contact entry as typed (the operation strips it once it is accepted)."""
         fields = ("name", "role", "email", "phone")
-        return {name: (getattr(self, name).data or "").strip() for name in fields} | {
-            "languages": list(self.languages.data),
-            "tracks": list(self.tracks.data),
+        return {name: getattr(self, name).data or "" for name in fields} | {
+            "languages": list(self.languages.data or []),
+            "tracks": list(self.tracks.data or []),
         }
+
+    def refused(self, error: InvalidInput) -> None:
+        """Show each problem of the operation's refusal under its field, in the reader's language."""
+        for part in error.params.get("parts") or []:
+            getattr(self, part["field"]).errors.append(describe_part(part))
 
 
 class ConsentForm(FlaskForm):

@@ -97,10 +97,12 @@ def visible_contacts(db: Database, viewer, org_id: int) -> list[dict] | None:
 
 def contacts_json(contacts: list[dict] | None) -> list[dict] | None:
     """Contacts as the API answers them (None stays None: hidden by the privacy rule)."""
-    if contacts is None:
-        return None
-    keys = ("id", "org_id", *CONTACT_FIELDS)
-    return [{key: contact[key] for key in keys} for contact in contacts]
+    return None if contacts is None else [contact_json(contact) for contact in contacts]
+
+
+def contact_json(contact: Mapping) -> dict:
+    """One contact person as the API answers it."""
+    return {key: contact[key] for key in ("id", "org_id", *CONTACT_FIELDS)}
 
 
 def get_contact(db: Database, contact_id: int) -> dict | None:

@@ -11,9 +11,11 @@ from flask_wtf import FlaskForm
 
 from app.auth.access import get_org_or_404
 from app.db import get_db
+from app.operations import people
 from app.people import queries
 from app.people.forms import ConsentForm, ContactForm, DeleteDataForm
 from app.redirects import redirect_within
+from models.errors import InvalidInput, NotFound
 
 bp = Blueprint("people", __name__)
 # Reachable while the consent notice waits for an answer.
@@ -40,7 +42,7 @@ def delete_contact(org_id: int, contact_id: int):
     contact = _contact_or_404(org, contact_id)
     if not FlaskForm().validate_on_submit():  # the CSRF token only
         abort(400)
-    queries.delete_contact(get_db(), contact_id, actor_id=current_user.id)
+    people.remove_contact(get_db(), current_user, org_id, contact_id)
     flash(
         _("%(name)s is no longer a contact person of %(org)s.", name=contact["name"], org=org["short_name"]),
         "info",
@@ -49,20 +51,25 @@ def delete_contact(org_id: int, contact_id: int):
 
 
 def _contact_or_404(org: dict, contact_id: int) -> dict:
-    contact = queries.get_contact(get_db(), contact_id)
-    if contact is None or contact["org_id"] != org["id"]:
+    try:
+        return people.contact_of(get_db(), org["id"], contact_id)
+    except NotFound:
         abort(404)
-    return contact
 
 
 def _contact_form(org: dict, contact: dict | None):
     form = ContactForm(data=contact)
-    if form.validate_on_submit():
-        queries.save_contact(
-            get_db(), org["id"], form.record(), contact["id"] if contact else None, actor_id=current_user.id
-        )
-        flash(_("The contact person %(name)s is saved.", name=form.name.data.strip()), "success")
-        return redirect(url_for("members.edit", org_id=org["id"]) + "#contacts")
+    if form.validate_on_submit():  # the CSRF token; the operation judges the fields
+        try:
+            if contact is None:
+                saved = people.add_contact(get_db(), current_user, org["id"], form.record())
+            else:
+                saved = people.change_contact(get_db(), current_user, org["id"], contact["id"], form.record())
+        except InvalidInput as error:
+            form.refused(error)
+        else:
+            flash(_("The contact person %(name)s is saved.", name=saved["name"]), "success")
+            return redirect(url_for("members.edit", org_id=org["id"]) + "#contacts")
     if form.is_submitted():
         flash(_("The contact person was not saved: correct the fields marked below."), "error")
     status = 400 if form.is_submitted() else 200
