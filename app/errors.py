@@ -199,6 +199,12 @@ DOMAIN_MESSAGES = {
         "Partners see contact persons only once your organisations are linked: mutual interest, "
         "an accepted request or a pairing approved by the coordinators."
     ),
+    # the account's mail preferences (app/notifications/queries.py) and calendar addresses
+    "unknown_mail_language": N_("Choose French or English for your e-mails."),
+    "unknown_calendar_language": N_("Choose French or English for the calendar's events."),
+    "calendar_target": N_(
+        "A calendar address follows one delegate or the meetings of one host organisation: name one of them."
+    ),
     # a follow-up form's answer (app/followup/queries.py); the first three are the form's own words
     "followup_relevance_needed": N_("Choose a relevance from 1 to 5."),
     "followup_outcome_needed": N_("Choose what came of the meeting."),

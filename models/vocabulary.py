@@ -228,6 +228,11 @@ HOST_ANSWER_LABELS = _frozen(
     }
 )
 HOST_REQUESTED = "requested"
+# Where a draft meeting comes from (trip_meetings.origin, since m021): the planner's plan, or a
+# coordinator's hand (the grid's or the API's "add a meeting"). Moving a meeting keeps its origin.
+DRAFT_ORIGIN_LABELS = _frozen(
+    {"planner": N_("Proposed by the planner"), "manual": N_("Added by a coordinator")}
+)
 
 # After a trip (models/followup.py): the two stages of the form, what came of a meeting, whether it was
 # held (the dashboard's "unanswered" when nobody said), and the sides that answer.
@@ -387,6 +392,7 @@ NEED_CODES = tuple(NEED_LABELS)
 TRIP_STATES = tuple(TRIP_STATE_LABELS)
 TRAVEL_MODES = tuple(TRAVEL_MODE_LABELS)
 HOST_STATES = tuple(HOST_ANSWER_LABELS)
+DRAFT_ORIGINS = tuple(DRAFT_ORIGIN_LABELS)
 HOST_ANSWERS = tuple(state for state in HOST_STATES if state != HOST_REQUESTED)
 FOLLOWUP_STAGES = tuple(FOLLOWUP_STAGE_LABELS)
 FOLLOWUP_OUTCOMES = tuple(FOLLOWUP_OUTCOME_LABELS)
@@ -424,6 +430,7 @@ LABELS = _frozen(
         "need_fact": NEED_FACT_LABELS,
         "trip_state": TRIP_STATE_LABELS,
         "host_answer": HOST_ANSWER_LABELS,
+        "draft_origin": DRAFT_ORIGIN_LABELS,
         "followup_stage": FOLLOWUP_STAGE_LABELS,
         "followup_outcome": FOLLOWUP_OUTCOME_LABELS,
         "meeting_held": MEETING_HELD_LABELS,

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from conftest import bearer
-from test_trips import draft, draft_table, trip  # noqa: F401 (fixtures, a helper)
+from test_trips import draft, draft_table, planned_and_added, trip  # noqa: F401 (fixtures, helpers)
 
 from app.trips import queries
 
@@ -96,6 +96,26 @@ def test_move_add_and_remove_meetings(seeded, client, db, trip, draft, api_token
     assert [actor for actor, _data in events(db, "trip.meeting_moved")] == [admin, admin]
     assert events(db, "trip.meeting_added") == [(admin, {"meeting_id": None})]
     assert events(db, "trip.meeting_removed") == [(admin, {"meeting_id": draft["ada_thecell"]})]
+
+
+def test_each_draft_meeting_says_whether_the_planner_or_a_coordinator_placed_it(client, db, trip, api_tokens):
+    t, token = trip["trip"], api_tokens["coordinator"]
+    by_hand = planned_and_added(db, trip)
+    items = api(client, "get", f"/trips/{t}/draft", token).json["items"]
+    assert sorted((m["host"]["short_name"], m["origin"]) for m in items) == [
+        ("Héma-Québec", "planner"),
+        ("LOEX", "manual"),
+        ("ThéCell", "planner"),
+    ]
+    body = {"delegate_id": trip["ada"], "host_org_id": trip["McGill / MUHC"], "slot_id": trip["slots"][2]}
+    added = api(client, "post", f"/trips/{t}/draft/meetings", token, body)
+    assert added.status_code == 201 and added.json["meeting"]["origin"] == "manual"
+    planned = next(m for m in items if m["host"]["short_name"] == "ThéCell")
+    moved = api(client, "patch", f"/trips/{t}/draft/meetings/{planned['id']}", token,
+                {"slot_id": trip["slots"][4]})  # fmt: skip
+    assert moved.status_code == 200 and moved.json["meeting"]["origin"] == "planner"  # moving keeps it
+    one = api(client, "get", f"/trips/{t}/draft/meetings/{by_hand}", token).json["meeting"]
+    assert one["origin"] == "manual"
 
 
 def test_guests_are_set_and_taken_out(client, db, trip, draft, api_tokens):

@@ -18,6 +18,7 @@ from test_e2e_browser import DESKTOP, PHONE, browser, log_in, new_page, shots  #
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.auth.queries import User
 from app.calendars import operations as subscriptions
 from app.db import connect, init_db
 from app.orgs.queries import get_by_short_name
@@ -56,7 +57,8 @@ def live_server(tmp_path_factory):
         )
     with app.app_context():
         store.publish(database, trip)
-        token = subscriptions.create(database, trip, users["coordinator"], delegate_id=ada)
+        coordinator = User(users["coordinator"], "coordinator@test", "coordinator")
+        token = subscriptions.create(database, trip, coordinator, delegate_id=ada)["token"]
     database.close()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

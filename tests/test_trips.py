@@ -388,6 +388,33 @@ def test_add_a_meeting_with_the_engine_track_and_refuse_broken_rules(coordinator
     assert row["origin"] == "manual" and row["track"] and row["reason"] and 0 <= row["score"] <= 1
 
 
+def planned_and_added(db, trip) -> int:
+    """The planner's draft (Ada–ThéCell, Cy–Héma) and one meeting added by hand; the added one's id."""
+    s, t = trip["slots"], trip
+    planned = [
+        Meeting(t["ada"], t["EFS BFC"], t["ThéCell"], s[0], "event", 0.7, "because"),
+        Meeting(t["cy"], t["CHU de Besançon"], t["Héma-Québec"], s[1], "joint_trial", 0.6),
+    ]
+    by_hand = Meeting(t["ben"], t["EFS BFC"], t["LOEX"], s[3], "co_training", 0.5)
+    with db.atomic():
+        store.replace_draft(db, t["trip"], planned, set())
+        return store.add_meeting(db, t["trip"], by_hand, False)
+
+
+def test_the_grid_says_which_meetings_the_planner_proposed_and_which_a_coordinator_added(
+    coordinator, client, db, trip
+):
+    added = planned_and_added(db, trip)
+    response = client.get(f"/trips/{trip['trip']}/draft")
+    text = page_text(response)
+    cell = text.split(f'id="meeting-{added}"')[1].split("</td>")[0]
+    assert "LOEX" in cell and "Added by a coordinator" in cell and "planner" not in cell
+    assert text.count("Proposed by the planner") == 2 and text.count("Added by a coordinator") == 1
+    french = page_text(client.get(f"/trips/{trip['trip']}/draft?lang=fr", follow_redirects=True))
+    assert french.count("Proposé par le planificateur") == 2
+    assert french.count("Ajouté par la coordination") == 1
+
+
 # --- publishing -----------------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from app.trips.meetings import PublishReport
 from models.errors import NotFound
 
 MAX_GUESTS = 50  # other delegates at one meeting: far more than a trip has
-DRAFT_KEYS = ("id", "trip_id", "slot_id", "delegate_id", "delegate_name", "city", "track", "score")
+DRAFT_KEYS = ("id", "trip_id", "slot_id", "delegate_id", "delegate_name", "city", "track", "score", "origin")
 ADD_BODY = {"delegate_id": Field(int), "host_org_id": Field(int), "slot_id": Field(int)}
 MOVE_BODY = {"slot_id": Field(int, required=False), "delegate_id": Field(int, required=False)}
 GUESTS_BODY = {"delegate_ids": Field(list, max_length=MAX_GUESTS, empty=True)}
@@ -41,7 +41,8 @@ NOT_FOUND = {
 
 def draft_meeting_json(trip: dict, row: dict) -> dict:
     """A draft meeting as the published ones are shown, with what editing it needs: the ids of its
-    slot, delegate and guests, and whether its pair is an approved pairing (the grid marks it)."""
+    slot, delegate and guests, whether its pair is an approved pairing (the grid marks it), and its
+    ``origin``: ``planner`` (the planner's plan) or ``manual`` (added by a coordinator)."""
     day, zone = row["day"], queries.time_zone(trip)
     guests = [{"delegate_id": g["delegate_id"], **guest_json(g["name"], g)} for g in row["guests"]]
     return {key: row[key] for key in DRAFT_KEYS} | meeting_parts(row) | {

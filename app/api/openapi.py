@@ -99,6 +99,8 @@ EXAMPLES = {
         "outcome": "in_discussion",
         "next_step": "A joint training plan by March.",
     },
+    "PreferencesInput": {"language": "en", "digest": False},
+    "CalendarInput": {"trip_id": 1, "delegate_id": 1, "language": "fr"},
 }
 
 
@@ -655,6 +657,77 @@ def _contact_paths() -> dict:
     }
 
 
+def _account_paths() -> dict:
+    """The account's notifications and mail preferences, its private calendar addresses."""
+    preferences = answer(preferences=ref("Preferences"))
+    create = _operation(
+        "create_calendar",
+        "Make a private calendar address for a delegate of a trip or the meetings one's organisation "
+        "hosts; its url is shown this once",
+        ("201", answer(calendar=ref("NewCalendar"))),
+        (*WRITE, "404"),
+        body="CalendarInput",
+    )
+    revoke = _operation(
+        "revoke_calendar",
+        "Revoke a calendar address: it answers 404 from now on",
+        ("204", {}),
+        (*READ, "404"),
+        [_path_id("subscription_id", "calendar address")],
+    )
+    revoke["responses"]["204"] = {"description": "Revoked"}
+    return {
+        "/api/v1/notifications": {
+            "get": _operation(
+                "list_notifications",
+                "The account's notifications, newest first, as the Notifications page",
+                ("200", ref("NotificationPage")),
+                ("400", *READ),
+                PAGING,
+            ),
+        },
+        "/api/v1/notifications/read": {
+            "post": _operation(
+                "mark_notifications_read",
+                "Mark every notification of the account read",
+                (
+                    "200",
+                    answer(
+                        marked={"type": "integer", "minimum": 0}, unread={"type": "integer", "minimum": 0}
+                    ),
+                ),
+                READ,
+            ),
+        },
+        "/api/v1/account/notifications": {
+            "get": _operation(
+                "show_preferences",
+                "The language of the account's mails and whether it gets the weekly digest",
+                ("200", preferences),
+                READ,
+            ),
+            "put": _operation(
+                "set_preferences",
+                "Set the language of the account's mails and whether it gets the weekly digest",
+                ("200", preferences),
+                WRITE,
+                body="PreferencesInput",
+            ),
+        },
+        "/api/v1/account/calendars": {
+            "get": _operation(
+                "list_calendars",
+                "The live calendar addresses the account may revoke (without their secret), newest first",
+                ("200", ref("CalendarPage")),
+                ("400", *READ),
+                PAGING,
+            ),
+            "post": create,
+        },
+        "/api/v1/account/calendars/{subscription_id}": {"delete": revoke},
+    }
+
+
 def _file_operation(operation_id: str, summary: str, types: tuple[str, ...], parameters: list) -> dict:
     """An operation that answers a file download."""
     operation = _operation(operation_id, summary, ("200", {}), ("400", *READ, "404"), parameters)
@@ -706,12 +779,15 @@ def document() -> dict:
             ),
         },
         "security": [{"bearerAuth": []}],
-        "paths": _paths()
-        | _contact_paths()
-        | _proposal_paths()
-        | _trip_paths()
-        | _request_paths()
-        | _after_trip_paths(),
+        "paths": (
+            _paths()
+            | _contact_paths()
+            | _proposal_paths()
+            | _trip_paths()
+            | _request_paths()
+            | _after_trip_paths()
+            | _account_paths()
+        ),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": components(),

@@ -16,12 +16,14 @@ from werkzeug.routing import BaseConverter
 
 from app.api import (
     audit,
+    calendars,
     contacts,
     dashboard,
     drafts,
     followups,
     hosting,
     introductions,
+    notifications,
     organisations,
     pairings,
     proposals,
@@ -114,6 +116,13 @@ RULES = [
     (f"/requests/<{ID}:request_id>", introductions.show_request, "GET"),
     (f"/requests/<{ID}:request_id>/answer", introductions.answer_request, "POST"),
     (f"/requests/<{ID}:request_id>/withdraw", introductions.withdraw_request, "POST"),
+    ("/notifications", notifications.list_notifications, "GET"),
+    ("/notifications/read", notifications.mark_notifications_read, "POST"),
+    ("/account/notifications", notifications.show_preferences, "GET"),
+    ("/account/notifications", notifications.set_preferences, "PUT"),
+    ("/account/calendars", calendars.list_calendars, "GET"),
+    ("/account/calendars", calendars.create_calendar, "POST"),
+    (f"/account/calendars/<{ID}:subscription_id>", calendars.revoke_calendar, "DELETE"),
 ]
 for _rule, _view, _method in RULES:
     # merge_slashes=False: "//" in a path is a 404, never a redirect.

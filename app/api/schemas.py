@@ -8,6 +8,7 @@ keys, so the fuzz test notices any drift.
 from __future__ import annotations
 
 from app.db import MAX_ROW_ID
+from app.notifications.events import EVENTS as NOTIFICATION_EVENTS
 from app.operations.pairings import BULK_DECISIONS, MAX_BULK, MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
 from app.trips.plan_jobs import STATES as PLAN_STATES
@@ -19,10 +20,12 @@ from models.vocabulary import (
     COMPLETENESS_CODES,
     DECISIONS,
     DIRECTIONS,
+    DRAFT_ORIGINS,
     FOLLOWUP_OUTCOMES,
     FOLLOWUP_SIDES,
     FOLLOWUP_STAGES,
     HOST_STATES,
+    INTERFACE_LANGUAGES,
     LANGUAGES,
     MEETING_STATES,
     ORG_STATUSES,
@@ -342,6 +345,7 @@ def _draft_meeting() -> dict:
             "delegate_id": ID,
             **_meeting_parts(),
             "approved": {"type": "boolean"},
+            "origin": enum(DRAFT_ORIGINS),
             "guests": {"type": "array", "items": guest},
         }
     )
@@ -617,6 +621,51 @@ def proposal_components() -> dict:
     }
 
 
+def account_components() -> dict:
+    """The account's notifications and mail preferences, its calendar addresses."""
+    notifications = page("Notification")
+    notifications["properties"] = {**notifications["properties"], "unread": {"type": "integer", "minimum": 0}}
+    notifications["required"] = [*notifications["required"], "unread"]
+    preferences = {"language": enum(LANGUAGES), "digest": {"type": "boolean"}}
+    calendar = {
+        "id": ID,
+        "trip": obj({"id": ID, "name": TEXT}),
+        "delegate": nullable(obj({"id": ID, "name": TEXT})),
+        "organisation": _ORG,
+        "language": enum(INTERFACE_LANGUAGES),
+        "created_at": TEXT,
+        "made_by_you": {"type": "boolean"},
+    }
+    target = {"trip_id": ID, "language": enum(INTERFACE_LANGUAGES)}
+    return {
+        "Notification": obj(
+            {
+                "id": ID,
+                "event": enum(NOTIFICATION_EVENTS),
+                "title": TEXT,
+                "text": TEXT,
+                "message": nullable(TEXT),
+                "link": TEXT,
+                "created_at": TEXT,
+                "read_at": nullable(TEXT),
+            }
+        ),
+        "NotificationPage": notifications,
+        "Preferences": obj(preferences),
+        "PreferencesInput": obj(preferences),
+        "Calendar": obj(calendar),
+        "NewCalendar": obj({**calendar, "url": TEXT}),
+        "CalendarPage": page("Calendar"),
+        "CalendarInput": {
+            "anyOf": [
+                obj({**target, "delegate_id": ID}, required=["trip_id", "delegate_id"]),
+                obj({**target, "host_org_id": ID}, required=["trip_id", "host_org_id"]),
+            ],
+            "description": "one delegate's meetings (delegate_id), or those one's organisation hosts",
+        },
+    }
+
+
 def components() -> dict:
     """``components/schemas`` of the OpenAPI document."""
     fields = _profile_fields()
@@ -690,4 +739,5 @@ def components() -> dict:
         **request_components(),
         **after_trip_components(),
         **contact_components(),
+        **account_components(),
     }

@@ -24,7 +24,7 @@ from app.i18n import LANGUAGES
 from app.trips.access import get_trip_or_404
 from app.trips.meetings import attendee_key
 from models import exports  # its renderers (fpdf2: seconds to import) load when a file is made
-from models.errors import NotFound
+from models.errors import NotFound, PasserelleError
 from models.vocabulary import STAFF_ROLES
 
 bp = Blueprint("calendars", __name__)
@@ -60,54 +60,34 @@ def feed(token: str):
 @bp.post("/trips/<int:trip_id>/calendars/delegates/<int:delegate_id>")
 def for_delegate(trip_id: int, delegate_id: int):
     """A coordinator, or a member of the delegate's organisation, makes a delegate's address; shown once."""
-    get_trip_or_404(trip_id)
-    delegate = _delegate_or_404(trip_id, delegate_id)
     _check_form()
-    try:
-        token = operations.create(
-            get_db(), trip_id, current_user.id, delegate_id=delegate_id, language=str(get_locale())
-        )
-    except operations.SubscriptionRefused:
-        abort(404)
-    _show_once(token)
+    made = _run(operations.create, trip_id, current_user, delegate_id=delegate_id, language=str(get_locale()))
+    _show_once(made["token"])
     if current_user.role in STAFF_ROLES:
         return redirect(url_for("trips.published", trip_id=trip_id))
-    return redirect(url_for("trips.org_meetings", org_id=delegate["org_id"]))
+    return redirect(url_for("trips.org_meetings", org_id=made["for_org_id"]))
 
 
 @bp.post("/trips/<int:trip_id>/calendars/hosts/<int:org_id>")
 def for_host(trip_id: int, org_id: int):
     """A host's member makes the address of the meetings their organisation receives during a trip."""
-    get_org_or_404(org_id, check_member=False)  # no such organisation: 404
-    if current_user.role != "member" or org_id not in current_user.org_ids:
-        abort(403)
-    get_trip_or_404(trip_id)
     _check_form()
-    try:
-        token = operations.create(
-            get_db(), trip_id, current_user.id, org_id=org_id, language=str(get_locale())
-        )
-    except operations.SubscriptionRefused:
-        abort(404)
-    _show_once(token)
+    made = _run(operations.create, trip_id, current_user, org_id=org_id, language=str(get_locale()))
+    _show_once(made["token"])
     return redirect(url_for("hosting.index"))
 
 
 @bp.post("/calendars/<int:subscription_id>/revoke")
 def revoke(subscription_id: int):
     """Revoke an address: coordinators any, a member their organisation's."""
-    mine = None if current_user.role in STAFF_ROLES else list(current_user.org_ids)
     _check_form()
-    try:
-        row = operations.revoke(get_db(), subscription_id, org_ids=mine)
-    except NotFound:
-        abort(404)
-    except operations.SubscriptionRefused:
-        abort(403)
+    row = _run(operations.revoke, current_user, subscription_id)
     flash(_("The calendar address is revoked: it no longer answers."), "success")
-    if mine is not None:
-        return redirect(url_for("hosting.index"))
-    return redirect(url_for("trips.published", trip_id=row["trip_id"]))
+    if current_user.role in STAFF_ROLES:
+        return redirect(url_for("trips.published", trip_id=row["trip_id"]))
+    if row["delegate_id"] is not None:  # a delegation's member: back to its meetings
+        return redirect(url_for("trips.org_meetings", org_id=row["for_org_id"]))
+    return redirect(url_for("hosting.index"))
 
 
 @bp.get("/trips/<int:trip_id>/agendas/delegates/<int:delegate_id>.pdf")
@@ -147,6 +127,14 @@ def _delegate_or_404(trip_id: int, delegate_id: int) -> dict:
     if current_user.role not in STAFF_ROLES and not current_user.may_act_for(org_id):
         abort(403)
     return {"name": name, "email": email, "org_id": org_id}
+
+
+def _run(operation, *args, **kwargs):
+    """Call an operation; a refusal is the page of its status (404, 403), as the other trip pages."""
+    try:
+        return operation(get_db(), *args, **kwargs)
+    except PasserelleError as error:
+        abort(error.status)
 
 
 def _check_form() -> None:

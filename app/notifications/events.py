@@ -113,3 +113,15 @@ def link(event: str, params: dict, reader_org_ids: tuple[int, ...] | list[int]) 
     if event in ("mutual_interest", "pairing_approved", "pairing_rejected") and reader_org_ids:
         return url_for("members.home")
     return url_for("notifications.index")
+
+
+def shown(row: dict, reader_org_ids: tuple[int, ...] | list[int]) -> dict:
+    """A stored notification as its reader sees it, in the current language: with its ``title``,
+    ``text`` and ``link`` (the list page and the API show these)."""
+    event, params = row["event"], row["params"]
+    return {
+        **row,
+        "title": title(event, params),
+        "text": sentence(event, params),
+        "link": link(event, params, reader_org_ids),
+    }

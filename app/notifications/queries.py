@@ -11,6 +11,8 @@ from sqlite_utils import Database
 
 from app.notifications.events import EVENTS
 from app.orgs.queries import now
+from models.errors import InvalidInput
+from models.vocabulary import LANGUAGES, sql_in
 
 PAGE_SIZE = 50
 
@@ -116,12 +118,20 @@ def unread_count(db: Database, user_id: int) -> int:
     return db.execute(sql, [user_id]).fetchone()[0]
 
 
-def list_for(db: Database, user_id: int, limit: int = PAGE_SIZE) -> list[dict]:
-    """The person's latest notifications, newest first, with their params decoded."""
+def list_for(db: Database, user_id: int, limit: int = PAGE_SIZE, offset: int = 0) -> list[dict]:
+    """The person's notifications, newest first, from ``offset`` on, with their params decoded."""
     rows = db.query(
-        "SELECT * FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?", [user_id, limit]
+        f"SELECT * FROM notifications WHERE user_id = ? AND event IN ({sql_in(tuple(EVENTS))}) "
+        "ORDER BY id DESC LIMIT ? OFFSET ?",
+        [user_id, limit, offset],
     )
-    return [{**row, "params": json.loads(row["params"])} for row in rows if row["event"] in EVENTS]
+    return [{**row, "params": json.loads(row["params"])} for row in rows]
+
+
+def count_for(db: Database, user_id: int) -> int:
+    """How many notifications the person has (the ones :func:`list_for` lists)."""
+    sql = f"SELECT COUNT(*) FROM notifications WHERE user_id = ? AND event IN ({sql_in(tuple(EVENTS))})"
+    return db.execute(sql, [user_id]).fetchone()[0]
 
 
 def mark_all_read(db: Database, user_id: int) -> int:
@@ -133,8 +143,17 @@ def mark_all_read(db: Database, user_id: int) -> int:
     return cursor.rowcount
 
 
+def preferences(db: Database, user_id: int) -> dict:
+    """The language of the person's mails and whether they get the weekly digest."""
+    row = db.execute("SELECT language, digest FROM users WHERE id = ?", [user_id]).fetchone()
+    return {"language": row[0], "digest": bool(row[1])}
+
+
 def set_preferences(db: Database, user_id: int, language: str, digest: bool) -> None:
-    """Store the language of the person's mails and whether they get the weekly digest."""
+    """Store the language of the person's mails and whether they get the weekly digest (InvalidInput
+    for a language the mails are not written in; nothing changes then)."""
+    if language not in LANGUAGES:
+        raise InvalidInput(f"no mails in {language!r}", code="unknown_mail_language", field="language")
     with db.atomic():
         db.execute("UPDATE users SET language = ?, digest = ? WHERE id = ?", [language, int(digest), user_id])
 

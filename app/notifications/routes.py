@@ -8,9 +8,11 @@ from flask_login import current_user
 
 from app import csrf
 from app.db import get_db
+from app.errors import flash_error
 from app.notifications import digest, queries
-from app.notifications.events import link, sentence, title
+from app.notifications.events import shown
 from app.notifications.forms import MarkReadForm, PreferencesForm
+from models.errors import InvalidInput, PasserelleError
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -18,16 +20,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("")
 def index():
     """The person's notifications, newest first, unread ones marked."""
-    rows = queries.list_for(get_db(), current_user.id)
-    items = [
-        {
-            **row,
-            "title": title(row["event"], row["params"]),
-            "text": sentence(row["event"], row["params"]),
-            "link": link(row["event"], row["params"], current_user.org_ids),
-        }
-        for row in rows
-    ]
+    items = [shown(row, current_user.org_ids) for row in queries.list_for(get_db(), current_user.id)]
     return render_template("notifications/index.html", items=items, form=MarkReadForm())
 
 
@@ -44,10 +37,14 @@ def mark_read():
 def preferences():
     """Save the language of the person's mails and whether they get the digest."""
     form = PreferencesForm()
-    if not form.validate_on_submit():
-        flash(_("Choose French or English for your e-mails."), "error")
+    if not form.validate_on_submit():  # the CSRF token, and a language among the choices
+        flash_error(InvalidInput(code="unknown_mail_language"))
         return redirect(url_for("auth.password") + "#mail-preferences")
-    queries.set_preferences(get_db(), current_user.id, form.language.data, form.digest.data)
+    try:
+        queries.set_preferences(get_db(), current_user.id, form.language.data, form.digest.data)
+    except PasserelleError as error:
+        flash_error(error)
+        return redirect(url_for("auth.password") + "#mail-preferences")
     flash(_("Your e-mail preferences are saved."), "success")
     return redirect(url_for("auth.password") + "#mail-preferences")
 
@@ -74,9 +71,6 @@ def _header_helpers() -> dict:
         return queries.unread_count(get_db(), current_user.id) if current_user.is_authenticated else 0
 
     def preferences_form() -> PreferencesForm:
-        row = (
-            get_db().execute("SELECT language, digest FROM users WHERE id = ?", [current_user.id]).fetchone()
-        )
-        return PreferencesForm(formdata=None, data={"language": row[0], "digest": bool(row[1])})
+        return PreferencesForm(formdata=None, data=queries.preferences(get_db(), current_user.id))
 
     return {"unread_notifications": unread, "mail_preferences_form": preferences_form}

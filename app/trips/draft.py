@@ -151,6 +151,8 @@ def org_meetings(org_id: int):
         trip["rows"].append(row)
     for trip in trips.values():  # the organisation's own delegates: their agendas and calendars
         trip["delegates"] = [d for d in queries.list_delegates(db, trip["id"]) if d["org_id"] == org_id]
+        ours = {d["id"] for d in trip["delegates"]}
+        trip["subscriptions"] = [s for s in subscriptions.of_trip(db, trip["id"]) if s["delegate_id"] in ours]
     my_orgs = (
         [get_organisation(db, mine) for mine in current_user.org_ids] if current_user.role == "member" else []
     )
