@@ -188,9 +188,9 @@ DOMAIN_MESSAGES = {
     # contact persons (app/operations/people.py); the parts are the contact form's words
     "invalid_contact": N_("The contact person was not saved:"),
     "contact_name_needed": N_("Fill in the name."),
-    "contact_email_needed": N_("Fill in the e-mail address."),
+    "contact_email_needed": N_("Fill in the email address."),
     "contact_too_long": N_("At most %(n)d characters, please."),
-    "contact_email_invalid": N_("Give an e-mail address such as name@example.org."),
+    "contact_email_invalid": N_("Give an email address such as name@example.org."),
     "contact_phone_invalid": N_("Give a phone number: digits, spaces, + ( ) . -"),
     "contact_unknown_language": N_("Choose the languages among those offered."),
     "contact_unknown_track": N_("Choose the kinds of collaboration among those offered."),
@@ -200,7 +200,7 @@ DOMAIN_MESSAGES = {
         "an accepted request or a pairing approved by the coordinators."
     ),
     # the account's mail preferences (app/notifications/queries.py) and calendar addresses
-    "unknown_mail_language": N_("Choose French or English for your e-mails."),
+    "unknown_mail_language": N_("Choose French or English for your emails."),
     "unknown_calendar_language": N_("Choose French or English for the calendar's events."),
     "calendar_target": N_(
         "A calendar address follows one delegate or the meetings of one host organisation: name one of them."

@@ -118,7 +118,7 @@ def test_bad_values_are_refused_field_by_field_with_the_web_forms_words(member, 
     assert [(e["field"], e["message"]) for e in refused.json["errors"]] == [
         ("name", "Fill in the name."),
         ("role", "At most 200 characters, please."),
-        ("email", "Give an e-mail address such as name@example.org."),
+        ("email", "Give an email address such as name@example.org."),
         ("phone", "Give a phone number: digits, spaces, + ( ) . -"),
         ("languages", "Choose the languages among those offered."),
     ]
@@ -129,7 +129,7 @@ def test_bad_values_are_refused_field_by_field_with_the_web_forms_words(member, 
         assert item["message"] in page
     missing = client.post(f"/api/v1/organisations/{efs}/contacts", json={"name": "Ana"}, headers=token)
     assert [(e["field"], e["message"]) for e in missing.json["errors"]] == [
-        ("email", "Fill in the e-mail address.")
+        ("email", "Fill in the email address.")
     ]
     unknown = client.post(
         f"/api/v1/organisations/{efs}/contacts", json=CONTACT | {"consent": True}, headers=token
@@ -148,7 +148,7 @@ def test_bad_values_are_refused_field_by_field_with_the_web_forms_words(member, 
     assert client.patch(kept, json={}, headers=token).status_code == 422
     refused = client.patch(kept, json={"email": "", "tracks": ["juggling"]}, headers=token)
     assert [(e["field"], e["message"]) for e in refused.json["errors"]] == [
-        ("email", "Fill in the e-mail address."),
+        ("email", "Fill in the email address."),
         ("tracks", "Choose the kinds of collaboration among those offered."),
     ]
     assert _written(db) == before

@@ -109,10 +109,16 @@ def test_french_typography_is_one_convention(french):
 
 
 def test_one_french_word_per_concept(french):
-    """A meeting is a « rendez-vous », an e-mail a « courriel », a form a « formulaire »."""
+    """A meeting is a « rendez-vous », an email a « courriel », a form a « formulaire »."""
     others = (
         r"(\b(une|la|les|des|cette|aucune|vos) rencontres?|^Rencontres?)\b(?! d’affaires)"
         r"|\b(e-mails?|questionnaires?)\b"
     )
     wrong = [(msgid, text) for msgid, text in french_strings(french) if re.search(others, text)]
     assert wrong == []
+
+
+def test_one_english_word_per_concept(french):
+    """The English text (the msgids) writes "email", never "e-mail", as the French writes « courriel »."""
+    msgids = [m.id if isinstance(m.id, str) else " ".join(m.id) for m in french if m.id]
+    assert [msgid for msgid in msgids if re.search(r"\be-mails?\b", msgid, re.IGNORECASE)] == []

@@ -137,7 +137,7 @@ def test_weekly_digest_with_list_unsubscribe_and_opt_out(seeded, db):
 
 def test_mail_preferences_on_the_account_page(member, db):
     page = page_text(member.client.get("/auth/password"))
-    assert "E-mail preferences" in page and "Language of my e-mails" in page
+    assert "Email preferences" in page and "Language of my emails" in page
     saved = member.post("/notifications/preferences", {"language": "en"})  # the digest box unticked
     assert saved.status_code == 302
     assert db.execute(
@@ -147,7 +147,7 @@ def test_mail_preferences_on_the_account_page(member, db):
         0,
     )
     bad = member.post("/notifications/preferences", {"language": "de", "digest": "y"}, follow_redirects=True)
-    assert "Choose French or English for your e-mails." in page_text(bad)
+    assert "Choose French or English for your emails." in page_text(bad)
     assert db.execute("SELECT language FROM users WHERE email = 'efs@test.example.org'").fetchone() == ("en",)
 
 

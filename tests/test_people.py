@@ -44,7 +44,7 @@ def test_contact_forms_refuse_bad_input_and_other_organisations(member, client, 
     efs, thecell = org_id(db, "EFS BFC"), org_id(db, "ThéCell")
     bad = member.post(f"/organisations/{efs}/contacts/new", data=CONTACT | {"email": "not an address"})
     assert bad.status_code == 400
-    assert "Give an e-mail address such as name@example.org." in page_text(bad)
+    assert "Give an email address such as name@example.org." in page_text(bad)
     assert 'value="Camille Exemple"' in bad.get_data(as_text=True)  # what was typed stays
     assert (
         member.post(f"/organisations/{efs}/contacts/new", data=CONTACT | {"phone": "call me"}).status_code

@@ -1,5 +1,5 @@
 """API views on the account's notifications and mail preferences, as the web's *Notifications* list
-and the account page's *E-mail preferences* (``app/notifications/routes.py``).
+and the account page's *Email preferences* (``app/notifications/routes.py``).
 
 Everyone reads their own notifications only (the list holds no other person's); the words are the
 list page's, in English. The rules of the preferences live in ``app.notifications.queries``, which

@@ -228,5 +228,5 @@ def audit_rows(
 
 
 def actors(db: Database) -> list[dict]:
-    """The accounts the actor filter offers: every user, by name then e-mail."""
+    """The accounts the actor filter offers: every user, by name then email."""
     return list(db.query("SELECT id, name, email FROM users ORDER BY name = '', name COLLATE NOCASE, email"))

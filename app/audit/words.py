@@ -1,7 +1,7 @@
 """An audit row as a coordinator reads it, in the reader's language: one sentence, with links on a page.
 
 The sentences are the ``audit_sentence`` vocabulary (``models/vocabulary.py``), worded through
-:func:`app.i18n.label`. Who acted is named by their account's name (or e-mail); a contact person's
+:func:`app.i18n.label`. Who acted is named by their account's name (or email); a contact person's
 details never appear: events name contacts by id only. Whether the actor may be named follows
 :func:`app.people.queries.can_see_contacts`, the rule that guards people's names everywhere.
 """

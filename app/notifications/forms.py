@@ -8,7 +8,7 @@ from app.i18n import choices
 
 
 class PreferencesForm(FlaskForm):
-    language = SelectField(_l("Language of my e-mails"), choices=choices("language"))
+    language = SelectField(_l("Language of my emails"), choices=choices("language"))
     digest = BooleanField(_l("Send me the weekly digest of new suggested partners"))
 
 

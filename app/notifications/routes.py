@@ -45,7 +45,7 @@ def preferences():
     except PasserelleError as error:
         flash_error(error)
         return redirect(url_for("auth.password") + "#mail-preferences")
-    flash(_("Your e-mail preferences are saved."), "success")
+    flash(_("Your email preferences are saved."), "success")
     return redirect(url_for("auth.password") + "#mail-preferences")
 
 

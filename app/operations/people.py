@@ -3,7 +3,7 @@
 The web's contact form (``app/people/routes.py``) and the API (``app/api/contacts.py``) both call
 these; the privacy rule itself stays in :func:`app.people.queries.can_see_contacts`. A contact is
 checked as typed (:func:`contact_problems`: the patterns below are the OpenAPI document's too), then
-stored without the spaces around its values and with its e-mail address in lower case.
+stored without the spaces around its values and with its email address in lower case.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ class ContactForm(FlaskForm):
 
     name = StringField(_l("Name"), render_kw={"required": True, "maxlength": NAME_MAX})
     role = StringField(_l("Role"), render_kw={"maxlength": ROLE_MAX})
-    email = StringField(_l("E-mail"), render_kw={"required": True, "maxlength": EMAIL_MAX})
+    email = StringField(_l("Email"), render_kw={"required": True, "maxlength": EMAIL_MAX})
     phone = StringField(_l("Phone (optional)"))
     languages = MultiCheckboxField(_l("Languages"), choices=choices("language"), validate_choice=False)
     tracks = MultiCheckboxField(

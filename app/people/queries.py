@@ -127,7 +127,7 @@ def _account_of(db: Database, email: str) -> int | None:
 def save_contact(
     db: Database, org_id: int, record: Mapping, contact_id: int | None = None, *, actor_id: int | None = None
 ) -> int:
-    """Add (or, with ``contact_id``, replace) a contact entry; an account with its e-mail owns it.
+    """Add (or, with ``contact_id``, replace) a contact entry; an account with its email owns it.
 
     The audit event names the contact by id only: the log never holds a person's details."""
     stamp = now()

@@ -200,7 +200,7 @@ def _snapshot(trip: dict, row: dict) -> dict:
 
 
 def _guest_key(guests) -> tuple:
-    """A meeting's guests as compared on republication: (delegate id, name, e-mail, organisation)."""
+    """A meeting's guests as compared on republication: (delegate id, name, email, organisation)."""
     return tuple(sorted((g["delegate_id"], g["name"], g["email"], g["org_id"]) for g in guests))
 
 
@@ -313,7 +313,7 @@ def attendee_key(name: str, email: str) -> str:
 
 
 def _attendees(row: dict) -> dict[str, tuple]:
-    """A published row's or snapshot's delegates (lead and guests): key -> (delegate id, name, e-mail)."""
+    """A published row's or snapshot's delegates (lead and guests): key -> (delegate id, name, email)."""
     people = [(row["delegate_id"], row["delegate_name"], row["delegate_email"])]
     people += [(d, name, email) for d, name, email, _org in row["guests"]]
     return {attendee_key(name, email): (d, name, email) for d, name, email in people}
@@ -336,7 +336,7 @@ def _record_former(db: Database, current: dict, snapshot: dict, stamp: str) -> N
 
 
 def former_delegates(db: Database, published_ids: list[int]) -> dict[int, list[dict]]:
-    """Published meeting id -> the delegates it was taken from (name, e-mail, delegate id)."""
+    """Published meeting id -> the delegates it was taken from (name, email, delegate id)."""
     found: dict[int, list[dict]] = {}
     if published_ids:
         marks = ", ".join("?" for _ in published_ids)

@@ -88,7 +88,7 @@ def _calendar(
 
 
 def _key(key: str) -> str:
-    """A delegate key as given (an e-mail in any case, or a name)."""
+    """A delegate key as given (an email in any case, or a name)."""
     wanted = key.strip()
     return wanted.lower() if "@" in wanted else wanted
 

@@ -93,7 +93,7 @@ TRIP_COLUMNS: tuple[Column, ...] = (
     Column(N_("Time zone"), "text", lambda m, w: m.tz, 18),
     Column(N_("City"), "text", lambda m, w: city_name(m.city, w.locale), 14),
     Column(N_("Delegate"), "text", lambda m, w: m.delegate_name, 22),
-    Column(N_("Delegate e-mail"), "text", lambda m, w: m.delegate_email, 28),
+    Column(N_("Delegate email"), "text", lambda m, w: m.delegate_email, 28),
     Column(N_("Delegation"), "text", lambda m, w: m.delegation.short_name, 18),
     Column(N_("Delegation (full name)"), "text", lambda m, w: m.delegation.name, 36),
     Column(N_("Host"), "text", lambda m, w: m.host.short_name, 18),
@@ -110,7 +110,7 @@ TRIP_COLUMNS: tuple[Column, ...] = (
     Column(N_("Host address"), "text", lambda m, w: m.host_address(w.locale), 40),
     Column(N_("Host contact"), "text", lambda m, w: _contact(m, "name"), 22),
     Column(N_("Host contact's role"), "text", lambda m, w: _contact(m, "role"), 22),
-    Column(N_("Host contact's e-mail"), "text", lambda m, w: _contact(m, "email"), 28),
+    Column(N_("Host contact's email"), "text", lambda m, w: _contact(m, "email"), 28),
     Column(N_("Host contact's phone"), "text", lambda m, w: _contact(m, "phone"), 18),
 )
 

@@ -138,7 +138,7 @@ class ExportMeeting:
 
     @property
     def delegate_key(self) -> str:
-        """Who gets this meeting's calendar: the delegate's e-mail lower-cased, else the name."""
+        """Who gets this meeting's calendar: the delegate's email lower-cased, else the name."""
         return self.delegate_email.strip().lower() or self.delegate_name.strip()
 
     def ics_status(self, delegate_key: str | None = None) -> str:
