@@ -138,7 +138,7 @@ def test_member_interest_coordinator_approval_member_sees_it(browser, live_serve
     page.wait_for_load_state()
     assert f"Votre intérêt pour {partner} est enregistré." in page.locator(".flash").inner_text()
     card = page.locator("article.suggestion", has=page.locator("h3", has_text=partner))
-    assert "En cours d’examen par les coordinateurs" in card.inner_text()
+    assert "En cours d’examen par la coordination" in card.inner_text()
     card.screenshot(path=shots / "2-member-interest-card.png")
     log_out(page)
 

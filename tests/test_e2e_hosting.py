@@ -109,7 +109,7 @@ def test_the_host_sees_the_meeting_confirmed_in_the_app(browser, live_server, sh
     page.fill("textarea[name=note]", "Plutôt mardi 14 h")
     page.get_by_role("button", name="Proposer un autre créneau").click()
     page.wait_for_load_state()
-    assert "les coordinateurs vont chercher un autre créneau" in page.inner_text("main")
+    assert "la coordination va chercher un autre créneau" in page.inner_text("main")
     assert "Autre créneau proposé" in page.inner_text("main") and "Plutôt mardi 14 h" in page.inner_text(
         "main"
     )

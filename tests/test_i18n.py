@@ -109,10 +109,12 @@ def test_french_typography_is_one_convention(french):
 
 
 def test_one_french_word_per_concept(french):
-    """A meeting is a « rendez-vous », an email a « courriel », a form a « formulaire »."""
+    """A meeting is a « rendez-vous », an email a « courriel », a form a « formulaire », the coordinators
+    « la coordination »."""
     others = (
         r"(\b(une|la|les|des|cette|aucune|vos) rencontres?|^Rencontres?)\b(?! d’affaires)"
         r"|\b(e-mails?|questionnaires?)\b"
+        r"|\bcoordinateurs\b"  # those who coordinate are « la coordination »
     )
     wrong = [(msgid, text) for msgid, text in french_strings(french) if re.search(others, text)]
     assert wrong == []

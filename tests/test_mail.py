@@ -175,7 +175,7 @@ def test_a_decision_mails_each_member_in_their_own_language(smtp_app, smtp_serve
     (english,) = mails_to(smtp_server, ACCOUNTS["member_qc"][0])
     assert french["Subject"] == "Mise en relation approuvée"
     assert mail_text(french).splitlines()[0] == "Mise en relation approuvée"
-    assert "Les coordinateurs ont approuvé la mise en relation EFS BFC – ThéCell (Échange de personnel)." in (
+    assert "La coordination a approuvé la mise en relation EFS BFC – ThéCell (Échange de personnel)." in (
         mail_text(french)
     )
     assert english["Subject"] == "Pairing approved"

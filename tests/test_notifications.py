@@ -211,5 +211,5 @@ def test_follow_up_forms_reach_each_organisation_once_by_the_worker(seeded, db, 
     mails = [mail for mail in deliver(seeded) if mail["Subject"] == subject]
     assert sorted(mail["To"] for mail in mails) == ["efs@test.example.org", "thecell@test.example.org"]
     text = mail_text(mails[0])
-    assert "Dites aux coordinateurs comment s’est passé le rendez-vous EFS BFC – ThéCell du" in text
+    assert "Dites à la coordination comment s’est passé le rendez-vous EFS BFC – ThéCell du" in text
     assert "/follow-up/" in text
