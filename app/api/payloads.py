@@ -83,6 +83,11 @@ class Field:
     max_length: int | None = None
     empty: bool = False  # a list of ids may be empty
     bounds: tuple[float, float] | None = None  # a number's (lowest, highest), both allowed
+    items: type = int  # a list's items: ids, or text (str) each at most ``item_length`` long
+    item_length: int | None = None
+    item_pattern: str | None = None  # a text item must hold a match (as JSON Schema's ``pattern``)
+    unique: bool = False  # no item twice
+    pattern: str | None = None  # text must hold a match (as JSON Schema's ``pattern``)
 
 
 def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> dict:
@@ -108,7 +113,7 @@ def _whole(value: object, kind: type) -> object:
     """An id sent as 3.0 as the 3 it is (ids are compared and stored as integers)."""
     if kind is int:
         return int(value)
-    if kind is list:
+    if kind is list and all(not isinstance(item, str) for item in value):
         return [int(item) for item in value]
     return value
 
@@ -120,13 +125,20 @@ def _value_problem(value: object, rule: Field) -> str | None:
         if not (number and low <= value <= high):  # NaN is refused too
             return f"must be a number from {low:g} to {high:g}, got {json.dumps(value)[:40]}"
         return None
-    if rule.kind is list:  # a list of ids, at most max_length of them
+    if rule.kind is list:  # a list of ids (or of text), at most max_length of them
+        what = "ids" if rule.items is int else "texts"
         if not isinstance(value, list) or not (value or rule.empty):
-            return f"must be {'an' if rule.empty else 'a non-empty'} array of ids, got {_json_type(value)}"
-        if not all(_is_id(item) for item in value):
+            return f"must be {'an' if rule.empty else 'a non-empty'} array of {what}, got {_json_type(value)}"
+        if rule.items is int and not all(_is_id(item) for item in value):
             return "must hold positive integer ids only"
+        if rule.items is str:
+            message = _text_items_problem(value, rule)
+            if message:
+                return message
         if rule.max_length is not None and len(value) > rule.max_length:
-            return f"holds {len(value)} ids; the limit is {rule.max_length}"
+            return f"holds {len(value)} {what}; the limit is {rule.max_length}"
+        if rule.unique and len({json.dumps(item) for item in value}) != len(value):
+            return "holds an item twice"
         return None
     if rule.kind is bool:
         return None if isinstance(value, bool) else f"must be true or false, got {_json_type(value)}"
@@ -143,6 +155,20 @@ def _value_problem(value: object, rule: Field) -> str | None:
         return f"must be one of {', '.join(rule.choices)}, got '{value[:40]}'"
     if rule.max_length is not None and len(value) > rule.max_length:
         return f"is {len(value)} characters long; the limit is {rule.max_length}"
+    if rule.pattern is not None and not re.search(rule.pattern, value):
+        return f"must match {rule.pattern}"
+    return None
+
+
+def _text_items_problem(value: list, rule: Field) -> str | None:
+    """What is wrong with a list of texts: an item that is not text, too long, or without the pattern."""
+    for item in value:
+        if not isinstance(item, str):
+            return f"must hold text only, got {_json_type(item)}"
+        if rule.item_length is not None and len(item) > rule.item_length:
+            return f"holds an item {len(item)} characters long; the limit is {rule.item_length}"
+        if rule.item_pattern is not None and not re.search(rule.item_pattern, item):
+            return f"holds '{item[:40]}', which does not match {rule.item_pattern}"
     return None
 
 

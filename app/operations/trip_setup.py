@@ -35,7 +35,7 @@ EMAIL_MAX = 320
 CAPACITY = (1, 20)  # meetings a host holds at once (the table's CHECK)
 SLOT_MINUTES = (15, 240)
 MAX_SLOT_TIMES = 96  # start times a day: 24 hours of the shortest meetings
-TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+TIME = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")  # 24-hour HH:MM
 
 
 def get_trip(db: Database, trip_id: int) -> dict:
@@ -59,7 +59,7 @@ def check_dates(start: date, end: date) -> None:
 
 def check_slot_times(times: list[str]) -> None:
     """At least one start time, each written HH:MM, none repeated."""
-    if not times or any(not TIME.match(part) for part in times):
+    if not times or any(not TIME.fullmatch(part) for part in times):
         raise InvalidInput("times must be HH:MM", code="slot_time_format", field="times")
     if len(set(times)) != len(times):
         raise InvalidInput("a start time is repeated", code="slot_time_repeated", field="times")
