@@ -75,7 +75,7 @@ def test_a_coordinator_creates_a_trip_as_the_web_form_does(seeded, client, db, c
         ({"end_date": "2027-11-30"}, 409, "A trip lasts at most 31 days."),
         ({"name": "Test mission"}, 409, "Another trip already has this name."),
         ({"name": "   "}, 422, "name must match"),
-        ({"start_date": "2027-02-30"}, 422, "start_date must be a date written YYYY-MM-DD."),
+        ({"start_date": "2027-02-30"}, 422, "start_date must be a date written YYYY-MM-DD"),
         ({"direction": "QC->QC"}, 422, "direction must be one of BFC->QC, QC->BFC"),
         ({"status": "past"}, 422, "unknown field 'status'"),
     ],

@@ -110,7 +110,9 @@ def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> d
 
 
 def _whole(value: object, kind: type) -> object:
-    """An id sent as 3.0 as the 3 it is (ids are compared and stored as integers)."""
+    """An id sent as 3.0 as the 3 it is (ids are compared and stored as integers); a day as a date."""
+    if kind is date:
+        return date.fromisoformat(value)
     if kind is int:
         return int(value)
     if kind is list and all(not isinstance(item, str) for item in value):
@@ -139,6 +141,10 @@ def _value_problem(value: object, rule: Field) -> str | None:
             return f"holds {len(value)} {what}; the limit is {rule.max_length}"
         if rule.unique and len({json.dumps(item) for item in value}) != len(value):
             return "holds an item twice"
+        return None
+    if rule.kind is date:  # a day written YYYY-MM-DD
+        if not isinstance(value, str) or not _is_day(value):
+            return f"must be a date written YYYY-MM-DD, got {json.dumps(value)[:40]}"
         return None
     if rule.kind is bool:
         return None if isinstance(value, bool) else f"must be true or false, got {_json_type(value)}"
@@ -170,6 +176,13 @@ def _text_items_problem(value: list, rule: Field) -> str | None:
         if rule.item_pattern is not None and not re.search(rule.item_pattern, item):
             return f"holds '{item[:40]}', which does not match {rule.item_pattern}"
     return None
+
+
+def _is_day(value: str) -> bool:
+    try:
+        return bool(_DAY.fullmatch(value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _is_id(value: object) -> bool:

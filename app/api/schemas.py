@@ -411,8 +411,8 @@ def setup_components() -> dict:
         "name": name,
         "direction": enum(TRIP_DIRECTIONS),
         "cities": {"type": "array", "items": city, "minItems": 1, "maxItems": api.MAX_CITIES},
-        "start_date": day,
-        "end_date": day,
+        "start_date": day | {"format": "date"},
+        "end_date": day | {"format": "date"},
         "notes": {"type": "string", "maxLength": rules.NOTES_MAX},
     }
     patch = obj({**fields, "group_meetings": {"type": "boolean"}}, required=[]) | {"minProperties": 1}

@@ -9,7 +9,6 @@ refuse, nothing changed). Coordinators and administrators only, as the trip page
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 
@@ -18,7 +17,7 @@ from flask_babel import force_locale
 from flask_login import current_user
 
 from app.admin.forms import EMAIL_PATTERN
-from app.api.payloads import ApiProblem, Field, checked, json_body, page_args, page_of
+from app.api.payloads import Field, checked, json_body, page_args, page_of
 from app.api.trips import coordinators_only, trip_json
 from app.db import get_db
 from app.operations import trip_setup as setup
@@ -33,14 +32,13 @@ NON_BLANK = r"[^\s\x1c-\x1f\x85]"  # at least one character str.strip() keeps
 DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # an address, or nothing, with spaces around it (the operation strips them)
 EMAIL = rf"^\s*(?:{EMAIL_PATTERN[1:-1]})?\s*$"
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CITY_LENGTH, MAX_CITIES = 80, 20
 TRIP_FIELDS = {
     "name": Field(str, max_length=setup.NAME_MAX, pattern=NON_BLANK),
     "direction": Field(str, choices=TRIP_DIRECTIONS),
     "cities": Field(list, items=str, max_length=MAX_CITIES, item_length=CITY_LENGTH, item_pattern=NON_BLANK),
-    "start_date": Field(str, pattern=DAY),
-    "end_date": Field(str, pattern=DAY),
+    "start_date": Field(date),
+    "end_date": Field(date),
     "notes": Field(str, required=False, max_length=setup.NOTES_MAX),
 }
 TRIP_PATCH = {
@@ -87,7 +85,9 @@ def update_trip(trip_id: int):
     body = checked(json_body(), TRIP_PATCH, not_empty=True)
     enabled = body.pop("group_meetings", None)
     if body:
-        current = {key: trip[key] for key in TRIP_FIELDS}
+        current = {key: trip[key] for key in TRIP_FIELDS} | {
+            key: date.fromisoformat(trip[key]) for key in ("start_date", "end_date")
+        }
         _run(setup.update_trip, trip_id, _trip_fields(current | body, status=trip["status"]))
     if enabled is not None:
         _run(setup.set_group_meetings, trip_id, enabled)
@@ -95,16 +95,8 @@ def update_trip(trip_id: int):
 
 
 def _trip_fields(body: dict, status: str = "planned") -> dict:
-    """A trip's fields as the operation takes them: dates as dates (422 for a date that is none)."""
-    days = {}
-    for key in ("start_date", "end_date"):
-        try:
-            if not _DAY.fullmatch(body[key]):
-                raise ValueError(body[key])
-            days[key] = date.fromisoformat(body[key])
-        except ValueError:
-            raise ApiProblem(422, f"{key} must be a date written YYYY-MM-DD.", field=key) from None
-    return {**body, **days, "notes": body.get("notes", ""), "status": status}
+    """A trip's fields as the operation takes them."""
+    return {**body, "notes": body.get("notes", ""), "status": status}
 
 
 # --- slots ----------------------------------------------------------------------------------------
