@@ -112,7 +112,7 @@ def test_a_trip_that_cannot_be_planned_gets_the_webs_words(seeded, client, db, t
     for delegate in ("ada", "ben", "cy"):
         queries.remove_delegate(db, trip["trip"], trip[delegate])
     response = plan(client, trip["trip"], api_tokens["coordinator"])
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert response.json["error"] == (
         "The trip cannot be planned yet: The delegation has no delegate: add at least one."
     )

@@ -16,7 +16,7 @@ from app.operations.organisations import update_profile
 from app.operations.pairings import decide
 from app.operations.stances import set_stance
 from app.orgs.queries import get_by_short_name, upsert_organisations
-from models.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound, StaleState
+from models.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleState
 
 
 @pytest.fixture
@@ -227,7 +227,7 @@ def test_planning_an_incomplete_trip_names_what_is_missing_from_every_front_end(
     }
     dates = {"start_date": date(2026, 5, 11), "end_date": date(2026, 5, 12)}
     trip_id = queries.create_trip(db, fields | dates)
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(InvalidInput) as refused:
         trips.plan(db, actor(seeded, "coordinator"), trip_id)
     assert [part["code"] for part in refused.value.params["parts"]] == ["no_delegates", "no_hosts"]
     with pytest.raises(Forbidden):

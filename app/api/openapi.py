@@ -493,7 +493,7 @@ def _plan_operations(trip_id: dict) -> dict:
         "plan_trip",
         "Plan the trip in the background, as the web's Plan button does (coordinators, administrators)",
         ("202", answer(created={"type": "boolean"}, plan=ref("PlanState"))),
-        (*WRITE, "404", "409"),
+        (*WRITE, "404"),
         [trip_id],
         "PlanInput",
     )

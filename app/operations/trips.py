@@ -27,8 +27,7 @@ from models.trips.shapes import Candidate, Meeting
 def plan(db: Database, actor, trip_id: int, time_limit: float | None = None) -> PlanRun:
     """Plan the trip and store the plan as its draft (the published meetings do not change).
 
-    Raises Conflict (``trip_incomplete``, with the gaps as ``parts``: the set-up, not the request, is
-    at fault) before any solving when the
+    Raises InvalidInput (``trip_incomplete``, with the gaps as ``parts``) before any solving when the
     set-up lacks slots, delegates or hosts.
     """
     trip = _plannable_trip(db, actor, trip_id)
@@ -45,7 +44,7 @@ def request_plan(db: Database, actor, trip_id: int, time_limit: float) -> tuple[
     """Ask the worker to plan the trip (:mod:`app.trips.plan_jobs`): (the job, whether it is new).
 
     The same checks as :func:`plan`, before anything is recorded: the actor's role, the trip, and
-    Conflict (``trip_incomplete``) when the set-up lacks slots, delegates or hosts. A planning
+    InvalidInput (``trip_incomplete``) when the set-up lacks slots, delegates or hosts. A planning
     already under way for the trip is returned as it is (False).
     """
     _plannable_trip(db, actor, trip_id)
@@ -58,7 +57,7 @@ def _plannable_trip(db: Database, actor, trip_id: int) -> dict:
     trip = get_trip(db, trip_id)
     gaps = planning.setup_gaps(db, trip)
     if gaps:
-        raise Conflict(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
+        raise InvalidInput(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
     return trip
 
 
@@ -153,7 +152,7 @@ def _edit(
     with immediate(db):
         gaps = planning.setup_gaps(db, trip)
         if gaps:
-            raise Conflict(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
+            raise InvalidInput(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
         rows = store.draft_rows(db, trip_id)
         if meeting_id is not None and all(row["id"] != meeting_id for row in rows):
             raise NotFound(f"trip {trip_id} has no draft meeting {meeting_id}", code="not_found")
