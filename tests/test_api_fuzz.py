@@ -94,23 +94,29 @@ def fuzz_tokens(fuzz_app, request):
             reporter.write_line(summary)
 
 
+SETUP_TABLES = ("trips", "trip_slots", "trip_delegation", "trip_delegates", "trip_hosts", "trip_constraints")
+SETUP_PRINT = " UNION ALL ".join(f"SELECT COUNT(*), TOTAL(rowid) FROM {name}" for name in SETUP_TABLES)
+
+
 class Pristine:
-    """A copy of the fuzzing data as seeded (with the tokens), and what puts it back after a request
-    changed it (only then: a copy per request would take minutes)."""
+    """A copy of the fuzzing data as seeded (with the tokens), and what puts it back once a request
+    changed a trip's set-up (only then: every request records its token's use, and a copy per
+    request would take minutes)."""
 
     def __init__(self, database: str):
         self.database = database
         self.template = sqlite3.connect(":memory:")
-        self.watch = sqlite3.connect(database)  # its data_version moves when another connection commits
+        self.watch = sqlite3.connect(database)
         self.watch.backup(self.template)
         self.seen = self._version()
         self.engine_versions = itertools.count(2_000_000)
 
-    def _version(self) -> int:
-        return self.watch.execute("PRAGMA data_version").fetchone()[0]
+    def _version(self) -> list:
+        """Which trips, slots, delegation, delegates, hosts and pairs there are."""
+        return self.watch.execute(SETUP_PRINT).fetchall()
 
     def restore(self) -> None:
-        """The data as seeded again, if anything changed it; a new engine version keeps no cached
+        """The data as seeded again, if a trip's set-up changed; a new engine version keeps no cached
         index stale."""
         if self._version() == self.seen:
             return
@@ -167,7 +173,7 @@ DATA_CHECKS = [*CHECKS, negative_data_rejection, positive_data_acceptance]
 )
 def test_the_document_says_what_is_accepted_and_what_is_refused(case, fuzz_app, fuzz_tokens, pristine):
     CASES[case.operation.label + " (data)"] += 1
-    # Each case starts from the seeded data: a trip an earlier case left without hosts (or created
+    # Each case starts from the seeded set-up: a trip an earlier case left without hosts (or created
     # empty, as POST /trips does) would refuse a valid planning request as incomplete (422).
     pristine.restore()
     # A case whose headers are the invalid part may leave out the token on purpose: adding the real
