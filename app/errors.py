@@ -130,6 +130,34 @@ DOMAIN_MESSAGES = {
     "trip_slot_not_found": N_("The trip has no slot %(id)s. Nothing was changed."),
     "trip_delegate_not_found": N_("The trip has no delegate %(id)s. Nothing was changed."),
     "trip_host_not_found": N_("Organisation %(id)s is not a host of the trip. Nothing was changed."),
+    # a trip's set-up (app/operations/trip_setup.py); the first ones are the set-up forms' own words
+    "trip_name_required": N_("Give the trip a name."),
+    "trip_cities_required": N_("Name at least one destination city."),
+    "trip_dates_reversed": N_("The last day cannot be before the first day."),
+    "trip_too_long": N_("A trip lasts at most %(n)d days."),
+    "trip_name_taken": N_("Another trip already has this name."),
+    "trip_direction_locked": N_("Remove the delegation and the hosts before changing the direction."),
+    "slot_time_format": N_("Write times as HH:MM, e.g. 09:00."),
+    "slot_time_repeated": N_("A start time is repeated."),
+    "slot_minutes_range": N_("Between 15 and 240 minutes."),
+    "slots_overlap": N_("Meetings this long would overlap: space the start times further apart."),
+    "slots_after_midnight": N_("The last meeting would end after midnight."),
+    "delegate_name_required": N_("Give the delegate's name."),
+    "bad_email": N_("This is not an email address."),
+    "host_capacity_range": N_("Between 1 and 20."),
+    "delegation_other_side": N_(
+        "%(name)s is not on the delegation's side of the Atlantic. Nothing was changed."
+    ),
+    "in_delegation_already": N_("%(name)s is in the delegation already. Nothing was changed."),
+    "trip_delegation_not_found": N_("Organisation %(id)s is not in the delegation. Nothing was changed."),
+    "host_other_side": N_("%(name)s is not in the region the delegation visits. Nothing was changed."),
+    "host_city_not_in_trip": N_(
+        "%(city)s is not one of the trip's cities: choose one of them, or the organisation's own "
+        "city. Nothing was changed."
+    ),
+    "host_day_not_in_trip": N_("%(day)s is not a day of the trip. Nothing was changed."),
+    "unknown_pair_rule": N_("Choose must meet or must not meet. Nothing was changed."),
+    "trip_pair_not_found": N_("This pair has no rule. Nothing was changed."),
     "draft_refused": N_("Refused, nothing was changed:"),
     "no_engine_score": N_("The engine has no score for this pair, so the meeting cannot be added."),
     "rule_delegate_busy": N_("%(delegate)s already has a meeting at %(when)s."),
@@ -295,6 +323,20 @@ def _words(message: str, params: dict) -> str:
         for name, value in params.items()
     }
     return gettext(message, **values) if values else gettext(message)
+
+
+def lazy_message(code: str, **params):
+    """A domain error's sentence, translated when shown: a form validator's message."""
+    return _l(DOMAIN_MESSAGES[code], **params)
+
+
+def field_error(form, error: PasserelleError) -> None:
+    """Show a refusal under the form's field it names (else as a flash), in the reader's language."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        flash_error(error)
+    else:
+        field.errors = [*field.errors, describe(error)]
 
 
 def flash_error(error: PasserelleError) -> None:

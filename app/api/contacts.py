@@ -19,7 +19,9 @@ from app.people.queries import CONTACT_FIELDS, contact_json, visible_contacts
 
 # Every field may be left out: the operation says which a new contact needs, and judges the values.
 CONTACT_BODY = {
-    field: Field(list, required=False, of=str) if field in people.CODES else Field(str, required=False)
+    field: Field(list, required=False, items=str, empty=True)
+    if field in people.CODES
+    else Field(str, required=False)
     for field in CONTACT_FIELDS
 }
 

@@ -93,6 +93,20 @@ EXAMPLES = {
         "tracks": ["co_training"],
     },
     "ContactPatch": {"role": "Director"},
+    "TripInput": {
+        "name": "Mission Québec 2027",
+        "direction": "BFC->QC",
+        "cities": ["Montréal", "Québec"],
+        "start_date": "2027-05-10",
+        "end_date": "2027-05-14",
+        "notes": "Two days in Montréal, then Québec.",
+    },
+    "TripPatch": {"end_date": "2027-05-13", "group_meetings": True},
+    "SlotsInput": {"times": ["09:00", "10:30", "14:00"], "minutes": 60, "weekdays_only": True},
+    "DelegationInput": {"org_id": 3},
+    "DelegateInput": {"org_id": 3, "name": "Ada Lovelace", "email": "ada@example.org"},
+    "HostInput": {"city": "", "capacity": 2, "days": ["2027-05-10", "2027-05-11"]},
+    "PairInput": {"kind": "must_meet"},
     "FollowupInput": {
         "took_place": True,
         "relevance": 4,
@@ -373,6 +387,16 @@ def _trip_paths() -> dict:
                 ("400", *READ),
                 PAGING,
             ),
+            "post": _created(
+                _operation(
+                    "create_trip",
+                    "Create a trip with the default daily slots on its weekdays, as the web's form",
+                    ("201", answer(trip=ref("TripFields"))),
+                    (*WRITE, "409"),
+                    body="TripInput",
+                ),
+                "the new trip",
+            ),
         },
         "/api/v1/trips/{trip_id}": {
             "get": _operation(
@@ -382,7 +406,17 @@ def _trip_paths() -> dict:
                 (*READ, "404"),
                 [trip_id],
             ),
+            "patch": _operation(
+                "update_trip",
+                "Change some of a trip's details (the direction only while it has no delegation nor "
+                "hosts), and whether planning makes group meetings",
+                ("200", answer(trip=ref("TripFields"))),
+                (*WRITE, "404", "409"),
+                [trip_id],
+                "TripPatch",
+            ),
         },
+        **_setup_paths(trip_id),
         "/api/v1/trips/{trip_id}/plan": _plan_operations(trip_id),
         **_draft_paths(trip_id),
         "/api/v1/trips/{trip_id}/export": {
@@ -402,6 +436,134 @@ def _trip_paths() -> dict:
             ),
         },
     }
+
+
+def _created(operation: dict, what: str, also_200: bool = False) -> dict:
+    """``operation`` answering 201 with a ``Location`` (and 200, the same answer, when it changed
+    what was there already)."""
+    created = operation["responses"]["201"]
+    created["headers"] = {"Location": {"description": what, "schema": TEXT}}
+    if also_200:
+        operation["responses"]["200"] = {"description": "Changed", "content": created["content"]}
+    return operation
+
+
+def _removed(operation_id: str, summary: str, parameters: list) -> dict:
+    """A DELETE answering 204."""
+    operation = _operation(operation_id, summary, ("204", {}), (*READ, "404"), parameters)
+    operation["responses"]["204"] = {"description": "Removed"}
+    return operation
+
+
+def _setup_paths(trip_id: dict) -> dict:
+    """A trip's set-up: its slots, delegation, delegates, hosts and pairs."""
+    org_id = _path_id("org_id", "organisation")
+    delegate_id = _path_id("delegate_id", "delegate")
+    host_org_id = _path_id("host_org_id", "host organisation")
+    pair = [trip_id, org_id, host_org_id]
+    listed = ("400", *READ, "404")
+    return {
+        "/api/v1/trips/{trip_id}/slots": {
+            "get": _operation("list_slots", "The trip's slots in time order", ("200", ref("SlotPage")),
+                              listed, [trip_id, *PAGING]),
+            "put": _operation(
+                "set_slots",
+                "Replace the daily slots by a template (slots that stay keep their draft meetings)",
+                ("200", ref("SlotsSet")),
+                (*WRITE, "404", "409"),
+                [trip_id],
+                "SlotsInput",
+            ),
+        },
+        "/api/v1/trips/{trip_id}/delegation": {
+            "get": _operation("list_delegation", "The delegation's organisations with their delegates",
+                              ("200", ref("DelegationPage")), listed, [trip_id, *PAGING]),
+            "post": _created(
+                _operation(
+                    "add_to_delegation",
+                    "Add an open organisation of the delegation's side to the delegation",
+                    ("201", answer(organisation=ref("DelegationOrganisation"))),
+                    (*WRITE, "404", "409"),
+                    [trip_id],
+                    "DelegationInput",
+                ),
+                "the organisation in the delegation",
+            ),
+        },
+        "/api/v1/trips/{trip_id}/delegation/{org_id}": {
+            "get": _operation("show_delegation_org", "One organisation of the delegation",
+                              ("200", answer(organisation=ref("DelegationOrganisation"))),
+                              (*READ, "404"), [trip_id, org_id]),
+            "delete": _removed("remove_from_delegation",
+                               "Remove an organisation with its delegates, pairs and draft meetings",
+                               [trip_id, org_id]),
+        },
+        "/api/v1/trips/{trip_id}/delegates": {
+            "get": _operation("list_delegates", "The delegates, by organisation then name",
+                              ("200", ref("DelegatePage")), listed, [trip_id, *PAGING]),
+            "post": _created(
+                _operation(
+                    "add_delegate",
+                    "Add a delegate to an organisation of the delegation",
+                    ("201", answer(delegate=ref("Delegate"))),
+                    (*WRITE, "404"),
+                    [trip_id],
+                    "DelegateInput",
+                ),
+                "the new delegate",
+            ),
+        },
+        "/api/v1/trips/{trip_id}/delegates/{delegate_id}": {
+            "get": _operation("show_delegate", "One delegate", ("200", answer(delegate=ref("Delegate"))),
+                              (*READ, "404"), [trip_id, delegate_id]),
+            "delete": _removed("remove_delegate", "Remove a delegate with their draft meetings",
+                               [trip_id, delegate_id]),
+        },
+        "/api/v1/trips/{trip_id}/hosts": {
+            "get": _operation("list_hosts", "The hosts, by short name", ("200", ref("HostPage")), listed,
+                              [trip_id, *PAGING]),
+        },
+        "/api/v1/trips/{trip_id}/hosts/{org_id}": {
+            "get": _operation("show_host", "One host", ("200", answer(host=ref("Host"))), (*READ, "404"),
+                              [trip_id, org_id]),
+            "put": _created(
+                _operation(
+                    "save_host",
+                    "Make an organisation of the visited side a host, or change its city ('': its own), "
+                    "capacity and receiving days ([]: every day)",
+                    ("201", answer(host=ref("Host"))),
+                    (*WRITE, "404", "409"),
+                    [trip_id, org_id],
+                    "HostInput",
+                ),
+                "the new host",
+                also_200=True,
+            ),
+            "delete": _removed("remove_host", "Remove a host with its pairs and draft meetings",
+                               [trip_id, org_id]),
+        },
+        "/api/v1/trips/{trip_id}/pairs": {
+            "get": _operation("list_pairs", "The pairs that must meet or must not meet",
+                              ("200", ref("PairPage")), listed, [trip_id, *PAGING]),
+        },
+        "/api/v1/trips/{trip_id}/pairs/{org_id}/{host_org_id}": {
+            "get": _operation("show_pair", "One pair's rule", ("200", answer(pair=ref("Pair"))),
+                              (*READ, "404"), pair),
+            "put": _created(
+                _operation(
+                    "save_pair",
+                    "Make a (delegation organisation, host) pair must meet or must not meet",
+                    ("201", answer(pair=ref("Pair"))),
+                    (*WRITE, "404"),
+                    pair,
+                    "PairInput",
+                ),
+                "the pair's rule",
+                also_200=True,
+            ),
+            "delete": _removed("remove_pair", "Drop a pair's rule", pair),
+        },
+    }  # fmt: skip
 
 
 def _plan_operations(trip_id: dict) -> dict:

@@ -83,7 +83,11 @@ class Field:
     max_length: int | None = None
     empty: bool = False  # a list of ids may be empty
     bounds: tuple[float, float] | None = None  # a number's (lowest, highest), both allowed
-    of: type = int  # what a list holds: ids, or text (codes that the operation judges)
+    items: type = int  # a list's items: ids, or text (str) each at most ``item_length`` long
+    item_length: int | None = None
+    item_pattern: str | None = None  # a text item must hold a match (as JSON Schema's ``pattern``)
+    unique: bool = False  # no item twice
+    pattern: str | None = None  # text must hold a match (as JSON Schema's ``pattern``)
 
 
 def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> dict:
@@ -102,14 +106,16 @@ def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> d
             errors.append(problem(f"{name} {message}", name))
     if errors:
         raise ApiProblem(422, "The body holds values that cannot be accepted.", errors)
-    return {name: _whole(value, spec[name]) for name, value in body.items()}
+    return {name: _whole(value, spec[name].kind) for name, value in body.items()}
 
 
-def _whole(value: object, rule: Field) -> object:
-    """An id sent as 3.0 as the 3 it is (ids are compared and stored as integers)."""
-    if rule.kind is int:
+def _whole(value: object, kind: type) -> object:
+    """An id sent as 3.0 as the 3 it is (ids are compared and stored as integers); a day as a date."""
+    if kind is date:
+        return date.fromisoformat(value)
+    if kind is int:
         return int(value)
-    if rule.kind is list and rule.of is int:
+    if kind is list and all(not isinstance(item, str) for item in value):
         return [int(item) for item in value]
     return value
 
@@ -121,17 +127,24 @@ def _value_problem(value: object, rule: Field) -> str | None:
         if not (number and low <= value <= high):  # NaN is refused too
             return f"must be a number from {low:g} to {high:g}, got {json.dumps(value)[:40]}"
         return None
-    if rule.kind is list and rule.of is str:  # a list of codes, any number of them
-        if not isinstance(value, list):
-            return f"must be an array of text, got {_json_type(value)}"
-        return None if all(isinstance(item, str) for item in value) else "must hold text only"
-    if rule.kind is list:  # a list of ids, at most max_length of them
+    if rule.kind is list:  # a list of ids (or of text), at most max_length of them
+        what = "ids" if rule.items is int else "texts"
         if not isinstance(value, list) or not (value or rule.empty):
-            return f"must be {'an' if rule.empty else 'a non-empty'} array of ids, got {_json_type(value)}"
-        if not all(_is_id(item) for item in value):
+            return f"must be {'an' if rule.empty else 'a non-empty'} array of {what}, got {_json_type(value)}"
+        if rule.items is int and not all(_is_id(item) for item in value):
             return "must hold positive integer ids only"
+        if rule.items is str:
+            message = _text_items_problem(value, rule)
+            if message:
+                return message
         if rule.max_length is not None and len(value) > rule.max_length:
-            return f"holds {len(value)} ids; the limit is {rule.max_length}"
+            return f"holds {len(value)} {what}; the limit is {rule.max_length}"
+        if rule.unique and len({json.dumps(item) for item in value}) != len(value):
+            return "holds an item twice"
+        return None
+    if rule.kind is date:  # a day written YYYY-MM-DD
+        if not isinstance(value, str) or not _is_day(value):
+            return f"must be a date written YYYY-MM-DD, got {json.dumps(value)[:40]}"
         return None
     if rule.kind is bool:
         return None if isinstance(value, bool) else f"must be true or false, got {_json_type(value)}"
@@ -148,7 +161,28 @@ def _value_problem(value: object, rule: Field) -> str | None:
         return f"must be one of {', '.join(rule.choices)}, got '{value[:40]}'"
     if rule.max_length is not None and len(value) > rule.max_length:
         return f"is {len(value)} characters long; the limit is {rule.max_length}"
+    if rule.pattern is not None and not re.search(rule.pattern, value):
+        return f"must match {rule.pattern}"
     return None
+
+
+def _text_items_problem(value: list, rule: Field) -> str | None:
+    """What is wrong with a list of texts: an item that is not text, too long, or without the pattern."""
+    for item in value:
+        if not isinstance(item, str):
+            return f"must hold text only, got {_json_type(item)}"
+        if rule.item_length is not None and len(item) > rule.item_length:
+            return f"holds an item {len(item)} characters long; the limit is {rule.item_length}"
+        if rule.item_pattern is not None and not re.search(rule.item_pattern, item):
+            return f"holds '{item[:40]}', which does not match {rule.item_pattern}"
+    return None
+
+
+def _is_day(value: str) -> bool:
+    try:
+        return bool(_DAY.fullmatch(value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _is_id(value: object) -> bool:

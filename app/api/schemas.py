@@ -18,6 +18,7 @@ from models.profiles import IMPORT_FIELDS, MAX_LENGTHS, MAX_TEXT_LENGTH, TEXT_FI
 from models.vocabulary import (
     AUDIT_KINDS,
     COMPLETENESS_CODES,
+    CONSTRAINT_KINDS,
     DECISIONS,
     DIRECTIONS,
     DRAFT_ORIGINS,
@@ -292,6 +293,7 @@ def _trip(extra: dict) -> dict:
             "status": enum(TRIP_STATUSES),
             "state": enum(TRIP_STATES),
             "notes": TEXT,
+            "group_meetings": {"type": "boolean"},
             "published_at": nullable(TEXT),
             "created_at": TEXT,
             "updated_at": TEXT,
@@ -399,6 +401,92 @@ def _draft_page() -> dict:
     draft["properties"] = {**draft["properties"], "draft": ref("DraftState")}
     draft["required"] = [*draft["required"], "draft"]
     return draft
+
+
+def setup_components() -> dict:
+    """A trip's set-up: the trip's fields, its slots, delegation, delegates, hosts and pairs."""
+    from app.api import setup as api
+    from app.operations import trip_setup as rules
+    from app.trips.queries import MAX_DAYS
+
+    name = {"type": "string", "maxLength": rules.NAME_MAX, "pattern": api.NON_BLANK}
+    city = {"type": "string", "maxLength": api.CITY_LENGTH, "pattern": api.NON_BLANK}
+    day = {"type": "string", "pattern": api.DAY}
+    fields = {
+        "name": name,
+        "direction": enum(TRIP_DIRECTIONS),
+        "cities": {"type": "array", "items": city, "minItems": 1, "maxItems": api.MAX_CITIES},
+        "start_date": day | {"format": "date"},
+        "end_date": day | {"format": "date"},
+        "notes": {"type": "string", "maxLength": rules.NOTES_MAX},
+    }
+    patch = obj({**fields, "group_meetings": {"type": "boolean"}}, required=[]) | {"minProperties": 1}
+    time = {"type": "string", "pattern": rules.TIME.pattern}
+    low, high = rules.SLOT_MINUTES
+    times = {"type": "array", "items": time, "minItems": 1, "maxItems": rules.MAX_SLOT_TIMES}
+    delegate = obj({"id": ID, "trip_id": ID, "name": TEXT, "email": TEXT, "delegation": _ORG})
+    count = {"type": "integer", "minimum": 0}
+    host = {
+        "org_id": ID,
+        "short_name": TEXT,
+        "name": TEXT,
+        "type": TEXT,
+        "city": TEXT,
+        "capacity": {"type": "integer", "minimum": rules.CAPACITY[0], "maximum": rules.CAPACITY[1]},
+        "days": {"type": "array", "items": TEXT},
+        "outside_trip_cities": {"type": "boolean"},
+    }
+    return {
+        "TripFields": _trip({}),
+        "TripInput": obj(fields, required=[key for key in fields if key != "notes"]),
+        "TripPatch": patch,
+        "Slot": obj({"id": ID, "day": TEXT, "start": TEXT, "end": TEXT, "time_zone": TEXT}),
+        "SlotPage": page("Slot"),
+        "SlotsInput": obj(
+            {
+                "times": times | {"uniqueItems": True},
+                "minutes": {"type": "integer", "minimum": low, "maximum": high},
+                "weekdays_only": {"type": "boolean"},
+            },
+            required=["times", "minutes"],
+        ),
+        "SlotsSet": answer(count=count, removed_meetings=count, links=obj({"slots": TEXT})),
+        "Delegate": delegate,
+        "DelegatePage": page("Delegate"),
+        "DelegateInput": obj(
+            {
+                "org_id": ID,
+                "name": name,
+                "email": {"type": "string", "maxLength": rules.EMAIL_MAX, "pattern": api.EMAIL},
+            },
+            required=["org_id", "name"],
+        ),
+        "DelegationOrganisation": obj(
+            {
+                "id": ID,
+                "short_name": TEXT,
+                "name": TEXT,
+                "city": TEXT,
+                "region": enum(REGIONS),
+                "delegates": {"type": "array", "items": ref("Delegate")},
+            }
+        ),
+        "DelegationPage": page("DelegationOrganisation"),
+        "DelegationInput": obj({"org_id": ID}),
+        "Host": obj(host),
+        "HostPage": page("Host"),
+        "HostInput": obj(
+            {
+                "city": {"type": "string", "maxLength": api.CITY_LENGTH},
+                "capacity": host["capacity"],
+                "days": {"type": "array", "items": day, "maxItems": MAX_DAYS},
+            },
+            required=[],
+        ),
+        "Pair": obj({"kind": enum(CONSTRAINT_KINDS), "delegation": _ORG, "host": _ORG}),
+        "PairPage": page("Pair"),
+        "PairInput": obj({"kind": enum(CONSTRAINT_KINDS)}),
+    }
 
 
 def trip_components() -> dict:
@@ -736,6 +824,7 @@ def components() -> dict:
         ),
         "AuditPage": page("AuditEntry"),
         **trip_components(),
+        **setup_components(),
         **request_components(),
         **after_trip_components(),
         **contact_components(),

@@ -40,7 +40,8 @@ coordinators_only = role_required(*STAFF_ROLES)
 def trip_json(row: dict) -> dict:
     """A trip's set-up fields, its state from its dates (and its counts, when the row has them)."""
     counts = {key: row[key] for key in COUNT_KEYS if key in row}
-    return {key: row[key] for key in TRIP_KEYS} | {"state": state_of(row)} | counts
+    fields = {key: row[key] for key in TRIP_KEYS} | {"group_meetings": bool(row["group_meetings"])}
+    return fields | {"state": state_of(row)} | counts
 
 
 def meeting_json(row: dict) -> dict:

@@ -15,23 +15,13 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from app.operations import record_event, require_role
+from app.operations.trip_setup import PLANNERS, get_trip
 from app.trips import meetings as store
 from app.trips import plan_jobs, planning, queries
 from app.trips.meetings import PublishReport
 from app.trips.planning import PlanRun
 from models.errors import Conflict, InvalidInput, NotFound
 from models.trips.shapes import Candidate, Meeting
-from models.vocabulary import STAFF_ROLES
-
-PLANNERS = STAFF_ROLES
-
-
-def get_trip(db: Database, trip_id: int) -> dict:
-    """The trip, or NotFound."""
-    trip = queries.get_trip(db, trip_id)
-    if trip is None:
-        raise NotFound(f"there is no trip {trip_id}", code="trip_not_found", trip_id=trip_id)
-    return trip
 
 
 def plan(db: Database, actor, trip_id: int, time_limit: float | None = None) -> PlanRun:

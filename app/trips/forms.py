@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import contextlib
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -29,15 +29,24 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.admin.forms import EMAIL_PATTERN
+from app.errors import describe, lazy_message
 from app.i18n import choices
-from app.trips.queries import MAX_DAYS
-
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+from app.operations import trip_setup
+from models.errors import PasserelleError
 
 
 def options(pairs) -> list[SelectChoice]:
     """Select choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+@contextlib.contextmanager
+def _as_validation_error():
+    """A check of :mod:`app.operations.trip_setup` as the form field's error, in the reader's words."""
+    try:
+        yield
+    except PasserelleError as error:
+        raise ValidationError(describe(error)) from None
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -46,11 +55,17 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class TripForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the trip a name.")), Length(max=200)])
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(lazy_message("trip_name_required")), Length(max=trip_setup.NAME_MAX)],
+    )
     direction = SelectField(_l("Direction"), choices=choices("trip_direction"), validators=[InputRequired()])
     cities = StringField(
         _l("Destination cities"),
-        validators=[DataRequired(_l("Name at least one destination city.")), Length(max=300)],
+        validators=[
+            DataRequired(lazy_message("trip_cities_required")),
+            Length(max=trip_setup.CITIES_MAX),
+        ],
         description=_l("Separated by commas, e.g. Montréal, Québec."),
     )
     start_date = DateField(_l("First day"), validators=[InputRequired(_l("Give the first day."))])
@@ -59,15 +74,17 @@ class TripForm(FlaskForm):
     status = SelectField(
         _l("Status"), choices=choices("trip_status"), default="planned", validators=[Optional()]
     )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=trip_setup.NOTES_MAX)])
 
     def validate_end_date(self, field):
         """The trip ends on or after its first day, and lasts at most MAX_DAYS days."""
         if self.start_date.data and field.data:
-            if field.data < self.start_date.data:
-                raise ValidationError(_l("The last day cannot be before the first day."))
-            if (field.data - self.start_date.data).days >= MAX_DAYS:
-                raise ValidationError(_l("A trip lasts at most %(n)d days.", n=MAX_DAYS))
+            with _as_validation_error():
+                trip_setup.check_dates(self.start_date.data, field.data)
+
+    def fields(self) -> dict:
+        """What :func:`app.operations.trip_setup.create_trip` and ``update_trip`` take."""
+        return {**self.data, "cities": self.city_list()}
 
     def city_list(self) -> list[str]:
         """The destination cities, trimmed, without repeats."""
@@ -82,35 +99,28 @@ class SlotsForm(FlaskForm):
     )
     minutes = IntegerField(
         _l("Length of a meeting (minutes)"),
-        validators=[InputRequired(), NumberRange(15, 240, _l("Between 15 and 240 minutes."))],
+        validators=[
+            InputRequired(),
+            NumberRange(*trip_setup.SLOT_MINUTES, lazy_message("slot_minutes_range")),
+        ],
     )
     weekdays_only = BooleanField(_l("Weekdays only"))
 
     def validate_times(self, field):
         """HH:MM times, none repeated."""
-        parts = [part.strip() for part in field.data.split(",") if part.strip()]
-        bad = [part for part in parts if not _TIME.match(part)]
-        if bad or not parts:
-            raise ValidationError(_l("Write times as HH:MM, e.g. 09:00."))
-        if len(set(parts)) != len(parts):
-            raise ValidationError(_l("A start time is repeated."))
+        with _as_validation_error():
+            trip_setup.check_slot_times([part.strip() for part in field.data.split(",") if part.strip()])
 
     def validate_minutes(self, field):
         """Slots of one day may not overlap: the gap between two starts must hold a meeting."""
         if field.data is None or self.times.errors:
             return
-        starts = sorted(self.time_list())
-        minutes = [int(t[:2]) * 60 + int(t[3:]) for t in starts]
-        if any(b - a < field.data for a, b in zip(minutes, minutes[1:], strict=False)):
-            raise ValidationError(
-                _l("Meetings this long would overlap: space the start times further apart.")
-            )
-        if minutes and minutes[-1] + field.data > 24 * 60 - 1:
-            raise ValidationError(_l("The last meeting would end after midnight."))
+        with _as_validation_error():
+            trip_setup.check_slot_minutes(list(self.time_list()), field.data)
 
     def time_list(self) -> tuple[str, ...]:
         """The start times, sorted."""
-        parts = {part.strip() for part in self.times.data.split(",") if _TIME.match(part.strip())}
+        parts = {part.strip() for part in self.times.data.split(",") if trip_setup.TIME.match(part.strip())}
         return tuple(sorted(parts))
 
 
@@ -123,14 +133,15 @@ class OrgForm(FlaskForm):
 class DelegateForm(FlaskForm):
     org_id = SelectField(_l("Organisation"), coerce=int, validators=[InputRequired()])
     name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Give the delegate's name.")), Length(max=200)]
+        _l("Name"),
+        validators=[DataRequired(lazy_message("delegate_name_required")), Length(max=trip_setup.NAME_MAX)],
     )
     email = EmailField(
         _l("Email (optional)"),
         validators=[
             Optional(),
-            Length(max=320),
-            Regexp(EMAIL_PATTERN, message=_l("This is not an email address.")),
+            Length(max=trip_setup.EMAIL_MAX),
+            Regexp(EMAIL_PATTERN, message=lazy_message("bad_email")),
         ],
     )
 
@@ -141,7 +152,7 @@ class HostForm(FlaskForm):
     capacity = IntegerField(
         _l("Meetings at once"),
         default=1,
-        validators=[InputRequired(), NumberRange(1, 20, _l("Between 1 and 20."))],
+        validators=[InputRequired(), NumberRange(*trip_setup.CAPACITY, lazy_message("host_capacity_range"))],
     )
     days = MultiCheckboxField(_l("Receives on"), description=_l("None ticked: every day of the trip."))
 

@@ -16,8 +16,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.validators import InputRequired
 
-from app.db import get_db, immediate
-from app.operations import trips
+from app.db import get_db
+from app.operations import trip_setup, trips
 from app.trips import draft, queries
 from app.trips.access import get_draft_meeting_or_404, get_trip_or_404
 from app.trips.forms import options
@@ -52,8 +52,7 @@ def switch(trip_id: int):
     form = GroupSwitchForm()
     if not form.validate_on_submit():
         abort(400)
-    with immediate(get_db()) as db:
-        db.execute("UPDATE trips SET group_meetings = ? WHERE id = ?", [int(form.enabled.data), trip_id])
+    trip_setup.set_group_meetings(get_db(), current_user, trip_id, form.enabled.data)
     message = (
         _("Planning will let delegates of one organisation attend a meeting together.")
         if form.enabled.data

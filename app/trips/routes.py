@@ -12,10 +12,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.db import get_db, immediate
-from app.errors import describe
+from app.db import get_db
+from app.errors import describe, field_error
 from app.i18n import city_label
-from app.operations import record_event_by
+from app.operations import trip_setup as setup
 from app.trips import draft, groups, lifecycle, plan_jobs, planning, queries, travel
 from app.trips import meetings as store
 from app.trips.access import coordinators_only, get_trip_or_404
@@ -29,6 +29,7 @@ from app.trips.forms import (
     TripForm,
     options,
 )
+from models.errors import NotFound, PasserelleError
 from models.trips.rules import hosts_outside
 from models.trips.shapes import Host
 
@@ -63,11 +64,8 @@ def new():
     """Create a trip (with default daily slots)."""
     form = TripForm(status="planned")
     if form.validate_on_submit():
-        if queries.name_taken(get_db(), form.name.data.strip()):
-            form.name.errors.append(_("Another trip already has this name."))
-        else:
-            fields = {**form.data, "cities": form.city_list()}
-            trip_id = _audited("trip.created", None, lambda db: queries.create_trip(db, fields))
+        trip_id = _setup(form, setup.create_trip, form.fields())
+        if trip_id is not None:
             flash(_("The trip is created with default slots. Add its delegation and hosts."), "success")
             return redirect(url_for("trips.show", trip_id=trip_id))
     return render_template("trips/new.html", form=form), 400 if form.is_submitted() else 200
@@ -84,22 +82,9 @@ def edit(trip_id: int):
     """Change the trip's details."""
     trip = get_trip_or_404(trip_id)
     form = TripForm()
-    db = get_db()
-    if form.validate_on_submit():
-        moved = form.direction.data != trip["direction"] and (
-            queries.list_delegation(db, trip_id) or queries.list_hosts(db, trip_id)
-        )
-        if queries.name_taken(db, form.name.data.strip(), trip_id):
-            form.name.errors.append(_("Another trip already has this name."))
-        elif moved:
-            form.direction.errors.append(
-                _("Remove the delegation and the hosts before changing the direction.")
-            )
-        else:
-            fields = {**form.data, "cities": form.city_list()}
-            _audited("trip.updated", trip_id, lambda db: queries.update_trip(db, trip_id, fields))
-            flash(_("The trip is saved."), "success")
-            return redirect(url_for("trips.show", trip_id=trip_id))
+    if form.validate_on_submit() and _setup(form, setup.update_trip, trip_id, form.fields()) is not None:
+        flash(_("The trip is saved."), "success")
+        return redirect(url_for("trips.show", trip_id=trip_id))
     return _refused(trip, trip_form=form)
 
 
@@ -108,15 +93,13 @@ def slots(trip_id: int):
     """Replace the daily slots by a template (slots that stay keep their draft meetings)."""
     trip = get_trip_or_404(trip_id)
     form = SlotsForm()
-    if not form.validate_on_submit():
+    done = form.validate_on_submit() and _setup(
+        form, setup.set_slots, trip_id, list(form.time_list()), form.minutes.data,
+        weekdays_only=form.weekdays_only.data,
+    )  # fmt: skip
+    if not done:
         return _refused(trip, slots_form=form)
-    count, removed = _audited(
-        "trip.slots_set",
-        trip_id,
-        lambda db: queries.set_slot_template(
-            db, trip_id, form.time_list(), form.minutes.data, weekdays_only=form.weekdays_only.data
-        ),
-    )
+    count, removed = done
     flash(_("The trip now has %(count)d slots.", count=count), "success")
     if removed:
         flash(_("%(n)d draft meetings were in removed slots and are gone.", n=removed), "info")
@@ -128,11 +111,8 @@ def add_org(trip_id: int):
     """Add an organisation to the delegation."""
     trip = get_trip_or_404(trip_id)
     form = _org_form(get_db(), trip)
-    if not form.validate_on_submit():
+    if not (form.validate_on_submit() and _setup(form, setup.add_to_delegation, trip_id, form.org_id.data)):
         return _refused(trip, org_form=form)
-    org_id = form.org_id.data
-    _audited("trip.delegation_added", trip_id, lambda db: queries.add_delegation_org(db, trip_id, org_id),
-             org_id=org_id)  # fmt: skip
     flash(_("The organisation joins the delegation. Add its delegates."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
 
@@ -141,9 +121,7 @@ def add_org(trip_id: int):
 def remove_org(trip_id: int, org_id: int):
     """Remove an organisation, its delegates, its pairs and its draft meetings."""
     get_trip_or_404(trip_id)
-    write = lambda db: queries.remove_delegation_org(db, trip_id, org_id)  # noqa: E731
-    if not _audited("trip.delegation_removed", trip_id, write, org_id=org_id):
-        abort(404)
+    _remove(setup.remove_from_delegation, trip_id, org_id)
     flash(_("The organisation has left the delegation, with its delegates and draft meetings."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
 
@@ -153,11 +131,9 @@ def add_delegate(trip_id: int):
     """Add a delegate to one of the delegation's organisations."""
     trip = get_trip_or_404(trip_id)
     form = _delegate_form(get_db(), trip)
-    if not form.validate_on_submit():
+    if not (form.validate_on_submit() and _setup(form, setup.add_delegate, trip_id, form.org_id.data,
+                                                 form.name.data, form.email.data or "")):  # fmt: skip
         return _refused(trip, delegate_form=form)
-    org_id, name, email = form.org_id.data, form.name.data, form.email.data or ""
-    write = lambda db: queries.add_delegate(db, trip_id, org_id, name, email)  # noqa: E731
-    _audited("trip.delegate_added", trip_id, write, org_id=org_id)  # the delegate's name stays out
     flash(_("%(name)s is in the delegation.", name=form.name.data.strip()), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
 
@@ -166,9 +142,7 @@ def add_delegate(trip_id: int):
 def remove_delegate(trip_id: int, delegate_id: int):
     """Remove a delegate and their draft meetings."""
     get_trip_or_404(trip_id)
-    write = lambda db: queries.remove_delegate(db, trip_id, delegate_id)  # noqa: E731
-    if not _audited("trip.delegate_removed", trip_id, write, delegate_id=delegate_id):
-        abort(404)
+    _remove(setup.remove_delegate, trip_id, delegate_id)
     flash(_("The delegate is removed, with their draft meetings."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
 
@@ -179,16 +153,13 @@ def save_host(trip_id: int):
     trip = get_trip_or_404(trip_id)
     db = get_db()
     form = _host_form(db, trip)
-    if not form.validate_on_submit():
+    org_id = form.org_id.data
+    if not form.validate_on_submit() or _setup(form, setup.save_host, trip_id, org_id, form.city.data or "",
+                                               form.capacity.data, form.days.data) is None:  # fmt: skip
         return _refused(trip, host_form=form)
-    org_city = next(org["city"] for org in queries.region_orgs(db, queries.destination_region(trip))
-                    if org["id"] == form.org_id.data)  # fmt: skip
-    city = form.city.data or org_city
-    org_id, capacity, days = form.org_id.data, form.capacity.data, form.days.data
-    write = lambda db: queries.save_host(db, trip_id, org_id, city, capacity, days)  # noqa: E731
-    _audited("trip.host_saved", trip_id, write, org_id=org_id)
     flash(_("The host is saved."), "success")
-    if hosts_outside(trip["cities"], [Host(form.org_id.data, city)]):
+    city = next(host["city"] for host in queries.list_hosts(db, trip_id) if host["org_id"] == org_id)
+    if hosts_outside(trip["cities"], [Host(org_id, city)]):
         flash(_outside_warning(city, trip), "warning")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="hosts"))
 
@@ -197,9 +168,7 @@ def save_host(trip_id: int):
 def remove_host(trip_id: int, org_id: int):
     """Remove a host, its pairs and its draft meetings."""
     get_trip_or_404(trip_id)
-    write = lambda db: queries.remove_host(db, trip_id, org_id)  # noqa: E731
-    if not _audited("trip.host_removed", trip_id, write, org_id=org_id):
-        abort(404)
+    _remove(setup.remove_host, trip_id, org_id)
     flash(_("The host is removed, with its draft meetings."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="hosts"))
 
@@ -209,11 +178,9 @@ def add_constraint(trip_id: int):
     """Make a (delegation organisation, host) pair must-meet or must-not-meet."""
     trip = get_trip_or_404(trip_id)
     form = _constraint_form(get_db(), trip)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or _setup(form, setup.save_pair, trip_id, form.org_id.data,
+                                               form.host_org_id.data, form.kind.data) is None:  # fmt: skip
         return _refused(trip, constraint_form=form)
-    org_id, host_org_id, kind = form.org_id.data, form.host_org_id.data, form.kind.data
-    write = lambda db: queries.save_constraint(db, trip_id, org_id, host_org_id, kind)  # noqa: E731
-    _audited("trip.constraint_saved", trip_id, write, org_id=org_id, partner_id=host_org_id, kind=kind)
     flash(_("The rule is saved; it applies the next time the trip is planned."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="pairs"))
 
@@ -222,25 +189,28 @@ def add_constraint(trip_id: int):
 def remove_constraint(trip_id: int, org_id: int, host_org_id: int):
     """Drop a pair's rule."""
     get_trip_or_404(trip_id)
-    write = lambda db: queries.remove_constraint(db, trip_id, org_id, host_org_id)  # noqa: E731
-    if not _audited("trip.constraint_removed", trip_id, write, org_id=org_id, partner_id=host_org_id):
-        abort(404)
+    _remove(setup.remove_pair, trip_id, org_id, host_org_id)
     flash(_("The rule is removed."), "success")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="pairs"))
 
 
-def _audited(name: str, trip_id: int | None, write, **data):
-    """Run a change of the trip's set-up and record its audit event in the same transaction.
+def _setup(form, operation, *args, **kwargs):
+    """Run a set-up operation as the signed-in coordinator: what it returns (True when it returns
+    nothing), or None once its refusal is shown under the form's field (else flashed)."""
+    try:
+        result = operation(get_db(), current_user, *args, **kwargs)
+    except PasserelleError as error:
+        field_error(form, error)
+        return None
+    return True if result is None else result
 
-    ``write(db)`` returns what the query returns; a remover's false answer (nothing to remove)
-    records nothing. A new trip (``trip_id`` None) is the id ``write`` returns."""
-    db = get_db()
-    with immediate(db):
-        result = write(db)
-        if result is None or result:
-            subject = result if trip_id is None else trip_id
-            record_event_by(db, current_user.id, name, f"trip:{subject}", **data)
-    return result
+
+def _remove(operation, *args) -> None:
+    """Run a set-up operation that removes something; 404 when the trip has no such thing."""
+    try:
+        operation(get_db(), current_user, *args)
+    except NotFound:
+        abort(404)
 
 
 def _org_form(db, trip: dict, **kwargs) -> OrgForm:
