@@ -409,10 +409,18 @@ def test_the_grid_says_which_meetings_the_planner_proposed_and_which_a_coordinat
     text = page_text(response)
     cell = text.split(f'id="meeting-{added}"')[1].split("</td>")[0]
     assert "LOEX" in cell and "Added by a coordinator" in cell and "planner" not in cell
-    assert text.count("Proposed by the planner") == 2 and text.count("Added by a coordinator") == 1
+    cells = [part.split("</td>")[0] for part in text.split('id="meeting-')[1:]]
+    planned = [c for c in cells if "ThéCell" in c or "Héma-Québec" in c]
+    assert len(planned) == 2 and not any("Added by" in c or "planner" in c for c in planned)
+    assert "The planner proposed every meeting but those marked “Added by a coordinator”." in text
+    assert text.count("Added by a coordinator") == 2  # the line above the grid, and the one cell
     french = page_text(client.get(f"/trips/{trip['trip']}/draft?lang=fr", follow_redirects=True))
-    assert french.count("Proposé par le planificateur") == 2
-    assert french.count("Ajouté par la coordination") == 1
+    legend = (
+        "Le planificateur a proposé tous les rendez-vous sauf ceux marqués "
+        "«\u00a0Ajouté par la coordination\u00a0»."
+    )
+    assert legend in french
+    assert french.count("Ajouté par la coordination") == 2
 
 
 # --- publishing -----------------------------------------------------------------------------------
