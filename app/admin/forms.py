@@ -7,8 +7,7 @@ from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.i18n import choices
-
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+from app.operations.people import EMAIL as EMAIL_PATTERN  # an address is one rule, for every form
 
 
 class MultiCheckboxField(SelectMultipleField):

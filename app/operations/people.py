@@ -26,7 +26,7 @@ EMAIL_MAX = 254
 # matched whole (``re.fullmatch``: a final line break is no end of the text in JSON Schema either).
 NAME = r"[^\s\x1c-\x1f]"  # a name, an address: at least one character that str.strip() keeps
 _PART = r"[^@\s\x1c-\x1f]+"
-EMAIL = rf"^{_PART}@{_PART}\.{_PART}$"
+EMAIL = rf"^{_PART}@{_PART}\.{_PART}$"  # an address, for contacts, accounts and delegates alike
 PHONE = r"^(?:[\s\x1c-\x1f]*|[0-9+() .\-]{4,40})$"  # none (spaces only), or a number
 CODES = {"languages": LANGUAGES, "tracks": TRACKS}  # the lists of codes, and their vocabularies
 TEXT_FIELDS = tuple(field for field in queries.CONTACT_FIELDS if field not in CODES)
