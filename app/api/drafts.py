@@ -13,9 +13,8 @@ from dataclasses import asdict
 
 from flask import jsonify, url_for
 from flask_babel import force_locale
-from flask_login import current_user
 
-from app.api.payloads import Field, checked, json_body, page_args, page_of
+from app.api.payloads import Field, as_account, checked, json_body, page_args, page_of
 from app.api.trips import coordinators_only, guest_json, meeting_parts
 from app.db import get_db
 from app.errors import describe_part
@@ -100,7 +99,7 @@ def add_draft_meeting(trip_id: int):
     """Add a meeting by hand: 201, the meeting (track, score and reason from the engine) and its address."""
     get_trip_or_404(trip_id)
     body = _known_ids(trip_id, checked(json_body(), ADD_BODY))
-    meeting_id = _run(
+    meeting_id = as_account(
         operations.add_meeting, trip_id, body["delegate_id"], body["host_org_id"], body["slot_id"]
     )
     response = _meeting_answer(trip_id, meeting_id)
@@ -116,7 +115,7 @@ def move_draft_meeting(trip_id: int, meeting_id: int):
     row = get_draft_meeting_or_404(trip_id, meeting_id)
     body = _known_ids(trip_id, checked(json_body(), MOVE_BODY, not_empty=True))
     slot_id, delegate_id = body.get("slot_id", row["slot_id"]), body.get("delegate_id", row["delegate_id"])
-    _run(operations.move_meeting, trip_id, meeting_id, slot_id, delegate_id)
+    as_account(operations.move_meeting, trip_id, meeting_id, slot_id, delegate_id)
     return _meeting_answer(trip_id, meeting_id)
 
 
@@ -126,7 +125,7 @@ def set_draft_guests(trip_id: int, meeting_id: int):
     get_trip_or_404(trip_id)
     get_draft_meeting_or_404(trip_id, meeting_id)
     body = _known_ids(trip_id, checked(json_body(), GUESTS_BODY))
-    _run(operations.set_guests, trip_id, meeting_id, body["delegate_ids"])
+    as_account(operations.set_guests, trip_id, meeting_id, body["delegate_ids"])
     return _meeting_answer(trip_id, meeting_id)
 
 
@@ -135,7 +134,7 @@ def remove_draft_meeting(trip_id: int, meeting_id: int):
     """Remove a draft meeting (refused for a must-meet pair): 204."""
     get_trip_or_404(trip_id)
     get_draft_meeting_or_404(trip_id, meeting_id)
-    _run(operations.remove_meeting, trip_id, meeting_id)
+    as_account(operations.remove_meeting, trip_id, meeting_id)
     return "", 204
 
 
@@ -143,15 +142,8 @@ def remove_draft_meeting(trip_id: int, meeting_id: int):
 def publish_trip(trip_id: int):
     """Copy the draft to the published meetings, as the web's Publish button and ``flask publish-trip``."""
     get_trip_or_404(trip_id)
-    report = _run(operations.publish, trip_id)
+    report = as_account(operations.publish, trip_id)
     return jsonify(ok=True, report=report_json(report), trip=url_for("api.show_trip", trip_id=trip_id))
-
-
-def _run(operation, *args):
-    """Call an operation as the token's account; in English, as the days and cities of a refusal are
-    put into words when it is raised (the app's handler answers the one error shape)."""
-    with force_locale("en"):
-        return operation(get_db(), current_user, *args)
 
 
 def _meeting_answer(trip_id: int, meeting_id: int):

@@ -8,16 +8,14 @@ which the web's form calls too.
 
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import jsonify
 from flask_login import current_user
 
-from app.api.payloads import Field, checked, json_body, page_args, page_of, query_id
+from app.api.payloads import Field, as_account, checked, json_body, page_args, page_of, query_id
 from app.auth.access import role_required
 from app.db import get_db
-from app.errors import api_domain_error
 from app.followup import queries
 from app.followup.routes import today
-from models.errors import PasserelleError
 from models.followup import NEXT_STEP_LENGTH, RELEVANCE
 from models.vocabulary import FOLLOWUP_OUTCOMES, STAFF_ROLES
 
@@ -72,7 +70,7 @@ def list_followups():
 
 def show_followup(followup_id: int):
     """One form, for a member of the organisation it asks, coordinators and administrators."""
-    return jsonify(ok=True, followup=followup_json(_run(queries.form_for, followup_id)))
+    return jsonify(ok=True, followup=followup_json(as_account(queries.form_for, followup_id)))
 
 
 @members_only
@@ -85,12 +83,4 @@ def answer_followup(followup_id: int):
         "outcome": body.get("outcome"),
         "next_step": body.get("next_step", ""),
     }
-    return jsonify(ok=True, followup=followup_json(_run(queries.answer_form, followup_id, fields)))
-
-
-def _run(operation, *args):
-    """Call an operation as the token's account; its refusal becomes the one error shape."""
-    try:
-        return operation(get_db(), current_user, *args)
-    except PasserelleError as error:
-        abort(api_domain_error(error))
+    return jsonify(ok=True, followup=followup_json(as_account(queries.answer_form, followup_id, fields)))

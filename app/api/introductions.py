@@ -6,16 +6,14 @@ there, as for the web pages) and renders its result; a refusal becomes the one e
 
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import jsonify
 from flask_login import current_user
 
-from app.api.payloads import Field, checked, json_body, page_args, page_of, query_choice
+from app.api.payloads import Field, as_account, checked, json_body, page_args, page_of, query_choice
 from app.auth.access import role_required
 from app.db import get_db
-from app.errors import api_domain_error
 from app.introductions import operations as ops
 from app.people.queries import can_see_contacts, contacts_json, visible_contacts
-from models.errors import PasserelleError
 from models.profiles import TRACKS
 from models.vocabulary import REQUEST_ANSWERS, REQUEST_BOXES, REQUEST_FORMATS, REQUEST_STATUSES
 
@@ -68,14 +66,6 @@ def request_json(row: dict) -> dict:
     }
 
 
-def _run(operation, *args):
-    """Call an operation; its refusal becomes an API error with the field at fault."""
-    try:
-        return operation(get_db(), current_user, *args)
-    except PasserelleError as error:
-        abort(api_domain_error(error))
-
-
 @members_only
 def list_requests():
     """The inbox (requests to the member's organisations) or, with ``box=sent``, those they sent."""
@@ -89,7 +79,7 @@ def list_requests():
 
 def show_request(request_id: int):
     """One request, for members of either side and coordinators, with the other side's contacts."""
-    row = _run(ops.request_for, request_id)
+    row = as_account(ops.request_for, request_id)
     mine = set(current_user.org_ids)
     other = row["to_org_id"] if row["from_org_id"] in mine else row["from_org_id"]
     contacts = visible_contacts(get_db(), current_user, other)
@@ -103,7 +93,7 @@ def send_request():
     # No organisation: the operation refuses the request (not_sender_member), worded once in app/errors.py.
     from_org_id = body.get("from_org_id", (current_user.org_ids or (None,))[0])
     args = (from_org_id, body["to_org_id"], body["track"], body["format"], body["message"])
-    request_id = _run(ops.send_request, *args)
+    request_id = as_account(ops.send_request, *args)
     response = jsonify(ok=True, request=request_json(ops.get_request(get_db(), request_id)))
     response.status_code = 201
     return response
@@ -113,11 +103,11 @@ def send_request():
 def answer_request(request_id: int):
     """Accept or decline a request sent to one of the member's organisations."""
     body = checked(json_body(), ANSWER_BODY)
-    row = _run(ops.answer_request, request_id, body["answer"], body.get("message", ""))
+    row = as_account(ops.answer_request, request_id, body["answer"], body.get("message", ""))
     return jsonify(ok=True, request=request_json(row))
 
 
 @members_only
 def withdraw_request(request_id: int):
     """Withdraw a pending request one of the member's organisations sent."""
-    return jsonify(ok=True, request=request_json(_run(ops.withdraw_request, request_id)))
+    return jsonify(ok=True, request=request_json(as_account(ops.withdraw_request, request_id)))

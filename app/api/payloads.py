@@ -14,8 +14,10 @@ from datetime import date
 from urllib.parse import urlencode
 
 from flask import current_app, jsonify, request
+from flask_babel import force_locale
+from flask_login import current_user
 
-from app.db import MAX_ROW_ID
+from app.db import MAX_ROW_ID, get_db
 from app.paging import MAX_PAGE
 from models.profiles import EXPORT_FIELDS
 
@@ -253,3 +255,11 @@ def page_of(items: list, total: int, page: int, per_page: int, **extra):
         args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
         following = request.path + "?" + urlencode([*args, ("page", page + 1)])
     return jsonify(ok=True, items=items, page=page, per_page=per_page, total=total, next=following, **extra)
+
+
+def as_account(operation, *args, **kwargs):
+    """Call an operation as the token's account, in English: a refusal worded when it is raised (the
+    days and cities of a trip's rules) reads as the rest of the API; the app's handler answers it in
+    the one error shape (``app.errors._domain_error``)."""
+    with force_locale("en"):
+        return operation(get_db(), current_user, *args, **kwargs)

@@ -13,11 +13,9 @@ from dataclasses import replace
 from datetime import date
 
 from flask import jsonify, url_for
-from flask_babel import force_locale
-from flask_login import current_user
 
 from app.admin.forms import EMAIL_PATTERN
-from app.api.payloads import Field, checked, json_body, page_args, page_of
+from app.api.payloads import Field, as_account, checked, json_body, page_args, page_of
 from app.api.trips import coordinators_only, trip_json
 from app.db import get_db
 from app.operations import trip_setup as setup
@@ -71,7 +69,7 @@ PAIR_BODY = {"kind": Field(str, choices=CONSTRAINT_KINDS)}
 @coordinators_only
 def create_trip():
     """Create a trip with the web's default daily slots: 201, the trip and its address."""
-    trip_id = _run(setup.create_trip, _trip_fields(checked(json_body(), TRIP_FIELDS)))
+    trip_id = as_account(setup.create_trip, _trip_fields(checked(json_body(), TRIP_FIELDS)))
     response = jsonify(ok=True, trip=trip_json(queries.get_trip(get_db(), trip_id)))
     response.status_code = 201
     response.headers["Location"] = url_for("api.show_trip", trip_id=trip_id)
@@ -88,9 +86,9 @@ def update_trip(trip_id: int):
         current = {key: trip[key] for key in TRIP_FIELDS} | {
             key: date.fromisoformat(trip[key]) for key in ("start_date", "end_date")
         }
-        _run(setup.update_trip, trip_id, _trip_fields(current | body, status=trip["status"]))
+        as_account(setup.update_trip, trip_id, _trip_fields(current | body, status=trip["status"]))
     if enabled is not None:
-        _run(setup.set_group_meetings, trip_id, enabled)
+        as_account(setup.set_group_meetings, trip_id, enabled)
     return jsonify(ok=True, trip=trip_json(queries.get_trip(get_db(), trip_id)))
 
 
@@ -123,7 +121,7 @@ def set_slots(trip_id: int):
     get_trip_or_404(trip_id)
     body = checked(json_body(), SLOTS_BODY)
     times = [time.strip() for time in body["times"]]
-    count, removed = _run(setup.set_slots, trip_id, times, body["minutes"],
+    count, removed = as_account(setup.set_slots, trip_id, times, body["minutes"],
                           weekdays_only=body.get("weekdays_only", True))  # fmt: skip
     links = {"slots": url_for("api.list_slots", trip_id=trip_id)}
     return jsonify(ok=True, count=count, removed_meetings=removed, links=links)
@@ -167,7 +165,7 @@ def add_to_delegation(trip_id: int):
     """Add an open organisation of the delegation's side: 201 and its address."""
     get_trip_or_404(trip_id)
     org_id = checked(json_body(), ORG_BODY)["org_id"]
-    _run(setup.add_to_delegation, trip_id, org_id)
+    as_account(setup.add_to_delegation, trip_id, org_id)
     location = url_for("api.show_delegation_org", trip_id=trip_id, org_id=org_id)
     return _created(location, organisation=_delegation_org(trip_id, org_id))
 
@@ -176,7 +174,7 @@ def add_to_delegation(trip_id: int):
 def remove_from_delegation(trip_id: int, org_id: int):
     """Remove an organisation with its delegates, pairs and draft meetings: 204."""
     get_trip_or_404(trip_id)
-    _run(setup.remove_from_delegation, trip_id, org_id)
+    as_account(setup.remove_from_delegation, trip_id, org_id)
     return "", 204
 
 
@@ -207,7 +205,7 @@ def add_delegate(trip_id: int):
     """Add a delegate to an organisation of the delegation: 201 and their address."""
     get_trip_or_404(trip_id)
     body = checked(json_body(), DELEGATE_BODY)
-    delegate_id = _run(setup.add_delegate, trip_id, body["org_id"], body["name"], body.get("email", ""))
+    delegate_id = as_account(setup.add_delegate, trip_id, body["org_id"], body["name"], body.get("email", ""))
     location = url_for("api.show_delegate", trip_id=trip_id, delegate_id=delegate_id)
     return _created(location, delegate=_delegate(trip_id, delegate_id))
 
@@ -216,7 +214,7 @@ def add_delegate(trip_id: int):
 def remove_delegate(trip_id: int, delegate_id: int):
     """Remove a delegate with their draft meetings: 204."""
     get_trip_or_404(trip_id)
-    _run(setup.remove_delegate, trip_id, delegate_id)
+    as_account(setup.remove_delegate, trip_id, delegate_id)
     return "", 204
 
 
@@ -259,7 +257,7 @@ def save_host(trip_id: int, org_id: int):
     capacity (1 by default) and receiving days ([] or left out: every day): 201 when new, else 200."""
     trip = get_trip_or_404(trip_id)
     body = checked(json_body(), HOST_BODY)
-    new = _run(setup.save_host, trip_id, org_id, body.get("city", "").strip(), body.get("capacity", 1),
+    new = as_account(setup.save_host, trip_id, org_id, body.get("city", "").strip(), body.get("capacity", 1),
                body.get("days", []))  # fmt: skip
     host = _host(trip, org_id)
     if new:
@@ -271,7 +269,7 @@ def save_host(trip_id: int, org_id: int):
 def remove_host(trip_id: int, org_id: int):
     """Remove a host with its pairs and draft meetings: 204."""
     get_trip_or_404(trip_id)
-    _run(setup.remove_host, trip_id, org_id)
+    as_account(setup.remove_host, trip_id, org_id)
     return "", 204
 
 
@@ -311,7 +309,7 @@ def save_pair(trip_id: int, org_id: int, host_org_id: int):
     no rule, else 200. It applies the next time the trip is planned."""
     get_trip_or_404(trip_id)
     kind = checked(json_body(), PAIR_BODY)["kind"]
-    new = _run(setup.save_pair, trip_id, org_id, host_org_id, kind)
+    new = as_account(setup.save_pair, trip_id, org_id, host_org_id, kind)
     pair = _pair(trip_id, org_id, host_org_id)
     if new:
         location = url_for("api.show_pair", trip_id=trip_id, org_id=org_id, host_org_id=host_org_id)
@@ -323,7 +321,7 @@ def save_pair(trip_id: int, org_id: int, host_org_id: int):
 def remove_pair(trip_id: int, org_id: int, host_org_id: int):
     """Drop a pair's rule: 204."""
     get_trip_or_404(trip_id)
-    _run(setup.remove_pair, trip_id, org_id, host_org_id)
+    as_account(setup.remove_pair, trip_id, org_id, host_org_id)
     return "", 204
 
 
@@ -335,12 +333,6 @@ def _pair(trip_id: int, org_id: int, host_org_id: int) -> dict:
 
 
 # --- answers --------------------------------------------------------------------------------------
-
-
-def _run(operation, *args, **kwargs):
-    """Call a set-up operation as the token's account, in English (the words of a refusal)."""
-    with force_locale("en"):
-        return operation(get_db(), current_user, *args, **kwargs)
 
 
 def _page(items: list):
