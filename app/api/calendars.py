@@ -9,15 +9,13 @@ it, and nowhere else.
 
 from __future__ import annotations
 
-from flask import abort, jsonify, url_for
+from flask import jsonify, url_for
 from flask_login import current_user
 
-from app.api.payloads import Field, checked, json_body, page_args, page_of
+from app.api.payloads import Field, as_account, checked, json_body, page_args, page_of
 from app.calendars import operations
 from app.db import get_db
-from app.errors import api_domain_error
 from app.notifications import queries as notifications
-from models.errors import PasserelleError
 from models.vocabulary import INTERFACE_LANGUAGES
 
 CREATE_BODY = {
@@ -59,20 +57,12 @@ def create_calendar():
     db = get_db()
     language = body.get("language") or notifications.preferences(db, current_user.id)["language"]
     target = {"delegate_id": body.get("delegate_id"), "org_id": body.get("host_org_id")}
-    made = _run(operations.create, body["trip_id"], current_user, language=language, **target)
+    made = operations.create(db, body["trip_id"], current_user, language=language, **target)
     address = url_for("calendars.feed", token=made["token"], _external=True)
     return jsonify(ok=True, calendar=calendar_json(made) | {"url": address}), 201
 
 
 def revoke_calendar(subscription_id: int):
     """Revoke an address the account may manage: it answers 404 from now on."""
-    _run(operations.revoke, current_user, subscription_id)
+    as_account(operations.revoke, subscription_id)
     return "", 204
-
-
-def _run(operation, *args, **kwargs):
-    """Call an operation as the token's account; its refusal becomes the one error shape."""
-    try:
-        return operation(get_db(), *args, **kwargs)
-    except PasserelleError as error:
-        abort(api_domain_error(error))
