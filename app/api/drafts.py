@@ -85,7 +85,8 @@ def show_draft(trip_id: int):
 
 def _review(trip: dict, rows: list[dict]) -> list[dict]:
     """What is missing before planning, else the rules the draft breaks (as the web's grid says)."""
-    return planning.setup_gaps(get_db(), trip) or planning.draft_review(get_db(), trip, rows)[0]
+    gaps, broken, _ = planning.draft_review(get_db(), trip, rows)
+    return gaps or broken
 
 
 @coordinators_only

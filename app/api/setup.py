@@ -180,7 +180,7 @@ def remove_from_delegation(trip_id: int, org_id: int):
 
 def _delegation_org(trip_id: int, org_id: int) -> dict:
     db = get_db()
-    org = next((row for row in queries.list_delegation(db, trip_id) if row["id"] == org_id), None)
+    org = queries.get_delegation_org(db, trip_id, org_id)
     if org is None:
         raise NotFound(f"{org_id} is not in the delegation", code="trip_delegation_not_found", id=org_id)
     return delegation_json(org, queries.list_delegates(db, trip_id))
@@ -219,7 +219,7 @@ def remove_delegate(trip_id: int, delegate_id: int):
 
 
 def _delegate(trip_id: int, delegate_id: int) -> dict:
-    row = next((d for d in queries.list_delegates(get_db(), trip_id) if d["id"] == delegate_id), None)
+    row = queries.get_delegate(get_db(), trip_id, delegate_id)
     if row is None:
         raise NotFound(f"no delegate {delegate_id}", code="trip_delegate_not_found", id=delegate_id)
     return delegate_json(row)
@@ -274,7 +274,7 @@ def remove_host(trip_id: int, org_id: int):
 
 
 def _host(trip: dict, org_id: int) -> dict:
-    row = next((h for h in queries.list_hosts(get_db(), trip["id"]) if h["org_id"] == org_id), None)
+    row = queries.get_host(get_db(), trip["id"], org_id)
     if row is None:
         raise NotFound(f"{org_id} is not a host", code="trip_host_not_found", id=org_id)
     return host_json(trip, row)
@@ -326,7 +326,7 @@ def remove_pair(trip_id: int, org_id: int, host_org_id: int):
 
 
 def _pair(trip_id: int, org_id: int, host_org_id: int) -> dict:
-    row = setup.find_pair(get_db(), trip_id, org_id, host_org_id)
+    row = queries.get_constraint(get_db(), trip_id, org_id, host_org_id)
     if row is None:
         raise NotFound("no such pair", code="trip_pair_not_found")
     return pair_json(row)

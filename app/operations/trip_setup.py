@@ -176,24 +176,32 @@ def add_to_delegation(db: Database, actor, trip_id: int, org_id: int) -> None:
     if org["status"] == "closed":
         raise Conflict("closed", code="closed_organisation", field="org_id", name=name)
     with immediate(db):
-        if any(row["id"] == org_id for row in queries.list_delegation(db, trip_id)):
+        if queries.get_delegation_org(db, trip_id, org_id) is not None:
             raise Conflict("in already", code="in_delegation_already", field="org_id", name=name)
         queries.add_delegation_org(db, trip_id, org_id)
         record_event(db, actor, "trip.delegation_added", f"trip:{trip_id}", org_id=org_id)
 
 
-def remove_from_delegation(db: Database, actor, trip_id: int, org_id: int) -> None:
-    """Remove an organisation from the delegation, with its delegates, pairs and draft meetings."""
+def _remove(db: Database, actor, trip_id: int, remove, missing: NotFound, event: str, **params) -> None:
+    """The shape every removal shares: a planner, the trip, then in one transaction ``remove()``
+    (False when there was nothing to remove: ``missing`` is raised) and the audit event."""
     require_role(actor, *PLANNERS)
     get_trip(db, trip_id)
     with immediate(db):
-        if not queries.remove_delegation_org(db, trip_id, org_id):
-            raise NotFound(f"{org_id} is not in the delegation", code="trip_delegation_not_found", id=org_id)
-        record_event(db, actor, "trip.delegation_removed", f"trip:{trip_id}", org_id=org_id)
+        if not remove():
+            raise missing
+        record_event(db, actor, event, f"trip:{trip_id}", **params)
+
+
+def remove_from_delegation(db: Database, actor, trip_id: int, org_id: int) -> None:
+    """Remove an organisation from the delegation, with its delegates, pairs and draft meetings."""
+    missing = NotFound(f"{org_id} is not in the delegation", code="trip_delegation_not_found", id=org_id)
+    _remove(db, actor, trip_id, lambda: queries.remove_delegation_org(db, trip_id, org_id), missing,
+            "trip.delegation_removed", org_id=org_id)  # fmt: skip
 
 
 def _in_delegation(db: Database, trip_id: int, org_id: int, field: str = "org_id") -> None:
-    if all(row["id"] != org_id for row in queries.list_delegation(db, trip_id)):
+    if queries.get_delegation_org(db, trip_id, org_id) is None:
         detail = f"{org_id} is not in the delegation"
         raise NotFound(detail, code="trip_delegation_not_found", field=field, id=org_id)
 
@@ -216,12 +224,9 @@ def add_delegate(db: Database, actor, trip_id: int, org_id: int, name: str, emai
 
 def remove_delegate(db: Database, actor, trip_id: int, delegate_id: int) -> None:
     """Remove a delegate with their draft meetings."""
-    require_role(actor, *PLANNERS)
-    get_trip(db, trip_id)
-    with immediate(db):
-        if not queries.remove_delegate(db, trip_id, delegate_id):
-            raise NotFound(f"no delegate {delegate_id}", code="trip_delegate_not_found", id=delegate_id)
-        record_event(db, actor, "trip.delegate_removed", f"trip:{trip_id}", delegate_id=delegate_id)
+    missing = NotFound(f"no delegate {delegate_id}", code="trip_delegate_not_found", id=delegate_id)
+    _remove(db, actor, trip_id, lambda: queries.remove_delegate(db, trip_id, delegate_id), missing,
+            "trip.delegate_removed", delegate_id=delegate_id)  # fmt: skip
 
 
 # --- hosts and pairs ------------------------------------------------------------------------------
@@ -250,7 +255,7 @@ def save_host(
     if outside is not None:
         raise Conflict("not a trip day", code="host_day_not_in_trip", field="days", day=outside)
     with immediate(db):
-        new = all(host["org_id"] != org_id for host in queries.list_hosts(db, trip_id))
+        new = queries.get_host(db, trip_id, org_id) is None
         queries.save_host(db, trip_id, org_id, city or org["city"], capacity, sorted(set(days)))
         record_event(db, actor, "trip.host_saved", f"trip:{trip_id}", org_id=org_id)
     return new
@@ -258,12 +263,9 @@ def save_host(
 
 def remove_host(db: Database, actor, trip_id: int, org_id: int) -> None:
     """Remove a host with its pairs and draft meetings."""
-    require_role(actor, *PLANNERS)
-    get_trip(db, trip_id)
-    with immediate(db):
-        if not queries.remove_host(db, trip_id, org_id):
-            raise NotFound(f"{org_id} is not a host", code="trip_host_not_found", id=org_id)
-        record_event(db, actor, "trip.host_removed", f"trip:{trip_id}", org_id=org_id)
+    missing = NotFound(f"{org_id} is not a host", code="trip_host_not_found", id=org_id)
+    _remove(db, actor, trip_id, lambda: queries.remove_host(db, trip_id, org_id), missing,
+            "trip.host_removed", org_id=org_id)  # fmt: skip
 
 
 def save_pair(db: Database, actor, trip_id: int, org_id: int, host_org_id: int, kind: str) -> bool:
@@ -275,10 +277,10 @@ def save_pair(db: Database, actor, trip_id: int, org_id: int, host_org_id: int, 
         raise InvalidInput(f"unknown rule {kind!r}", code="unknown_pair_rule", field="kind")
     with immediate(db):
         _in_delegation(db, trip_id, org_id)
-        if all(host["org_id"] != host_org_id for host in queries.list_hosts(db, trip_id)):
+        if queries.get_host(db, trip_id, host_org_id) is None:
             detail = f"{host_org_id} is not a host"
             raise NotFound(detail, code="trip_host_not_found", field="host_org_id", id=host_org_id)
-        new = find_pair(db, trip_id, org_id, host_org_id) is None
+        new = queries.get_constraint(db, trip_id, org_id, host_org_id) is None
         queries.save_constraint(db, trip_id, org_id, host_org_id, kind)
         record_event(db, actor, "trip.constraint_saved", f"trip:{trip_id}",
                      org_id=org_id, partner_id=host_org_id, kind=kind)  # fmt: skip
@@ -287,22 +289,6 @@ def save_pair(db: Database, actor, trip_id: int, org_id: int, host_org_id: int, 
 
 def remove_pair(db: Database, actor, trip_id: int, org_id: int, host_org_id: int) -> None:
     """Drop a pair's rule."""
-    require_role(actor, *PLANNERS)
-    get_trip(db, trip_id)
-    with immediate(db):
-        if not queries.remove_constraint(db, trip_id, org_id, host_org_id):
-            raise NotFound("no such pair", code="trip_pair_not_found", org_id=org_id, host_org_id=host_org_id)
-        record_event(db, actor, "trip.constraint_removed", f"trip:{trip_id}",
-                     org_id=org_id, partner_id=host_org_id)  # fmt: skip
-
-
-def find_pair(db: Database, trip_id: int, org_id: int, host_org_id: int) -> dict | None:
-    """The pair's rule with both short names, or None."""
-    return next(
-        (
-            row
-            for row in queries.list_constraints(db, trip_id)
-            if row["delegation_org_id"] == org_id and row["host_org_id"] == host_org_id
-        ),
-        None,
-    )
+    missing = NotFound("no such pair", code="trip_pair_not_found", org_id=org_id, host_org_id=host_org_id)
+    _remove(db, actor, trip_id, lambda: queries.remove_constraint(db, trip_id, org_id, host_org_id), missing,
+            "trip.constraint_removed", org_id=org_id, partner_id=host_org_id)  # fmt: skip

@@ -55,10 +55,15 @@ def _plannable_trip(db: Database, actor, trip_id: int) -> dict:
     """The trip, once the actor may plan it and its set-up has slots, delegates and hosts."""
     require_role(actor, *PLANNERS)
     trip = get_trip(db, trip_id)
+    _require_complete(db, trip)
+    return trip
+
+
+def _require_complete(db: Database, trip: dict) -> None:
+    """InvalidInput (``trip_incomplete``, the gaps as ``parts``) while the set-up has gaps."""
     gaps = planning.setup_gaps(db, trip)
     if gaps:
-        raise InvalidInput(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
-    return trip
+        raise InvalidInput(f"trip {trip['id']} is incomplete", code="trip_incomplete", parts=gaps)
 
 
 def publish(db: Database, actor, trip_id: int) -> PublishReport:
@@ -106,7 +111,7 @@ def add_meeting(db: Database, actor, trip_id: int, delegate_id: int, host_org_id
     """Add a meeting by hand; its track, score and reason come from the engine. Returns its id."""
     require_role(actor, *PLANNERS)
     trip = get_trip(db, trip_id)
-    delegate = next((d for d in queries.list_delegates(db, trip_id) if d["id"] == delegate_id), None)
+    delegate = queries.get_delegate(db, trip_id, delegate_id)
     if delegate is None:
         raise InvalidInput(f"no delegate {delegate_id} on trip {trip_id}", field="delegate_id")
     pair = (delegate["org_id"], host_org_id)
@@ -150,9 +155,7 @@ def _edit(
     require_role(actor, *PLANNERS)
     trip = get_trip(db, trip_id)
     with immediate(db):
-        gaps = planning.setup_gaps(db, trip)
-        if gaps:
-            raise InvalidInput(f"trip {trip_id} is incomplete", code="trip_incomplete", parts=gaps)
+        _require_complete(db, trip)
         rows = store.draft_rows(db, trip_id)
         if meeting_id is not None and all(row["id"] != meeting_id for row in rows):
             raise NotFound(f"trip {trip_id} has no draft meeting {meeting_id}", code="not_found")

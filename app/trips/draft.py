@@ -222,7 +222,7 @@ def _render_draft(trip: dict, status: int = 200, add_form: AddMeetingForm | None
     days: dict[str, list[dict]] = {}
     for slot in slots:
         days.setdefault(slot["day"], []).append(slot)
-    broken, value = planning.draft_review(db, trip, rows)
+    _, broken, value = planning.draft_review(db, trip, rows)  # the trip page says what to fill in
     issues = [describe_part(part) for part in broken]
     return render_template(
         "trips/draft.html",

@@ -272,14 +272,16 @@ def new_violations(problem: TripProblem, before: list[Meeting], after: list[Meet
     return [violation for violation in find_violations(problem, after) if violation not in known]
 
 
-def draft_review(db: Database, trip: dict, rows: list[dict]) -> tuple[list[dict], float | None]:
-    """The rules the draft breaks (as :func:`violation_parts`) and its worth to the planner; neither
-    while the set-up has gaps (the trip page says what to fill in)."""
-    if setup_gaps(db, trip):
-        return [], None
+def draft_review(db: Database, trip: dict, rows: list[dict]) -> tuple[list[dict], list[dict], float | None]:
+    """The set-up's gaps (:func:`setup_gaps`), the rules the draft breaks (as :func:`violation_parts`)
+    and its worth to the planner; neither of the last two while the set-up has gaps."""
+    gaps = setup_gaps(db, trip)
+    if gaps:
+        return gaps, [], None
     problem = draft_problem(db, trip, rows)
     current = [store.as_meeting(row) for row in rows]
-    return violation_parts(db, trip["id"], find_violations(problem, current)), objective(problem, current)
+    broken = violation_parts(db, trip["id"], find_violations(problem, current))
+    return [], broken, objective(problem, current)
 
 
 def violation_parts(db: Database, trip_id: int, violations: list[Violation]) -> list[dict]:

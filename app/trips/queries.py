@@ -141,16 +141,27 @@ def _plus(start: str, minutes: int) -> str:
     return (datetime.strptime(start, "%H:%M") + timedelta(minutes=minutes)).strftime("%H:%M")
 
 
-def list_delegation(db: Database, trip_id: int) -> list[dict]:
-    """The delegation's organisations, by short name."""
+def _delegation(db: Database, trip_id: int, org_id: int | None = None) -> list[dict]:
+    one = "" if org_id is None else "AND o.id = :org_id"
     rows = db.query(
-        """
+        f"""
         SELECT o.id, o.short_name, o.name, o.city, o.region FROM trip_delegation t
-        JOIN organisations o ON o.id = t.org_id WHERE t.trip_id = ? ORDER BY o.short_name COLLATE NOCASE
+        JOIN organisations o ON o.id = t.org_id WHERE t.trip_id = :trip_id {one}
+        ORDER BY o.short_name COLLATE NOCASE
         """,
-        [trip_id],
+        {"trip_id": trip_id, "org_id": org_id},
     )
     return list(rows)
+
+
+def list_delegation(db: Database, trip_id: int) -> list[dict]:
+    """The delegation's organisations, by short name."""
+    return _delegation(db, trip_id)
+
+
+def get_delegation_org(db: Database, trip_id: int, org_id: int) -> dict | None:
+    """One organisation of the delegation, as :func:`list_delegation` gives it, or None."""
+    return next(iter(_delegation(db, trip_id, org_id)), None)
 
 
 def add_delegation_org(db: Database, trip_id: int, org_id: int) -> None:
@@ -166,17 +177,28 @@ def remove_delegation_org(db: Database, trip_id: int, org_id: int) -> bool:
     return cursor.rowcount > 0
 
 
-def list_delegates(db: Database, trip_id: int) -> list[dict]:
-    """The delegates with their organisation's short name, by organisation then name."""
+def _delegates(db: Database, trip_id: int, delegate_id: int | None = None) -> list[dict]:
+    one = "" if delegate_id is None else "AND d.id = :delegate_id"
     rows = db.query(
-        """
+        f"""
         SELECT d.*, o.short_name AS org_short_name
         FROM trip_delegates d JOIN organisations o ON o.id = d.org_id
-        WHERE d.trip_id = ? ORDER BY o.short_name COLLATE NOCASE, d.name COLLATE NOCASE, d.id
+        WHERE d.trip_id = :trip_id {one}
+        ORDER BY o.short_name COLLATE NOCASE, d.name COLLATE NOCASE, d.id
         """,
-        [trip_id],
+        {"trip_id": trip_id, "delegate_id": delegate_id},
     )
     return list(rows)
+
+
+def list_delegates(db: Database, trip_id: int) -> list[dict]:
+    """The delegates with their organisation's short name, by organisation then name."""
+    return _delegates(db, trip_id)
+
+
+def get_delegate(db: Database, trip_id: int, delegate_id: int) -> dict | None:
+    """One delegate of the trip, as :func:`list_delegates` gives them, or None."""
+    return next(iter(_delegates(db, trip_id, delegate_id)), None)
 
 
 def add_delegate(db: Database, trip_id: int, org_id: int, name: str, email: str = "") -> int:
@@ -193,16 +215,27 @@ def remove_delegate(db: Database, trip_id: int, delegate_id: int) -> bool:
     return cursor.rowcount > 0
 
 
-def list_hosts(db: Database, trip_id: int) -> list[dict]:
-    """The hosts with their organisation's names and receiving days (a list; empty: every day)."""
+def _hosts(db: Database, trip_id: int, org_id: int | None = None) -> list[dict]:
+    one = "" if org_id is None else "AND h.org_id = :org_id"
     rows = db.query(
-        """
+        f"""
         SELECT h.*, o.short_name, o.name, o.type, o.city AS org_city FROM trip_hosts h
-        JOIN organisations o ON o.id = h.org_id WHERE h.trip_id = ? ORDER BY o.short_name COLLATE NOCASE
+        JOIN organisations o ON o.id = h.org_id WHERE h.trip_id = :trip_id {one}
+        ORDER BY o.short_name COLLATE NOCASE
         """,
-        [trip_id],
+        {"trip_id": trip_id, "org_id": org_id},
     )
     return [{**row, "days": json.loads(row["days"] or "[]")} for row in rows]
+
+
+def list_hosts(db: Database, trip_id: int) -> list[dict]:
+    """The hosts with their organisation's names and receiving days (a list; empty: every day)."""
+    return _hosts(db, trip_id)
+
+
+def get_host(db: Database, trip_id: int, org_id: int) -> dict | None:
+    """One host of the trip, as :func:`list_hosts` gives it, or None."""
+    return next(iter(_hosts(db, trip_id, org_id)), None)
 
 
 def save_host(db: Database, trip_id: int, org_id: int, city: str, capacity: int, days: list[str]) -> None:
@@ -225,17 +258,29 @@ def remove_host(db: Database, trip_id: int, org_id: int) -> bool:
     return cursor.rowcount > 0
 
 
-def list_constraints(db: Database, trip_id: int) -> list[dict]:
-    """Must-meet and must-not-meet pairs with both short names."""
+def _constraints(db: Database, trip_id: int, pair: tuple[int, int] | None = None) -> list[dict]:
+    one = "" if pair is None else "AND c.delegation_org_id = :org_id AND c.host_org_id = :host_org_id"
+    org_id, host_org_id = pair or (None, None)
     rows = db.query(
-        """
+        f"""
         SELECT c.*, d.short_name AS org_short_name, h.short_name AS host_short_name FROM trip_constraints c
         JOIN organisations d ON d.id = c.delegation_org_id JOIN organisations h ON h.id = c.host_org_id
-        WHERE c.trip_id = ? ORDER BY c.kind, d.short_name COLLATE NOCASE, h.short_name COLLATE NOCASE
+        WHERE c.trip_id = :trip_id {one}
+        ORDER BY c.kind, d.short_name COLLATE NOCASE, h.short_name COLLATE NOCASE
         """,
-        [trip_id],
+        {"trip_id": trip_id, "org_id": org_id, "host_org_id": host_org_id},
     )
     return list(rows)
+
+
+def list_constraints(db: Database, trip_id: int) -> list[dict]:
+    """Must-meet and must-not-meet pairs with both short names."""
+    return _constraints(db, trip_id)
+
+
+def get_constraint(db: Database, trip_id: int, org_id: int, host_org_id: int) -> dict | None:
+    """One pair's rule with both short names, as :func:`list_constraints` gives it, or None."""
+    return next(iter(_constraints(db, trip_id, (org_id, host_org_id))), None)
 
 
 def save_constraint(db: Database, trip_id: int, org_id: int, host_org_id: int, kind: str) -> None:

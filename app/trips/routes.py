@@ -158,7 +158,7 @@ def save_host(trip_id: int):
                                                form.capacity.data, form.days.data) is None:  # fmt: skip
         return _refused(trip, host_form=form)
     flash(_("The host is saved."), "success")
-    city = next(host["city"] for host in queries.list_hosts(db, trip_id) if host["org_id"] == org_id)
+    city = queries.get_host(db, trip_id, org_id)["city"]
     if hosts_outside(trip["cities"], [Host(org_id, city)]):
         flash(_outside_warning(city, trip), "warning")
     return redirect(url_for("trips.show", trip_id=trip_id, _anchor="hosts"))
