@@ -1,0 +1,84 @@
+"""How far two graders agree, and where the engine stands between them (issue 13, eighth round).
+
+A second grader graded 30 queries of the development sets v3 and v4 (six a track, drawn at random:
+``data/eval/agreement/queries.json``) from the grading rules of ``data/eval/README.md``, the
+profiles and the documented links alone, without seeing the first grades
+(``data/eval/agreement/grades_b.jsonl``). For each query this prints nDCG@5 of: the engine judged by
+each grader; one grader's grades used as a ranking, judged by the other (ties in random order,
+averaged over 200 draws, or broken by the engine's order). Weights fitted on the seed, as they
+ship; the held-out set (v5) is never read. Run: ``.venv/bin/python scripts/grader_agreement.py``
+(about a minute with the bundled model).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import development_sets as ds  # noqa: E402
+
+from models.matching import evaluate as ev  # noqa: E402
+
+AGREEMENT = ev.EVAL_DIR / "agreement"
+AS_IS = lambda q, names, parts, about: parts  # noqa: E731
+COLUMNS = {
+    "the engine, judged by the first grader": "engine_a",
+    "the engine, judged by the second grader": "engine_b",
+    "the second's grades as a ranking, judged by the first": "b_by_a",
+    "the first's grades as a ranking, judged by the second": "a_by_b",
+    "the same, ties broken by the engine: second by first": "b_engine_by_a",
+    "the same, ties broken by the engine: first by second": "a_engine_by_b",
+}
+
+
+def by_grades(names: list[str], grades: dict[str, int], rng) -> list[list[str]]:
+    """The candidates in grade order, ties in 200 random orders."""
+    return [sorted(rng.permutation(names).tolist(), key=lambda n: -grades.get(n, 0)) for _ in range(200)]
+
+
+def agreement(collected, second: dict[str, dict[str, int]]) -> list[dict]:
+    weights = ds.fit(collected, [name for name in collected if name.startswith("seed")], AS_IS)
+    rng, rows = np.random.default_rng(0), []
+    for name in (n for n in collected if not n.startswith("seed")):
+        for query, names, parts, _ in collected[name]:
+            if query.id not in second:
+                continue
+            first, other = query.relevant, second[query.id]
+            engine = [names[i] for i in np.argsort(-(parts @ weights), kind="stable")]
+            rows.append(
+                {
+                    "track": query.track,
+                    "engine_a": ev.ndcg_at_k(engine, first),
+                    "engine_b": ev.ndcg_at_k(engine, other),
+                    "b_by_a": np.mean([ev.ndcg_at_k(r, first) for r in by_grades(names, other, rng)]),
+                    "a_by_b": np.mean([ev.ndcg_at_k(r, other) for r in by_grades(names, first, rng)]),
+                    "b_engine_by_a": ev.ndcg_at_k(sorted(engine, key=lambda n: -other.get(n, 0)), first),
+                    "a_engine_by_b": ev.ndcg_at_k(sorted(engine, key=lambda n: -first.get(n, 0)), other),
+                    "graded": (len(first), len(other), len(set(first) & set(other))),
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    lines = (AGREEMENT / "grades_b.jsonl").read_text(encoding="utf-8").splitlines()
+    second = {row["id"]: row["relevant"] for row in map(json.loads, lines)}
+    rows = agreement(ds.collect()[0], second)
+    tracks = sorted({row["track"] for row in rows})
+    print(f"{len(rows)} queries{'':<45} all    " + " / ".join(tracks))
+    for label, key in COLUMNS.items():
+        each = " / ".join(f"{np.mean([r[key] for r in rows if r['track'] == t]):.2f}" for t in tracks)
+        print(f"{label:<55} {np.mean([r[key] for r in rows]):.3f}  {each}")
+    first, other, both = (sum(row["graded"][i] for row in rows) for i in range(3))
+    print(f"partners graded: first {first}, second {other}, by both {both}")
+
+
+if __name__ == "__main__":
+    main()
