@@ -21,7 +21,6 @@ from app.db import get_db
 from app.operations import trip_setup as setup
 from app.trips import queries
 from app.trips.access import get_trip_or_404
-from models.errors import NotFound
 from models.trips.rules import hosts_outside
 from models.trips.shapes import Host
 from models.vocabulary import CONSTRAINT_KINDS, TRIP_DIRECTIONS
@@ -182,7 +181,7 @@ def _delegation_org(trip_id: int, org_id: int) -> dict:
     db = get_db()
     org = queries.get_delegation_org(db, trip_id, org_id)
     if org is None:
-        raise NotFound(f"{org_id} is not in the delegation", code="trip_delegation_not_found", id=org_id)
+        raise setup.delegation_missing(org_id)
     return delegation_json(org, queries.list_delegates(db, trip_id))
 
 
@@ -221,7 +220,7 @@ def remove_delegate(trip_id: int, delegate_id: int):
 def _delegate(trip_id: int, delegate_id: int) -> dict:
     row = queries.get_delegate(get_db(), trip_id, delegate_id)
     if row is None:
-        raise NotFound(f"no delegate {delegate_id}", code="trip_delegate_not_found", id=delegate_id)
+        raise setup.delegate_missing(delegate_id)
     return delegate_json(row)
 
 
@@ -276,7 +275,7 @@ def remove_host(trip_id: int, org_id: int):
 def _host(trip: dict, org_id: int) -> dict:
     row = queries.get_host(get_db(), trip["id"], org_id)
     if row is None:
-        raise NotFound(f"{org_id} is not a host", code="trip_host_not_found", id=org_id)
+        raise setup.host_missing(org_id)
     return host_json(trip, row)
 
 
@@ -328,7 +327,7 @@ def remove_pair(trip_id: int, org_id: int, host_org_id: int):
 def _pair(trip_id: int, org_id: int, host_org_id: int) -> dict:
     row = queries.get_constraint(get_db(), trip_id, org_id, host_org_id)
     if row is None:
-        raise NotFound("no such pair", code="trip_pair_not_found")
+        raise setup.pair_missing(org_id, host_org_id)
     return pair_json(row)
 
 

@@ -182,6 +182,25 @@ def add_to_delegation(db: Database, actor, trip_id: int, org_id: int) -> None:
         record_event(db, actor, "trip.delegation_added", f"trip:{trip_id}", org_id=org_id)
 
 
+def delegation_missing(org_id: int, field: str | None = None) -> NotFound:
+    """The errors for a row the trip does not have, raised by the operations and the API alike."""
+    return NotFound(
+        f"{org_id} is not in the delegation", code="trip_delegation_not_found", field=field, id=org_id
+    )
+
+
+def delegate_missing(delegate_id: int) -> NotFound:
+    return NotFound(f"no delegate {delegate_id}", code="trip_delegate_not_found", id=delegate_id)
+
+
+def host_missing(org_id: int, field: str | None = None) -> NotFound:
+    return NotFound(f"{org_id} is not a host", code="trip_host_not_found", field=field, id=org_id)
+
+
+def pair_missing(org_id: int, host_org_id: int) -> NotFound:
+    return NotFound("no such pair", code="trip_pair_not_found", org_id=org_id, host_org_id=host_org_id)
+
+
 def _remove(db: Database, actor, trip_id: int, remove, missing: NotFound, event: str, **params) -> None:
     """The shape every removal shares: a planner, the trip, then in one transaction ``remove()``
     (False when there was nothing to remove: ``missing`` is raised) and the audit event."""
@@ -195,15 +214,14 @@ def _remove(db: Database, actor, trip_id: int, remove, missing: NotFound, event:
 
 def remove_from_delegation(db: Database, actor, trip_id: int, org_id: int) -> None:
     """Remove an organisation from the delegation, with its delegates, pairs and draft meetings."""
-    missing = NotFound(f"{org_id} is not in the delegation", code="trip_delegation_not_found", id=org_id)
+    missing = delegation_missing(org_id)
     _remove(db, actor, trip_id, lambda: queries.remove_delegation_org(db, trip_id, org_id), missing,
             "trip.delegation_removed", org_id=org_id)  # fmt: skip
 
 
 def _in_delegation(db: Database, trip_id: int, org_id: int, field: str = "org_id") -> None:
     if queries.get_delegation_org(db, trip_id, org_id) is None:
-        detail = f"{org_id} is not in the delegation"
-        raise NotFound(detail, code="trip_delegation_not_found", field=field, id=org_id)
+        raise delegation_missing(org_id, field)
 
 
 def add_delegate(db: Database, actor, trip_id: int, org_id: int, name: str, email: str = "") -> int:
@@ -224,7 +242,7 @@ def add_delegate(db: Database, actor, trip_id: int, org_id: int, name: str, emai
 
 def remove_delegate(db: Database, actor, trip_id: int, delegate_id: int) -> None:
     """Remove a delegate with their draft meetings."""
-    missing = NotFound(f"no delegate {delegate_id}", code="trip_delegate_not_found", id=delegate_id)
+    missing = delegate_missing(delegate_id)
     _remove(db, actor, trip_id, lambda: queries.remove_delegate(db, trip_id, delegate_id), missing,
             "trip.delegate_removed", delegate_id=delegate_id)  # fmt: skip
 
@@ -263,7 +281,7 @@ def save_host(
 
 def remove_host(db: Database, actor, trip_id: int, org_id: int) -> None:
     """Remove a host with its pairs and draft meetings."""
-    missing = NotFound(f"{org_id} is not a host", code="trip_host_not_found", id=org_id)
+    missing = host_missing(org_id)
     _remove(db, actor, trip_id, lambda: queries.remove_host(db, trip_id, org_id), missing,
             "trip.host_removed", org_id=org_id)  # fmt: skip
 
@@ -278,8 +296,7 @@ def save_pair(db: Database, actor, trip_id: int, org_id: int, host_org_id: int, 
     with immediate(db):
         _in_delegation(db, trip_id, org_id)
         if queries.get_host(db, trip_id, host_org_id) is None:
-            detail = f"{host_org_id} is not a host"
-            raise NotFound(detail, code="trip_host_not_found", field="host_org_id", id=host_org_id)
+            raise host_missing(host_org_id, "host_org_id")
         new = queries.get_constraint(db, trip_id, org_id, host_org_id) is None
         queries.save_constraint(db, trip_id, org_id, host_org_id, kind)
         record_event(db, actor, "trip.constraint_saved", f"trip:{trip_id}",
@@ -289,6 +306,6 @@ def save_pair(db: Database, actor, trip_id: int, org_id: int, host_org_id: int, 
 
 def remove_pair(db: Database, actor, trip_id: int, org_id: int, host_org_id: int) -> None:
     """Drop a pair's rule."""
-    missing = NotFound("no such pair", code="trip_pair_not_found", org_id=org_id, host_org_id=host_org_id)
+    missing = pair_missing(org_id, host_org_id)
     _remove(db, actor, trip_id, lambda: queries.remove_constraint(db, trip_id, org_id, host_org_id), missing,
             "trip.constraint_removed", org_id=org_id, partner_id=host_org_id)  # fmt: skip
