@@ -108,16 +108,16 @@ def checked(body: dict, spec: dict[str, Field], *, not_empty: bool = False) -> d
             errors.append(problem(f"{name} {message}", name))
     if errors:
         raise ApiProblem(422, "The body holds values that cannot be accepted.", errors)
-    return {name: _whole(value, spec[name].kind) for name, value in body.items()}
+    return {name: _whole(value, spec[name]) for name, value in body.items()}
 
 
-def _whole(value: object, kind: type) -> object:
+def _whole(value: object, rule: Field) -> object:
     """An id sent as 3.0 as the 3 it is (ids are compared and stored as integers); a day as a date."""
-    if kind is date:
+    if rule.kind is date:
         return date.fromisoformat(value)
-    if kind is int:
+    if rule.kind is int:
         return int(value)
-    if kind is list and all(not isinstance(item, str) for item in value):
+    if rule.kind is list and rule.items is int:
         return [int(item) for item in value]
     return value
 
