@@ -120,10 +120,8 @@ def add_org(trip_id: int):
 @bp.post("/<int:trip_id>/delegation/<int:org_id>/remove")
 def remove_org(trip_id: int, org_id: int):
     """Remove an organisation, its delegates, its pairs and its draft meetings."""
-    get_trip_or_404(trip_id)
-    _remove(setup.remove_from_delegation, trip_id, org_id)
-    flash(_("The organisation has left the delegation, with its delegates and draft meetings."), "success")
-    return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
+    done = _("The organisation has left the delegation, with its delegates and draft meetings.")
+    return _remove(setup.remove_from_delegation, trip_id, org_id, done=done, anchor="delegation")
 
 
 @bp.post("/<int:trip_id>/delegates")
@@ -141,10 +139,8 @@ def add_delegate(trip_id: int):
 @bp.post("/<int:trip_id>/delegates/<int:delegate_id>/remove")
 def remove_delegate(trip_id: int, delegate_id: int):
     """Remove a delegate and their draft meetings."""
-    get_trip_or_404(trip_id)
-    _remove(setup.remove_delegate, trip_id, delegate_id)
-    flash(_("The delegate is removed, with their draft meetings."), "success")
-    return redirect(url_for("trips.show", trip_id=trip_id, _anchor="delegation"))
+    done = _("The delegate is removed, with their draft meetings.")
+    return _remove(setup.remove_delegate, trip_id, delegate_id, done=done, anchor="delegation")
 
 
 @bp.post("/<int:trip_id>/hosts")
@@ -167,10 +163,8 @@ def save_host(trip_id: int):
 @bp.post("/<int:trip_id>/hosts/<int:org_id>/remove")
 def remove_host(trip_id: int, org_id: int):
     """Remove a host, its pairs and its draft meetings."""
-    get_trip_or_404(trip_id)
-    _remove(setup.remove_host, trip_id, org_id)
-    flash(_("The host is removed, with its draft meetings."), "success")
-    return redirect(url_for("trips.show", trip_id=trip_id, _anchor="hosts"))
+    done = _("The host is removed, with its draft meetings.")
+    return _remove(setup.remove_host, trip_id, org_id, done=done, anchor="hosts")
 
 
 @bp.post("/<int:trip_id>/constraints")
@@ -188,10 +182,8 @@ def add_constraint(trip_id: int):
 @bp.post("/<int:trip_id>/constraints/<int:org_id>/<int:host_org_id>/remove")
 def remove_constraint(trip_id: int, org_id: int, host_org_id: int):
     """Drop a pair's rule."""
-    get_trip_or_404(trip_id)
-    _remove(setup.remove_pair, trip_id, org_id, host_org_id)
-    flash(_("The rule is removed."), "success")
-    return redirect(url_for("trips.show", trip_id=trip_id, _anchor="pairs"))
+    done = _("The rule is removed.")
+    return _remove(setup.remove_pair, trip_id, org_id, host_org_id, done=done, anchor="pairs")
 
 
 def _setup(form, operation, *args, **kwargs):
@@ -205,12 +197,16 @@ def _setup(form, operation, *args, **kwargs):
     return True if result is None else result
 
 
-def _remove(operation, *args) -> None:
-    """Run a set-up operation that removes something; 404 when the trip has no such thing."""
+def _remove(operation, trip_id: int, *ids: int, done: str, anchor: str):
+    """Run a set-up operation that removes something from the trip, say `done` and go back to the
+    trip's `anchor` section; 404 when there is no such trip or the trip has no such thing."""
+    get_trip_or_404(trip_id)
     try:
-        operation(get_db(), current_user, *args)
+        operation(get_db(), current_user, trip_id, *ids)
     except NotFound:
         abort(404)
+    flash(done, "success")
+    return redirect(url_for("trips.show", trip_id=trip_id, _anchor=anchor))
 
 
 def _org_form(db, trip: dict, **kwargs) -> OrgForm:
@@ -221,11 +217,14 @@ def _org_form(db, trip: dict, **kwargs) -> OrgForm:
     return form
 
 
+def _delegation_choices(db, trip: dict) -> list:
+    """The delegation's organisations as a form's choices (delegates and pairs belong to one)."""
+    return options((org["id"], org["short_name"]) for org in queries.list_delegation(db, trip["id"]))
+
+
 def _delegate_form(db, trip: dict, **kwargs) -> DelegateForm:
     form = DelegateForm(**kwargs)
-    form.org_id.choices = options(
-        (org["id"], org["short_name"]) for org in queries.list_delegation(db, trip["id"])
-    )
+    form.org_id.choices = _delegation_choices(db, trip)
     return form
 
 
@@ -249,9 +248,7 @@ def _outside_warning(city: str, trip: dict) -> str:
 
 def _constraint_form(db, trip: dict, **kwargs) -> ConstraintForm:
     form = ConstraintForm(**kwargs)
-    form.org_id.choices = options(
-        (org["id"], org["short_name"]) for org in queries.list_delegation(db, trip["id"])
-    )
+    form.org_id.choices = _delegation_choices(db, trip)
     hosts = queries.list_hosts(db, trip["id"])
     form.host_org_id.choices = options((host["org_id"], host["short_name"]) for host in hosts)
     return form
