@@ -70,84 +70,108 @@ def openapi_document():
     return jsonify(document())
 
 
-RULES = [
-    ("/me", me, "GET"),
-    ("/openapi.json", openapi_document, "GET"),
-    ("/organisations", organisations.list_organisations, "GET"),
-    ("/organisations", organisations.create_organisation, "POST"),
-    (f"/organisations/<{ID}:org_id>", organisations.show_organisation, "GET"),
-    (f"/organisations/<{ID}:org_id>", organisations.update_organisation, "PATCH"),
-    (f"/organisations/<{ID}:org_id>/suggestions", organisations.organisation_suggestions, "GET"),
-    (f"/organisations/<{ID}:org_id>/interests", organisations.mark_interest, "POST"),
-    (f"/organisations/<{ID}:org_id>/contacts", contacts.list_contacts, "GET"),
-    (f"/organisations/<{ID}:org_id>/contacts", contacts.add_contact, "POST"),
-    (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.show_contact, "GET"),
-    (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.change_contact, "PATCH"),
-    (f"/organisations/<{ID}:org_id>/contacts/<{ID}:contact_id>", contacts.remove_contact, "DELETE"),
-    (f"/organisations/<{ID}:org_id>/completeness", organisations.organisation_completeness, "GET"),
-    ("/pairings", pairings.list_pairings, "GET"),
-    ("/pairings", proposals.propose_pairing, "POST"),
-    ("/proposals", proposals.proposal_state, "GET"),
-    ("/proposals", proposals.request_proposals, "POST"),
-    ("/pairings/decisions", pairings.decide_pairings, "POST"),
-    (f"/pairings/<{ID}:pairing_id>", pairings.show_pairing, "GET"),
-    (f"/pairings/<{ID}:pairing_id>/decisions", pairings.decide_pairing, "POST"),
-    (f"/organisations/<{ID}:org_id>/meetings", trips.organisation_meetings, "GET"),
-    ("/trips", trips.list_trips, "GET"),
-    (f"/trips/<{ID}:trip_id>", trips.show_trip, "GET"),
-    ("/trips", setup.create_trip, "POST"),
-    (f"/trips/<{ID}:trip_id>", setup.update_trip, "PATCH"),
-    (f"/trips/<{ID}:trip_id>/slots", setup.list_slots, "GET"),
-    (f"/trips/<{ID}:trip_id>/slots", setup.set_slots, "PUT"),
-    (f"/trips/<{ID}:trip_id>/delegation", setup.list_delegation, "GET"),
-    (f"/trips/<{ID}:trip_id>/delegation", setup.add_to_delegation, "POST"),
-    (f"/trips/<{ID}:trip_id>/delegation/<{ID}:org_id>", setup.show_delegation_org, "GET"),
-    (f"/trips/<{ID}:trip_id>/delegation/<{ID}:org_id>", setup.remove_from_delegation, "DELETE"),
-    (f"/trips/<{ID}:trip_id>/delegates", setup.list_delegates, "GET"),
-    (f"/trips/<{ID}:trip_id>/delegates", setup.add_delegate, "POST"),
-    (f"/trips/<{ID}:trip_id>/delegates/<{ID}:delegate_id>", setup.show_delegate, "GET"),
-    (f"/trips/<{ID}:trip_id>/delegates/<{ID}:delegate_id>", setup.remove_delegate, "DELETE"),
-    (f"/trips/<{ID}:trip_id>/hosts", setup.list_hosts, "GET"),
-    (f"/trips/<{ID}:trip_id>/hosts/<{ID}:org_id>", setup.show_host, "GET"),
-    (f"/trips/<{ID}:trip_id>/hosts/<{ID}:org_id>", setup.save_host, "PUT"),
-    (f"/trips/<{ID}:trip_id>/hosts/<{ID}:org_id>", setup.remove_host, "DELETE"),
-    (f"/trips/<{ID}:trip_id>/pairs", setup.list_pairs, "GET"),
-    (f"/trips/<{ID}:trip_id>/pairs/<{ID}:org_id>/<{ID}:host_org_id>", setup.show_pair, "GET"),
-    (f"/trips/<{ID}:trip_id>/pairs/<{ID}:org_id>/<{ID}:host_org_id>", setup.save_pair, "PUT"),
-    (f"/trips/<{ID}:trip_id>/pairs/<{ID}:org_id>/<{ID}:host_org_id>", setup.remove_pair, "DELETE"),
-    (f"/trips/<{ID}:trip_id>/export", trips.export_trip_file, "GET"),
-    (f"/trips/<{ID}:trip_id>/plan", trips.plan_state, "GET"),
-    (f"/trips/<{ID}:trip_id>/plan", trips.plan_trip, "POST"),
-    (f"/trips/<{ID}:trip_id>/draft", drafts.show_draft, "GET"),
-    (f"/trips/<{ID}:trip_id>/draft/meetings", drafts.add_draft_meeting, "POST"),
-    (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>", drafts.show_draft_meeting, "GET"),
-    (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>", drafts.move_draft_meeting, "PATCH"),
-    (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>", drafts.remove_draft_meeting, "DELETE"),
-    (f"/trips/<{ID}:trip_id>/draft/meetings/<{ID}:meeting_id>/guests", drafts.set_draft_guests, "PUT"),
-    (f"/trips/<{ID}:trip_id>/publish", drafts.publish_trip, "POST"),
-    (f"/meetings/<{ID}:meeting_id>/answer", hosting.answer_meeting, "POST"),
-    ("/dashboard", dashboard.show_dashboard, "GET"),
-    ("/followups", followups.list_followups, "GET"),
-    (f"/followups/<{ID}:followup_id>", followups.show_followup, "GET"),
-    (f"/followups/<{ID}:followup_id>", followups.answer_followup, "PUT"),
-    ("/exports/pairings", trips.export_pairings_file, "GET"),
-    ("/audit", audit.list_audit, "GET"),
-    ("/requests", introductions.list_requests, "GET"),
-    ("/requests", introductions.send_request, "POST"),
-    (f"/requests/<{ID}:request_id>", introductions.show_request, "GET"),
-    (f"/requests/<{ID}:request_id>/answer", introductions.answer_request, "POST"),
-    (f"/requests/<{ID}:request_id>/withdraw", introductions.withdraw_request, "POST"),
-    ("/notifications", notifications.list_notifications, "GET"),
-    ("/notifications/read", notifications.mark_notifications_read, "POST"),
-    ("/account/notifications", notifications.show_preferences, "GET"),
-    ("/account/notifications", notifications.set_preferences, "PUT"),
-    ("/account/calendars", calendars.list_calendars, "GET"),
-    ("/account/calendars", calendars.create_calendar, "POST"),
-    (f"/account/calendars/<{ID}:subscription_id>", calendars.revoke_calendar, "DELETE"),
+# Every view of /api/v1. Its address and method are its operation's in the OpenAPI document, whose
+# operationId is the view's name: each address is written once, there.
+VIEWS = [
+    me,
+    openapi_document,
+    organisations.list_organisations,
+    organisations.create_organisation,
+    organisations.show_organisation,
+    organisations.update_organisation,
+    organisations.organisation_suggestions,
+    organisations.mark_interest,
+    contacts.list_contacts,
+    contacts.add_contact,
+    contacts.show_contact,
+    contacts.change_contact,
+    contacts.remove_contact,
+    organisations.organisation_completeness,
+    pairings.list_pairings,
+    proposals.propose_pairing,
+    proposals.proposal_state,
+    proposals.request_proposals,
+    pairings.decide_pairings,
+    pairings.show_pairing,
+    pairings.decide_pairing,
+    trips.organisation_meetings,
+    trips.list_trips,
+    trips.show_trip,
+    setup.create_trip,
+    setup.update_trip,
+    setup.list_slots,
+    setup.set_slots,
+    setup.list_delegation,
+    setup.add_to_delegation,
+    setup.show_delegation_org,
+    setup.remove_from_delegation,
+    setup.list_delegates,
+    setup.add_delegate,
+    setup.show_delegate,
+    setup.remove_delegate,
+    setup.list_hosts,
+    setup.show_host,
+    setup.save_host,
+    setup.remove_host,
+    setup.list_pairs,
+    setup.show_pair,
+    setup.save_pair,
+    setup.remove_pair,
+    trips.export_trip_file,
+    trips.plan_state,
+    trips.plan_trip,
+    drafts.show_draft,
+    drafts.add_draft_meeting,
+    drafts.show_draft_meeting,
+    drafts.move_draft_meeting,
+    drafts.remove_draft_meeting,
+    drafts.set_draft_guests,
+    drafts.publish_trip,
+    hosting.answer_meeting,
+    dashboard.show_dashboard,
+    followups.list_followups,
+    followups.show_followup,
+    followups.answer_followup,
+    trips.export_pairings_file,
+    audit.list_audit,
+    introductions.list_requests,
+    introductions.send_request,
+    introductions.show_request,
+    introductions.answer_request,
+    introductions.withdraw_request,
+    notifications.list_notifications,
+    notifications.mark_notifications_read,
+    notifications.show_preferences,
+    notifications.set_preferences,
+    calendars.list_calendars,
+    calendars.create_calendar,
+    calendars.revoke_calendar,
 ]
-for _rule, _view, _method in RULES:
-    # merge_slashes=False: "//" in a path is a 404, never a redirect.
-    bp.add_url_rule(_rule, view_func=_view, methods=[_method], merge_slashes=False)
+
+
+def _rule(path: str) -> str:
+    """A path as the blueprint's rule (``/api/v1/trips/{trip_id}``: ``/trips/<api_id:trip_id>``)."""
+    return re.sub(r"\{(\w+)\}", rf"<{ID}:\1>", path.removeprefix(bp.url_prefix))
+
+
+def _register_views() -> None:
+    """Add a rule for each documented operation, to the view of its operationId; a view without an
+    operation, or an operation without a view, stops the app at start-up."""
+    views = {view.__name__: view for view in VIEWS}
+    undocumented = set(views)
+    for path, operations in document()["paths"].items():
+        for method, operation in operations.items():
+            name = operation["operationId"]
+            if name not in views:
+                raise RuntimeError(f"The OpenAPI operation {name} ({method.upper()} {path}) has no view.")
+            # merge_slashes=False: "//" in a path is a 404, never a redirect.
+            bp.add_url_rule(_rule(path), view_func=views[name], methods=[method.upper()], merge_slashes=False)
+            undocumented.discard(name)
+    if undocumented:
+        raise RuntimeError(f"Views without an OpenAPI operation: {', '.join(sorted(undocumented))}.")
+
+
+_register_views()
 
 
 @bp.before_request
@@ -178,7 +202,7 @@ def _query_parameters() -> dict[tuple[str, str], frozenset[str]]:
     """``{(url rule, method): names of its documented query parameters}``, from the OpenAPI document."""
     names = {}
     for path, operations in document()["paths"].items():
-        rule = re.sub(r"\{(\w+)\}", rf"<{ID}:\1>", path)
+        rule = bp.url_prefix + _rule(path)
         for method, operation in operations.items():
             params = operation.get("parameters", [])
             names[(rule, method)] = frozenset(p["name"] for p in params if p["in"] == "query")
