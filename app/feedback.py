@@ -27,29 +27,27 @@ def _stances(db: Database) -> Iterator[Judgement]:
         yield Judgement(org, partner, track, GRADES[kind], kind)
 
 
-def _both_ways(rows) -> Iterator[Judgement]:
-    """A decision or an answer judges the pair from each side alike."""
-    for one, other, track, status in rows:
-        yield Judgement(one, other, track, GRADES[status], status)
-        yield Judgement(other, one, track, GRADES[status], status)
+def _both_ways(table: str, one: str, other: str, statuses: tuple[str, str]):
+    """A source of judgements from the rows of ``table`` between the organisations of its columns
+    ``one`` and ``other`` whose status is in ``statuses``: a decision or an answer judges the pair
+    from each side alike."""
+
+    def source(db: Database) -> Iterator[Judgement]:
+        rows = db.execute(
+            f"SELECT a.short_name, b.short_name, t.track, t.status FROM {table} t "
+            f"JOIN organisations a ON a.id = t.{one} JOIN organisations b ON b.id = t.{other} "
+            "WHERE t.status IN (?, ?)",
+            statuses,
+        )
+        for org, partner, track, status in rows:
+            yield Judgement(org, partner, track, GRADES[status], status)
+            yield Judgement(partner, org, track, GRADES[status], status)
+
+    return source
 
 
-def _decisions(db: Database) -> Iterator[Judgement]:
-    rows = db.execute(
-        "SELECT b.short_name, q.short_name, p.track, p.status FROM pairings p "
-        "JOIN organisations b ON b.id = p.bfc_org_id JOIN organisations q ON q.id = p.qc_org_id "
-        "WHERE p.status IN ('approved', 'rejected')"
-    )
-    yield from _both_ways(rows)
-
-
-def _answers(db: Database) -> Iterator[Judgement]:
-    rows = db.execute(
-        "SELECT a.short_name, b.short_name, r.track, r.status FROM requests r "
-        "JOIN organisations a ON a.id = r.from_org_id JOIN organisations b ON b.id = r.to_org_id "
-        "WHERE r.status IN ('accepted', 'declined')"
-    )
-    yield from _both_ways(rows)
+_decisions = _both_ways("pairings", "bfc_org_id", "qc_org_id", ("approved", "rejected"))
+_answers = _both_ways("requests", "from_org_id", "to_org_id", ("accepted", "declined"))
 
 
 def _outcomes(db: Database) -> Iterator[Judgement]:
