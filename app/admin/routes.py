@@ -89,34 +89,28 @@ def edit(user_id: int):
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate(user_id: int):
     """Deactivate an account: its sessions end at once."""
-    user = _user_or_404(user_id)
     if user_id == current_user.id:
-        flash(_("You cannot deactivate your own account."), "error")
-        return redirect(url_for("admin.edit", user_id=user_id))
-    queries.set_active(get_db(), user_id, False, actor_id=current_user.id)
-    flash(_("%(email)s is deactivated and logged out everywhere.", email=user["email"]), "success")
+        return _refused(user_id, _("You cannot deactivate your own account."))
+    email = _set_active(user_id, False)
+    flash(_("%(email)s is deactivated and logged out everywhere.", email=email), "success")
     return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/activate")
 def activate(user_id: int):
     """Let a deactivated account log in again."""
-    user = _user_or_404(user_id)
-    queries.set_active(get_db(), user_id, True, actor_id=current_user.id)
-    flash(_("%(email)s can log in again.", email=user["email"]), "success")
+    flash(_("%(email)s can log in again.", email=_set_active(user_id, True)), "success")
     return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/reset-password")
 def reset_password(user_id: int):
     """Mail the user a link to choose a new password."""
-    user = _user_or_404(user_id)
     if user_id == current_user.id:
-        flash(_("Change your own password with the password form instead."), "error")
-        return redirect(url_for("admin.edit", user_id=user_id))
+        return _refused(user_id, _("Change your own password with the password form instead."))
+    user = _user_or_404(user_id)
     if not user["active"]:
-        flash(_("Activate the account first: a deactivated account cannot use a link."), "error")
-        return redirect(url_for("admin.edit", user_id=user_id))
+        return _refused(user_id, _("Activate the account first: a deactivated account cannot use a link."))
     if queries.send_reset_link(get_db(), user) == "invite":
         flash(
             _("The invitation is on its way to %(email)s again, with a new link.", email=user["email"]),
@@ -126,6 +120,19 @@ def reset_password(user_id: int):
         flash(
             _("A link to choose a new password is on its way to %(email)s.", email=user["email"]), "success"
         )
+    return redirect(url_for("admin.edit", user_id=user_id))
+
+
+def _set_active(user_id: int, active: bool) -> str:
+    """Activate or deactivate an account (404 when there is none); its email."""
+    user = _user_or_404(user_id)
+    queries.set_active(get_db(), user_id, active, actor_id=current_user.id)
+    return user["email"]
+
+
+def _refused(user_id: int, why: str):
+    """Back to the account's page with why nothing was done."""
+    flash(why, "error")
     return redirect(url_for("admin.edit", user_id=user_id))
 
 
