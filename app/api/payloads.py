@@ -211,21 +211,21 @@ def query_choice(name: str, choices: Sequence[str]) -> str | None:
 
 def query_int(name: str, default: int, low: int, high: int) -> int:
     """An optional whole-number query parameter within [low, high]; 400 otherwise (empty too)."""
-    value = request.args.get(name)
-    if value is None:
-        return default
-    if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
-        raise ApiProblem(400, f"{name} must be a whole number from {low} to {high}.", field=name)
-    return int(value)
+    return _query_whole(name, default, low, high, _DIGITS)
 
 
 def query_id(name: str) -> int | None:
     """An optional row id in the query (any id SQLite may hold); 400 otherwise."""
+    return _query_whole(name, None, 1, MAX_ROW_ID, _ROW_ID)
+
+
+def _query_whole(name: str, default: int | None, low: int, high: int, digits: re.Pattern) -> int | None:
+    """An optional query parameter of ``digits`` within [low, high]; 400 otherwise (empty too)."""
     value = request.args.get(name)
     if value is None:
-        return None
-    if not _ROW_ID.fullmatch(value) or not 1 <= int(value) <= MAX_ROW_ID:
-        raise ApiProblem(400, f"{name} must be a whole number from 1 to {MAX_ROW_ID}.", field=name)
+        return default
+    if not digits.fullmatch(value) or not low <= int(value) <= high:
+        raise ApiProblem(400, f"{name} must be a whole number from {low} to {high}.", field=name)
     return int(value)
 
 
@@ -234,12 +234,9 @@ def query_day(name: str) -> date | None:
     value = request.args.get(name)
     if value is None:
         return None
-    try:
-        if not _DAY.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiProblem(400, f"{name} must be a date written YYYY-MM-DD.", field=name) from None
+    if not _is_day(value):
+        raise ApiProblem(400, f"{name} must be a date written YYYY-MM-DD.", field=name)
+    return date.fromisoformat(value)
 
 
 def page_args() -> tuple[int, int]:
