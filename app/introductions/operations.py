@@ -33,9 +33,9 @@ from models.vocabulary import REQUEST_ANSWER_OUTCOMES, REQUEST_FORMATS, STAFF_RO
 MAX_MESSAGE_LENGTH = 2000
 
 
-def _owed_notification(db: Database, event: str, org_ids: list[int], params: dict, dedupe_key: str) -> None:
+def _owed_notification(db: Database, event: str, request_id: int, org_ids: list[int], actor_id: int) -> None:
     """Record the notification this operation owes, inside its transaction: in the app and by mail."""
-    hooks.request_event(db, event, params["request_id"], org_ids, dedupe_key, params.get("actor_id"))
+    hooks.request_event(db, event, get_request(db, request_id), org_ids, actor_id)
 
 
 def _audit(db: Database, request_id: int, user_id: int, action: str, before: str | None, after: str) -> None:
@@ -106,8 +106,7 @@ def send_request(
             .last_pk
         )
         _audit(db, request_id, actor.id, "send", None, "pending")
-        params = {"request_id": request_id, "from_org_id": from_org_id, "track": track, "actor_id": actor.id}
-        _owed_notification(db, "request_received", [to_org_id], params, f"request_received:{request_id}")
+        _owed_notification(db, "request_received", request_id, [to_org_id], actor.id)
     return request_id
 
 
@@ -133,15 +132,7 @@ def answer_request(db: Database, actor, request_id: int, answer: str, message: s
             [status, text, actor.id, now(), pairing_id, request_id],
         )
         _audit(db, request_id, actor.id, answer, "pending", status)
-        params = {
-            "request_id": request_id,
-            "answer": status,
-            "to_org_id": current["to_org_id"],
-            "actor_id": actor.id,
-        }
-        _owed_notification(
-            db, "request_answered", [current["from_org_id"]], params, f"request_answered:{request_id}"
-        )
+        _owed_notification(db, "request_answered", request_id, [current["from_org_id"]], actor.id)
     return get_request(db, request_id)
 
 
@@ -151,10 +142,7 @@ def withdraw_request(db: Database, actor, request_id: int) -> dict:
         current = _pending(db, request_id, actor, side="from_org_id")
         db.execute("UPDATE requests SET status = 'withdrawn' WHERE id = ?", [request_id])
         _audit(db, request_id, actor.id, "withdraw", "pending", "withdrawn")
-        params = {"request_id": request_id, "actor_id": actor.id}
-        _owed_notification(
-            db, "request_withdrawn", [current["to_org_id"]], params, f"request_withdrawn:{request_id}"
-        )
+        _owed_notification(db, "request_withdrawn", request_id, [current["to_org_id"]], actor.id)
     return get_request(db, request_id)
 
 

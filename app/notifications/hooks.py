@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from app.coordination.queries import get_pairing
 from app.db import immediate
 from app.followup.queries import mark_mailed, to_mail
 from app.notifications.queries import notify
@@ -19,21 +20,20 @@ def pairing_decided(db: Database, pairing_id: int, from_status: str, to_status: 
     event = PAIRING_EVENTS.get(to_status)
     if event is None or from_status == to_status:
         return 0
-    row = db.execute(
-        """
-        SELECT p.bfc_org_id, p.qc_org_id, p.track, b.short_name, q.short_name,
-               (SELECT MAX(id) FROM pairing_decisions d WHERE d.pairing_id = p.id)
-        FROM pairings p JOIN organisations b ON b.id = p.bfc_org_id JOIN organisations q ON q.id = p.qc_org_id
-        WHERE p.id = ?
-        """,
-        [pairing_id],
-    ).fetchone()
-    bfc_id, qc_id, track, bfc, qc, decision_id = row
+    pairing = get_pairing(db, pairing_id)
+    decision_id = db.execute(
+        "SELECT MAX(id) FROM pairing_decisions WHERE pairing_id = ?", [pairing_id]
+    ).fetchone()[0]
     return notify(
         db,
         event=event,
-        org_ids=[bfc_id, qc_id],
-        params={"org": bfc, "partner": qc, "track": track, "pairing_id": pairing_id},
+        org_ids=[pairing["bfc_org_id"], pairing["qc_org_id"]],
+        params={
+            "org": pairing["bfc_short_name"],
+            "partner": pairing["qc_short_name"],
+            "track": pairing["track"],
+            "pairing_id": pairing_id,
+        },
         dedupe_key=f"pairing:{pairing_id}:decision:{decision_id}",
         actor_id=actor_id,
     )
@@ -107,34 +107,23 @@ def meetings_published(db: Database, trip_id: int, stamp: str) -> int:
     return told
 
 
-def request_event(
-    db: Database, event: str, request_id: int, org_ids: list[int], dedupe_key: str, actor_id: int | None
-) -> int:
-    """Tell the members of ``org_ids`` that a request was sent, answered or withdrawn, with its message."""
-    row = db.execute(
-        """
-        SELECT r.track, r.status, r.message, r.answer, f.short_name, t.short_name
-        FROM requests r JOIN organisations f ON f.id = r.from_org_id
-        JOIN organisations t ON t.id = r.to_org_id
-        WHERE r.id = ?
-        """,
-        [request_id],
-    ).fetchone()
-    track, status, message, answer, sender, receiver = row
+def request_event(db: Database, event: str, request: dict, org_ids: list[int], actor_id: int | None) -> int:
+    """Tell the members of ``org_ids`` that a request (``get_request``'s row) was sent, answered or
+    withdrawn, with its message (once per event and request)."""
     return notify(
         db,
         event=event,
         org_ids=org_ids,
         params={
-            "org": sender,
-            "partner": receiver,
-            "track": track,
-            "answer": status,
-            "message": answer if event == "request_answered" else message,
-            "path": f"/requests/{request_id}",
-            "request_id": request_id,
+            "org": request["from_short_name"],
+            "partner": request["to_short_name"],
+            "track": request["track"],
+            "answer": request["status"],
+            "message": request["answer"] if event == "request_answered" else request["message"],
+            "path": f"/requests/{request['id']}",
+            "request_id": request["id"],
         },
-        dedupe_key=dedupe_key,
+        dedupe_key=f"{event}:{request['id']}",
         actor_id=actor_id,
     )
 
