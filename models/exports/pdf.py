@@ -102,17 +102,6 @@ class BriefingPDF(FPDF):
         lines = self.widths(bold).wrap(value, width, size)
         return Para(lines, size, color, bold, line_h, gap, layout.get("before", 0), pad, bool(indent))
 
-    def line_of(
-        self,
-        value: str,
-        size: float = 10,
-        color: tuple[int, int, int] = INK,
-        bold: bool = False,
-        gap: float = 0,
-    ) -> None:
-        """Print a paragraph across the page's width."""
-        self.para(value, size, color, bold, gap).draw(self)
-
     def heading(self, value: str, size: float = 12) -> Para:
         """A section title with a rule under it, laid out."""
         return replace(self.para(value, size, ACCENT, bold=True, gap=2.5, before=2), rule=True)
@@ -197,27 +186,27 @@ def _fitting_blocks(
 
 def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
     pdf.add_page()
-    pdf.line_of("Passerelle · BIOVALIANCE", 9, MUTED, gap=6)
-    pdf.line_of(w.gettext("Briefing pack"), 24, ACCENT, bold=True, gap=2)
-    pdf.line_of(clean(trip.name), 16, bold=True, gap=3)
+    pdf.para("Passerelle · BIOVALIANCE", 9, MUTED, gap=6).draw(pdf)
+    pdf.para(w.gettext("Briefing pack"), 24, ACCENT, bold=True, gap=2).draw(pdf)
+    pdf.para(clean(trip.name), 16, bold=True, gap=3).draw(pdf)
     origin, _, destination = trip.direction.partition("->")
     regions = f"{w.label('region', origin)} → {w.label('region', destination)}"
-    pdf.line_of(f"{regions} · {clean(trip.destination)}", 11, gap=1)
-    pdf.line_of(w.date_range(trip.start, trip.end), 11, gap=1)
+    pdf.para(f"{regions} · {clean(trip.destination)}", 11, gap=1).draw(pdf)
+    pdf.para(w.date_range(trip.start, trip.end), 11, gap=1).draw(pdf)
     agenda = trip.agenda()
     delegates = len({m.delegate_key for m in agenda})
     counts = w.ngettext("%(num)d meeting", "%(num)d meetings", len(agenda))
     counts += ", " + w.ngettext("%(num)d delegate", "%(num)d delegates", delegates)
-    pdf.line_of(counts, 11, gap=1)
+    pdf.para(counts, 11, gap=1).draw(pdf)
     zones = ", ".join(dict.fromkeys(m.tz for m in agenda))
     if zones:
-        pdf.line_of(w.gettext("Local times: %(zones)s", zones=zones), 9, MUTED)
+        pdf.para(w.gettext("Local times: %(zones)s", zones=zones), 9, MUTED).draw(pdf)
     if trip.published_at is not None:
         published = w.long_date(trip.published_at.date())
-        pdf.line_of(w.gettext("Plan published on %(date)s", date=published), 9, MUTED)
+        pdf.para(w.gettext("Plan published on %(date)s", date=published), 9, MUTED).draw(pdf)
     pdf.heading(w.gettext("Agenda"), 14).draw(pdf)
     if not agenda:
-        pdf.line_of(w.gettext("No meeting is planned."))
+        pdf.para(w.gettext("No meeting is planned.")).draw(pdf)
     for day, meetings in groupby(agenda, key=lambda m: m.local_start.date()):
         if pdf.will_page_break(30):  # a day's title goes with its first meetings
             pdf.add_page()
@@ -226,7 +215,7 @@ def _cover(pdf: BriefingPDF, trip: ExportTrip, w: Words) -> None:
 
 def _agenda_day(pdf: BriefingPDF, day: str, meetings: list[ExportMeeting], w: Words) -> None:
     pdf.ln(1)
-    pdf.line_of(day[:1].upper() + day[1:], 11, ACCENT, bold=True, gap=1)
+    pdf.para(day[:1].upper() + day[1:], 11, ACCENT, bold=True, gap=1).draw(pdf)
     headings = (
         N_("Time"),
         N_("Delegate"),
