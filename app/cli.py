@@ -77,13 +77,18 @@ def export_orgs_command(fmt: str, output: Path | None) -> None:
     click.echo(f"Wrote {output}.", err=True)
 
 
+def _access_options(command):
+    """The --role and --org options of a new account (create-user, invite)."""
+    command = click.option(
+        "--org", "orgs", multiple=True, metavar="SHORT_NAME", help="Organisation of a member (repeatable)."
+    )(command)
+    return click.option("--role", type=click.Choice(ROLES), required=True)(command)
+
+
 @click.command("create-user")
 @with_appcontext
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option(
-    "--org", "orgs", multiple=True, metavar="SHORT_NAME", help="Organisation of a member (repeatable)."
-)
+@_access_options
 def create_user_command(email: str, role: str, orgs: tuple[str, ...]) -> None:
     """Create a user; the password is read from standard input when it is not a terminal."""
     if sys.stdin.isatty():
@@ -102,10 +107,7 @@ def create_user_command(email: str, role: str, orgs: tuple[str, ...]) -> None:
 @click.command("invite")
 @with_appcontext
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option(
-    "--org", "orgs", multiple=True, metavar="SHORT_NAME", help="Organisation of a member (repeatable)."
-)
+@_access_options
 @click.option(
     "--lang", type=click.Choice(LANGUAGES), default="fr", show_default=True, help="Language of the mail."
 )
