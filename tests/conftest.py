@@ -49,22 +49,29 @@ def compiled_catalogues():
         os.replace(temporary, mo_path)  # atomic: a parallel run never reads half a file
 
 
-@pytest.fixture
-def app(tmp_path):
+def make_app(folder: Path, **config):
+    """A test app (fake embedder, cheap password hashes) on a fresh, migrated database in ``folder``;
+    ``config`` adds settings."""
     app = create_app(
         {
             "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE": str(tmp_path / "test.db"),
+            "INSTANCE_PATH": str(folder / "instance"),
+            "DATABASE": str(folder / "test.db"),
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
             "EMBEDDING_MODEL": "fake",
+            **config,
         }
     )
     db = connect(app.config["DATABASE"])
     init_db(db)
     db.close()
     return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path)
 
 
 @pytest.fixture
@@ -314,20 +321,7 @@ def smtp_server():
 @pytest.fixture
 def smtp_app(tmp_path, smtp_server):
     """The seeded app sending its mail to ``smtp_server``."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE": str(tmp_path / "test.db"),
-            "SECRET_KEY": "test-secret",
-            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
-            "EMBEDDING_MODEL": "fake",
-            "SMTP_URL": smtp_server.url,
-        }
-    )
-    db = connect(app.config["DATABASE"])
-    init_db(db)
-    db.close()
+    app = make_app(tmp_path, SMTP_URL=smtp_server.url)
     app.user_ids = seed_app(app)
     return app
 

@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from conftest import TEST_HASH_METHOD, actor, bearer, seed_app
+from conftest import actor, bearer, make_app, seed_app
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
@@ -33,11 +33,11 @@ from schemathesis.specs.openapi.checks import (
 )
 from test_api_trips import publish_demo_trip
 
-from app import create_app, matching
+from app import matching
 from app.api.openapi import document
 from app.api.tokens import create_token
 from app.coordination.proposals import propose
-from app.db import connect, get_db, init_db
+from app.db import connect, get_db
 from app.operations.pairings import decide
 
 MAX_EXAMPLES = int(os.environ.get("PASSERELLE_FUZZ_EXAMPLES", "50"))
@@ -50,20 +50,7 @@ STATUSES: Counter = Counter()  # answers by status code
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
     """One seeded app for the whole module: engine proposals (one approved), a published trip."""
-    tmp_path = tmp_path_factory.mktemp("fuzz")
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE": str(tmp_path / "fuzz.db"),
-            "SECRET_KEY": "fuzz-secret",
-            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
-            "EMBEDDING_MODEL": "fake",
-        }
-    )
-    db = connect(app.config["DATABASE"])
-    init_db(db)
-    db.close()
+    app = make_app(tmp_path_factory.mktemp("fuzz"))
     app.user_ids = seed_app(app)
     with app.app_context():
         db = get_db()
