@@ -97,6 +97,19 @@ def test_the_held_out_checker_passes(capsys):
     assert "OK: all checks passed" in printed
 
 
+def test_the_evaluation_checker_passes_against_the_projects_own_seed(capsys):
+    """check_eval.py compares the evaluation profiles with data/seed/ (cities by their canonical
+    spelling, Medicago's status known), never with a file outside the project."""
+    with pytest.raises(SystemExit) as ended:
+        runpy.run_path(str(EVAL_DIR / "check_eval.py"), run_name="__main__")
+    printed = capsys.readouterr().out
+    assert ended.value.code == 0, printed
+    assert "profiles: EN 46 / FR 46 (BFC 24, QC 22)" in printed
+    assert "queries: 66 total, 38 from BFC, 28 from QC" in printed
+    assert "OK: all checks passed" in printed
+    assert "/work/shared" not in (EVAL_DIR / "check_eval.py").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
 def test_held_out_queries_are_graded_across_the_atlantic(set_name):
     profiles_path, queries_path = HELD_OUT_SETS[set_name]
