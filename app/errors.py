@@ -100,6 +100,7 @@ DOMAIN_MESSAGES = {
     ),
     # the engine's proposal run (app/api/proposals.py): the queue page's words before any run
     "proposals_never_run": N_("The engine has not proposed pairings yet: refresh its proposals."),
+    "proposals_failed": N_("The engine stopped on an unexpected error (%(error)s). Tell an administrator."),
     "engine_unavailable": N_(
         "The matching engine cannot run right now. Try again later or tell a coordinator."
     ),

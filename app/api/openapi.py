@@ -347,7 +347,7 @@ def _proposal_paths() -> dict:
             "post": request_run,
             "get": _operation(
                 "proposal_state",
-                "The engine's proposal run: pending, running (organisations done of the total) or done",
+                "The engine's proposal run: pending, running, done or failed (worded in the Accept-Language)",
                 ("200", run),
                 (*READ, "404"),
             ),

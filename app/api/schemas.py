@@ -700,6 +700,7 @@ def proposal_components() -> dict:
                 "done": nullable(count),
                 "total": nullable(count),
                 "created": count,
+                "failure": nullable(obj({"code": TEXT, "message": TEXT})),
                 "links": obj({"self": TEXT, "queue": TEXT}),
             }
         ),
