@@ -28,6 +28,7 @@ from app.api import (
     pairings,
     proposals,
     setup,
+    travel,
     trips,
 )
 from app.api.openapi import document
@@ -39,6 +40,7 @@ from app.orgs.queries import get_organisation
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_MAX_BODY_BYTES = 256 * 1024
 ID = "api_id"
+_RULE_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")  # <api_id:trip_id> and <city_a>: {trip_id}
 
 
 class IdConverter(BaseConverter):
@@ -115,6 +117,10 @@ RULES = [
     (f"/trips/<{ID}:trip_id>/pairs/<{ID}:org_id>/<{ID}:host_org_id>", setup.show_pair, "GET"),
     (f"/trips/<{ID}:trip_id>/pairs/<{ID}:org_id>/<{ID}:host_org_id>", setup.save_pair, "PUT"),
     (f"/trips/<{ID}:trip_id>/pairs/<{ID}:org_id>/<{ID}:host_org_id>", setup.remove_pair, "DELETE"),
+    ("/travel-times", travel.list_travel_times, "GET"),
+    ("/travel-times/<city_a>/<city_b>", travel.show_travel_time, "GET"),
+    ("/travel-times/<city_a>/<city_b>", travel.save_travel_time, "PUT"),
+    ("/travel-times/<city_a>/<city_b>", travel.remove_travel_time, "DELETE"),
     (f"/trips/<{ID}:trip_id>/export", trips.export_trip_file, "GET"),
     (f"/trips/<{ID}:trip_id>/plan", trips.plan_state, "GET"),
     (f"/trips/<{ID}:trip_id>/plan", trips.plan_trip, "POST"),
@@ -162,7 +168,8 @@ def _known_query_parameters():
     for any other (a misspelt ``?regoin=`` would otherwise be ignored and answer the whole list)."""
     if request.url_rule is None:
         return
-    known = _query_parameters().get((request.url_rule.rule, request.method.lower()), frozenset())
+    path = _RULE_PARAMETER.sub(r"{\1}", request.url_rule.rule)
+    known = _query_parameters().get((path, request.method.lower()), frozenset())
     for name in request.args:
         if name not in known:
             takes = ", ".join(sorted(known)) or "none"
@@ -175,13 +182,12 @@ def _known_query_parameters():
 
 @functools.cache
 def _query_parameters() -> dict[tuple[str, str], frozenset[str]]:
-    """``{(url rule, method): names of its documented query parameters}``, from the OpenAPI document."""
+    """``{(OpenAPI path, method): names of its documented query parameters}``, from the document."""
     names = {}
     for path, operations in document()["paths"].items():
-        rule = re.sub(r"\{(\w+)\}", rf"<{ID}:\1>", path)
         for method, operation in operations.items():
             params = operation.get("parameters", [])
-            names[(rule, method)] = frozenset(p["name"] for p in params if p["in"] == "query")
+            names[(path, method)] = frozenset(p["name"] for p in params if p["in"] == "query")
     return names
 
 
