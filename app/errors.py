@@ -100,6 +100,7 @@ DOMAIN_MESSAGES = {
     ),
     # the engine's proposal run (app/api/proposals.py): the queue page's words before any run
     "proposals_never_run": N_("The engine has not proposed pairings yet: refresh its proposals."),
+    "proposals_failed": N_("The engine stopped on an unexpected error (%(error)s). Tell an administrator."),
     "engine_unavailable": N_(
         "The matching engine cannot run right now. Try again later or tell a coordinator."
     ),
@@ -158,6 +159,13 @@ DOMAIN_MESSAGES = {
     "host_day_not_in_trip": N_("%(day)s is not a day of the trip. Nothing was changed."),
     "unknown_pair_rule": N_("Choose must meet or must not meet. Nothing was changed."),
     "trip_pair_not_found": N_("This pair has no rule. Nothing was changed."),
+    # travel times between cities (app/operations/travel.py); the first ones are the travel form's words
+    "travel_city_required": N_("Name both cities."),
+    "travel_city_too_long": N_("At most %(n)d characters, please."),
+    "travel_minutes_range": N_("Between 1 and 1440 minutes."),
+    "travel_same_city": N_("Nothing was saved: give two different cities."),
+    "unknown_travel_mode": N_("Choose one of the means of transport offered. Nothing was saved."),
+    "travel_not_found": N_("No travel time is known between %(a)s and %(b)s. Nothing was changed."),
     "draft_refused": N_("Refused, nothing was changed:"),
     "no_engine_score": N_("The engine has no score for this pair, so the meeting cannot be added."),
     "rule_delegate_busy": N_("%(delegate)s already has a meeting at %(when)s."),

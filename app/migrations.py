@@ -1010,3 +1010,18 @@ def m202_coordinator_origin(db: Database) -> None:
     finally:
         if foreign_keys:
             db.execute("PRAGMA foreign_keys=ON")
+
+
+@migrations()
+def m203_proposal_run_outcomes(db: Database) -> None:
+    # A proposal run keeps what it did once it ends: the organisations done of the total, and how it
+    # ended, ``done`` or ``failed`` with the error's code and parameters (worded when shown; the
+    # worker's log has the trace). Runs before m203 all ended done, their counts unknown (NULL).
+    db.execute(
+        "ALTER TABLE proposal_runs ADD COLUMN status TEXT NOT NULL DEFAULT 'done' "
+        "CHECK (status IN ('done', 'failed'))"
+    )
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN done INTEGER")
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN total INTEGER")
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN error_code TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE proposal_runs ADD COLUMN error_params TEXT NOT NULL DEFAULT '{}'")

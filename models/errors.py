@@ -130,3 +130,17 @@ class AnswerLinkError(PasserelleError):
 
     code = "link_invalid"
     status = 404
+
+
+def recorded(error: Exception, unexpected: str) -> tuple[str, dict]:
+    """What a background job keeps of the error that stopped it, to word it later: a named error's
+    code and params, else ``unexpected`` with the exception's class name only (its message and trace
+    go to the log, never to a page)."""
+    if isinstance(error, PasserelleError):
+        return error.code, error.params
+    return unexpected, {"error": type(error).__name__}
+
+
+def restored(code: str, params: dict) -> PasserelleError:
+    """The error a job recorded (:func:`recorded`), to word with ``app.errors.describe``."""
+    return PasserelleError(code, code=code, **params)

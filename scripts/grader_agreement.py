@@ -3,11 +3,13 @@
 A second grader graded 30 queries of the development sets v3 and v4 (six a track, drawn at random:
 ``data/eval/agreement/queries.json``) from the grading rules of ``data/eval/README.md``, the
 profiles and the documented links alone, without seeing the first grades
-(``data/eval/agreement/grades_b.jsonl``). For each query this prints nDCG@5 of: the engine judged by
-each grader; one grader's grades used as a ranking, judged by the other (ties in random order,
-averaged over 200 draws, or broken by the engine's order). Weights fitted on the seed, as they
-ship; the held-out set (v5) is never read. Run: ``.venv/bin/python scripts/grader_agreement.py``
-(about a minute with the bundled model).
+(``data/eval/agreement/grades_b.jsonl``), then 25 queries of the seed, five a track
+(``seed_queries.json``, ``seed_grades_b.jsonl``; ninth round). For each query this prints nDCG@5
+of: the engine judged by each grader; one grader's grades used as a ranking, judged by the other
+(ties in random order, averaged over 200 draws, or broken by the engine's order). Weights fitted on
+the seed, as they ship (so the seed's table is in sample for the engine); the held-out set (v5) is
+never read. Run: ``.venv/bin/python scripts/grader_agreement.py`` (about a minute with the bundled
+model).
 """
 
 from __future__ import annotations
@@ -43,10 +45,10 @@ def by_grades(names: list[str], grades: dict[str, int], rng) -> list[list[str]]:
     return [sorted(rng.permutation(names).tolist(), key=lambda n: -grades.get(n, 0)) for _ in range(200)]
 
 
-def agreement(collected, second: dict[str, dict[str, int]]) -> list[dict]:
+def agreement(collected, second: dict[str, dict[str, int]], sets) -> list[dict]:
     weights = ds.fit(collected, [name for name in collected if name.startswith("seed")], AS_IS)
     rng, rows = np.random.default_rng(0), []
-    for name in (n for n in collected if not n.startswith("seed")):
+    for name in sets:
         for query, names, parts, _ in collected[name]:
             if query.id not in second:
                 continue
@@ -67,12 +69,24 @@ def agreement(collected, second: dict[str, dict[str, int]]) -> list[dict]:
     return rows
 
 
+def second_grades(filename: str) -> dict[str, dict[str, int]]:
+    lines = (AGREEMENT / filename).read_text(encoding="utf-8").splitlines()
+    return {row["id"]: row["relevant"] for row in map(json.loads, lines)}
+
+
 def main() -> None:
-    lines = (AGREEMENT / "grades_b.jsonl").read_text(encoding="utf-8").splitlines()
-    second = {row["id"]: row["relevant"] for row in map(json.loads, lines)}
-    rows = agreement(ds.collect()[0], second)
+    collected = ds.collect()[0]
+    development = [name for name in collected if not name.startswith("seed")]
+    table(agreement(collected, second_grades("grades_b.jsonl"), development), "development sets v3 and v4")
+    print()
+    table(
+        agreement(collected, second_grades("seed_grades_b.jsonl"), ["seed mixed"]), "the seed (fitting set)"
+    )
+
+
+def table(rows: list[dict], where: str) -> None:
     tracks = sorted({row["track"] for row in rows})
-    print(f"{len(rows)} queries{'':<45} all    " + " / ".join(tracks))
+    print(f"{len(rows)} queries of {where:<35} all    " + " / ".join(tracks))
     for label, key in COLUMNS.items():
         each = " / ".join(f"{np.mean([r[key] for r in rows if r['track'] == t]):.2f}" for t in tracks)
         print(f"{label:<55} {np.mean([r[key] for r in rows]):.3f}  {each}")

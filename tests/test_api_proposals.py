@@ -158,8 +158,43 @@ def test_a_coordinator_starts_the_run_and_follows_it_to_the_end(call, seeded, db
         assert running["created"] == count(db, "pairings") > 0
         proposals.run_pending(db, matching.engine)
     done = call("coordinator", "GET", "/api/v1/proposals").json["run"]
-    assert (done["status"], done["done"], done["total"]) == ("done", None, None)
+    assert (done["status"], done["done"], done["total"]) == ("done", running["total"], running["total"])
     assert done["created"] == count(db, "pairings") and done["requested_by"] == "coord@test.example.org"
+    assert done["failure"] is None
+
+
+def test_a_failed_run_says_so_and_a_new_request_starts_over(call, seeded, db, monkeypatch):
+    from app.worker import run_once
+
+    seeded.config["PROPOSAL_MIN_SCORE"] = 0.0
+    seeded.config["PROPOSAL_ROUND_SECONDS"] = 0  # one block a round
+    monkeypatch.setattr(proposals, "QUERY_BLOCK", 10)
+    call("coordinator", "POST", "/api/v1/proposals")
+    with seeded.app_context():
+        run_once(db)
+        total = call("coordinator", "GET", "/api/v1/proposals").json["run"]["total"]
+        real = matching.engine
+        monkeypatch.setattr(matching, "engine", lambda db: 1 / 0)
+        run_once(db)
+    failed = call("coordinator", "GET", "/api/v1/proposals").json["run"]
+    assert (failed["status"], failed["done"], failed["total"]) == ("failed", 10, total)
+    assert failed["created"] == count(db, "pairings") and failed["requested_by"] == "coord@test.example.org"
+    assert failed["failure"] == {
+        "code": "proposals_failed",
+        "message": "The engine stopped on an unexpected error (ZeroDivisionError). Tell an administrator.",
+    }
+    french = call("admin", "GET", "/api/v1/proposals", headers={"Accept-Language": "fr"}).json["run"]
+    assert french["failure"]["message"].startswith("Le moteur s’est arrêté sur une erreur inattendue")
+    monkeypatch.setattr(matching, "engine", real)
+    again = call("coordinator", "POST", "/api/v1/proposals")
+    assert again.status_code == 202 and again.json["created"] is True
+    run = again.json["run"]
+    assert (run["status"], run["done"], run["total"], run["created"], run["failure"]) == (
+        "pending", 0, None, 0, None
+    )  # fmt: skip
+    with seeded.app_context():
+        run_once(db)
+    assert call("coordinator", "GET", "/api/v1/proposals").json["run"]["done"] == 10  # not 20
 
 
 def test_a_second_request_while_a_run_is_under_way_answers_that_run(call, coordinator, db):

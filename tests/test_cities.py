@@ -97,6 +97,13 @@ def test_coordinators_edit_travel_times(coordinator, client, db):
     )
 
 
+def test_removing_a_pair_already_removed_says_which(coordinator, client):
+    coordinator.post("/trips/travel/remove", {"city_a": "Montréal", "city_b": "Québec"})
+    again = coordinator.post("/trips/travel/remove", {"city_a": "Montréal", "city_b": "Québec"})
+    assert again.status_code == 404
+    assert "No travel time is known between Montréal and Québec. Nothing was changed." in page_text(again)
+
+
 @pytest.mark.parametrize(
     "form, message",
     [

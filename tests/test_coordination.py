@@ -186,6 +186,101 @@ def test_proposals_show_their_progress_and_resume_where_they_stopped(coordinator
     assert db.table("pairings").count == again.created == rest.created
 
 
+def test_a_finished_run_keeps_its_counts_on_the_queue(coordinator, client, seeded, db):
+    seeded.config["PROPOSAL_MIN_SCORE"] = 0.0
+    coordinator.post("/coordination/propose")
+    _worker_round(seeded, db)
+    created = db.table("pairings").count
+    ((status, done, total, proposed),) = db.execute(
+        "SELECT status, done, total, proposals FROM proposal_runs"
+    )
+    assert (status, done, proposed) == ("done", total, created) and total > 40
+    page = page_text(client.get("/coordination/"))
+    assert (
+        f"by coord@test.example.org: {total} of {total} organisations done, {created} new pairings." in page
+    )
+    assert "failed" not in page
+
+
+def test_a_failed_round_is_told_on_the_queue_and_the_next_run_starts_over(
+    coordinator, client, seeded, db, monkeypatch, caplog
+):
+    from app.coordination import proposals
+
+    seeded.config["PROPOSAL_MIN_SCORE"] = 0.0
+    monkeypatch.setattr(proposals, "QUERY_BLOCK", 10)
+    seeded.config["PROPOSAL_ROUND_SECONDS"] = 0  # one block a round
+    coordinator.post("/coordination/propose")
+    _worker_round(seeded, db)
+    total = db.execute("SELECT total FROM proposal_progress").fetchone()[0]
+    kept = db.table("pairings").count
+    calls = []
+
+    def broken(db):
+        calls.append(1)
+        raise RuntimeError("disk /srv/passerelle/secret.db is gone")
+
+    monkeypatch.setattr(matching, "engine", broken)
+    _worker_round(seeded, db)  # the round carries on: no exception leaves the worker
+    assert calls == [1] and db.table("proposal_progress").count == 0
+    run = db.execute("SELECT status, done, total, proposals, error_code FROM proposal_runs").fetchall()
+    assert run == [("failed", 10, total, kept, "proposals_failed")]
+    assert any(record.exc_info and "secret.db" in str(record.exc_info[1]) for record in caplog.records)
+    page = page_text(client.get("/coordination/"))
+    assert "The last refresh of the proposals failed on" in page
+    assert ": The engine stopped on an unexpected error (RuntimeError). Tell an administrator." in page
+    assert f"10 of {total} organisations were done; the pairings proposed until then stay" in page
+    assert "secret" not in page and "Traceback" not in page and "Proposals under way" not in page
+    assert "The engine has not proposed pairings yet" in page  # no run has finished
+    assert db.table("pairings").count == kept  # what its blocks stored stays
+    _worker_round(seeded, db)
+    assert calls == [1]  # a failed run is not tried again every round
+    client.get("/auth/password?lang=fr")
+    french = page_text(client.get("/coordination/"))
+    assert "La dernière actualisation des propositions a échoué le" in french
+    assert "Le moteur s’est arrêté sur une erreur inattendue (RuntimeError)" in french
+    client.get("/auth/password?lang=en")
+    monkeypatch.undo()
+    monkeypatch.setattr(proposals, "QUERY_BLOCK", 10)
+    page = page_text(coordinator.post("/coordination/propose", follow_redirects=True))
+    assert "Proposals under way: the worker starts on them shortly." in page and "failed on" not in page
+    _worker_round(seeded, db)
+    assert db.execute("SELECT done, total FROM proposal_progress").fetchone() == (10, total)  # from 0
+    seeded.config["PROPOSAL_ROUND_SECONDS"] = 20
+    _worker_round(seeded, db)
+    page = page_text(client.get("/coordination/"))
+    assert f"{total} of {total} organisations done" in page and "failed on" not in page
+
+
+def test_the_command_does_a_failed_run_again_when_nothing_changed(
+    coordinator, runner, seeded, db, monkeypatch
+):
+    assert "Proposed" in runner.invoke(args=["propose"]).output
+    monkeypatch.setattr(matching, "engine", lambda db: 1 / 0)
+    coordinator.post("/coordination/propose")
+    _worker_round(seeded, db)
+    assert db.execute("SELECT status FROM proposal_runs ORDER BY id").fetchall() == [("done",), ("failed",)]
+    monkeypatch.undo()
+    again = runner.invoke(args=["propose"])  # same profiles and settings, but the last run failed
+    assert again.exit_code == 0 and "Proposed" in again.output
+    assert db.execute("SELECT status FROM proposal_runs ORDER BY id DESC LIMIT 1").fetchone() == ("done",)
+
+
+def test_a_named_error_of_the_engine_is_told_in_its_words(coordinator, client, seeded, db, monkeypatch):
+    from models.errors import EmbeddingModelError
+
+    def unavailable(db):
+        raise EmbeddingModelError("no model at /opt/models")
+
+    monkeypatch.setattr(matching, "engine", unavailable)
+    coordinator.post("/coordination/propose")
+    _worker_round(seeded, db)
+    page = page_text(client.get("/coordination/"))
+    assert "The last refresh of the proposals failed on" in page
+    assert "The matching engine cannot run right now." in page
+    assert "organisations were done" not in page  # it failed before counting them
+
+
 def test_threshold_keeps_weak_suggestions_out(coordinator, seeded, db):
     seeded.config["PROPOSAL_MIN_SCORE"] = 1.01
     coordinator.post("/coordination/propose")

@@ -143,7 +143,7 @@ def test_m202_moves_the_coordinators_proposals_and_keeps_the_documented_links(tm
     )
     decisions = db.table("pairing_decisions").count
 
-    assert init_db(db) == ["m202_coordinator_origin"]
+    assert init_db(db)[0] == "m202_coordinator_origin"  # then the later ones
     origins = dict(db.execute("SELECT id, origin FROM pairings").fetchall())
     assert origins.pop(with_event) == origins.pop(history_only) == "coordinator"
     assert len(origins) == documented > 5 and set(origins.values()) == {"documented"}
@@ -169,4 +169,21 @@ def test_m202_moves_the_coordinators_proposals_and_keeps_the_documented_links(tm
         db.table("pairings").insert({**row, "track": track, "origin": origin})
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         db.table("pairings").insert({**row, "track": TRACKS[-1], "origin": "guess"})
+    db.close()
+
+
+def test_m203_keeps_the_runs_before_it_as_done_with_their_counts_unknown(tmp_path):
+    """A proposal run recorded before m203 (its pairings only), then upgraded."""
+    db = connect(tmp_path / "m202.db")
+    migrations.apply(db, stop_before="m203_proposal_run_outcomes")
+    db.table("proposal_runs").insert(
+        {"created_at": "2026-11-01T10:00:00+00:00", "proposals": 12, "engine_version": 3,
+         "min_score": 0.5, "per_org": 5}
+    )  # fmt: skip
+    db.conn.commit()
+    assert init_db(db)[0] == "m203_proposal_run_outcomes"
+    row = db.execute("SELECT status, done, total, proposals, error_code, error_params FROM proposal_runs")
+    assert row.fetchall() == [("done", None, None, 12, "", "{}")]
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        db.table("proposal_runs").insert({"created_at": "x", "proposals": 0, "status": "pending"})
     db.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from app.api.payloads import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
-from app.api.schemas import ID, TEXT, answer, components, enum, obj, ref
+from app.api.schemas import CITY, ID, TEXT, answer, components, enum, obj, ref
 from models.vocabulary import (
     AUDIT_KINDS,
     INTERFACE_LANGUAGES,
@@ -107,6 +107,7 @@ EXAMPLES = {
     "DelegateInput": {"org_id": 3, "name": "Ada Lovelace", "email": "ada@example.org"},
     "HostInput": {"city": "", "capacity": 2, "days": ["2027-05-10", "2027-05-11"]},
     "PairInput": {"kind": "must_meet"},
+    "TravelTimeInput": {"minutes": 165, "mode": "car"},
     "FollowupInput": {
         "took_place": True,
         "relevance": 4,
@@ -347,7 +348,7 @@ def _proposal_paths() -> dict:
             "post": request_run,
             "get": _operation(
                 "proposal_state",
-                "The engine's proposal run: pending, running (organisations done of the total) or done",
+                "The engine's proposal run: pending, running, done or failed (worded in the Accept-Language)",
                 ("200", run),
                 (*READ, "404"),
             ),
@@ -417,6 +418,7 @@ def _trip_paths() -> dict:
             ),
         },
         **_setup_paths(trip_id),
+        **_travel_paths(),
         "/api/v1/trips/{trip_id}/plan": _plan_operations(trip_id),
         **_draft_paths(trip_id),
         "/api/v1/trips/{trip_id}/export": {
@@ -562,6 +564,40 @@ def _setup_paths(trip_id: dict) -> dict:
                 also_200=True,
             ),
             "delete": _removed("remove_pair", "Drop a pair's rule", pair),
+        },
+    }  # fmt: skip
+
+
+def _travel_paths() -> dict:
+    """Travel times between two cities, as the *Travel times* page."""
+    cities = [
+        {**_parameter(name, "path", CITY, f"{which} city, in any spelling (the pair is the same both ways)"),
+         "example": example}
+        for name, which, example in (("city_a", "one", "Montréal"), ("city_b", "the other", "Québec"))
+    ]  # fmt: skip
+    one = answer(travel_time=ref("TravelTime"))
+    return {
+        "/api/v1/travel-times": {
+            "get": _operation("list_travel_times", "Door-to-door travel times between two cities, by first "
+                              "city", ("200", ref("TravelTimePage")), ("400", *READ), PAGING),
+        },
+        "/api/v1/travel-times/{city_a}/{city_b}": {
+            "get": _operation("show_travel_time", "One pair's travel time", ("200", one), (*READ, "404"),
+                              cities),
+            "put": _created(
+                _operation(
+                    "save_travel_time",
+                    "Add or change a pair's travel time, as the travel times form (one city twice: 409)",
+                    ("201", one),
+                    (*WRITE, "404", "409"),
+                    cities,
+                    "TravelTimeInput",
+                ),
+                "the pair's travel time",
+                also_200=True,
+            ),
+            "delete": _removed("remove_travel_time", "Remove a pair's travel time (its cities are then "
+                               "never joined within a day)", cities),
         },
     }  # fmt: skip
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 
 from flask import jsonify, request, url_for
-from flask_babel import force_locale
 from flask_login import current_user
 
 from app import matching
@@ -18,6 +17,7 @@ from app.api.payloads import (
     ApiProblem,
     Field,
     checked,
+    in_reader_language,
     json_body,
     page_args,
     page_of,
@@ -34,7 +34,7 @@ from app.orgs import queries as org_queries
 from app.people.queries import contacts_json, visible_contacts
 from models.errors import InvalidInput
 from models.profiles import EXPORT_FIELDS, TEXT_FIELDS
-from models.vocabulary import INTERFACE_LANGUAGES, ORG_TYPES, REGIONS, STANCE_ACTIONS, TRACKS
+from models.vocabulary import ORG_TYPES, REGIONS, STANCE_ACTIONS, TRACKS
 
 ORG_KEYS = ("id", *EXPORT_FIELDS, "created_at", "updated_at")
 MAX_TOP = 100
@@ -123,7 +123,7 @@ def organisation_completeness(org_id: int):
     org = get_org_or_404(org_id)
     gauge = member_queries.profile_completeness(get_db(), org)
     edit = url_for("members.edit", org_id=org_id)
-    with force_locale(request.accept_languages.best_match(INTERFACE_LANGUAGES) or "en"):
+    with in_reader_language():
         missing = [
             {
                 "code": code,

@@ -20,6 +20,7 @@ from flask_login import current_user
 from app.db import MAX_ROW_ID, get_db
 from app.paging import MAX_PAGE
 from models.profiles import EXPORT_FIELDS
+from models.vocabulary import INTERFACE_LANGUAGES
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -260,3 +261,9 @@ def as_account(operation, *args, **kwargs):
     the one error shape (``app.errors._domain_error``)."""
     with force_locale("en"):
         return operation(get_db(), current_user, *args, **kwargs)
+
+
+def in_reader_language():
+    """Word what the API tells a person (a failure, advice) in the ``Accept-Language``, English
+    without one: ``with in_reader_language(): ...``."""
+    return force_locale(request.accept_languages.best_match(INTERFACE_LANGUAGES) or "en")

@@ -12,10 +12,10 @@ from flask import current_app, jsonify, url_for
 from flask_login import current_user
 
 from app.api.pairings import coordinators_only, pairing_detail
-from app.api.payloads import Field, checked, json_body
+from app.api.payloads import Field, checked, in_reader_language, json_body
 from app.coordination import proposals
 from app.db import get_db
-from app.errors import api_domain_error
+from app.errors import api_domain_error, describe
 from app.operations import pairings
 from models.errors import Conflict, NotFound
 from models.vocabulary import TRACKS
@@ -69,7 +69,7 @@ def request_proposals():
 
 @coordinators_only
 def proposal_state():
-    """The engine's proposal run: pending, running (organisations done of the total), or done."""
+    """The engine's proposal run: pending, running (organisations done of the total), done or failed."""
     state = proposals.run_state(get_db())
     if state is None:
         raise NotFound("the engine never proposed", code="proposals_never_run")
@@ -79,19 +79,26 @@ def proposal_state():
 def _run_json(state: dict) -> dict:
     """A run's state, its settings, who asked for it, how far it got, and where to follow it.
 
-    ``since``: when it was asked for (pending), last moved on (running) or finished (done); the
-    organisations ``done`` of the ``total`` while under way (the total once the worker counted them)."""
+    ``since``: when it was asked for (pending), last moved on (running) or ended (done, failed); the
+    organisations ``done`` of the ``total`` (the total once the worker counted them; None for a run
+    that ended before m203 kept counts); a failed run's ``failure`` worded in the Accept-Language, as
+    on the queue page."""
     status = state["status"]
-    since = {"pending": "requested_at", "running": "updated_at", "done": "created_at"}[status]
-    under_way = status != "done"
+    under_way = status in proposals.UNDER_WAY
+    since = {"pending": "requested_at", "running": "updated_at"}.get(status, "created_at")
+    failure = None
+    if status == "failed":
+        with in_reader_language():
+            failure = {"code": state["error_code"], "message": describe(proposals.failure(state))}
     return {
         "status": status,
         "since": state[since],
         "requested_by": state["user_email"],
         "min_score": state["min_score"],
         "per_org": state["per_org"],
-        "done": state["done"] if under_way else None,
-        "total": state["total"] or None if under_way else None,
+        "done": state["done"],
+        "total": state["total"] or None if under_way else state["total"],
         "created": state["created"],
+        "failure": failure,
         "links": {"self": url_for("api.proposal_state"), "queue": url_for("api.list_pairings")},
     }

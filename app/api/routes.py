@@ -28,6 +28,7 @@ from app.api import (
     pairings,
     proposals,
     setup,
+    travel,
     trips,
 )
 from app.api.openapi import document
@@ -39,6 +40,7 @@ from app.orgs.queries import get_organisation
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_MAX_BODY_BYTES = 256 * 1024
 ID = "api_id"
+_RULE_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")  # <api_id:trip_id> and <city_a>: {trip_id}
 
 
 class IdConverter(BaseConverter):
@@ -117,6 +119,10 @@ VIEWS = [
     setup.show_pair,
     setup.save_pair,
     setup.remove_pair,
+    travel.list_travel_times,
+    travel.show_travel_time,
+    travel.save_travel_time,
+    travel.remove_travel_time,
     trips.export_trip_file,
     trips.plan_state,
     trips.plan_trip,
@@ -149,9 +155,17 @@ VIEWS = [
 ]
 
 
-def _rule(path: str) -> str:
-    """A path as the blueprint's rule (``/api/v1/trips/{trip_id}``: ``/trips/<api_id:trip_id>``)."""
-    return re.sub(r"\{(\w+)\}", rf"<{ID}:\1>", path.removeprefix(bp.url_prefix))
+def _rule(path: str, operation: dict) -> str:
+    """A documented path as the blueprint's rule: ``/api/v1/trips/{trip_id}`` is
+    ``/trips/<api_id:trip_id>``, a path parameter that is not an id stays text (``<city_a>``)."""
+    params = operation.get("parameters", [])
+    ids = {p["name"] for p in params if p["in"] == "path" and p["schema"].get("type") == "integer"}
+
+    def converted(match: re.Match) -> str:
+        name = match.group(1)
+        return f"<{ID}:{name}>" if name in ids else f"<{name}>"
+
+    return re.sub(r"\{(\w+)\}", converted, path.removeprefix(bp.url_prefix))
 
 
 def _register_views() -> None:
@@ -165,7 +179,9 @@ def _register_views() -> None:
             if name not in views:
                 raise RuntimeError(f"The OpenAPI operation {name} ({method.upper()} {path}) has no view.")
             # merge_slashes=False: "//" in a path is a 404, never a redirect.
-            bp.add_url_rule(_rule(path), view_func=views[name], methods=[method.upper()], merge_slashes=False)
+            bp.add_url_rule(
+                _rule(path, operation), view_func=views[name], methods=[method.upper()], merge_slashes=False
+            )
             undocumented.discard(name)
     if undocumented:
         raise RuntimeError(f"Views without an OpenAPI operation: {', '.join(sorted(undocumented))}.")
@@ -186,7 +202,8 @@ def _known_query_parameters():
     for any other (a misspelt ``?regoin=`` would otherwise be ignored and answer the whole list)."""
     if request.url_rule is None:
         return
-    known = _query_parameters().get((request.url_rule.rule, request.method.lower()), frozenset())
+    path = _RULE_PARAMETER.sub(r"{\1}", request.url_rule.rule)
+    known = _query_parameters().get((path, request.method.lower()), frozenset())
     for name in request.args:
         if name not in known:
             takes = ", ".join(sorted(known)) or "none"
@@ -199,13 +216,12 @@ def _known_query_parameters():
 
 @functools.cache
 def _query_parameters() -> dict[tuple[str, str], frozenset[str]]:
-    """``{(url rule, method): names of its documented query parameters}``, from the OpenAPI document."""
+    """``{(OpenAPI path, method): names of its documented query parameters}``, from the document."""
     names = {}
     for path, operations in document()["paths"].items():
-        rule = bp.url_prefix + _rule(path)
         for method, operation in operations.items():
             params = operation.get("parameters", [])
-            names[(rule, method)] = frozenset(p["name"] for p in params if p["in"] == "query")
+            names[(path, method)] = frozenset(p["name"] for p in params if p["in"] == "query")
     return names
 
 

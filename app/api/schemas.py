@@ -11,6 +11,7 @@ from app.db import MAX_ROW_ID
 from app.notifications.events import EVENTS as NOTIFICATION_EVENTS
 from app.operations.pairings import BULK_DECISIONS, MAX_BULK, MAX_COMMENT_LENGTH
 from app.operations.stances import MAX_REASON_LENGTH
+from app.operations.travel import CITY_MAX, TRAVEL_MINUTES
 from app.trips.plan_jobs import STATES as PLAN_STATES
 from app.trips.plan_jobs import TIME_LIMITS
 from models.matching.weights import FEATURES
@@ -41,6 +42,7 @@ from models.vocabulary import (
     STANCE_ACTIONS,
     STANCES,
     TRACKS,
+    TRAVEL_MODES,
     TRIP_DIRECTIONS,
     TRIP_STATES,
     TRIP_STATUSES,
@@ -48,6 +50,9 @@ from models.vocabulary import (
 
 TEXT = {"type": "string"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
+# A city in an address: a path segment (no "/") with a character str.strip() keeps.
+CITY_PATTERN = r"^[^/]*[^\s\x1c-\x1f\x85/][^/]*$"
+CITY = {"type": "string", "minLength": 1, "maxLength": CITY_MAX, "pattern": CITY_PATTERN}
 
 
 def ref(name: str) -> dict:
@@ -486,6 +491,18 @@ def setup_components() -> dict:
         "Pair": obj({"kind": enum(CONSTRAINT_KINDS), "delegation": _ORG, "host": _ORG}),
         "PairPage": page("Pair"),
         "PairInput": obj({"kind": enum(CONSTRAINT_KINDS)}),
+        **travel_components(),
+    }
+
+
+def travel_components() -> dict:
+    """A travel time between two cities, as the *Travel times* page shows and its form takes it."""
+    low, high = TRAVEL_MINUTES
+    fields = {"minutes": {"type": "integer", "minimum": low, "maximum": high}, "mode": enum(TRAVEL_MODES)}
+    return {
+        "TravelTime": obj({"city_a": TEXT, "city_b": TEXT, **fields, "updated_at": nullable(TEXT)}),
+        "TravelTimePage": page("TravelTime"),
+        "TravelTimeInput": obj(fields),
     }
 
 
@@ -700,6 +717,7 @@ def proposal_components() -> dict:
                 "done": nullable(count),
                 "total": nullable(count),
                 "created": count,
+                "failure": nullable(obj({"code": TEXT, "message": TEXT})),
                 "links": obj({"self": TEXT, "queue": TEXT}),
             }
         ),

@@ -12,7 +12,7 @@ from flask import abort, current_app, jsonify, request, url_for
 from flask_babel import force_locale
 from flask_login import current_user
 
-from app.api.payloads import Field, checked, json_body, page_args, page_of, query_choice
+from app.api.payloads import Field, checked, in_reader_language, json_body, page_args, page_of, query_choice
 from app.auth.access import get_org_or_404, role_required
 from app.db import get_db
 from app.errors import describe
@@ -173,7 +173,7 @@ def _plan_json(db, trip_id: int) -> dict | None:
                        "requested_by": run["user_email"], "meetings": run["meetings"]}  # fmt: skip
     since = {"pending": job["requested_at"], "running": job["started_at"], "failed": job["finished_at"]}
     if job["status"] == "failed":
-        with force_locale(request.accept_languages.best_match(LOCALES) or "en"):
+        with in_reader_language():
             plan["failure"] = {"code": job["error_code"], "message": describe(plan_jobs.failure(job))}
     return plan | {"status": job["status"], "since": since[job["status"]], "time_limit": job["time_limit"],
                    "requested_by": job["user_email"]}  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,14 +15,18 @@ from app.coordination.queries import ensure_pairings, sides
 from app.db import immediate
 from app.orgs.queries import decode, list_organisations, now
 from models.candidates import Candidates
+from models.errors import PasserelleError, recorded, restored
 from models.matching.batch import QUERY_BLOCK, best_partners, org_ids
 from models.matching.index import MatchIndex
 from models.profiles import TRACKS
 
+log = logging.getLogger("passerelle.proposals")
 Engine = Callable[[Database], tuple[MatchIndex, Candidates]]
 Progress = Callable[[int, int], None]
-# A run's state: recorded (the worker starts on it shortly), some organisations done, finished.
-RUN_STATES = ("pending", "running", "done")
+# A run's state: recorded (the worker starts on it shortly), some organisations done, then how it
+# ended (a ``proposal_runs`` row): finished, or stopped by an error.
+UNDER_WAY = ("pending", "running")
+RUN_STATES = (*UNDER_WAY, "done", "failed")
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class ProposalRun:
     total: int
     finished: bool
     skipped: bool = False  # nothing changed since the last run with the same settings
+    failed: bool = False  # stopped by an error, recorded (:func:`run_pending`)
 
 
 def propose(
@@ -86,7 +93,8 @@ def propose(
         over = budget_seconds is not None and time.monotonic() - started > budget_seconds
         if over and begin + len(chunk) < len(todo):
             return ProposalRun(created, done, total, finished=False)
-    _finish(db, created)
+    with immediate(db):
+        _end(db, "done", done, total, created)
     return ProposalRun(created, done, total, finished=True)
 
 
@@ -116,12 +124,33 @@ def under_way(db: Database) -> dict | None:
 
 
 def run_pending(db: Database, engine: Engine, budget_seconds: float | None = None) -> ProposalRun | None:
-    """Go on with the run under way, if any, for at most about ``budget_seconds`` (the worker's round)."""
+    """Go on with the run under way, if any, for at most about ``budget_seconds`` (the worker's round).
+
+    An error ends the run as ``failed`` with its code and parameters (:func:`models.errors.recorded`;
+    the log has the trace), so the worker does not try it again every round: the queue page and
+    ``GET /api/v1/proposals`` say it failed, and the next request starts a run over. The pairings
+    its blocks stored stay."""
     state = _state(db)
     if state is None:
         return None
     settings = state["min_score"], state["per_org"], state["user_id"]
-    return propose(db, engine, *settings, budget_seconds=budget_seconds)
+    try:
+        return propose(db, engine, *settings, budget_seconds=budget_seconds)
+    except Exception as error:  # the engine, a bug or the database: said on the queue page, logged
+        log.exception("the proposal run stopped after %s of %s organisations", state["done"], state["total"])
+        return _fail(db, error)
+
+
+def _fail(db: Database, error: Exception) -> ProposalRun | None:
+    if db.conn.in_transaction:  # what the failed round left half written is not kept
+        db.conn.rollback()
+    code, params = recorded(error, "proposals_failed")
+    with immediate(db):
+        state = _state(db)
+        if state is None:  # the run ended before the error: nothing left to record
+            return None
+        _end(db, "failed", state["done"], state["total"] or None, state["created"], code, params)
+    return ProposalRun(state["created"], state["done"], state["total"], finished=False, failed=True)
 
 
 def _tracks(org: dict) -> list[str]:
@@ -172,15 +201,20 @@ def _store(db: Database, found: dict, last_org_id: int, done: int, total: int) -
     return created
 
 
-def _finish(db: Database, created: int) -> None:
-    with immediate(db):
-        state = _state(db)
-        db.table("proposal_runs").insert(
-            {"user_id": state["user_id"], "created_at": now(), "proposals": created,
-             "engine_version": state["engine_version"], "min_score": state["min_score"],
-             "per_org": state["per_org"]}
-        )  # fmt: skip
-        db.execute("DELETE FROM proposal_progress")
+def _end(
+    db: Database, status: str, done: int, total: int | None, created: int, code: str = "", params=None
+) -> None:
+    """Record how the run under way ended (in the caller's transaction); its progress goes.
+
+    ``total`` is None when a failed run had not counted the organisations yet."""
+    state = _state(db)
+    db.table("proposal_runs").insert(
+        {"user_id": state["user_id"], "created_at": now(), "proposals": created,
+         "engine_version": state["engine_version"], "min_score": state["min_score"],
+         "per_org": state["per_org"], "status": status, "done": done, "total": total,
+         "error_code": code, "error_params": json.dumps(params or {}, default=str)}
+    )  # fmt: skip
+    db.execute("DELETE FROM proposal_progress")
 
 
 def _state(db: Database) -> dict | None:
@@ -192,19 +226,21 @@ def _engine_version(db: Database) -> int:
 
 
 def _unchanged_since_last_run(db: Database, version: int, min_score: float, per_org: int) -> bool:
+    """Whether the last run finished with these settings on this engine (a failed one is done again)."""
     last = db.execute(
-        "SELECT engine_version, min_score, per_org FROM proposal_runs ORDER BY id DESC LIMIT 1"
+        "SELECT status, engine_version, min_score, per_org FROM proposal_runs ORDER BY id DESC LIMIT 1"
     ).fetchone()
-    return last is not None and tuple(last) == (version, min_score, per_org)
+    return last is not None and tuple(last) == ("done", version, min_score, per_org)
 
 
 def run_state(db: Database) -> dict | None:
-    """The run under way, else the last finished one, else None (the engine never proposed).
+    """The run under way, else the last one that ended, else None (the engine never proposed).
 
     ``status`` is one of :data:`RUN_STATES`, as the queue page tells it: pending until the worker
-    has counted the organisations (``total``), running then; a finished run (a ``proposal_runs``
-    row) has no progress left, only the pairings it ``created``. ``user_email`` is who asked
-    (None: the command line).
+    has counted the organisations (``total``), running then; a run that ended (a ``proposal_runs``
+    row) is done or failed, with the organisations ``done`` of the ``total`` (None before m203, or
+    for a failure before the count) and the pairings it ``created``; a failed one has its error
+    (:func:`failure`). ``user_email`` is who asked (None: the command line).
     """
     row = next(
         db.query(
@@ -215,18 +251,31 @@ def run_state(db: Database) -> dict | None:
     )
     if row is not None:
         return row | {"status": "running" if row["total"] else "pending"}
-    run = last_run(db)
-    if run is None:
-        return None
-    return run | {"status": "done", "created": run["proposals"]}
+    run = _last(db, "")
+    return None if run is None else run | {"created": run["proposals"]}
 
 
 def last_run(db: Database) -> dict | None:
-    """The latest proposal run with who started it, or None if the engine never proposed."""
+    """The latest proposal run that finished, with who started it, or None if none ever did."""
+    return _last(db, "WHERE r.status = 'done'")
+
+
+def failed_run(db: Database) -> dict | None:
+    """The latest run when it failed and none was asked for since, or None."""
+    state = run_state(db)
+    return state if state is not None and state["status"] == "failed" else None
+
+
+def failure(run: dict) -> PasserelleError:
+    """A failed run's error, to word with ``app.errors.describe``."""
+    return restored(run["error_code"], json.loads(run["error_params"]))
+
+
+def _last(db: Database, where: str) -> dict | None:
     return next(
         db.query(
             "SELECT r.*, u.email AS user_email FROM proposal_runs r LEFT JOIN users u ON u.id = r.user_id "
-            "ORDER BY r.id DESC LIMIT 1"
+            f"{where} ORDER BY r.id DESC LIMIT 1"
         ),
         None,
     )

@@ -14,7 +14,7 @@ from app.coordination import dashboard, proposals, queries
 from app.coordination import network as network_layout
 from app.coordination.forms import BulkDecisionForm, DecisionForm, ProposeForm, QueueFilterForm
 from app.db import MAX_ROW_ID, get_db
-from app.errors import flash_error
+from app.errors import describe, flash_error
 from app.introductions.operations import requests_between
 from app.operations import pairings
 from app.orgs.queries import get_organisation
@@ -126,12 +126,19 @@ def _render_queue(db, form, filters, rows, total, page, bulk, *, checked=(), sta
         counts=queries.status_counts(db),
         last_run=proposals.last_run(db),
         under_way=proposals.under_way(db),
+        failed_run=_failed_run(db),
         propose_form=ProposeForm(),
         bulk=bulk,
         card_flash=True,  # the messages show above the list, where the decision was taken
         checked={row["id"] for row in rows} if select_all else set(checked),
         allowed={code: pairings.allowed_decisions(code) for code in PAIRING_STATUSES},
     ), status
+
+
+def _failed_run(db) -> dict | None:
+    """The last proposal run if it failed (and none was asked for since), its error worded for the page."""
+    run = proposals.failed_run(db)
+    return None if run is None else run | {"reason": describe(proposals.failure(run))}
 
 
 @bp.post("/propose")

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from app.db import immediate
 from app.orgs.queries import now
-from models.errors import PasserelleError
+from models.errors import PasserelleError, recorded, restored
 
 log = logging.getLogger("passerelle.plan_jobs")
 UNDER_WAY = ("pending", "running")
@@ -70,7 +70,7 @@ def state(db: Database, trip_id: int) -> dict | None:
 
 def failure(job: dict) -> PasserelleError:
     """A failed job's error, to word with ``app.errors.describe``."""
-    return PasserelleError(job["error_code"], code=job["error_code"], **job["error_params"])
+    return restored(job["error_code"], job["error_params"])
 
 
 # the jobs a worker may take: pending, or running under a worker whose lease ran out (it died)
@@ -112,12 +112,10 @@ def run_one(db: Database, job: dict) -> bool:
         actor = Requester(job["user_id"], user[0] if user else "")
     try:
         trips.plan(db, actor, job["trip_id"], job["time_limit"])
-    except PasserelleError as error:
-        _fail(db, job["trip_id"], error.code, error.params)
-        return False
-    except Exception as error:  # a bug or a broken database: said on the page, logged in full
-        log.exception("planning trip %s failed", job["trip_id"])
-        _fail(db, job["trip_id"], "plan_failed", {"error": type(error).__name__})
+    except Exception as error:  # a bug or a broken database (not a named error) is logged in full
+        if not isinstance(error, PasserelleError):
+            log.exception("planning trip %s failed", job["trip_id"])
+        _fail(db, job["trip_id"], *recorded(error, "plan_failed"))
         return False
     with immediate(db):
         db.execute("DELETE FROM trip_plan_jobs WHERE trip_id = ?", [job["trip_id"]])
