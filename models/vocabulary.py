@@ -283,7 +283,8 @@ BRIEFING_QUESTION_LABELS = _frozen(
 # The audit log (app/audit): the kinds of action it is filtered by (an event name's first part), and
 # each action as a sentence, keyed by the event name, or name:variant when the data decides the verb
 # (a decision, a stance, a host's answer). %(actor)s, %(org)s, %(partner)s, %(pair)s, %(track)s,
-# %(trip)s and %(account)s are filled in by app.audit.words.
+# %(trip)s, %(account)s, and a travel time's %(city_a)s, %(city_b)s, %(minutes)s and %(mode)s are
+# filled in by app.audit.words.
 AUDIT_KIND_LABELS = _frozen(
     {
         "pairing": N_("Pairing decisions"),
@@ -292,6 +293,7 @@ AUDIT_KIND_LABELS = _frozen(
         "organisation": N_("Organisation profiles"),
         "contact": N_("Contact persons"),
         "trip": N_("Delegation trips"),
+        "travel": N_("Travel times"),
         "host": N_("Host answers"),
         "followup": N_("Follow-up forms"),
         "user": N_("Accounts"),
@@ -350,6 +352,10 @@ AUDIT_SENTENCE_LABELS = _frozen(
         "trip.meeting_removed": N_("%(actor)s removed a meeting of the trip %(trip)s"),
         "trip.meeting_added": N_("%(actor)s added a meeting to the trip %(trip)s"),
         "trip.meeting_guests": N_("%(actor)s changed who attends a meeting of the trip %(trip)s"),
+        "travel.saved": N_(
+            "%(actor)s set the travel time between %(city_a)s and %(city_b)s to %(minutes)s min (%(mode)s)"
+        ),
+        "travel.removed": N_("%(actor)s removed the travel time between %(city_a)s and %(city_b)s"),
         "host.answered:accepted": N_("%(actor)s confirmed for %(org)s a meeting of the trip %(trip)s"),
         "host.answered:declined": N_(
             "%(actor)s proposed for %(org)s another slot for a meeting of the trip %(trip)s"

@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from conftest import PASSWORD, AuthActions, actor, org_id, page_text
+from conftest import PASSWORD, AuthActions, actor, bearer, org_id, page_text
 from test_trips import draft, trip  # noqa: F401  (fixtures)
 
 from app.operations import pairings, stances, trips
@@ -302,3 +302,77 @@ def test_sign_ins_passwords_tokens_and_imports_are_logged(auth, client, seeded, 
     page = _text(client.get(f"{URL}?org=Nouvelle"))
     assert "Import de fichier\u00a0: l’organisation Nouvelle a été ajoutée" in page
     assert "1 modification" in page
+
+
+def _travel_rows(client, lang: str) -> str:
+    """The log's travel-time rows, read in ``lang``."""
+    client.get(f"{URL}?lang={lang}")
+    return _text(client.get(f"{URL}?kind=travel"))
+
+
+SHERBROOKE_TROIS_RIVIERES = "/api/v1/travel-times/Trois-Rivieres/Sherbrooke"
+DIJON_LURE = {"city_a": "Dijon", "city_b": "Lure", "minutes": 70, "mode": "car"}
+
+
+def test_travel_times_changed_on_the_page_and_through_the_api_are_logged(client, seeded, db, api_tokens):
+    db.execute("UPDATE users SET name = 'Camille Martin' WHERE id = ?", [seeded.user_ids["coordinator"]])
+    db.conn.commit()
+    auth = _login(client, "coordinator", "en")
+    form = {"city_a": "Quebec City", "city_b": "Montreal", "minutes": 165, "mode": "train"}
+    assert auth.post("/trips/travel", form).status_code == 302
+    assert auth.post("/trips/travel/remove", {"city_a": "Dijon", "city_b": "Besançon"}).status_code == 302
+    admin = bearer(api_tokens["admin"])
+    body = {"minutes": 90, "mode": "car"}
+    assert client.put(SHERBROOKE_TROIS_RIVIERES, json=body, headers=admin).status_code == 201
+    assert client.delete("/api/v1/travel-times/Quebec/Montreal", headers=admin).status_code == 204
+
+    page = _travel_rows(client, "en")
+    assert "4 changes" in page
+    assert "Camille Martin set the travel time between Montreal and Quebec City to 165 min (by train)" in page
+    assert "Camille Martin removed the travel time between Besançon and Dijon" in page
+    admin_words = "admin@test.example.org set the travel time between Sherbrooke and Trois-Rivières"
+    assert f"{admin_words} to 90 min (by car)" in page
+    assert "admin@test.example.org removed the travel time between Montreal and Quebec City" in page
+    kinds = page_text(client.get(f"{URL}?kind=travel"))
+    assert '<option value="travel" selected>Travel times</option>' in kinds
+    page = _travel_rows(client, "fr")
+    assert "4 modifications" in page
+    assert "Camille Martin a fixé le temps de trajet entre Montréal et Québec à 165 min (en train)" in page
+    assert "Camille Martin a retiré le temps de trajet entre Besançon et Dijon" in page
+    assert "admin@test.example.org a retiré le temps de trajet entre Montréal et Québec" in page
+    assert "Temps de trajet" in _csv(client.get(f"{URL}export.csv?kind=travel"))[1]
+
+    answer = client.get("/api/v1/audit?kind=travel", headers=admin).get_json()
+    assert answer["total"] == 4
+    latest = answer["items"][0]  # in English, whoever reads
+    assert latest["text"] == "admin@test.example.org removed the travel time between Montreal and Quebec City"
+    assert latest["kind"] == "travel" and latest["action"] == "travel.removed"
+    assert latest["subject"] == {"type": "travel", "id": None}
+    assert latest["actor"]["id"] == seeded.user_ids["admin"] and latest["organisations"] == []
+
+
+@pytest.mark.parametrize(
+    "front, path, body, status",
+    [
+        ("web", "/trips/travel", DIJON_LURE | {"city_b": "Dijon"}, 400),
+        ("web", "/trips/travel", DIJON_LURE | {"minutes": 1441}, 400),
+        ("web", "/trips/travel/remove", {"city_a": "Dijon", "city_b": "Atlantis"}, 404),
+        ("api", "/api/v1/travel-times/Quebec/Qu%C3%A9bec%20City", {"minutes": 10, "mode": "car"}, 409),
+        ("api", "/api/v1/travel-times/Dijon/Lure", {"minutes": 0, "mode": "car"}, 422),
+        ("api", "/api/v1/travel-times/Dijon/Atlantis", None, 404),
+    ],
+)  # fmt: skip
+def test_a_refused_travel_change_logs_nothing(client, seeded, api_tokens, front, path, body, status):
+    auth = _login(client, "coordinator", "en")
+    token = bearer(api_tokens["coordinator"])
+    if front == "web":
+        assert auth.post(path, body).status_code == status
+    elif body is None:
+        assert client.delete(path, headers=token).status_code == status
+    else:
+        assert client.put(path, json=body, headers=token).status_code == status
+    assert "No change matches these filters." in _travel_rows(client, "en")
+    # the change that passes, after the refused one, is the log's one row
+    assert auth.post("/trips/travel", DIJON_LURE).status_code == 302
+    page = _travel_rows(client, "en")
+    assert "1 change" in page and "set the travel time between Dijon and Lure to 70 min (by car)" in page

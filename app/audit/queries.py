@@ -27,7 +27,8 @@ YEARS = (1900, 2999)  # the days a filter may name: further off, a time zone can
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = re.compile(r"[0-9]{1,9}")
 
-# Every change, once: its source row, time, event name, subject ("pairing:12") and data.
+# Every change, once: its source row, time, event name, subject ("pairing:12") and data. A subject
+# without an id (a travel time's pair, "travel:Montréal – Québec") has a NULL subject_id.
 _LOG = """
 WITH log AS (
     SELECT 'event' AS source, e.id AS source_id, e.created_at, e.name, e.subject, e.actor_id, e.data
@@ -43,7 +44,8 @@ WITH log AS (
 ),
 audit AS (
     SELECT log.*, substr(subject, 1, instr(subject, ':') - 1) AS subject_kind,
-           CAST(substr(subject, instr(subject, ':') + 1) AS INTEGER) AS subject_id
+           CASE WHEN subject GLOB '*:[0-9]*' AND subject NOT GLOB '*:*[^0-9]*'
+                THEN CAST(substr(subject, instr(subject, ':') + 1) AS INTEGER) END AS subject_id
     FROM log
 )
 """

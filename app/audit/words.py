@@ -17,7 +17,7 @@ from flask_babel import get_locale, get_timezone, gettext
 from markupsafe import Markup, escape
 from sqlite_utils import Database
 
-from app.i18n import label, select_timezone, zone_label
+from app.i18n import city_label, label, select_timezone, zone_label
 from app.people.queries import can_see_contacts
 from models.vocabulary import AUDIT_SENTENCE_LABELS, N_, STAFF_ROLES
 
@@ -47,6 +47,13 @@ class Reader:
         key = (kind, code)
         if key not in self._words:
             self._words[key] = label(kind, code)
+        return self._words[key]
+
+    def city(self, name: str | None) -> str:
+        """:func:`app.i18n.city_label` ("Quebec City" in English), remembered; nothing for no city."""
+        key = ("city", name or "")
+        if key not in self._words:
+            self._words[key] = city_label(name) if name else ""
         return self._words[key]
 
     def text(self, message: str) -> str:
@@ -105,7 +112,8 @@ def _params(row: dict, reader: Reader) -> dict[str, str]:
     def org(name: str | None) -> str:
         return name or reader.text(N_("a deleted organisation"))
 
-    role, status = row["data"].get("role"), row["data"].get("status")
+    data = row["data"]
+    role, status, mode = data.get("role"), data.get("status"), data.get("mode")
     return {
         "actor": actor(row, reader),
         "org": org(row["org_a_name"]),
@@ -116,6 +124,10 @@ def _params(row: dict, reader: Reader) -> dict[str, str]:
         "account": row["account_name"] or row["account_email"] or reader.text(N_("a deleted account")),
         "role": reader.label("role", role).lower() if role else "",
         "status": reader.label("org_status", status).lower() if status else "",
+        "city_a": reader.city(data.get("city_a")),
+        "city_b": reader.city(data.get("city_b")),
+        "minutes": str(data.get("minutes", "")),
+        "mode": reader.label("travel_mode", mode).lower() if mode else "",
     }
 
 

@@ -5,7 +5,9 @@ given in any spelling and order ("Quebec City", "Montreal" is the pair Montréal
 raises a named error of :mod:`models.errors` and changes nothing: InvalidInput for a value no form
 offers (a blank or too long city, minutes out of range, an unknown means), Conflict for one city given
 twice, NotFound for a pair without a travel time. Coordinators and administrators only, as every
-trip page.
+trip page. Each change is audited in its transaction (``travel.saved``, ``travel.removed``, about
+:func:`travel_subject`); it owes nobody a notification or a mail: the planner reads the table when it
+next plans a trip, and no published meeting moves.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from app.db import immediate
-from app.operations import require_role
+from app.operations import record_event, require_role
 from app.operations.trip_setup import PLANNERS
 from app.orgs.queries import now
 from models.cities import MAX_TRAVEL_MINUTES, canonical_city
@@ -28,6 +30,11 @@ def travel_pair(city_a: str, city_b: str) -> tuple[str, str]:
     """The pair as stored: both cities canonical, in order (a pair never stored is simply not found)."""
     a, b = sorted((canonical_city(city_a), canonical_city(city_b)))
     return a, b
+
+
+def travel_subject(a: str, b: str) -> str:
+    """What a pair's audit events are about: ``travel:Montréal – Québec`` (the pair as stored)."""
+    return f"travel:{a} – {b}"
 
 
 def _new_pair(city_a: str, city_b: str) -> tuple[str, str]:
@@ -79,6 +86,9 @@ def save_travel(
             """,
             [a, b, minutes, mode, now()],
         )
+        record_event(
+            db, actor, "travel.saved", travel_subject(a, b), city_a=a, city_b=b, minutes=minutes, mode=mode
+        )
     return a, b, new
 
 
@@ -90,6 +100,7 @@ def remove_travel(db: Database, actor, city_a: str, city_b: str) -> tuple[str, s
         cursor = db.execute("DELETE FROM travel_times WHERE city_a = ? AND city_b = ?", [a, b])
         if cursor.rowcount == 0:
             raise travel_missing(a, b)
+        record_event(db, actor, "travel.removed", travel_subject(a, b), city_a=a, city_b=b)
     return a, b
 
 
