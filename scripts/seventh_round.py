@@ -163,13 +163,15 @@ def dictionary() -> dict[str, list[str]]:
     return {word: english for word, english in glosses.items() if english}
 
 
-def collect_lexical(tokens: str):
-    """The parts again, with the TF-IDF part built on other tokens."""
+def collect_lexical(tokens: str, glosses: dict[str, list[str]] | None = None):
+    """The parts again, with the TF-IDF part built on other tokens: ``gloss`` (French words gain
+    their English ``glosses``, FreeDict's by default) or ``characters``."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     words = index_module._WORD
     stop = index_module.STOP_WORDS
-    glosses = dictionary() if tokens == "gloss" else {}
+    if glosses is None:
+        glosses = dictionary() if tokens == "gloss" else {}
 
     def clean(text: str) -> str:
         return " ".join(w for w in words.findall(fold(text)) if w not in stop)

@@ -266,6 +266,31 @@ def test_the_command_does_a_failed_run_again_when_nothing_changed(
     assert db.execute("SELECT status FROM proposal_runs ORDER BY id DESC LIMIT 1").fetchone() == ("done",)
 
 
+def test_a_run_by_hand_that_fails_is_recorded_too(coordinator, client, runner, db, monkeypatch):
+    from models.errors import EmbeddingModelError
+
+    def unavailable(db):
+        raise EmbeddingModelError("no model at /opt/models")
+
+    monkeypatch.setattr(matching, "engine", unavailable)
+    result = runner.invoke(args=["propose", "--min-score", "0"])
+    assert result.exit_code == 1 and "no model at /opt/models" in result.output  # the admin's detail
+    assert db.table("proposal_progress").count == 0  # not left under way for the worker to retry
+    assert db.execute("SELECT status, error_code FROM proposal_runs").fetchall() == [
+        ("failed", "engine_unavailable")
+    ]
+    page = page_text(client.get("/coordination/"))
+    assert "The last refresh of the proposals failed on" in page
+    assert "The matching engine cannot run right now." in page and "/opt/models" not in page
+    monkeypatch.setattr(matching, "engine", lambda db: 1 / 0)
+    crashed = runner.invoke(args=["propose", "--min-score", "0"])
+    assert isinstance(crashed.exception, ZeroDivisionError)  # a bug keeps its trace on the terminal
+    assert db.execute("SELECT status, error_code FROM proposal_runs ORDER BY id DESC LIMIT 1").fetchone() == (
+        "failed",
+        "proposals_failed",
+    )
+
+
 def test_a_named_error_of_the_engine_is_told_in_its_words(coordinator, client, seeded, db, monkeypatch):
     from models.errors import EmbeddingModelError
 

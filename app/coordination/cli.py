@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from app import matching
-from app.coordination.proposals import propose, under_way
+from app.coordination.proposals import fail, propose, under_way
 from app.db import get_db
 from app.errors import click_error
 from app.operations import SYSTEM
@@ -25,7 +25,8 @@ from models.errors import EmbeddingModelError, PasserelleError
 def propose_command(min_score: float | None, per_org: int | None, force: bool) -> None:
     """Propose pairings from each organisation's best suggestions (existing decisions are kept).
 
-    An interrupted run with the same settings goes on from the last organisation it stored.
+    An interrupted run with the same settings goes on from the last organisation it stored; a run
+    that stops on an error ends failed, as the worker's do, and the review queue says so.
     """
     config = current_app.config
     db = get_db()
@@ -45,8 +46,13 @@ def propose_command(min_score: float | None, per_org: int | None, force: bool) -
                 only_if_changed=not force,
                 progress=progress,
             )
-        except EmbeddingModelError as error:
-            raise click.ClickException(str(error)) from None
+        except Exception as error:  # recorded as failed, as a worker's round does, then told
+            fail(db, error)
+            if isinstance(error, EmbeddingModelError):  # the model's path or name, as `flask embed` says
+                raise click.ClickException(str(error)) from None
+            if isinstance(error, PasserelleError):
+                raise click_error(error) from None
+            raise
     if run.skipped:
         click.echo("Nothing changed since the last proposals (same profiles and settings); nothing to do.")
         return

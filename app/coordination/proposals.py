@@ -137,11 +137,16 @@ def run_pending(db: Database, engine: Engine, budget_seconds: float | None = Non
     try:
         return propose(db, engine, *settings, budget_seconds=budget_seconds)
     except Exception as error:  # the engine, a bug or the database: said on the queue page, logged
+        return fail(db, error)
+
+
+def fail(db: Database, error: Exception) -> ProposalRun | None:
+    """End the run under way as ``failed`` with the error's code and parameters, and log its trace
+    (call it from an ``except``): the worker's rounds and ``flask propose`` alike. None when no run
+    was under way any more."""
+    state = _state(db)
+    if state is not None:
         log.exception("the proposal run stopped after %s of %s organisations", state["done"], state["total"])
-        return _fail(db, error)
-
-
-def _fail(db: Database, error: Exception) -> ProposalRun | None:
     if db.conn.in_transaction:  # what the failed round left half written is not kept
         db.conn.rollback()
     code, params = recorded(error, "proposals_failed")
