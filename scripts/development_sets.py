@@ -29,8 +29,9 @@ HUB_NEIGHBOURS = 20
 TEXT_PARTS = [FEATURES.index(n) for n in ("offer_fit", "seek_fit", "reciprocity", "expertise", "lexical")]
 
 
-def collect():
-    """Score parts of every (query, candidate) of the seed's corpora and of each development set."""
+def collect(sets=JUDGED_BY_DEFAULT):
+    """Score parts of every (query, candidate) of the seed's corpora and of each development set
+    (or of the named ``sets`` of ``models.heldout.HELD_OUT_SETS``)."""
     from app import create_app, matching
     from models.matching.topics import load_vocabulary
     from models.matching.weights import load_weights
@@ -39,11 +40,12 @@ def collect():
         embedder, vocabulary, weights = matching.embedder(), load_vocabulary(), load_weights()
         english = ev.load_records(ev.EVAL_DIR / "profiles_en.jsonl")
         french = ev.load_records(ev.EVAL_DIR / "profiles_fr.jsonl")
-        sets = {f"seed {name}": (ev.corpus(name, english, french), ev.load_queries()) for name in ev.CORPORA}
-        for name in JUDGED_BY_DEFAULT:  # the development sets only
-            sets[name] = ev.load_held_out(sets["seed mixed"][0], *HELD_OUT_SETS[name])
+        queries = ev.load_queries()
+        corpora = {f"seed {name}": (ev.corpus(name, english, french), queries) for name in ev.CORPORA}
+        for name in sets:  # the development sets unless others are named
+            corpora[name] = ev.load_held_out(corpora["seed mixed"][0], *HELD_OUT_SETS[name])
         collected = {}
-        for name, (records, queries) in sets.items():
+        for name, (records, queries) in corpora.items():
             index = ev.build_index(records, embedder, vocabulary, weights)
             hub = hubness(index)
             about = {r["short_name"]: (r["languages"][0], r["type"], hub[r["short_name"]]) for r in records}

@@ -172,13 +172,13 @@ def best_pair(a: np.ndarray, b: np.ndarray) -> float:
     return float((a @ b.T).max()) if len(a) and len(b) else 0.0
 
 
-def collect():
+def collect(sets=JUDGED_BY_DEFAULT):
     """``development_sets.collect`` with each set's profiles, roles and clauses beside its facts."""
-    collected, shipped = ds.collect()
+    collected, shipped = ds.collect(sets)
     english = ev.load_records(ev.EVAL_DIR / "profiles_en.jsonl")
     french = ev.load_records(ev.EVAL_DIR / "profiles_fr.jsonl")
     profiles = {f"seed {name}": ev.corpus(name, english, french) for name in ev.CORPORA}
-    for name in JUDGED_BY_DEFAULT:
+    for name in sets:
         profiles[name] = ev.load_held_out(profiles["seed mixed"], *HELD_OUT_SETS[name])[0]
     for name, rows in collected.items():
         by_name = {record["short_name"]: record for record in profiles[name]}
