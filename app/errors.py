@@ -162,6 +162,7 @@ DOMAIN_MESSAGES = {
     # travel times between cities (app/operations/travel.py); the first ones are the travel form's words
     "travel_city_required": N_("Name both cities."),
     "travel_city_too_long": N_("At most %(n)d characters, please."),
+    "travel_city_slash": N_("One city a field, without a slash: give each pair of cities its own time."),
     "travel_minutes_range": N_("Between 1 and 1440 minutes."),
     "travel_same_city": N_("Nothing was saved: give two different cities."),
     "unknown_travel_mode": N_("Choose one of the means of transport offered. Nothing was saved."),

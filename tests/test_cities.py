@@ -111,6 +111,7 @@ def test_removing_a_pair_already_removed_says_which(coordinator, client):
         ({"city_a": "Dijon", "city_b": "Lure", "minutes": 0, "mode": "car"}, "Between 1 and 1440 minutes."),
         ({"city_a": "Dijon", "city_b": "Lure", "minutes": 90, "mode": "bike"}, "Nothing was saved"),
         ({"city_a": "", "city_b": "Lure", "minutes": 90, "mode": "car"}, "Name both cities."),
+        ({"city_a": "Dole/Lure", "city_b": "Dijon", "minutes": 50, "mode": "car"}, "without a slash"),
     ],
 )
 def test_bad_travel_input_changes_nothing(coordinator, db, form, message):

@@ -3,11 +3,12 @@
 One row per pair of canonical cities (``city_a < city_b``), the same time both ways. The cities are
 given in any spelling and order ("Quebec City", "Montreal" is the pair Montréal – Québec). A refusal
 raises a named error of :mod:`models.errors` and changes nothing: InvalidInput for a value no form
-offers (a blank or too long city, minutes out of range, an unknown means), Conflict for one city given
-twice, NotFound for a pair without a travel time. Coordinators and administrators only, as every
-trip page. Each change is audited in its transaction (``travel.saved``, ``travel.removed``, about
-:func:`travel_subject`); it owes nobody a notification or a mail: the planner reads the table when it
-next plans a trip, and no published meeting moves.
+offers (a blank or too long city, one with a slash, which the API could not address, minutes out
+of range, an unknown means), Conflict for one city given twice, NotFound for a pair without a
+travel time. Coordinators and administrators only, as every trip page. Each change is audited in
+its transaction (``travel.saved``, ``travel.removed``, about :func:`travel_subject`); it owes nobody
+a notification or a mail: the planner reads the table when it next plans a trip, and no published
+meeting moves.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def _new_pair(city_a: str, city_b: str) -> tuple[str, str]:
             raise InvalidInput("a city is missing", code="travel_city_required", field=field)
         if len(city) > CITY_MAX:
             raise InvalidInput("a city is too long", code="travel_city_too_long", field=field, n=CITY_MAX)
+        if "/" in city:  # it could not be named in the API's address of the pair
+            raise InvalidInput("a city holds a slash", code="travel_city_slash", field=field)
     a, b = travel_pair(city_a, city_b)
     if a == b:
         raise Conflict("one city twice", code="travel_same_city", field="city_b")
