@@ -28,11 +28,11 @@ from models.errors import PasserelleError
 
 class TravelForm(FlaskForm):
     city_a = StringField(
-        _l("From"),
+        _l("City"),
         validators=[DataRequired(lazy_message("travel_city_required")), Length(max=operations.CITY_MAX)],
     )
     city_b = StringField(
-        _l("To"),
+        _l("Other city"),
         validators=[DataRequired(lazy_message("travel_city_required")), Length(max=operations.CITY_MAX)],
     )
     minutes = IntegerField(
