@@ -204,6 +204,20 @@ def test_shared_words_leave_out_function_words_numbers_and_months():
     assert {"contre", "sous", "deux", "novembre", "against", "november", "two"} <= STOP_WORDS
 
 
+def test_shared_words_are_shown_as_written_and_a_plural_counts_once():
+    orgs = [
+        org(1, "BFC", expertise="Banques de tissus de l'Établissement français du sang, thérapie génique"),
+        org(2, "QC", expertise="Une banque de tissus ; un partenariat avec un laboratoire français"),
+        *(org(i, "QC", expertise=f"Sujet {i} sans rapport") for i in range(3, 11)),
+    ]
+    vectors = {i: {"expertise": CAR_T, "offers": GMP, "seeks": GMP} for i in range(1, 11)}
+    (best,) = [s for s in build(orgs, vectors).suggest(1, "joint_trial", top_k=10) if s.org_id == 2]
+    terms = best.evidence.shared_terms
+    assert "français" in terms and "francais" not in terms  # as the profile writes it
+    assert "tissus" in terms and len([t for t in terms if t.startswith("banque")]) == 1
+    assert "banques" in terms  # the own profile's spelling of the word
+
+
 def test_arrays_lent_to_other_modules_cannot_be_written_through(index):
     lent = [index.passage_begin, index.passage_end, index.weighted_topics, index.topic_mass, index.closed,
             index.deleted, index.type_codes, index.sought, index.provided, index.affinity]  # fmt: skip

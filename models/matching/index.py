@@ -37,6 +37,7 @@ from models.vocabulary import PROFILE_TEXT_FIELDS
 FIELDS = PROFILE_TEXT_FIELDS
 EXPERTISE, OFFERS, SEEKS = range(3)
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]{2,}")
+_WRITTEN_WORD = re.compile(r"[^\W_][\w‐‑‒–—-]*")  # a word as written, accents and dashes included
 MIN_EVIDENCE_SIMILARITY = 0.2
 MAX_SHARED_TERM_SHARE = 0.2
 
@@ -145,7 +146,7 @@ class MatchIndex:
         self._weighted_topics = self.topics * self.topic_idf
         self._topic_mass = self._weighted_topics.sum(axis=1)
         self._topic_frequency = self.topics.sum(axis=0, dtype=np.float64)  # kept up to date by edits
-        self._word_cache: dict[int, frozenset[str]] = {}
+        self._word_cache: dict[int, dict[str, str]] = {}
         self._type_codes = type_codes(self.types)
         # A closed organisation is never suggested, nor given suggestions (models/vocabulary.py).
         statuses = (
@@ -690,24 +691,30 @@ class MatchIndex:
                 local[:, j] = -np.inf
         return tuple(pairs)
 
-    def _words(self, row: int) -> frozenset[str]:
-        """Distinctive words of one profile, computed on first use and kept."""
+    def _words(self, row: int) -> dict[str, str]:
+        """Distinctive words of one profile, folded, each with the way the profile writes it
+        (accents kept, lower case); computed on first use and kept."""
         words = self._word_cache.get(row)
         if words is None:
             org = self.orgs[row]
             if org.get("expertise") is None:  # a snapshot's record: its words are its passages'
                 org = {"expertise": " ".join(self.texts[p] for p in range(self._begin[row], self._end[row]))}
-            words = self._word_cache[row] = frozenset(_words(org))
+            words = self._word_cache[row] = _words(org)
         return words
 
     def _shared_terms(self, own_row: int, row: int, limit: int = 8) -> tuple[str, ...]:
-        """Distinctive words both profiles use, rarest first."""
+        """Distinctive words both profiles use, rarest first, as the own profile writes them; a plural
+        and its singular ("banque", "banques") count once."""
         n = len(self.orgs)
         # Only words that at most a fifth of the profiles use: "research" or "centre" explain nothing.
         floor = np.log((1 + n) / (1 + MAX_SHARED_TERM_SHARE * n)) + 1
-        shared = [w for w in self._words(own_row) & self._words(row) if self.term_idf.get(w, 0.0) >= floor]
-        ranked = sorted(shared, key=lambda word: (-self.term_idf.get(word, 0.0), word))
-        return tuple(ranked[:limit])
+        own, theirs = _by_singular(self._words(own_row)), _by_singular(self._words(row))
+        rarity = {  # the commoner of the two spellings says how common the word is
+            key: min(self.term_idf.get(own[key][0], 0.0), self.term_idf.get(theirs[key][0], 0.0))
+            for key in own.keys() & theirs.keys()
+        }
+        ranked = sorted((key for key, idf in rarity.items() if idf >= floor), key=lambda k: (-rarity[k], k))
+        return tuple(own[key][1] for key in ranked[:limit])
 
 
 def read_only(array: np.ndarray) -> np.ndarray:
@@ -794,12 +801,25 @@ def _direction(offer_fit: float, seek_fit: float, threshold: float) -> str:
     return "none"
 
 
-def _words(org: Mapping) -> set[str]:
-    return {
-        word
-        for word in _WORD.findall(fold(profile_text(org)))
-        if word not in STOP_WORDS and not word.isdigit()
-    }
+def _words(org: Mapping) -> dict[str, str]:
+    """The profile's words that say something (no stop word, no number), folded as the TF-IDF part
+    reads them, each with its first spelling in the text (lower case, accents kept)."""
+    words: dict[str, str] = {}
+    for written in _WRITTEN_WORD.findall(profile_text(org).casefold()):
+        for word in _WORD.findall(fold(written)):  # a folded word is the written one without accents
+            if word not in STOP_WORDS and not word.isdigit():
+                words.setdefault(word, written if fold(written) == word else word)
+    return words
+
+
+def _by_singular(words: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The profile's words keyed by their folded form without a plural ending, French or English
+    ("banques" and "banque" are one word): (the folded word, as written), its first spelling kept."""
+    keyed: dict[str, tuple[str, str]] = {}
+    for word, written in words.items():
+        plural = len(word) > 4 and word[-1] in "sx" and not word.endswith(("ss", "us"))
+        keyed.setdefault(word[:-1] if plural else word, (word, written))
+    return keyed
 
 
 def _lexical(orgs: Sequence[Mapping]) -> tuple[sparse.csr_matrix | None, dict[str, float], Any]:
