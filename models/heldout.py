@@ -1,6 +1,6 @@
 """The held-out sets: profiles no fitting or vocabulary step may see, and the guard that enforces it.
 
-Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout5/`` v2 to v5) holds
+Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout6/`` v2 to v6) holds
 profiles of real organisations of the two ecosystems that are not in the seed (nor in another set),
 each written in the language the organisation writes in, with its ``source``; its ``queries.jsonl``
 grades partners for them over the seed and that set's profiles. Nothing that ships is fitted on
@@ -40,6 +40,9 @@ QUERIES4_PATH = HELDOUT4_DIR / "queries.jsonl"
 HELDOUT5_DIR = EVAL_DIR / "heldout5"
 PROFILES5_PATH = HELDOUT5_DIR / "profiles.jsonl"
 QUERIES5_PATH = HELDOUT5_DIR / "queries.jsonl"
+HELDOUT6_DIR = EVAL_DIR / "heldout6"
+PROFILES6_PATH = HELDOUT6_DIR / "profiles.jsonl"
+QUERIES6_PATH = HELDOUT6_DIR / "queries.jsonl"
 #: every set kept out of fitting and vocabulary steps, by the name ``flask evaluate`` prints:
 #: (profiles, queries)
 HELD_OUT_SETS = {
@@ -48,6 +51,7 @@ HELD_OUT_SETS = {
     "development v3": (PROFILES3_PATH, QUERIES3_PATH),
     "development v4": (PROFILES4_PATH, QUERIES4_PATH),
     "held-out v5": (PROFILES5_PATH, QUERIES5_PATH),  # written after them: judged only when named
+    "held-out v6": (PROFILES6_PATH, QUERIES6_PATH),
 }
 #: the sets looked at while tuning, judged when none is named; the others only when named
 JUDGED_BY_DEFAULT = ("development v1", "development v2", "development v3", "development v4")

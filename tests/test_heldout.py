@@ -18,9 +18,11 @@ from models.heldout import (
     PROFILES3_PATH,
     PROFILES4_PATH,
     PROFILES5_PATH,
+    PROFILES6_PATH,
     PROFILES_PATH,
     QUERIES4_PATH,
     QUERIES5_PATH,
+    QUERIES6_PATH,
     HeldOutLeak,
     held_out_names,
     load_profiles,
@@ -59,9 +61,10 @@ SIZES = {
     "development v3": (15, 35, 35),
     "development v4": (18, 40, 40),
     "held-out v5": (22, 50, 50),
+    "held-out v6": (16, 40, 40),
 }
 #: the least number of queries a track, from v3 on
-LEAST_A_TRACK = {"development v3": 6, "development v4": 7, "held-out v5": 8}
+LEAST_A_TRACK = {"development v3": 6, "development v4": 7, "held-out v5": 8, "held-out v6": 7}
 
 
 @pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
@@ -74,8 +77,8 @@ def test_held_out_profiles_follow_the_import_contract_and_are_not_seeded(set_nam
     assert {p["languages"][0] for p in profiles} == {"fr", "en"}  # each in the language it writes in
 
 
-def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_five():
-    paths = (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH, PROFILES4_PATH, PROFILES5_PATH)
+def test_the_held_out_sets_share_no_organisation_and_the_guard_covers_all_six():
+    paths = (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH, PROFILES4_PATH, PROFILES5_PATH, PROFILES6_PATH)
     sets = [held_out_names(path) for path in paths]
     assert all(sets)
     assert sum(len(names) for names in sets) == len(frozenset().union(*sets))  # no name in two sets
@@ -94,6 +97,7 @@ def test_the_held_out_checker_passes(capsys):
     assert "heldout3: 17 profiles (BFC 7, QC 10; fr 13, en 4), 38 queries" in printed
     assert "heldout4: 20 profiles (BFC 10, QC 10; fr 15, en 5), 44 queries" in printed
     assert "heldout5: 24 profiles (BFC 11, QC 13; fr 17, en 7), 52 queries" in printed
+    assert "heldout6: 16 profiles (BFC 8, QC 8; fr 12, en 4), 47 queries" in printed
     assert "OK: all checks passed" in printed
 
 
@@ -173,6 +177,7 @@ def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
 GUARDED = {
     "v4": (PROFILES4_PATH, QUERIES4_PATH, ("Proteor", "Douglas", "Kinova", "CAPS")),
     "v5": (PROFILES5_PATH, QUERIES5_PATH, ("CSGA", "Q-CROC", "Lallemand", "GH70")),
+    "v6": (PROFILES6_PATH, QUERIES6_PATH, ("FHU TRANSLAD", "OpSens", "CERVO", "ENILBIO")),
 }
 
 
@@ -227,6 +232,19 @@ def test_v5_is_spread_over_tracks_kinds_and_languages_as_its_brief_asks():
     assert sum(p["languages"][0] == "en" for p in profiles.values()) >= 5
     assert 0.4 <= sum(p["region"] == "BFC" for p in profiles.values()) / len(profiles) <= 0.6
     assert {p["type"] for p in profiles.values()} >= KINDS_OF_A_LATER_SET | {"cluster_network"}
+
+
+def test_v6_is_spread_over_tracks_kinds_and_languages_as_its_brief_asks():
+    profiles = {p["short_name"]: p for p in load_profiles(PROFILES6_PATH)}
+    queries = load_queries(QUERIES6_PATH)
+    tracks = Counter(query.track for query in queries)
+    assert all(query.org in profiles for query in queries)  # every query from a v6 organisation
+    assert tracks["economic"] >= 9 and tracks["joint_trial"] >= 9 and min(tracks.values()) >= 7
+    assert sum(profiles[query.org]["languages"][0] == "en" for query in queries) >= 6
+    assert sum(p["languages"][0] == "en" for p in profiles.values()) >= 3
+    assert Counter(p["region"] for p in profiles.values()) == {"BFC": 8, "QC": 8}
+    kinds = {"company", "hospital", "university_lab", "training_body", "agency"}
+    assert {p["type"] for p in profiles.values()} >= kinds
 
 
 def test_v5_is_judged_only_when_named():
