@@ -806,9 +806,10 @@ def _words(org: Mapping) -> dict[str, str]:
     reads them, each with its first spelling in the text (lower case, accents kept)."""
     words: dict[str, str] = {}
     for written in _WRITTEN_WORD.findall(profile_text(org).casefold()):
-        for word in _WORD.findall(fold(written)):  # a folded word is the written one without accents
+        folded = fold(written)
+        for word in _WORD.findall(folded):  # a folded word is the written one without accents
             if word not in STOP_WORDS and not word.isdigit():
-                words.setdefault(word, written if fold(written) == word else word)
+                words.setdefault(word, written if folded == word else word)
     return words
 
 
