@@ -26,13 +26,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import development_sets as ds  # noqa: E402
+import eighth_round  # noqa: E402
 import seventh_round  # noqa: E402
 
 from models.matching import evaluate as ev  # noqa: E402
@@ -71,39 +70,27 @@ def lexicon(min_dice: float = 0.5, per_word: int = 2) -> dict[str, list[str]]:
         both.update((f, e) for f in fr_words for e in en_words)
     dice = {(f, e): 2 * n / (french[f] + english[e]) for (f, e), n in both.items() if n >= MIN_PAIRS}
     best_french = {}
-    for (f, e), value in dice.items():
+    for (f, e), value in sorted(dice.items()):  # sorted: ties go the same way whatever the hash seed
         if value > best_french.get(e, (0, ""))[0]:
             best_french[e] = (value, f)
     glosses: dict[str, list[str]] = {}
-    for (f, e), value in sorted(dice.items(), key=lambda item: -item[1]):
+    for (f, e), value in sorted(dice.items(), key=lambda item: (-item[1], item[0])):
         if value >= min_dice and f != e and best_french[e][1] == f and len(glosses.get(f, [])) < per_word:
             glosses.setdefault(f, []).append(e)
     return glosses
 
 
-def by_language(collected) -> str:
-    """English and French queries of the development sets, under weights fitted on the seed."""
-    as_is = lambda q, names, parts, about: parts  # noqa: E731
-    weights = ds.fit(collected, [n for n in collected if n.startswith("seed")], as_is)
-    figures = {"en": [], "fr": []}
-    for name in (n for n in collected if not n.startswith("seed")):
-        for (query, _, _, about), value in zip(
-            collected[name], ds.judged(collected, name, as_is, weights), strict=True
-        ):
-            figures[about[query.org][0]].append(value)
-    return "  ".join(f"{lang} {np.mean(v):.3f} ({len(v)})" for lang, v in figures.items())
-
-
 def report(label: str, collected) -> None:
-    as_is = lambda q, names, parts, about: parts  # noqa: E731
-    pooled, each = ds.leave_one_set_out(collected, as_is)
-    figures = " / ".join(f"{value:.3f}" for value in each.values())
-    print(f"{label:<52} {ds.fitted_on_seed(collected, as_is):.3f}  ({pooled:.3f}: {figures})", flush=True)
-    print(f"{'':<52} {by_language(collected)}", flush=True)
+    """The seventh round's line, then the English and French queries apart (the eighth round's)."""
+    seventh_round.report(label, collected)
+    seed = [name for name in collected if name.startswith("seed")]
+    language = {name: about[0] for rows in collected.values() for name, about in rows[0][3].items()}
+    weights = ds.fit(collected, seed, seventh_round.AS_IS)
+    print(f"{'':<62} {eighth_round.by_query_language(collected, weights, language)}", flush=True)
 
 
 def main() -> None:
-    print(f"{'development sets, 151 queries':<52} fitted on the seed  (left one set out: v1 / v2 / v3 / v4)")
+    print(f"{'development sets, 151 queries':<62} fitted on the seed  (left one set out: v1 / v2 / v3 / v4)")
     report("the engine's parts as they are", ds.collect()[0])
     for min_dice in (0.5, 0.35):
         glosses = lexicon(min_dice)
