@@ -116,8 +116,8 @@ def init_app(app: Flask) -> None:
 @click.option(
     "--fit",
     is_flag=True,
-    help="Fit the weights on the labelled set (plus the database's judged lists, once there are enough) "
-    "and save data/weights.json.",
+    help="Fit the weights on the labelled sets, the seed's and the development sets' (plus the database's "
+    "judged lists, once there are enough) and save data/weights.json.",
 )
 @click.option("--simulate", is_flag=True, help="Also show what learning does on a SIMULATED history.")
 @click.option(
@@ -127,9 +127,9 @@ def init_app(app: Flask) -> None:
     multiple=True,
     default=tuple(choice for choice, name in HELD_OUT_CHOICES.items() if name in JUDGED_BY_DEFAULT),
     show_default=True,
-    help="Sets kept out of fitting to judge (data/eval/README.md), 'none' for none. The development "
-    "sets v1 to v4, looked at while tuning, are judged when none is named; the held-out sets written "
-    "after them only when named, so that no run made while tuning shows them.",
+    help="Sets to judge apart (data/eval/README.md), 'none' for none. The development sets v1 to v4, "
+    "fitted on with the seed, are judged out of fold when none is named; the held-out sets v5 and v6, "
+    "never fitted on, only when named, so that no run made while tuning shows them.",
 )
 @with_appcontext
 def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> None:
@@ -152,10 +152,10 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
     click.echo(
         "out-of-fold: weights fitted without the queries they rank nor any other query of the same\n"
         "organisation (GroupKFold over the asking organisations, 5 folds), honest;\n"
-        "shipped weights: data/weights.json, fitted on all the fitting queries, in-sample,\n"
-        "except on the development and held-out sets, which no fitting or vocabulary step sees\n"
-        "(data/eval/heldout/ to heldout4/ are the development sets v1 to v4, looked at while tuning; the\n"
-        "held-out sets written after them are looked at only to report, and judged only when named)."
+        "shipped weights: data/weights.json, fitted on all the fitting queries (the seed's and those of\n"
+        "the development sets v1 to v4, data/eval/heldout/ to heldout4/), in-sample there; the held-out\n"
+        "sets v5 and v6, which no fitting or vocabulary step sees, are ranked with them, looked at only\n"
+        "to report, and judged only when named."
     )
     current = None
     for part in breakdown:

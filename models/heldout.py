@@ -3,16 +3,15 @@
 Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout6/`` v2 to v6) holds
 profiles of real organisations of the two ecosystems that are not in the seed (nor in another set),
 each written in the language the organisation writes in, with its ``source``; its ``queries.jsonl``
-grades partners for them over the seed and that set's profiles. Nothing that ships is fitted on
-any of them (``scripts/development_sets.py`` fits on the development sets only to measure what that
-would give, and writes nothing).
+grades partners for them over the seed and that set's profiles.
 v1 to v4 were each looked at while the engine was tuned (v1 some thirty times, v2 to v4 at the end
-of each round, and what to keep was chosen on them): they are no longer unseen, so they are named
-*development* sets and judged on every run (:data:`JUDGED_BY_DEFAULT`). The sets written after
-them are judged only when asked for by name, so that no evaluation run while tuning shows them.
-Every step that learns from data (the weights, a vocabulary grown from the corpus, stop words,
-thresholds, training pairs from decisions) calls :func:`refuse_held_out` on the organisations it
-is about to learn from, so the held-out figures stay figures about profiles nobody tuned to.
+of each round, and what to keep was chosen on them): they are the *development* sets
+(:data:`DEVELOPMENT_SETS`). Since the look at v6 and v5 (README, *The look at v6*) the weights are
+fitted on them with the seed, and they are judged out of fold on every run. v5 and v6 are the
+held-out sets: judged only when asked for by name, and never fitted on. Every step that learns from
+data (the weights, a vocabulary grown from the corpus, stop words, thresholds, training pairs from
+decisions) calls :func:`refuse_held_out` on the organisations it is about to learn from, so the
+held-out figures stay figures about profiles nobody tuned to.
 """
 
 from __future__ import annotations
@@ -53,8 +52,11 @@ HELD_OUT_SETS = {
     "held-out v5": (PROFILES5_PATH, QUERIES5_PATH),  # written after them: judged only when named
     "held-out v6": (PROFILES6_PATH, QUERIES6_PATH),
 }
-#: the sets looked at while tuning, judged when none is named; the others only when named
-JUDGED_BY_DEFAULT = ("development v1", "development v2", "development v3", "development v4")
+#: the sets looked at while tuning: since the look at v6 (README, *The look at v6*) the weights are
+#: fitted on them with the seed, and they are judged out of fold on every run
+DEVELOPMENT_SETS = ("development v1", "development v2", "development v3", "development v4")
+#: the sets judged when none is named; the held-out ones only when named
+JUDGED_BY_DEFAULT = DEVELOPMENT_SETS
 
 
 class HeldOutLeak(PasserelleError):
@@ -79,8 +81,13 @@ def load_profiles(path: Path = PROFILES_PATH) -> list[dict]:
 
 @cache
 def held_out_names(path: Path | None = None) -> frozenset[str]:
-    """Short names of the organisations of one held-out set, or of every set by default (read once)."""
-    paths = [path] if path is not None else [profiles for profiles, _ in HELD_OUT_SETS.values()]
+    """Short names of the organisations of one set, or by default of every set that no fitting step
+    may see: all but the development sets (read once)."""
+    paths = (
+        [path]
+        if path is not None
+        else [profiles for name, (profiles, _) in HELD_OUT_SETS.items() if name not in DEVELOPMENT_SETS]
+    )
     return frozenset(profile["short_name"] for one in paths for profile in load_profiles(one))
 
 

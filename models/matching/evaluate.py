@@ -28,7 +28,15 @@ from sklearn.model_selection import GroupKFold
 
 if TYPE_CHECKING:
     from models.matching.embeddings import Embedder
-from models.heldout import HELD_OUT_SETS, JUDGED_BY_DEFAULT, PROFILES_PATH, QUERIES_PATH, refuse_held_out
+from models.heldout import (
+    DEVELOPMENT_SETS,
+    HELD_OUT_SETS,
+    JUDGED_BY_DEFAULT,
+    PROFILES_PATH,
+    QUERIES_PATH,
+    held_out_names,
+    refuse_held_out,
+)
 from models.heldout import load_profiles as load_held_out_profiles
 from models.matching.index import MatchIndex
 from models.matching.passages import split_profile
@@ -228,12 +236,28 @@ def fit_weights(
     )
 
 
-def out_of_fold_rankers(
-    indexes: Mapping[str, MatchIndex], queries: Sequence[Query], *, folds: int = 5
-) -> dict[str, Callable[[Query], list[str]]]:
-    """A ranker per named corpus whose weights never saw the query they rank, nor any other query of
-    the same organisation (GroupKFold over the asking organisations)."""
-    features, grades, groups = training_set(list(indexes.values()), queries)
+#: what one part of the fitting data is: corpora (indexes) and the graded queries asked in each
+Part = tuple[Sequence[MatchIndex], Sequence[Query]]
+
+
+def pooled_training_set(parts: Sequence[Part]):
+    """:func:`training_set` of each part one after the other, query groups numbered across them.
+
+    Returns the features, grades and groups, and the queries in group order."""
+    features, grades, groups, queries = [], [], [], []
+    for indexes, asked in parts:
+        one = training_set(indexes, asked)
+        features.append(one[0])
+        grades.append(one[1])
+        groups.append(one[2] + len(queries))
+        queries.extend(asked)
+    return np.vstack(features), np.concatenate(grades), np.concatenate(groups), queries
+
+
+def out_of_fold_weights(parts: Sequence[Part], *, folds: int = 5) -> dict[str, LearntWeights]:
+    """For each query id, weights fitted without it nor any other query of the same organisation
+    (GroupKFold over the asking organisations, across every part)."""
+    features, grades, groups, queries = pooled_training_set(parts)
     asking = {org: number for number, org in enumerate(dict.fromkeys(q.org for q in queries))}
     by_organisation = np.array([asking[queries[int(group)].org] for group in groups])
     per_query_weights: dict[str, LearntWeights] = {}
@@ -241,16 +265,27 @@ def out_of_fold_rankers(
         weights = fit_weights(features[train], grades[train], groups[train])
         for group in np.unique(groups[test]):
             per_query_weights[queries[int(group)].id] = weights
+    return per_query_weights
 
-    def ranker(index: MatchIndex) -> Callable[[Query], list[str]]:
-        def rank(query: Query) -> list[str]:
-            names, parts = query_rows(index, query)
-            raw = parts @ per_query_weights[query.id].vector()
-            return [names[i] for i in np.argsort(-raw, kind="stable")]
 
-        return rank
+def out_of_fold_ranker(index: MatchIndex, per_query_weights: Mapping[str, LearntWeights]):
+    """Rank one corpus's candidates with the weights that never saw the query."""
 
-    return {name: ranker(index) for name, index in indexes.items()}
+    def rank(query: Query) -> list[str]:
+        names, parts = query_rows(index, query)
+        raw = parts @ per_query_weights[query.id].vector()
+        return [names[i] for i in np.argsort(-raw, kind="stable")]
+
+    return rank
+
+
+def out_of_fold_rankers(
+    indexes: Mapping[str, MatchIndex], queries: Sequence[Query], *, folds: int = 5
+) -> dict[str, Callable[[Query], list[str]]]:
+    """A ranker per named corpus whose weights never saw the query they rank, nor any other query of
+    the same organisation (GroupKFold over the asking organisations)."""
+    per_query_weights = out_of_fold_weights([(list(indexes.values()), queries)], folds=folds)
+    return {name: out_of_fold_ranker(index, per_query_weights) for name, index in indexes.items()}
 
 
 def cross_validated(
@@ -332,16 +367,19 @@ def run_evaluation(
     history: Callable[[], tuple] | None = None,
     held_out: Sequence[str] = JUDGED_BY_DEFAULT,
 ) -> tuple[list[Row], list[Slice], LearntWeights | None]:
-    """Judge the engine and the two baselines on every corpus and on the held-out sets; optionally fit.
+    """Judge the engine and the two baselines on every corpus and on the named sets; optionally fit.
 
-    ``held_out`` names the held-out sets to judge (keys of :data:`~models.heldout.HELD_OUT_SETS`),
-    each ranked over the mixed seed corpus plus its own profiles, apart from the others.
+    The fitting data are the seed's 66 queries over its three corpora and the development sets'
+    queries, each over the mixed seed corpus plus its own profiles (:data:`DEVELOPMENT_SETS`). Their
+    figures are out of fold: weights fitted without the query nor any other query of the same
+    organisation, in any part. ``held_out`` names the sets to print (keys of
+    :data:`~models.heldout.HELD_OUT_SETS`): a development set out of fold, a held-out set (v5, v6)
+    ranked over the mixed seed corpus plus its own profiles with the weights that would ship.
 
-    Returns the table rows, the breakdown (fitting set out of fold, held-out set with the weights
-    that would ship) and, with ``fit``, the weights fitted on all fitting corpora (their
-    ``cross_validation`` field holds the out-of-fold figures). Nothing held out is fitted on.
-    ``history`` gives the judged lists of what members and coordinators did (features, grades,
-    groups); with ``fit`` they are added to the labelled set once there are enough
+    Returns the table rows, the breakdown and, with ``fit``, the weights fitted on all the fitting
+    data (their ``cross_validation`` field holds the out-of-fold figures). Nothing held out is
+    fitted on. ``history`` gives the judged lists of what members and coordinators did (features,
+    grades, groups); with ``fit`` they are added to the labelled set once there are enough
     (``models.feedback.refit``), and ``cross_validation["history"]`` says what they changed.
     """
     english = load_records(EVAL_DIR / "profiles_en.jsonl")
@@ -349,14 +387,26 @@ def run_evaluation(
     queries = load_queries()
     corpora = {name: corpus(name, english, french) for name in CORPORA}
     indexes = {name: build_index(records, embedder, vocabulary, weights) for name, records in corpora.items()}
-    oof_rankers = out_of_fold_rankers(indexes, queries)
+    development = {name: load_held_out(corpora["mixed"], *HELD_OUT_SETS[name]) for name in DEVELOPMENT_SETS}
+    development_indexes = {
+        name: build_index(records, embedder, vocabulary, weights)
+        for name, (records, _) in development.items()
+    }
+    parts = [(list(indexes.values()), queries)]
+    parts += [([development_indexes[name]], asked) for name, (_, asked) in development.items()]
+    per_query_weights = out_of_fold_weights(parts)
+    oof_rankers = {name: out_of_fold_ranker(index, per_query_weights) for name, index in indexes.items()}
     out_of_fold = {name: judge(queries, rank) for name, rank in oof_rankers.items()}
+    for name, (_, asked) in development.items():
+        out_of_fold[name] = judge(asked, out_of_fold_ranker(development_indexes[name], per_query_weights))
     fitted = None
     if fit:
-        features, grades, groups = training_set(list(indexes.values()), queries)
+        features, grades, groups, _ = pooled_training_set(parts)
         fitted = fit_weights(features, grades, groups)
         fitted.fitted_on = (
-            f"{len(queries)} graded queries x corpora {', '.join(CORPORA)}; model {embedder.model_id}"
+            f"{len(queries)} graded queries x corpora {', '.join(CORPORA)}, and "
+            f"{sum(len(asked) for _, asked in development.values())} of the development sets "
+            f"{', '.join(name.split()[-1] for name in DEVELOPMENT_SETS)}; model {embedder.model_id}"
         )
         fitted.cross_validation = {name: asdict(scores) for name, scores in out_of_fold.items()}
         if history is not None:
@@ -378,17 +428,24 @@ def run_evaluation(
     breakdown = slices("fitting set (mixed, out-of-fold)", queries, oof_rankers["mixed"], corpora["mixed"])
     for set_name in held_out:
         profiles, queries_path = HELD_OUT_SETS[set_name]
-        held_records, held_queries = load_held_out(corpora["mixed"], profiles, queries_path)
-        if not held_queries:
-            continue
-        held_index = build_index(held_records, embedder, vocabulary, shipped)
-        engine = engine_ranker(held_index, shipped)
-        rows.append(Row(f"{set_name} (as written)", "engine, shipped weights", judge(held_queries, engine)))
-        for label, rank in baselines(held_records, embedder).items():
-            rows.append(Row(f"{set_name} (as written)", label, judge(held_queries, rank)))
-        names = frozenset(profile["short_name"] for profile in load_held_out_profiles(profiles))
-        label = f"{set_name} (as written, shipped weights)"
-        breakdown += slices(label, held_queries, engine, held_records, names)
+        if set_name in development:
+            held_records, held_queries = development[set_name]
+            held_index = development_indexes[set_name]
+            engine = out_of_fold_ranker(held_index, per_query_weights)
+            label, suffix = "engine, out-of-fold weights", "out-of-fold"
+        else:
+            held_records, held_queries = load_held_out(corpora["mixed"], profiles, queries_path)
+            if not held_queries:
+                continue
+            held_index = build_index(held_records, embedder, vocabulary, shipped)
+            engine = engine_ranker(held_index, shipped)
+            label, suffix = "engine, shipped weights", "shipped weights"
+        rows.append(Row(f"{set_name} (as written)", label, judge(held_queries, engine)))
+        for baseline, rank in baselines(held_records, embedder).items():
+            rows.append(Row(f"{set_name} (as written)", baseline, judge(held_queries, rank)))
+        # the origin of a query says something only where the set's organisations are not fitted on
+        names = frozenset() if set_name in development else held_out_names(profiles)
+        breakdown += slices(f"{set_name} (as written, {suffix})", held_queries, engine, held_records, names)
     return rows, breakdown, fitted
 
 
