@@ -38,6 +38,8 @@ TOPIC_SHARE = 0.5
 # Queries x candidates scored at once: about 32 MB per float32 matrix, a few of them alive at a time.
 BLOCK_CELLS = 8_000_000
 TILE = 4096  # columns of the block transposed at a time: 4096 x 160 float32 fit in a core's cache
+# Mean-vector candidates taken beyond ``k`` before the exact re-ranking of the ``centroid`` stage.
+EXACT_MARGIN = 16
 PASSAGE_PARTS = ("offer_fit", "seek_fit", "reciprocity", "expertise")
 
 
@@ -282,21 +284,41 @@ class Candidates:
         return own(queries) @ theirs(block).T
 
     def _pick_centroid(self, queries: np.ndarray, block, k: int) -> list[np.ndarray]:
-        vector_sims = self.centroids[queries] @ self.centroids[block].T
-        topic_sims = self._topics[queries] @ self._topics[block].T
+        """The ``k`` candidates of each query: the nearest mean vectors, then the most shared topics.
+
+        A product of many queries and one of a single query differ in the last bits, so each choice
+        is made on values that do not depend on how many queries are asked at once (the topics in
+        float64, the vectors re-ranked exactly among a few more than needed), ties going to the
+        lower row: a proposal block and a member's page get the same candidates.
+        """
+        centroids = self.centroids[block]
+        vector_sims = self.centroids[queries] @ centroids.T
+        topics = self._topics[block].astype(np.float64)
+        topic_sims = (self._topics[queries].astype(np.float64) @ topics.T).astype(np.float32)
         size = vector_sims.shape[1]
         by_topic = min(int(k * TOPIC_SHARE), size)
         by_vector = k - by_topic
         others = np.arange(size) if isinstance(block, slice) else None
         picked = []
-        for v, t in zip(vector_sims, topic_sims, strict=True):
-            chosen = np.argpartition(-v, by_vector - 1)[:by_vector]
+        for query, v, t in zip(queries, vector_sims, topic_sims, strict=True):
+            nearest = np.sort(_top_columns(v, by_vector + EXACT_MARGIN))
+            exact = centroids[nearest].astype(np.float64) @ self.centroids[query].astype(np.float64)
+            chosen = nearest[np.lexsort((nearest, -exact))[:by_vector]]
             t[chosen] = -np.inf  # already in: take the next ones by topic
             if by_topic:
-                chosen = np.concatenate([chosen, np.argpartition(-t, by_topic - 1)[:by_topic]])
+                chosen = np.concatenate([chosen, _top_columns(t, by_topic)])
             chosen = np.sort(chosen)
             picked.append(chosen + block.start if others is not None else block[chosen])
         return picked
+
+
+def _top_columns(values: np.ndarray, n: int) -> np.ndarray:
+    """The columns of the ``n`` largest of ``values`` (one row), ties going to the lower column."""
+    if n >= values.size:
+        return np.arange(values.size)
+    threshold = np.partition(values, values.size - n)[values.size - n]
+    above = np.flatnonzero(values > threshold)
+    return np.concatenate([above, np.flatnonzero(values == threshold)[: n - above.size]])
 
 
 def _centroid_products(centroids, queries: np.ndarray, block) -> np.ndarray:
