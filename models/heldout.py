@@ -1,13 +1,13 @@
 """The held-out sets: profiles no fitting or vocabulary step may see, and the guard that enforces it.
 
-Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout6/`` v2 to v6) holds
+Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout7/`` v2 to v7) holds
 profiles of real organisations of the two ecosystems that are not in the seed (nor in another set),
 each written in the language the organisation writes in, with its ``source``; its ``queries.jsonl``
 grades partners for them over the seed and that set's profiles.
 v1 to v4 were each looked at while the engine was tuned (v1 some thirty times, v2 to v4 at the end
 of each round, and what to keep was chosen on them): they are the *development* sets
 (:data:`DEVELOPMENT_SETS`). Since the look at v6 and v5 (README, *The look at v6*) the weights are
-fitted on them with the seed, and they are judged out of fold on every run. v5 and v6 are the
+fitted on them with the seed, and they are judged out of fold on every run. v5 to v7 are the
 held-out sets: judged only when asked for by name, and never fitted on. Every step that learns from
 data (the weights, a vocabulary grown from the corpus, stop words, thresholds, training pairs from
 decisions) calls :func:`refuse_held_out` on the organisations it is about to learn from, so the
@@ -42,6 +42,9 @@ QUERIES5_PATH = HELDOUT5_DIR / "queries.jsonl"
 HELDOUT6_DIR = EVAL_DIR / "heldout6"
 PROFILES6_PATH = HELDOUT6_DIR / "profiles.jsonl"
 QUERIES6_PATH = HELDOUT6_DIR / "queries.jsonl"
+HELDOUT7_DIR = EVAL_DIR / "heldout7"
+PROFILES7_PATH = HELDOUT7_DIR / "profiles.jsonl"
+QUERIES7_PATH = HELDOUT7_DIR / "queries.jsonl"
 #: every set kept out of fitting and vocabulary steps, by the name ``flask evaluate`` prints:
 #: (profiles, queries)
 HELD_OUT_SETS = {
@@ -51,6 +54,7 @@ HELD_OUT_SETS = {
     "development v4": (PROFILES4_PATH, QUERIES4_PATH),
     "held-out v5": (PROFILES5_PATH, QUERIES5_PATH),  # written after them: judged only when named
     "held-out v6": (PROFILES6_PATH, QUERIES6_PATH),
+    "held-out v7": (PROFILES7_PATH, QUERIES7_PATH),
 }
 #: the sets looked at while tuning: since the look at v6 (README, *The look at v6*) the weights are
 #: fitted on them with the seed, and they are judged out of fold on every run

@@ -15,15 +15,14 @@ from models.heldout import (
     DEVELOPMENT_SETS,
     HELD_OUT_SETS,
     JUDGED_BY_DEFAULT,
-    PROFILES2_PATH,
-    PROFILES3_PATH,
     PROFILES4_PATH,
     PROFILES5_PATH,
     PROFILES6_PATH,
-    PROFILES_PATH,
+    PROFILES7_PATH,
     QUERIES4_PATH,
     QUERIES5_PATH,
     QUERIES6_PATH,
+    QUERIES7_PATH,
     HeldOutLeak,
     held_out_names,
     load_profiles,
@@ -64,9 +63,16 @@ SIZES = {
     "development v4": (18, 40, 40),
     "held-out v5": (22, 50, 50),
     "held-out v6": (16, 40, 40),
+    "held-out v7": (16, 45, 45),
 }
 #: the least number of queries a track, from v3 on
-LEAST_A_TRACK = {"development v3": 6, "development v4": 7, "held-out v5": 8, "held-out v6": 7}
+LEAST_A_TRACK = {
+    "development v3": 6,
+    "development v4": 7,
+    "held-out v5": 8,
+    "held-out v6": 7,
+    "held-out v7": 8,
+}
 
 
 @pytest.mark.parametrize("set_name", list(HELD_OUT_SETS))
@@ -80,12 +86,12 @@ def test_held_out_profiles_follow_the_import_contract_and_are_not_seeded(set_nam
 
 
 def test_the_sets_share_no_organisation_and_the_guard_covers_the_held_out_ones():
-    paths = (PROFILES_PATH, PROFILES2_PATH, PROFILES3_PATH, PROFILES4_PATH, PROFILES5_PATH, PROFILES6_PATH)
+    paths = [HELD_OUT_SETS[name][0] for name in HELD_OUT_SETS]
     sets = [held_out_names(path) for path in paths]
     assert all(sets)
     assert sum(len(names) for names in sets) == len(frozenset().union(*sets))  # no name in two sets
-    # the development sets v1 to v4 are fitted on with the seed; v5 and v6 are never
-    assert held_out_names() == sets[4] | sets[5]
+    # the development sets v1 to v4 are fitted on with the seed; v5 to v7 are never
+    assert held_out_names() == sets[4] | sets[5] | sets[6]
     development = tuple(name for name in HELD_OUT_SETS if "development" in name)
     assert DEVELOPMENT_SETS == JUDGED_BY_DEFAULT == development
     refuse_held_out("fitting the weights", ["EFS BFC", "Inventiva", "OPM", "CIC 1432", "Proteor"])
@@ -104,6 +110,7 @@ def test_the_held_out_checker_passes(capsys):
     assert "heldout4: 20 profiles (BFC 10, QC 10; fr 15, en 5), 44 queries" in printed
     assert "heldout5: 24 profiles (BFC 11, QC 13; fr 17, en 7), 52 queries" in printed
     assert "heldout6: 16 profiles (BFC 8, QC 8; fr 12, en 4), 47 queries" in printed
+    assert "heldout7: 16 profiles (BFC 8, QC 8; fr 12, en 4), 52 queries" in printed
     assert "OK: all checks passed" in printed
 
 
@@ -181,6 +188,7 @@ def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
 GUARDED = {
     "v5": (PROFILES5_PATH, QUERIES5_PATH, ("CSGA", "Q-CROC", "Lallemand", "GH70")),
     "v6": (PROFILES6_PATH, QUERIES6_PATH, ("FHU TRANSLAD", "OpSens", "CERVO", "ENILBIO")),
+    "v7": (PROFILES7_PATH, QUERIES7_PATH, ("Bio-K+", "IVADO", "Hospices de Beaune", "UQAM")),
 }
 
 
@@ -225,11 +233,17 @@ def test_the_development_sets_are_judged_on_every_run_and_later_sets_only_when_n
     )
 
 
-#: what the briefs of v5 and v6 asked: economic and joint-trial queries, queries a track, queries from
+#: what the briefs of v5 to v7 asked: economic and joint-trial queries, queries a track, queries from
 #: English-writing organisations, profiles written in English, the kinds of organisation
 LATER_BRIEFS = {
     "v5": (PROFILES5_PATH, QUERIES5_PATH, (10, 10, 8, 12, 5), KINDS_OF_A_LATER_SET | {"cluster_network"}),
     "v6": (PROFILES6_PATH, QUERIES6_PATH, (9, 9, 7, 6, 3), KINDS_OF_A_LATER_SET - {"incubator"}),
+    "v7": (
+        PROFILES7_PATH,
+        QUERIES7_PATH,
+        (9, 9, 8, 10, 4),
+        KINDS_OF_A_LATER_SET - {"incubator"} | {"cluster_network"},
+    ),
 }
 
 
