@@ -5,10 +5,11 @@ profiles of real organisations of the two ecosystems that are not in the seed (n
 each written in the language the organisation writes in, with its ``source``; its ``queries.jsonl``
 grades partners for them over the seed and that set's profiles.
 v1 to v4 were each looked at while the engine was tuned (v1 some thirty times, v2 to v4 at the end
-of each round, and what to keep was chosen on them): they are the *development* sets
-(:data:`DEVELOPMENT_SETS`). Since the look at v6 and v5 (README, *The look at v6*) the weights are
-fitted on them with the seed, and they are judged out of fold on every run. v5 to v7 are the
-held-out sets: judged only when asked for by name, and never fitted on. Every step that learns from
+of each round, and what to keep was chosen on them), and v5 and v6 at the look that chose the
+weights (README, *The look at v6*): they are the *development* sets (:data:`DEVELOPMENT_SETS`).
+Since the look at v6 the weights are fitted on the seed and v1 to v4, and since the look at v7 on
+v5 and v6 as well (README, *The look at v7*); they are judged out of fold on every run. v7 is the
+held-out set: judged only when asked for by name, and never fitted on. Every step that learns from
 data (the weights, a vocabulary grown from the corpus, stop words, thresholds, training pairs from
 decisions) calls :func:`refuse_held_out` on the organisations it is about to learn from, so the
 held-out figures stay figures about profiles nobody tuned to.
@@ -52,13 +53,14 @@ HELD_OUT_SETS = {
     "development v2": (PROFILES2_PATH, QUERIES2_PATH),
     "development v3": (PROFILES3_PATH, QUERIES3_PATH),
     "development v4": (PROFILES4_PATH, QUERIES4_PATH),
-    "held-out v5": (PROFILES5_PATH, QUERIES5_PATH),  # written after them: judged only when named
-    "held-out v6": (PROFILES6_PATH, QUERIES6_PATH),
-    "held-out v7": (PROFILES7_PATH, QUERIES7_PATH),
+    "development v5": (PROFILES5_PATH, QUERIES5_PATH),
+    "development v6": (PROFILES6_PATH, QUERIES6_PATH),
+    "held-out v7": (PROFILES7_PATH, QUERIES7_PATH),  # written after them: judged only when named
 }
-#: the sets looked at while tuning: since the look at v6 (README, *The look at v6*) the weights are
-#: fitted on them with the seed, and they are judged out of fold on every run
-DEVELOPMENT_SETS = ("development v1", "development v2", "development v3", "development v4")
+#: the sets looked at while tuning or at a look that chose: the weights are fitted on them with the
+#: seed (v1 to v4 since the look at v6, v5 and v6 since the look at v7), and they are judged out of
+#: fold on every run
+DEVELOPMENT_SETS = tuple(f"development v{n}" for n in range(1, 7))
 #: the sets judged when none is named; the held-out ones only when named
 JUDGED_BY_DEFAULT = DEVELOPMENT_SETS
 

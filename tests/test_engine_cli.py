@@ -8,6 +8,7 @@ import pytest
 
 from app import matching
 from app.orgs.queries import get_by_short_name
+from models.heldout import DEVELOPMENT_SETS
 from models.matching.weights import FEATURES, load_weights
 
 
@@ -120,7 +121,7 @@ def test_evaluate_prints_each_held_out_set_apart_and_a_simulated_history(runner)
     result = runner.invoke(args=["evaluate", "--simulate"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    for set_name in ("development v1", "development v2", "development v3", "development v4"):
+    for set_name in DEVELOPMENT_SETS:
         assert any(
             line.startswith(f"{set_name} (as written)") and "engine, out-of-fold weights" in line
             for line in lines

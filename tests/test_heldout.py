@@ -61,16 +61,16 @@ SIZES = {
     "development v2": (10, 20, 20),
     "development v3": (15, 35, 35),
     "development v4": (18, 40, 40),
-    "held-out v5": (22, 50, 50),
-    "held-out v6": (16, 40, 40),
+    "development v5": (22, 50, 50),
+    "development v6": (16, 40, 40),
     "held-out v7": (16, 45, 45),
 }
 #: the least number of queries a track, from v3 on
 LEAST_A_TRACK = {
     "development v3": 6,
     "development v4": 7,
-    "held-out v5": 8,
-    "held-out v6": 7,
+    "development v5": 8,
+    "development v6": 7,
     "held-out v7": 8,
 }
 
@@ -90,14 +90,16 @@ def test_the_sets_share_no_organisation_and_the_guard_covers_the_held_out_ones()
     sets = [held_out_names(path) for path in paths]
     assert all(sets)
     assert sum(len(names) for names in sets) == len(frozenset().union(*sets))  # no name in two sets
-    # the development sets v1 to v4 are fitted on with the seed; v5 to v7 are never
-    assert held_out_names() == sets[4] | sets[5] | sets[6]
+    # the development sets v1 to v6 are fitted on with the seed; v7 is never
+    assert held_out_names() == sets[6]
     development = tuple(name for name in HELD_OUT_SETS if "development" in name)
     assert DEVELOPMENT_SETS == JUDGED_BY_DEFAULT == development
-    refuse_held_out("fitting the weights", ["EFS BFC", "Inventiva", "OPM", "CIC 1432", "Proteor"])
+    refuse_held_out(
+        "fitting the weights", ["EFS BFC", "Inventiva", "OPM", "CIC 1432", "Proteor", "CSGA", "ENILBIO"]
+    )
     with pytest.raises(HeldOutLeak) as raised:
-        refuse_held_out("fitting the weights", ["EFS BFC", "OPM", "CSGA", "ENILBIO"])
-    assert raised.value.names == ["CSGA", "ENILBIO"]
+        refuse_held_out("fitting the weights", ["EFS BFC", "OPM", "CSGA", "UQAM", "Bio-K+"])
+    assert raised.value.names == ["Bio-K+", "UQAM"]
 
 
 def test_the_held_out_checker_passes(capsys):
@@ -152,7 +154,7 @@ def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
     seed = load_records(SEED)
     mixed = corpus("mixed", seed, load_records(EVAL_DIR / "profiles_fr.jsonl"))
     clean = build_index(mixed, embedder, vocabulary, DEFAULT_WEIGHTS)
-    for held_out, named in (("held-out v5", "CSGA"), ("held-out v6", "OpSens")):
+    for held_out, named in (("held-out v7", "Bio-K+"), ("held-out v7", "Shriners Canada")):
         records, queries = load_held_out(mixed, *HELD_OUT_SETS[held_out])
         with pytest.raises(HeldOutLeak, match="fitting the weights must not learn from held-out") as raised:
             training_set([build_index(records, embedder, vocabulary, DEFAULT_WEIGHTS)], load_queries())
@@ -160,12 +162,16 @@ def test_fitting_refuses_a_corpus_or_query_with_held_out_organisations():
         asking_about_one = next(q for q in queries if q.org == named)
         with pytest.raises(HeldOutLeak):
             training_set([clean], [load_queries()[0], asking_about_one])
-    # a development set is fitting data: its corpus and its queries are taken
-    records, queries = load_held_out(mixed, *HELD_OUT_SETS["development v3"])
-    features, grades, groups, asked = pooled_training_set(
-        [([clean], load_queries()), ([build_index(records, embedder, vocabulary, DEFAULT_WEIGHTS)], queries)]
-    )
-    assert len(asked) == 66 + len(queries) and len(np.unique(groups)) == len(asked)
+    # a development set is fitting data: its corpus and its queries are taken (v6 since the look at v7)
+    for development in ("development v3", "development v6"):
+        records, queries = load_held_out(mixed, *HELD_OUT_SETS[development])
+        features, grades, groups, asked = pooled_training_set(
+            [
+                ([clean], load_queries()),
+                ([build_index(records, embedder, vocabulary, DEFAULT_WEIGHTS)], queries),
+            ]
+        )
+        assert len(asked) == 66 + len(queries) and len(np.unique(groups)) == len(asked)
     features, grades, groups = training_set([clean], load_queries())  # the fitting set alone is fine
     assert fit_weights(features, grades, groups).coefficients
 
@@ -186,8 +192,6 @@ def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
 
 # a set's profiles and queries, and one of its organisations for each step that learns
 GUARDED = {
-    "v5": (PROFILES5_PATH, QUERIES5_PATH, ("CSGA", "Q-CROC", "Lallemand", "GH70")),
-    "v6": (PROFILES6_PATH, QUERIES6_PATH, ("FHU TRANSLAD", "OpSens", "CERVO", "ENILBIO")),
     "v7": (PROFILES7_PATH, QUERIES7_PATH, ("Bio-K+", "IVADO", "Hospices de Beaune", "UQAM")),
 }
 
@@ -224,9 +228,9 @@ def test_the_development_sets_are_judged_on_every_run_and_later_sets_only_when_n
     from app.engine_cli import evaluate_command
 
     option = next(param for param in evaluate_command.params if param.name == "held_out")
-    development = ("development v1", "development v2", "development v3", "development v4")
+    development = tuple(f"development v{n}" for n in range(1, 7))
     assert development == JUDGED_BY_DEFAULT
-    assert set(option.default) == {"v1", "v2", "v3", "v4"}
+    assert set(option.default) == {"v1", "v2", "v3", "v4", "v5", "v6"}
     later = set(HELD_OUT_SETS) - set(development)
     assert all(
         name.split()[-1] in option.type.choices and name.split()[-1] not in option.default for name in later
@@ -263,18 +267,18 @@ def test_a_later_set_is_spread_over_tracks_kinds_and_languages_as_its_brief_asks
     assert {p["type"] for p in profiles.values()} >= kinds
 
 
-def test_v5_is_judged_only_when_named():
+def test_v7_is_judged_only_when_named():
     from app.engine_cli import evaluate_command
 
     option = next(param for param in evaluate_command.params if param.name == "held_out")
-    assert "v5" in option.type.choices and "v5" not in option.default
-    assert "held-out v5" in HELD_OUT_SETS and "held-out v5" not in JUDGED_BY_DEFAULT
+    assert "v7" in option.type.choices and "v7" not in option.default
+    assert "held-out v7" in HELD_OUT_SETS and "held-out v7" not in JUDGED_BY_DEFAULT
 
 
 def test_refuse_held_out_names_the_step_and_the_organisations():
     refuse_held_out("a step", ["EFS BFC", "Carla"])
-    with pytest.raises(HeldOutLeak, match=r"growing the vocabulary .*: CSGA, OpSens"):
-        refuse_held_out("growing the vocabulary", ["OpSens", "EFS BFC", "CSGA"])
+    with pytest.raises(HeldOutLeak, match=r"growing the vocabulary .*: IVADO, UQAM"):
+        refuse_held_out("growing the vocabulary", ["UQAM", "EFS BFC", "IVADO"])
 
 
 def test_slices_split_by_track_language_and_origin():

@@ -53,4 +53,4 @@ def test_phrases_the_same_profiles_use_in_each_language_become_one_topic():
 
 def test_growing_refuses_held_out_organisations():
     with pytest.raises(HeldOutLeak, match="growing the topic vocabulary"):
-        grow([profile("Micro-Mega", "stages")], [profile("Micro-Mega", "stages")], VOCABULARY, embed)
+        grow([profile("IVADO", "stages")], [profile("IVADO", "stages")], VOCABULARY, embed)
