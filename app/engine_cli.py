@@ -128,7 +128,7 @@ def init_app(app: Flask) -> None:
     default=tuple(choice for choice, name in HELD_OUT_CHOICES.items() if name in JUDGED_BY_DEFAULT),
     show_default=True,
     help="Sets to judge apart (data/eval/README.md), 'none' for none. The development sets v1 to v6, "
-    "fitted on with the seed, are judged out of fold when none is named; the held-out set v7, "
+    "fitted on with the seed, are judged out of fold when none is named; the held-out sets v7 and v8, "
     "never fitted on, only when named, so that no run made while tuning shows them.",
 )
 @with_appcontext
@@ -154,8 +154,8 @@ def evaluate_command(fit: bool, simulate: bool, held_out: tuple[str, ...]) -> No
         "organisation (GroupKFold over the asking organisations, 5 folds), honest;\n"
         "shipped weights: data/weights.json, fitted on all the fitting queries (the seed's and those of\n"
         "the development sets v1 to v6, data/eval/heldout/ to heldout6/), in-sample there; the held-out\n"
-        "set v7, which no fitting or vocabulary step sees, is ranked with them, looked at only to\n"
-        "report, and judged only when named."
+        "sets v7 and v8, which no fitting or vocabulary step sees, are ranked with them, looked at\n"
+        "only to report, and judged only when named."
     )
     current = None
     for part in breakdown:

@@ -1,6 +1,6 @@
 """The held-out sets: profiles no fitting or vocabulary step may see, and the guard that enforces it.
 
-Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout7/`` v2 to v7) holds
+Each set in ``data/eval/`` (``heldout/`` is v1, ``heldout2/`` to ``heldout8/`` v2 to v8) holds
 profiles of real organisations of the two ecosystems that are not in the seed (nor in another set),
 each written in the language the organisation writes in, with its ``source``; its ``queries.jsonl``
 grades partners for them over the seed and that set's profiles.
@@ -8,8 +8,9 @@ v1 to v4 were each looked at while the engine was tuned (v1 some thirty times, v
 of each round, and what to keep was chosen on them), and v5 and v6 at the look that chose the
 weights (README, *The look at v6*): they are the *development* sets (:data:`DEVELOPMENT_SETS`).
 Since the look at v6 the weights are fitted on the seed and v1 to v4, and since the look at v7 on
-v5 and v6 as well (README, *The look at v7*); they are judged out of fold on every run. v7 is the
-held-out set: judged only when asked for by name, and never fitted on. Every step that learns from
+v5 and v6 as well (README, *The look at v7*); they are judged out of fold on every run. v7 and v8
+are the held-out sets: judged only when asked for by name, and never fitted on (v8, written after the
+look at v7, has not been looked at). Every step that learns from
 data (the weights, a vocabulary grown from the corpus, stop words, thresholds, training pairs from
 decisions) calls :func:`refuse_held_out` on the organisations it is about to learn from, so the
 held-out figures stay figures about profiles nobody tuned to.
@@ -46,6 +47,9 @@ QUERIES6_PATH = HELDOUT6_DIR / "queries.jsonl"
 HELDOUT7_DIR = EVAL_DIR / "heldout7"
 PROFILES7_PATH = HELDOUT7_DIR / "profiles.jsonl"
 QUERIES7_PATH = HELDOUT7_DIR / "queries.jsonl"
+HELDOUT8_DIR = EVAL_DIR / "heldout8"
+PROFILES8_PATH = HELDOUT8_DIR / "profiles.jsonl"
+QUERIES8_PATH = HELDOUT8_DIR / "queries.jsonl"
 #: every set kept out of fitting and vocabulary steps, by the name ``flask evaluate`` prints:
 #: (profiles, queries)
 HELD_OUT_SETS = {
@@ -56,6 +60,7 @@ HELD_OUT_SETS = {
     "development v5": (PROFILES5_PATH, QUERIES5_PATH),
     "development v6": (PROFILES6_PATH, QUERIES6_PATH),
     "held-out v7": (PROFILES7_PATH, QUERIES7_PATH),  # written after them: judged only when named
+    "held-out v8": (PROFILES8_PATH, QUERIES8_PATH),
 }
 #: the sets looked at while tuning or at a look that chose: the weights are fitted on them with the
 #: seed (v1 to v4 since the look at v6, v5 and v6 since the look at v7), and they are judged out of

@@ -82,7 +82,8 @@ def test_learning_from_decisions_refuses_held_out_organisations(seeded, db):
     with seeded.app_context():
         index = matching.get_index(db)
     with pytest.raises(HeldOutLeak, match="learning from decisions"):
-        training_rows(index, {("EFS BFC", "joint_trial"): {"Milestone Pharmaceuticals": 3, "CHUM / CRCHUM": 0}})
+        judged = {"Milestone Pharmaceuticals": 3, "CHUM / CRCHUM": 0}  # a v7 organisation
+        training_rows(index, {("EFS BFC", "joint_trial"): judged})
     rows = training_rows(index, informative(judged_lists([
         Judgement("EFS BFC", "Héma-Québec", "joint_trial", 3, "approved"),
         Judgement("EFS BFC", "ThéCell", "joint_trial", 0, "not_relevant"),

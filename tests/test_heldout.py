@@ -19,10 +19,12 @@ from models.heldout import (
     PROFILES5_PATH,
     PROFILES6_PATH,
     PROFILES7_PATH,
+    PROFILES8_PATH,
     QUERIES4_PATH,
     QUERIES5_PATH,
     QUERIES6_PATH,
     QUERIES7_PATH,
+    QUERIES8_PATH,
     HeldOutLeak,
     held_out_names,
     load_profiles,
@@ -64,6 +66,7 @@ SIZES = {
     "development v5": (22, 50, 50),
     "development v6": (16, 40, 40),
     "held-out v7": (16, 45, 45),
+    "held-out v8": (16, 45, 45),
 }
 #: the least number of queries a track, from v3 on
 LEAST_A_TRACK = {
@@ -72,6 +75,7 @@ LEAST_A_TRACK = {
     "development v5": 8,
     "development v6": 7,
     "held-out v7": 8,
+    "held-out v8": 8,
 }
 
 
@@ -90,8 +94,8 @@ def test_the_sets_share_no_organisation_and_the_guard_covers_the_held_out_ones()
     sets = [held_out_names(path) for path in paths]
     assert all(sets)
     assert sum(len(names) for names in sets) == len(frozenset().union(*sets))  # no name in two sets
-    # the development sets v1 to v6 are fitted on with the seed; v7 is never
-    assert held_out_names() == sets[6]
+    # the development sets v1 to v6 are fitted on with the seed; v7 and v8 are never
+    assert held_out_names() == sets[6] | sets[7]
     development = tuple(name for name in HELD_OUT_SETS if "development" in name)
     assert DEVELOPMENT_SETS == JUDGED_BY_DEFAULT == development
     refuse_held_out(
@@ -113,6 +117,7 @@ def test_the_held_out_checker_passes(capsys):
     assert "heldout5: 24 profiles (BFC 11, QC 13; fr 17, en 7), 52 queries" in printed
     assert "heldout6: 16 profiles (BFC 8, QC 8; fr 12, en 4), 47 queries" in printed
     assert "heldout7: 16 profiles (BFC 8, QC 8; fr 12, en 4), 52 queries" in printed
+    assert "heldout8: 16 profiles (BFC 8, QC 8; fr 13, en 3), 52 queries" in printed
     assert "OK: all checks passed" in printed
 
 
@@ -193,6 +198,7 @@ def test_v4_is_spread_over_tracks_and_languages_as_its_brief_asks():
 # a set's profiles and queries, and one of its organisations for each step that learns
 GUARDED = {
     "v7": (PROFILES7_PATH, QUERIES7_PATH, ("Bio-K+", "IVADO", "Hospices de Beaune", "UQAM")),
+    "v8": (PROFILES8_PATH, QUERIES8_PATH, ("INO", "CH Mâcon", "AmorChem", "Bio-PeroxIL")),
 }
 
 
@@ -237,7 +243,7 @@ def test_the_development_sets_are_judged_on_every_run_and_later_sets_only_when_n
     )
 
 
-#: what the briefs of v5 to v7 asked: economic and joint-trial queries, queries a track, queries from
+#: what the briefs of v5 to v8 asked: economic and joint-trial queries, queries a track, queries from
 #: English-writing organisations, profiles written in English, the kinds of organisation
 LATER_BRIEFS = {
     "v5": (PROFILES5_PATH, QUERIES5_PATH, (10, 10, 8, 12, 5), KINDS_OF_A_LATER_SET | {"cluster_network"}),
@@ -248,6 +254,7 @@ LATER_BRIEFS = {
         (9, 9, 8, 10, 4),
         KINDS_OF_A_LATER_SET - {"incubator"} | {"cluster_network"},
     ),
+    "v8": (PROFILES8_PATH, QUERIES8_PATH, (9, 9, 8, 9, 3), KINDS_OF_A_LATER_SET),
 }
 
 

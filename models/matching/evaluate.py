@@ -373,7 +373,7 @@ def run_evaluation(
     queries, each over the mixed seed corpus plus its own profiles (:data:`DEVELOPMENT_SETS`). Their
     figures are out of fold: weights fitted without the query nor any other query of the same
     organisation, in any part. ``held_out`` names the sets to print (keys of
-    :data:`~models.heldout.HELD_OUT_SETS`): a development set out of fold, a held-out set (v7)
+    :data:`~models.heldout.HELD_OUT_SETS`): a development set out of fold, a held-out set (v7, v8)
     ranked over the mixed seed corpus plus its own profiles with the weights that would ship.
 
     Returns the table rows, the breakdown and, with ``fit``, the weights fitted on all the fitting
