@@ -10,10 +10,10 @@ weights (README, *The look at v6*): they are the *development* sets (:data:`DEVE
 Since the look at v6 the weights are fitted on the seed and v1 to v4, and since the look at v7 on
 v5 and v6 as well (README, *The look at v7*); they are judged out of fold on every run. v7 and v8
 are the held-out sets: judged only when asked for by name, and never fitted on (v8, written after the
-look at v7, has not been looked at). Every step that learns from
-data (the weights, a vocabulary grown from the corpus, stop words, thresholds, training pairs from
-decisions) calls :func:`refuse_held_out` on the organisations it is about to learn from, so the
-held-out figures stay figures about profiles nobody tuned to.
+look at v7, has not been looked at). Every step that learns from data (the weights, a vocabulary
+grown from the corpus, stop words, thresholds, training pairs from decisions) calls
+:func:`refuse_held_out` on the organisations it is about to learn from, so the held-out figures stay
+figures about profiles nobody tuned to.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ QUERIES7_PATH = HELDOUT7_DIR / "queries.jsonl"
 HELDOUT8_DIR = EVAL_DIR / "heldout8"
 PROFILES8_PATH = HELDOUT8_DIR / "profiles.jsonl"
 QUERIES8_PATH = HELDOUT8_DIR / "queries.jsonl"
-#: every set kept out of fitting and vocabulary steps, by the name ``flask evaluate`` prints:
-#: (profiles, queries)
+#: every set of profiles written apart from the seed, by the name ``flask evaluate`` prints:
+#: (profiles, queries); the development sets are fitted on, the held-out ones never
 HELD_OUT_SETS = {
     "development v1": (PROFILES_PATH, QUERIES_PATH),
     "development v2": (PROFILES2_PATH, QUERIES2_PATH),
