@@ -4,11 +4,14 @@ A second grader graded 30 queries of the development sets v3 and v4 (six a track
 ``data/eval/agreement/queries.json``) from the grading rules of ``data/eval/README.md``, the
 profiles and the documented links alone, without seeing the first grades
 (``data/eval/agreement/grades_b.jsonl``), then 25 queries of the seed, five a track
-(``seed_queries.json``, ``seed_grades_b.jsonl``; ninth round). For each query this prints nDCG@5
+(``seed_queries.json``, ``seed_grades_b.jsonl``; ninth round), then, after the look at v7, 30
+queries of the held-out set v7, six a track (``v7_queries.json``, ``v7_grades_b.jsonl``), which
+the engine ranks with weights fitted as they ship (the seed and v1 to v6) and so is a look at v7,
+to be counted in ``data/eval/README.md``. For each query this prints nDCG@5
 of: the engine judged by each grader; one grader's grades used as a ranking, judged by the other
 (ties in random order, averaged over 200 draws, or broken by the engine's order). Weights fitted on
-the seed, as they ship (so the seed's table is in sample for the engine); the held-out set (v5) is
-never read. Run: ``.venv/bin/python scripts/grader_agreement.py`` (about a minute with the bundled
+the seed, as they shipped when the first two were graded (so the seed's table is in sample for the
+engine). Run: ``.venv/bin/python scripts/grader_agreement.py`` (about a minute with the bundled
 model).
 """
 
@@ -26,6 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import development_sets as ds  # noqa: E402
 
+from models.heldout import DEVELOPMENT_SETS  # noqa: E402
 from models.matching import evaluate as ev  # noqa: E402
 
 AGREEMENT = ev.EVAL_DIR / "agreement"
@@ -45,8 +49,11 @@ def by_grades(names: list[str], grades: dict[str, int], rng) -> list[list[str]]:
     return [sorted(rng.permutation(names).tolist(), key=lambda n: -grades.get(n, 0)) for _ in range(200)]
 
 
-def agreement(collected, second: dict[str, dict[str, int]], sets) -> list[dict]:
-    weights = ds.fit(collected, [name for name in collected if name.startswith("seed")], AS_IS)
+def agreement(collected, second: dict[str, dict[str, int]], sets, fitting=None) -> list[dict]:
+    """One row per query of ``sets`` that the second grader graded; the engine's weights are fitted
+    on ``fitting`` (by default the seed's corpora)."""
+    fitting = fitting or [name for name in collected if name.startswith("seed")]
+    weights = ds.fit(collected, fitting, AS_IS)
     rng, rows = np.random.default_rng(0), []
     for name in sets:
         for query, names, parts, _ in collected[name]:
@@ -75,13 +82,17 @@ def second_grades(filename: str) -> dict[str, dict[str, int]]:
 
 
 def main() -> None:
-    collected = ds.collect()[0]
-    development = [name for name in collected if not name.startswith("seed")]
+    collected = ds.collect((*DEVELOPMENT_SETS, "held-out v7"))[0]
+    development = [name for name in collected if name.startswith("development")]
     table(agreement(collected, second_grades("grades_b.jsonl"), development), "development sets v3 and v4")
     print()
     table(
         agreement(collected, second_grades("seed_grades_b.jsonl"), ["seed mixed"]), "the seed (fitting set)"
     )
+    print()
+    shipped = [name for name in collected if name != "held-out v7"]  # the seed and v1-v6, as shipped
+    rows = agreement(collected, second_grades("v7_grades_b.jsonl"), ["held-out v7"], shipped)
+    table(rows, "the held-out set v7")
 
 
 def table(rows: list[dict], where: str) -> None:
