@@ -6,13 +6,16 @@ partner the graders did not list) and, for the places a listed partner misses, i
 Then the two reshapings of the parts that could move kinds up or down for a track are measured the
 same way (leave one set out): the partner's kind per track as learnt parts (non-negative, then
 signed), a weight vector per track, and the sixth round's hubness (a partner's mean text parts with
-its 20 closest organisations across the Atlantic) as one learnt penalty. The figures are in README,
+its 20 closest organisations across the Atlantic) as one learnt penalty. Last, how many of the
+seed's and each development set's fields and sentences the topic vocabulary tags with no topic, by
+the language they are written in. The figures are in README,
 *After the look at v7*. Reads no held-out set, writes nothing.
 Run: ``.venv/bin/python scripts/top_five.py`` (about a minute).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -25,9 +28,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import development_sets as ds  # noqa: E402
 
-from models.heldout import DEVELOPMENT_SETS  # noqa: E402
+from models.heldout import DEVELOPMENT_SETS, HELD_OUT_SETS, load_profiles  # noqa: E402
+from models.matching import evaluate as ev  # noqa: E402
+from models.matching.topics import load_vocabulary  # noqa: E402
 
 AS_IS = lambda query, names, parts, about: parts  # noqa: E731
+SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 
 
 def less_mean_hubness(query, names, parts, about):
@@ -64,6 +70,23 @@ def top_five(collected) -> tuple[Counter, Counter, Counter]:
     return grades, unlisted, missed
 
 
+def untagged(profiles) -> dict[str, tuple[int, float, int, float]]:
+    """By language: fields (expertise, offers, seeks) and sentences, and the share with no topic."""
+    vocabulary, counts = load_vocabulary(), {}
+    for profile in profiles:
+        fields = [profile[f] for f in ("expertise", "offers", "seeks") if len(profile.get(f) or "") >= 20]
+        sentences = [s for text in fields for s in SENTENCE.split(text) if len(s) > 30]
+        seen = counts.setdefault(profile["languages"][0], [0, 0, 0, 0])
+        seen[0] += len(fields)
+        seen[1] += sum(not vocabulary.assign(text) for text in fields)
+        seen[2] += len(sentences)
+        seen[3] += sum(not vocabulary.assign(text) for text in sentences)
+    return {
+        lang: (f, bare_f / max(f, 1), s, bare_s / max(s, 1))
+        for lang, (f, bare_f, s, bare_s) in counts.items()
+    }
+
+
 def main() -> None:
     collected, _ = ds.collect(DEVELOPMENT_SETS)
     grades, unlisted, missed = top_five(collected)
@@ -79,6 +102,16 @@ def main() -> None:
     for label, (shape, fitting) in RESHAPED.items():
         pooled, each = ds.leave_one_set_out(collected, shape, **fitting)
         print(f"  {label:<56} {pooled:.3f} ({' / '.join(f'{v:.3f}' for v in each.values())})")
+    print("\nwith no topic: fields, sentences (by the language a profile writes in)")
+    sets = {"seed": ev.load_records(ROOT / "data" / "seed" / "ecosystem.jsonl")}
+    sets |= {name: load_profiles(HELD_OUT_SETS[name][0]) for name in DEVELOPMENT_SETS}
+    for name, profiles in sets.items():
+        shares = untagged(profiles)
+        cells = "   ".join(
+            f"{lang} {f} fields {bare_f:.0%}, {s} sentences {bare_s:.0%}"
+            for lang, (f, bare_f, s, bare_s) in sorted(shares.items(), reverse=True)
+        )
+        print(f"  {name:<16} {cells}")
 
 
 if __name__ == "__main__":
