@@ -432,6 +432,7 @@ def run_evaluation(
             held_records, held_queries = development[set_name]
             held_index = development_indexes[set_name]
             engine = out_of_fold_ranker(held_index, per_query_weights)
+            scores = out_of_fold[set_name]  # judged above, for the fitted weights' record
             label, suffix = "engine, out-of-fold weights", "out-of-fold"
         else:
             held_records, held_queries = load_held_out(corpora["mixed"], profiles, queries_path)
@@ -439,8 +440,9 @@ def run_evaluation(
                 continue
             held_index = build_index(held_records, embedder, vocabulary, shipped)
             engine = engine_ranker(held_index, shipped)
+            scores = judge(held_queries, engine)
             label, suffix = "engine, shipped weights", "shipped weights"
-        rows.append(Row(f"{set_name} (as written)", label, judge(held_queries, engine)))
+        rows.append(Row(f"{set_name} (as written)", label, scores))
         for baseline, rank in baselines(held_records, embedder).items():
             rows.append(Row(f"{set_name} (as written)", baseline, judge(held_queries, rank)))
         # the origin of a query says something only where the set's organisations are not fitted on
