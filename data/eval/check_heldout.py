@@ -12,7 +12,8 @@ Checks, for each set:
   * heldout2 to heldout8: both regions and both languages, every track asked, and at least
     (heldout2) 10 profiles and 20 queries, (heldout3) 15 profiles, 35 queries and 6 queries a track,
     (heldout4) 18 profiles, 40 queries and 7 a track, (heldout5) 22 profiles, 50 queries and 8 a track,
-    (heldout6) 16 profiles, 40 queries and 7 a track, (heldout7 and heldout8) 16 profiles, 45 queries and 8 a track;
+    (heldout6) 16 profiles, 40 queries and 7 a track, (heldout7 and heldout8) 16 profiles, 45 queries
+    and 8 a track;
   * heldout4 to heldout8 also: enough economic queries (8; 10; 9; 9; 9), joint-trial queries
     (heldout5: 10; heldout6 to heldout8: 9), queries from organisations that write in English (8; 12;
     6; 10; 9) and English-writing profiles (heldout5: 5; heldout6: 3; heldout7: 4; heldout8: 3), and
